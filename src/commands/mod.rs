@@ -1,0 +1,54 @@
+//! Subcommand handlers: each reads its arguments, calls the library and prints the result.
+
+pub mod register;
+pub mod vat;
+
+use crate::cli::{Cli, Command};
+use crate::config::{Config, Paths};
+use crate::store::Store;
+use color_eyre::Result;
+
+/// What every command needs: the configuration, the resolved paths, and who is acting.
+pub struct Ctx {
+    /// The loaded configuration.
+    pub config: Config,
+    /// Config, data and log paths.
+    pub paths: Paths,
+    /// The analyst name for the audit trail.
+    pub actor: String,
+}
+
+impl Ctx {
+    /// Loads the configuration and resolves paths from the parsed command line.
+    pub fn load(cli: &Cli) -> Result<Ctx> {
+        let initial = Paths::resolve(cli.config.clone(), cli.data_dir.clone(), None);
+        let config = Config::load(&initial.config)?;
+        let paths = Paths::resolve(cli.config.clone(), cli.data_dir.clone(), Some(&config));
+        let actor = config.actor();
+        Ok(Ctx {
+            config,
+            paths,
+            actor,
+        })
+    }
+
+    /// Opens the store for a command-line action.
+    pub fn store(&self, role: &str) -> Result<Store> {
+        Ok(Store::open(&self.paths.data, role)?)
+    }
+}
+
+/// Runs a subcommand and returns the process exit code.
+pub fn run(ctx: &Ctx, command: Command) -> Result<u8> {
+    match command {
+        Command::Vat(c) => vat::run(c),
+        Command::Add(a) => register::add(ctx, a),
+        Command::List(a) => register::list(ctx, a),
+        Command::Show { id, json } => register::show(ctx, id, json),
+        Command::Edit(a) => register::edit(ctx, a),
+        Command::Rm { ids } => register::remove(ctx, &ids),
+        Command::Monitor { state, ids } => register::monitor(ctx, state, &ids),
+        Command::Import(a) => register::import(ctx, a),
+        Command::Export(a) => register::export(ctx, a),
+    }
+}

@@ -1,0 +1,323 @@
+//! Typed configuration: defaults, paths, and validation with messages naming file, key and line.
+
+use serde::{Deserialize, Deserializer};
+use std::path::{Path, PathBuf};
+
+/// The documented example configuration, embedded so tests and `kontra config example` use it.
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but could not be read.
+    #[error("config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, has an unknown key, or a value out of range.
+    #[error("config file {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// toml's message: line, column, key and reason.
+        message: String,
+    },
+    /// A secret named in the config could not be read.
+    #[error("config file {path}: key {key}: {message}")]
+    Secret {
+        /// The file.
+        path: PathBuf,
+        /// The key naming the secret's location.
+        key: String,
+        /// What went wrong (never the secret itself).
+        message: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Language of alert messages and mails: `de` or `en`.
+    pub language: Language,
+    /// The analyst name recorded in the audit trail for actions from this installation.
+    pub user: Option<String>,
+    /// Data directory; `--data-dir` and `KONTRA_DATA_DIR` take precedence.
+    pub data_dir: Option<PathBuf>,
+    /// Logging.
+    pub log: LogConfig,
+    /// Analysts: who receives the alerts of the counterparties they own.
+    pub analysts: Vec<Analyst>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            language: Language::De,
+            user: None,
+            data_dir: None,
+            log: LogConfig::default(),
+            analysts: Vec::new(),
+        }
+    }
+}
+
+/// Languages Kontra writes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    /// German (default: most users are German analysts).
+    #[default]
+    De,
+    /// English.
+    En,
+}
+
+impl Language {
+    /// `de` or `en`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::De => "de",
+            Language::En => "en",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Language {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.to_ascii_lowercase().as_str() {
+            "de" => Ok(Language::De),
+            "en" => Ok(Language::En),
+            other => Err(serde::de::Error::custom(format!(
+                "language \"{other}\" is not supported; use \"de\" or \"en\""
+            ))),
+        }
+    }
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// Filter in `tracing` syntax, e.g. `info` or `kontra=debug`.
+    pub level: String,
+    /// Directory for the rotating log files; default: the user's state directory.
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".to_string(),
+            dir: None,
+        }
+    }
+}
+
+/// An analyst who owns counterparties and gets their alerts.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Analyst {
+    /// Name as used in the counterparty `owner` field.
+    pub name: String,
+    /// Where the digest goes.
+    pub email: Email,
+}
+
+/// An e-mail address checked when the config is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(pub String);
+
+impl<'de> Deserialize<'de> for Email {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        crate::domain::counterparty::validate_email(&s)
+            .map(Email)
+            .map_err(|e| serde::de::Error::custom(e.reason))
+    }
+}
+
+impl Config {
+    /// Parses configuration text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: one_line_toml_error(&e),
+        })
+    }
+
+    /// Loads the file at `path`; a missing file means defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// The analyst name for the audit trail: config `user`, else `$USER`, else `analyst`.
+    pub fn actor(&self) -> String {
+        self.user
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "analyst".to_string())
+    }
+}
+
+/// toml's messages span several lines with a source excerpt; keep them, but start with the
+/// position and reason so the first line alone is useful in logs.
+fn one_line_toml_error(e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_string();
+    match e.span() {
+        Some(span) => format!("{msg} ({})", position_hint(e, span)),
+        None => msg,
+    }
+}
+
+fn position_hint(e: &toml::de::Error, _span: std::ops::Range<usize>) -> String {
+    // The Display form starts with "TOML parse error at line L, column C"; reuse it rather than
+    // recomputing line numbers from the span.
+    let full = e.to_string();
+    let first = full.lines().next().unwrap_or_default();
+    let pos = first.trim_start_matches("TOML parse error at ").to_string();
+    let excerpt = full
+        .lines()
+        .find(|l| l.contains(" | ") && !l.trim_end().ends_with('|'))
+        .map(|l| l.split_once(" | ").map(|x| x.1.trim()).unwrap_or_default())
+        .unwrap_or_default();
+    if excerpt.is_empty() {
+        pos
+    } else {
+        format!("{pos}: `{excerpt}`")
+    }
+}
+
+/// Reads a secret from the environment variable or the file a config key names.
+///
+/// The value is never logged; messages name the key and the variable or file only.
+pub fn read_secret(
+    config_path: &Path,
+    env_key: (&str, Option<&str>),
+    file_key: (&str, Option<&Path>),
+) -> Result<Option<String>, ConfigError> {
+    if let (key, Some(var)) = env_key {
+        return match std::env::var(var) {
+            Ok(v) => Ok(Some(v)),
+            Err(_) => Err(ConfigError::Secret {
+                path: config_path.to_path_buf(),
+                key: key.to_string(),
+                message: format!("environment variable {var} is not set"),
+            }),
+        };
+    }
+    if let (key, Some(file)) = file_key {
+        return match std::fs::read_to_string(file) {
+            Ok(v) => Ok(Some(v.trim_end_matches(['\r', '\n']).to_string())),
+            Err(e) => Err(ConfigError::Secret {
+                path: config_path.to_path_buf(),
+                key: key.to_string(),
+                message: format!("cannot read {}: {e}", file.display()),
+            }),
+        };
+    }
+    Ok(None)
+}
+
+/// Where things live: config file, data directory and log directory, after flags and env.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The config file (may not exist).
+    pub config: PathBuf,
+    /// The data directory.
+    pub data: PathBuf,
+    /// The log directory.
+    pub logs: PathBuf,
+}
+
+impl Paths {
+    /// Resolves paths: explicit flag, then environment (handled by clap), then config, then the
+    /// user's standard directories.
+    pub fn resolve(
+        config_flag: Option<PathBuf>,
+        data_flag: Option<PathBuf>,
+        config: Option<&Config>,
+    ) -> Paths {
+        let dirs = directories::ProjectDirs::from("", "", "kontra");
+        let config_path = config_flag.unwrap_or_else(|| {
+            dirs.as_ref()
+                .map(|d| d.config_dir().join("config.toml"))
+                .unwrap_or_else(|| PathBuf::from("kontra.toml"))
+        });
+        let data = data_flag
+            .or_else(|| config.and_then(|c| c.data_dir.clone()))
+            .unwrap_or_else(|| {
+                dirs.as_ref()
+                    .map(|d| d.data_dir().to_path_buf())
+                    .unwrap_or_else(|| PathBuf::from("kontra-data"))
+            });
+        let logs = config
+            .and_then(|c| c.log.dir.clone())
+            .or_else(|| {
+                dirs.as_ref()
+                    .and_then(|d| d.state_dir().map(|p| p.join("logs")))
+            })
+            .unwrap_or_else(|| data.join("logs"));
+        Paths {
+            config: config_path,
+            data,
+            logs,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_parses() {
+        let c = Config::parse(EXAMPLE, Path::new("config.example.toml")).unwrap();
+        assert_eq!(c.language, Language::De);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_line() {
+        let err = Config::parse(
+            "language = \"de\"\n\n[log]\nlevle = \"debug\"\n",
+            Path::new("k.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("k.toml"), "{err}");
+        assert!(err.contains("levle"), "{err}");
+        assert!(err.contains("line 4"), "{err}");
+    }
+
+    #[test]
+    fn bad_value_is_named_with_line() {
+        let err = Config::parse("\nlanguage = \"fr\"\n", Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("\"fr\""), "{err}");
+        let err = Config::parse(
+            "[[analysts]]\nname = \"A\"\nemail = \"nope\"\n",
+            Path::new("k.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("line 3") && err.contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn missing_file_means_defaults() {
+        let c = Config::load(Path::new("/nonexistent/kontra/config.toml")).unwrap();
+        assert_eq!(c, Config::default());
+    }
+}

@@ -1,0 +1,231 @@
+//! Alerts: what changed about a counterparty, how serious it is, and whether it was sent and seen.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// How serious an alert is; ordered from low to critical.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    #[default]
+    Low,
+    /// Needs a look this week.
+    Medium,
+    /// Needs a look today.
+    High,
+    /// Stop business until reviewed.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, most serious first (the order digests and the UI use).
+    pub const DESCENDING: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
+
+    /// The lower-case name used in config, JSON and CLI flags.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            other => Err(format!(
+                "\"{other}\" is not a severity (low, medium, high, critical)"
+            )),
+        }
+    }
+}
+
+/// What an alert is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// VIES answered INVALID (twice in a row) for a number that was valid.
+    VatInvalid,
+    /// The VAT status changed in another way (e.g. valid again, eVatR validity dates).
+    VatStatusChanged,
+    /// A sanctions list entity matches the counterparty.
+    SanctionsFound,
+    /// A previously matching sanctions entity no longer matches or was delisted.
+    SanctionsRemoved,
+    /// An insolvency publication names the counterparty.
+    InsolvencyStarted,
+    /// The registered name changed.
+    CompanyNameChanged,
+    /// The registered address changed.
+    CompanyAddressChanged,
+    /// The legal form changed.
+    CompanyLegalFormChanged,
+    /// eVatR qualified confirmation: name or address did not match.
+    QualifiedMismatch,
+    /// The commercial register status changed (e.g. deleted, in liquidation).
+    RegisterStatusChanged,
+    /// The LEI was not renewed (GLEIF registration status LAPSED).
+    LeiLapsed,
+    /// A source could not be asked for several days in a row.
+    SourceUnverifiable,
+}
+
+impl AlertKind {
+    /// Every kind, in the order of DESIGN.md.
+    pub const ALL: [AlertKind; 12] = [
+        AlertKind::VatInvalid,
+        AlertKind::VatStatusChanged,
+        AlertKind::SanctionsFound,
+        AlertKind::SanctionsRemoved,
+        AlertKind::InsolvencyStarted,
+        AlertKind::CompanyNameChanged,
+        AlertKind::CompanyAddressChanged,
+        AlertKind::CompanyLegalFormChanged,
+        AlertKind::QualifiedMismatch,
+        AlertKind::RegisterStatusChanged,
+        AlertKind::LeiLapsed,
+        AlertKind::SourceUnverifiable,
+    ];
+
+    /// The snake_case name used in config and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::VatInvalid => "vat_invalid",
+            AlertKind::VatStatusChanged => "vat_status_changed",
+            AlertKind::SanctionsFound => "sanctions_found",
+            AlertKind::SanctionsRemoved => "sanctions_removed",
+            AlertKind::InsolvencyStarted => "insolvency_started",
+            AlertKind::CompanyNameChanged => "company_name_changed",
+            AlertKind::CompanyAddressChanged => "company_address_changed",
+            AlertKind::CompanyLegalFormChanged => "company_legal_form_changed",
+            AlertKind::QualifiedMismatch => "qualified_mismatch",
+            AlertKind::RegisterStatusChanged => "register_status_changed",
+            AlertKind::LeiLapsed => "lei_lapsed",
+            AlertKind::SourceUnverifiable => "source_unverifiable",
+        }
+    }
+
+    /// The severity a kind gets unless an analyst's rules override it.
+    pub fn default_severity(self) -> Severity {
+        match self {
+            AlertKind::VatInvalid | AlertKind::SanctionsFound | AlertKind::InsolvencyStarted => {
+                Severity::Critical
+            }
+            AlertKind::VatStatusChanged
+            | AlertKind::QualifiedMismatch
+            | AlertKind::RegisterStatusChanged => Severity::High,
+            AlertKind::CompanyNameChanged
+            | AlertKind::CompanyAddressChanged
+            | AlertKind::CompanyLegalFormChanged
+            | AlertKind::LeiLapsed
+            | AlertKind::SourceUnverifiable => Severity::Medium,
+            AlertKind::SanctionsRemoved => Severity::Low,
+        }
+    }
+}
+
+impl fmt::Display for AlertKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for AlertKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        AlertKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == t)
+            .ok_or_else(|| format!("\"{t}\" is not an alert kind"))
+    }
+}
+
+/// A text in both languages Kontra speaks, so the language can be switched after the fact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Bilingual {
+    /// German text.
+    pub de: String,
+    /// English text.
+    pub en: String,
+}
+
+impl Bilingual {
+    /// The text in the given language (`de` or anything else for English).
+    pub fn get(&self, language: &str) -> &str {
+        if language.eq_ignore_ascii_case("de") {
+            &self.de
+        } else {
+            &self.en
+        }
+    }
+}
+
+/// An alert raised for a counterparty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Store-assigned id.
+    pub id: u64,
+    /// What the alert is about.
+    pub kind: AlertKind,
+    /// How serious it is (after the owner's overrides).
+    pub severity: Severity,
+    /// The counterparty concerned.
+    pub counterparty_id: u64,
+    /// The check run whose answer caused it, if any.
+    pub check_run_id: Option<u64>,
+    /// What changed, from what to what, and where the answer came from.
+    pub message: Bilingual,
+    /// Identity of the change, so the same change never alerts twice.
+    pub dedup_key: String,
+    /// When the alert was raised.
+    pub created_at: DateTime<Utc>,
+    /// When a mail server accepted a message carrying it.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Who acknowledged it.
+    pub acknowledged_by: Option<String>,
+    /// When it was acknowledged.
+    pub acknowledged_at: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_default_severities() {
+        for k in AlertKind::ALL {
+            assert_eq!(k.as_str().parse::<AlertKind>().unwrap(), k);
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        assert_eq!(AlertKind::VatInvalid.default_severity(), Severity::Critical);
+        assert_eq!(
+            AlertKind::SanctionsRemoved.default_severity(),
+            Severity::Low
+        );
+        assert!(Severity::Critical > Severity::High);
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure types and rules of the domain: counterparties, VAT numbers, checks, alerts. No I/O.
+
+pub mod alert;
+pub mod check;
+pub mod counterparty;
+pub mod country;
+pub mod vat;
+
+pub use alert::{Alert, AlertKind, Severity};
+pub use check::{CheckRun, Outcome, Source, SourceResult};
+pub use counterparty::{Counterparty, CounterpartyDraft, Frequency, Priority, RegisterEntry};

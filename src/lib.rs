@@ -1,0 +1,10 @@
+//! Kontra: counterparty due diligence — register, registry checks, sanctions screening, monitoring.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod domain;
+pub mod exit;
+pub mod logging;
+pub mod register;
+pub mod store;

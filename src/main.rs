@@ -1,0 +1,36 @@
+//! The `kontra` binary: errors, logging, config, store, then a subcommand (the UI comes later).
+
+use clap::Parser;
+use kontra::cli::Cli;
+use kontra::commands::{self, Ctx};
+use kontra::exit;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let _ = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install();
+    let cli = Cli::parse();
+    let ctx = match Ctx::load(&cli) {
+        Ok(c) => c,
+        Err(e) => return report(&e),
+    };
+    let _log = kontra::logging::init(&ctx.paths.logs, &ctx.config.log.level);
+    let Some(command) = cli.command else {
+        eprintln!(
+            "kontra: the full-screen UI is not built yet; see `kontra --help` for the commands"
+        );
+        return ExitCode::from(exit::USAGE);
+    };
+    match commands::run(&ctx, command) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => report(&e),
+    }
+}
+
+fn report(e: &color_eyre::Report) -> ExitCode {
+    let code = exit::code_for(e);
+    tracing::error!("{e:#}");
+    eprintln!("kontra: {e:#}");
+    ExitCode::from(code)
+}

@@ -1,0 +1,318 @@
+//! CSV import and export of the register, including files saved by German Excel
+//! (semicolon separator, byte-order mark, Windows-1252).
+
+use super::COLUMNS;
+use crate::domain::counterparty::{CounterpartyDraft, parse_bool};
+use std::borrow::Cow;
+
+/// A rejected cell or line, with the 1-based line number where the record starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// Line in the file.
+    pub line: u64,
+    /// Column name, when one column is at fault.
+    pub column: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "line {}, column {}: {}", self.line, c, self.reason),
+            None => write!(f, "line {}: {}", self.line, self.reason),
+        }
+    }
+}
+
+/// A row that parsed into a draft (field validation happens when the draft is applied).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedRow {
+    /// Line in the file.
+    pub line: u64,
+    /// The draft; absent cells are `None`, so an update leaves those fields alone.
+    pub draft: CounterpartyDraft,
+}
+
+/// What the file contained.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    /// Rows that could be read.
+    pub rows: Vec<ParsedRow>,
+    /// Lines that could not be read at all.
+    pub errors: Vec<RowError>,
+    /// Which encoding and separator were detected, for the report.
+    pub detected: String,
+}
+
+/// Why a whole file was refused (as opposed to single rows).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FileError {
+    /// The file has no header line.
+    #[error("the file is empty: a header line with at least name and country is required")]
+    Empty,
+    /// A required column is missing from the header.
+    #[error("line 1: the header has no column \"{0}\" (required: name, country)")]
+    MissingColumn(String),
+    /// A header column is not known; refusing beats silently dropping data.
+    #[error("line 1, column {index}: unknown column \"{name}\" (known: id, {known})")]
+    UnknownColumn {
+        /// 1-based column index.
+        index: usize,
+        /// The header text.
+        name: String,
+        /// The known columns.
+        known: String,
+    },
+    /// A column appears twice.
+    #[error("line 1: column \"{0}\" appears twice")]
+    DuplicateColumn(String),
+}
+
+/// Decodes the bytes: UTF-8 (with or without BOM), else Windows-1252 as German Excel writes.
+pub fn decode(bytes: &[u8]) -> (Cow<'_, str>, &'static str) {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(body) {
+        Ok(s) => (
+            Cow::Borrowed(s),
+            if body.len() < bytes.len() {
+                "UTF-8 with BOM"
+            } else {
+                "UTF-8"
+            },
+        ),
+        Err(_) => {
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(body);
+            (text, "Windows-1252")
+        }
+    }
+}
+
+/// Picks the separator from the header line: the most frequent of `;`, `,`, tab.
+pub fn detect_separator(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or_default();
+    let count = |c: char| header.matches(c).count();
+    let (semi, comma, tab) = (count(';'), count(','), count('\t'));
+    if tab > semi && tab > comma {
+        b'\t'
+    } else if semi > comma {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// Header spellings accepted for each column (German Excel exports use German names).
+fn canonical_column(name: &str) -> Option<&'static str> {
+    let n = name.trim().to_lowercase().replace([' ', '-', '_', '.'], "");
+    let canon = match n.as_str() {
+        "id" => "id",
+        "name" | "firma" | "firmenname" | "company" => "name",
+        "country" | "land" | "countrycode" => "country",
+        "vat" | "vatid" | "vatnumber" | "ustidnr" | "ustid" | "ustidnummer" => "vat",
+        "email" | "mail" => "email",
+        "address" | "adresse" | "anschrift" => "address",
+        "domain" | "website" | "web" => "domain",
+        "contact" | "kontakt" | "ansprechpartner" => "contact",
+        "owner" | "analyst" | "verantwortlich" => "owner",
+        "lei" => "lei",
+        "register" | "handelsregister" | "registernumber" => "register",
+        "priority" | "priorität" | "prioritaet" => "priority",
+        "monitor" | "monitoring" | "überwachung" => "monitor",
+        "frequency" | "frequenz" | "häufigkeit" => "frequency",
+        "tags" => "tags",
+        "notes" | "notizen" | "bemerkung" => "notes",
+        _ => return None,
+    };
+    Some(canon)
+}
+
+/// Parses CSV text into drafts and line errors; refuses the file when the header is unusable.
+pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
+    let (text, encoding) = decode(bytes);
+    if text.trim().is_empty() {
+        return Err(FileError::Empty);
+    }
+    // csv counts record lines wrongly on CRLF input, and the line numbers are what the analyst
+    // fixes the file by; Excel writes LF inside cells anyway.
+    let text = if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        text
+    };
+    let sep = detect_separator(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(Ok(h)) => h,
+        _ => return Err(FileError::Empty),
+    };
+    let mut columns: Vec<&'static str> = Vec::new();
+    for (i, h) in header.iter().enumerate() {
+        let Some(c) = canonical_column(h) else {
+            if h.trim().is_empty() && i + 1 == header.len() {
+                // A trailing separator in the header (Excel does this) is not a column.
+                columns.push("");
+                continue;
+            }
+            return Err(FileError::UnknownColumn {
+                index: i + 1,
+                name: h.to_string(),
+                known: COLUMNS.join(", "),
+            });
+        };
+        if columns.contains(&c) {
+            return Err(FileError::DuplicateColumn(c.to_string()));
+        }
+        columns.push(c);
+    }
+    for required in ["name", "country"] {
+        if !columns.contains(&required) {
+            return Err(FileError::MissingColumn(required.to_string()));
+        }
+    }
+    let sep_name = match sep {
+        b';' => "semicolon",
+        b'\t' => "tab",
+        _ => "comma",
+    };
+    let mut parsed = Parsed {
+        detected: format!("{encoding}, {sep_name}-separated"),
+        ..Parsed::default()
+    };
+    for rec in records {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                parsed.errors.push(RowError {
+                    line,
+                    column: None,
+                    reason: format!("malformed line: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let trailing_empty = columns.last() == Some(&"");
+        let expected = columns.len();
+        let fits = rec.len() == expected
+            || (trailing_empty && rec.len() + 1 == expected)
+            || (!trailing_empty
+                && rec.len() == expected + 1
+                && rec.get(expected).is_some_and(|c| c.is_empty()));
+        if !fits {
+            parsed.errors.push(RowError {
+                line,
+                column: None,
+                reason: format!(
+                    "malformed line: {} fields, but the header has {}",
+                    rec.len(),
+                    expected - usize::from(trailing_empty)
+                ),
+            });
+            continue;
+        }
+        let mut draft = CounterpartyDraft::default();
+        let mut bad = None;
+        for (col, cell) in columns.iter().zip(rec.iter()) {
+            let value = Some(cell.to_string());
+            match *col {
+                "name" => draft.name = value,
+                "country" => draft.country = value,
+                "vat" => draft.vat = value,
+                "email" => draft.email = value,
+                "address" => draft.address = value,
+                "domain" => draft.domain = value,
+                "contact" => draft.contact = value,
+                "owner" => draft.owner = value,
+                "lei" => draft.lei = value,
+                "register" => draft.register = value,
+                "priority" => draft.priority = value,
+                "frequency" => draft.frequency = value,
+                "tags" => draft.tags = value,
+                "notes" => draft.notes = value,
+                "monitor" => match parse_bool("monitor", cell) {
+                    Ok(b) => draft.monitor = Some(b),
+                    Err(e) => bad = Some(e),
+                },
+                _ => {}
+            }
+        }
+        if let Some(e) = bad {
+            parsed.errors.push(RowError {
+                line,
+                column: Some(e.field.to_string()),
+                reason: e.reason,
+            });
+            continue;
+        }
+        parsed.rows.push(ParsedRow { line, draft });
+    }
+    Ok(parsed)
+}
+
+/// Writes counterparties as CSV with `id` first and the import columns after it.
+pub fn write<W: std::io::Write>(out: W, cps: &[crate::domain::Counterparty]) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = vec!["id"];
+    header.extend_from_slice(&COLUMNS);
+    w.write_record(&header)?;
+    for cp in cps {
+        let mut row = vec![cp.id.to_string()];
+        row.extend(super::to_cells(cp));
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_semicolon_cp1252_with_bom_like_header() {
+        let mut bytes = b"Name;Land;USt-IdNr;Monitor\r\n".to_vec();
+        bytes.extend_from_slice(b"M\xfcller GmbH;DE;DE136695976;ja\r\n");
+        let p = parse(&bytes).unwrap();
+        assert_eq!(p.detected, "Windows-1252, semicolon-separated");
+        assert_eq!(p.rows.len(), 1);
+        assert_eq!(p.rows[0].draft.name.as_deref(), Some("Müller GmbH"));
+        assert_eq!(p.rows[0].draft.monitor, Some(true));
+        assert_eq!(p.rows[0].line, 2);
+    }
+
+    #[test]
+    fn header_problems_refuse_the_file() {
+        assert_eq!(parse(b"").unwrap_err(), FileError::Empty);
+        assert_eq!(
+            parse(b"name,vat\nA,DE1\n").unwrap_err(),
+            FileError::MissingColumn("country".into())
+        );
+        assert!(matches!(
+            parse(b"name,country,colour\n").unwrap_err(),
+            FileError::UnknownColumn { index: 3, .. }
+        ));
+    }
+
+    #[test]
+    fn malformed_and_bad_bool_rows_are_reported_with_lines() {
+        let p =
+            parse(b"name,country,monitor\nA,DE,yes\nB,DE\nC,DE,maybe\n\"D\nE\",FR,no\n").unwrap();
+        assert_eq!(p.rows.len(), 2);
+        assert_eq!(p.rows[1].line, 5);
+        assert_eq!(p.rows[1].draft.name.as_deref(), Some("D\nE"));
+        let msgs: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert!(msgs[0].starts_with("line 3: malformed line"), "{msgs:?}");
+        assert!(msgs[1].starts_with("line 4, column monitor"), "{msgs:?}");
+    }
+}

@@ -1,0 +1,852 @@
+//! The store: sled behind one `Store` type, with typed trees, secondary indexes kept in the same
+//! transaction as their record, a schema version with migrations, and the process lock.
+
+pub mod codec;
+pub mod keys;
+pub mod lock;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree, abort};
+use sled::{Transactional, Tree};
+use std::path::{Path, PathBuf};
+
+use crate::domain::{Alert, CheckRun, Counterparty};
+pub use lock::{DirLock, Holder, LockError};
+
+/// The schema this build writes. Bump it and add a step to [`migrate`] when records change shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Errors from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process owns the data directory.
+    #[error(transparent)]
+    Locked(#[from] LockError),
+    /// sled failed.
+    #[error("store at {dir}: {source}")]
+    Sled {
+        /// The data directory.
+        dir: PathBuf,
+        /// The cause.
+        source: sled::Error,
+    },
+    /// A value could not be decoded or encoded.
+    #[error("store record {what}: {source}")]
+    Codec {
+        /// Which record.
+        what: String,
+        /// The cause.
+        source: codec::CodecError,
+    },
+    /// The data was written by a newer Kontra.
+    #[error(
+        "data directory {dir} has schema version {found}; this build knows up to {SCHEMA_VERSION}: update Kontra"
+    )]
+    NewerSchema {
+        /// The data directory.
+        dir: PathBuf,
+        /// The version found.
+        found: u32,
+    },
+    /// Another counterparty already has this VAT number.
+    #[error("VAT number {vat} is already registered for counterparty {existing}")]
+    DuplicateVat {
+        /// The VAT number.
+        vat: String,
+        /// The id that has it.
+        existing: u64,
+    },
+    /// No record with this id.
+    #[error("no {what} with id {id}")]
+    NotFound {
+        /// Record type.
+        what: &'static str,
+        /// The id.
+        id: u64,
+    },
+    /// The data directory could not be created.
+    #[error("cannot create data directory {dir}: {source}")]
+    CreateDir {
+        /// The directory.
+        dir: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+type TxResult<T> = std::result::Result<T, ConflictableTransactionError<StoreError>>;
+
+/// An audit-trail entry: a user action or a check, with time and analyst.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// The analyst (or `monitor`).
+    pub actor: String,
+    /// The counterparty concerned, if any.
+    pub counterparty_id: Option<u64>,
+    /// What happened.
+    pub action: AuditAction,
+    /// A human-readable detail (changed fields, alert id, decision reason).
+    pub detail: String,
+}
+
+/// The kinds of audited events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// Counterparty created.
+    Added,
+    /// Counterparty fields changed.
+    Edited,
+    /// Counterparty deleted.
+    Deleted,
+    /// Monitoring switched on.
+    MonitoringOn,
+    /// Monitoring switched off.
+    MonitoringOff,
+    /// Alert acknowledged.
+    AlertAcknowledged,
+    /// A screening decision was taken.
+    Decision,
+    /// A check run was stored.
+    Checked,
+    /// Alerts were mailed.
+    AlertSent,
+}
+
+impl AuditAction {
+    /// The snake_case name used in JSON and the history view.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Added => "added",
+            AuditAction::Edited => "edited",
+            AuditAction::Deleted => "deleted",
+            AuditAction::MonitoringOn => "monitoring_on",
+            AuditAction::MonitoringOff => "monitoring_off",
+            AuditAction::AlertAcknowledged => "alert_acknowledged",
+            AuditAction::Decision => "decision",
+            AuditAction::Checked => "checked",
+            AuditAction::AlertSent => "alert_sent",
+        }
+    }
+}
+
+/// The typed trees. Cloning is cheap (sled trees are reference-counted).
+#[derive(Clone)]
+struct Trees {
+    counterparties: Tree,
+    idx_vat: Tree,
+    idx_owner: Tree,
+    idx_country: Tree,
+    checks: Tree,
+    idx_check_cp: Tree,
+    alerts: Tree,
+    idx_alert_cp: Tree,
+    alert_dedup: Tree,
+    audit: Tree,
+    idx_audit_cp: Tree,
+    meta: Tree,
+    state: Tree,
+}
+
+/// The embedded store. One process owns it; see [`lock`].
+pub struct Store {
+    db: sled::Db,
+    t: Trees,
+    dir: PathBuf,
+    _lock: DirLock,
+}
+
+fn enc<T: Serialize>(what: &str, v: &T) -> TxResult<Vec<u8>> {
+    codec::encode(v).map_err(|source| {
+        ConflictableTransactionError::Abort(StoreError::Codec {
+            what: what.to_string(),
+            source,
+        })
+    })
+}
+
+fn dec<T: serde::de::DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
+    codec::decode(bytes).map_err(|source| StoreError::Codec {
+        what: what.to_string(),
+        source,
+    })
+}
+
+fn index_put(
+    cp: &Counterparty,
+    vat: &TransactionalTree,
+    owner: &TransactionalTree,
+    country: &TransactionalTree,
+) -> TxResult<()> {
+    if let Some(v) = &cp.vat {
+        if let Some(existing) = vat.get(v.as_bytes())? {
+            let existing = keys::read_id(&existing).unwrap_or(0);
+            if existing != cp.id {
+                return abort(StoreError::DuplicateVat {
+                    vat: v.clone(),
+                    existing,
+                });
+            }
+        }
+        vat.insert(v.as_bytes(), &keys::id(cp.id))?;
+    }
+    if let Some(o) = &cp.owner {
+        owner.insert(keys::text_then_id(&o.to_lowercase(), cp.id), &[])?;
+    }
+    country.insert(keys::text_then_id(&cp.country, cp.id), &[])?;
+    Ok(())
+}
+
+fn index_remove(
+    cp: &Counterparty,
+    vat: &TransactionalTree,
+    owner: &TransactionalTree,
+    country: &TransactionalTree,
+) -> TxResult<()> {
+    if let Some(v) = &cp.vat {
+        vat.remove(v.as_bytes())?;
+    }
+    if let Some(o) = &cp.owner {
+        owner.remove(keys::text_then_id(&o.to_lowercase(), cp.id))?;
+    }
+    country.remove(keys::text_then_id(&cp.country, cp.id))?;
+    Ok(())
+}
+
+fn audit_put(
+    audit: &TransactionalTree,
+    idx: &TransactionalTree,
+    event: &AuditEvent,
+) -> TxResult<()> {
+    let seq = audit.generate_id()?;
+    let key = keys::join(&[&keys::time(event.at), &keys::id(seq)]);
+    audit.insert(key.clone(), enc("audit event", event)?)?;
+    if let Some(cp) = event.counterparty_id {
+        idx.insert(keys::join(&[&keys::id(cp), &key]), &[])?;
+    }
+    Ok(())
+}
+
+fn unwrap_tx<T>(r: std::result::Result<T, TransactionError<StoreError>>, dir: &Path) -> Result<T> {
+    r.map_err(|e| match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(source) => StoreError::Sled {
+            dir: dir.to_path_buf(),
+            source,
+        },
+    })
+}
+
+/// A change to apply to a counterparty together with its audit entry.
+pub enum Write {
+    /// Insert a new counterparty (its id is assigned).
+    Insert(Counterparty),
+    /// Replace an existing counterparty.
+    Update(Counterparty),
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`, taking the process lock as `role`.
+    pub fn open(dir: &Path, role: &str) -> Result<Store> {
+        Self::open_as(dir, role, None)
+    }
+
+    /// Like [`Store::open`], recording the tmux session the process runs in.
+    pub fn open_as(dir: &Path, role: &str, tmux_session: Option<String>) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+        let lock = DirLock::acquire(dir, role, tmux_session)?;
+        let sled_err = |source| StoreError::Sled {
+            dir: dir.to_path_buf(),
+            source,
+        };
+        let db = sled::Config::new()
+            .path(dir.join("db"))
+            .cache_capacity(64 * 1024 * 1024)
+            .open()
+            .map_err(sled_err)?;
+        let tree = |name: &str| db.open_tree(name).map_err(sled_err);
+        let t = Trees {
+            counterparties: tree("counterparties")?,
+            idx_vat: tree("idx_vat")?,
+            idx_owner: tree("idx_owner")?,
+            idx_country: tree("idx_country")?,
+            checks: tree("checks")?,
+            idx_check_cp: tree("idx_check_cp")?,
+            alerts: tree("alerts")?,
+            idx_alert_cp: tree("idx_alert_cp")?,
+            alert_dedup: tree("alert_dedup")?,
+            audit: tree("audit")?,
+            idx_audit_cp: tree("idx_audit_cp")?,
+            meta: tree("meta")?,
+            state: tree("state")?,
+        };
+        let store = Store {
+            db,
+            t,
+            dir: dir.to_path_buf(),
+            _lock: lock,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn sled<T>(&self, r: std::result::Result<T, sled::Error>) -> Result<T> {
+        r.map_err(|source| StoreError::Sled {
+            dir: self.dir.clone(),
+            source,
+        })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The schema version recorded in the `meta` tree.
+    pub fn schema_version(&self) -> Result<u32> {
+        let v = self.sled(self.t.meta.get("schema_version"))?;
+        Ok(
+            v.and_then(|b| b.as_ref().try_into().ok().map(u32::from_be_bytes))
+                .unwrap_or(0),
+        )
+    }
+
+    /// Brings an older schema up to [`SCHEMA_VERSION`], one step at a time.
+    fn migrate(&self) -> Result<()> {
+        let found = self.schema_version()?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                dir: self.dir.clone(),
+                found,
+            });
+        }
+        let mut v = found;
+        while v < SCHEMA_VERSION {
+            // Version 0 is a fresh directory: nothing to convert. Later steps go here, each
+            // rewriting the records of one version into the next inside one transaction.
+            v += 1;
+            self.sled(self.t.meta.insert("schema_version", &v.to_be_bytes()))?;
+        }
+        self.flush()
+    }
+
+    /// Makes every write so far durable; called at the end of each command.
+    pub fn flush(&self) -> Result<()> {
+        self.sled(self.db.flush()).map(|_| ())
+    }
+
+    // ----- counterparties -----
+
+    /// Applies inserts and updates in one transaction, with their indexes and audit entries.
+    ///
+    /// Returns the ids in the order of `writes`. Fails as a whole (nothing written) when any
+    /// write fails, e.g. on a duplicate VAT number.
+    pub fn write_counterparties(&self, writes: Vec<Write>, actor: &str) -> Result<Vec<u64>> {
+        let now = Utc::now();
+        let t = &self.t;
+        let r = (
+            &t.counterparties,
+            &t.idx_vat,
+            &t.idx_owner,
+            &t.idx_country,
+            &t.audit,
+            &t.idx_audit_cp,
+        )
+            .transaction(|(cps, vat, owner, country, audit, audit_idx)| {
+                let mut ids = Vec::with_capacity(writes.len());
+                for w in &writes {
+                    let (mut cp, action) = match w {
+                        Write::Insert(cp) => (cp.clone(), AuditAction::Added),
+                        Write::Update(cp) => (cp.clone(), AuditAction::Edited),
+                    };
+                    let detail;
+                    if action == AuditAction::Added {
+                        cp.id = cps.generate_id()? + 1;
+                        detail = cp.name.clone();
+                    } else {
+                        let Some(old) = cps.get(keys::id(cp.id))? else {
+                            return abort(StoreError::NotFound {
+                                what: "counterparty",
+                                id: cp.id,
+                            });
+                        };
+                        let old: Counterparty = dec("counterparty", &old)
+                            .map_err(ConflictableTransactionError::Abort)?;
+                        index_remove(&old, vat, owner, country)?;
+                        detail = changed_fields(&old, &cp).join(", ");
+                    }
+                    index_put(&cp, vat, owner, country)?;
+                    cps.insert(&keys::id(cp.id), enc("counterparty", &cp)?)?;
+                    audit_put(
+                        audit,
+                        audit_idx,
+                        &AuditEvent {
+                            at: now,
+                            actor: actor.to_string(),
+                            counterparty_id: Some(cp.id),
+                            action,
+                            detail,
+                        },
+                    )?;
+                    ids.push(cp.id);
+                }
+                Ok(ids)
+            });
+        let ids = unwrap_tx(r, &self.dir)?;
+        self.flush()?;
+        Ok(ids)
+    }
+
+    /// Inserts one counterparty and returns it with its new id.
+    pub fn add_counterparty(&self, cp: Counterparty, actor: &str) -> Result<Counterparty> {
+        let ids = self.write_counterparties(vec![Write::Insert(cp.clone())], actor)?;
+        Ok(Counterparty { id: ids[0], ..cp })
+    }
+
+    /// Replaces a counterparty (matched by id).
+    pub fn update_counterparty(&self, cp: &Counterparty, actor: &str) -> Result<()> {
+        self.write_counterparties(vec![Write::Update(cp.clone())], actor)
+            .map(|_| ())
+    }
+
+    /// Switches monitoring for several counterparties in one transaction; returns how many changed.
+    pub fn set_monitoring(&self, ids: &[u64], on: bool, actor: &str) -> Result<usize> {
+        let now = Utc::now();
+        let t = &self.t;
+        let r = (&t.counterparties, &t.audit, &t.idx_audit_cp).transaction(|(cps, audit, idx)| {
+            let mut changed = 0;
+            for &id in ids {
+                let Some(bytes) = cps.get(keys::id(id))? else {
+                    return abort(StoreError::NotFound {
+                        what: "counterparty",
+                        id,
+                    });
+                };
+                let mut cp: Counterparty =
+                    dec("counterparty", &bytes).map_err(ConflictableTransactionError::Abort)?;
+                if cp.monitor == on {
+                    continue;
+                }
+                cp.monitor = on;
+                cp.updated_at = now;
+                cps.insert(&keys::id(id), enc("counterparty", &cp)?)?;
+                audit_put(
+                    audit,
+                    idx,
+                    &AuditEvent {
+                        at: now,
+                        actor: actor.to_string(),
+                        counterparty_id: Some(id),
+                        action: if on {
+                            AuditAction::MonitoringOn
+                        } else {
+                            AuditAction::MonitoringOff
+                        },
+                        detail: String::new(),
+                    },
+                )?;
+                changed += 1;
+            }
+            Ok(changed)
+        });
+        let n = unwrap_tx(r, &self.dir)?;
+        self.flush()?;
+        Ok(n)
+    }
+
+    /// Deletes counterparties with their indexes; check runs and alerts stay for the audit trail.
+    pub fn delete_counterparties(&self, ids: &[u64], actor: &str) -> Result<Vec<Counterparty>> {
+        let now = Utc::now();
+        let t = &self.t;
+        let r = (
+            &t.counterparties,
+            &t.idx_vat,
+            &t.idx_owner,
+            &t.idx_country,
+            &t.audit,
+            &t.idx_audit_cp,
+        )
+            .transaction(|(cps, vat, owner, country, audit, idx)| {
+                let mut gone = Vec::new();
+                for &id in ids {
+                    let Some(bytes) = cps.remove(&keys::id(id))? else {
+                        return abort(StoreError::NotFound {
+                            what: "counterparty",
+                            id,
+                        });
+                    };
+                    let cp: Counterparty =
+                        dec("counterparty", &bytes).map_err(ConflictableTransactionError::Abort)?;
+                    index_remove(&cp, vat, owner, country)?;
+                    audit_put(
+                        audit,
+                        idx,
+                        &AuditEvent {
+                            at: now,
+                            actor: actor.to_string(),
+                            counterparty_id: Some(id),
+                            action: AuditAction::Deleted,
+                            detail: format!("{} ({})", cp.name, cp.vat.as_deref().unwrap_or("-")),
+                        },
+                    )?;
+                    gone.push(cp);
+                }
+                Ok(gone)
+            });
+        let gone = unwrap_tx(r, &self.dir)?;
+        self.flush()?;
+        Ok(gone)
+    }
+
+    /// One counterparty by id.
+    pub fn counterparty(&self, id: u64) -> Result<Option<Counterparty>> {
+        match self.sled(self.t.counterparties.get(keys::id(id)))? {
+            Some(b) => Ok(Some(dec("counterparty", &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// All counterparties in id order.
+    pub fn counterparties(&self) -> Result<Vec<Counterparty>> {
+        let mut out = Vec::with_capacity(self.t.counterparties.len());
+        for item in self.t.counterparties.iter() {
+            let (_, v) = self.sled(item)?;
+            out.push(dec("counterparty", &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Number of counterparties.
+    pub fn counterparty_count(&self) -> usize {
+        self.t.counterparties.len()
+    }
+
+    /// The id of the counterparty with this (normalised) VAT number.
+    pub fn find_by_vat(&self, vat: &str) -> Result<Option<u64>> {
+        Ok(self
+            .sled(self.t.idx_vat.get(vat.as_bytes()))?
+            .and_then(|b| keys::read_id(&b)))
+    }
+
+    fn ids_with_prefix(&self, tree: &Tree, prefix: &[u8]) -> Result<Vec<u64>> {
+        let mut ids = Vec::new();
+        for item in tree.scan_prefix(prefix) {
+            let (k, _) = self.sled(item)?;
+            if let Some(id) = keys::read_id(&k[prefix.len()..]) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Ids of the counterparties an owner is responsible for (case-insensitive).
+    pub fn ids_by_owner(&self, owner: &str) -> Result<Vec<u64>> {
+        self.ids_with_prefix(&self.t.idx_owner, &keys::text_prefix(&owner.to_lowercase()))
+    }
+
+    /// Ids of the counterparties in a country (ISO code).
+    pub fn ids_by_country(&self, country: &str) -> Result<Vec<u64>> {
+        self.ids_with_prefix(&self.t.idx_country, &keys::text_prefix(country))
+    }
+
+    // ----- check runs and alerts -----
+
+    /// Stores a check run and the alerts it raised in one transaction, with an audit entry.
+    ///
+    /// An alert whose `dedup_key` was already stored is skipped, so a cycle that runs again
+    /// after a crash never raises the same change twice. Returns the run with its id and the
+    /// alerts that were new.
+    pub fn record_check(
+        &self,
+        mut run: CheckRun,
+        alerts: Vec<Alert>,
+    ) -> Result<(CheckRun, Vec<Alert>)> {
+        let t = &self.t;
+        let r = (
+            &t.checks,
+            &t.idx_check_cp,
+            &t.alerts,
+            &t.idx_alert_cp,
+            &t.alert_dedup,
+            &t.audit,
+            &t.idx_audit_cp,
+        )
+            .transaction(
+                |(checks, check_idx, alerts_t, alert_idx, dedup, audit, audit_idx)| {
+                    let mut run = run.clone();
+                    run.id = checks.generate_id()? + 1;
+                    checks.insert(&keys::id(run.id), enc("check run", &run)?)?;
+                    check_idx.insert(
+                        keys::join(&[
+                            &keys::id(run.counterparty_id),
+                            &keys::time(run.started_at),
+                            &keys::id(run.id),
+                        ]),
+                        &[],
+                    )?;
+                    let mut fresh = Vec::new();
+                    for a in &alerts {
+                        if dedup.get(a.dedup_key.as_bytes())?.is_some() {
+                            continue;
+                        }
+                        let mut a = a.clone();
+                        a.id = alerts_t.generate_id()? + 1;
+                        a.check_run_id = Some(run.id);
+                        alerts_t.insert(&keys::id(a.id), enc("alert", &a)?)?;
+                        alert_idx.insert(
+                            keys::join(&[&keys::id(a.counterparty_id), &keys::id(a.id)]),
+                            &[],
+                        )?;
+                        dedup.insert(a.dedup_key.as_bytes(), &keys::id(a.id))?;
+                        fresh.push(a);
+                    }
+                    audit_put(
+                        audit,
+                        audit_idx,
+                        &AuditEvent {
+                            at: run.finished_at,
+                            actor: run.trigger.clone(),
+                            counterparty_id: Some(run.counterparty_id),
+                            action: AuditAction::Checked,
+                            detail: format!("check run {} ({} new alerts)", run.id, fresh.len()),
+                        },
+                    )?;
+                    Ok((run, fresh))
+                },
+            );
+        run.id = 0;
+        let out = unwrap_tx(r, &self.dir)?;
+        self.flush()?;
+        Ok(out)
+    }
+
+    /// One check run by id.
+    pub fn check_run(&self, id: u64) -> Result<Option<CheckRun>> {
+        match self.sled(self.t.checks.get(keys::id(id)))? {
+            Some(b) => Ok(Some(dec("check run", &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A counterparty's check runs, oldest first.
+    pub fn check_runs(&self, counterparty_id: u64) -> Result<Vec<CheckRun>> {
+        let prefix = keys::id(counterparty_id);
+        let mut out = Vec::new();
+        for item in self.t.idx_check_cp.scan_prefix(prefix) {
+            let (k, _) = self.sled(item)?;
+            if let Some(id) = keys::read_id(&k[16..])
+                && let Some(run) = self.check_run(id)?
+            {
+                out.push(run);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A counterparty's most recent check run.
+    pub fn last_check(&self, counterparty_id: u64) -> Result<Option<CheckRun>> {
+        let prefix = keys::id(counterparty_id);
+        match self.t.idx_check_cp.scan_prefix(prefix).next_back() {
+            Some(item) => {
+                let (k, _) = self.sled(item)?;
+                match keys::read_id(&k[16..]) {
+                    Some(id) => self.check_run(id),
+                    None => Ok(None),
+                }
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Number of stored check runs.
+    pub fn check_run_count(&self) -> usize {
+        self.t.checks.len()
+    }
+
+    /// All alerts, oldest first.
+    pub fn alerts(&self) -> Result<Vec<Alert>> {
+        let mut out = Vec::new();
+        for item in self.t.alerts.iter() {
+            let (_, v) = self.sled(item)?;
+            out.push(dec("alert", &v)?);
+        }
+        Ok(out)
+    }
+
+    /// One alert by id.
+    pub fn alert(&self, id: u64) -> Result<Option<Alert>> {
+        match self.sled(self.t.alerts.get(keys::id(id)))? {
+            Some(b) => Ok(Some(dec("alert", &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A counterparty's alerts, oldest first.
+    pub fn alerts_for(&self, counterparty_id: u64) -> Result<Vec<Alert>> {
+        let ids = self.ids_with_prefix(&self.t.idx_alert_cp, &keys::id(counterparty_id))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(a) = self.alert(id)? {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether an alert with this dedup key was ever stored.
+    pub fn alert_exists(&self, dedup_key: &str) -> Result<bool> {
+        Ok(self
+            .sled(self.t.alert_dedup.get(dedup_key.as_bytes()))?
+            .is_some())
+    }
+
+    /// Marks alerts acknowledged by `actor`; already acknowledged ones stay as they were.
+    /// Returns the ids that changed.
+    pub fn acknowledge(&self, ids: &[u64], actor: &str) -> Result<Vec<u64>> {
+        let now = Utc::now();
+        let t = &self.t;
+        let r = (&t.alerts, &t.audit, &t.idx_audit_cp).transaction(|(alerts, audit, idx)| {
+            let mut changed = Vec::new();
+            for &id in ids {
+                let Some(b) = alerts.get(keys::id(id))? else {
+                    return abort(StoreError::NotFound { what: "alert", id });
+                };
+                let mut a: Alert = dec("alert", &b).map_err(ConflictableTransactionError::Abort)?;
+                if a.acknowledged_at.is_some() {
+                    continue;
+                }
+                a.acknowledged_at = Some(now);
+                a.acknowledged_by = Some(actor.to_string());
+                alerts.insert(&keys::id(id), enc("alert", &a)?)?;
+                audit_put(
+                    audit,
+                    idx,
+                    &AuditEvent {
+                        at: now,
+                        actor: actor.to_string(),
+                        counterparty_id: Some(a.counterparty_id),
+                        action: AuditAction::AlertAcknowledged,
+                        detail: format!("alert {id} ({})", a.kind),
+                    },
+                )?;
+                changed.push(id);
+            }
+            Ok(changed)
+        });
+        let changed = unwrap_tx(r, &self.dir)?;
+        self.flush()?;
+        Ok(changed)
+    }
+
+    /// Marks alerts sent at `at`; alerts already marked keep their first time.
+    pub fn mark_sent(&self, ids: &[u64], at: DateTime<Utc>) -> Result<()> {
+        let t = &self.t;
+        let r = t.alerts.transaction(|alerts| {
+            for &id in ids {
+                let Some(b) = alerts.get(keys::id(id))? else {
+                    continue;
+                };
+                let mut a: Alert = dec("alert", &b).map_err(ConflictableTransactionError::Abort)?;
+                if a.sent_at.is_none() {
+                    a.sent_at = Some(at);
+                    alerts.insert(&keys::id(id), enc("alert", &a)?)?;
+                }
+            }
+            Ok(())
+        });
+        unwrap_tx(r, &self.dir)?;
+        self.flush()
+    }
+
+    // ----- audit trail -----
+
+    /// Appends an audit event on its own (for actions outside the record transactions).
+    pub fn append_audit(&self, event: &AuditEvent) -> Result<()> {
+        let t = &self.t;
+        let r =
+            (&t.audit, &t.idx_audit_cp).transaction(|(audit, idx)| audit_put(audit, idx, event));
+        unwrap_tx(r, &self.dir)?;
+        self.flush()
+    }
+
+    /// A counterparty's audit events, oldest first.
+    pub fn audit_for(&self, counterparty_id: u64) -> Result<Vec<AuditEvent>> {
+        let prefix = keys::id(counterparty_id);
+        let mut out = Vec::new();
+        for item in self.t.idx_audit_cp.scan_prefix(prefix) {
+            let (k, _) = self.sled(item)?;
+            if let Some(v) = self.sled(self.t.audit.get(&k[8..]))? {
+                out.push(dec("audit event", &v)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The whole audit trail, oldest first.
+    pub fn audit_all(&self) -> Result<Vec<AuditEvent>> {
+        let mut out = Vec::new();
+        for item in self.t.audit.iter() {
+            let (_, v) = self.sled(item)?;
+            out.push(dec("audit event", &v)?);
+        }
+        Ok(out)
+    }
+
+    // ----- small typed state (scheduler marks, list snapshots metadata, decisions) -----
+
+    /// Reads a typed value from the `state` tree.
+    pub fn get_state<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        match self.sled(self.t.state.get(key.as_bytes()))? {
+            Some(b) => Ok(Some(dec(key, &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes a typed value to the `state` tree, durably.
+    pub fn set_state<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        let bytes = codec::encode(value).map_err(|source| StoreError::Codec {
+            what: key.to_string(),
+            source,
+        })?;
+        self.sled(self.t.state.insert(key.as_bytes(), bytes))?;
+        self.flush()
+    }
+
+    /// Opens an extra named tree for a subsystem (e.g. sanctions snapshots).
+    pub fn tree(&self, name: &str) -> Result<Tree> {
+        self.sled(self.db.open_tree(name))
+    }
+}
+
+/// Names of the fields that differ between two versions of a counterparty.
+pub fn changed_fields(old: &Counterparty, new: &Counterparty) -> Vec<&'static str> {
+    let mut f = Vec::new();
+    let mut check = |name, differs: bool| {
+        if differs {
+            f.push(name);
+        }
+    };
+    check("name", old.name != new.name);
+    check("country", old.country != new.country);
+    check("vat", old.vat != new.vat);
+    check("email", old.email != new.email);
+    check("address", old.address != new.address);
+    check("domain", old.domain != new.domain);
+    check("contact", old.contact != new.contact);
+    check("owner", old.owner != new.owner);
+    check("lei", old.lei != new.lei);
+    check("register", old.register != new.register);
+    check("priority", old.priority != new.priority);
+    check("monitor", old.monitor != new.monitor);
+    check("frequency", old.frequency != new.frequency);
+    check("tags", old.tags != new.tags);
+    check("notes", old.notes != new.notes);
+    f
+}
