@@ -51,6 +51,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Analysts: who receives the alerts of the counterparties they own.
     pub analysts: Vec<Analyst>,
+    /// The schedule of the monitor.
+    pub monitor: MonitorConfig,
 }
 
 impl Default for Config {
@@ -61,6 +63,7 @@ impl Default for Config {
             data_dir: None,
             log: LogConfig::default(),
             analysts: Vec::new(),
+            monitor: MonitorConfig::default(),
         }
     }
 }
@@ -114,6 +117,64 @@ impl Default for LogConfig {
             level: "info".to_string(),
             dir: None,
         }
+    }
+}
+
+/// When the monitor runs.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MonitorConfig {
+    /// Time zone of every configured time of day (run times, digest hour).
+    pub timezone: TimeZone,
+    /// Times of day of the regular runs.
+    pub run_at: Vec<TimeOfDay>,
+    /// Extra times of day at which high-priority counterparties run.
+    pub high_priority_run_at: Vec<TimeOfDay>,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            timezone: TimeZone(chrono_tz::Europe::Berlin),
+            run_at: vec![TimeOfDay(
+                chrono::NaiveTime::MIN + chrono::Duration::hours(2),
+            )],
+            high_priority_run_at: vec![TimeOfDay(
+                chrono::NaiveTime::MIN + chrono::Duration::hours(14),
+            )],
+        }
+    }
+}
+
+/// An IANA time zone name, checked when the config is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<chrono_tz::Tz>().map(TimeZone).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "\"{s}\" is not an IANA time zone (e.g. \"Europe/Berlin\")"
+            ))
+        })
+    }
+}
+
+/// A time of day written `HH:MM`, checked when the config is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TimeOfDay(pub chrono::NaiveTime);
+
+impl<'de> Deserialize<'de> for TimeOfDay {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M")
+            .map(TimeOfDay)
+            .map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "\"{s}\" is not a time of day (HH:MM, e.g. \"02:00\")"
+                ))
+            })
     }
 }
 
@@ -313,6 +374,27 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("line 3") && err.contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn monitor_times_and_zone_are_checked() {
+        let c = Config::parse(
+            "[monitor]\ntimezone = \"Europe/Vienna\"\nrun_at = [\"03:30\"]\n",
+            Path::new("k.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.monitor.timezone.0, chrono_tz::Europe::Vienna);
+        let err = Config::parse("[monitor]\nrun_at = [\"25:00\"]\n", Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2") && err.contains("25:00"), "{err}");
+        let err = Config::parse(
+            "[monitor]\ntimezone = \"Mars/Olympus\"\n",
+            Path::new("k.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("Mars/Olympus"), "{err}");
     }
 
     #[test]
