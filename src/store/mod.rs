@@ -231,6 +231,19 @@ fn audit_put(
     Ok(())
 }
 
+/// Next id of a record type: dense and human-friendly (sled's `generate_id` skips a million
+/// after every restart), kept in `meta` inside the caller's transaction.
+fn next_id(meta: &TransactionalTree, name: &str) -> TxResult<u64> {
+    let key = format!("seq/{name}");
+    let current = meta
+        .get(key.as_bytes())?
+        .and_then(|b| keys::read_id(&b))
+        .unwrap_or(0);
+    let next = current + 1;
+    meta.insert(key.as_bytes(), &keys::id(next))?;
+    Ok(next)
+}
+
 fn unwrap_tx<T>(r: std::result::Result<T, TransactionError<StoreError>>, dir: &Path) -> Result<T> {
     r.map_err(|e| match e {
         TransactionError::Abort(e) => e,
@@ -358,8 +371,9 @@ impl Store {
             &t.idx_country,
             &t.audit,
             &t.idx_audit_cp,
+            &t.meta,
         )
-            .transaction(|(cps, vat, owner, country, audit, audit_idx)| {
+            .transaction(|(cps, vat, owner, country, audit, audit_idx, meta)| {
                 let mut ids = Vec::with_capacity(writes.len());
                 for w in &writes {
                     let (mut cp, action) = match w {
@@ -368,7 +382,7 @@ impl Store {
                     };
                     let detail;
                     if action == AuditAction::Added {
-                        cp.id = cps.generate_id()? + 1;
+                        cp.id = next_id(meta, "counterparties")?;
                         detail = cp.name.clone();
                     } else {
                         let Some(old) = cps.get(keys::id(cp.id))? else {
@@ -565,7 +579,7 @@ impl Store {
     /// alerts that were new.
     pub fn record_check(
         &self,
-        mut run: CheckRun,
+        run: CheckRun,
         alerts: Vec<Alert>,
     ) -> Result<(CheckRun, Vec<Alert>)> {
         let t = &self.t;
@@ -577,11 +591,12 @@ impl Store {
             &t.alert_dedup,
             &t.audit,
             &t.idx_audit_cp,
+            &t.meta,
         )
             .transaction(
-                |(checks, check_idx, alerts_t, alert_idx, dedup, audit, audit_idx)| {
+                |(checks, check_idx, alerts_t, alert_idx, dedup, audit, audit_idx, meta)| {
                     let mut run = run.clone();
-                    run.id = checks.generate_id()? + 1;
+                    run.id = next_id(meta, "checks")?;
                     checks.insert(&keys::id(run.id), enc("check run", &run)?)?;
                     check_idx.insert(
                         keys::join(&[
@@ -597,7 +612,7 @@ impl Store {
                             continue;
                         }
                         let mut a = a.clone();
-                        a.id = alerts_t.generate_id()? + 1;
+                        a.id = next_id(meta, "alerts")?;
                         a.check_run_id = Some(run.id);
                         alerts_t.insert(&keys::id(a.id), enc("alert", &a)?)?;
                         alert_idx.insert(
@@ -621,7 +636,6 @@ impl Store {
                     Ok((run, fresh))
                 },
             );
-        run.id = 0;
         let out = unwrap_tx(r, &self.dir)?;
         self.flush()?;
         Ok(out)

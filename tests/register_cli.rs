@@ -1,0 +1,280 @@
+//! The register from the command line: add, list, show, edit, rm, monitor, import, export.
+
+mod common;
+use common::{Env, stderr, stdout};
+use serde_json::Value;
+
+fn add(env: &Env, args: &[&str]) -> u64 {
+    let out = env.kontra().arg("add").args(args).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out).trim().parse().unwrap()
+}
+
+#[test]
+fn add_list_show_edit_monitor_rm() {
+    let env = Env::new();
+    let a = add(
+        &env,
+        &[
+            "--name",
+            "Beispiel GmbH",
+            "--country",
+            "de",
+            "--vat",
+            "de 136.695-976",
+            "--owner",
+            "anna",
+            "--monitor",
+            "--register",
+            "Amtsgericht München HRB 12345",
+            "--lei",
+            "254900OPPU84GM83MG36",
+            "--priority",
+            "high",
+        ],
+    );
+    let b = add(
+        &env,
+        &[
+            "--name",
+            "Acme SARL",
+            "--country",
+            "FR",
+            "--email",
+            "x@acme.fr",
+        ],
+    );
+    assert_eq!((a, b), (1, 2));
+
+    let all = env.list_json();
+    assert_eq!(all.len(), 2);
+    let first = &all[0];
+    for key in [
+        "id", "name", "country", "vat", "email", "address", "domain", "contact", "owner", "lei",
+        "register", "priority", "monitor",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(first["vat"], "DE136695976");
+    assert_eq!(first["register"], "HRB 12345, München");
+    assert_eq!(first["priority"], "high");
+    assert_eq!(first["monitor"], true);
+
+    let filtered: Vec<Value> = serde_json::from_slice(
+        &env.kontra()
+            .args(["list", "--json", "--country", "FR"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(filtered.len(), 1);
+    assert_eq!(filtered[0]["name"], "Acme SARL");
+    let by_owner: Vec<Value> = serde_json::from_slice(
+        &env.kontra()
+            .args(["list", "--json", "--owner", "ANNA"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(by_owner.len(), 1);
+    let searched: Vec<Value> = serde_json::from_slice(
+        &env.kontra()
+            .args(["list", "--json", "--search", "136695"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(searched.len(), 1);
+    let monitored: Vec<Value> = serde_json::from_slice(
+        &env.kontra()
+            .args(["list", "--json", "--monitored"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(monitored.len(), 1);
+
+    let out = env
+        .kontra()
+        .args(["edit", "2", "--address", "1 Rue X, Paris", "--email", ""])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("changed email, address"),
+        "{}",
+        stdout(&out)
+    );
+    let show: Value = serde_json::from_slice(
+        &env.kontra()
+            .args(["show", "2", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(show["address"], "1 Rue X, Paris");
+    assert_eq!(show["email"], Value::Null);
+
+    env.kontra().args(["monitor", "on", "2"]).assert().success();
+    assert_eq!(env.list_json()[1]["monitor"], true);
+    env.kontra()
+        .args(["monitor", "off", "1", "2"])
+        .assert()
+        .success();
+    assert!(env.list_json().iter().all(|c| c["monitor"] == false));
+
+    env.kontra().args(["rm", "1"]).assert().success();
+    let all = env.list_json();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["id"], 2);
+}
+
+#[test]
+fn bad_input_is_named_and_has_exit_codes() {
+    let env = Env::new();
+    let out = env
+        .kontra()
+        .args([
+            "add",
+            "--name",
+            "X",
+            "--country",
+            "DE",
+            "--vat",
+            "DE136695977",
+            "--email",
+            "nope",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let err = stderr(&out);
+    assert!(err.contains("--vat: check digit"), "{err}");
+    assert!(err.contains("--email"), "{err}");
+    assert!(env.list_json().is_empty());
+
+    let out = env
+        .kontra()
+        .args([
+            "add",
+            "--name",
+            "X",
+            "--country",
+            "FR",
+            "--vat",
+            "DE136695976",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(stderr(&out).contains("belongs to DE"), "{}", stderr(&out));
+
+    add(
+        &env,
+        &["--name", "X", "--country", "DE", "--vat", "DE136695976"],
+    );
+    let out = env
+        .kontra()
+        .args([
+            "add",
+            "--name",
+            "Y",
+            "--country",
+            "DE",
+            "--vat",
+            "DE 136695976",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        stderr(&out).contains("already registered for counterparty 1"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = env.kontra().args(["show", "99"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let out = env.kontra().args(["edit", "1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(env.list_json().len(), 1, "nothing stored was lost");
+}
+
+#[test]
+fn vat_validate_json_lines_in_input_order() {
+    let env = Env::new();
+    let out = env
+        .kontra()
+        .args([
+            "vat",
+            "validate",
+            "--json",
+            "de 136.695-976",
+            "GR094259216",
+            "DE136695977",
+            "US123",
+            "ATU1234",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "an invalid number makes the exit code non-zero"
+    );
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"input": "de 136.695-976", "valid": true, "country": "DE", "number": "DE136695976", "error": null})
+    );
+    assert_eq!(lines[1]["number"], "EL094259216");
+    assert_eq!(lines[2]["valid"], false);
+    assert_eq!(lines[2]["country"], "DE");
+    assert!(lines[2]["error"].as_str().unwrap().contains("check digit"));
+    assert_eq!(lines[3]["country"], Value::Null);
+    assert!(
+        lines[3]["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown country")
+    );
+    assert!(lines[4]["error"].as_str().unwrap().contains("length"));
+
+    env.kontra()
+        .args(["vat", "validate", "DE136695976"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn config_errors_name_file_key_and_line() {
+    let env = Env::new();
+    env.write(
+        "config.toml",
+        "language = \"de\"\n[log]\nlevle = \"debug\"\n",
+    );
+    let out = env.kontra().args(["list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(
+        err.contains("config.toml") && err.contains("levle") && err.contains("line 3"),
+        "{err}"
+    );
+
+    env.write(
+        "config.toml",
+        "[monitor]\ntimezone = \"Europe/Berlin\"\nrun_at = [\"2:61\"]\n",
+    );
+    let out = env.kontra().args(["list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("line 3"), "{}", stderr(&out));
+}
