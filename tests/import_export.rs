@@ -1,0 +1,215 @@
+//! CSV import (bad rows, duplicates, German Excel files, dry run, update) and export round trips.
+
+mod common;
+use common::{Env, fixture, stderr, stdout};
+use serde_json::Value;
+
+#[test]
+fn bad_rows_are_reported_and_good_rows_stored() {
+    let env = Env::new();
+    let out = env
+        .kontra()
+        .args(["import"])
+        .arg(fixture("import/mixed_bad_rows.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "rejected rows make the exit code non-zero"
+    );
+    let err = stderr(&out);
+    for expected in [
+        "line 3, column name: a name is required",
+        "line 4, column country: \"XX\" is not a known country code",
+        "line 5, column vat: check digit",
+        "line 6, column email",
+        "line 7: malformed line: 8 fields, but the header has 6",
+        "line 9, column vat: duplicate: DE136695976 already appears on line 2",
+        "line 10, column monitor",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    let all = env.list_json();
+    let names: Vec<&str> = all.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Good One GmbH", "Good Two Oy"]);
+    assert_eq!(all[1]["priority"], "high");
+    assert_eq!(all[1]["monitor"], true);
+}
+
+#[test]
+fn dry_run_stores_nothing() {
+    let env = Env::new();
+    let out = env
+        .kontra()
+        .args(["import", "--dry-run"])
+        .arg(fixture("import/mixed_bad_rows.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        stdout(&out).contains("would import 2 new"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(env.list_json().is_empty());
+}
+
+#[test]
+fn german_excel_file_is_read() {
+    let env = Env::new();
+    let out = env
+        .kontra()
+        .args(["import"])
+        .arg(fixture("import/excel_de_cp1252.csv"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Windows-1252, semicolon-separated"),
+        "{}",
+        stdout(&out)
+    );
+    let all = env.list_json();
+    assert_eq!(all[0]["name"], "Müller & Söhne GmbH");
+    assert_eq!(all[0]["vat"], "DE136695976");
+    assert_eq!(all[0]["address"], "Hauptstraße 1; 80331 München");
+    assert_eq!(all[0]["priority"], "high");
+    assert_eq!(all[0]["monitor"], true);
+    assert_eq!(all[1]["name"], "Café Crème SARL");
+}
+
+#[test]
+fn duplicates_skip_or_update() {
+    let env = Env::new();
+    env.kontra()
+        .args([
+            "add",
+            "--name",
+            "Alt GmbH",
+            "--country",
+            "DE",
+            "--vat",
+            "DE136695976",
+            "--owner",
+            "anna",
+            "--email",
+            "old@alt.de",
+        ])
+        .assert()
+        .success();
+    let csv = env.write(
+        "dup.csv",
+        "name,country,vat,email,owner\nNeu GmbH,DE,DE136695976,new@neu.de,\n",
+    );
+    let out = env.kontra().arg("import").arg(&csv).output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        stderr(&out).contains(
+            "line 2, column vat: duplicate: DE136695976 is already registered as counterparty 1"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.list_json()[0]["name"], "Alt GmbH");
+
+    let out = env
+        .kontra()
+        .args(["import", "--update"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = env.list_json();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["name"], "Neu GmbH");
+    assert_eq!(all[0]["email"], "new@neu.de");
+    assert_eq!(
+        all[0]["owner"], "anna",
+        "an empty cell keeps the stored value"
+    );
+}
+
+#[test]
+fn export_import_round_trip_is_field_for_field() {
+    let env = Env::new();
+    let tricky = [
+        vec![
+            "--name",
+            "Łódź \"Quote\", Comma & Co. Sp. z o.o.",
+            "--country",
+            "PL",
+            "--vat",
+            "PL5260250274",
+            "--address",
+            "ul. Długa 1,\n00-001 Warszawa",
+            "--notes",
+            "line one\nline \"two\", three",
+            "--tags",
+            "key, eu",
+        ],
+        vec![
+            "--name",
+            "Ωmega Α.Ε.",
+            "--country",
+            "GR",
+            "--vat",
+            "EL094259216",
+            "--owner",
+            "björn",
+            "--priority",
+            "high",
+            "--frequency",
+            "weekly",
+            "--monitor",
+        ],
+        vec![
+            "--name",
+            "Plain Ltd",
+            "--country",
+            "IE",
+            "--domain",
+            "plain.ie",
+            "--contact",
+            "Seán Ó Briain",
+            "--lei",
+            "HWUPKR0MPOU8FGXBT394",
+            "--register",
+            "HRB 44343 B, Berlin (Charlottenburg)",
+        ],
+    ];
+    for args in &tricky {
+        env.kontra().arg("add").args(args).assert().success();
+    }
+    let before = env.list_json();
+    let export = env.dir.path().join("export.csv");
+    env.kontra()
+        .args(["export", "--out"])
+        .arg(&export)
+        .assert()
+        .success();
+
+    let fresh = Env::new();
+    let out = fresh.kontra().arg("import").arg(&export).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = fresh.list_json();
+    assert_eq!(before.len(), after.len());
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        let o = v.as_object_mut().unwrap();
+        o.remove("created_at");
+        o.remove("updated_at");
+        v
+    };
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(strip(b), strip(a));
+    }
+
+    let json = env
+        .kontra()
+        .args(["export", "--format", "json"])
+        .output()
+        .unwrap();
+    let parsed: Vec<Value> = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(parsed, before);
+}
