@@ -1,5 +1,6 @@
 //! Typed configuration: defaults, paths, and validation with messages naming file, key and line.
 
+use crate::monitor::settings::Within;
 use serde::{Deserialize, Deserializer};
 use std::path::{Path, PathBuf};
 
@@ -53,6 +54,8 @@ pub struct Config {
     pub analysts: Vec<Analyst>,
     /// The schedule of the monitor.
     pub monitor: MonitorConfig,
+    /// Alert rules per analyst (`[alert_rules.<owner>]`): muted kinds and severity overrides.
+    pub alert_rules: crate::monitor::rules::AlertRules,
 }
 
 impl Default for Config {
@@ -64,6 +67,7 @@ impl Default for Config {
             log: LogConfig::default(),
             analysts: Vec::new(),
             monitor: MonitorConfig::default(),
+            alert_rules: Default::default(),
         }
     }
 }
@@ -130,6 +134,14 @@ pub struct MonitorConfig {
     pub run_at: Vec<TimeOfDay>,
     /// Extra times of day at which high-priority counterparties run.
     pub high_priority_run_at: Vec<TimeOfDay>,
+    /// How many counterparties a cycle checks at the same time (sources keep their own budgets).
+    pub concurrency: Within<1, 256>,
+    /// Consecutive definite INVALID answers before `vat_invalid` is raised.
+    pub vat_invalid_after: Within<1, 10>,
+    /// Days without any answer from a source before `source_unverifiable` is raised.
+    pub unverifiable_after_days: Within<1, 90>,
+    /// Days between Handelsregister look-ups of one counterparty (its budget is 60 an hour).
+    pub register_every_days: Within<1, 365>,
 }
 
 impl Default for MonitorConfig {
@@ -142,6 +154,10 @@ impl Default for MonitorConfig {
             high_priority_run_at: vec![TimeOfDay(
                 chrono::NaiveTime::MIN + chrono::Duration::hours(14),
             )],
+            concurrency: Within(8),
+            vat_invalid_after: Within(2),
+            unverifiable_after_days: Within(3),
+            register_every_days: Within(7),
         }
     }
 }
@@ -395,6 +411,40 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("Mars/Olympus"), "{err}");
+    }
+
+    #[test]
+    fn monitor_numbers_and_alert_rules_are_checked_with_their_line() {
+        let c = Config::parse(
+            "[monitor]\nconcurrency = 16\nvat_invalid_after = 3\n\n[alert_rules.anna]\nmuted = [\"lei_lapsed\"]\nseverity = { company_address_changed = \"low\" }\n",
+            Path::new("k.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.monitor.concurrency.get(), 16);
+        assert_eq!(c.monitor.vat_invalid_after.get(), 3);
+        assert!(c.alert_rules.for_owner(Some("Anna")).is_some());
+        let err = Config::parse("[monitor]\n\nconcurrency = 0\n", Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3") && err.contains("1 to 256"), "{err}");
+        let err = Config::parse(
+            "[alert_rules.anna]\nmuted = [\"vat_gone\"]\n",
+            Path::new("k.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("line 2") && err.contains("vat_gone"), "{err}");
+        let err = Config::parse(
+            "[alert_rules.anna]\nseverity = { vat_invalid = \"urgent\" }\n",
+            Path::new("k.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("line 2") && err.contains("urgent"), "{err}");
+        let err = Config::parse("[alert_rules.anna]\nmute = []\n", Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2") && err.contains("mute"), "{err}");
     }
 
     #[test]

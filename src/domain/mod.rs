@@ -1,7 +1,9 @@
 //! Pure types and rules of the domain: counterparties, VAT numbers, checks, alerts. No I/O.
 
 pub mod alert;
+pub mod changes;
 pub mod check;
+pub mod cosmetic;
 pub mod counterparty;
 pub mod country;
 pub mod vat;

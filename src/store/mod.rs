@@ -664,6 +664,26 @@ impl Store {
         Ok(out)
     }
 
+    /// A counterparty's check runs, newest first, read lazily (so callers stop when they have
+    /// seen enough).
+    pub fn check_runs_newest_first(
+        &self,
+        counterparty_id: u64,
+    ) -> impl Iterator<Item = Result<CheckRun>> + '_ {
+        self.t
+            .idx_check_cp
+            .scan_prefix(keys::id(counterparty_id))
+            .rev()
+            .map(move |item| {
+                let (k, _) = self.sled(item)?;
+                let id = keys::read_id(&k[16..]).unwrap_or(0);
+                self.check_run(id)?.ok_or(StoreError::NotFound {
+                    what: "check run",
+                    id,
+                })
+            })
+    }
+
     /// A counterparty's most recent check run.
     pub fn last_check(&self, counterparty_id: u64) -> Result<Option<CheckRun>> {
         let prefix = keys::id(counterparty_id);

@@ -1,0 +1,328 @@
+//! A check of one counterparty: which sources apply, asking them, comparing the results with the
+//! earlier answers, and storing the run with its alerts in one store transaction.
+
+use super::clock::Clock;
+use super::events::{AlertNote, MonitorEvent};
+use super::health::HealthBook;
+use super::rules::AlertRules;
+use super::settings;
+use crate::config::Config;
+use crate::domain::changes::{self, ChangeRules, History};
+use crate::domain::{Alert, CheckRun, Counterparty, Source, SourceResult, country};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Duration};
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+/// Asks registries and lists about a counterparty. The production implementation wraps the
+/// source clients and the sanctions screener; tests script their answers.
+pub trait Checker: Send + Sync + 'static {
+    /// Whether a source is switched on (for eVatR: also whether a German requester VAT number
+    /// is configured, without which it cannot be asked).
+    fn enabled(&self, source: Source) -> bool;
+
+    /// Asks one source about one counterparty. Never fails: a failure is a
+    /// [`crate::domain::Outcome::CouldNotAsk`] result.
+    fn ask(&self, source: Source, cp: &Counterparty) -> impl Future<Output = SourceResult> + Send;
+
+    /// The `(list, entity_id)` pairs an analyst marked "not this entity" for the counterparty.
+    fn dismissed(&self, _cp: &Counterparty) -> BTreeSet<(String, String)> {
+        BTreeSet::new()
+    }
+}
+
+/// Why a check could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The store failed.
+    #[error("counterparty {id}: {source}")]
+    Store {
+        /// The counterparty.
+        id: u64,
+        /// The cause.
+        source: StoreError,
+    },
+    /// A blocking store task panicked or was aborted.
+    #[error("counterparty {id}: store task failed: {message}")]
+    Task {
+        /// The counterparty.
+        id: u64,
+        /// The join error.
+        message: String,
+    },
+    /// The check was cancelled before anything was stored.
+    #[error("counterparty {id}: cancelled")]
+    Cancelled {
+        /// The counterparty.
+        id: u64,
+    },
+}
+
+/// What a check needs besides the checker: rules, thresholds and the clock.
+pub struct CheckSettings {
+    /// Change-detection thresholds.
+    pub change: ChangeRules,
+    /// Per-owner alert rules.
+    pub alert_rules: AlertRules,
+    /// Minimum time between two Handelsregister look-ups of one counterparty.
+    pub register_every: Duration,
+    /// The clock for run times.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl CheckSettings {
+    /// Settings from the configuration, with the given clock.
+    pub fn from_config(config: &Config, clock: Arc<dyn Clock>) -> CheckSettings {
+        CheckSettings {
+            change: settings::change_rules(&config.monitor),
+            alert_rules: config.alert_rules.clone(),
+            register_every: Duration::days(i64::from(config.monitor.register_every_days.get())),
+            clock,
+        }
+    }
+}
+
+/// The result of one check: the stored run and the alerts that were new.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckOutcome {
+    /// The stored run.
+    pub run: CheckRun,
+    /// New alerts (already-known changes are not repeated).
+    pub alerts: Vec<Alert>,
+}
+
+/// Whether a VAT number belongs to an EU member state (VIES knows `EL` for Greece and `XI` for
+/// Northern Ireland).
+fn eu_vat_prefix(vat: &str) -> Option<&str> {
+    let prefix = vat.get(..2)?;
+    let iso = match prefix {
+        "EL" => "GR",
+        "XI" => return Some(prefix),
+        p => p,
+    };
+    country::is_eu(iso).then_some(prefix)
+}
+
+/// The sources that apply to a counterparty now, in [`Source::ALL`] order.
+pub fn applicable_sources(
+    cp: &Counterparty,
+    history: &History,
+    register_every: Duration,
+    now: DateTime<chrono::Utc>,
+    enabled: impl Fn(Source) -> bool,
+) -> Vec<Source> {
+    let vat_prefix = cp.vat.as_deref().and_then(eu_vat_prefix);
+    let german = cp.country == "DE";
+    Source::ALL
+        .into_iter()
+        .filter(|&s| match s {
+            Source::Vies => vat_prefix.is_some(),
+            // A qualified confirmation is for foreign partners of a German requester.
+            Source::Evatr => vat_prefix.is_some_and(|p| p != "DE"),
+            Source::Gleif => cp.lei.is_some() || cp.register.is_some(),
+            // The register allows 60 retrievals an hour: a slow rotation, not every run.
+            Source::Handelsregister => {
+                german
+                    && history
+                        .last_answer_at(Source::Handelsregister)
+                        .is_none_or(|t| now - t >= register_every)
+            }
+            Source::Insolvency => german,
+            Source::Sanctions => true,
+        })
+        .filter(|&s| enabled(s))
+        .collect()
+}
+
+/// How many runs back a history is read at most, whatever the sources did.
+const HISTORY_CAP: usize = 1000;
+
+/// Reads as many earlier runs, newest first, as the change rules need.
+pub fn load_history(store: &Store, cp_id: u64, rules: &ChangeRules) -> Result<History, StoreError> {
+    let depth = rules.vat_invalid_after as usize + 1;
+    let mut history = History::default();
+    for run in store.check_runs_newest_first(cp_id) {
+        history.push_older(&run?);
+        if history.is_deep_enough(depth) || history.run_count() >= HISTORY_CAP {
+            break;
+        }
+    }
+    Ok(history)
+}
+
+async fn blocking<T: Send + 'static>(
+    id: u64,
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, CheckError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(source)) => Err(CheckError::Store { id, source }),
+        Err(e) => Err(CheckError::Task {
+            id,
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Shared parts a check reports to.
+pub struct Reporting<'a> {
+    /// Where progress events go.
+    pub events: &'a broadcast::Sender<MonitorEvent>,
+    /// Per-source health.
+    pub health: &'a Mutex<HealthBook>,
+}
+
+/// Checks one counterparty: asks every applicable source (concurrently), compares with the
+/// earlier answers, applies the owner's alert rules and stores run and alerts in one transaction.
+///
+/// Cancelling stops the questions still open; once storing has begun it is finished, so a
+/// check is stored completely or not at all.
+pub async fn check_counterparty<C: Checker>(
+    store: &Arc<Store>,
+    checker: &C,
+    settings: &CheckSettings,
+    cp: &Counterparty,
+    trigger: &str,
+    report: &Reporting<'_>,
+    cancel: &CancellationToken,
+) -> Result<CheckOutcome, CheckError> {
+    let started_at = settings.clock.now();
+    let id = cp.id;
+    let _ = report.events.send(MonitorEvent::CheckStarted {
+        counterparty_id: id,
+    });
+    let rules = settings.change;
+    let s = store.clone();
+    let history = blocking(id, move || load_history(&s, id, &rules)).await?;
+    let sources = applicable_sources(cp, &history, settings.register_every, started_at, |s| {
+        checker.enabled(s)
+    });
+    let asks = sources.iter().map(|&source| async move {
+        let _ = report.events.send(MonitorEvent::SourceStarted {
+            counterparty_id: id,
+            source,
+        });
+        let r = checker.ask(source, cp).await;
+        let _ = report.events.send(MonitorEvent::SourceFinished {
+            counterparty_id: id,
+            source,
+            answered: r.outcome.answer().is_some(),
+        });
+        r
+    });
+    let results = tokio::select! {
+        biased;
+        _ = cancel.cancelled() => return Err(CheckError::Cancelled { id }),
+        r = futures::future::join_all(asks) => r,
+    };
+    if let Ok(mut h) = report.health.lock() {
+        for r in &results {
+            h.record(r);
+        }
+    }
+    let drafts = changes::detect(
+        cp,
+        &history,
+        &results,
+        &settings.change,
+        &checker.dismissed(cp),
+    );
+    let drafts = settings.alert_rules.apply(cp.owner.as_deref(), drafts);
+    let finished_at = settings.clock.now();
+    let alerts: Vec<Alert> = drafts
+        .into_iter()
+        .map(|d| d.into_alert(id, finished_at))
+        .collect();
+    let run = CheckRun {
+        id: 0,
+        counterparty_id: id,
+        started_at,
+        finished_at,
+        trigger: trigger.to_string(),
+        results,
+    };
+    let s = store.clone();
+    let (run, alerts) = blocking(id, move || s.record_check(run, alerts)).await?;
+    let _ = report.events.send(MonitorEvent::CheckFinished {
+        counterparty_id: id,
+        run_id: run.id,
+        alerts: alerts
+            .iter()
+            .map(|a| AlertNote {
+                id: a.id,
+                kind: a.kind,
+                severity: a.severity,
+            })
+            .collect(),
+    });
+    Ok(CheckOutcome { run, alerts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CounterpartyDraft;
+    use chrono::Utc;
+
+    fn cp(country: &str, vat: Option<&str>, lei: Option<&str>) -> Counterparty {
+        CounterpartyDraft {
+            name: Some("X".into()),
+            country: Some(country.into()),
+            vat: vat.map(Into::into),
+            lei: lei.map(Into::into),
+            ..Default::default()
+        }
+        .apply(None, Utc::now())
+        .unwrap()
+    }
+
+    #[test]
+    fn sources_that_apply() {
+        use Source::*;
+        let h = History::default();
+        let all = |_| true;
+        let week = Duration::days(7);
+        let now = Utc::now();
+        let table: Vec<(Counterparty, Vec<Source>)> = vec![
+            (
+                cp("DE", Some("DE136695976"), None),
+                vec![Vies, Handelsregister, Insolvency, Sanctions],
+            ),
+            (
+                cp("AT", Some("ATU13585627"), None),
+                vec![Vies, Evatr, Sanctions],
+            ),
+            (
+                cp("GR", Some("EL094259216"), None),
+                vec![Vies, Evatr, Sanctions],
+            ),
+            (
+                cp("CH", None, Some("529900T8BM49AURSDO55")),
+                vec![Gleif, Sanctions],
+            ),
+            (cp("US", None, None), vec![Sanctions]),
+        ];
+        for (c, expected) in table {
+            assert_eq!(
+                applicable_sources(&c, &h, week, now, all),
+                expected,
+                "{}",
+                c.country
+            );
+        }
+        let only_sanctions = |s| s == Sanctions;
+        assert_eq!(
+            applicable_sources(
+                &cp("DE", Some("DE136695976"), None),
+                &h,
+                week,
+                now,
+                only_sanctions
+            ),
+            vec![Sanctions]
+        );
+    }
+}

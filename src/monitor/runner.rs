@@ -1,0 +1,465 @@
+//! Check cycles: plan which counterparties to check, check them with bounded concurrency,
+//! report progress, stop on cancellation, and resume an interrupted cycle after a restart with
+//! no duplicate check runs and no duplicate alerts.
+//!
+//! A cycle is persisted (`monitor/cycle`: id, start, planned ids, done ids) before its first
+//! check. The done set is written every few seconds, but the truth is in the check runs: on
+//! resume, a planned counterparty whose last check started after the cycle started is done.
+
+use super::check::{
+    CheckError, CheckOutcome, CheckSettings, Checker, Reporting, check_counterparty,
+};
+use super::events::MonitorEvent;
+use super::health::HealthBook;
+use super::schedule::{Due, Schedule};
+use crate::domain::Counterparty;
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+/// State key of the current (or last) cycle.
+pub const CYCLE_KEY: &str = "monitor/cycle";
+/// State key of the last scheduled slot a cycle was started for.
+pub const LAST_SLOT_KEY: &str = "monitor/last_slot";
+const CYCLE_SEQ_KEY: &str = "monitor/cycle_seq";
+/// How often the done set is persisted during a cycle.
+const PERSIST_EVERY: StdDuration = StdDuration::from_secs(2);
+
+/// Why the runner failed as a whole (single checks fail individually, see events).
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    /// The store failed.
+    #[error("monitor: {0}")]
+    Store(#[from] StoreError),
+    /// A blocking store task failed.
+    #[error("monitor: store task failed: {0}")]
+    Task(String),
+}
+
+/// A cycle as persisted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CycleState {
+    /// Sequential id.
+    pub id: u64,
+    /// Why it runs (`scheduled`, `manual`, `all`, `sanctions-delta`).
+    pub reason: String,
+    /// The trigger recorded with each check run.
+    pub trigger: String,
+    /// When the cycle started.
+    pub started_at: DateTime<Utc>,
+    /// Counterparty ids planned, in order.
+    pub planned: Vec<u64>,
+    /// Counterparty ids done (sorted).
+    pub done: Vec<u64>,
+    /// Whether the cycle came to its end (not cancelled, not killed).
+    pub finished: bool,
+}
+
+/// What a cycle did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CycleReport {
+    /// The cycle's id.
+    pub cycle_id: u64,
+    /// Counterparties planned.
+    pub total: usize,
+    /// Counterparties done (including those done before a restart).
+    pub done: usize,
+    /// Check runs stored in this start of the cycle.
+    pub checked: usize,
+    /// Checks that failed to store (retried on a later cycle).
+    pub failed: usize,
+    /// New alerts raised in this start of the cycle.
+    pub new_alerts: usize,
+    /// Whether the cycle was cancelled before its end.
+    pub cancelled: bool,
+}
+
+/// Runs checks and cycles for one store; cheap to clone.
+pub struct Runner<C: Checker> {
+    store: Arc<Store>,
+    checker: Arc<C>,
+    settings: Arc<CheckSettings>,
+    concurrency: usize,
+    events: broadcast::Sender<MonitorEvent>,
+    health: Arc<Mutex<HealthBook>>,
+    in_flight: Arc<Mutex<HashSet<u64>>>,
+}
+
+impl<C: Checker> Clone for Runner<C> {
+    fn clone(&self) -> Self {
+        Runner {
+            store: self.store.clone(),
+            checker: self.checker.clone(),
+            settings: self.settings.clone(),
+            concurrency: self.concurrency,
+            events: self.events.clone(),
+            health: self.health.clone(),
+            in_flight: self.in_flight.clone(),
+        }
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, RunnerError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| RunnerError::Task(e.to_string()))?
+        .map_err(RunnerError::from)
+}
+
+enum Step {
+    Checked(u64, CheckOutcome),
+    AlreadyDone(u64),
+    Failed(u64, CheckError),
+    Skipped,
+}
+
+impl<C: Checker> Runner<C> {
+    /// A runner checking at most `concurrency` counterparties at a time.
+    pub fn new(
+        store: Arc<Store>,
+        checker: Arc<C>,
+        settings: CheckSettings,
+        concurrency: usize,
+    ) -> Result<Runner<C>, RunnerError> {
+        let health = HealthBook::load(&store)?;
+        let (events, _) = broadcast::channel(1024);
+        Ok(Runner {
+            store,
+            checker,
+            settings: Arc::new(settings),
+            concurrency: concurrency.max(1),
+            events,
+            health: Arc::new(Mutex::new(health)),
+            in_flight: Arc::new(Mutex::new(HashSet::new())),
+        })
+    }
+
+    /// A receiver of everything the runner reports from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<MonitorEvent> {
+        self.events.subscribe()
+    }
+
+    /// The sender side, for components (the scheduler) that report on the same channel.
+    pub fn events(&self) -> &broadcast::Sender<MonitorEvent> {
+        &self.events
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &CheckSettings {
+        &self.settings
+    }
+
+    /// The ids of the monitored counterparties due for `due`, in id order.
+    pub fn plan_due(&self, schedule: &Schedule, due: &Due) -> Result<Vec<u64>, RunnerError> {
+        let mut ids = Vec::new();
+        for cp in self.store.counterparties()? {
+            let last = self.store.last_check(cp.id)?.map(|r| r.started_at);
+            if schedule.is_due(&cp, due, last) {
+                ids.push(cp.id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The ids of every monitored counterparty.
+    pub fn plan_all_monitored(&self) -> Result<Vec<u64>, RunnerError> {
+        Ok(self
+            .store
+            .counterparties()?
+            .into_iter()
+            .filter(|c| c.monitor)
+            .map(|c| c.id)
+            .collect())
+    }
+
+    /// The cycle that was interrupted (killed or cancelled), if any.
+    pub fn unfinished(&self) -> Result<Option<CycleState>, RunnerError> {
+        let c: Option<CycleState> = self.store.get_state(CYCLE_KEY)?;
+        Ok(c.filter(|c| !c.finished))
+    }
+
+    /// Starts and runs a new cycle over `ids`. An interrupted cycle is finished first.
+    pub async fn run_cycle(
+        &self,
+        reason: &str,
+        ids: Vec<u64>,
+        cancel: &CancellationToken,
+    ) -> Result<CycleReport, RunnerError> {
+        if let Some(report) = self.resume(cancel).await?
+            && report.cancelled
+        {
+            return Ok(report);
+        }
+        let store = self.store.clone();
+        let now = self.settings.clock.now();
+        let reason_s = reason.to_string();
+        let state = blocking(move || {
+            let id = store.get_state::<u64>(CYCLE_SEQ_KEY)?.unwrap_or(0) + 1;
+            store.set_state(CYCLE_SEQ_KEY, &id)?;
+            let state = CycleState {
+                id,
+                reason: reason_s,
+                trigger: "monitor".to_string(),
+                started_at: now,
+                planned: ids,
+                done: Vec::new(),
+                finished: false,
+            };
+            store.set_state(CYCLE_KEY, &state)?;
+            Ok(state)
+        })
+        .await?;
+        self.run(state, cancel, false).await
+    }
+
+    /// Finishes an interrupted cycle, if there is one.
+    pub async fn resume(
+        &self,
+        cancel: &CancellationToken,
+    ) -> Result<Option<CycleReport>, RunnerError> {
+        match self.unfinished()? {
+            Some(state) => Ok(Some(self.run(state, cancel, true).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn run(
+        &self,
+        mut state: CycleState,
+        cancel: &CancellationToken,
+        resumed: bool,
+    ) -> Result<CycleReport, RunnerError> {
+        let total = state.planned.len();
+        let mut done: BTreeSet<u64> = state.done.iter().copied().collect();
+        let todo: Vec<u64> = state
+            .planned
+            .iter()
+            .copied()
+            .filter(|id| !done.contains(id))
+            .collect();
+        let _ = self.events.send(MonitorEvent::CycleStarted {
+            cycle_id: state.id,
+            total,
+            done: done.len(),
+            reason: if resumed {
+                format!("{} (resumed)", state.reason)
+            } else {
+                state.reason.clone()
+            },
+        });
+        tracing::info!(
+            cycle = state.id,
+            total,
+            already_done = done.len(),
+            resumed,
+            "cycle started"
+        );
+        let started_at = state.started_at;
+        let trigger = state.trigger.clone();
+        let mut steps = futures::stream::iter(todo)
+            .map(|id| {
+                let trigger = trigger.clone();
+                async move { self.step(id, started_at, &trigger, cancel).await }
+            })
+            .buffer_unordered(self.concurrency);
+        let (mut checked, mut failed, mut new_alerts) = (0, 0, 0);
+        let mut last_persist = Instant::now();
+        while let Some(step) = steps.next().await {
+            match step {
+                Step::Checked(id, outcome) => {
+                    checked += 1;
+                    new_alerts += outcome.alerts.len();
+                    done.insert(id);
+                }
+                Step::AlreadyDone(id) => {
+                    done.insert(id);
+                }
+                Step::Failed(id, e) => {
+                    failed += 1;
+                    tracing::warn!("check failed: {e}");
+                    let _ = self.events.send(MonitorEvent::CheckFailed {
+                        counterparty_id: id,
+                        error: e.to_string(),
+                    });
+                }
+                Step::Skipped => {}
+            }
+            let _ = self.events.send(MonitorEvent::Progress {
+                cycle_id: state.id,
+                done: done.len(),
+                total,
+            });
+            if last_persist.elapsed() >= PERSIST_EVERY {
+                last_persist = Instant::now();
+                state.done = done.iter().copied().collect();
+                self.persist(&state).await?;
+            }
+        }
+        drop(steps);
+        let cancelled = cancel.is_cancelled() && done.len() + failed < total;
+        state.done = done.iter().copied().collect();
+        state.finished = !cancelled;
+        self.persist(&state).await?;
+        let snapshot = self.save_health().await?;
+        let _ = self.events.send(MonitorEvent::Health(snapshot));
+        let _ = self.events.send(MonitorEvent::CycleFinished {
+            cycle_id: state.id,
+            done: done.len(),
+            total,
+            cancelled,
+            new_alerts,
+        });
+        tracing::info!(
+            cycle = state.id,
+            done = done.len(),
+            total,
+            checked,
+            failed,
+            new_alerts,
+            cancelled,
+            "cycle ended"
+        );
+        Ok(CycleReport {
+            cycle_id: state.id,
+            total,
+            done: done.len(),
+            checked,
+            failed,
+            new_alerts,
+            cancelled,
+        })
+    }
+
+    async fn persist(&self, state: &CycleState) -> Result<(), RunnerError> {
+        let store = self.store.clone();
+        let state = state.clone();
+        blocking(move || store.set_state(CYCLE_KEY, &state)).await
+    }
+
+    /// Writes per-source health to the store and returns it.
+    pub async fn save_health(&self) -> Result<Vec<super::health::SourceHealth>, RunnerError> {
+        let book = match self.health.lock() {
+            Ok(b) => b.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        let store = self.store.clone();
+        let snapshot = book.snapshot();
+        blocking(move || book.save(&store)).await?;
+        Ok(snapshot)
+    }
+
+    async fn step(
+        &self,
+        id: u64,
+        cycle_started: DateTime<Utc>,
+        trigger: &str,
+        cancel: &CancellationToken,
+    ) -> Step {
+        if cancel.is_cancelled() {
+            return Step::Skipped;
+        }
+        let store = self.store.clone();
+        let loaded = blocking(move || {
+            let cp = store.counterparty(id)?;
+            let last = store.last_check(id)?.map(|r| r.started_at);
+            Ok((cp, last))
+        })
+        .await;
+        let (cp, last) = match loaded {
+            Ok(v) => v,
+            Err(e) => {
+                return Step::Failed(
+                    id,
+                    CheckError::Task {
+                        id,
+                        message: e.to_string(),
+                    },
+                );
+            }
+        };
+        // Deleted since planning: nothing to check. Checked since the cycle began (before a
+        // crash, or by hand): done, without a second run.
+        let Some(cp) = cp else {
+            return Step::AlreadyDone(id);
+        };
+        if last.is_some_and(|t| t >= cycle_started) {
+            return Step::AlreadyDone(id);
+        }
+        match self.check_guarded(&cp, trigger, cancel).await {
+            Ok(Some(outcome)) => Step::Checked(id, outcome),
+            Ok(None) => Step::AlreadyDone(id),
+            Err(CheckError::Cancelled { .. }) => Step::Skipped,
+            Err(e) => Step::Failed(id, e),
+        }
+    }
+
+    /// Checks a counterparty unless another check of it is under way (then None).
+    async fn check_guarded(
+        &self,
+        cp: &Counterparty,
+        trigger: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Option<CheckOutcome>, CheckError> {
+        let claimed = self
+            .in_flight
+            .lock()
+            .map(|mut s| s.insert(cp.id))
+            .unwrap_or(false);
+        if !claimed {
+            return Ok(None);
+        }
+        let report = Reporting {
+            events: &self.events,
+            health: &self.health,
+        };
+        let r = check_counterparty(
+            &self.store,
+            &*self.checker,
+            &self.settings,
+            cp,
+            trigger,
+            &report,
+            cancel,
+        )
+        .await;
+        if let Ok(mut s) = self.in_flight.lock() {
+            s.remove(&cp.id);
+        }
+        r.map(Some)
+    }
+
+    /// Checks the given counterparties now (outside any cycle), `concurrency` at a time, in
+    /// the order given. A counterparty whose check is already under way is skipped (None).
+    pub async fn check_now(
+        &self,
+        cps: Vec<Counterparty>,
+        trigger: &str,
+        cancel: &CancellationToken,
+    ) -> Vec<(u64, Result<Option<CheckOutcome>, CheckError>)> {
+        let out = futures::stream::iter(cps)
+            .map(|cp| async move {
+                let r = self.check_guarded(&cp, trigger, cancel).await;
+                (cp.id, r)
+            })
+            .buffered(self.concurrency)
+            .collect::<Vec<_>>()
+            .await;
+        if let Ok(snapshot) = self.save_health().await {
+            let _ = self.events.send(MonitorEvent::Health(snapshot));
+        }
+        out
+    }
+}

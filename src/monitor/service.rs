@@ -1,0 +1,221 @@
+//! The monitor service: the scheduler loop that runs due cycles until shut down, and the handle
+//! through which the UI (or the daemon) asks for checks and cycles and receives events.
+//!
+//! The same service runs inside the TUI process and in `kontra daemon`.
+
+use super::check::Checker;
+use super::clock::Clock;
+use super::events::MonitorEvent;
+use super::runner::{CycleReport, LAST_SLOT_KEY, Runner, RunnerError};
+use super::schedule::Schedule;
+use chrono::{DateTime, Utc};
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// The longest the scheduler sleeps before looking at the clock again, so that wall-clock
+/// jumps (suspend, NTP) delay a run by at most this much.
+const MAX_SLEEP: StdDuration = StdDuration::from_secs(60);
+
+/// Requests to the running service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Check these counterparties now, next to any running cycle.
+    CheckNow(Vec<u64>),
+    /// Run a cycle of what is due now (after the running one).
+    RunDue,
+    /// Run a cycle over every monitored counterparty (after the running one).
+    RunAll,
+    /// Cancel the running cycle; it resumes before the next cycle starts.
+    CancelCycle,
+}
+
+/// A running service: send requests, subscribe to events, shut it down.
+pub struct MonitorHandle {
+    requests: mpsc::Sender<Request>,
+    events: broadcast::Sender<MonitorEvent>,
+    shutdown: CancellationToken,
+    task: JoinHandle<Result<(), RunnerError>>,
+}
+
+impl MonitorHandle {
+    /// A receiver of every event from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<MonitorEvent> {
+        self.events.subscribe()
+    }
+
+    /// Sends a request; false when the service has stopped.
+    pub async fn request(&self, r: Request) -> bool {
+        self.requests.send(r).await.is_ok()
+    }
+
+    /// A sender for requests, for UI effects that run as their own tasks.
+    pub fn requester(&self) -> mpsc::Sender<Request> {
+        self.requests.clone()
+    }
+
+    /// Runs until `stop` completes (then shuts down as [`MonitorHandle::shutdown`]) or until the
+    /// service ends by itself with an error.
+    pub async fn run_until(
+        mut self,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<(), RunnerError> {
+        tokio::select! {
+            _ = stop => self.shutdown().await,
+            r = &mut self.task => r.map_err(|e| RunnerError::Task(e.to_string()))?,
+        }
+    }
+
+    /// Stops the service: questions in flight are dropped, writes under way are finished, the
+    /// running cycle stays resumable. Waits until it has stopped.
+    pub async fn shutdown(self) -> Result<(), RunnerError> {
+        self.shutdown.cancel();
+        self.task
+            .await
+            .map_err(|e| RunnerError::Task(e.to_string()))?
+    }
+}
+
+/// Starts the service on the current tokio runtime.
+pub fn spawn<C: Checker>(
+    runner: Runner<C>,
+    schedule: Schedule,
+    clock: Arc<dyn Clock>,
+) -> MonitorHandle {
+    let (tx, rx) = mpsc::channel(64);
+    let shutdown = CancellationToken::new();
+    let events = runner.events().clone();
+    let task = tokio::spawn(run(runner, schedule, clock, shutdown.clone(), rx));
+    MonitorHandle {
+        requests: tx,
+        events,
+        shutdown,
+        task,
+    }
+}
+
+fn set_last_slot<C: Checker>(runner: &Runner<C>, at: DateTime<Utc>) -> Result<(), RunnerError> {
+    Ok(runner.store().set_state(LAST_SLOT_KEY, &at)?)
+}
+
+/// The scheduler loop: runs until `shutdown` is cancelled.
+pub async fn run<C: Checker>(
+    runner: Runner<C>,
+    schedule: Schedule,
+    clock: Arc<dyn Clock>,
+    shutdown: CancellationToken,
+    mut requests: mpsc::Receiver<Request>,
+) -> Result<(), RunnerError> {
+    let current_cycle: Arc<Mutex<Option<CancellationToken>>> = Arc::new(Mutex::new(None));
+    // Requests are read by their own task so that checks-now and cancels work during a cycle;
+    // cycle requests are handed to the loop below.
+    let (cycle_tx, mut cycle_rx) = mpsc::channel::<Request>(8);
+    let reader = {
+        let runner = runner.clone();
+        let current = current_cycle.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            while let Some(r) = tokio::select! {
+                _ = shutdown.cancelled() => None,
+                r = requests.recv() => r,
+            } {
+                match r {
+                    Request::CheckNow(ids) => {
+                        let runner = runner.clone();
+                        let token = shutdown.child_token();
+                        tokio::spawn(async move {
+                            let store = runner.store().clone();
+                            let cps = tokio::task::spawn_blocking(move || {
+                                ids.iter()
+                                    .filter_map(|id| store.counterparty(*id).ok().flatten())
+                                    .collect::<Vec<_>>()
+                            })
+                            .await
+                            .unwrap_or_default();
+                            runner.check_now(cps, "monitor", &token).await;
+                        });
+                    }
+                    Request::CancelCycle => {
+                        if let Ok(c) = current.lock()
+                            && let Some(t) = c.as_ref()
+                        {
+                            t.cancel();
+                        }
+                    }
+                    other => {
+                        let _ = cycle_tx.send(other).await;
+                    }
+                }
+            }
+        })
+    };
+
+    let run_cycle = |reason: &'static str, ids: Vec<u64>| {
+        let token = shutdown.child_token();
+        if let Ok(mut c) = current_cycle.lock() {
+            *c = Some(token.clone());
+        }
+        let runner = runner.clone();
+        async move { runner.run_cycle(reason, ids, &token).await }
+    };
+
+    // A cycle interrupted by a crash or shutdown completes first.
+    {
+        let token = shutdown.child_token();
+        if let Ok(mut c) = current_cycle.lock() {
+            *c = Some(token.clone());
+        }
+        runner.resume(&token).await?;
+    }
+    let result = loop {
+        if shutdown.is_cancelled() {
+            break Ok(());
+        }
+        let now = clock.now();
+        let last: Option<DateTime<Utc>> = runner.store().get_state(LAST_SLOT_KEY)?;
+        if last.is_none() {
+            // A fresh installation starts counting from now instead of making up the past.
+            set_last_slot(&runner, now)?;
+        }
+        if let Some(due) = schedule.due(last, now) {
+            let ids = runner.plan_due(&schedule, &due)?;
+            let report: CycleReport = run_cycle("scheduled", ids).await?;
+            if !report.cancelled
+                && let Some(at) = due.at()
+            {
+                set_last_slot(&runner, at)?;
+            }
+            continue;
+        }
+        let next = schedule.next_after(now).map(|s| s.at);
+        if let Some(at) = next {
+            let _ = runner.events().send(MonitorEvent::NextRun { at });
+        }
+        let wait = next
+            .and_then(|at| (at - now).to_std().ok())
+            .unwrap_or(MAX_SLEEP)
+            .min(MAX_SLEEP);
+        tokio::select! {
+            _ = shutdown.cancelled() => break Ok(()),
+            _ = tokio::time::sleep(wait) => {}
+            r = cycle_rx.recv() => match r {
+                Some(Request::RunAll) => {
+                    let ids = runner.plan_all_monitored()?;
+                    run_cycle("all", ids).await?;
+                }
+                Some(Request::RunDue) => {
+                    let due = schedule.current(clock.now());
+                    let ids = runner.plan_due(&schedule, &due)?;
+                    run_cycle("manual", ids).await?;
+                }
+                Some(_) | None => {}
+            },
+        }
+    };
+    reader.abort();
+    runner.save_health().await?;
+    runner.store().flush()?;
+    result
+}

@@ -1,0 +1,446 @@
+//! Whole cycles on a real sled store with a scripted `Checker` (the registries' answers change
+//! between cycles), cancellation and resume without duplicates, owner rules, and the scheduler
+//! on paused tokio time across a daylight-saving change and after a missed run.
+
+use chrono::{DateTime, TimeZone, Utc};
+use kontra::domain::check::{
+    Answer, Evidence, Outcome, SanctionsAnswer, SanctionsHit, SourceResult, Unavailable, VatAnswer,
+};
+use kontra::domain::{AlertKind, Counterparty, CounterpartyDraft, Severity, Source};
+use kontra::monitor::check::{CheckSettings, Checker};
+use kontra::monitor::clock::{Clock, SystemClock, TokioClock};
+use kontra::monitor::events::MonitorEvent;
+use kontra::monitor::rules::{AlertRules, OwnerRules};
+use kontra::monitor::runner::{CYCLE_KEY, CycleState, LAST_SLOT_KEY, Runner};
+use kontra::monitor::schedule::Schedule;
+use kontra::monitor::service;
+use kontra::store::Store;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Answers from a script the test changes between cycles; answers after `delay`.
+struct Scripted {
+    answers: Mutex<HashMap<(u64, Source), Outcome>>,
+    delay: Duration,
+    calls: AtomicUsize,
+    clock: Arc<dyn Clock>,
+}
+
+impl Scripted {
+    fn new(delay: Duration, clock: Arc<dyn Clock>) -> Scripted {
+        Scripted {
+            answers: Mutex::new(HashMap::new()),
+            delay,
+            calls: AtomicUsize::new(0),
+            clock,
+        }
+    }
+
+    fn set(&self, cp: u64, source: Source, outcome: Outcome) {
+        self.answers.lock().unwrap().insert((cp, source), outcome);
+    }
+}
+
+impl Checker for Scripted {
+    fn enabled(&self, source: Source) -> bool {
+        matches!(source, Source::Vies | Source::Sanctions)
+    }
+
+    async fn ask(&self, source: Source, cp: &Counterparty) -> SourceResult {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(self.delay).await;
+        let outcome = self
+            .answers
+            .lock()
+            .unwrap()
+            .get(&(cp.id, source))
+            .cloned()
+            .unwrap_or(Outcome::CouldNotAsk {
+                reason: Unavailable::Connection,
+                message: "not scripted".into(),
+            });
+        SourceResult {
+            source,
+            at: self.clock.now(),
+            outcome,
+            evidence: Evidence {
+                reference: Some(format!("WAPIAAAAW{}", cp.id)),
+                ..Default::default()
+            },
+        }
+    }
+}
+
+fn vat(vat: &str, valid: bool, name: &str) -> Outcome {
+    Outcome::Answer(Answer::Vat(VatAnswer {
+        vat: vat.into(),
+        valid,
+        name: Some(name.into()),
+        address: Some("Hauptstr. 1, 10117 Berlin".into()),
+    }))
+}
+
+fn down() -> Outcome {
+    Outcome::CouldNotAsk {
+        reason: Unavailable::ServiceUnavailable,
+        message: "MS_UNAVAILABLE".into(),
+    }
+}
+
+fn screened(hits: &[(&str, &str)]) -> Outcome {
+    Outcome::Answer(Answer::Sanctions(SanctionsAnswer {
+        hits: hits
+            .iter()
+            .map(|(list, id)| SanctionsHit {
+                list: list.to_string(),
+                entity_id: id.to_string(),
+                name: "ACME TRADING".into(),
+                score: 0.95,
+                entity_hash: "x".into(),
+            })
+            .collect(),
+        lists: vec![("eu".into(), "s".into()), ("ofac".into(), "s".into())],
+    }))
+}
+
+fn add(store: &Store, name: &str, country: &str, vat: Option<&str>, owner: &str) -> u64 {
+    let cp = CounterpartyDraft {
+        name: Some(name.into()),
+        country: Some(country.into()),
+        vat: vat.map(Into::into),
+        owner: Some(owner.into()),
+        monitor: Some(true),
+        ..Default::default()
+    }
+    .apply(None, Utc::now())
+    .unwrap();
+    store.add_counterparty(cp, "test").unwrap().id
+}
+
+fn settings(clock: Arc<dyn Clock>, rules: AlertRules) -> CheckSettings {
+    CheckSettings {
+        change: Default::default(),
+        alert_rules: rules,
+        register_every: chrono::Duration::days(7),
+        clock,
+    }
+}
+
+fn kinds(store: &Store, cp: u64) -> Vec<AlertKind> {
+    store
+        .alerts_for(cp)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.kind)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cycles_with_changing_answers_raise_only_true_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path(), "test").unwrap());
+    let a = add(&store, "Alpha GmbH", "DE", Some("DE136695976"), "anna");
+    let b = add(&store, "Beta SA", "FR", Some("FR40303265045"), "bob");
+    let c = add(&store, "Acme Trading", "US", None, "anna");
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let checker = Arc::new(Scripted::new(Duration::from_millis(1), clock.clone()));
+    let runner = Runner::new(
+        store.clone(),
+        checker.clone(),
+        settings(clock, AlertRules::default()),
+        4,
+    )
+    .unwrap();
+    let mut events = runner.subscribe();
+    let cancel = CancellationToken::new();
+    // (VIES for a, VIES for b, sanctions for c) per cycle.
+    let script = [
+        (
+            vat("DE136695976", true, "Alpha GmbH"),
+            vat("FR40303265045", true, "BETA SA"),
+            screened(&[]),
+        ),
+        (
+            down(),
+            vat("FR40303265045", true, "Beta S.A."),
+            screened(&[]),
+        ),
+        (
+            vat("DE136695976", false, ""),
+            vat("FR40303265045", true, "Gamma SA"),
+            screened(&[("ofac", "306")]),
+        ),
+        (
+            vat("DE136695976", false, ""),
+            vat("FR40303265045", true, "Gamma SA"),
+            screened(&[("ofac", "306")]),
+        ),
+    ];
+    let mut expected_runs = 0;
+    for (i, (va, vb, sc)) in script.into_iter().enumerate() {
+        checker.set(a, Source::Vies, va);
+        checker.set(b, Source::Vies, vb);
+        for id in [a, b, c] {
+            let s = if id == c { sc.clone() } else { screened(&[]) };
+            checker.set(id, Source::Sanctions, s);
+        }
+        let report = runner
+            .run_cycle("test", vec![a, b, c], &cancel)
+            .await
+            .unwrap();
+        expected_runs += 3;
+        assert_eq!(
+            (report.total, report.done, report.checked),
+            (3, 3, 3),
+            "cycle {i}"
+        );
+        assert!(!report.cancelled);
+        assert_eq!(store.check_run_count(), expected_runs);
+        // Runs of one cycle start after the previous cycle's: keep them apart in time.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(kinds(&store, a), vec![AlertKind::VatInvalid]);
+    assert_eq!(kinds(&store, b), vec![AlertKind::CompanyNameChanged]);
+    assert_eq!(kinds(&store, c), vec![AlertKind::SanctionsFound]);
+    let invalid = &store.alerts_for(a).unwrap()[0];
+    assert!(invalid.message.en.contains("DE136695976") && invalid.message.en.contains("VIES"));
+    assert!(invalid.message.de.contains("UNGÜLTIG"));
+    let renamed = &store.alerts_for(b).unwrap()[0];
+    assert!(
+        renamed.message.en.contains("\"Beta S.A.\"") && renamed.message.en.contains("\"Gamma SA\""),
+        "{}",
+        renamed.message.en
+    );
+    // Progress events arrived, ending with a finished cycle of 3.
+    let mut seen = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    assert!(seen.iter().any(|e| matches!(
+        e,
+        MonitorEvent::SourceStarted {
+            source: Source::Vies,
+            ..
+        }
+    )));
+    assert!(seen.iter().any(
+        |e| matches!(e, MonitorEvent::Health(h) if h.iter().any(|x| x.source == Source::Vies))
+    ));
+    assert!(matches!(
+        seen.iter()
+            .rev()
+            .find(|e| matches!(e, MonitorEvent::CycleFinished { .. })),
+        Some(MonitorEvent::CycleFinished {
+            done: 3,
+            total: 3,
+            cancelled: false,
+            new_alerts: 1,
+            ..
+        })
+    ));
+    // Health was written where the digest reads it.
+    let health: Vec<kontra::monitor::health::SourceHealth> = store
+        .get_state(kontra::monitor::health::STATE_KEY)
+        .unwrap()
+        .unwrap();
+    let vies = health.iter().find(|h| h.source == Source::Vies).unwrap();
+    assert_eq!(vies.failures, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_cycle_resumes_without_duplicate_runs_or_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Vec<u64>;
+    {
+        let store = Arc::new(Store::open(dir.path(), "test").unwrap());
+        ids = (0..40)
+            .map(|i| add(&store, &format!("Firma {i} GmbH"), "US", None, "anna"))
+            .collect();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let checker = Arc::new(Scripted::new(Duration::from_millis(20), clock.clone()));
+        for &id in &ids {
+            checker.set(id, Source::Sanctions, screened(&[("eu", "EU.9.1")]));
+        }
+        let runner = Runner::new(
+            store.clone(),
+            checker,
+            settings(clock, AlertRules::default()),
+            4,
+        )
+        .unwrap();
+        let mut events = runner.subscribe();
+        let cancel = CancellationToken::new();
+        let c2 = cancel.clone();
+        tokio::spawn(async move {
+            let mut finished = 0;
+            while let Ok(e) = events.recv().await {
+                if matches!(e, MonitorEvent::CheckFinished { .. }) {
+                    finished += 1;
+                    if finished == 10 {
+                        c2.cancel();
+                    }
+                }
+            }
+        });
+        let report = runner
+            .run_cycle("test", ids.clone(), &cancel)
+            .await
+            .unwrap();
+        assert!(report.cancelled);
+        assert!(report.done >= 10 && report.done < 40, "{report:?}");
+        let state: CycleState = store.get_state(CYCLE_KEY).unwrap().unwrap();
+        assert!(!state.finished);
+        // Forget part of the done set, as if the process died before persisting it: the
+        // check runs themselves must keep those counterparties from being checked twice.
+        let mut forgetful = state.clone();
+        forgetful.done.truncate(2);
+        store.set_state(CYCLE_KEY, &forgetful).unwrap();
+    }
+    // "Restart": a new store handle and runner on the same directory.
+    let store = Arc::new(Store::open(dir.path(), "test").unwrap());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let checker = Arc::new(Scripted::new(Duration::from_millis(1), clock.clone()));
+    for &id in &ids {
+        checker.set(id, Source::Sanctions, screened(&[("eu", "EU.9.1")]));
+    }
+    let runner = Runner::new(
+        store.clone(),
+        checker.clone(),
+        settings(clock, AlertRules::default()),
+        4,
+    )
+    .unwrap();
+    let report = runner
+        .resume(&CancellationToken::new())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!report.cancelled);
+    assert_eq!((report.done, report.total), (40, 40));
+    assert_eq!(store.check_run_count(), 40, "one run per counterparty");
+    for &id in &ids {
+        assert_eq!(store.check_runs(id).unwrap().len(), 1, "counterparty {id}");
+        assert_eq!(kinds(&store, id), vec![AlertKind::SanctionsFound]);
+    }
+    assert!(runner.unfinished().unwrap().is_none());
+    assert!(
+        runner
+            .resume(&CancellationToken::new())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owner_rules_mute_and_override_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path(), "test").unwrap());
+    let anna = add(&store, "Acme One", "US", None, "Anna");
+    let bob = add(&store, "Acme Two", "US", None, "bob");
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let checker = Arc::new(Scripted::new(Duration::ZERO, clock.clone()));
+    let rules = AlertRules::new([
+        (
+            "anna".to_string(),
+            OwnerRules {
+                severity: [(AlertKind::SanctionsFound, Severity::High)].into(),
+                ..Default::default()
+            },
+        ),
+        (
+            "bob".to_string(),
+            OwnerRules {
+                muted: vec![AlertKind::SanctionsFound],
+                ..Default::default()
+            },
+        ),
+    ]);
+    let runner = Runner::new(store.clone(), checker.clone(), settings(clock, rules), 2).unwrap();
+    for id in [anna, bob] {
+        checker.set(id, Source::Sanctions, screened(&[("un", "QDe.1")]));
+    }
+    let cps = vec![
+        store.counterparty(anna).unwrap().unwrap(),
+        store.counterparty(bob).unwrap().unwrap(),
+    ];
+    let out = runner
+        .check_now(cps, "anna", &CancellationToken::new())
+        .await;
+    assert_eq!(out.len(), 2);
+    let a = store.alerts_for(anna).unwrap();
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].severity, Severity::High);
+    assert!(store.alerts_for(bob).unwrap().is_empty());
+    assert_eq!(store.check_runs(anna).unwrap()[0].trigger, "anna");
+}
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn scheduler_makes_up_a_missed_run_and_follows_the_dst_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path(), "test").unwrap());
+    let id = add(&store, "Acme", "US", None, "anna");
+    // Saturday 28 March 2026, 12:00 UTC; the last run was Friday's 02:30 (01:30 UTC): the
+    // run of Saturday 02:30 was missed while the process was down.
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::starting_at(utc(2026, 3, 28, 12, 0)));
+    store
+        .set_state(LAST_SLOT_KEY, &utc(2026, 3, 27, 1, 30))
+        .unwrap();
+    let checker = Arc::new(Scripted::new(Duration::from_millis(5), clock.clone()));
+    checker.set(id, Source::Sanctions, screened(&[]));
+    let runner = Runner::new(
+        store.clone(),
+        checker,
+        settings(clock.clone(), AlertRules::default()),
+        2,
+    )
+    .unwrap();
+    let mut events = runner.subscribe();
+    let schedule = Schedule::new(
+        chrono_tz::Europe::Berlin,
+        vec![chrono::NaiveTime::from_hms_opt(2, 30, 0).unwrap()],
+        vec![],
+    );
+    let handle = service::spawn(runner, schedule, clock.clone());
+    let mut cycles = Vec::new();
+    while cycles.len() < 3 {
+        match events.recv().await.unwrap() {
+            MonitorEvent::CycleFinished { total, .. } if total > 0 => cycles.push(clock.now()),
+            _ => {}
+        }
+    }
+    handle.shutdown().await.unwrap();
+    let starts: Vec<DateTime<Utc>> = store
+        .check_runs(id)
+        .unwrap()
+        .iter()
+        .map(|r| r.started_at)
+        .collect();
+    assert_eq!(starts.len(), 3, "{starts:?}");
+    // 1: right after start (the missed Saturday run).
+    assert!(
+        starts[0] - utc(2026, 3, 28, 12, 0) < chrono::Duration::seconds(5),
+        "{starts:?}"
+    );
+    // 2: Sunday 29 March: 02:30 does not exist in Berlin; the run is at 03:00 CEST = 01:00 UTC.
+    assert!(starts[1] >= utc(2026, 3, 29, 1, 0), "{starts:?}");
+    assert!(
+        starts[1] - utc(2026, 3, 29, 1, 0) < chrono::Duration::seconds(5),
+        "{starts:?}"
+    );
+    // 3: Monday 02:30 CEST = 00:30 UTC.
+    assert!(starts[2] >= utc(2026, 3, 30, 0, 30), "{starts:?}");
+    assert!(
+        starts[2] - utc(2026, 3, 30, 0, 30) < chrono::Duration::seconds(5),
+        "{starts:?}"
+    );
+    let last: DateTime<Utc> = store.get_state(LAST_SLOT_KEY).unwrap().unwrap();
+    assert_eq!(last, utc(2026, 3, 30, 0, 30));
+}
