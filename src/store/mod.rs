@@ -317,6 +317,31 @@ impl Store {
         })
     }
 
+    fn get_record<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &Tree,
+        what: &str,
+        id: u64,
+    ) -> Result<Option<T>> {
+        match self.sled(tree.get(keys::id(id)))? {
+            Some(b) => Ok(Some(dec(what, &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn all_records<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &Tree,
+        what: &str,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::with_capacity(tree.len());
+        for item in tree.iter() {
+            let (_, v) = self.sled(item)?;
+            out.push(dec(what, &v)?);
+        }
+        Ok(out)
+    }
+
     /// The data directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -521,20 +546,12 @@ impl Store {
 
     /// One counterparty by id.
     pub fn counterparty(&self, id: u64) -> Result<Option<Counterparty>> {
-        match self.sled(self.t.counterparties.get(keys::id(id)))? {
-            Some(b) => Ok(Some(dec("counterparty", &b)?)),
-            None => Ok(None),
-        }
+        self.get_record(&self.t.counterparties, "counterparty", id)
     }
 
     /// All counterparties in id order.
     pub fn counterparties(&self) -> Result<Vec<Counterparty>> {
-        let mut out = Vec::with_capacity(self.t.counterparties.len());
-        for item in self.t.counterparties.iter() {
-            let (_, v) = self.sled(item)?;
-            out.push(dec("counterparty", &v)?);
-        }
-        Ok(out)
+        self.all_records(&self.t.counterparties, "counterparty")
     }
 
     /// Number of counterparties.
@@ -643,10 +660,7 @@ impl Store {
 
     /// One check run by id.
     pub fn check_run(&self, id: u64) -> Result<Option<CheckRun>> {
-        match self.sled(self.t.checks.get(keys::id(id)))? {
-            Some(b) => Ok(Some(dec("check run", &b)?)),
-            None => Ok(None),
-        }
+        self.get_record(&self.t.checks, "check run", id)
     }
 
     /// A counterparty's check runs, oldest first.
@@ -686,20 +700,12 @@ impl Store {
 
     /// All alerts, oldest first.
     pub fn alerts(&self) -> Result<Vec<Alert>> {
-        let mut out = Vec::new();
-        for item in self.t.alerts.iter() {
-            let (_, v) = self.sled(item)?;
-            out.push(dec("alert", &v)?);
-        }
-        Ok(out)
+        self.all_records(&self.t.alerts, "alert")
     }
 
     /// One alert by id.
     pub fn alert(&self, id: u64) -> Result<Option<Alert>> {
-        match self.sled(self.t.alerts.get(keys::id(id)))? {
-            Some(b) => Ok(Some(dec("alert", &b)?)),
-            None => Ok(None),
-        }
+        self.get_record(&self.t.alerts, "alert", id)
     }
 
     /// A counterparty's alerts, oldest first.
@@ -805,12 +811,7 @@ impl Store {
 
     /// The whole audit trail, oldest first.
     pub fn audit_all(&self) -> Result<Vec<AuditEvent>> {
-        let mut out = Vec::new();
-        for item in self.t.audit.iter() {
-            let (_, v) = self.sled(item)?;
-            out.push(dec("audit event", &v)?);
-        }
-        Ok(out)
+        self.all_records(&self.t.audit, "audit event")
     }
 
     // ----- small typed state (scheduler marks, list snapshots metadata, decisions) -----
