@@ -253,7 +253,7 @@ fn kill_during_import_loses_nothing_stored_before() {
         let n = all.len() - 1;
         eprintln!("after kill at {fraction} of {full:?}: {n} imported rows");
         assert!(
-            n % 30_000 == 0,
+            n.is_multiple_of(30_000),
             "an import is all or nothing, found {n} rows"
         );
     }

@@ -79,20 +79,23 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
     };
     let filter = Filter::new(country, a.search, a.owner.clone(), a.monitored);
     // With an owner filter the index narrows the scan; otherwise one pass over the tree.
-    let all = match &a.owner {
-        Some(o) => store
-            .ids_by_owner(o)?
-            .into_iter()
-            .filter_map(|id| store.counterparty(id).transpose())
-            .collect::<std::result::Result<Vec<_>, _>>()?,
-        None => store.counterparties()?,
+    // Records are decoded and printed one at a time so memory stays flat for any size.
+    let source: Box<dyn Iterator<Item = Result<Counterparty, StoreError>>> = match &a.owner {
+        Some(o) => Box::new(
+            store
+                .ids_by_owner(o)?
+                .into_iter()
+                .filter_map(|id| store.counterparty(id).transpose()),
+        ),
+        None => Box::new(store.iter_counterparties()),
     };
-    let rows: Vec<&Counterparty> = all.iter().filter(|cp| filter.matches(cp)).collect();
+    let mut failed = None;
+    let rows = source
+        .map_while(|r| r.map_err(|e| failed = Some(e)).ok())
+        .filter(|cp| filter.matches(cp));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if a.json {
-        let values: Vec<_> = rows.iter().map(|cp| register::to_json(cp)).collect();
-        serde_json::to_writer(&mut out, &values)?;
-        writeln!(out)?;
+        register::write_json_array(&mut out, rows, false)?;
     } else {
         for cp in rows {
             writeln!(
@@ -108,6 +111,9 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
         }
     }
     out.flush()?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
     Ok(exit::OK)
 }
 
@@ -116,7 +122,10 @@ pub fn show(ctx: &Ctx, id: u64, json: bool) -> Result<u8> {
     let store = ctx.store("kontra show")?;
     let cp = get(&store, id)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&register::to_json(&cp))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&register::CounterpartyJson::from(&cp))?
+        );
         return Ok(exit::OK);
     }
     let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
@@ -228,7 +237,7 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
         let mut writes: Vec<StoreWrite> =
             plan.inserts.into_iter().map(StoreWrite::Insert).collect();
         writes.extend(plan.updates.into_iter().map(StoreWrite::Update));
-        store.write_counterparties(writes, &ctx.actor)?;
+        store.bulk_write_counterparties(writes, &ctx.actor)?;
     }
     let verb = if a.dry_run {
         "would import"
@@ -371,11 +380,7 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<u8> {
     let mut sink = std::io::BufWriter::new(sink);
     match a.format {
         ExportFormat::Csv => csv_io::write(&mut sink, &cps)?,
-        ExportFormat::Json => {
-            let values: Vec<_> = cps.iter().map(register::to_json).collect();
-            serde_json::to_writer_pretty(&mut sink, &values)?;
-            writeln!(sink)?;
-        }
+        ExportFormat::Json => register::write_json_array(&mut sink, cps.iter(), true)?,
     }
     sink.flush()?;
     if let Some(p) = &a.out {

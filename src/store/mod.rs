@@ -254,6 +254,29 @@ fn unwrap_tx<T>(r: std::result::Result<T, TransactionError<StoreError>>, dir: &P
     })
 }
 
+const BULK_JOURNAL: &str = "bulk_journal";
+
+/// What a bulk write is about to do, kept in `meta` until it is complete, so that an open after
+/// a crash can undo a partial write.
+#[derive(Debug, Serialize, Deserialize)]
+struct BulkJournal {
+    /// First id given to an inserted counterparty.
+    first_new: u64,
+    /// Last id given to an inserted counterparty (first - 1 when none).
+    last_new: u64,
+    /// The updated counterparties as they were before.
+    replaced: Vec<Counterparty>,
+    /// The time stamp of the write's audit entries.
+    at: DateTime<Utc>,
+}
+
+fn encode_plain<T: Serialize>(v: &T) -> Result<Vec<u8>> {
+    codec::encode(v).map_err(|source| StoreError::Codec {
+        what: "record".to_string(),
+        source,
+    })
+}
+
 /// A change to apply to a counterparty together with its audit entry.
 pub enum Write {
     /// Insert a new counterparty (its id is assigned).
@@ -317,6 +340,31 @@ impl Store {
         })
     }
 
+    fn get_record<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &Tree,
+        what: &str,
+        id: u64,
+    ) -> Result<Option<T>> {
+        match self.sled(tree.get(keys::id(id)))? {
+            Some(b) => Ok(Some(dec(what, &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn all_records<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &Tree,
+        what: &str,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::with_capacity(tree.len());
+        for item in tree.iter() {
+            let (_, v) = self.sled(item)?;
+            out.push(dec(what, &v)?);
+        }
+        Ok(out)
+    }
+
     /// The data directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -347,6 +395,89 @@ impl Store {
             v += 1;
             self.sled(self.t.meta.insert("schema_version", &v.to_be_bytes()))?;
         }
+        self.recover_bulk()?;
+        self.flush()
+    }
+
+    /// Rolls back a bulk write that a killed process left half-done (see [`BulkJournal`]).
+    fn recover_bulk(&self) -> Result<()> {
+        let Some(bytes) = self.sled(self.t.meta.get(BULK_JOURNAL))? else {
+            return Ok(());
+        };
+        let j: BulkJournal = dec("bulk journal", &bytes)?;
+        tracing::warn!(
+            "rolling back an interrupted bulk write of counterparties {}..={}",
+            j.first_new,
+            j.last_new
+        );
+        let t = &self.t;
+        let drop_indexes = |cp: &Counterparty| -> Result<()> {
+            if let Some(v) = &cp.vat
+                && self
+                    .sled(t.idx_vat.get(v.as_bytes()))?
+                    .and_then(|b| keys::read_id(&b))
+                    == Some(cp.id)
+            {
+                self.sled(t.idx_vat.remove(v.as_bytes()))?;
+            }
+            if let Some(o) = &cp.owner {
+                self.sled(
+                    t.idx_owner
+                        .remove(keys::text_then_id(&o.to_lowercase(), cp.id)),
+                )?;
+            }
+            self.sled(t.idx_country.remove(keys::text_then_id(&cp.country, cp.id)))?;
+            Ok(())
+        };
+        let mut affected: Vec<u64> = (j.first_new..=j.last_new).collect();
+        for id in j.first_new..=j.last_new {
+            if let Some(cp) = self.counterparty(id)? {
+                drop_indexes(&cp)?;
+                self.sled(t.counterparties.remove(keys::id(id)))?;
+            }
+        }
+        for old in &j.replaced {
+            if let Some(cp) = self.counterparty(old.id)? {
+                drop_indexes(&cp)?;
+            }
+            self.sled(
+                t.counterparties
+                    .insert(keys::id(old.id), encode_plain(old)?),
+            )?;
+            if let Some(v) = &old.vat {
+                self.sled(t.idx_vat.insert(v.as_bytes(), &keys::id(old.id)))?;
+            }
+            if let Some(o) = &old.owner {
+                self.sled(
+                    t.idx_owner
+                        .insert(keys::text_then_id(&o.to_lowercase(), old.id), &[]),
+                )?;
+            }
+            self.sled(
+                t.idx_country
+                    .insert(keys::text_then_id(&old.country, old.id), &[]),
+            )?;
+            affected.push(old.id);
+        }
+        let at = keys::time(j.at);
+        for id in affected {
+            let prefix = keys::join(&[&keys::id(id), &at]);
+            for item in t.idx_audit_cp.scan_prefix(&prefix) {
+                let (k, _) = self.sled(item)?;
+                self.sled(t.audit.remove(&k[8..]))?;
+                self.sled(t.idx_audit_cp.remove(&k))?;
+            }
+        }
+        let seq = self
+            .sled(t.meta.get("seq/counterparties"))?
+            .and_then(|b| keys::read_id(&b));
+        if seq == Some(j.last_new) && j.first_new <= j.last_new {
+            self.sled(
+                t.meta
+                    .insert("seq/counterparties", &keys::id(j.first_new - 1)),
+            )?;
+        }
+        self.sled(t.meta.remove(BULK_JOURNAL))?;
         self.flush()
     }
 
@@ -414,6 +545,162 @@ impl Store {
                 Ok(ids)
             });
         let ids = unwrap_tx(r, &self.dir)?;
+        self.flush()?;
+        Ok(ids)
+    }
+
+    /// Applies many inserts and updates all or nothing, without one huge sled transaction.
+    ///
+    /// sled keeps a transaction's whole write set with per-key bookkeeping in memory, which for
+    /// 100,000 rows costs gigabytes. Instead this checks everything first (this process is the
+    /// only writer: it holds the directory lock), records a [`BulkJournal`] in `meta`, applies one
+    /// atomic batch per tree, and removes the journal. A process killed in between leaves the
+    /// journal behind, and the next open rolls the partial write back.
+    pub fn bulk_write_counterparties(&self, writes: Vec<Write>, actor: &str) -> Result<Vec<u64>> {
+        self.bulk_write_stopping(writes, actor, usize::MAX)
+    }
+
+    /// The bulk write, applying at most `batches` of its six tree batches: tests stop it part
+    /// way to play a crash.
+    fn bulk_write_stopping(
+        &self,
+        writes: Vec<Write>,
+        actor: &str,
+        batches: usize,
+    ) -> Result<Vec<u64>> {
+        let now = Utc::now();
+        let t = &self.t;
+        // Check first, so that a refused write leaves no journal and nothing else behind.
+        let mut seen_vat: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+        let mut replaced = Vec::new();
+        let mut inserts = 0u64;
+        for w in &writes {
+            match w {
+                Write::Insert(_) => inserts += 1,
+                Write::Update(cp) => match self.counterparty(cp.id)? {
+                    Some(old) => replaced.push(old),
+                    None => {
+                        return Err(StoreError::NotFound {
+                            what: "counterparty",
+                            id: cp.id,
+                        });
+                    }
+                },
+            }
+        }
+        let released: std::collections::HashSet<&str> =
+            replaced.iter().filter_map(|c| c.vat.as_deref()).collect();
+        let seq = self
+            .sled(t.meta.get("seq/counterparties"))?
+            .and_then(|b| keys::read_id(&b))
+            .unwrap_or(0);
+        let first_new = seq + 1;
+        let last_new = seq + inserts;
+        let mut next = first_new;
+        let mut ids = Vec::with_capacity(writes.len());
+        let mut records = Vec::with_capacity(writes.len());
+        for w in writes {
+            let (cp, action) = match w {
+                Write::Insert(mut cp) => {
+                    cp.id = next;
+                    next += 1;
+                    (cp, AuditAction::Added)
+                }
+                Write::Update(cp) => (cp, AuditAction::Edited),
+            };
+            if let Some(v) = &cp.vat {
+                if let Some(other) = seen_vat.insert(v.clone(), cp.id) {
+                    return Err(StoreError::DuplicateVat {
+                        vat: v.clone(),
+                        existing: other,
+                    });
+                }
+                if let Some(existing) = self.find_by_vat(v)?
+                    && existing != cp.id
+                    && !released.contains(v.as_str())
+                {
+                    return Err(StoreError::DuplicateVat {
+                        vat: v.clone(),
+                        existing,
+                    });
+                }
+            }
+            ids.push(cp.id);
+            records.push((cp, action));
+        }
+        let journal = BulkJournal {
+            first_new,
+            last_new,
+            replaced: replaced.clone(),
+            at: now,
+        };
+        let mut meta = sled::Batch::default();
+        meta.insert(BULK_JOURNAL, encode_plain(&journal)?);
+        meta.insert("seq/counterparties", &keys::id(last_new.max(seq)));
+        self.sled(t.meta.apply_batch(meta))?;
+        self.flush()?;
+
+        let old_by_id: std::collections::HashMap<u64, &Counterparty> =
+            replaced.iter().map(|c| (c.id, c)).collect();
+        let mut vat_b = sled::Batch::default();
+        let mut owner_b = sled::Batch::default();
+        let mut country_b = sled::Batch::default();
+        let mut cps_b = sled::Batch::default();
+        let mut audit_b = sled::Batch::default();
+        let mut audit_idx_b = sled::Batch::default();
+        // Old index entries of updated records go first; a batch applies in order, so a record
+        // that keeps its VAT number gets the entry back below.
+        for old in replaced.iter() {
+            if let Some(v) = &old.vat {
+                vat_b.remove(v.as_bytes());
+            }
+            if let Some(o) = &old.owner {
+                owner_b.remove(keys::text_then_id(&o.to_lowercase(), old.id));
+            }
+            country_b.remove(keys::text_then_id(&old.country, old.id));
+        }
+        for (cp, action) in &records {
+            if let Some(v) = &cp.vat {
+                vat_b.insert(v.as_bytes(), &keys::id(cp.id));
+            }
+            if let Some(o) = &cp.owner {
+                owner_b.insert(keys::text_then_id(&o.to_lowercase(), cp.id), &[]);
+            }
+            country_b.insert(keys::text_then_id(&cp.country, cp.id), &[]);
+            cps_b.insert(&keys::id(cp.id), encode_plain(cp)?);
+            let detail = match old_by_id.get(&cp.id) {
+                Some(old) => changed_fields(old, cp).join(", "),
+                None => cp.name.clone(),
+            };
+            let event = AuditEvent {
+                at: now,
+                actor: actor.to_string(),
+                counterparty_id: Some(cp.id),
+                action: *action,
+                detail,
+            };
+            let seq = self.sled(self.db.generate_id())?;
+            let key = keys::join(&[&keys::time(now), &keys::id(seq)]);
+            audit_idx_b.insert(keys::join(&[&keys::id(cp.id), &key]), &[]);
+            audit_b.insert(key, encode_plain(&event)?);
+        }
+        // Records first: recovery finds the index entries to undo through the records present.
+        let steps = [
+            (&t.counterparties, cps_b),
+            (&t.idx_vat, vat_b),
+            (&t.idx_owner, owner_b),
+            (&t.idx_country, country_b),
+            (&t.audit, audit_b),
+            (&t.idx_audit_cp, audit_idx_b),
+        ];
+        for (tree, batch) in steps.into_iter().take(batches) {
+            self.sled(tree.apply_batch(batch))?;
+        }
+        self.flush()?;
+        if batches < 6 {
+            return Ok(ids);
+        }
+        self.sled(t.meta.remove(BULK_JOURNAL))?;
         self.flush()?;
         Ok(ids)
     }
@@ -521,20 +808,20 @@ impl Store {
 
     /// One counterparty by id.
     pub fn counterparty(&self, id: u64) -> Result<Option<Counterparty>> {
-        match self.sled(self.t.counterparties.get(keys::id(id)))? {
-            Some(b) => Ok(Some(dec("counterparty", &b)?)),
-            None => Ok(None),
-        }
+        self.get_record(&self.t.counterparties, "counterparty", id)
     }
 
     /// All counterparties in id order.
     pub fn counterparties(&self) -> Result<Vec<Counterparty>> {
-        let mut out = Vec::with_capacity(self.t.counterparties.len());
-        for item in self.t.counterparties.iter() {
+        self.all_records(&self.t.counterparties, "counterparty")
+    }
+
+    /// All counterparties in id order, decoded one at a time.
+    pub fn iter_counterparties(&self) -> impl Iterator<Item = Result<Counterparty>> + '_ {
+        self.t.counterparties.iter().map(move |item| {
             let (_, v) = self.sled(item)?;
-            out.push(dec("counterparty", &v)?);
-        }
-        Ok(out)
+            dec("counterparty", &v)
+        })
     }
 
     /// Number of counterparties.
@@ -643,10 +930,7 @@ impl Store {
 
     /// One check run by id.
     pub fn check_run(&self, id: u64) -> Result<Option<CheckRun>> {
-        match self.sled(self.t.checks.get(keys::id(id)))? {
-            Some(b) => Ok(Some(dec("check run", &b)?)),
-            None => Ok(None),
-        }
+        self.get_record(&self.t.checks, "check run", id)
     }
 
     /// A counterparty's check runs, oldest first.
@@ -706,20 +990,12 @@ impl Store {
 
     /// All alerts, oldest first.
     pub fn alerts(&self) -> Result<Vec<Alert>> {
-        let mut out = Vec::new();
-        for item in self.t.alerts.iter() {
-            let (_, v) = self.sled(item)?;
-            out.push(dec("alert", &v)?);
-        }
-        Ok(out)
+        self.all_records(&self.t.alerts, "alert")
     }
 
     /// One alert by id.
     pub fn alert(&self, id: u64) -> Result<Option<Alert>> {
-        match self.sled(self.t.alerts.get(keys::id(id)))? {
-            Some(b) => Ok(Some(dec("alert", &b)?)),
-            None => Ok(None),
-        }
+        self.get_record(&self.t.alerts, "alert", id)
     }
 
     /// A counterparty's alerts, oldest first.
@@ -825,12 +1101,7 @@ impl Store {
 
     /// The whole audit trail, oldest first.
     pub fn audit_all(&self) -> Result<Vec<AuditEvent>> {
-        let mut out = Vec::new();
-        for item in self.t.audit.iter() {
-            let (_, v) = self.sled(item)?;
-            out.push(dec("audit event", &v)?);
-        }
-        Ok(out)
+        self.all_records(&self.t.audit, "audit event")
     }
 
     // ----- small typed state (scheduler marks, list snapshots metadata, decisions) -----
@@ -883,4 +1154,88 @@ pub fn changed_fields(old: &Counterparty, new: &Counterparty) -> Vec<&'static st
     check("tags", old.tags != new.tags);
     check("notes", old.notes != new.notes);
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CounterpartyDraft;
+
+    fn cp(name: &str, vat: Option<&str>, owner: &str) -> Counterparty {
+        CounterpartyDraft {
+            name: Some(name.into()),
+            country: Some("DE".into()),
+            vat: vat.map(Into::into),
+            owner: Some(owner.into()),
+            ..Default::default()
+        }
+        .apply(None, Utc::now())
+        .unwrap()
+    }
+
+    #[test]
+    fn an_interrupted_bulk_write_is_rolled_back_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path(), "t").unwrap();
+            s.add_counterparty(cp("Kept", Some("DE136695976"), "anna"), "t")
+                .unwrap();
+            let mut changed = s.counterparty(1).unwrap().unwrap();
+            changed.name = "Renamed".into();
+            changed.owner = Some("bob".into());
+            changed.vat = None;
+            for stop in 0..6 {
+                let writes = vec![
+                    Write::Insert(cp("New A", None, "carl")),
+                    Write::Insert(cp("New B", Some("DE136695976"), "carl")),
+                    Write::Update(changed.clone()),
+                ];
+                s.bulk_write_stopping(writes, "t", stop).unwrap();
+                drop(s.recover_bulk());
+                assert_eq!(
+                    s.counterparty_count(),
+                    1,
+                    "rolled back after {stop} batches"
+                );
+                let kept = s.counterparty(1).unwrap().unwrap();
+                assert_eq!(kept.name, "Kept");
+                assert_eq!(s.find_by_vat("DE136695976").unwrap(), Some(1));
+                assert_eq!(s.ids_by_owner("anna").unwrap(), vec![1]);
+                assert!(s.ids_by_owner("bob").unwrap().is_empty());
+                assert!(s.ids_by_owner("carl").unwrap().is_empty());
+                assert_eq!(s.audit_for(1).unwrap().len(), 1);
+            }
+            // The interrupted write below is undone by the next open, not by this process.
+            s.bulk_write_stopping(vec![Write::Insert(cp("Half", None, "dora"))], "t", 4)
+                .unwrap();
+        }
+        let s = Store::open(dir.path(), "t").unwrap();
+        assert_eq!(s.counterparty_count(), 1);
+        assert!(s.ids_by_owner("dora").unwrap().is_empty());
+        let ids = s
+            .bulk_write_counterparties(vec![Write::Insert(cp("Whole", None, "dora"))], "t")
+            .unwrap();
+        assert_eq!(ids, vec![2], "ids of a rolled-back write are reused");
+        assert_eq!(s.audit_for(2).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bulk_write_refuses_duplicates_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), "t").unwrap();
+        s.add_counterparty(cp("Kept", Some("DE136695976"), "anna"), "t")
+            .unwrap();
+        let err = s
+            .bulk_write_counterparties(
+                vec![
+                    Write::Insert(cp("X", None, "a")),
+                    Write::Insert(cp("Y", Some("DE136695976"), "a")),
+                ],
+                "t",
+            )
+            .unwrap_err();
+        assert!(matches!(err, StoreError::DuplicateVat { existing: 1, .. }));
+        assert_eq!(s.counterparty_count(), 1);
+        assert!(s.sled(s.t.meta.get(BULK_JOURNAL)).unwrap().is_none());
+    }
 }
