@@ -44,18 +44,27 @@ pub enum Command {
         #[arg(required = true)]
         ids: Vec<u64>,
     },
-    /// Switch monitoring on or off.
-    Monitor {
-        /// on or off.
-        state: OnOff,
-        /// Counterparty ids.
-        #[arg(required = true)]
-        ids: Vec<u64>,
-    },
+    /// Monitoring: switch it on or off for counterparties, or run a check cycle now.
+    #[command(subcommand)]
+    Monitor(crate::commands::monitor::MonitorCommand),
     /// Import counterparties from CSV.
     Import(ImportArgs),
     /// Export the register.
     Export(ExportArgs),
+    /// Check counterparties against every registry and list now; print what was found.
+    Check(crate::commands::monitor::CheckArgs),
+    /// Run the monitor's schedule without a UI until SIGTERM or SIGINT.
+    Daemon,
+    /// List alerts, or acknowledge them (`alerts ack ID...`).
+    Alerts(crate::commands::monitor::AlertsArgs),
+    /// A counterparty's check runs (with the registries' evidence) and audit events.
+    History {
+        /// Counterparty id.
+        id: u64,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `on` or `off`.

@@ -99,7 +99,7 @@ fn screened(hits: &[(&str, &str)]) -> Outcome {
                 entity_id: id.to_string(),
                 name: "ACME TRADING".into(),
                 score: 0.95,
-                entity_hash: "x".into(),
+                ..Default::default()
             })
             .collect(),
         lists: vec![("eu".into(), "s".into()), ("ofac".into(), "s".into())],

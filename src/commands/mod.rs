@@ -1,5 +1,6 @@
 //! Subcommand handlers: each reads its arguments, calls the library and prints the result.
 
+pub mod monitor;
 pub mod register;
 pub mod vat;
 
@@ -47,8 +48,12 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Show { id, json } => register::show(ctx, id, json),
         Command::Edit(a) => register::edit(ctx, a),
         Command::Rm { ids } => register::remove(ctx, &ids),
-        Command::Monitor { state, ids } => register::monitor(ctx, state, &ids),
+        Command::Monitor(c) => monitor::monitor(ctx, c),
         Command::Import(a) => register::import(ctx, a),
         Command::Export(a) => register::export(ctx, a),
+        Command::Check(a) => monitor::check(ctx, a),
+        Command::Daemon => monitor::daemon(ctx),
+        Command::Alerts(a) => monitor::alerts(ctx, a),
+        Command::History { id, json } => monitor::history(ctx, id, json),
     }
 }

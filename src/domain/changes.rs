@@ -186,6 +186,8 @@ pub fn detect(
                     }
                 }
                 Answer::Sanctions(s) => d.sanctions(r, s, dismissed),
+                #[allow(unreachable_patterns)]
+                _ => {}
             },
         }
     }
@@ -906,7 +908,7 @@ mod tests {
             entity_id: id.into(),
             name: format!("ALPHA {id}"),
             score: 0.93,
-            entity_hash: "h".into(),
+            ..Default::default()
         }
     }
 

@@ -2,12 +2,14 @@
 //! earlier answers, and storing the run with its alerts in one store transaction.
 
 use super::clock::Clock;
+use super::delta::{self, ListDelta};
 use super::events::{AlertNote, MonitorEvent};
 use super::health::HealthBook;
 use super::rules::AlertRules;
 use super::settings;
 use crate::config::Config;
 use crate::domain::changes::{self, ChangeRules, History};
+use crate::domain::check::{Answer, Evidence, Outcome, SanctionsAnswer, SanctionsHit};
 use crate::domain::{Alert, CheckRun, Counterparty, Source, SourceResult, country};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration};
@@ -31,6 +33,25 @@ pub trait Checker: Send + Sync + 'static {
     /// The `(list, entity_id)` pairs an analyst marked "not this entity" for the counterparty.
     fn dismissed(&self, _cp: &Counterparty) -> BTreeSet<(String, String)> {
         BTreeSet::new()
+    }
+
+    /// Sanctions list changes the register has not been screened against yet.
+    fn list_changes(&self) -> Vec<ListDelta> {
+        Vec::new()
+    }
+
+    /// A counterparty's hits among only the entities the deltas touched; None when the lists
+    /// cannot be screened.
+    fn screen_delta(&self, _cp: &Counterparty, _deltas: &[ListDelta]) -> Option<Vec<SanctionsHit>> {
+        None
+    }
+
+    /// Records that the register was screened against these deltas.
+    fn mark_screened(&self, _deltas: &[ListDelta]) {}
+
+    /// Periodic upkeep between cycles (e.g. refreshing sanctions lists).
+    fn maintain(&self) -> impl Future<Output = ()> + Send {
+        async {}
     }
 }
 
@@ -259,6 +280,84 @@ pub async fn check_counterparty<C: Checker>(
             .collect(),
     });
     Ok(CheckOutcome { run, alerts })
+}
+
+/// Screens one counterparty against only what changed in the sanctions lists and stores the
+/// result as a check run with one (merged) sanctions result. None when the counterparty was
+/// never screened (its next full check screens it) or the lists cannot be screened.
+pub async fn screen_delta<C: Checker>(
+    store: &Arc<Store>,
+    checker: &C,
+    settings: &CheckSettings,
+    cp: &Counterparty,
+    deltas: &[ListDelta],
+    report: &Reporting<'_>,
+) -> Result<Option<CheckOutcome>, CheckError> {
+    let started_at = settings.clock.now();
+    let id = cp.id;
+    let rules = settings.change;
+    let s = store.clone();
+    let history = blocking(id, move || load_history(&s, id, &rules)).await?;
+    let previous = history
+        .results(Source::Sanctions)
+        .iter()
+        .find_map(|p| match &p.result.outcome {
+            Outcome::Answer(Answer::Sanctions(a)) => Some(a.clone()),
+            _ => None,
+        });
+    let Some(previous) = previous else {
+        return Ok(None);
+    };
+    let Some(hits) = checker.screen_delta(cp, deltas) else {
+        return Ok(None);
+    };
+    let merged: SanctionsAnswer = delta::merge(&previous, deltas, hits);
+    let result = SourceResult {
+        source: Source::Sanctions,
+        at: started_at,
+        outcome: Outcome::Answer(Answer::Sanctions(merged)),
+        evidence: Evidence {
+            reference: Some(
+                deltas
+                    .iter()
+                    .map(|d| format!("{}:{}", d.list, d.snapshot))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            ..Default::default()
+        },
+    };
+    let results = vec![result];
+    if let Ok(mut h) = report.health.lock() {
+        h.record(&results[0]);
+    }
+    let drafts = changes::detect(cp, &history, &results, &settings.change, &checker.dismissed(cp));
+    let drafts = settings.alert_rules.apply(cp.owner.as_deref(), drafts);
+    let finished_at = settings.clock.now();
+    let alerts: Vec<Alert> = drafts.into_iter().map(|d| d.into_alert(id, finished_at)).collect();
+    let run = CheckRun {
+        id: 0,
+        counterparty_id: id,
+        started_at,
+        finished_at,
+        trigger: "sanctions-delta".to_string(),
+        results,
+    };
+    let s = store.clone();
+    let (run, alerts) = blocking(id, move || s.record_check(run, alerts)).await?;
+    let _ = report.events.send(MonitorEvent::CheckFinished {
+        counterparty_id: id,
+        run_id: run.id,
+        alerts: alerts
+            .iter()
+            .map(|a| AlertNote {
+                id: a.id,
+                kind: a.kind,
+                severity: a.severity,
+            })
+            .collect(),
+    });
+    Ok(Some(CheckOutcome { run, alerts }))
 }
 
 #[cfg(test)]

@@ -2,10 +2,11 @@
 //! answer and the hits against only what changed in the lists, instead of a full re-screen. Pure.
 
 use crate::domain::check::{SanctionsAnswer, SanctionsHit};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// What changed in one list between two snapshots.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ListDelta {
     /// The list (`eu`, `ofac`, `uk`, `un`).
     pub list: String,
@@ -67,7 +68,7 @@ mod tests {
             entity_id: id.into(),
             name: id.into(),
             score,
-            entity_hash: String::new(),
+            ..Default::default()
         }
     }
 

@@ -7,8 +7,9 @@
 //! resume, a planned counterparty whose last check started after the cycle started is done.
 
 use super::check::{
-    CheckError, CheckOutcome, CheckSettings, Checker, Reporting, check_counterparty,
+    CheckError, CheckOutcome, CheckSettings, Checker, Reporting, check_counterparty, screen_delta,
 };
+use super::delta::ListDelta;
 use super::events::MonitorEvent;
 use super::health::HealthBook;
 use super::schedule::{Due, Schedule};
@@ -28,6 +29,8 @@ pub const CYCLE_KEY: &str = "monitor/cycle";
 /// State key of the last scheduled slot a cycle was started for.
 pub const LAST_SLOT_KEY: &str = "monitor/last_slot";
 const CYCLE_SEQ_KEY: &str = "monitor/cycle_seq";
+/// The reason of a sanctions-delta cycle.
+pub const DELTA_REASON: &str = "sanctions-delta";
 /// How often the done set is persisted during a cycle.
 const PERSIST_EVERY: StdDuration = StdDuration::from_secs(2);
 
@@ -59,6 +62,8 @@ pub struct CycleState {
     pub done: Vec<u64>,
     /// Whether the cycle came to its end (not cancelled, not killed).
     pub finished: bool,
+    /// For a sanctions-delta cycle: the list changes screened against.
+    pub deltas: Vec<ListDelta>,
 }
 
 /// What a cycle did.
@@ -198,6 +203,39 @@ impl<C: Checker> Runner<C> {
         ids: Vec<u64>,
         cancel: &CancellationToken,
     ) -> Result<CycleReport, RunnerError> {
+        self.start(reason, ids, Vec::new(), cancel).await
+    }
+
+    /// Screens every counterparty against only what changed in the sanctions lists (a cycle
+    /// of its own, resumable like the others), then records the deltas as screened.
+    pub async fn run_sanctions_delta(
+        &self,
+        deltas: Vec<ListDelta>,
+        cancel: &CancellationToken,
+    ) -> Result<CycleReport, RunnerError> {
+        let store = self.store.clone();
+        let ids = blocking(move || Ok(store.counterparties()?.into_iter().map(|c| c.id).collect()))
+            .await?;
+        self.start(DELTA_REASON, ids, deltas, cancel).await
+    }
+
+    /// Sanctions list changes the register has not been screened against yet.
+    pub fn list_changes(&self) -> Vec<ListDelta> {
+        self.checker.list_changes()
+    }
+
+    /// Lets the checker do its periodic upkeep (list refreshes).
+    pub async fn maintain(&self) {
+        self.checker.maintain().await;
+    }
+
+    async fn start(
+        &self,
+        reason: &str,
+        ids: Vec<u64>,
+        deltas: Vec<ListDelta>,
+        cancel: &CancellationToken,
+    ) -> Result<CycleReport, RunnerError> {
         if let Some(report) = self.resume(cancel).await?
             && report.cancelled
         {
@@ -217,6 +255,7 @@ impl<C: Checker> Runner<C> {
                 planned: ids,
                 done: Vec::new(),
                 finished: false,
+                deltas,
             };
             store.set_state(CYCLE_KEY, &state)?;
             Ok(state)
@@ -269,10 +308,12 @@ impl<C: Checker> Runner<C> {
         );
         let started_at = state.started_at;
         let trigger = state.trigger.clone();
+        let deltas = state.deltas.clone();
+        let deltas = &deltas;
         let mut steps = futures::stream::iter(todo)
             .map(|id| {
                 let trigger = trigger.clone();
-                async move { self.step(id, started_at, &trigger, cancel).await }
+                async move { self.step(id, started_at, &trigger, deltas, cancel).await }
             })
             .buffer_unordered(self.concurrency);
         let (mut checked, mut failed, mut new_alerts) = (0, 0, 0);
@@ -313,6 +354,9 @@ impl<C: Checker> Runner<C> {
         state.done = done.iter().copied().collect();
         state.finished = !cancelled;
         self.persist(&state).await?;
+        if state.finished && !state.deltas.is_empty() {
+            self.checker.mark_screened(&state.deltas);
+        }
         let snapshot = self.save_health().await?;
         let _ = self.events.send(MonitorEvent::Health(snapshot));
         let _ = self.events.send(MonitorEvent::CycleFinished {
@@ -366,6 +410,7 @@ impl<C: Checker> Runner<C> {
         id: u64,
         cycle_started: DateTime<Utc>,
         trigger: &str,
+        deltas: &[ListDelta],
         cancel: &CancellationToken,
     ) -> Step {
         if cancel.is_cancelled() {
@@ -397,6 +442,26 @@ impl<C: Checker> Runner<C> {
         };
         if last.is_some_and(|t| t >= cycle_started) {
             return Step::AlreadyDone(id);
+        }
+        if !deltas.is_empty() {
+            let report = Reporting {
+                events: &self.events,
+                health: &self.health,
+            };
+            return match screen_delta(
+                &self.store,
+                &*self.checker,
+                &self.settings,
+                &cp,
+                deltas,
+                &report,
+            )
+            .await
+            {
+                Ok(Some(outcome)) => Step::Checked(id, outcome),
+                Ok(None) => Step::AlreadyDone(id),
+                Err(e) => Step::Failed(id, e),
+            };
         }
         match self.check_guarded(&cp, trigger, cancel).await {
             Ok(Some(outcome)) => Step::Checked(id, outcome),

@@ -173,6 +173,16 @@ pub async fn run<C: Checker>(
         if shutdown.is_cancelled() {
             break Ok(());
         }
+        runner.maintain().await;
+        let deltas = runner.list_changes();
+        if !deltas.is_empty() {
+            let token = shutdown.child_token();
+            if let Ok(mut c) = current_cycle.lock() {
+                *c = Some(token.clone());
+            }
+            runner.run_sanctions_delta(deltas, &token).await?;
+            continue;
+        }
         let now = clock.now();
         let last: Option<DateTime<Utc>> = runner.store().get_state(LAST_SLOT_KEY)?;
         if last.is_none() {

@@ -1,0 +1,603 @@
+//! Monitoring commands: `check`, `monitor on|off|run`, `daemon`, `alerts`, `alerts ack`, `history`.
+
+use super::Ctx;
+use crate::cli::OnOff;
+use crate::domain::changes::source_label;
+use crate::domain::check::{Answer, Outcome, SourceResult};
+use crate::domain::{Alert, Counterparty, Severity};
+use crate::exit::{self, Failure};
+use crate::monitor::check::{CheckOutcome, CheckSettings, Checker};
+use crate::monitor::clock::{Clock, SystemClock};
+use crate::monitor::runner::{LAST_SLOT_KEY, Runner};
+use crate::monitor::schedule::Schedule;
+use crate::monitor::service;
+use crate::store::{AuditEvent, Store};
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand};
+use color_eyre::Result;
+use color_eyre::eyre::WrapErr;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// `kontra monitor ...`
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// Switch monitoring on for counterparties.
+    On {
+        /// Counterparty ids.
+        #[arg(required = true)]
+        ids: Vec<u64>,
+    },
+    /// Switch monitoring off for counterparties.
+    Off {
+        /// Counterparty ids.
+        #[arg(required = true)]
+        ids: Vec<u64>,
+    },
+    /// Run one check cycle of what is due now (an interrupted cycle is finished instead).
+    Run {
+        /// Check every monitored counterparty, due or not.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// `kontra check`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["ids", "all"]))]
+pub struct CheckArgs {
+    /// Counterparty ids.
+    pub ids: Vec<u64>,
+    /// Check every counterparty in the register.
+    #[arg(long)]
+    pub all: bool,
+    /// Print one JSON array with one object per counterparty.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `kontra alerts`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AlertsArgs {
+    /// Acknowledge alerts instead of listing them.
+    #[command(subcommand)]
+    pub command: Option<AlertsCommand>,
+    /// Print one JSON array.
+    #[arg(long)]
+    pub json: bool,
+    /// Only alerts not yet mailed.
+    #[arg(long)]
+    pub unsent: bool,
+    /// Only alerts of this severity or higher (low, medium, high, critical).
+    #[arg(long, value_name = "S")]
+    pub severity: Option<Severity>,
+    /// Only alerts of counterparties this analyst owns.
+    #[arg(long, value_name = "O")]
+    pub owner: Option<String>,
+    /// Only alerts not yet acknowledged.
+    #[arg(long)]
+    pub open: bool,
+}
+
+/// `kontra alerts ack`.
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Acknowledge alerts (recorded with your name in the audit trail).
+    Ack {
+        /// Alert ids.
+        #[arg(required = true)]
+        ids: Vec<u64>,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")
+}
+
+fn cancel_on_ctrl_c(token: &CancellationToken) {
+    let t = token.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            t.cancel();
+        }
+    });
+}
+
+fn counterparty(store: &Store, id: u64) -> Result<Counterparty> {
+    store.counterparty(id)?.ok_or_else(|| {
+        Failure::new(exit::NOT_FOUND, format!("no counterparty with id {id}")).into()
+    })
+}
+
+fn runner(ctx: &Ctx, store: Arc<Store>) -> Result<Runner<super::super::monitor::live::Live>> {
+    let checker = Arc::new(crate::monitor::live::Live::new(&ctx.config, &store)?);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let settings = CheckSettings::from_config(&ctx.config, clock);
+    Ok(Runner::new(
+        store,
+        checker,
+        settings,
+        ctx.config.monitor.concurrency.get() as usize,
+    )?)
+}
+
+/// `kontra monitor on|off|run`.
+pub fn monitor(ctx: &Ctx, c: MonitorCommand) -> Result<u8> {
+    match c {
+        MonitorCommand::On { ids } => super::register::monitor(ctx, OnOff::On, &ids),
+        MonitorCommand::Off { ids } => super::register::monitor(ctx, OnOff::Off, &ids),
+        MonitorCommand::Run { all } => run_cycle(ctx, all),
+    }
+}
+
+fn run_cycle(ctx: &Ctx, all: bool) -> Result<u8> {
+    let store = Arc::new(ctx.store("kontra monitor run")?);
+    let rt = runtime()?;
+    let runner = runner(ctx, store.clone())?;
+    let schedule = Schedule::from_config(&ctx.config.monitor);
+    let report = rt.block_on(async {
+        let cancel = CancellationToken::new();
+        cancel_on_ctrl_c(&cancel);
+        if let Some(r) = runner.resume(&cancel).await? {
+            eprintln!("finishing interrupted cycle {}", r.cycle_id);
+            return Ok::<_, color_eyre::Report>(r);
+        }
+        let now = SystemClock.now();
+        let (reason, ids) = if all {
+            ("all", runner.plan_all_monitored()?)
+        } else {
+            let due = schedule.current(now);
+            let ids = runner.plan_due(&schedule, &due)?;
+            if let Some(at) = due.at() {
+                let last: Option<DateTime<Utc>> = store.get_state(LAST_SLOT_KEY)?;
+                if last.is_none_or(|l| l < at) {
+                    store.set_state(LAST_SLOT_KEY, &at)?;
+                }
+            }
+            ("manual", ids)
+        };
+        Ok(runner.run_cycle(reason, ids, &cancel).await?)
+    })?;
+    println!(
+        "cycle {}: {}/{} done, {} checked, {} failed, {} new alerts{}",
+        report.cycle_id,
+        report.done,
+        report.total,
+        report.checked,
+        report.failed,
+        report.new_alerts,
+        if report.cancelled {
+            " (cancelled; `kontra monitor run` finishes it)"
+        } else {
+            ""
+        }
+    );
+    store.flush()?;
+    Ok(if report.cancelled || report.failed > 0 {
+        exit::ERROR
+    } else {
+        exit::OK
+    })
+}
+
+/// `kontra check`.
+pub fn check(ctx: &Ctx, a: CheckArgs) -> Result<u8> {
+    let store = Arc::new(ctx.store("kontra check")?);
+    let cps: Vec<Counterparty> = if a.all {
+        store.counterparties()?
+    } else {
+        a.ids
+            .iter()
+            .map(|&id| counterparty(&store, id))
+            .collect::<Result<_>>()?
+    };
+    let rt = runtime()?;
+    let runner = runner(ctx, store.clone())?;
+    let outcomes = rt.block_on(async {
+        let cancel = CancellationToken::new();
+        cancel_on_ctrl_c(&cancel);
+        runner.check_now(cps.clone(), &ctx.actor, &cancel).await
+    });
+    let lang = ctx.config.language.as_str();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut json_items = Vec::new();
+    let mut unanswered = false;
+    let mut failed = false;
+    for (cp, (_, r)) in cps.iter().zip(outcomes) {
+        match r {
+            Ok(Some(CheckOutcome { run, alerts })) => {
+                unanswered |= run.results.iter().any(|r| {
+                    matches!(&r.outcome, Outcome::CouldNotAsk { reason, .. }
+                        if *reason != crate::domain::check::Unavailable::Disabled)
+                });
+                if a.json {
+                    json_items.push(json!({
+                        "counterparty_id": cp.id,
+                        "name": cp.name,
+                        "check_run_id": run.id,
+                        "started_at": run.started_at.to_rfc3339(),
+                        "results": run.results.iter().map(result_json).collect::<Vec<_>>(),
+                        "alerts": alerts.iter().map(|al| alert_json(al, lang, Some(cp))).collect::<Vec<_>>(),
+                    }));
+                } else {
+                    writeln!(out, "#{} {} — check run {}", cp.id, cp.name, run.id)?;
+                    for r in &run.results {
+                        writeln!(out, "  {:<16} {}", r.source.as_str(), summary(r))?;
+                    }
+                    for al in &alerts {
+                        writeln!(
+                            out,
+                            "  ALERT {} [{}] {}: {}",
+                            al.id,
+                            al.severity,
+                            al.kind,
+                            al.message.get(lang)
+                        )?;
+                    }
+                }
+            }
+            Ok(None) => {
+                writeln!(
+                    std::io::stderr(),
+                    "#{}: a check of this counterparty is already under way",
+                    cp.id
+                )?;
+            }
+            Err(e) => {
+                failed = true;
+                writeln!(std::io::stderr(), "{e}")?;
+            }
+        }
+    }
+    if a.json {
+        serde_json::to_writer(&mut out, &json_items)?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(if failed {
+        exit::ERROR
+    } else if unanswered {
+        exit::UNAVAILABLE
+    } else {
+        exit::OK
+    })
+}
+
+/// One line saying what a source said.
+pub fn summary(r: &SourceResult) -> String {
+    let reference = r
+        .evidence
+        .reference
+        .as_ref()
+        .map(|x| format!(" (ref {x})"))
+        .unwrap_or_default();
+    match &r.outcome {
+        Outcome::CouldNotAsk { reason, message } => format!(
+            "could not ask: {} — {message}",
+            serde_json::to_value(reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        ),
+        Outcome::Answer(a) => {
+            let s = match a {
+                Answer::Vat(v) => format!(
+                    "{} {}{}",
+                    v.vat,
+                    if v.valid { "VALID" } else { "INVALID" },
+                    v.name
+                        .as_ref()
+                        .map(|n| format!(", {n}"))
+                        .unwrap_or_default()
+                ),
+                Answer::Qualified(q) => format!(
+                    "{} {} ({}), name {:?}, street {:?}, postcode {:?}, city {:?}",
+                    q.vat,
+                    if q.valid { "VALID" } else { "INVALID" },
+                    q.status,
+                    q.name,
+                    q.street,
+                    q.postcode,
+                    q.city
+                ),
+                Answer::Lei(l) => format!(
+                    "{} {} ({}, {})",
+                    l.lei, l.legal_name, l.entity_status, l.registration_status
+                ),
+                Answer::Register(reg) => match reg.records.as_slice() {
+                    [] => "no register entry found".to_string(),
+                    recs => recs
+                        .iter()
+                        .map(|x| format!("{} {} {} ({})", x.kind, x.number, x.name, x.status))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                },
+                Answer::Insolvency(i) => match i.publications.len() {
+                    0 => "no publications".to_string(),
+                    n => format!(
+                        "{n} publication(s): {}",
+                        i.publications
+                            .iter()
+                            .map(|p| format!("{} {} {}", p.court, p.case_number, p.notice))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                },
+                Answer::Sanctions(s) => match s.hits.len() {
+                    0 => format!(
+                        "no hits ({})",
+                        s.lists
+                            .iter()
+                            .map(|(l, _)| l.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    _ => s
+                        .hits
+                        .iter()
+                        .map(|h| format!("HIT {} {} {} ({:.2})", h.list, h.entity_id, h.name, h.score))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                },
+                #[allow(unreachable_patterns)]
+                _ => "answer".to_string(),
+            };
+            format!("{s}{reference}")
+        }
+    }
+}
+
+fn result_json(r: &SourceResult) -> Value {
+    let (outcome, answer, reason, message) = match &r.outcome {
+        Outcome::Answer(a) => ("answer", serde_json::to_value(a).unwrap_or(Value::Null), None, None),
+        Outcome::CouldNotAsk { reason, message } => (
+            "unavailable",
+            Value::Null,
+            serde_json::to_value(reason).ok(),
+            Some(message.clone()),
+        ),
+    };
+    json!({
+        "source": r.source.as_str(),
+        "source_label": source_label(r.source).1,
+        "at": r.at.to_rfc3339(),
+        "outcome": outcome,
+        "answer": answer,
+        "reason": reason,
+        "message": message,
+        "summary": summary(r),
+        "evidence": {
+            "reference": r.evidence.reference,
+            "registry_time": r.evidence.registry_time,
+            "code": r.evidence.code,
+            "http_status": r.evidence.http_status,
+            "sha256": r.evidence.sha256,
+        },
+    })
+}
+
+/// The JSON object of an alert, with the message in `language`.
+pub fn alert_json(a: &Alert, language: &str, cp: Option<&Counterparty>) -> Value {
+    json!({
+        "id": a.id,
+        "kind": a.kind.as_str(),
+        "severity": a.severity.as_str(),
+        "counterparty_id": a.counterparty_id,
+        "counterparty_name": cp.map(|c| c.name.clone()),
+        "owner": cp.and_then(|c| c.owner.clone()),
+        "check_run_id": a.check_run_id,
+        "message": a.message.get(language),
+        "message_de": a.message.de,
+        "message_en": a.message.en,
+        "created_at": a.created_at.to_rfc3339(),
+        "sent_at": a.sent_at.map(|t| t.to_rfc3339()),
+        "acknowledged_at": a.acknowledged_at.map(|t| t.to_rfc3339()),
+        "acknowledged_by": a.acknowledged_by,
+    })
+}
+
+/// `kontra alerts [ack]`.
+pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
+    if let Some(AlertsCommand::Ack { ids }) = a.command {
+        return acknowledge(ctx, &ids);
+    }
+    let store = ctx.store("kontra alerts")?;
+    let owned: Option<std::collections::BTreeSet<u64>> = match &a.owner {
+        Some(o) => Some(store.ids_by_owner(o)?.into_iter().collect()),
+        None => None,
+    };
+    let lang = ctx.config.language.as_str();
+    let mut names: std::collections::HashMap<u64, Option<Counterparty>> = Default::default();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut items = Vec::new();
+    for al in store.alerts()? {
+        if (a.unsent && al.sent_at.is_some())
+            || (a.open && al.acknowledged_at.is_some())
+            || a.severity.is_some_and(|s| al.severity < s)
+            || owned
+                .as_ref()
+                .is_some_and(|o| !o.contains(&al.counterparty_id))
+        {
+            continue;
+        }
+        if !names.contains_key(&al.counterparty_id) {
+            names.insert(al.counterparty_id, store.counterparty(al.counterparty_id)?);
+        }
+        let cp = names.get(&al.counterparty_id).and_then(Option::as_ref);
+        if a.json {
+            items.push(alert_json(&al, lang, cp));
+        } else {
+            writeln!(
+                out,
+                "{:>6}  {}  {:<8} {:<26} #{:<5} {}{}",
+                al.id,
+                al.created_at.format("%Y-%m-%d %H:%M"),
+                al.severity.as_str(),
+                al.kind.as_str(),
+                al.counterparty_id,
+                al.message.get(lang),
+                if al.acknowledged_at.is_some() {
+                    "  [ack]"
+                } else {
+                    ""
+                }
+            )?;
+        }
+    }
+    if a.json {
+        serde_json::to_writer(&mut out, &items)?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(exit::OK)
+}
+
+fn acknowledge(ctx: &Ctx, ids: &[u64]) -> Result<u8> {
+    let store = ctx.store("kontra alerts ack")?;
+    for &id in ids {
+        if store.alert(id)?.is_none() {
+            return Err(Failure::new(exit::NOT_FOUND, format!("no alert with id {id}")).into());
+        }
+    }
+    let changed = store.acknowledge(ids, &ctx.actor)?;
+    println!(
+        "acknowledged {} of {} alerts ({} already acknowledged)",
+        changed.len(),
+        ids.len(),
+        ids.len() - changed.len()
+    );
+    Ok(exit::OK)
+}
+
+fn event_json(e: &AuditEvent) -> Value {
+    json!({
+        "at": e.at.to_rfc3339(),
+        "actor": e.actor,
+        "action": e.action.as_str(),
+        "detail": e.detail,
+    })
+}
+
+/// `kontra history`.
+pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
+    let store = ctx.store("kontra history")?;
+    let cp = counterparty(&store, id)?;
+    let runs = store.check_runs(id)?;
+    let events = store.audit_for(id)?;
+    let alerts = store.alerts_for(id)?;
+    let lang = ctx.config.language.as_str();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if as_json {
+        let v = json!({
+            "counterparty_id": cp.id,
+            "name": cp.name,
+            "checks": runs.iter().map(|r| json!({
+                "id": r.id,
+                "started_at": r.started_at.to_rfc3339(),
+                "finished_at": r.finished_at.to_rfc3339(),
+                "trigger": r.trigger,
+                "results": r.results.iter().map(result_json).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "events": events.iter().map(event_json).collect::<Vec<_>>(),
+            "alerts": alerts.iter().map(|a| alert_json(a, lang, Some(&cp))).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer(&mut out, &v)?;
+        writeln!(out)?;
+        out.flush()?;
+        return Ok(exit::OK);
+    }
+    writeln!(out, "#{} {}", cp.id, cp.name)?;
+    // Checks and events interleaved in time order.
+    enum Item<'a> {
+        Run(&'a crate::domain::CheckRun),
+        Event(&'a AuditEvent),
+    }
+    let mut items: Vec<(DateTime<Utc>, Item)> = runs
+        .iter()
+        .map(|r| (r.started_at, Item::Run(r)))
+        .chain(events.iter().map(|e| (e.at, Item::Event(e))))
+        .collect();
+    items.sort_by_key(|(t, _)| *t);
+    for (t, item) in items {
+        match item {
+            Item::Run(r) => {
+                writeln!(
+                    out,
+                    "{}  check run {} ({})",
+                    t.format("%Y-%m-%d %H:%M:%S"),
+                    r.id,
+                    r.trigger
+                )?;
+                for res in &r.results {
+                    let mut line = format!("    {:<16} {}", res.source.as_str(), summary(res));
+                    if let Some(rt) = &res.evidence.registry_time {
+                        line.push_str(&format!(" [registry time {rt}]"));
+                    }
+                    writeln!(out, "{line}")?;
+                }
+                for al in alerts.iter().filter(|a| a.check_run_id == Some(r.id)) {
+                    writeln!(
+                        out,
+                        "    ALERT {} [{}] {}: {}",
+                        al.id,
+                        al.severity,
+                        al.kind,
+                        al.message.get(lang)
+                    )?;
+                }
+            }
+            Item::Event(e) => {
+                writeln!(
+                    out,
+                    "{}  {} by {}{}",
+                    t.format("%Y-%m-%d %H:%M:%S"),
+                    e.action.as_str(),
+                    e.actor,
+                    if e.detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", e.detail)
+                    }
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(exit::OK)
+}
+
+/// `kontra daemon`: the scheduler without a UI until SIGTERM or SIGINT.
+pub fn daemon(ctx: &Ctx) -> Result<u8> {
+    let store = Arc::new(ctx.store("kontra daemon")?);
+    let rt = runtime()?;
+    let runner = runner(ctx, store.clone())?;
+    let schedule = Schedule::from_config(&ctx.config.monitor);
+    rt.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .wrap_err("cannot listen for SIGTERM")?;
+        let handle = service::spawn(runner, schedule, Arc::new(SystemClock));
+        eprintln!(
+            "kontra daemon: monitoring (pid {}); stop with SIGTERM or Ctrl-C",
+            std::process::id()
+        );
+        tracing::info!("daemon started");
+        let stop = async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            tracing::info!("daemon stopping");
+        };
+        handle.run_until(stop).await?;
+        Ok::<_, color_eyre::Report>(())
+    })?;
+    store.flush()?;
+    eprintln!("kontra daemon: stopped");
+    Ok(exit::OK)
+}
