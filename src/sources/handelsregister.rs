@@ -166,6 +166,13 @@ pub fn parse_results(status: u16, body: &[u8], content_type: Option<&str>) -> Pa
         return super::http_status_parsed(status, "Handelsregister");
     }
     let text = super::http::decode_text(body, content_type);
+    if !html::is_complete(&text) {
+        return Parsed::not_asked(
+            Unavailable::SourceChanged,
+            "Handelsregister result page is incomplete (no closing </html>)",
+        )
+        .with_code("LAYOUT");
+    }
     let doc = Html::parse_document(&text);
     let root = doc.root_element();
     let rows = html::select(root, "tr[data-ri]");

@@ -59,6 +59,12 @@ fn selector(s: &str) -> Option<Selector> {
     Selector::parse(s).ok()
 }
 
+/// Whether a page arrived whole: a page cut off mid-way may lack rows and must not be read as
+/// "fewer results".
+pub fn is_complete(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("</html>")
+}
+
 /// Elements under `el` matching `css` (none when the selector does not parse, which tests of
 /// every selector used would show).
 pub fn select<'a>(el: ElementRef<'a>, css: &str) -> Vec<ElementRef<'a>> {

@@ -41,14 +41,18 @@ const NO_HITS: [&str; 3] = ["keine treffer", "keine bekanntmachungen", "es wurde
 
 /// Reads a result page; `Err` means the page is not one the client understands.
 pub fn parse_page(text: &str) -> Result<Page, String> {
+    if !html::is_complete(text) {
+        return Err("the result page is incomplete (no closing </html>)".to_string());
+    }
     let doc = Html::parse_document(text);
     let root = doc.root_element();
     let lower = html::text_of(root).to_lowercase();
     if lower.contains("zu viele treffer") {
         return Ok(Page::TooMany);
     }
+    let no_hits = NO_HITS.iter().any(|m| lower.contains(m));
     let Some(table) = html::first(root, "table#tbl_ergebnis") else {
-        if NO_HITS.iter().any(|m| lower.contains(m)) {
+        if no_hits {
             return Ok(Page::Rows(Vec::new()));
         }
         return Err("the page has neither the result table nor a no-hits message".to_string());
@@ -92,6 +96,10 @@ pub fn parse_page(text: &str) -> Result<Page, String> {
             register: field(":otx_register").filter(|r| !r.is_empty()),
             notice: String::new(),
         });
+    }
+    if rows.is_empty() && !no_hits {
+        // An empty table without the portal's message is not evidence of "no publications".
+        return Err("the result table is empty and there is no no-hits message".to_string());
     }
     Ok(Page::Rows(rows))
 }
