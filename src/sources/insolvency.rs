@@ -406,17 +406,21 @@ mod tests {
     #[test]
     fn messages_are_recognised() {
         assert_eq!(
-            parse_page("<div>Ihre Suche ergab zu viele Treffer</div>"),
+            parse_page("<html><div>Ihre Suche ergab zu viele Treffer</div></html>"),
             Ok(Page::TooMany)
         );
         assert_eq!(
-            parse_page("<p>Es wurden keine Treffer gefunden</p>"),
+            parse_page("<html><p>Es wurden keine Treffer gefunden</p></html>"),
             Ok(Page::Rows(vec![]))
         );
+        assert!(parse_page("<p>Es wurden keine Treffer gefunden</p>").is_err());
         assert!(parse_page("<html><body>Wartungsarbeiten</body></html>").is_err());
+        assert!(parse_page("<html><table id='tbl_ergebnis'></table></html>").is_err());
         assert!(
-            parse_page("<table id='tbl_ergebnis'><tr><td>Musterbau GmbH</td></tr></table>")
-                .is_err()
+            parse_page(
+                "<html><table id='tbl_ergebnis'><tr><td>Musterbau GmbH</td></tr></table></html>"
+            )
+            .is_err()
         );
     }
 
