@@ -20,9 +20,12 @@ const FORM: &str = r#"<html><body><form id="frm_suche" name="frm_suche" method="
 <input type="submit" name="frm_suche:cbt_suchen" value="Suchen">
 <input type="hidden" name="jakarta.faces.ViewState" value="-123:456"></form></body></html>"#;
 
+/// Decides the result page from the posted form.
+type Results = Arc<dyn Fn(&Req) -> Vec<u8> + Send + Sync>;
+
 /// The portal: the form page sets a session cookie; the POST redirects to the result page,
 /// whose content `results` decides from the posted fields.
-fn portal(results: Arc<dyn Fn(&Req) -> Vec<u8> + Send + Sync>) -> impl Fn(&Req) -> Reply {
+fn portal(results: Results) -> impl Fn(&Req) -> Reply {
     let last_post: Arc<Mutex<Option<Req>>> = Arc::new(Mutex::new(None));
     move |req| match (
         req.method.as_str(),
@@ -132,7 +135,7 @@ async fn publications_are_read_from_the_result_table() {
 
 #[tokio::test(start_paused = true)]
 async fn too_many_hits_is_narrowed_by_date() {
-    let results: Arc<dyn Fn(&Req) -> Vec<u8> + Send + Sync> = Arc::new(|post: &Req| {
+    let results: Results = Arc::new(|post: &Req| {
         let from = post
             .form_value("frm_suche:ldi_datumVon:datumHtml5")
             .unwrap_or_default();

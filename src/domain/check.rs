@@ -110,6 +110,9 @@ pub struct SourceResult {
 }
 
 /// Either the registry's definite answer, or the reason it could not be asked.
+// Boxing the answer would make every caller's pattern match clumsier for a value that is created
+// once per registry call; the size does not matter at that rate.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
