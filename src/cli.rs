@@ -56,6 +56,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Export the register.
     Export(ExportArgs),
+    /// Ask one registry now (VIES, eVatR, GLEIF, Handelsregister, insolvency publications).
+    #[command(subcommand)]
+    Lookup(crate::commands::lookup::LookupCommand),
 }
 
 /// `on` or `off`.

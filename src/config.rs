@@ -53,6 +53,8 @@ pub struct Config {
     pub analysts: Vec<Analyst>,
     /// The schedule of the monitor.
     pub monitor: MonitorConfig,
+    /// The registry clients.
+    pub sources: crate::sources::config::SourcesConfig,
 }
 
 impl Default for Config {
@@ -64,6 +66,7 @@ impl Default for Config {
             log: LogConfig::default(),
             analysts: Vec::new(),
             monitor: MonitorConfig::default(),
+            sources: crate::sources::config::SourcesConfig::default(),
         }
     }
 }
@@ -345,6 +348,8 @@ mod tests {
     fn example_parses() {
         let c = Config::parse(EXAMPLE, Path::new("config.example.toml")).unwrap();
         assert_eq!(c.language, Language::De);
+        // The example documents the defaults; it must not drift from them.
+        assert_eq!(c.sources, crate::sources::config::SourcesConfig::default());
     }
 
     #[test]
