@@ -53,6 +53,10 @@ pub struct Config {
     pub analysts: Vec<Analyst>,
     /// The schedule of the monitor.
     pub monitor: MonitorConfig,
+    /// Digest delivery by mail; no mail is sent when absent.
+    pub mail: Option<crate::notify::config::MailConfig>,
+    /// Webhooks that get a POST per new alert.
+    pub webhooks: Vec<crate::notify::config::WebhookConfig>,
 }
 
 impl Default for Config {
@@ -64,6 +68,8 @@ impl Default for Config {
             log: LogConfig::default(),
             analysts: Vec::new(),
             monitor: MonitorConfig::default(),
+            mail: None,
+            webhooks: Vec::new(),
         }
     }
 }

@@ -6,5 +6,6 @@ pub mod config;
 pub mod domain;
 pub mod exit;
 pub mod logging;
+pub mod notify;
 pub mod register;
 pub mod store;
