@@ -56,6 +56,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Export the register.
     Export(ExportArgs),
+    /// Alert digests: send what is pending, or preview it.
+    #[command(subcommand)]
+    Digest(crate::commands::digest::DigestCommand),
 }
 
 /// `on` or `off`.

@@ -1,5 +1,6 @@
 //! Subcommand handlers: each reads its arguments, calls the library and prints the result.
 
+pub mod digest;
 pub mod register;
 pub mod vat;
 
@@ -50,5 +51,6 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Monitor { state, ids } => register::monitor(ctx, state, &ids),
         Command::Import(a) => register::import(ctx, a),
         Command::Export(a) => register::export(ctx, a),
+        Command::Digest(c) => digest::run(ctx, c),
     }
 }

@@ -6,6 +6,7 @@ use super::NotifyError;
 use super::config::{MailConfig, Security};
 use super::digest::Rendered;
 use lettre::address::Envelope;
+use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
@@ -116,6 +117,24 @@ pub enum SendError {
     },
 }
 
+/// `Auto-Submitted: auto-generated` (RFC 3834), so vacation responders do not answer digests.
+#[derive(Debug, Clone, Copy)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_string())
+    }
+}
+
 /// Builds the MIME message: multipart/alternative with the plain text first, then HTML.
 pub fn build_message(
     from: &Mailbox,
@@ -132,6 +151,7 @@ pub fn build_message(
         .subject(rendered.subject.clone())
         .message_id(Some(message_id.to_string()))
         .date_now()
+        .header(AutoSubmitted)
         .multipart(MultiPart::alternative_plain_html(
             rendered.text.clone(),
             rendered.html.clone(),
@@ -194,9 +214,12 @@ pub async fn send<E: std::fmt::Display>(
         Ok(_) => {
             let _ = tokio::time::timeout(s.timeout, conn.quit()).await;
         }
-        Err(_) => {
+        Err(SendError::NotSent { .. }) => {
             let _ = tokio::time::timeout(s.timeout, conn.abort()).await;
         }
+        // After a failed data phase servers disagree on the session state (some keep reading
+        // the QUIT as message text); closing the connection is the unambiguous end.
+        Err(SendError::Refused { .. } | SendError::Uncertain { .. }) => drop(conn),
     }
     result
 }

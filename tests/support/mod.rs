@@ -1,0 +1,331 @@
+//! Test support for delivery tests: a real SMTP server (mailin-embedded) and an HTTP server
+//! (hyper) on 127.0.0.1, and a store with counterparties and alerts.
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use kontra::config::Config;
+use kontra::domain::alert::Bilingual;
+use kontra::domain::{Alert, AlertKind, CheckRun, CounterpartyDraft};
+use kontra::store::Store;
+use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+use std::net::{IpAddr, TcpListener};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How the SMTP server treats the next transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Accept everything.
+    Accept,
+    /// 550 on RCPT TO.
+    RefuseRcpt,
+    /// 554 after the message body.
+    RefuseData,
+    /// Read the body, then wait this long before accepting (client timeouts).
+    SlowAccept(Duration),
+}
+
+/// One message the server accepted.
+#[derive(Debug, Clone, Default)]
+pub struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: Vec<u8>,
+}
+
+#[derive(Clone)]
+struct SmtpHandler {
+    mode: Arc<Mutex<Mode>>,
+    inbox: Arc<Mutex<Vec<Received>>>,
+    current: Received,
+}
+
+impl Handler for SmtpHandler {
+    fn mail(&mut self, _ip: IpAddr, _domain: &str, from: &str) -> Response {
+        self.current = Received {
+            from: from.to_string(),
+            ..Received::default()
+        };
+        response::OK
+    }
+
+    fn rcpt(&mut self, to: &str) -> Response {
+        if *self.mode.lock().unwrap() == Mode::RefuseRcpt {
+            return response::NO_MAILBOX;
+        }
+        self.current.to.push(to.to_string());
+        response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let mode = *self.mode.lock().unwrap();
+        match mode {
+            Mode::RefuseData => response::TRANSACTION_FAILED,
+            Mode::SlowAccept(d) => {
+                std::thread::sleep(d);
+                self.inbox.lock().unwrap().push(self.current.clone());
+                response::OK
+            }
+            _ => {
+                self.inbox.lock().unwrap().push(self.current.clone());
+                response::OK
+            }
+        }
+    }
+}
+
+/// A real SMTP server on 127.0.0.1 (runs on its own threads until the test process ends).
+pub struct SmtpServer {
+    pub port: u16,
+    mode: Arc<Mutex<Mode>>,
+    inbox: Arc<Mutex<Vec<Received>>>,
+}
+
+impl SmtpServer {
+    pub fn start(mode: Mode) -> SmtpServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mode = Arc::new(Mutex::new(mode));
+        let inbox = Arc::new(Mutex::new(Vec::new()));
+        let handler = SmtpHandler {
+            mode: mode.clone(),
+            inbox: inbox.clone(),
+            current: Received::default(),
+        };
+        let mut server = Server::new(handler);
+        server
+            .with_name("mx.test.local")
+            .with_ssl(SslConfig::None)
+            .unwrap()
+            .with_num_threads(2)
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpServer { port, mode, inbox }
+    }
+
+    pub fn set_mode(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.inbox.lock().unwrap().clone()
+    }
+}
+
+/// A port on 127.0.0.1 where nothing listens.
+pub fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+pub fn t(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap()
+}
+
+/// Config text for a mail server on 127.0.0.1:`port`; `extra` is appended to `[mail]`.
+pub fn config_text(port: u16, language: &str, extra: &str) -> String {
+    format!(
+        r#"language = "{language}"
+
+[[analysts]]
+name = "anna"
+email = "anna@example.de"
+
+[[analysts]]
+name = "Bernd"
+email = "bernd@example.de"
+
+[monitor]
+timezone = "Europe/Berlin"
+
+[mail]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "Kontra <kontra@example.de>"
+to = "team@example.de"
+timeout_secs = 5
+{extra}
+"#
+    )
+}
+
+pub fn config(port: u16, language: &str, extra: &str) -> Config {
+    Config::parse(&config_text(port, language, extra), Path::new("test.toml")).unwrap()
+}
+
+fn alert(cp: u64, kind: AlertKind, at: DateTime<Utc>, de: &str, en: &str) -> Alert {
+    Alert {
+        id: 0,
+        kind,
+        severity: kind.default_severity(),
+        counterparty_id: cp,
+        check_run_id: None,
+        message: Bilingual {
+            de: de.to_string(),
+            en: en.to_string(),
+        },
+        dedup_key: format!("{cp}:{kind}:{at}"),
+        created_at: at,
+        sent_at: None,
+        acknowledged_by: None,
+        acknowledged_at: None,
+    }
+}
+
+/// Stores alerts for one counterparty the way the monitor does (a check run with its alerts).
+pub fn raise(store: &Store, cp: u64, alerts: Vec<(AlertKind, DateTime<Utc>, &str, &str)>) -> Vec<u64> {
+    let run = CheckRun {
+        id: 0,
+        counterparty_id: cp,
+        started_at: alerts.first().map(|a| a.1).unwrap_or_else(Utc::now),
+        finished_at: alerts.first().map(|a| a.1).unwrap_or_else(Utc::now),
+        trigger: "monitor".into(),
+        results: vec![],
+    };
+    let alerts = alerts
+        .into_iter()
+        .map(|(k, at, de, en)| alert(cp, k, at, de, en))
+        .collect();
+    let (_, fresh) = store.record_check(run, alerts).unwrap();
+    fresh.into_iter().map(|a| a.id).collect()
+}
+
+fn add(store: &Store, name: &str, vat: &str, owner: Option<&str>) -> u64 {
+    let cp = CounterpartyDraft {
+        name: Some(name.into()),
+        country: Some("DE".into()),
+        vat: Some(vat.into()),
+        owner: owner.map(str::to_string),
+        monitor: Some(true),
+        ..CounterpartyDraft::default()
+    }
+    .apply(None, t(0, 0))
+    .unwrap();
+    store.add_counterparty(cp, "test").unwrap().id
+}
+
+/// Ids of the seeded alerts, by meaning.
+#[derive(Debug, Clone, Copy)]
+pub struct Seeded {
+    pub mueller: u64,
+    pub beta: u64,
+    pub gamma: u64,
+    /// Müller: VAT invalid (critical), name changed (medium).
+    pub vat_invalid: u64,
+    pub name_changed: u64,
+    /// Beta: sanctions removed (low), register status (high).
+    pub sanctions_removed: u64,
+    pub register_status: u64,
+    /// Gamma (no owner): insolvency (critical).
+    pub insolvency: u64,
+}
+
+/// Three counterparties (owners anna, bernd, none) with five alerts.
+pub fn seed(store: &Store) -> Seeded {
+    let mueller = add(store, "Müller & Söhne GmbH", "DE136695976", Some("Anna"));
+    let beta = add(store, "Beta Handels AG", "DE123456788", Some("bernd"));
+    let gamma = add(store, "Gamma Bau KG", "DE811128135", None);
+    let m = raise(
+        store,
+        mueller,
+        vec![
+            (
+                AlertKind::CompanyNameChanged,
+                t(2, 5),
+                "Name im Handelsregister: „Müller & Söhne GmbH“ → „Müller Holding GmbH“",
+                "Name in the commercial register: \"Müller & Söhne GmbH\" -> \"Müller Holding GmbH\"",
+            ),
+            (
+                AlertKind::VatInvalid,
+                t(2, 10),
+                "VIES meldet die USt-IdNr. DE136695976 als ungültig",
+                "VIES reports VAT number DE136695976 as invalid",
+            ),
+        ],
+    );
+    let b = raise(
+        store,
+        beta,
+        vec![
+            (
+                AlertKind::SanctionsRemoved,
+                t(2, 1),
+                "Treffer auf der EU-Liste entfallen",
+                "EU list match removed",
+            ),
+            (
+                AlertKind::RegisterStatusChanged,
+                t(2, 2),
+                "Registerstatus: aktuell → in Liquidation",
+                "Register status: current -> in liquidation",
+            ),
+        ],
+    );
+    let g = raise(
+        store,
+        gamma,
+        vec![(
+            AlertKind::InsolvencyStarted,
+            t(2, 3),
+            "Eröffnung des Insolvenzverfahrens, AG Charlottenburg 36a IN 1234/26",
+            "Insolvency proceedings opened, AG Charlottenburg 36a IN 1234/26",
+        )],
+    );
+    Seeded {
+        mueller,
+        beta,
+        gamma,
+        name_changed: m[0],
+        vat_invalid: m[1],
+        sanctions_removed: b[0],
+        register_status: b[1],
+        insolvency: g[0],
+    }
+}
+
+/// A parsed received mail: headers and the decoded text and HTML parts.
+#[derive(Debug)]
+pub struct Mail {
+    pub envelope_to: Vec<String>,
+    pub subject: String,
+    pub to: String,
+    pub message_id: String,
+    pub auto_submitted: String,
+    pub top_type: String,
+    pub part_types: Vec<String>,
+    pub text: String,
+    pub html: String,
+}
+
+pub fn parse(r: &Received) -> Mail {
+    let m = mailparse::parse_mail(&r.data).unwrap();
+    let header = |name: &str| m.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case(name)).map(|h| h.get_value()).unwrap_or_default();
+    let part_types: Vec<String> = m.subparts.iter().map(|p| p.ctype.mimetype.clone()).collect();
+    let body_of = |ty: &str| {
+        m.subparts
+            .iter()
+            .find(|p| p.ctype.mimetype == ty)
+            .map(|p| p.get_body().unwrap())
+            .unwrap_or_default()
+    };
+    Mail {
+        envelope_to: r.to.clone(),
+        subject: header("Subject"),
+        to: header("To"),
+        message_id: header("Message-ID"),
+        auto_submitted: header("Auto-Submitted"),
+        top_type: m.ctype.mimetype.clone(),
+        part_types,
+        text: body_of("text/plain"),
+        html: body_of("text/html"),
+    }
+}
