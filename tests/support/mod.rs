@@ -329,3 +329,94 @@ pub fn parse(r: &Received) -> Mail {
         html: body_of("text/html"),
     }
 }
+
+/// One request the HTTP server received.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub path: String,
+    pub headers: std::collections::HashMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+/// A real HTTP/1.1 server (hyper) on 127.0.0.1 that answers with scripted statuses (then 200)
+/// and records every request.
+pub struct HttpServer {
+    pub port: u16,
+    requests: Arc<Mutex<Vec<HttpRequest>>>,
+    script: Arc<Mutex<std::collections::VecDeque<u16>>>,
+}
+
+impl HttpServer {
+    pub async fn start(statuses: Vec<u16>) -> HttpServer {
+        use http_body_util::{BodyExt, Full};
+        use hyper::body::Bytes;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let script = Arc::new(Mutex::new(statuses.into_iter().collect::<std::collections::VecDeque<u16>>()));
+        let (reqs, scr) = (requests.clone(), script.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (reqs, scr) = (reqs.clone(), scr.clone());
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            let (reqs, scr) = (reqs.clone(), scr.clone());
+                            async move {
+                                let (parts, body) = req.into_parts();
+                                let body = body.collect().await?.to_bytes().to_vec();
+                                let headers = parts
+                                    .headers
+                                    .iter()
+                                    .map(|(k, v)| {
+                                        (
+                                            k.as_str().to_ascii_lowercase(),
+                                            v.to_str().unwrap_or_default().to_string(),
+                                        )
+                                    })
+                                    .collect();
+                                reqs.lock().unwrap().push(HttpRequest {
+                                    path: parts.uri.path().to_string(),
+                                    headers,
+                                    body,
+                                });
+                                let status: u16 = scr.lock().unwrap().pop_front().unwrap_or(200);
+                                Ok::<_, hyper::Error>(
+                                    hyper::Response::builder()
+                                        .status(status)
+                                        .body(Full::new(Bytes::from_static(b"ok")))
+                                        .unwrap(),
+                                )
+                            }
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+        HttpServer {
+            port,
+            requests,
+            script,
+        }
+    }
+
+    pub fn requests(&self) -> Vec<HttpRequest> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    pub fn push_statuses(&self, statuses: &[u16]) {
+        self.script.lock().unwrap().extend(statuses.iter().copied());
+    }
+}
