@@ -25,7 +25,10 @@ impl Env {
         }
         text = text.replacen(
             "[monitor]",
-            &format!("[log]\ndir = \"{}\"\n\n[monitor]", dir.path().join("logs").display()),
+            &format!(
+                "[log]\ndir = \"{}\"\n\n[monitor]",
+                dir.path().join("logs").display()
+            ),
             1,
         );
         std::fs::write(dir.path().join("config.toml"), text).unwrap();
@@ -71,7 +74,10 @@ fn dry_run_prints_the_mails_and_marks_nothing() {
     let env = Env::new(server.port, true, true);
     let a = env.kontra(&["digest", "send", "--dry-run"]).success();
     let (stdout, _) = out(&a);
-    assert!(stdout.contains("To: anna@example.de\nSubject: [Kontra] 2 neue Alerts (1 kritisch)"), "{stdout}");
+    assert!(
+        stdout.contains("To: anna@example.de\nSubject: [Kontra] 2 neue Alerts (1 kritisch)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("To: team@example.de\nSubject: [Kontra] 1 neuer Alert (1 kritisch)"));
     assert!(stdout.contains("USt-IdNr. ungültig: VIES meldet"));
     assert!(server.received().is_empty());
@@ -84,7 +90,12 @@ fn send_delivers_once_and_a_second_send_finds_nothing() {
     let env = Env::new(server.port, true, true);
     let a = env.kontra(&["digest", "send"]).code(i32::from(exit::OK));
     let (stdout, _) = out(&a);
-    assert!(stdout.contains("sent to anna@example.de: [Kontra] 2 neue Alerts (1 kritisch) (2 alerts, <kontra."), "{stdout}");
+    assert!(
+        stdout.contains(
+            "sent to anna@example.de: [Kontra] 2 neue Alerts (1 kritisch) (2 alerts, <kontra."
+        ),
+        "{stdout}"
+    );
     assert_eq!(server.received().len(), 3);
     let a = env.kontra(&["digest", "send"]).code(i32::from(exit::OK));
     assert!(out(&a).0.contains("Nothing pending"));
@@ -96,13 +107,20 @@ fn send_delivers_once_and_a_second_send_finds_nothing() {
 fn send_exits_unavailable_when_the_server_refuses_or_is_down() {
     let server = SmtpServer::start(Mode::RefuseRcpt);
     let env = Env::new(server.port, true, true);
-    let a = env.kontra(&["digest", "send"]).code(i32::from(exit::UNAVAILABLE));
+    let a = env
+        .kontra(&["digest", "send"])
+        .code(i32::from(exit::UNAVAILABLE));
     let (_, stderr) = out(&a);
-    assert!(stderr.contains("mail to anna@example.de not delivered (alerts stay pending)"), "{stderr}");
+    assert!(
+        stderr.contains("mail to anna@example.de not delivered (alerts stay pending)"),
+        "{stderr}"
+    );
     assert_eq!(unsent(&env.store()), 5);
 
     let env = Env::new(closed_port(), true, true);
-    let a = env.kontra(&["digest", "send"]).code(i32::from(exit::UNAVAILABLE));
+    let a = env
+        .kontra(&["digest", "send"])
+        .code(i32::from(exit::UNAVAILABLE));
     assert!(out(&a).1.contains("connect to 127.0.0.1"));
     assert_eq!(unsent(&env.store()), 5);
 }
@@ -110,16 +128,25 @@ fn send_exits_unavailable_when_the_server_refuses_or_is_down() {
 #[test]
 fn send_without_mail_or_webhooks_is_a_config_error() {
     let env = Env::new(closed_port(), true, false);
-    let a = env.kontra(&["digest", "send"]).code(i32::from(exit::CONFIG));
+    let a = env
+        .kontra(&["digest", "send"])
+        .code(i32::from(exit::CONFIG));
     assert!(out(&a).1.contains("no [mail] section"));
 }
 
 #[test]
 fn preview_one_owner_as_html() {
     let env = Env::new(closed_port(), true, true);
-    let a = env.kontra(&["digest", "preview", "--owner", "ANNA", "--html"]).success();
+    let a = env
+        .kontra(&["digest", "preview", "--owner", "ANNA", "--html"])
+        .success();
     let (stdout, _) = out(&a);
-    assert!(stdout.starts_with("<!-- To: anna@example.de | Subject: [Kontra] 2 neue Alerts (1 kritisch) -->"), "{stdout}");
+    assert!(
+        stdout.starts_with(
+            "<!-- To: anna@example.de | Subject: [Kontra] 2 neue Alerts (1 kritisch) -->"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("<!DOCTYPE html>"));
     assert!(stdout.contains("Müller &amp; Söhne GmbH"));
     assert!(stdout.contains("background-color:#d32f2f"));
@@ -132,7 +159,10 @@ fn preview_with_nothing_pending_still_says_what_was_checked() {
     let env = Env::new(closed_port(), false, true);
     let a = env.kontra(&["digest", "preview"]).success();
     let (stdout, _) = out(&a);
-    assert!(stdout.contains("Subject: [Kontra] Keine neuen Alerts"), "{stdout}");
+    assert!(
+        stdout.contains("Subject: [Kontra] Keine neuen Alerts"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Seit dem letzten Digest gibt es keine neuen Alerts."));
     assert!(stdout.contains("Es ist noch kein Prüflauf gelaufen"));
 }

@@ -54,7 +54,10 @@ async fn german_digests_per_owner_with_mime_parts_and_no_resend() {
     let vat_invalid = position(&anna.text, "USt-IdNr. ungültig: VIES meldet");
     let renamed = position(&anna.text, "Firmenname geändert: Name im Handelsregister");
     assert!(crit < vat_invalid && vat_invalid < med && med < renamed);
-    assert!(anna.text.contains("Müller & Söhne GmbH · USt-IdNr.: DE136695976"));
+    assert!(
+        anna.text
+            .contains("Müller & Söhne GmbH · USt-IdNr.: DE136695976")
+    );
     assert!(anna.text.contains(&format!("kontra show {}", s.mueller)));
     assert!(anna.text.contains("02.03.2026 03:10 CET"), "{}", anna.text);
     assert!(anna.text.contains("Zuständig: Anna"));
@@ -146,12 +149,22 @@ async fn english_by_config_with_source_health() {
     let anna = mails.iter().find(|m| m.to.contains("anna@")).unwrap();
     assert_eq!(anna.subject, "[Kontra] 2 new alerts (1 critical)");
     assert!(position(&anna.text, "CRITICAL (1)") < position(&anna.text, "MEDIUM (1)"));
-    assert!(anna.text.contains("VAT number invalid: VIES reports VAT number DE136695976 as invalid"));
+    assert!(
+        anna.text
+            .contains("VAT number invalid: VIES reports VAT number DE136695976 as invalid")
+    );
     assert!(anna.text.contains("2026-03-02 03:10 CET"));
     assert!(anna.text.contains("Owner: Anna"));
     assert!(!anna.text.contains("ungültig"));
-    assert!(anna.text.contains("Last check cycle: 2026-03-02 03:15 CET"), "{}", anna.text);
-    assert!(anna.text.contains("VIES: answering (last answer 2026-03-02 03:14 CET)"));
+    assert!(
+        anna.text.contains("Last check cycle: 2026-03-02 03:15 CET"),
+        "{}",
+        anna.text
+    );
+    assert!(
+        anna.text
+            .contains("VIES: answering (last answer 2026-03-02 03:14 CET)")
+    );
     assert!(
         anna.text.contains(
             "Insolvency publications: unavailable since 2026-03-02 02:00 CET (last answer 2026-03-02 01:30 CET): HTTP 503"
@@ -365,13 +378,22 @@ async fn critical_alerts_go_out_at_once_and_the_rest_waits_for_the_digest() {
     let mails: Vec<Mail> = server.received().iter().map(parse).collect();
     assert_eq!(mails.len(), 2);
     for m in &mails {
-        assert_eq!(m.subject, "[Kontra] Sofortmeldung: 1 neuer Alert (1 kritisch)");
+        assert_eq!(
+            m.subject,
+            "[Kontra] Sofortmeldung: 1 neuer Alert (1 kritisch)"
+        );
     }
     assert!(sent(&store, s.vat_invalid) && sent(&store, s.insolvency));
     assert!(!sent(&store, s.name_changed));
 
     // Nothing more is critical: a second immediate delivery sends nothing.
-    assert!(n.deliver_new(&store, t(3, 5)).await.unwrap().messages.is_empty());
+    assert!(
+        n.deliver_new(&store, t(3, 5))
+            .await
+            .unwrap()
+            .messages
+            .is_empty()
+    );
 
     n.run_digest(&store, t(7, 0)).await.unwrap();
     let mails: Vec<Mail> = server.received().iter().map(parse).collect();
@@ -386,7 +408,11 @@ async fn empty_digest_is_sent_with_context_when_configured_and_scheduled_once() 
     let server = SmtpServer::start(Mode::Accept);
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), "test").unwrap();
-    let n = notifier(server.port, "en", "send_empty = true\ndigest_at = \"08:00\"");
+    let n = notifier(
+        server.port,
+        "en",
+        "send_empty = true\ndigest_at = \"08:00\"",
+    );
     // 06:59 UTC is 07:59 in Berlin: the last slot was yesterday and nothing ran: due.
     let r = n.run_digest_if_due(&store, t(6, 59)).await.unwrap();
     assert!(r.is_some());
@@ -395,12 +421,114 @@ async fn empty_digest_is_sent_with_context_when_configured_and_scheduled_once() 
     assert_eq!(mail.subject, "[Kontra] No new alerts");
     assert!(mail.text.contains("No check has run yet"), "{}", mail.text);
     // Not again before today's slot at 08:00 Berlin (07:00 UTC); then once.
-    assert!(n.run_digest_if_due(&store, t(6, 59)).await.unwrap().is_none());
-    assert_eq!(
-        n.next_digest_at(&store, t(6, 59)).unwrap(),
-        Some(t(7, 0))
+    assert!(
+        n.run_digest_if_due(&store, t(6, 59))
+            .await
+            .unwrap()
+            .is_none()
     );
-    assert!(n.run_digest_if_due(&store, t(7, 0)).await.unwrap().is_some());
-    assert!(n.run_digest_if_due(&store, t(9, 0)).await.unwrap().is_none());
+    assert_eq!(n.next_digest_at(&store, t(6, 59)).unwrap(), Some(t(7, 0)));
+    assert!(
+        n.run_digest_if_due(&store, t(7, 0))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        n.run_digest_if_due(&store, t(9, 0))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(server.received().len(), 6);
+}
+
+#[tokio::test]
+async fn starttls_with_a_company_ca_and_auth_from_a_password_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed_cert(dir.path());
+    let server = SmtpServer::start_with(
+        Mode::Accept,
+        Some(Secure {
+            cert_path: cert.clone(),
+            key_path: key,
+            login: ("kontra".into(), "s3cret pw".into()),
+        }),
+    );
+    std::fs::write(dir.path().join("pw"), "s3cret pw\n").unwrap();
+    let store = Store::open(&dir.path().join("data"), "test").unwrap();
+    let s = seed(&store);
+    let secure = |extra: &str| {
+        let text = config_text(server.port, "de", extra)
+            .replace("security = \"none\"", "security = \"starttls\"");
+        kontra::config::Config::parse(&text, Path::new("test.toml")).unwrap()
+    };
+
+    // Without the CA the certificate is not trusted: nothing is sent or marked.
+    let n = Notifier::new(
+        &secure(&format!(
+            "username = \"kontra\"\npassword_file = \"{}\"",
+            dir.path().join("pw").display()
+        )),
+        Path::new("test.toml"),
+    )
+    .unwrap();
+    let report = n.run_digest(&store, t(7, 0)).await.unwrap();
+    assert!(
+        matches!(&report.messages[0].outcome, Delivery::Failed(r) if r.contains("STARTTLS")),
+        "{:?}",
+        report.messages[0].outcome
+    );
+    assert!(server.received().is_empty() && !sent(&store, s.vat_invalid));
+
+    // A wrong password: refused at AUTH, nothing sent.
+    std::fs::write(dir.path().join("bad"), "wrong").unwrap();
+    let n = Notifier::new(
+        &secure(&format!(
+            "username = \"kontra\"\npassword_file = \"{}\"\nca_file = \"{cert}\"",
+            dir.path().join("bad").display()
+        )),
+        Path::new("test.toml"),
+    )
+    .unwrap();
+    let report = n.run_digest(&store, t(7, 1)).await.unwrap();
+    assert!(
+        matches!(&report.messages[0].outcome, Delivery::Failed(r) if r.contains("AUTH") && r.contains("535")),
+        "{:?}",
+        report.messages[0].outcome
+    );
+    assert!(server.received().is_empty() && !sent(&store, s.vat_invalid));
+
+    let n = Notifier::new(
+        &secure(&format!(
+            "username = \"kontra\"\npassword_file = \"{}\"\nca_file = \"{cert}\"",
+            dir.path().join("pw").display()
+        )),
+        Path::new("test.toml"),
+    )
+    .unwrap();
+    let report = n.run_digest(&store, t(7, 2)).await.unwrap();
+    assert!(report.ok(), "{:?}", report.problems());
+    assert_eq!(server.received().len(), 3);
+    assert_eq!(server.authenticated(), vec!["kontra"; 3]);
+    assert!(sent(&store, s.vat_invalid));
+}
+
+#[tokio::test]
+async fn starttls_is_required_unless_security_is_none() {
+    let server = SmtpServer::start(Mode::Accept);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let s = seed(&store);
+    let text = config_text(server.port, "de", "")
+        .replace("security = \"none\"", "security = \"starttls\"");
+    let cfg = kontra::config::Config::parse(&text, Path::new("test.toml")).unwrap();
+    let n = Notifier::new(&cfg, Path::new("test.toml")).unwrap();
+    let report = n.run_digest(&store, t(7, 0)).await.unwrap();
+    assert!(
+        matches!(&report.messages[0].outcome, Delivery::Failed(r) if r.contains("does not offer STARTTLS")),
+        "{:?}",
+        report.messages[0].outcome
+    );
+    assert!(server.received().is_empty() && !sent(&store, s.vat_invalid));
 }

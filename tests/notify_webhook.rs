@@ -52,7 +52,10 @@ async fn json_hook_is_signed_retried_with_backoff_and_not_repeated() {
     assert_eq!(ids, vec![s.insolvency, s.vat_invalid, s.register_status]);
     assert_eq!(report.webhooks[0].attempts, 3);
     assert_eq!(report.webhooks[1].attempts, 1);
-    assert_eq!(report.webhooks[0].url, format!("http://127.0.0.1:{}/…", server.port));
+    assert_eq!(
+        report.webhooks[0].url,
+        format!("http://127.0.0.1:{}/…", server.port)
+    );
 
     let reqs = server.requests();
     assert_eq!(reqs.len(), 5);
@@ -88,7 +91,14 @@ async fn json_hook_is_signed_retried_with_backoff_and_not_repeated() {
     );
 
     // Webhooks are independent of mail: the alerts are not marked mailed.
-    assert!(store.alert(s.vat_invalid).unwrap().unwrap().sent_at.is_none());
+    assert!(
+        store
+            .alert(s.vat_invalid)
+            .unwrap()
+            .unwrap()
+            .sent_at
+            .is_none()
+    );
     // Nothing is posted twice.
     let again = n.deliver_new(&store, t(7, 5)).await.unwrap();
     assert!(again.webhooks.is_empty());
@@ -112,7 +122,10 @@ async fn slack_and_teams_payloads_respect_min_severity() {
     let teams: Vec<_> = reqs.iter().filter(|r| r.path == "/teams").collect();
     assert_eq!(slack.len(), 2);
     assert_eq!(teams.len(), 5);
-    assert!(reqs.iter().all(|r| !r.headers.contains_key("x-kontra-signature")));
+    assert!(
+        reqs.iter()
+            .all(|r| !r.headers.contains_key("x-kontra-signature"))
+    );
     let v = slack[1].json();
     assert_eq!(
         v["text"],
@@ -124,9 +137,15 @@ async fn slack_and_teams_payloads_respect_min_severity() {
     let card = teams[4].json();
     assert_eq!(card["type"], "message");
     let att = &card["attachments"][0];
-    assert_eq!(att["contentType"], "application/vnd.microsoft.card.adaptive");
+    assert_eq!(
+        att["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
     assert_eq!(att["content"]["type"], "AdaptiveCard");
-    assert_eq!(att["content"]["body"][0]["text"], "[NIEDRIG] Beta Handels AG");
+    assert_eq!(
+        att["content"]["body"][0]["text"],
+        "[NIEDRIG] Beta Handels AG"
+    );
     assert_eq!(att["content"]["body"][0]["color"], "Good");
 }
 
@@ -210,7 +229,10 @@ async fn a_hook_added_later_does_not_replay_old_alerts() {
             "OFAC list match",
         )],
     );
-    let report = n.deliver_new(&store, later + ChronoDuration::minutes(2)).await.unwrap();
+    let report = n
+        .deliver_new(&store, later + ChronoDuration::minutes(2))
+        .await
+        .unwrap();
     assert_eq!(report.webhooks.len(), 1);
     assert_eq!(report.webhooks[0].alert_id, fresh[0]);
     assert_eq!(server.requests().len(), 1);

@@ -57,7 +57,8 @@ fn send(ctx: &Ctx, dry_run: bool) -> Result<u8> {
     let notifier = notifier(ctx)?;
     let now = Utc::now();
     if dry_run {
-        let (messages, unroutable) = notifier.compose(&store, now)?;
+        let composed = notifier.compose(&store, now)?;
+        let (messages, unroutable) = (composed.messages, composed.unroutable);
         if messages.is_empty() {
             println!("Nothing pending: no unsent alerts.");
         }

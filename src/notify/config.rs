@@ -309,10 +309,12 @@ mod tests {
             .unwrap_err();
         assert!(err.contains("line 4") && err.contains("ssl3"), "{err}");
         let err = parse("[mail]\nhost = \"h\"\nfrom = \"not an address\"\n").unwrap_err();
-        assert!(err.contains("line 3") && err.contains("not an address"), "{err}");
-        let err =
-            parse("[mail]\nhost = \"h\"\nfrom = \"k@example.de\"\ndigest_at = \"8 Uhr\"\n")
-                .unwrap_err();
+        assert!(
+            err.contains("line 3") && err.contains("not an address"),
+            "{err}"
+        );
+        let err = parse("[mail]\nhost = \"h\"\nfrom = \"k@example.de\"\ndigest_at = \"8 Uhr\"\n")
+            .unwrap_err();
         assert!(err.contains("line 4") && err.contains("8 Uhr"), "{err}");
         let err = parse("[mail]\nhost = \"h\"\nfrom = \"k@example.de\"\nportt = 25\n").unwrap_err();
         assert!(err.contains("line 4") && err.contains("portt"), "{err}");
@@ -321,6 +323,29 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.contains("not both") && err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn commented_example_sections_parse_when_uncommented() {
+        let example = crate::config::EXAMPLE;
+        let start = example.find("# [mail]").unwrap();
+        let key = regex::Regex::new(r"^# (\[\[?[a-z]+\]\]?$|[a-z_]+ = |# )").unwrap();
+        let mut text = example[..start].to_string();
+        for line in example[start..].lines() {
+            if key.is_match(line) {
+                text.push_str(&line[2..]);
+            } else {
+                text.push_str(line);
+            }
+            text.push('\n');
+        }
+        let c = parse(&text).unwrap();
+        let m = c.mail.unwrap();
+        assert_eq!(m.host, "smtp.example.de");
+        assert_eq!(m.password_env.as_deref(), Some("KONTRA_SMTP_PASSWORD"));
+        assert_eq!(m.to.unwrap().0, "compliance@example.de");
+        assert_eq!(c.webhooks.len(), 2);
+        assert_eq!(c.webhooks[1].kind, super::WebhookKind::Json);
     }
 
     #[test]

@@ -118,7 +118,9 @@ pub fn plan(
     }
     for alert in alerts {
         let cp = counterparties.get(&alert.counterparty_id);
-        let owner = cp.and_then(|c| c.owner.clone()).filter(|o| !o.trim().is_empty());
+        let owner = cp
+            .and_then(|c| c.owner.clone())
+            .filter(|o| !o.trim().is_empty());
         let address = owner
             .as_deref()
             .and_then(|o| {
@@ -257,9 +259,7 @@ pub fn kind_label(k: AlertKind, l: Language) -> &'static str {
             "Qualifizierte Bestätigung abweichend",
             "Qualified confirmation mismatch",
         ),
-        AlertKind::RegisterStatusChanged => {
-            ("Registerstatus geändert", "Register status changed")
-        }
+        AlertKind::RegisterStatusChanged => ("Registerstatus geändert", "Register status changed"),
         AlertKind::LeiLapsed => ("LEI abgelaufen", "LEI lapsed"),
         AlertKind::SourceUnverifiable => (
             "Quelle seit Tagen nicht prüfbar",
@@ -509,10 +509,7 @@ fn sections_html(d: &Digest, ctx: &RenderContext<'_>) -> String {
                     template::ITEM_HTML,
                     &[
                         ("colour", colour(*sev)),
-                        (
-                            "name",
-                            &escape_html(i.name.as_deref().unwrap_or(w.deleted)),
-                        ),
+                        ("name", &escape_html(i.name.as_deref().unwrap_or(w.deleted))),
                         ("vat_label", &escape_html(w.vat)),
                         ("vat", &escape_html(i.vat.as_deref().unwrap_or(w.no_vat))),
                         ("id_label", &escape_html(w.id)),
@@ -727,7 +724,11 @@ mod tests {
         let p = plan(&[], &cps(), &analysts(), Some("team@example.de"), true);
         assert_eq!(p.digests.len(), 3);
         assert!(p.digests.iter().all(|d| d.count() == 0));
-        assert!(plan(&[], &cps(), &analysts(), None, false).digests.is_empty());
+        assert!(
+            plan(&[], &cps(), &analysts(), None, false)
+                .digests
+                .is_empty()
+        );
     }
 
     #[test]
@@ -814,19 +815,37 @@ mod tests {
             assert!(r.text.contains("Alpha <GmbH>"));
             assert!(r.html.contains("#d32f2f") && r.html.contains("#fbc02d"));
             assert!(r.html.contains("evatr-0011 &lt;down&gt;"));
-            let crit = r.text.find(severity_label(Severity::Critical, language).to_uppercase().as_str());
-            let med = r.text.find(severity_label(Severity::Medium, language).to_uppercase().as_str());
+            let crit = r.text.find(
+                severity_label(Severity::Critical, language)
+                    .to_uppercase()
+                    .as_str(),
+            );
+            let med = r.text.find(
+                severity_label(Severity::Medium, language)
+                    .to_uppercase()
+                    .as_str(),
+            );
             assert!(crit.unwrap() < med.unwrap());
             match language {
                 Language::De => {
                     assert!(r.text.contains("Meldung 1") && !r.text.contains("Message 1"));
                     assert!(r.text.contains("02.03.2026 04:00 CET"), "{}", r.text);
-                    assert!(r.text.contains("BZSt eVatR: nicht erreichbar seit 02.03.2026 02:00 CET"), "{}", r.text);
+                    assert!(
+                        r.text
+                            .contains("BZSt eVatR: nicht erreichbar seit 02.03.2026 02:00 CET"),
+                        "{}",
+                        r.text
+                    );
                 }
                 Language::En => {
                     assert!(r.text.contains("Message 1") && !r.text.contains("Meldung 1"));
                     assert!(r.text.contains("2026-03-02 04:00 CET"), "{}", r.text);
-                    assert!(r.text.contains("VIES: answering (last answer 2026-03-02 03:09 CET)"), "{}", r.text);
+                    assert!(
+                        r.text
+                            .contains("VIES: answering (last answer 2026-03-02 03:09 CET)"),
+                        "{}",
+                        r.text
+                    );
                 }
             }
         }
@@ -853,7 +872,11 @@ mod tests {
         ctx.health = Some(&health);
         ctx.language = Language::En;
         let r = render(&d, &ctx);
-        assert!(r.text.contains("no new alerts since the last digest"), "{}", r.text);
+        assert!(
+            r.text.contains("no new alerts since the last digest"),
+            "{}",
+            r.text
+        );
         assert!(r.text.contains("more than 48 hours"), "{}", r.text);
         assert!(!r.text.contains("No check has run yet"));
     }

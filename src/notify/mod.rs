@@ -191,6 +191,15 @@ impl DigestReport {
     }
 }
 
+/// The messages a digest run would send, rendered (for `--dry-run`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composed {
+    /// One digest per recipient with its rendering.
+    pub messages: Vec<(Digest, Rendered)>,
+    /// Alerts nobody can receive.
+    pub unroutable: Vec<u64>,
+}
+
 // One delivery at a time per process: the digest and an immediate delivery must not pick up
 // the same pending alerts concurrently. The store lock already keeps other processes out.
 static DELIVERY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -294,11 +303,7 @@ impl Notifier {
     }
 
     /// The digests `run_digest` would send now, rendered, without sending or marking anything.
-    pub fn compose(
-        &self,
-        store: &Store,
-        now: DateTime<Utc>,
-    ) -> Result<(Vec<(Digest, Rendered)>, Vec<u64>), NotifyError> {
+    pub fn compose(&self, store: &Store, now: DateTime<Utc>) -> Result<Composed, NotifyError> {
         let (alerts, cps) = self.pending(store)?;
         let include_empty = self.config.mail.as_ref().is_some_and(|m| m.send_empty);
         let plan = digest::plan(
@@ -310,7 +315,7 @@ impl Notifier {
         );
         let health = self.health(store);
         let ctx = self.context(now, health.as_ref(), false);
-        let rendered = plan
+        let messages = plan
             .digests
             .into_iter()
             .map(|d| {
@@ -318,7 +323,10 @@ impl Notifier {
                 (d, r)
             })
             .collect();
-        Ok((rendered, plan.unroutable))
+        Ok(Composed {
+            messages,
+            unroutable: plan.unroutable,
+        })
     }
 
     /// A preview: the pending digests (or one owner's), and an empty digest with the source
@@ -339,13 +347,8 @@ impl Notifier {
                         .and_then(|c| c.owner.as_deref())
                         .is_some_and(|x| x.trim().eq_ignore_ascii_case(o.trim()))
                 });
-                let plan = digest::plan(
-                    &alerts,
-                    &cps,
-                    &self.config.analysts,
-                    self.fallback(),
-                    false,
-                );
+                let plan =
+                    digest::plan(&alerts, &cps, &self.config.analysts, self.fallback(), false);
                 let mut ds = plan.digests;
                 if ds.is_empty() {
                     let address = self
@@ -361,13 +364,8 @@ impl Notifier {
                 ds
             }
             None => {
-                let plan = digest::plan(
-                    &alerts,
-                    &cps,
-                    &self.config.analysts,
-                    self.fallback(),
-                    false,
-                );
+                let plan =
+                    digest::plan(&alerts, &cps, &self.config.analysts, self.fallback(), false);
                 let mut ds = plan.digests;
                 if ds.is_empty() {
                     ds.push(Digest::empty(self.fallback().unwrap_or_default()));

@@ -94,12 +94,10 @@ impl<'a> Outbox<'a> {
         let mut out = Vec::new();
         for item in self.tree.iter() {
             let (_, v) = item.map_err(|s| sled_err(self.store, s))?;
-            out.push(
-                codec::decode(&v).map_err(|source| StoreError::Codec {
-                    what: "outbox entry".into(),
-                    source,
-                })?,
-            );
+            out.push(codec::decode(&v).map_err(|source| StoreError::Codec {
+                what: "outbox entry".into(),
+                source,
+            })?);
         }
         Ok(out)
     }

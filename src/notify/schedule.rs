@@ -199,7 +199,11 @@ mod tests {
                 );
             }
             let days = (day(2026, 11, 1) - day(2026, 3, 26)).num_days() as usize;
-            assert!(sent.len() + 1 >= days, "{at}: {} digests for {days} days", sent.len());
+            assert!(
+                sent.len() + 1 >= days,
+                "{at}: {} digests for {days} days",
+                sent.len()
+            );
         }
     }
 }

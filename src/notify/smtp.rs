@@ -209,7 +209,27 @@ pub async fn send<E: std::fmt::Display>(
     )
     .await
     .map_err(not_sent)?;
-    let result = transact(s, &mut conn, &hello, envelope, body, handing_over).await;
+    if s.security == Security::Starttls {
+        if !conn.can_starttls() {
+            let _ = tokio::time::timeout(s.timeout, conn.abort()).await;
+            return Err(not_sent(format!(
+                "{} does not offer STARTTLS; refusing to send unencrypted (set security = \"none\" to allow)",
+                s.host
+            )));
+        }
+        let tls = match s.tls() {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = tokio::time::timeout(s.timeout, conn.abort()).await;
+                return Err(e);
+            }
+        };
+        // After a failed handshake the connection is unusable, even for QUIT: just drop it.
+        step(s.timeout, "STARTTLS", conn.starttls(tls, &hello))
+            .await
+            .map_err(not_sent)?;
+    }
+    let result = transact(s, &mut conn, envelope, body, handing_over).await;
     match &result {
         Ok(_) => {
             let _ = tokio::time::timeout(s.timeout, conn.quit()).await;
@@ -227,24 +247,11 @@ pub async fn send<E: std::fmt::Display>(
 async fn transact<E: std::fmt::Display>(
     s: &SmtpSettings,
     conn: &mut AsyncSmtpConnection,
-    hello: &ClientId,
     envelope: &Envelope,
     body: &[u8],
     handing_over: impl FnOnce() -> Result<(), E>,
 ) -> Result<String, SendError> {
     let not_sent = |reason: String| SendError::NotSent { reason };
-    if s.security == Security::Starttls {
-        if !conn.can_starttls() {
-            return Err(not_sent(format!(
-                "{} does not offer STARTTLS; refusing to send unencrypted (set security = \"none\" to allow)",
-                s.host
-            )));
-        }
-        let tls = s.tls()?;
-        step(s.timeout, "STARTTLS", conn.starttls(tls, hello))
-            .await
-            .map_err(not_sent)?;
-    }
     if let Some(c) = &s.credentials {
         step(
             s.timeout,

@@ -76,11 +76,7 @@ pub fn hook_key(url: &url::Url) -> String {
 /// The URL without path and query, which often carry the secret token (Slack, Teams).
 pub fn redact(url: &url::Url) -> String {
     match url.port() {
-        Some(p) => format!(
-            "{}://{}:{p}/…",
-            url.scheme(),
-            url.host_str().unwrap_or("")
-        ),
+        Some(p) => format!("{}://{}:{p}/…", url.scheme(), url.host_str().unwrap_or("")),
         None => format!("{}://{}/…", url.scheme(), url.host_str().unwrap_or("")),
     }
 }
@@ -187,12 +183,10 @@ pub fn payload(
     delivery_id: &str,
 ) -> serde_json::Value {
     let l = language;
-    let name = cp
-        .map(|c| c.name.as_str())
-        .unwrap_or(match l {
-            Language::De => "(Geschäftspartner gelöscht)",
-            Language::En => "(counterparty deleted)",
-        });
+    let name = cp.map(|c| c.name.as_str()).unwrap_or(match l {
+        Language::De => "(Geschäftspartner gelöscht)",
+        Language::En => "(counterparty deleted)",
+    });
     let vat = cp.and_then(|c| c.vat.as_deref()).unwrap_or("-");
     let sev = severity_label(alert.severity, l);
     let what = kind_label(alert.kind, l);
@@ -301,7 +295,10 @@ pub async fn post_once(
             let status = r.status();
             let after = retry_after(&r);
             let text = r.text().await.unwrap_or_default();
-            let reason = format!("HTTP {status}: {}", text.chars().take(200).collect::<String>());
+            let reason = format!(
+                "HTTP {status}: {}",
+                text.chars().take(200).collect::<String>()
+            );
             if status.is_server_error() || matches!(status.as_u16(), 408 | 425 | 429) {
                 Attempt::Retry { reason, after }
             } else {
@@ -350,9 +347,8 @@ pub fn record_delivered(
 /// Whether a hook delivered an alert.
 pub fn was_delivered(store: &Store, hook: &str, alert: u64) -> Result<bool, StoreError> {
     let tree = store.tree(SENT_TREE)?;
-    Ok(tree
-        .contains_key(sent_key(hook, alert))
-        .map_err(|s| sled_err(store, s))?)
+    tree.contains_key(sent_key(hook, alert))
+        .map_err(|s| sled_err(store, s))
 }
 
 /// When the hook was first used, recording `now` minus a day on first sight.

@@ -39,6 +39,9 @@ struct SmtpHandler {
     mode: Arc<Mutex<Mode>>,
     inbox: Arc<Mutex<Vec<Received>>>,
     current: Received,
+    /// (user, password) the server accepts with AUTH PLAIN.
+    login: Option<(String, String)>,
+    authenticated: Arc<Mutex<Vec<String>>>,
 }
 
 impl Handler for SmtpHandler {
@@ -56,6 +59,16 @@ impl Handler for SmtpHandler {
         }
         self.current.to.push(to.to_string());
         response::OK
+    }
+
+    fn auth_plain(&mut self, _authz: &str, user: &str, password: &str) -> Response {
+        match &self.login {
+            Some((u, p)) if u == user && p == password => {
+                self.authenticated.lock().unwrap().push(user.to_string());
+                response::AUTH_OK
+            }
+            _ => response::INVALID_CREDENTIALS,
+        }
     }
 
     fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
@@ -85,30 +98,64 @@ pub struct SmtpServer {
     pub port: u16,
     mode: Arc<Mutex<Mode>>,
     inbox: Arc<Mutex<Vec<Received>>>,
+    authenticated: Arc<Mutex<Vec<String>>>,
+}
+
+/// STARTTLS and AUTH PLAIN settings of a test server.
+pub struct Secure {
+    pub cert_path: String,
+    pub key_path: String,
+    pub login: (String, String),
 }
 
 impl SmtpServer {
     pub fn start(mode: Mode) -> SmtpServer {
+        Self::start_with(mode, None)
+    }
+
+    pub fn start_with(mode: Mode, secure: Option<Secure>) -> SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let mode = Arc::new(Mutex::new(mode));
         let inbox = Arc::new(Mutex::new(Vec::new()));
+        let authenticated = Arc::new(Mutex::new(Vec::new()));
         let handler = SmtpHandler {
             mode: mode.clone(),
             inbox: inbox.clone(),
             current: Received::default(),
+            login: secure.as_ref().map(|s| s.login.clone()),
+            authenticated: authenticated.clone(),
         };
         let mut server = Server::new(handler);
-        server
-            .with_name("mx.test.local")
-            .with_ssl(SslConfig::None)
-            .unwrap()
-            .with_num_threads(2)
-            .with_tcp_listener(listener);
+        server.with_name("mx.test.local");
+        match secure {
+            Some(s) => {
+                server
+                    .with_ssl(SslConfig::SelfSigned {
+                        cert_path: s.cert_path,
+                        key_path: s.key_path,
+                    })
+                    .unwrap()
+                    .with_auth(mailin_embedded::AuthMechanism::Plain);
+            }
+            None => {
+                server.with_ssl(SslConfig::None).unwrap();
+            }
+        }
+        server.with_num_threads(2).with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();
         });
-        SmtpServer { port, mode, inbox }
+        SmtpServer {
+            port,
+            mode,
+            inbox,
+            authenticated,
+        }
+    }
+
+    pub fn authenticated(&self) -> Vec<String> {
+        self.authenticated.lock().unwrap().clone()
     }
 
     pub fn set_mode(&self, mode: Mode) {
@@ -182,7 +229,11 @@ fn alert(cp: u64, kind: AlertKind, at: DateTime<Utc>, de: &str, en: &str) -> Ale
 }
 
 /// Stores alerts for one counterparty the way the monitor does (a check run with its alerts).
-pub fn raise(store: &Store, cp: u64, alerts: Vec<(AlertKind, DateTime<Utc>, &str, &str)>) -> Vec<u64> {
+pub fn raise(
+    store: &Store,
+    cp: u64,
+    alerts: Vec<(AlertKind, DateTime<Utc>, &str, &str)>,
+) -> Vec<u64> {
     let run = CheckRun {
         id: 0,
         counterparty_id: cp,
@@ -308,8 +359,18 @@ pub struct Mail {
 
 pub fn parse(r: &Received) -> Mail {
     let m = mailparse::parse_mail(&r.data).unwrap();
-    let header = |name: &str| m.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case(name)).map(|h| h.get_value()).unwrap_or_default();
-    let part_types: Vec<String> = m.subparts.iter().map(|p| p.ctype.mimetype.clone()).collect();
+    let header = |name: &str| {
+        m.headers
+            .iter()
+            .find(|h| h.get_key().eq_ignore_ascii_case(name))
+            .map(|h| h.get_value())
+            .unwrap_or_default()
+    };
+    let part_types: Vec<String> = m
+        .subparts
+        .iter()
+        .map(|p| p.ctype.mimetype.clone())
+        .collect();
     let body_of = |ty: &str| {
         m.subparts
             .iter()
@@ -359,7 +420,11 @@ impl HttpServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let script = Arc::new(Mutex::new(statuses.into_iter().collect::<std::collections::VecDeque<u16>>()));
+        let script = Arc::new(Mutex::new(
+            statuses
+                .into_iter()
+                .collect::<std::collections::VecDeque<u16>>(),
+        ));
         let (reqs, scr) = (requests.clone(), script.clone());
         tokio::spawn(async move {
             loop {
@@ -419,4 +484,49 @@ impl HttpServer {
     pub fn push_statuses(&self, statuses: &[u16]) {
         self.script.lock().unwrap().extend(statuses.iter().copied());
     }
+}
+
+/// Writes a self-signed certificate for 127.0.0.1 and localhost (P-256) and its key as PEM;
+/// returns (certificate path, key path).
+pub fn self_signed_cert(dir: &Path) -> (String, String) {
+    use openssl::asn1::Asn1Time;
+    use openssl::bn::BigNum;
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::hash::MessageDigest;
+    use openssl::nid::Nid;
+    use openssl::pkey::PKey;
+    use openssl::x509::extension::SubjectAlternativeName;
+    use openssl::x509::{X509Builder, X509NameBuilder};
+    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+    let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "mx.test.local").unwrap();
+    let name = name.build();
+    let mut b = X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    b.set_serial_number(&BigNum::from_u32(7).unwrap().to_asn1_integer().unwrap())
+        .unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(&name).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::days_from_now(2).unwrap())
+        .unwrap();
+    let san = SubjectAlternativeName::new()
+        .ip("127.0.0.1")
+        .dns("localhost")
+        .build(&b.x509v3_context(None, None))
+        .unwrap();
+    b.append_extension(san).unwrap();
+    b.sign(&key, MessageDigest::sha256()).unwrap();
+    let cert = b.build();
+    let cert_path = dir.join("cert.pem");
+    let key_path = dir.join("key.pem");
+    std::fs::write(&cert_path, cert.to_pem().unwrap()).unwrap();
+    std::fs::write(&key_path, key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    (
+        cert_path.display().to_string(),
+        key_path.display().to_string(),
+    )
 }
