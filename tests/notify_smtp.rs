@@ -532,3 +532,44 @@ async fn starttls_is_required_unless_security_is_none() {
     );
     assert!(server.received().is_empty() && !sent(&store, s.vat_invalid));
 }
+
+#[tokio::test]
+async fn a_retried_digest_repeats_no_empty_digest_that_arrived() {
+    let server = SmtpServer::start(Mode::RefuseRcpt);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let n = notifier(server.port, "de", "send_empty = true");
+    let r = n.run_digest_if_due(&store, t(7, 0)).await.unwrap().unwrap();
+    assert_eq!(r.messages.len(), 3);
+    assert!(r.messages.iter().all(|m| !m.outcome.is_delivered()));
+    assert!(
+        n.run_digest_if_due(&store, t(7, 10))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    server.set_mode(Mode::Accept);
+    let r = n
+        .run_digest_if_due(&store, t(7, 15))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(r.ok());
+    assert_eq!(server.received().len(), 3);
+    // Sent by hand in the same slot: the empty digests already arrived; only new alerts go.
+    let r = n.run_digest(&store, t(7, 20)).await.unwrap();
+    assert!(r.messages.is_empty());
+    let s = seed(&store);
+    let r = n.run_digest(&store, t(7, 25)).await.unwrap();
+    assert_eq!(r.messages.len(), 3);
+    assert!(sent(&store, s.vat_invalid));
+    assert_eq!(server.received().len(), 6);
+    // The next day's slot sends empty digests again.
+    assert!(
+        n.run_digest_if_due(&store, t(7, 0) + chrono::Duration::days(1))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(server.received().len(), 9);
+}

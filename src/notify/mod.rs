@@ -409,25 +409,42 @@ impl Notifier {
         };
         let (alerts, cps) = self.pending(store)?;
         if let (Some(mail), Some(smtp)) = (&self.config.mail, &self.smtp) {
-            let plan = digest::plan(
+            let state: DigestState = store.get_state(DIGEST_STATE_KEY)?.unwrap_or_default();
+            let slot = schedule::latest_slot(now, mail.digest_at.0, self.tz());
+            let mut plan = digest::plan(
                 &alerts,
                 &cps,
                 &self.config.analysts,
                 self.fallback(),
                 mail.send_empty,
             );
+            // A retry in the same slot repeats no empty digest that already arrived.
+            let reached = state.reached_since(slot);
+            plan.digests
+                .retain(|d| d.count() > 0 || !reached.contains(&d.recipient));
             report.unroutable = plan.unroutable;
             let health = self.health(store);
             let ctx = self.context(now, health.as_ref(), false);
             report.messages = self
                 .send_all(store, smtp, &mail.from.0, plan.digests, &ctx)
                 .await?;
+            // Unroutable alerts and uncertain messages are not retried on a schedule: a retry
+            // cannot deliver them.
+            let failed = report
+                .messages
+                .iter()
+                .any(|m| matches!(m.outcome, Delivery::Failed(_)));
+            let delivered = report
+                .messages
+                .iter()
+                .filter(|m| m.outcome.is_delivered())
+                .map(|m| m.recipient.clone());
+            store.set_state(
+                DIGEST_STATE_KEY,
+                &state.record(now, !failed, slot, delivered),
+            )?;
         }
         report.webhooks = self.post_hooks(store, &cps, now).await?;
-        if self.config.mail.is_some() {
-            let state: DigestState = store.get_state(DIGEST_STATE_KEY)?.unwrap_or_default();
-            store.set_state(DIGEST_STATE_KEY, &state.after_run(now, report.ok()))?;
-        }
         for p in report.problems() {
             tracing::warn!("digest: {p}");
         }

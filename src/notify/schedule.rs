@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub const DIGEST_STATE_KEY: &str = "notify.digest";
 
 /// What the scheduler remembers about earlier digests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DigestState {
     /// When a digest run last delivered everything it had to deliver.
     pub last_success: Option<DateTime<Utc>>,
@@ -17,6 +17,9 @@ pub struct DigestState {
     pub last_attempt: Option<DateTime<Utc>>,
     /// Whether that last attempt left something undelivered.
     pub last_failed: bool,
+    /// Recipients whose digest was delivered in the slot of `last_attempt`, so that a retry
+    /// in the same slot does not send them a second empty digest.
+    pub reached: Vec<String>,
 }
 
 impl DigestState {
@@ -26,6 +29,35 @@ impl DigestState {
             last_success: if ok { Some(at) } else { self.last_success },
             last_attempt: Some(at),
             last_failed: !ok,
+            reached: self.reached,
+        }
+    }
+
+    /// Recipients already served since `slot` (empty when the last run was before it).
+    pub fn reached_since(&self, slot: DateTime<Utc>) -> &[String] {
+        if self.last_attempt.is_some_and(|t| t >= slot) {
+            &self.reached
+        } else {
+            &[]
+        }
+    }
+
+    /// The state after a run at `at` in the slot starting at `slot` that delivered to
+    /// `delivered` and delivered everything (`ok`) or not.
+    pub fn record(
+        self,
+        at: DateTime<Utc>,
+        ok: bool,
+        slot: DateTime<Utc>,
+        delivered: impl IntoIterator<Item = String>,
+    ) -> DigestState {
+        let mut reached = self.reached_since(slot).to_vec();
+        reached.extend(delivered);
+        reached.sort();
+        reached.dedup();
+        DigestState {
+            reached,
+            ..self.after_run(at, ok)
         }
     }
 }
@@ -175,6 +207,29 @@ mod tests {
         // A failure before today's slot does not delay today's slot.
         let s = DigestState::default().after_run(utc("2026-01-15T06:55:00Z"), false);
         assert!(is_due(&s, utc("2026-01-15T07:00:00Z"), at, Berlin, retry));
+    }
+
+    #[test]
+    fn recipients_reached_are_remembered_within_a_slot_only() {
+        let slot1 = utc("2026-01-15T07:00:00Z");
+        let s = DigestState::default().record(
+            utc("2026-01-15T07:00:00Z"),
+            false,
+            slot1,
+            ["a@x.de".to_string()],
+        );
+        assert_eq!(s.reached_since(slot1), ["a@x.de".to_string()]);
+        let s = s.record(
+            utc("2026-01-15T07:15:00Z"),
+            true,
+            slot1,
+            ["b@x.de".to_string()],
+        );
+        assert_eq!(s.reached_since(slot1).len(), 2);
+        let slot2 = utc("2026-01-16T07:00:00Z");
+        assert!(s.reached_since(slot2).is_empty());
+        let s = s.record(slot2, true, slot2, []);
+        assert!(s.reached.is_empty());
     }
 
     #[test]
