@@ -573,3 +573,25 @@ async fn a_retried_digest_repeats_no_empty_digest_that_arrived() {
     );
     assert_eq!(server.received().len(), 9);
 }
+
+#[tokio::test]
+async fn delivery_runs_as_a_spawned_task_like_the_daemon_does() {
+    let server = SmtpServer::start(Mode::Accept);
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(Store::open(dir.path(), "test").unwrap());
+    seed(&store);
+    let n = std::sync::Arc::new(notifier(server.port, "de", ""));
+    let (s2, n2) = (store.clone(), n.clone());
+    let report = tokio::spawn(async move { n2.deliver_new(&s2, t(3, 0)).await.map(|r| r.ok()) })
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(report);
+    let (s2, n2) = (store.clone(), n.clone());
+    let r = tokio::spawn(async move { n2.run_digest_if_due(&s2, t(7, 0)).await })
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.messages.len(), 3);
+}
