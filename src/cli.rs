@@ -59,6 +59,9 @@ pub enum Command {
     /// Ask one registry now (VIES, eVatR, GLEIF, Handelsregister, insolvency publications).
     #[command(subcommand)]
     Lookup(crate::commands::lookup::LookupCommand),
+    /// Alert digests: send what is pending, or preview it.
+    #[command(subcommand)]
+    Digest(crate::commands::digest::DigestCommand),
 }
 
 /// `on` or `off`.

@@ -55,6 +55,10 @@ pub struct Config {
     pub monitor: MonitorConfig,
     /// The registry clients.
     pub sources: crate::sources::config::SourcesConfig,
+    /// Digest delivery by mail; no mail is sent when absent.
+    pub mail: Option<crate::notify::config::MailConfig>,
+    /// Webhooks that get a POST per new alert.
+    pub webhooks: Vec<crate::notify::config::WebhookConfig>,
 }
 
 impl Default for Config {
@@ -67,6 +71,8 @@ impl Default for Config {
             analysts: Vec::new(),
             monitor: MonitorConfig::default(),
             sources: crate::sources::config::SourcesConfig::default(),
+            mail: None,
+            webhooks: Vec::new(),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod exit;
 pub mod logging;
+pub mod notify;
 pub mod register;
 pub mod sources;
 pub mod store;

@@ -1,6 +1,7 @@
 //! Subcommand handlers: each reads its arguments, calls the library and prints the result.
 
 pub mod lookup;
+pub mod digest;
 pub mod register;
 pub mod vat;
 
@@ -52,5 +53,6 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Import(a) => register::import(ctx, a),
         Command::Export(a) => register::export(ctx, a),
         Command::Lookup(c) => lookup::run(ctx, c),
+        Command::Digest(c) => digest::run(ctx, c),
     }
 }
