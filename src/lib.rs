@@ -7,4 +7,5 @@ pub mod domain;
 pub mod exit;
 pub mod logging;
 pub mod register;
+pub mod sanctions;
 pub mod store;
