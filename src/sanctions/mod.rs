@@ -4,6 +4,7 @@
 pub mod countries;
 pub mod eu;
 pub mod model;
+pub mod normalise;
 pub mod ofac;
 pub mod uk;
 pub mod un;
