@@ -56,6 +56,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Export the register.
     Export(ExportArgs),
+    /// Sanctions lists: import, update, status, screen.
+    #[command(subcommand)]
+    Sanctions(crate::commands::sanctions::SanctionsCommand),
 }
 
 /// `on` or `off`.

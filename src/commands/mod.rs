@@ -1,6 +1,8 @@
 //! Subcommand handlers: each reads its arguments, calls the library and prints the result.
 
 pub mod register;
+pub mod sanctions;
+pub mod sanctions_eval;
 pub mod vat;
 
 use crate::cli::{Cli, Command};
@@ -50,5 +52,6 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Monitor { state, ids } => register::monitor(ctx, state, &ids),
         Command::Import(a) => register::import(ctx, a),
         Command::Export(a) => register::export(ctx, a),
+        Command::Sanctions(c) => sanctions::run(ctx, c),
     }
 }

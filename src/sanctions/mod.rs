@@ -1,13 +1,20 @@
 //! Sanctions lists (EU, OFAC, UK, UN): parsers, snapshots and deltas, normalisation, the index,
 //! and the matcher with explanations.
 
+pub mod config;
 pub mod countries;
+pub mod decisions;
+pub mod index;
+pub mod matcher;
 pub mod eu;
+pub mod eval;
 pub mod model;
 pub mod normalise;
 pub mod ofac;
 pub mod uk;
+pub mod snapshot;
 pub mod un;
+pub mod update;
 pub mod xml;
 
 pub use model::{
@@ -65,4 +72,21 @@ pub fn parse(source: ListSource, raw: &RawList) -> Result<ParsedList, ParseError
             None => ofac::parse_xml(first),
         },
     }
+}
+
+pub use matcher::{Adjustment, Explanation, Hit, ScreenQuery, Screener, TokenMatch};
+
+/// Loads the current snapshots of the enabled lists and builds a screener over them, without
+/// re-parsing any list file (the parsed entities are kept beside the raw files).
+pub fn open_screener(
+    data_dir: &std::path::Path,
+    config: &config::SanctionsConfig,
+) -> Result<Screener, snapshot::RefreshError> {
+    let mut entities = Vec::new();
+    for s in ListSource::ALL {
+        if config.list(s).enabled {
+            entities.extend(snapshot::load_entities(data_dir, s)?);
+        }
+    }
+    Ok(Screener::new(entities))
 }
