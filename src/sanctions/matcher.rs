@@ -626,7 +626,7 @@ impl Screener {
             .collect();
         let mut notes = Vec::new();
         if s.glued {
-            notes.push("joined/split words matched".to_string());
+            notes.push("whole name compared without spaces".to_string());
         }
         if s.number_mismatch {
             notes.push("numbers differ (x0.7)".to_string());
