@@ -44,6 +44,9 @@ pub struct EvalArgs {
     /// Alert threshold to report at.
     #[arg(long, default_value_t = crate::sanctions::matcher::DEFAULT_THRESHOLD)]
     pub threshold: f64,
+    /// Print up to this many misses and false alerts per class.
+    #[arg(long, default_value_t = 0)]
+    pub examples: usize,
     /// Write a small deterministic sample (entities + queries) into this directory.
     #[arg(long)]
     pub write_sample: Option<PathBuf>,
@@ -92,6 +95,14 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
     }
     let report = eval::evaluate(&set, a.threshold);
     println!("{}", report.render());
+    let mut per: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (class, q, k, top) in &report.examples {
+        let n = per.entry(class.as_str()).or_default();
+        if *n < a.examples {
+            *n += 1;
+            println!("{class}\t{q}\t{k}\t{top}");
+        }
+    }
     Ok(exit::OK)
 }
 

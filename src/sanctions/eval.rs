@@ -192,13 +192,23 @@ fn typo(word: &str, rng: &mut Rng) -> String {
     c.into_iter().collect()
 }
 
+/// Changes at least three (and at least half of the) letters, each to a different letter.
 fn edit_beyond(word: &str, rng: &mut Rng) -> String {
-    let mut c: Vec<char> = word.chars().collect();
-    for _ in 0..(c.len() / 2).max(3) {
-        let i = rng.below(c.len());
-        c[i] = (b'a' + rng.below(26) as u8) as char;
+    let mut c: Vec<char> = word.to_uppercase().chars().collect();
+    let mut positions: Vec<usize> = (0..c.len()).collect();
+    for i in (1..positions.len()).rev() {
+        let j = rng.below(i + 1);
+        positions.swap(i, j);
     }
-    c.into_iter().collect::<String>().to_uppercase()
+    for &i in positions.iter().take((c.len() / 2).max(3)) {
+        let old = c[i];
+        let mut new = old;
+        while new == old {
+            new = (b'A' + rng.below(26) as u8) as char;
+        }
+        c[i] = new;
+    }
+    c.into_iter().collect()
 }
 
 fn homoglyphs(s: &str, rng: &mut Rng) -> String {
@@ -234,11 +244,25 @@ fn to_cyrillic(s: &str) -> String {
     ];
     const ONE: &[(char, &str)] = &[
         ('a', "а"), ('b', "б"), ('v', "в"), ('g', "г"), ('d', "д"), ('e', "е"), ('z', "з"),
-        ('i', "и"), ('y', "ы"), ('k', "к"), ('l', "л"), ('m', "м"), ('n', "н"), ('o', "о"),
+        ('i', "и"), ('y', "й"), ('k', "к"), ('l', "л"), ('m', "м"), ('n', "н"), ('o', "о"),
         ('p', "п"), ('r', "р"), ('s', "с"), ('t', "т"), ('u', "у"), ('f', "ф"), ('c', "к"),
         ('h', "х"), ('j', "й"), ('w', "в"), ('x', "кс"), ('q', "к"),
     ];
-    let lower = s.to_lowercase();
+    const FORMS: &[(&str, &str)] = &[
+        ("llc", "ооо"), ("ltd", "ооо"), ("ltd.", "ооо"), ("limited", "ооо"), ("jsc", "ао"),
+        ("company", "компания"), ("co.", "компания"), ("co", "компания"),
+    ];
+    let lower: String = s
+        .to_lowercase()
+        .split_whitespace()
+        .map(|w| {
+            FORMS
+                .iter()
+                .find(|(f, _)| *f == w.trim_end_matches(','))
+                .map_or(w, |(_, t)| t)
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     let b = lower.as_str();
     let mut out = String::new();
     let mut i = 0;
@@ -301,10 +325,14 @@ fn perturb(class: &str, name: &str, rng: &mut Rng) -> Option<String> {
             ws.join(" ")
         }
         "P5" => {
-            if ws.len() < 2 {
+            // Word order changes among the name's words; a trailing legal form stays last.
+            let n = normalise::normalise(name);
+            let keep = usize::from(n.tokens.last().is_some_and(|t| t.class == TokenClass::Legal));
+            let end = ws.len() - keep;
+            if end < 2 {
                 return None;
             }
-            ws.rotate_left(1);
+            ws[..end].rotate_left(1);
             ws.join(" ")
         }
         "P6" => {
@@ -623,6 +651,8 @@ pub struct Report {
     pub blocking: (usize, usize),
     /// Entities and queries.
     pub sizes: (usize, usize),
+    /// Examples of misses and false alerts: (class, query, expected or origin, our top hit).
+    pub examples: Vec<(String, String, String, String)>,
 }
 
 /// Runs our matcher and the baseline over the set.
@@ -668,6 +698,16 @@ pub fn evaluate_with(
             r.blocking.1 += 1;
             r.blocking.0 += usize::from(blocked);
             let found = hit_keys.contains(exp);
+            if !found {
+                let top = screener
+                    .screen(&ScreenQuery::name(q.query.clone()), 0.0)
+                    .into_iter()
+                    .find(|h| &format!("{}:{}", h.source, h.entity_id) == exp)
+                    .map(|h| h.explanation.summary())
+                    .unwrap_or_else(|| "(not scored)".into());
+                r.examples
+                    .push((q.class.clone(), q.query.clone(), exp.clone(), top));
+            }
             let e = r.ours.recall.entry(q.class.clone()).or_default();
             e.0 += usize::from(found);
             e.1 += 1;
@@ -682,6 +722,14 @@ pub fn evaluate_with(
                 Some(o) => (hit_keys.contains(o), base.iter().any(|(_, k)| *k == o)),
                 None => (!hit_keys.is_empty(), !base.is_empty()),
             };
+            if ours_alert {
+                r.examples.push((
+                    q.class.clone(),
+                    q.query.clone(),
+                    q.origin.clone().unwrap_or_default(),
+                    hits.first().map(|h| format!("{} {:.3} {}", h.name, h.score, h.explanation.summary())).unwrap_or_default(),
+                ));
+            }
             let e = r.ours.false_alerts.entry(q.class.clone()).or_default();
             e.0 += usize::from(ours_alert);
             e.1 += 1;

@@ -28,7 +28,7 @@ pub(crate) struct IndexedName {
     pub(crate) name: u16,
     pub(crate) kind: NameKind,
     pub(crate) tokens: Box<[u32]>,
-    pub(crate) glued: Box<str>,
+    pub(crate) glued_full: Box<str>,
 }
 
 /// The immutable index.
@@ -74,6 +74,11 @@ pub(crate) fn deletion_variants(token: &str, mut f: impl FnMut(u64)) {
 /// Whether a token takes part in fuzzy lookup.
 pub(crate) fn fuzzy_eligible(text: &str, class: TokenClass) -> bool {
     matches!(class, TokenClass::Word | TokenClass::Generic) && text.len() >= 4
+}
+
+/// Whether a token takes part in skeleton (romanisation variant) lookup.
+pub(crate) fn skeleton_eligible(text: &str, class: TokenClass) -> bool {
+    matches!(class, TokenClass::Word | TokenClass::Generic) && text.len() >= 3
 }
 
 /// The identifier keys of a value: the compact form, and its digits when there are at least 6.
@@ -132,18 +137,17 @@ impl Index {
                     push_unique(&mut ix.postings[id as usize], name_id);
                     ids.push(id);
                 }
-                if norm.glued.len() >= 4 {
-                    ix.glued
-                        .entry(hash_str(&norm.glued))
-                        .or_default()
-                        .push(name_id);
+                for g in [&norm.glued, &norm.glued_full] {
+                    if g.len() >= 4 {
+                        push_unique(ix.glued.entry(hash_str(g)).or_default(), name_id);
+                    }
                 }
                 ix.names.push(IndexedName {
                     entity: ei,
                     name: ni as u16,
                     kind: n.kind,
                     tokens: ids.into_boxed_slice(),
-                    glued: norm.glued.into_boxed_str(),
+                    glued_full: norm.glued_full.into_boxed_str(),
                 });
             }
             ix.entity_names.push(start..ix.names.len() as u32);
@@ -170,10 +174,12 @@ impl Index {
             };
         }
         for (id, t) in ix.tokens.iter().enumerate() {
+            let id = id as u32;
             if fuzzy_eligible(&t.text, t.class) {
-                let id = id as u32;
                 let deletes = &mut ix.deletes;
                 deletion_variants(&t.text, |h| push_unique(deletes.entry(h).or_default(), id));
+            }
+            if skeleton_eligible(&t.text, t.class) {
                 ix.skeletons
                     .entry(hash_str(&normalise::skeleton(&t.text)))
                     .or_default()

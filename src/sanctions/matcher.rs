@@ -7,8 +7,8 @@
 //! match (≥ 0.95) and country (+0.05 / −0.10). A hit needs at least one matched distinctive
 //! word unless the whole name matched exactly or an identifier matched.
 
-use super::index::{self, Index, fuzzy_eligible, hash_str};
-use super::model::{ListSource, ListedEntity, NameKind};
+use super::index::{self, Index, fuzzy_eligible, hash_str, skeleton_eligible};
+use super::model::{EntityKind, ListSource, ListedEntity, NameKind};
 use super::normalise::{self, NormName, TokenClass};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -21,6 +21,10 @@ pub const DEFAULT_THRESHOLD: f64 = 0.85;
 pub const ALGORITHM_VERSION: u32 = 1;
 
 const ALPHA: f32 = 0.8;
+/// Unmatched generic words, legal forms and stopwords on the query side cost less.
+const ALPHA_LIGHT: f32 = 0.5;
+/// A distinctive word on each side without a partner: one word was replaced by another.
+const REPLACED_WORD: f32 = 0.9;
 const BETA: f32 = 0.25;
 const MIN_TOKEN_SIM: f32 = 0.75;
 const TOP_K: usize = 100;
@@ -197,6 +201,8 @@ struct NameScore {
     pairs: Vec<(usize, usize, f32)>,
     glued: bool,
     number_mismatch: bool,
+    replaced: bool,
+    craft_inside: bool,
     weak_capped: bool,
 }
 
@@ -259,13 +265,15 @@ impl Screener {
                 if let Some(&id) = ix.dict.get(t.text.as_str()) {
                     expansions.push((id, 1.0));
                 }
-                if fuzzy_eligible(&t.text, t.class) {
+                if skeleton_eligible(&t.text, t.class) {
                     let mut cands: Vec<u32> = Vec::new();
-                    index::deletion_variants(&t.text, |h| {
-                        if let Some(ids) = ix.deletes.get(&h) {
-                            cands.extend_from_slice(ids);
-                        }
-                    });
+                    if fuzzy_eligible(&t.text, t.class) {
+                        index::deletion_variants(&t.text, |h| {
+                            if let Some(ids) = ix.deletes.get(&h) {
+                                cands.extend_from_slice(ids);
+                            }
+                        });
+                    }
                     if let Some(ids) = ix.skeletons.get(&hash_str(&normalise::skeleton(&t.text)))
                     {
                         cands.extend_from_slice(ids);
@@ -283,11 +291,14 @@ impl Screener {
                         }
                     }
                 }
+                // The token's own weight when listed, else that of its closest listed
+                // neighbour, never more than its class allows (a generic word stays light).
                 let weight = expansions
                     .iter()
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
                     .map(|(id, _)| ix.tokens[*id as usize].weight)
-                    .fold(None, |m: Option<f32>, w| Some(m.map_or(w, |m| m.max(w))))
-                    .unwrap_or_else(|| t.class.base_weight());
+                    .unwrap_or_else(|| t.class.base_weight())
+                    .min(t.class.base_weight());
                 QueryToken {
                     text: t.text.clone(),
                     class: t.class,
@@ -325,27 +336,51 @@ impl Screener {
             let w = (q[i].weight + info.weight) / 2.0;
             num += w * s;
             den += w;
-            if info.class == TokenClass::Word && q[i].class == TokenClass::Word && s >= 0.8 {
+            if info.class == TokenClass::Word
+                && q[i].class == TokenClass::Word
+                && s >= 0.8
+                && info.text.len() >= 3
+            {
                 distinctive = true;
             }
             pairs.push((i, j, s));
         }
         let mut q_num_unmatched = false;
+        let mut q_word_unmatched = false;
         for (i, qt) in q.iter().enumerate() {
             if !q_used[i] {
-                den += ALPHA * qt.weight;
+                let alpha = match qt.class {
+                    TokenClass::Word | TokenClass::Number => ALPHA,
+                    _ => ALPHA_LIGHT,
+                };
+                den += alpha * qt.weight;
                 q_num_unmatched |= qt.class == TokenClass::Number;
+                q_word_unmatched |= qt.class == TokenClass::Word && qt.text.len() >= 3;
             }
         }
         let mut c_num_unmatched = false;
+        let mut c_word_unmatched = false;
         for (j, &tid) in name.tokens.iter().enumerate() {
             if !c_used[j] {
                 let info = &ix.tokens[tid as usize];
                 den += BETA * info.weight;
                 c_num_unmatched |= info.class == TokenClass::Number;
+                c_word_unmatched |= info.class == TokenClass::Word && info.weight >= 0.5;
             }
         }
         let mut score = if den > 0.0 { num / den } else { 0.0 };
+        let replaced = q_word_unmatched && c_word_unmatched;
+        if replaced {
+            score *= REPLACED_WORD;
+        }
+        // Vessels and aircraft carry common words as names ("SAFE"); a longer company name
+        // that merely contains one is weak evidence.
+        let kind = ix.entities[name.entity as usize].kind;
+        let craft_inside = matches!(kind, EntityKind::Vessel | EntityKind::Aircraft)
+            && q_used.iter().any(|u| !u);
+        if craft_inside {
+            score *= REPLACED_WORD;
+        }
         let exact_all = q_used.iter().all(|u| *u)
             && c_used.iter().all(|u| *u)
             && pairs.iter().all(|p| p.2 >= 1.0);
@@ -354,10 +389,21 @@ impl Screener {
             score *= NUMBER_MISMATCH;
         }
         let mut glued = false;
-        if !number_mismatch && score < 0.95 && norm.glued.len() >= 6 && name.glued.len() >= 6 {
-            let len = norm.glued.len().max(name.glued.len());
-            let budget = len / 10;
-            let d = normalise::osa_distance(norm.glued.as_bytes(), name.glued.as_bytes(), budget);
+        // Joined or split words change the token count; only then compare whole names
+        // without spaces, so that edits spread over several words do not pass as one name.
+        if !number_mismatch
+            && score < 0.95
+            && norm.glued_full.len() >= 6
+            && name.glued_full.len() >= 6
+        {
+            let (a, b) = (norm.glued_full.as_bytes(), name.glued_full.as_bytes());
+            let len = a.len().max(b.len());
+            let budget = match len {
+                0..12 => 0,
+                12..24 => 1,
+                _ => 2,
+            };
+            let d = normalise::osa_distance(a, b, budget);
             if d <= budget {
                 let g = 0.97 * (1.0 - 0.8 * d as f32 / len as f32);
                 if g > score {
@@ -372,7 +418,7 @@ impl Screener {
         let mut weak_capped = false;
         if name.kind == NameKind::WeakAlias {
             weak_capped = true;
-            score = if exact_all || (glued && norm.glued == *name.glued) {
+            score = if exact_all || (glued && norm.glued_full == *name.glued_full) {
                 score.min(WEAK_ALIAS_CAP)
             } else {
                 0.0
@@ -385,6 +431,8 @@ impl Screener {
             pairs,
             glued,
             number_mismatch,
+            replaced,
+            craft_inside,
             weak_capped,
         }
     }
@@ -409,13 +457,17 @@ impl Screener {
                 sc.acc = vec![0.0; ix.names.len()];
             }
             sc.touched.clear();
+            // Rare tokens open candidates; frequent ones (df above the cap) only add to names
+            // already opened, so "Ansar Bank" prefers the Ansar names that are banks.
+            let mut frequent: Vec<(u32, f32)> = Vec::new();
             for qt in &q {
                 for &(tid, s) in &qt.expansions {
                     let info = &ix.tokens[tid as usize];
+                    let add = info.weight * s;
                     if info.df > ix.df_cap && has_word {
+                        frequent.push((tid, add));
                         continue;
                     }
-                    let add = info.weight * s;
                     for &n in &ix.postings[tid as usize] {
                         let slot = &mut sc.acc[n as usize];
                         if *slot == 0.0 {
@@ -425,20 +477,36 @@ impl Screener {
                     }
                 }
             }
-            if norm.glued.len() >= 4
-                && let Some(ns) = ix.glued.get(&hash_str(&norm.glued))
-            {
-                for &n in ns {
+            for (tid, add) in frequent {
+                for &n in &ix.postings[tid as usize] {
                     let slot = &mut sc.acc[n as usize];
-                    if *slot == 0.0 {
-                        sc.touched.push(n);
+                    if *slot != 0.0 {
+                        *slot += add;
                     }
-                    *slot += 100.0;
+                }
+            }
+            for g in [&norm.glued, &norm.glued_full] {
+                if g.len() >= 4
+                    && let Some(ns) = ix.glued.get(&hash_str(g))
+                {
+                    for &n in ns {
+                        let slot = &mut sc.acc[n as usize];
+                        if *slot == 0.0 {
+                            sc.touched.push(n);
+                        }
+                        *slot += 100.0;
+                    }
                 }
             }
             let Scratch { acc, touched } = sc;
-            let mut scored: Vec<(f32, u32)> =
-                touched.iter().map(|&n| (acc[n as usize], n)).collect();
+            // Among equal sums, shorter names first: they can score higher.
+            let mut scored: Vec<(f32, u32)> = touched
+                .iter()
+                .map(|&n| {
+                    let len = ix.names[n as usize].tokens.len() as f32;
+                    (acc[n as usize] - 0.001 * len, n)
+                })
+                .collect();
             for &n in touched.iter() {
                 acc[n as usize] = 0.0;
             }
@@ -631,6 +699,12 @@ impl Screener {
         if s.number_mismatch {
             notes.push("numbers differ (x0.7)".to_string());
         }
+        if s.replaced {
+            notes.push("a distinctive word differs on each side (x0.9)".to_string());
+        }
+        if s.craft_inside {
+            notes.push("vessel/aircraft name inside a longer name (x0.9)".to_string());
+        }
         if s.weak_capped {
             notes.push("weak alias: exact only, capped at 0.8".to_string());
         }
@@ -658,10 +732,12 @@ impl Screener {
             .iter()
             .any(|t| matches!(t.class, TokenClass::Word | TokenClass::Number));
         let mut acc: std::collections::HashMap<u32, f32> = std::collections::HashMap::new();
+        let mut frequent = Vec::new();
         for qt in &q {
             for &(tid, s) in &qt.expansions {
                 let info = &ix.tokens[tid as usize];
                 if info.df > ix.df_cap && has_word {
+                    frequent.push((tid, info.weight * s));
                     continue;
                 }
                 for &n in &ix.postings[tid as usize] {
@@ -669,9 +745,21 @@ impl Screener {
                 }
             }
         }
-        if let Some(ns) = ix.glued.get(&hash_str(&norm.glued)) {
-            for &n in ns {
-                *acc.entry(n).or_default() += 100.0;
+        for (tid, add) in frequent {
+            for &n in &ix.postings[tid as usize] {
+                if let Some(v) = acc.get_mut(&n) {
+                    *v += add;
+                }
+            }
+        }
+        for (n, v) in acc.iter_mut() {
+            *v -= 0.001 * ix.names[*n as usize].tokens.len() as f32;
+        }
+        for g in [&norm.glued, &norm.glued_full] {
+            if let Some(ns) = ix.glued.get(&hash_str(g)) {
+                for &n in ns {
+                    *acc.entry(n).or_default() += 100.0;
+                }
             }
         }
         let mut v: Vec<(f32, u32)> = acc.into_iter().map(|(n, s)| (s, n)).collect();

@@ -39,8 +39,8 @@ impl TokenClass {
     pub fn base_weight(self) -> f32 {
         match self {
             TokenClass::Word | TokenClass::Number => 1.0,
-            TokenClass::Generic => 0.3,
-            TokenClass::Legal => 0.2,
+            TokenClass::Generic => 0.2,
+            TokenClass::Legal => 0.15,
             TokenClass::Stop => 0.1,
         }
     }
@@ -62,6 +62,8 @@ pub struct NormName {
     pub tokens: Vec<Token>,
     /// All non-legal-form tokens concatenated without spaces.
     pub glued: String,
+    /// Every folded word (legal forms included) concatenated without spaces.
+    pub glued_full: String,
 }
 
 /// Where in a name a legal-form alias may stand.
@@ -323,11 +325,25 @@ pub fn fold(input: &str) -> String {
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .collect();
     let mut out = String::with_capacity(cleaned.len() + 8);
+    let latin = cleaned.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    let other = cleaned
+        .chars()
+        .filter(|c| is_cyrillic(*c) || is_greek(*c))
+        .count();
     for word in cleaned.split(' ') {
         let has_latin = word.chars().any(|c| c.is_ascii_alphabetic());
-        let mixed = has_latin && word.chars().any(|c| is_cyrillic(c) || is_greek(c));
+        let foreign = word.chars().any(|c| is_cyrillic(c) || is_greek(c));
+        // A word mixing scripts, or a look-alike word inside a mostly Latin name, is Latin text
+        // disguised with homoglyphs ("СО." in "TRADING СО. LTD").
+        let disguised = foreign
+            && (has_latin
+                || (latin > other
+                    && word
+                        .chars()
+                        .filter(|c| is_cyrillic(*c) || is_greek(*c))
+                        .all(|c| homoglyph(c).is_some())));
         for c in word.chars() {
-            let c = if mixed { homoglyph(c).unwrap_or(c) } else { c };
+            let c = if disguised { homoglyph(c).unwrap_or(c) } else { c };
             for lc in c.to_lowercase() {
                 push_folded(&mut out, lc);
             }
@@ -432,7 +448,11 @@ pub fn normalise(input: &str) -> NormName {
         let longest = t.legal_max.min(words.len() - i);
         for len in (1..=longest).rev() {
             if let Some((class, edge)) = t.legal.get(&words[i..i + len]) {
-                let last = i + len == words.len();
+                // Generic words and other forms may follow a legal form ("Kohas AG
+                // International", "Shipping Co GmbH").
+                let last = words[i + len..].iter().all(|w| {
+                    t.generic.contains(w) || t.legal.contains_key(std::slice::from_ref(w))
+                });
                 let allowed = match edge {
                     Position::Anywhere => true,
                     Position::Edge => i == 0 || last,
@@ -468,7 +488,12 @@ pub fn normalise(input: &str) -> NormName {
         .filter(|t| t.class != TokenClass::Legal)
         .map(|t| t.text.as_str())
         .collect();
-    NormName { tokens, glued }
+    let glued_full = words.concat();
+    NormName {
+        tokens,
+        glued,
+        glued_full,
+    }
 }
 
 /// A phonetic-ish skeleton that makes romanisation variants equal (kh/h, ts/c, y/i/j, w/v,
@@ -487,6 +512,9 @@ pub fn skeleton(token: &str) -> String {
         ("ph", "f"),
         ("ck", "k"),
         ("ou", "u"),
+        ("ca", "ka"),
+        ("co", "ko"),
+        ("cu", "ku"),
         ("q", "k"),
         ("w", "v"),
         ("y", "i"),
@@ -574,7 +602,7 @@ pub fn token_similarity(a: &str, b: &str) -> f32 {
     if budget > 0 {
         let d = osa_distance(a.as_bytes(), b.as_bytes(), budget);
         if d <= budget {
-            best = 1.0 - 0.8 * d as f32 / len as f32;
+            best = 1.0 - 0.6 * d as f32 / len as f32;
         }
     }
     if best < 0.97 && a.len().min(b.len()) >= 3 {
