@@ -2,7 +2,8 @@
 //! index and returns scored hits in [0, 1], each with an explanation.
 //!
 //! Score of one listed name: IDF-weighted token alignment
-//! `Σ w̄·s / (Σ w̄ + 0.8·Σ unmatched query w + 0.25·Σ unmatched listed w)`, a number mismatch
+//! `Σ w̄·s / (Σ w̄ + α·Σ unmatched query w + 0.2·Σ unmatched listed w)` (α 0.8 for words,
+//! 0.5 for generic words, legal forms and stopwords), a number mismatch
 //! ×0.7, weak aliases exact only and capped at 0.8. Entity score: best name, then identifier
 //! match (≥ 0.95) and country (+0.05 / −0.10). A hit needs at least one matched distinctive
 //! word unless the whole name matched exactly or an identifier matched.
@@ -25,7 +26,7 @@ const ALPHA: f32 = 0.8;
 const ALPHA_LIGHT: f32 = 0.5;
 /// A distinctive word on each side without a partner: one word was replaced by another.
 const REPLACED_WORD: f32 = 0.9;
-const BETA: f32 = 0.25;
+const BETA: f32 = 0.2;
 const MIN_TOKEN_SIM: f32 = 0.75;
 const TOP_K: usize = 100;
 const WEAK_ALIAS_CAP: f32 = 0.8;

@@ -602,7 +602,7 @@ pub fn token_similarity(a: &str, b: &str) -> f32 {
     if budget > 0 {
         let d = osa_distance(a.as_bytes(), b.as_bytes(), budget);
         if d <= budget {
-            best = 1.0 - 0.6 * d as f32 / len as f32;
+            best = 1.0 - 0.5 * d as f32 / len as f32;
         }
     }
     if best < 0.97 && a.len().min(b.len()) >= 3 {
