@@ -414,7 +414,12 @@ mod tests {
         .unwrap();
         assert_eq!(c.sanctions.threshold.0, 0.9);
         assert!(!c.sanctions.ofac.enabled);
-        assert!(c.sanctions.ofac.url.starts_with("https://sanctionslistservice"));
+        assert!(
+            c.sanctions
+                .ofac
+                .url
+                .starts_with("https://sanctionslistservice")
+        );
         assert!(c.sanctions.eu.enabled);
         let err = Config::parse("[sanctions]\n\nthreshold = 1.5\n", Path::new("k.toml"))
             .unwrap_err()

@@ -5,7 +5,11 @@ use kontra::sanctions::{self, EntityKind, ListSource, NameKind, ParseError, RawL
 use proptest::prelude::*;
 
 fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!(
+        "{}/tests/fixtures/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 fn ofac_csv_set() -> RawList {
@@ -24,7 +28,10 @@ fn eu_xml() {
         fixture("sanctions_eu/xmlFullSanctionsList_1_1.sample.xml"),
     );
     let list = sanctions::parse(ListSource::Eu, &raw).unwrap();
-    assert_eq!(list.published.as_deref(), Some("2024-12-11T21:24:35.826+01:00"));
+    assert_eq!(
+        list.published.as_deref(),
+        Some("2024-12-11T21:24:35.826+01:00")
+    );
     assert_eq!(list.entities.len(), 3);
     let saddam = &list.entities[0];
     assert_eq!(saddam.id, "13");
@@ -35,8 +42,15 @@ fn eu_xml() {
     assert_eq!(saddam.programmes, vec!["IRQ"]);
     let ent = &list.entities[2];
     assert_eq!(ent.kind, EntityKind::Organisation);
-    assert_eq!(ent.primary_name(), "Limited Liability Company EXAMPLE TRADE");
-    let kinds: Vec<_> = ent.names.iter().map(|n| (n.kind, n.text.as_str())).collect();
+    assert_eq!(
+        ent.primary_name(),
+        "Limited Liability Company EXAMPLE TRADE"
+    );
+    let kinds: Vec<_> = ent
+        .names
+        .iter()
+        .map(|n| (n.kind, n.text.as_str()))
+        .collect();
     assert!(kinds.contains(&(NameKind::OriginalScript, "ООО ПРИМЕР ТРЕЙД")));
     assert!(kinds.contains(&(NameKind::WeakAlias, "Example Trade")));
     assert_eq!(ent.identifiers.len(), 2);
@@ -53,7 +67,10 @@ fn ofac_csv_set_with_quirks() {
     assert_eq!(list.entities.len(), 17);
     let hesa = list.entities.iter().find(|e| e.id == "11195").unwrap();
     assert_eq!(hesa.kind, EntityKind::Organisation);
-    assert_eq!(hesa.primary_name(), "IRAN AIRCRAFT MANUFACTURING INDUSTRIAL COMPANY");
+    assert_eq!(
+        hesa.primary_name(),
+        "IRAN AIRCRAFT MANUFACTURING INDUSTRIAL COMPANY"
+    );
     assert_eq!(hesa.programmes, vec!["NPWMD", "IFSR", "IRAN-CON-ARMS-EO"]);
     let strong = hesa
         .names
@@ -96,7 +113,10 @@ fn ofac_xml() {
     assert_eq!(list.entities.len(), 2);
     assert_eq!(list.entities[1].kind, EntityKind::Vessel);
     let hesa = &list.entities[0];
-    assert_eq!(hesa.primary_name(), "IRAN AIRCRAFT MANUFACTURING INDUSTRIAL COMPANY");
+    assert_eq!(
+        hesa.primary_name(),
+        "IRAN AIRCRAFT MANUFACTURING INDUSTRIAL COMPANY"
+    );
     assert!(
         hesa.names
             .iter()
@@ -117,12 +137,11 @@ fn uk_csv() {
     let e = &list.entities[0];
     assert_eq!(e.id, "AFG0001");
     assert_eq!(e.kind, EntityKind::Organisation);
-    assert_eq!(e.primary_name(), "HAJI KHAIRULLAH HAJI SATTAR MONEY EXCHANGE");
-    assert!(
-        e.names
-            .iter()
-            .any(|n| n.kind == NameKind::OriginalScript)
+    assert_eq!(
+        e.primary_name(),
+        "HAJI KHAIRULLAH HAJI SATTAR MONEY EXCHANGE"
     );
+    assert!(e.names.iter().any(|n| n.kind == NameKind::OriginalScript));
     assert!(e.names.iter().any(|n| n.text == "Haji Alim Hawala"));
     assert_eq!(e.countries, vec!["PK"]);
     assert_eq!(e.listed_on.as_deref(), Some("2012-06-29"));
@@ -144,7 +163,11 @@ fn un_xml() {
     assert_eq!(eric.countries, vec!["RW", "CD"]);
     let adf = list.entities.iter().find(|e| e.id == "6908402").unwrap();
     assert_eq!(adf.kind, EntityKind::Organisation);
-    assert!(adf.names.iter().any(|n| n.text == "Allied Democratic Forces"));
+    assert!(
+        adf.names
+            .iter()
+            .any(|n| n.text == "Allied Democratic Forces")
+    );
     assert_eq!(adf.listed_on.as_deref(), Some("2014-06-30"));
 }
 
@@ -156,7 +179,10 @@ fn wrong_files_are_refused_with_the_right_error() {
     );
     for s in [ListSource::Eu, ListSource::Un, ListSource::Ofac] {
         assert!(
-            matches!(sanctions::parse(s, &html), Err(ParseError::WrongFormat { .. })),
+            matches!(
+                sanctions::parse(s, &html),
+                Err(ParseError::WrongFormat { .. })
+            ),
             "{s}"
         );
     }

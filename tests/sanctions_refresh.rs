@@ -47,7 +47,9 @@ async fn serve(routes: Routes) -> String {
                 let path = req.split_whitespace().nth(1).unwrap_or("/").to_string();
                 let route = routes.lock().unwrap().get(&path).cloned();
                 let head = |status: &str, len: usize| {
-                    format!("HTTP/1.1 {status}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n")
+                    format!(
+                        "HTTP/1.1 {status}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+                    )
                 };
                 match route {
                     Some(Route::Ok(body)) => {
@@ -113,7 +115,10 @@ async fn refresh_keeps_last_good_snapshot_on_every_failure() {
             "/slow".into(),
             Route::Slow(Duration::from_secs(3), good.clone().into_bytes()),
         );
-        r.insert("/cut".into(), Route::Cut(good.len() / 2, good.clone().into_bytes()));
+        r.insert(
+            "/cut".into(),
+            Route::Cut(good.len() / 2, good.clone().into_bytes()),
+        );
         r.insert(
             "/half".into(),
             Route::Ok(good.as_bytes()[..good.len() / 2].to_vec()),
@@ -144,7 +149,8 @@ async fn refresh_keeps_last_good_snapshot_on_every_failure() {
     assert_eq!(meta.entities, 4);
     assert_eq!(delta.added.len(), 4);
     let good_state = snapshot::list_state(&store, ListSource::Un).unwrap();
-    let entities_before = std::fs::read(snapshot::list_dir(dir.path(), ListSource::Un).join("entities.bin")).unwrap();
+    let entities_before =
+        std::fs::read(snapshot::list_dir(dir.path(), ListSource::Un).join("entities.bin")).unwrap();
     assert!(!good_state.is_stale(Utc::now(), chrono::Duration::hours(24)));
 
     for (path, check) in [
@@ -169,20 +175,34 @@ async fn refresh_keeps_last_good_snapshot_on_every_failure() {
         let st = snapshot::list_state(&store, ListSource::Un).unwrap();
         assert_eq!(st.current, good_state.current, "{path}: snapshot replaced");
         assert!(st.last_error.as_deref().unwrap().contains(check), "{path}");
-        assert!(st.is_stale(Utc::now(), chrono::Duration::hours(24)), "{path}");
-        let entities_now = std::fs::read(snapshot::list_dir(dir.path(), ListSource::Un).join("entities.bin")).unwrap();
+        assert!(
+            st.is_stale(Utc::now(), chrono::Duration::hours(24)),
+            "{path}"
+        );
+        let entities_now =
+            std::fs::read(snapshot::list_dir(dir.path(), ListSource::Un).join("entities.bin"))
+                .unwrap();
         assert_eq!(entities_now, entities_before, "{path}: entities replaced");
         if path == "/html" {
-            assert!(matches!(err, RefreshError::Invalid(ParseError::WrongFormat { .. })));
+            assert!(matches!(
+                err,
+                RefreshError::Invalid(ParseError::WrongFormat { .. })
+            ));
         }
     }
     // Screening still works from the last good snapshot, and a good refresh clears staleness.
     let screener = sanctions::open_screener(dir.path(), &SanctionsConfig::default()).unwrap();
     let hits = screener.screen(&ScreenQuery::name("Allied Democratic Forces"), 0.85);
     assert_eq!(hits[0].entity_id, "6908402");
-    update::refresh(&store, dir.path(), &config_for(&base, "/good.xml"), &client, ListSource::Un)
-        .await
-        .unwrap();
+    update::refresh(
+        &store,
+        dir.path(),
+        &config_for(&base, "/good.xml"),
+        &client,
+        ListSource::Un,
+    )
+    .await
+    .unwrap();
     let st = snapshot::list_state(&store, ListSource::Un).unwrap();
     assert!(st.last_error.is_none());
 }
@@ -213,14 +233,29 @@ fn delta_and_decisions_follow_material_changes_only() {
         },
     )
     .unwrap();
-    assert!(decisions::filter_hits(&store, 7, hits.clone()).unwrap().is_empty());
-    assert_eq!(decisions::filter_hits(&store, 8, hits.clone()).unwrap().len(), 1);
+    assert!(
+        decisions::filter_hits(&store, 7, hits.clone())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        decisions::filter_hits(&store, 8, hits.clone())
+            .unwrap()
+            .len(),
+        1
+    );
 
     // An edit that does not touch names or identifiers: changed, but the decision holds.
-    let edited = good.replacen("<CITY>Rubavu / Mudende</CITY>", "<CITY>Rubavu</CITY>", 1)
-        .replacen("<LISTED_ON>2014-06-30</LISTED_ON>", "<LISTED_ON>2014-07-01</LISTED_ON>", 1);
+    let edited = good
+        .replacen("<CITY>Rubavu / Mudende</CITY>", "<CITY>Rubavu</CITY>", 1)
+        .replacen(
+            "<LISTED_ON>2014-06-30</LISTED_ON>",
+            "<LISTED_ON>2014-07-01</LISTED_ON>",
+            1,
+        );
     let raw = sanctions::RawList::single("consolidated.xml", edited.clone().into_bytes());
-    let (_, delta) = snapshot::accept(&store, dir.path(), ListSource::Un, &raw, "test", 0.9, now).unwrap();
+    let (_, delta) =
+        snapshot::accept(&store, dir.path(), ListSource::Un, &raw, "test", 0.9, now).unwrap();
     assert!(delta.changed.contains(&"6908402".to_string()), "{delta:?}");
     assert!(delta.changed_material.is_empty(), "{delta:?}");
     assert!(delta.added.is_empty() && delta.removed.is_empty());
@@ -236,14 +271,33 @@ fn delta_and_decisions_follow_material_changes_only() {
     );
     assert_ne!(renamed, edited);
     let raw = sanctions::RawList::single("consolidated.xml", renamed.into_bytes());
-    let (_, delta) = snapshot::accept(&store, dir.path(), ListSource::Un, &raw, "test", 0.9, now).unwrap();
+    let (_, delta) =
+        snapshot::accept(&store, dir.path(), ListSource::Un, &raw, "test", 0.9, now).unwrap();
     assert_eq!(delta.changed_material, vec!["6908402".to_string()]);
     let screener = sanctions::open_screener(dir.path(), &cfg).unwrap();
     let hits = screener.screen(&ScreenQuery::name("Allied Democratic Forces"), 0.85);
-    assert_eq!(decisions::filter_hits(&store, 7, hits.clone()).unwrap().len(), 1);
+    assert_eq!(
+        decisions::filter_hits(&store, 7, hits.clone())
+            .unwrap()
+            .len(),
+        1
+    );
     // Screening only what changed finds it too, and nothing else.
-    let only = [(ListSource::Un, "6908402".to_string())].into_iter().collect();
-    assert_eq!(screener.screen_only(&ScreenQuery::name("Allied Democratic Forces"), 0.85, &only).len(), 1);
-    let none = [(ListSource::Un, "6907993".to_string())].into_iter().collect();
-    assert!(screener.screen_only(&ScreenQuery::name("Allied Democratic Forces"), 0.85, &none).is_empty());
+    let only = [(ListSource::Un, "6908402".to_string())]
+        .into_iter()
+        .collect();
+    assert_eq!(
+        screener
+            .screen_only(&ScreenQuery::name("Allied Democratic Forces"), 0.85, &only)
+            .len(),
+        1
+    );
+    let none = [(ListSource::Un, "6907993".to_string())]
+        .into_iter()
+        .collect();
+    assert!(
+        screener
+            .screen_only(&ScreenQuery::name("Allied Democratic Forces"), 0.85, &none)
+            .is_empty()
+    );
 }

@@ -167,7 +167,11 @@ fn update_lists(ctx: &Ctx, only: Option<ListSource>) -> Result<u8> {
             }
         }
     }
-    Ok(if failed > 0 { exit::UNAVAILABLE } else { exit::OK })
+    Ok(if failed > 0 {
+        exit::UNAVAILABLE
+    } else {
+        exit::OK
+    })
 }
 
 fn status(ctx: &Ctx, json_out: bool) -> Result<u8> {

@@ -4,8 +4,8 @@
 use crate::commands::Ctx;
 use crate::exit;
 use crate::sanctions::eval;
-use crate::sanctions::{self, ListSource, ListedEntity, RawList, ScreenQuery, Screener};
 use crate::sanctions::snapshot;
+use crate::sanctions::{self, ListSource, ListedEntity, RawList, ScreenQuery, Screener};
 use clap::Args;
 use color_eyre::Result;
 use color_eyre::eyre::eyre;
@@ -189,7 +189,13 @@ fn tempfile_dir() -> Result<PathBuf> {
     Ok(d)
 }
 
-fn batch(screener: &Screener, names: &[String], threshold: f64, threads: usize, brute: bool) -> usize {
+fn batch(
+    screener: &Screener,
+    names: &[String],
+    threshold: f64,
+    threads: usize,
+    brute: bool,
+) -> usize {
     let chunk = names.len().div_ceil(threads.max(1)).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = names

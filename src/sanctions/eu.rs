@@ -46,12 +46,16 @@ fn entity(n: &Node) -> Option<ListedEntity> {
     for a in n.children("nameAlias") {
         let whole = a.attr("wholeName");
         let whole = if whole.trim().is_empty() {
-            [a.attr("firstName"), a.attr("middleName"), a.attr("lastName")]
-                .iter()
-                .filter(|p| !p.trim().is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" ")
+            [
+                a.attr("firstName"),
+                a.attr("middleName"),
+                a.attr("lastName"),
+            ]
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
         } else {
             whole.to_string()
         };
@@ -110,12 +114,15 @@ fn entity(n: &Node) -> Option<ListedEntity> {
 
 /// Whether a name is written mostly in Latin letters (so it is not an original-script form).
 pub fn is_latin(s: &str) -> bool {
-    let (latin, other) = s.chars().filter(|c| c.is_alphabetic()).fold((0, 0), |(l, o), c| {
-        if (c as u32) < 0x250 || ('\u{1E00}'..='\u{1EFF}').contains(&c) {
-            (l + 1, o)
-        } else {
-            (l, o + 1)
-        }
-    });
+    let (latin, other) = s
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .fold((0, 0), |(l, o), c| {
+            if (c as u32) < 0x250 || ('\u{1E00}'..='\u{1EFF}').contains(&c) {
+                (l + 1, o)
+            } else {
+                (l, o + 1)
+            }
+        });
     latin >= other
 }

@@ -84,21 +84,92 @@ const SYLLABLES: &[&str] = &[
     "pre", "sto", "gal", "ber", "fin", "hal", "ost", "rin", "vel", "cor", "dan", "eli",
 ];
 const INDUSTRY: &[&str] = &[
-    "Logistik", "Maschinenbau", "Handel", "Bau", "Elektrotechnik", "Consulting", "Software",
-    "Lebensmittel", "Transporte", "Costruzioni", "Servizi", "Conseil", "Distribution",
-    "Ingenieria", "Comercial", "Technik", "Metallbau", "Textil", "Immobilien", "Energie",
-    "Systems", "Foods", "Packaging", "Pharma", "Druckerei", "Spedition", "Holzbau", "Medien",
-    "Automotive", "Plastics", "Industrie", "Solutions", "Trading", "Services", "Group",
+    "Logistik",
+    "Maschinenbau",
+    "Handel",
+    "Bau",
+    "Elektrotechnik",
+    "Consulting",
+    "Software",
+    "Lebensmittel",
+    "Transporte",
+    "Costruzioni",
+    "Servizi",
+    "Conseil",
+    "Distribution",
+    "Ingenieria",
+    "Comercial",
+    "Technik",
+    "Metallbau",
+    "Textil",
+    "Immobilien",
+    "Energie",
+    "Systems",
+    "Foods",
+    "Packaging",
+    "Pharma",
+    "Druckerei",
+    "Spedition",
+    "Holzbau",
+    "Medien",
+    "Automotive",
+    "Plastics",
+    "Industrie",
+    "Solutions",
+    "Trading",
+    "Services",
+    "Group",
 ];
 const FORMS: &[&str] = &[
-    "GmbH", "AG", "GmbH & Co. KG", "S.r.l.", "S.p.A.", "SARL", "SAS", "S.L.", "S.A.", "B.V.",
-    "N.V.", "Sp. z o.o.", "s.r.o.", "Kft.", "Oy", "AB", "A/S", "Ltd", "Limited", "e.K.", "KG",
-    "OHG", "UG (haftungsbeschränkt)", "SE", "",
+    "GmbH",
+    "AG",
+    "GmbH & Co. KG",
+    "S.r.l.",
+    "S.p.A.",
+    "SARL",
+    "SAS",
+    "S.L.",
+    "S.A.",
+    "B.V.",
+    "N.V.",
+    "Sp. z o.o.",
+    "s.r.o.",
+    "Kft.",
+    "Oy",
+    "AB",
+    "A/S",
+    "Ltd",
+    "Limited",
+    "e.K.",
+    "KG",
+    "OHG",
+    "UG (haftungsbeschränkt)",
+    "SE",
+    "",
 ];
 const CITIES: &[&str] = &[
-    "Hamburg", "München", "Köln", "Wien", "Milano", "Lyon", "Madrid", "Rotterdam", "Kraków",
-    "Brno", "Graz", "Porto", "Gent", "Aarhus", "Göteborg", "Tallinn", "Riga", "Vilnius", "",
-    "", "", "",
+    "Hamburg",
+    "München",
+    "Köln",
+    "Wien",
+    "Milano",
+    "Lyon",
+    "Madrid",
+    "Rotterdam",
+    "Kraków",
+    "Brno",
+    "Graz",
+    "Porto",
+    "Gent",
+    "Aarhus",
+    "Göteborg",
+    "Tallinn",
+    "Riga",
+    "Vilnius",
+    "",
+    "",
+    "",
+    "",
 ];
 
 fn brand(rng: &mut Rng) -> String {
@@ -129,12 +200,42 @@ pub fn clean_name(rng: &mut Rng) -> String {
 /// A name made only of generic words and a legal form.
 pub fn generic_name(rng: &mut Rng) -> String {
     const G: &[&str] = &[
-        "International", "Trading", "Global", "General", "Services", "Group", "Holding",
-        "Industries", "Import Export", "Investment", "Development", "Construction",
-        "Technology", "National", "Commercial", "Logistics", "Engineering", "Energy",
-        "Bank", "Capital", "Partners", "Management", "United", "First", "Trust",
+        "International",
+        "Trading",
+        "Global",
+        "General",
+        "Services",
+        "Group",
+        "Holding",
+        "Industries",
+        "Import Export",
+        "Investment",
+        "Development",
+        "Construction",
+        "Technology",
+        "National",
+        "Commercial",
+        "Logistics",
+        "Engineering",
+        "Energy",
+        "Bank",
+        "Capital",
+        "Partners",
+        "Management",
+        "United",
+        "First",
+        "Trust",
     ];
-    const F: &[&str] = &["Company", "Ltd", "LLC", "GmbH", "Co.", "Corporation", "S.A.", "JSC"];
+    const F: &[&str] = &[
+        "Company",
+        "Ltd",
+        "LLC",
+        "GmbH",
+        "Co.",
+        "Corporation",
+        "S.A.",
+        "JSC",
+    ];
     let n = 2 + rng.below(2);
     let mut words: Vec<&str> = (0..n).map(|_| *rng.pick(G)).collect();
     words.dedup();
@@ -158,10 +259,32 @@ fn distinctive_word(ws: &[String]) -> Option<usize> {
 }
 
 const KEYBOARD: &[(char, &str)] = &[
-    ('a', "sqz"), ('b', "vn"), ('c', "xv"), ('d', "sf"), ('e', "wr"), ('f', "dg"), ('g', "fh"),
-    ('h', "gj"), ('i', "uo"), ('j', "hk"), ('k', "jl"), ('l', "k"), ('m', "n"), ('n', "bm"),
-    ('o', "ip"), ('p', "o"), ('q', "w"), ('r', "et"), ('s', "ad"), ('t', "ry"), ('u', "yi"),
-    ('v', "cb"), ('w', "qe"), ('x', "zc"), ('y', "tu"), ('z', "x"),
+    ('a', "sqz"),
+    ('b', "vn"),
+    ('c', "xv"),
+    ('d', "sf"),
+    ('e', "wr"),
+    ('f', "dg"),
+    ('g', "fh"),
+    ('h', "gj"),
+    ('i', "uo"),
+    ('j', "hk"),
+    ('k', "jl"),
+    ('l', "k"),
+    ('m', "n"),
+    ('n', "bm"),
+    ('o', "ip"),
+    ('p', "o"),
+    ('q', "w"),
+    ('r', "et"),
+    ('s', "ad"),
+    ('t', "ry"),
+    ('u', "yi"),
+    ('v', "cb"),
+    ('w', "qe"),
+    ('x', "zc"),
+    ('y', "tu"),
+    ('z', "x"),
 ];
 
 fn typo(word: &str, rng: &mut Rng) -> String {
@@ -177,7 +300,11 @@ fn typo(word: &str, rng: &mut Rng) -> String {
             if let Some((_, near)) = KEYBOARD.iter().find(|(k, _)| *k == lower) {
                 let n: Vec<char> = near.chars().collect();
                 let r = *rng.pick(&n);
-                c[i] = if c[i].is_uppercase() { r.to_ascii_uppercase() } else { r };
+                c[i] = if c[i].is_uppercase() {
+                    r.to_ascii_uppercase()
+                } else {
+                    r
+                };
             }
         }
         1 if i + 1 < c.len() => c.swap(i, i + 1),
@@ -239,18 +366,53 @@ fn homoglyphs(s: &str, rng: &mut Rng) -> String {
 /// Latin to Cyrillic, the reverse of a BGN-style romanisation (for transliteration positives).
 fn to_cyrillic(s: &str) -> String {
     const MULTI: &[(&str, &str)] = &[
-        ("shch", "щ"), ("kh", "х"), ("zh", "ж"), ("ts", "ц"), ("ch", "ч"), ("sh", "ш"),
-        ("yu", "ю"), ("ya", "я"), ("ye", "е"),
+        ("shch", "щ"),
+        ("kh", "х"),
+        ("zh", "ж"),
+        ("ts", "ц"),
+        ("ch", "ч"),
+        ("sh", "ш"),
+        ("yu", "ю"),
+        ("ya", "я"),
+        ("ye", "е"),
     ];
     const ONE: &[(char, &str)] = &[
-        ('a', "а"), ('b', "б"), ('v', "в"), ('g', "г"), ('d', "д"), ('e', "е"), ('z', "з"),
-        ('i', "и"), ('y', "й"), ('k', "к"), ('l', "л"), ('m', "м"), ('n', "н"), ('o', "о"),
-        ('p', "п"), ('r', "р"), ('s', "с"), ('t', "т"), ('u', "у"), ('f', "ф"), ('c', "к"),
-        ('h', "х"), ('j', "й"), ('w', "в"), ('x', "кс"), ('q', "к"),
+        ('a', "а"),
+        ('b', "б"),
+        ('v', "в"),
+        ('g', "г"),
+        ('d', "д"),
+        ('e', "е"),
+        ('z', "з"),
+        ('i', "и"),
+        ('y', "й"),
+        ('k', "к"),
+        ('l', "л"),
+        ('m', "м"),
+        ('n', "н"),
+        ('o', "о"),
+        ('p', "п"),
+        ('r', "р"),
+        ('s', "с"),
+        ('t', "т"),
+        ('u', "у"),
+        ('f', "ф"),
+        ('c', "к"),
+        ('h', "х"),
+        ('j', "й"),
+        ('w', "в"),
+        ('x', "кс"),
+        ('q', "к"),
     ];
     const FORMS: &[(&str, &str)] = &[
-        ("llc", "ооо"), ("ltd", "ооо"), ("ltd.", "ооо"), ("limited", "ооо"), ("jsc", "ао"),
-        ("company", "компания"), ("co.", "компания"), ("co", "компания"),
+        ("llc", "ооо"),
+        ("ltd", "ооо"),
+        ("ltd.", "ооо"),
+        ("limited", "ооо"),
+        ("jsc", "ао"),
+        ("company", "компания"),
+        ("co.", "компания"),
+        ("co", "компания"),
     ];
     let lower: String = s
         .to_lowercase()
@@ -351,7 +513,9 @@ fn perturb(class: &str, name: &str, rng: &mut Rng) -> Option<String> {
             match pos {
                 Some(i) => {
                     let w = ws[i].trim_end_matches(',').to_uppercase();
-                    let (_, to) = LEGAL_SWAPS.iter().find(|(f, _)| f.eq_ignore_ascii_case(&w))?;
+                    let (_, to) = LEGAL_SWAPS
+                        .iter()
+                        .find(|(f, _)| f.eq_ignore_ascii_case(&w))?;
                     let replacement = *rng.pick(to);
                     if replacement == "OOO" || replacement == "AO" {
                         ws.remove(i);
@@ -395,14 +559,21 @@ fn perturb(class: &str, name: &str, rng: &mut Rng) -> Option<String> {
                 ws.remove(*rng.pick(&cand));
                 ws.join(" ")
             } else {
-                format!("{name} {}", rng.pick(&["TRADING", "GROUP", "HOLDING", "INTERNATIONAL"]))
+                format!(
+                    "{name} {}",
+                    rng.pick(&["TRADING", "GROUP", "HOLDING", "INTERNATIONAL"])
+                )
             }
         }
         "P10" => homoglyphs(name, rng),
         "P11" => {
             let i = d?;
             ws[i] = typo(&ws[i], rng);
-            format!("{} {}", ws.join(" "), rng.pick(&["TRADING", "GROUP", "HOLDING"]))
+            format!(
+                "{} {}",
+                ws.join(" "),
+                rng.pick(&["TRADING", "GROUP", "HOLDING"])
+            )
         }
         _ => return None,
     };
@@ -432,7 +603,13 @@ pub fn generate(entities: &[ListedEntity], seed: u64, targets: usize, clean: usi
         let k = key(e);
         let primary = e.primary_name().to_string();
         for class in ["P0", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11"] {
-            if class == "P3" && !(e.programmes.iter().any(|p| p.contains("RUS") || p.contains("UKRAINE"))) && rng.below(4) != 0 {
+            if class == "P3"
+                && !(e
+                    .programmes
+                    .iter()
+                    .any(|p| p.contains("RUS") || p.contains("UKRAINE")))
+                && rng.below(4) != 0
+            {
                 continue;
             }
             if let Some(q) = perturb(class, &primary, &mut rng) {
@@ -500,7 +677,10 @@ pub fn generate(entities: &[ListedEntity], seed: u64, targets: usize, clean: usi
                 });
             }
         }
-        if let Some(i) = ws.iter().position(|w| w.chars().all(|c| c.is_ascii_digit())) {
+        if let Some(i) = ws
+            .iter()
+            .position(|w| w.chars().all(|c| c.is_ascii_digit()))
+        {
             let mut n2 = ws.clone();
             let v: u64 = n2[i].parse().unwrap_or(0);
             n2[i] = (v + 1).to_string();
@@ -740,7 +920,9 @@ pub fn evaluate_with(
                     q.class.clone(),
                     q.query.clone(),
                     q.origin.clone().unwrap_or_default(),
-                    hits.first().map(|h| format!("{} {:.3} {}", h.name, h.score, h.explanation.summary())).unwrap_or_default(),
+                    hits.first()
+                        .map(|h| format!("{} {:.3} {}", h.name, h.score, h.explanation.summary()))
+                        .unwrap_or_default(),
                 ));
             }
             let e = r.ours.false_alerts.entry(q.class.clone()).or_default();
@@ -816,7 +998,13 @@ pub struct Sample {
 
 /// Cuts a sample out of a set: the entities behind `targets` positives' expected ids (and the
 /// negatives built from them), `others` further entities, and the clean/generic negatives.
-pub fn sample(set: &EvalSet, _all: &[ListedEntity], targets: usize, others: usize, seed: u64) -> Sample {
+pub fn sample(
+    set: &EvalSet,
+    _all: &[ListedEntity],
+    targets: usize,
+    others: usize,
+    seed: u64,
+) -> Sample {
     let mut rng = Rng::new(seed ^ 0x5A5A);
     let mut chosen: Vec<String> = Vec::new();
     for q in &set.queries {
@@ -855,8 +1043,20 @@ pub fn sample(set: &EvalSet, _all: &[ListedEntity], targets: usize, others: usiz
         })
         .cloned()
         .collect();
-    queries.extend(set.queries.iter().filter(|q| q.class == "G").take(100).cloned());
-    queries.extend(set.queries.iter().filter(|q| q.class == "N6").take(600).cloned());
+    queries.extend(
+        set.queries
+            .iter()
+            .filter(|q| q.class == "G")
+            .take(100)
+            .cloned(),
+    );
+    queries.extend(
+        set.queries
+            .iter()
+            .filter(|q| q.class == "N6")
+            .take(600)
+            .cloned(),
+    );
     Sample { entities, queries }
 }
 

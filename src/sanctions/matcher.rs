@@ -275,8 +275,7 @@ impl Screener {
                             }
                         });
                     }
-                    if let Some(ids) = ix.skeletons.get(&hash_str(&normalise::skeleton(&t.text)))
-                    {
+                    if let Some(ids) = ix.skeletons.get(&hash_str(&normalise::skeleton(&t.text))) {
                         cands.extend_from_slice(ids);
                     }
                     cands.sort_unstable();
@@ -377,11 +376,28 @@ impl Screener {
         // Vessels and aircraft carry common words as names ("SAFE"); a longer company name
         // that merely contains one is weak evidence.
         let kind = ix.entities[name.entity as usize].kind;
-        let craft_inside = matches!(kind, EntityKind::Vessel | EntityKind::Aircraft)
-            && q_used.iter().any(|u| !u);
+        let craft_inside =
+            matches!(kind, EntityKind::Vessel | EntityKind::Aircraft) && q_used.iter().any(|u| !u);
         if craft_inside {
             score *= REPLACED_WORD;
         }
+        // Names made only of generic words (e.g. "IRAN AIRCRAFT INDUSTRIES") have no
+        // distinctive word; they may still alert when every word on both sides is paired.
+        let listed_has_word = name
+            .tokens
+            .iter()
+            .any(|t| ix.tokens[*t as usize].class == TokenClass::Word);
+        let full_cover = name.tokens.iter().enumerate().all(|(j, t)| {
+            c_used[j]
+                || matches!(
+                    ix.tokens[*t as usize].class,
+                    TokenClass::Legal | TokenClass::Stop
+                )
+        }) && q
+            .iter()
+            .enumerate()
+            .all(|(i, t)| q_used[i] || matches!(t.class, TokenClass::Legal | TokenClass::Stop))
+            && pairs.iter().all(|p| p.2 >= 0.8);
         let exact_all = q_used.iter().all(|u| *u)
             && c_used.iter().all(|u| *u)
             && pairs.iter().all(|p| p.2 >= 1.0);
@@ -427,7 +443,7 @@ impl Screener {
         }
         NameScore {
             score,
-            distinctive,
+            distinctive: distinctive || (full_cover && !listed_has_word),
             exact_all,
             pairs,
             glued,
@@ -590,10 +606,7 @@ impl Screener {
                 }
             }
         }
-        let country = query
-            .country
-            .as_deref()
-            .and_then(super::countries::to_iso);
+        let country = query.country.as_deref().and_then(super::countries::to_iso);
         let mut hits = Vec::new();
         for (e, name_score, name_id) in best {
             let entity = &ix.entities[e as usize];
@@ -770,7 +783,10 @@ impl Screener {
             .map(|(_, n)| {
                 let name = &ix.names[n as usize];
                 let e = &ix.entities[name.entity as usize];
-                (name.entity as usize, e.names[name.name as usize].text.clone())
+                (
+                    name.entity as usize,
+                    e.names[name.name as usize].text.clone(),
+                )
             })
             .collect()
     }

@@ -236,7 +236,9 @@ impl ListedEntity {
         let id = Identifier {
             kind: clean_text(kind).to_lowercase(),
             value,
-            country: country.and_then(super::countries::to_iso).map(str::to_string),
+            country: country
+                .and_then(super::countries::to_iso)
+                .map(str::to_string),
         };
         if !self.identifiers.contains(&id) {
             self.identifiers.push(id);

@@ -126,10 +126,36 @@ fn tables() -> &'static Tables {
             }
         }
         for adj in [
-            "german", "deutsche", "deutscher", "russian", "chinese", "iranian", "syrian", "korean",
-            "turkish", "french", "italian", "spanish", "polish", "dutch", "british", "arab",
-            "arabian", "emirates", "persian", "hellenic", "swiss", "austrian", "belgian",
-            "ukrainian", "belarusian", "cuban", "venezuelan", "libyan", "iraqi", "lebanese",
+            "german",
+            "deutsche",
+            "deutscher",
+            "russian",
+            "chinese",
+            "iranian",
+            "syrian",
+            "korean",
+            "turkish",
+            "french",
+            "italian",
+            "spanish",
+            "polish",
+            "dutch",
+            "british",
+            "arab",
+            "arabian",
+            "emirates",
+            "persian",
+            "hellenic",
+            "swiss",
+            "austrian",
+            "belgian",
+            "ukrainian",
+            "belarusian",
+            "cuban",
+            "venezuelan",
+            "libyan",
+            "iraqi",
+            "lebanese",
         ] {
             generic.insert(adj.to_string());
         }
@@ -343,7 +369,11 @@ pub fn fold(input: &str) -> String {
                         .filter(|c| is_cyrillic(*c) || is_greek(*c))
                         .all(|c| homoglyph(c).is_some())));
         for c in word.chars() {
-            let c = if disguised { homoglyph(c).unwrap_or(c) } else { c };
+            let c = if disguised {
+                homoglyph(c).unwrap_or(c)
+            } else {
+                c
+            };
             for lc in c.to_lowercase() {
                 push_folded(&mut out, lc);
             }
@@ -366,7 +396,10 @@ fn push_folded(out: &mut String, c: char) {
     if matches!(c, '’' | '‘' | 'ʼ' | 'ʻ' | '´' | 'ʹ') {
         return;
     }
-    if let Some(s) = cyrillic(c).or_else(|| greek(c)).or_else(|| latin_special(c)) {
+    if let Some(s) = cyrillic(c)
+        .or_else(|| greek(c))
+        .or_else(|| latin_special(c))
+    {
         out.push_str(s);
         return;
     }
@@ -643,7 +676,10 @@ mod tests {
     #[test]
     fn legal_forms_and_abbreviations_become_classes() {
         assert_eq!(texts("OOO Romashka"), vec!["~llc", "romashka"]);
-        assert_eq!(texts("Romashka Limited Liability Company"), vec!["romashka", "~llc"]);
+        assert_eq!(
+            texts("Romashka Limited Liability Company"),
+            vec!["romashka", "~llc"]
+        );
         assert_eq!(texts("Siemens AG"), vec!["siemens", "~jsc"]);
         assert_eq!(texts("Lukoil Oil Comp"), vec!["lukoil", "oil", "~corp"]);
         assert_eq!(texts("Haige Comm Grp"), vec!["haige", "comm", "group"]);

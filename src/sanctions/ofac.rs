@@ -34,7 +34,11 @@ fn field(rec: &csv::ByteRecord, i: usize) -> String {
     let raw = rec.get(i).unwrap_or_default();
     let s = String::from_utf8_lossy(raw);
     let t = s.trim();
-    if t == "-0-" { String::new() } else { t.to_string() }
+    if t == "-0-" {
+        String::new()
+    } else {
+        t.to_string()
+    }
 }
 
 fn rows(file: &str, bytes: &[u8], columns: usize) -> Result<Vec<csv::ByteRecord>, ParseError> {
@@ -48,7 +52,10 @@ fn rows(file: &str, bytes: &[u8], columns: usize) -> Result<Vec<csv::ByteRecord>
     // mid-row was cut off in transfer, even when the cut happens to leave 12 columns.
     let tail = &bytes[end..];
     if !body.is_empty() && !tail.contains(&b'\n') {
-        return Err(malformed(file, "last row is not terminated (truncated?)".into()));
+        return Err(malformed(
+            file,
+            "last row is not terminated (truncated?)".into(),
+        ));
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -173,7 +180,12 @@ fn apply_remarks(e: &mut ListedEntity, remarks: &str) {
                 e.add_name(rest.trim_end_matches('\''), NameKind::WeakAlias, None);
             }
         }
-        for prefix in ["nationality ", "citizen ", "alt. nationality ", "alt. citizen "] {
+        for prefix in [
+            "nationality ",
+            "citizen ",
+            "alt. nationality ",
+            "alt. citizen ",
+        ] {
             if let Some(rest) = seg.strip_prefix(prefix) {
                 e.add_country(rest);
             }

@@ -189,7 +189,10 @@ pub fn last_delta(store: &Store, source: ListSource) -> Result<Option<Delta>, Re
 }
 
 /// Loads the entities of the current snapshot of one list (empty when there is none).
-pub fn load_entities(data_dir: &Path, source: ListSource) -> Result<Vec<ListedEntity>, RefreshError> {
+pub fn load_entities(
+    data_dir: &Path,
+    source: ListSource,
+) -> Result<Vec<ListedEntity>, RefreshError> {
     let path = entities_path(data_dir, source);
     match std::fs::read(&path) {
         Ok(bytes) => codec::decode(&bytes).map_err(|source| RefreshError::Codec { path, source }),
@@ -292,7 +295,13 @@ pub fn accept(
     for (name, bytes) in &raw.files {
         let safe: String = name
             .chars()
-            .map(|c| if c.is_alphanumeric() || c == '.' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_alphanumeric() || c == '.' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let p = raw_new.join(safe);
         std::fs::write(&p, bytes).map_err(io(&p))?;
@@ -361,5 +370,8 @@ pub fn read_local(source: ListSource, path: &Path) -> Result<RawList, RefreshErr
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "list".into());
-    Ok(RawList::single(&name, std::fs::read(path).map_err(io(path))?))
+    Ok(RawList::single(
+        &name,
+        std::fs::read(path).map_err(io(path))?,
+    ))
 }

@@ -33,7 +33,12 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedList, ParseError> {
     let first = first.trim().trim_matches(',').trim_matches('"');
     let published = first
         .strip_prefix("Report Date:")
-        .ok_or_else(|| wrong(format!("first line is {:.60?}, expected \"Report Date: ...\"", first)))?
+        .ok_or_else(|| {
+            wrong(format!(
+                "first line is {:.60?}, expected \"Report Date: ...\"",
+                first
+            ))
+        })?
         .trim()
         .to_string();
     let mut reader = csv::ReaderBuilder::new()

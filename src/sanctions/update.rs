@@ -2,10 +2,10 @@
 //! HTML instead of the list, timeout, truncation, suspicious shrink) keeps the last good snapshot
 //! and marks the list stale.
 
+use super::RawList;
 use super::config::SanctionsConfig;
 use super::model::ListSource;
 use super::snapshot::{self, Delta, RefreshError, SnapshotMeta};
-use super::RawList;
 use crate::store::Store;
 use chrono::Utc;
 use std::path::Path;

@@ -206,7 +206,10 @@ mod tests {
         .unwrap();
         assert_eq!(root.attr("a"), "1");
         assert_eq!(root.child_text("h"), "x & y");
-        assert_eq!(got, vec![("2".into(), "A'B".into()), ("3".into(), "".into())]);
+        assert_eq!(
+            got,
+            vec![("2".into(), "A'B".into()), ("3".into(), "".into())]
+        );
         let cut = &xml[..xml.len() - 10];
         assert!(matches!(
             read(cut, ListSource::Un, "test", "r", &["rec"], |_| Ok(())),
