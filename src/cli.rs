@@ -62,6 +62,9 @@ pub enum Command {
     /// Alert digests: send what is pending, or preview it.
     #[command(subcommand)]
     Digest(crate::commands::digest::DigestCommand),
+    /// Sanctions lists: import, update, status, screen.
+    #[command(subcommand)]
+    Sanctions(crate::commands::sanctions::SanctionsCommand),
 }
 
 /// `on` or `off`.

@@ -59,6 +59,8 @@ pub struct Config {
     pub mail: Option<crate::notify::config::MailConfig>,
     /// Webhooks that get a POST per new alert.
     pub webhooks: Vec<crate::notify::config::WebhookConfig>,
+    /// Sanctions lists and screening.
+    pub sanctions: crate::sanctions::config::SanctionsConfig,
 }
 
 impl Default for Config {
@@ -73,6 +75,7 @@ impl Default for Config {
             sources: crate::sources::config::SourcesConfig::default(),
             mail: None,
             webhooks: Vec::new(),
+            sanctions: crate::sanctions::config::SanctionsConfig::default(),
         }
     }
 }
@@ -213,10 +216,15 @@ impl<'de> Deserialize<'de> for Email {
 impl Config {
     /// Parses configuration text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            message: one_line_toml_error(&e),
-        })
+        toml::from_str::<Config>(text)
+            .map(|mut c| {
+                c.sanctions = c.sanctions.with_defaults();
+                c
+            })
+            .map_err(|e| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: one_line_toml_error(&e),
+            })
     }
 
     /// Loads the file at `path`; a missing file means defaults.
@@ -406,6 +414,36 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("Mars/Olympus"), "{err}");
+    }
+
+    #[test]
+    fn sanctions_section_is_checked() {
+        let c = Config::parse(
+            "[sanctions]\nthreshold = 0.9\n[sanctions.ofac]\nenabled = false\n",
+            Path::new("k.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.sanctions.threshold.0, 0.9);
+        assert!(!c.sanctions.ofac.enabled);
+        assert!(
+            c.sanctions
+                .ofac
+                .url
+                .starts_with("https://sanctionslistservice")
+        );
+        assert!(c.sanctions.eu.enabled);
+        let err = Config::parse("[sanctions]\n\nthreshold = 1.5\n", Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3") && err.contains("1.5"), "{err}");
+        let err = Config::parse("[sanctions.un]\nurl = \"ftp://x\"\n", Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2") && err.contains("ftp://x"), "{err}");
+        let err = Config::parse("[sanctions.uk]\nenable = true\n", Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("enable"), "{err}");
     }
 
     #[test]

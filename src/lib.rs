@@ -8,5 +8,6 @@ pub mod exit;
 pub mod logging;
 pub mod notify;
 pub mod register;
+pub mod sanctions;
 pub mod sources;
 pub mod store;

@@ -1,8 +1,10 @@
 //! Subcommand handlers: each reads its arguments, calls the library and prints the result.
 
-pub mod lookup;
 pub mod digest;
+pub mod lookup;
 pub mod register;
+pub mod sanctions;
+pub mod sanctions_eval;
 pub mod vat;
 
 use crate::cli::{Cli, Command};
@@ -54,5 +56,6 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Export(a) => register::export(ctx, a),
         Command::Lookup(c) => lookup::run(ctx, c),
         Command::Digest(c) => digest::run(ctx, c),
+        Command::Sanctions(c) => sanctions::run(ctx, c),
     }
 }

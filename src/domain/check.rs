@@ -316,6 +316,8 @@ pub struct SanctionsHit {
     pub score: f64,
     /// Hash of the entity's names and identifiers, to tell material list edits.
     pub entity_hash: String,
+    /// Why it matched: the listed name, token pairs and adjustments, in one line.
+    pub explanation: String,
 }
 
 /// Sanctions screening answer.
