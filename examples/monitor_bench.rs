@@ -87,7 +87,11 @@ fn vat_numbers(n: usize) -> Vec<String> {
     out
 }
 
-fn config(base_url: &str, concurrency: usize, data: &Path) -> Result<Config, Box<dyn std::error::Error>> {
+fn config(
+    base_url: &str,
+    concurrency: usize,
+    data: &Path,
+) -> Result<Config, Box<dyn std::error::Error>> {
     let text = format!(
         r#"
 data_dir = "{data}"
@@ -128,7 +132,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = arg(1, 10_000) as usize;
     let concurrency = arg(2, 32) as usize;
     let latency = Duration::from_millis(arg(3, 20));
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let url = fake_vies(latency).await?;
         let dir = tempfile::tempdir()?;
@@ -166,7 +172,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut samples = Vec::new();
             loop {
                 match events.recv().await {
-                    Ok(MonitorEvent::Progress { done, total, .. }) if done % (total / 10).max(1) == 0 => {
+                    Ok(MonitorEvent::Progress { done, total, .. })
+                        if done % (total / 10).max(1) == 0 =>
+                    {
                         samples.push((done, status_kb("VmRSS:")));
                     }
                     Ok(MonitorEvent::CycleFinished { .. }) => return samples,

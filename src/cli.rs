@@ -65,6 +65,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Ask one registry now (VIES, eVatR, GLEIF, Handelsregister, insolvency publications).
+    #[command(subcommand)]
+    Lookup(crate::commands::lookup::LookupCommand),
+    /// Alert digests: send what is pending, or preview it.
+    #[command(subcommand)]
+    Digest(crate::commands::digest::DigestCommand),
+    /// Sanctions lists: import, update, status, screen.
+    #[command(subcommand)]
+    Sanctions(crate::commands::sanctions::SanctionsCommand),
 }
 
 /// `on` or `off`.

@@ -56,6 +56,14 @@ pub struct Config {
     pub monitor: MonitorConfig,
     /// Alert rules per analyst (`[alert_rules.<owner>]`): muted kinds and severity overrides.
     pub alert_rules: crate::monitor::rules::AlertRules,
+    /// The registry clients.
+    pub sources: crate::sources::config::SourcesConfig,
+    /// Digest delivery by mail; no mail is sent when absent.
+    pub mail: Option<crate::notify::config::MailConfig>,
+    /// Webhooks that get a POST per new alert.
+    pub webhooks: Vec<crate::notify::config::WebhookConfig>,
+    /// Sanctions lists and screening.
+    pub sanctions: crate::sanctions::config::SanctionsConfig,
 }
 
 impl Default for Config {
@@ -68,6 +76,10 @@ impl Default for Config {
             analysts: Vec::new(),
             monitor: MonitorConfig::default(),
             alert_rules: Default::default(),
+            sources: crate::sources::config::SourcesConfig::default(),
+            mail: None,
+            webhooks: Vec::new(),
+            sanctions: crate::sanctions::config::SanctionsConfig::default(),
         }
     }
 }
@@ -220,10 +232,15 @@ impl<'de> Deserialize<'de> for Email {
 impl Config {
     /// Parses configuration text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            message: one_line_toml_error(&e),
-        })
+        toml::from_str::<Config>(text)
+            .map(|mut c| {
+                c.sanctions = c.sanctions.with_defaults();
+                c
+            })
+            .map_err(|e| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: one_line_toml_error(&e),
+            })
     }
 
     /// Loads the file at `path`; a missing file means defaults.
@@ -361,6 +378,8 @@ mod tests {
     fn example_parses() {
         let c = Config::parse(EXAMPLE, Path::new("config.example.toml")).unwrap();
         assert_eq!(c.language, Language::De);
+        // The example documents the defaults; it must not drift from them.
+        assert_eq!(c.sources, crate::sources::config::SourcesConfig::default());
     }
 
     #[test]
@@ -445,6 +464,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 2") && err.contains("mute"), "{err}");
+    }
+
+    #[test]
+    fn sanctions_section_is_checked() {
+        let c = Config::parse(
+            "[sanctions]\nthreshold = 0.9\n[sanctions.ofac]\nenabled = false\n",
+            Path::new("k.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.sanctions.threshold.0, 0.9);
+        assert!(!c.sanctions.ofac.enabled);
+        assert!(
+            c.sanctions
+                .ofac
+                .url
+                .starts_with("https://sanctionslistservice")
+        );
+        assert!(c.sanctions.eu.enabled);
+        let err = Config::parse("[sanctions]\n\nthreshold = 1.5\n", Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3") && err.contains("1.5"), "{err}");
+        let err = Config::parse("[sanctions.un]\nurl = \"ftp://x\"\n", Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2") && err.contains("ftp://x"), "{err}");
+        let err = Config::parse("[sanctions.uk]\nenable = true\n", Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("enable"), "{err}");
     }
 
     #[test]

@@ -7,5 +7,8 @@ pub mod domain;
 pub mod exit;
 pub mod logging;
 pub mod monitor;
+pub mod notify;
 pub mod register;
+pub mod sanctions;
+pub mod sources;
 pub mod store;

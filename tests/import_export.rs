@@ -1,7 +1,7 @@
 //! CSV import (bad rows, duplicates, German Excel files, dry run, update) and export round trips.
 
 mod common;
-use common::{Env, fixture, stderr, stdout};
+use common::{Env, fixture_path as fixture, stderr, stdout};
 use serde_json::Value;
 
 #[test]

@@ -242,12 +242,17 @@ async fn cycles_with_changing_answers_raise_only_true_alerts() {
         })
     ));
     // Health was written where the digest reads it.
-    let health: Vec<kontra::monitor::health::SourceHealth> = store
+    let health: kontra::notify::health::SourceHealth = store
         .get_state(kontra::monitor::health::STATE_KEY)
         .unwrap()
         .unwrap();
-    let vies = health.iter().find(|h| h.source == Source::Vies).unwrap();
-    assert_eq!(vies.failures, 1);
+    assert!(health.updated_at.is_some());
+    let vies = health
+        .sources
+        .iter()
+        .find(|h| h.source == Source::Vies)
+        .unwrap();
+    assert!(vies.last_answer_at.is_some() && vies.unavailable_since.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

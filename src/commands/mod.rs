@@ -1,7 +1,11 @@
 //! Subcommand handlers: each reads its arguments, calls the library and prints the result.
 
+pub mod digest;
+pub mod lookup;
 pub mod monitor;
 pub mod register;
+pub mod sanctions;
+pub mod sanctions_eval;
 pub mod vat;
 
 use crate::cli::{Cli, Command};
@@ -55,5 +59,8 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Daemon => monitor::daemon(ctx),
         Command::Alerts(a) => monitor::alerts(ctx, a),
         Command::History { id, json } => monitor::history(ctx, id, json),
+        Command::Lookup(c) => lookup::run(ctx, c),
+        Command::Digest(c) => digest::run(ctx, c),
+        Command::Sanctions(c) => sanctions::run(ctx, c),
     }
 }

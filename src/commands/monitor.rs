@@ -6,7 +6,7 @@ use crate::domain::changes::source_label;
 use crate::domain::check::{Answer, Outcome, SourceResult};
 use crate::domain::{Alert, Counterparty, Severity};
 use crate::exit::{self, Failure};
-use crate::monitor::check::{CheckOutcome, CheckSettings, Checker};
+use crate::monitor::check::{CheckOutcome, CheckSettings};
 use crate::monitor::clock::{Clock, SystemClock};
 use crate::monitor::runner::{LAST_SLOT_KEY, Runner};
 use crate::monitor::schedule::Schedule;
@@ -115,8 +115,12 @@ fn counterparty(store: &Store, id: u64) -> Result<Counterparty> {
     })
 }
 
-fn runner(ctx: &Ctx, store: Arc<Store>) -> Result<Runner<super::super::monitor::live::Live>> {
-    let checker = Arc::new(crate::monitor::live::Live::new(&ctx.config, &store)?);
+fn runner(ctx: &Ctx, store: Arc<Store>) -> Result<Runner<crate::monitor::live::Live>> {
+    let checker = Arc::new(crate::monitor::live::Live::new(
+        &ctx.config,
+        &store,
+        &ctx.paths.data,
+    )?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let settings = CheckSettings::from_config(&ctx.config, clock);
     Ok(Runner::new(
@@ -145,8 +149,20 @@ fn run_cycle(ctx: &Ctx, all: bool) -> Result<u8> {
         let cancel = CancellationToken::new();
         cancel_on_ctrl_c(&cancel);
         if let Some(r) = runner.resume(&cancel).await? {
-            eprintln!("finishing interrupted cycle {}", r.cycle_id);
+            eprintln!("finished interrupted cycle {} ({})", r.cycle_id, r.done);
             return Ok::<_, color_eyre::Report>(r);
+        }
+        // Lists refreshed since the last screening of the register: screen what changed.
+        let deltas = runner.list_changes();
+        if !deltas.is_empty() {
+            let r = runner.run_sanctions_delta(deltas, &cancel).await?;
+            eprintln!(
+                "screened {} counterparties against the sanctions list changes: {} new alerts",
+                r.done, r.new_alerts
+            );
+            if r.cancelled {
+                return Ok(r);
+            }
         }
         let now = SystemClock.now();
         let (reason, ids) = if all {
@@ -341,7 +357,9 @@ pub fn summary(r: &SourceResult) -> String {
                     _ => s
                         .hits
                         .iter()
-                        .map(|h| format!("HIT {} {} {} ({:.2})", h.list, h.entity_id, h.name, h.score))
+                        .map(|h| {
+                            format!("HIT {} {} {} ({:.2})", h.list, h.entity_id, h.name, h.score)
+                        })
                         .collect::<Vec<_>>()
                         .join("; "),
                 },
@@ -355,7 +373,12 @@ pub fn summary(r: &SourceResult) -> String {
 
 fn result_json(r: &SourceResult) -> Value {
     let (outcome, answer, reason, message) = match &r.outcome {
-        Outcome::Answer(a) => ("answer", serde_json::to_value(a).unwrap_or(Value::Null), None, None),
+        Outcome::Answer(a) => (
+            "answer",
+            serde_json::to_value(a).unwrap_or(Value::Null),
+            None,
+            None,
+        ),
         Outcome::CouldNotAsk { reason, message } => (
             "unavailable",
             Value::Null,
@@ -426,10 +449,13 @@ pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
         {
             continue;
         }
-        if !names.contains_key(&al.counterparty_id) {
-            names.insert(al.counterparty_id, store.counterparty(al.counterparty_id)?);
-        }
-        let cp = names.get(&al.counterparty_id).and_then(Option::as_ref);
+        let cp = match names.entry(al.counterparty_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(store.counterparty(al.counterparty_id)?)
+            }
+        };
+        let cp = cp.as_ref();
         if a.json {
             items.push(alert_json(&al, lang, cp));
         } else {
@@ -572,6 +598,34 @@ pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
     Ok(exit::OK)
 }
 
+/// Mail and webhooks beside the monitor: new alerts after each cycle that raised some (critical
+/// ones at once when configured), and the daily digest when it is due.
+async fn deliveries(
+    notifier: crate::notify::Notifier,
+    store: Arc<Store>,
+    mut events: tokio::sync::broadcast::Receiver<crate::monitor::MonitorEvent>,
+) {
+    use crate::monitor::MonitorEvent;
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        let cycle_alerts = tokio::select! {
+            e = events.recv() => match e {
+                Ok(MonitorEvent::CycleFinished { new_alerts, .. }) => new_alerts > 0,
+                Ok(_) | Err(RecvError::Lagged(_)) => false,
+                Err(RecvError::Closed) => return,
+            },
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => false,
+        };
+        let now = Utc::now();
+        if cycle_alerts && let Err(e) = notifier.deliver_new(&store, now).await {
+            tracing::warn!("alert delivery: {e}");
+        }
+        if let Err(e) = notifier.run_digest_if_due(&store, now).await {
+            tracing::warn!("digest: {e}");
+        }
+    }
+}
+
 /// `kontra daemon`: the scheduler without a UI until SIGTERM or SIGINT.
 pub fn daemon(ctx: &Ctx) -> Result<u8> {
     let store = Arc::new(ctx.store("kontra daemon")?);
@@ -582,6 +636,8 @@ pub fn daemon(ctx: &Ctx) -> Result<u8> {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .wrap_err("cannot listen for SIGTERM")?;
         let handle = service::spawn(runner, schedule, Arc::new(SystemClock));
+        let notifier = crate::notify::Notifier::new(&ctx.config, &ctx.paths.config)?;
+        let mail = tokio::spawn(deliveries(notifier, store.clone(), handle.subscribe()));
         eprintln!(
             "kontra daemon: monitoring (pid {}); stop with SIGTERM or Ctrl-C",
             std::process::id()
@@ -594,7 +650,9 @@ pub fn daemon(ctx: &Ctx) -> Result<u8> {
             }
             tracing::info!("daemon stopping");
         };
-        handle.run_until(stop).await?;
+        let result = handle.run_until(stop).await;
+        mail.abort();
+        result?;
         Ok::<_, color_eyre::Report>(())
     })?;
     store.flush()?;

@@ -179,6 +179,10 @@ pub fn detect(
                     d.qualified(r, q);
                 }
                 Answer::Lei(l) => d.lei(r, l),
+                // A search by register number that found exactly one record is that record.
+                Answer::LeiSearch(found) if found.records.len() == 1 => {
+                    d.lei(r, &found.records[0]);
+                }
                 Answer::Register(reg) => d.register(r, reg),
                 Answer::Insolvency(i) => {
                     for p in &i.publications {
@@ -566,6 +570,11 @@ impl Detector<'_> {
     fn lei(&mut self, r: &SourceResult, l: &LeiAnswer) {
         let prev = self.history.answers(r.source).find_map(|(p, a)| match a {
             Answer::Lei(old) if old.lei == l.lei => Some((p.run_id, old)),
+            Answer::LeiSearch(found)
+                if found.records.len() == 1 && found.records[0].lei == l.lei =>
+            {
+                Some((p.run_id, &found.records[0]))
+            }
             _ => None,
         });
         let (o_de, o_en) = origin(r);
@@ -962,7 +971,7 @@ mod tests {
             entity_status: entity.into(),
             registration_status: status.into(),
             successor: None,
-            registered_as: Some("HRB 1234 B".into()),
+            ..Default::default()
         }))
     }
 

@@ -110,6 +110,9 @@ pub struct SourceResult {
 }
 
 /// Either the registry's definite answer, or the reason it could not be asked.
+// Boxing the answer would make every caller's pattern match clumsier for a value that is created
+// once per registry call; the size does not matter at that rate.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -150,6 +153,10 @@ pub enum Answer {
     Insolvency(InsolvencyAnswer),
     /// Sanctions screening hits at or above the threshold.
     Sanctions(SanctionsAnswer),
+    /// GLEIF: the records a search found (possibly none).
+    LeiSearch(LeiSearchAnswer),
+    /// GLEIF: the registry has no record of this LEI.
+    LeiNotFound(LeiNotFound),
 }
 
 /// VIES answer.
@@ -224,6 +231,24 @@ pub struct LeiAnswer {
     pub successor: Option<String>,
     /// Register number as GLEIF holds it.
     pub registered_as: Option<String>,
+    /// Registration authority code of that register (`RA000xxx`; for Germany the court).
+    pub registered_at: Option<String>,
+}
+
+/// GLEIF search answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LeiSearchAnswer {
+    /// How many records GLEIF reports in total (the records may be one page of them).
+    pub total: u64,
+    /// The records found, in GLEIF's order.
+    pub records: Vec<LeiAnswer>,
+}
+
+/// GLEIF's answer that an LEI does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LeiNotFound {
+    /// The LEI asked for.
+    pub lei: String,
 }
 
 /// One Handelsregister entry.
@@ -291,6 +316,8 @@ pub struct SanctionsHit {
     pub score: f64,
     /// Hash of the entity's names and identifiers, to tell material list edits.
     pub entity_hash: String,
+    /// Why it matched: the listed name, token pairs and adjustments, in one line.
+    pub explanation: String,
 }
 
 /// Sanctions screening answer.

@@ -266,7 +266,7 @@ pub async fn check_counterparty<C: Checker>(
         results,
     };
     let s = store.clone();
-    let (run, alerts) = blocking(id, move || s.record_check(run, alerts)).await?;
+    let (run, alerts) = blocking(id, move || s.record_check_deferred(run, alerts)).await?;
     let _ = report.events.send(MonitorEvent::CheckFinished {
         counterparty_id: id,
         run_id: run.id,
@@ -298,13 +298,14 @@ pub async fn screen_delta<C: Checker>(
     let rules = settings.change;
     let s = store.clone();
     let history = blocking(id, move || load_history(&s, id, &rules)).await?;
-    let previous = history
-        .results(Source::Sanctions)
-        .iter()
-        .find_map(|p| match &p.result.outcome {
-            Outcome::Answer(Answer::Sanctions(a)) => Some(a.clone()),
-            _ => None,
-        });
+    let previous =
+        history
+            .results(Source::Sanctions)
+            .iter()
+            .find_map(|p| match &p.result.outcome {
+                Outcome::Answer(Answer::Sanctions(a)) => Some(a.clone()),
+                _ => None,
+            });
     let Some(previous) = previous else {
         return Ok(None);
     };
@@ -331,10 +332,19 @@ pub async fn screen_delta<C: Checker>(
     if let Ok(mut h) = report.health.lock() {
         h.record(&results[0]);
     }
-    let drafts = changes::detect(cp, &history, &results, &settings.change, &checker.dismissed(cp));
+    let drafts = changes::detect(
+        cp,
+        &history,
+        &results,
+        &settings.change,
+        &checker.dismissed(cp),
+    );
     let drafts = settings.alert_rules.apply(cp.owner.as_deref(), drafts);
     let finished_at = settings.clock.now();
-    let alerts: Vec<Alert> = drafts.into_iter().map(|d| d.into_alert(id, finished_at)).collect();
+    let alerts: Vec<Alert> = drafts
+        .into_iter()
+        .map(|d| d.into_alert(id, finished_at))
+        .collect();
     let run = CheckRun {
         id: 0,
         counterparty_id: id,
@@ -344,7 +354,7 @@ pub async fn screen_delta<C: Checker>(
         results,
     };
     let s = store.clone();
-    let (run, alerts) = blocking(id, move || s.record_check(run, alerts)).await?;
+    let (run, alerts) = blocking(id, move || s.record_check_deferred(run, alerts)).await?;
     let _ = report.events.send(MonitorEvent::CheckFinished {
         counterparty_id: id,
         run_id: run.id,

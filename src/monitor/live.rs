@@ -125,7 +125,10 @@ impl Live {
             country: Some(cp.country.clone()),
             vat: cp.vat.clone(),
             lei: cp.lei.clone(),
-            register: cp.register.as_ref().map(|r| format!("{} {}", r.kind, r.number)),
+            register: cp
+                .register
+                .as_ref()
+                .map(|r| format!("{} {}", r.kind, r.number)),
         }
     }
 
@@ -219,7 +222,10 @@ pub fn postcode_and_city(address: &str) -> (Option<String>, Option<String>) {
 
 /// The street line of a free-text address (its first part), when it has more than one part.
 fn street(address: &str) -> Option<String> {
-    let mut parts = address.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty());
+    let mut parts = address
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let first = parts.next()?;
     parts.next().map(|_| first.to_string())
 }
@@ -230,12 +236,7 @@ impl Checker for Live {
     }
 
     async fn ask(&self, source: Source, cp: &Counterparty) -> SourceResult {
-        let vat_number = || {
-            cp.vat
-                .as_deref()
-                .map(vat::validate)
-                .and_then(Result::ok)
-        };
+        let vat_number = || cp.vat.as_deref().map(vat::validate).and_then(Result::ok);
         match source {
             Source::Vies => match vat_number() {
                 Some(v) => self.sources.vies(&v).await,
@@ -274,7 +275,11 @@ impl Checker for Live {
                         })
                         .await
                 }
-                (None, None) => not_asked(source, Unavailable::Rejected, "no LEI or register entry".into()),
+                (None, None) => not_asked(
+                    source,
+                    Unavailable::Rejected,
+                    "no LEI or register entry".into(),
+                ),
             },
             Source::Handelsregister => {
                 let query = cp
@@ -300,7 +305,11 @@ impl Checker for Live {
                 let q = InsolvencyQuery {
                     name: cp.name.clone(),
                     seat,
-                    register: cp.register.as_ref().filter(|r| !r.kind.is_empty()).map(|r| format!("{} {}", r.kind, r.number)),
+                    register: cp
+                        .register
+                        .as_ref()
+                        .filter(|r| !r.kind.is_empty())
+                        .map(|r| format!("{} {}", r.kind, r.number)),
                     subject: None,
                 };
                 self.sources.insolvency(&q).await
@@ -360,15 +369,23 @@ impl Checker for Live {
             }
             let due = match snapshot::list_state(&self.store, s) {
                 Ok(st) => {
-                    let last = st.last_attempt.or(st.current.as_ref().map(|c| c.accepted_at));
+                    let last = st
+                        .last_attempt
+                        .or(st.current.as_ref().map(|c| c.accepted_at));
                     last.is_none_or(|t| now - t >= max_age)
                 }
                 Err(_) => true,
             };
             if due
-                && sanctions::update::refresh(&self.store, &self.data_dir, &self.sanctions, &client, s)
-                    .await
-                    .is_ok()
+                && sanctions::update::refresh(
+                    &self.store,
+                    &self.data_dir,
+                    &self.sanctions,
+                    &client,
+                    s,
+                )
+                .await
+                .is_ok()
             {
                 changed = true;
             }
@@ -418,7 +435,10 @@ mod tests {
             (Some("00100".into()), Some("Roma RM".into()))
         );
         assert_eq!(postcode_and_city("Wien"), (None, Some("Wien".into())));
-        assert_eq!(street("Hauptstr. 5, 10117 Berlin").as_deref(), Some("Hauptstr. 5"));
+        assert_eq!(
+            street("Hauptstr. 5, 10117 Berlin").as_deref(),
+            Some("Hauptstr. 5")
+        );
         assert_eq!(street("Wien"), None);
     }
 }

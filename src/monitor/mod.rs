@@ -6,6 +6,7 @@ pub mod clock;
 pub mod delta;
 pub mod events;
 pub mod health;
+pub mod live;
 pub mod rules;
 pub mod runner;
 pub mod schedule;

@@ -401,7 +401,8 @@ impl<C: Checker> Runner<C> {
         };
         let store = self.store.clone();
         let snapshot = book.snapshot();
-        blocking(move || book.save(&store)).await?;
+        let now = self.settings.clock.now();
+        blocking(move || book.save(&store, now)).await?;
         Ok(snapshot)
     }
 

@@ -152,6 +152,24 @@ pub async fn run<C: Checker>(
         })
     };
 
+    // Upkeep (sanctions list downloads) runs beside the cycles so a slow download delays
+    // neither a scheduled run nor a shutdown.
+    let upkeep = {
+        let runner = runner.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = runner.maintain() => {}
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(MAX_SLEEP) => {}
+                }
+            }
+        })
+    };
     let run_cycle = |reason: &'static str, ids: Vec<u64>| {
         let token = shutdown.child_token();
         if let Ok(mut c) = current_cycle.lock() {
@@ -173,7 +191,6 @@ pub async fn run<C: Checker>(
         if shutdown.is_cancelled() {
             break Ok(());
         }
-        runner.maintain().await;
         let deltas = runner.list_changes();
         if !deltas.is_empty() {
             let token = shutdown.child_token();
@@ -225,6 +242,7 @@ pub async fn run<C: Checker>(
         }
     };
     reader.abort();
+    upkeep.abort();
     runner.save_health().await?;
     runner.store().flush()?;
     result

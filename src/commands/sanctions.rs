@@ -1,0 +1,306 @@
+//! `kontra sanctions ...`: import, update, status and screen (plus hidden eval and bench).
+
+use crate::commands::Ctx;
+use crate::exit::{self, Failure};
+use crate::sanctions::snapshot::{self, RefreshError};
+use crate::sanctions::{self, ListSource, ScreenQuery, Screener, update};
+use clap::{Args, Subcommand, ValueEnum};
+use color_eyre::Result;
+use color_eyre::eyre::WrapErr;
+use serde_json::json;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A list as named on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ListArg {
+    /// EU consolidated list (FSF XML 1.1).
+    Eu,
+    /// OFAC SDN (CSV set directory or SDN.XML).
+    Ofac,
+    /// UK Sanctions List (CSV).
+    Uk,
+    /// UN consolidated list (XML).
+    Un,
+}
+
+impl From<ListArg> for ListSource {
+    fn from(a: ListArg) -> ListSource {
+        match a {
+            ListArg::Eu => ListSource::Eu,
+            ListArg::Ofac => ListSource::Ofac,
+            ListArg::Uk => ListSource::Uk,
+            ListArg::Un => ListSource::Un,
+        }
+    }
+}
+
+/// `kontra sanctions ...`
+#[derive(Debug, Subcommand)]
+pub enum SanctionsCommand {
+    /// Load a local list file exactly as a download would (OFAC: CSV directory or SDN.XML).
+    Import {
+        /// Which list.
+        #[arg(long, value_enum)]
+        source: ListArg,
+        /// The file (or OFAC CSV directory).
+        path: PathBuf,
+    },
+    /// Download the enabled lists (or one) from their configured addresses.
+    Update {
+        /// Only this list.
+        #[arg(long, value_enum)]
+        source: Option<ListArg>,
+    },
+    /// Show each list's publication date, size, entities and staleness.
+    Status {
+        /// Print one JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Screen names against the loaded lists.
+    Screen(ScreenArgs),
+    /// Measure recall and false alerts on the evaluation set built from full lists.
+    #[command(hide = true)]
+    Eval(crate::commands::sanctions_eval::EvalArgs),
+    /// Measure index build, throughput, latency against a brute-force baseline.
+    #[command(hide = true)]
+    Bench(crate::commands::sanctions_eval::BenchArgs),
+}
+
+/// `kontra sanctions screen`.
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// Print one JSON object per query, in input order.
+    #[arg(long)]
+    pub json: bool,
+    /// Alert threshold (default: `[sanctions] threshold`).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Country of every query (ISO code or name), for the country adjustment.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// File with one name per line.
+    #[arg(long, conflicts_with = "names")]
+    pub input: Option<PathBuf>,
+    /// Names to screen.
+    #[arg(required_unless_present = "input")]
+    pub names: Vec<String>,
+}
+
+/// Runs a `sanctions` subcommand.
+pub fn run(ctx: &Ctx, cmd: SanctionsCommand) -> Result<u8> {
+    match cmd {
+        SanctionsCommand::Import { source, path } => import(ctx, source.into(), &path),
+        SanctionsCommand::Update { source } => update_lists(ctx, source.map(Into::into)),
+        SanctionsCommand::Status { json } => status(ctx, json),
+        SanctionsCommand::Screen(a) => screen(ctx, a),
+        SanctionsCommand::Eval(a) => crate::commands::sanctions_eval::eval(a),
+        SanctionsCommand::Bench(a) => crate::commands::sanctions_eval::bench(ctx, a),
+    }
+}
+
+fn print_accepted(meta: &snapshot::SnapshotMeta, delta: &snapshot::Delta) -> Result<()> {
+    println!(
+        "{}: {} entities, published {}, sha256 {:.12}; {} added, {} changed ({} in names/identifiers), {} removed",
+        meta.source,
+        meta.entities,
+        meta.published.as_deref().unwrap_or("(not stated)"),
+        meta.sha256,
+        delta.added.len(),
+        delta.changed.len(),
+        delta.changed_material.len(),
+        delta.removed.len()
+    );
+    Ok(())
+}
+
+fn import(ctx: &Ctx, source: ListSource, path: &std::path::Path) -> Result<u8> {
+    let store = ctx.store("sanctions import")?;
+    let now = chrono::Utc::now();
+    let result = snapshot::read_local(source, path).and_then(|raw| {
+        snapshot::accept(
+            &store,
+            &ctx.paths.data,
+            source,
+            &raw,
+            &path.display().to_string(),
+            ctx.config.sanctions.min_keep_ratio.0,
+            now,
+        )
+    });
+    match result {
+        Ok((meta, delta)) => {
+            print_accepted(&meta, &delta)?;
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            snapshot::record_failure(&store, source, &e, now)?;
+            Err(Failure::new(
+                exit::INVALID,
+                format!("{e}; the previous snapshot (if any) stays in use"),
+            )
+            .into())
+        }
+    }
+}
+
+fn update_lists(ctx: &Ctx, only: Option<ListSource>) -> Result<u8> {
+    let store = ctx.store("sanctions update")?;
+    let cfg = &ctx.config.sanctions;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")?;
+    let client = update::client(Duration::from_secs(cfg.timeout_seconds.0))?;
+    let mut failed = 0;
+    for s in ListSource::ALL {
+        if only.is_some_and(|o| o != s) || (only.is_none() && !cfg.list(s).enabled) {
+            continue;
+        }
+        match rt.block_on(update::refresh(&store, &ctx.paths.data, cfg, &client, s)) {
+            Ok((meta, delta)) => print_accepted(&meta, &delta)?,
+            Err(e) => {
+                failed += 1;
+                eprintln!("{e}; keeping the previous snapshot, list marked stale");
+            }
+        }
+    }
+    Ok(if failed > 0 {
+        exit::UNAVAILABLE
+    } else {
+        exit::OK
+    })
+}
+
+fn status(ctx: &Ctx, json_out: bool) -> Result<u8> {
+    let store = ctx.store("sanctions status")?;
+    let now = chrono::Utc::now();
+    let max_age = chrono::Duration::hours(2 * i64::from(ctx.config.sanctions.refresh_hours.0));
+    let mut rows = Vec::new();
+    for s in ListSource::ALL {
+        let st = snapshot::list_state(&store, s)?;
+        let enabled = ctx.config.sanctions.list(s).enabled;
+        let stale = st.is_stale(now, max_age);
+        if json_out {
+            rows.push(json!({
+                "source": s.as_str(),
+                "enabled": enabled,
+                "published": st.current.as_ref().and_then(|c| c.published.clone()),
+                "entities": st.current.as_ref().map(|c| c.entities),
+                "bytes": st.current.as_ref().map(|c| c.bytes),
+                "sha256": st.current.as_ref().map(|c| c.sha256.clone()),
+                "last_success": st.current.as_ref().map(|c| c.accepted_at.to_rfc3339()),
+                "last_attempt": st.last_attempt.map(|t| t.to_rfc3339()),
+                "last_error": st.last_error,
+                "stale": stale,
+            }));
+            continue;
+        }
+        match &st.current {
+            None => println!(
+                "{s:<5} {}  no snapshot{}",
+                if enabled { "enabled " } else { "disabled" },
+                st.last_error
+                    .as_deref()
+                    .map(|e| format!("; last attempt failed: {e}"))
+                    .unwrap_or_default()
+            ),
+            Some(c) => println!(
+                "{s:<5} {}  published {}  {} entities  {:.1} MB  last success {}{}{}",
+                if enabled { "enabled " } else { "disabled" },
+                c.published.as_deref().unwrap_or("?"),
+                c.entities,
+                c.bytes as f64 / 1_000_000.0,
+                c.accepted_at.format("%Y-%m-%d %H:%M UTC"),
+                if stale { "  STALE" } else { "" },
+                st.last_error
+                    .as_deref()
+                    .map(|e| format!("; last attempt failed: {e}"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+    if json_out {
+        println!("{}", serde_json::Value::Array(rows));
+    }
+    Ok(exit::OK)
+}
+
+/// Loads the screener from the snapshots; an empty index is an error worth telling.
+pub fn load_screener(ctx: &Ctx) -> Result<Screener> {
+    let screener = sanctions::open_screener(&ctx.paths.data, &ctx.config.sanctions)
+        .map_err(|e: RefreshError| color_eyre::eyre::eyre!(e))?;
+    if screener.index().entity_count() == 0 {
+        return Err(Failure::new(
+            exit::UNAVAILABLE,
+            "no sanctions list is loaded; run `kontra sanctions import` or `kontra sanctions update`",
+        )
+        .into());
+    }
+    Ok(screener)
+}
+
+fn screen(ctx: &Ctx, a: ScreenArgs) -> Result<u8> {
+    let threshold = a.threshold.unwrap_or(ctx.config.sanctions.threshold.0);
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(Failure::new(exit::USAGE, "--threshold must be between 0 and 1").into());
+    }
+    let names: Vec<String> = match &a.input {
+        Some(p) => {
+            let f = std::fs::File::open(p).wrap_err_with(|| format!("{}", p.display()))?;
+            std::io::BufReader::new(f)
+                .lines()
+                .collect::<std::io::Result<Vec<_>>>()
+                .wrap_err_with(|| format!("{}", p.display()))?
+                .into_iter()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        }
+        None => a.names.clone(),
+    };
+    let screener = load_screener(ctx)?;
+    let mut out = std::io::stdout().lock();
+    for name in names {
+        let q = ScreenQuery {
+            name: name.clone(),
+            country: a.country.clone(),
+            ..ScreenQuery::default()
+        };
+        let hits = screener.screen(&q, threshold);
+        if a.json {
+            let hits: Vec<_> = hits
+                .iter()
+                .map(|h| {
+                    json!({
+                        "source": h.source.as_str(),
+                        "id": h.entity_id,
+                        "name": h.name,
+                        "kind": h.kind.as_str(),
+                        "score": h.score,
+                        "entity_hash": h.entity_hash,
+                        "explanation": h.explanation,
+                    })
+                })
+                .collect();
+            writeln!(out, "{}", json!({"query": name, "hits": hits}))?;
+        } else if hits.is_empty() {
+            writeln!(out, "{name}\tno hit")?;
+        } else {
+            for h in &hits {
+                writeln!(
+                    out,
+                    "{name}\t{:.3}\t{}:{}\t{}\t{}",
+                    h.score,
+                    h.source,
+                    h.entity_id,
+                    h.name,
+                    h.explanation.summary()
+                )?;
+            }
+        }
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,220 @@
+//! Hidden measurement commands: `kontra sanctions eval` (quality) and `kontra sanctions bench`
+//! (speed), both over full lists read from files.
+
+use crate::commands::Ctx;
+use crate::exit;
+use crate::sanctions::eval;
+use crate::sanctions::snapshot;
+use crate::sanctions::{self, ListSource, ListedEntity, RawList, ScreenQuery, Screener};
+use clap::Args;
+use color_eyre::Result;
+use color_eyre::eyre::eyre;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Where the full lists are.
+#[derive(Debug, Args)]
+pub struct ListPaths {
+    /// OFAC CSV directory (default: the shared 2021 copy when present).
+    #[arg(long, default_value = "/work/shared/fixtures/sanctions_ofac/full_2021")]
+    pub ofac: PathBuf,
+    /// UN consolidated XML (default: the shared 2026-02-27 copy when present).
+    #[arg(
+        long,
+        default_value = "/work/shared/fixtures/sanctions_un/consolidated_full_2026-02-27.xml"
+    )]
+    pub un: PathBuf,
+}
+
+/// `kontra sanctions eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The lists.
+    #[command(flatten)]
+    pub lists: ListPaths,
+    /// Generator seed.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Number of target entities.
+    #[arg(long, default_value_t = 400)]
+    pub targets: usize,
+    /// Number of clean synthetic company names.
+    #[arg(long, default_value_t = 5000)]
+    pub clean: usize,
+    /// Alert threshold to report at.
+    #[arg(long, default_value_t = crate::sanctions::matcher::DEFAULT_THRESHOLD)]
+    pub threshold: f64,
+    /// Print up to this many misses and false alerts per class.
+    #[arg(long, default_value_t = 0)]
+    pub examples: usize,
+    /// Write a small deterministic sample (entities + queries) into this directory.
+    #[arg(long)]
+    pub write_sample: Option<PathBuf>,
+}
+
+/// `kontra sanctions bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The lists.
+    #[command(flatten)]
+    pub lists: ListPaths,
+    /// Number of counterparty names to screen.
+    #[arg(long, default_value_t = 100_000)]
+    pub queries: usize,
+    /// Queries for the brute-force baseline (it is slow; the rate is extrapolated).
+    #[arg(long, default_value_t = 300)]
+    pub baseline_queries: usize,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+fn load_full(lists: &ListPaths) -> Result<Vec<ListedEntity>> {
+    let mut all = Vec::new();
+    for (s, p) in [(ListSource::Ofac, &lists.ofac), (ListSource::Un, &lists.un)] {
+        let raw: RawList = snapshot::read_local(s, p).map_err(|e| eyre!("{e}"))?;
+        let parsed = sanctions::parse(s, &raw).map_err(|e| eyre!("{e}"))?;
+        all.extend(parsed.entities);
+    }
+    Ok(all)
+}
+
+/// Runs the quality evaluation and prints the report.
+pub fn eval(a: EvalArgs) -> Result<u8> {
+    let entities = load_full(&a.lists)?;
+    let set = eval::generate(&entities, a.seed, a.targets, a.clean);
+    if let Some(dir) = &a.write_sample {
+        let sample = eval::sample(&set, &entities, 150, 500, a.seed);
+        sample.write(dir)?;
+        println!(
+            "wrote {} entities and {} queries to {}",
+            sample.entities.len(),
+            sample.queries.len(),
+            dir.display()
+        );
+    }
+    let report = eval::evaluate(&set, a.threshold);
+    println!("{}", report.render());
+    let mut per: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (class, q, k, top) in &report.examples {
+        let n = per.entry(class.as_str()).or_default();
+        if *n < a.examples {
+            *n += 1;
+            println!("{class}\t{q}\t{k}\t{top}");
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Runs the speed benchmark and prints the figures.
+pub fn bench(_ctx: &Ctx, a: BenchArgs) -> Result<u8> {
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let t0 = Instant::now();
+    let entities = load_full(&a.lists)?;
+    let parse_s = t0.elapsed().as_secs_f64();
+    // Snapshot reload: what opening Kontra costs (bincode entities, no XML/CSV parsing).
+    let dir = tempfile_dir()?;
+    let path = dir.join("entities.bin");
+    std::fs::write(&path, crate::store::codec::encode(&entities)?)?;
+    let t1 = Instant::now();
+    let reloaded: Vec<ListedEntity> = crate::store::codec::decode(&std::fs::read(&path)?)?;
+    let reload_s = t1.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&dir);
+    let t2 = Instant::now();
+    let screener = Screener::new(reloaded);
+    let build_s = t2.elapsed().as_secs_f64();
+    let ix = screener.index();
+    println!(
+        "lists: OFAC {} + UN {}: {} entities, {} names, {} tokens",
+        a.lists.ofac.display(),
+        a.lists.un.display(),
+        ix.entity_count(),
+        ix.name_count(),
+        ix.token_count()
+    );
+    println!("parse raw files: {parse_s:.2} s; reload parsed snapshot: {reload_s:.3} s");
+    println!("index build: {build_s:.2} s");
+    let queries = eval::counterparty_names(&entities, a.queries, 11);
+    let threshold = crate::sanctions::matcher::DEFAULT_THRESHOLD;
+    // Per-query latency, one thread.
+    let mut lat: Vec<f64> = Vec::with_capacity(queries.len().min(20_000));
+    for q in queries.iter().take(20_000) {
+        let t = Instant::now();
+        let _ = screener.screen(&ScreenQuery::name(q.clone()), threshold);
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    lat.sort_by(f64::total_cmp);
+    println!(
+        "latency over {} queries (1 thread): p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        lat.len(),
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.95),
+        percentile(&lat, 0.99),
+        lat.last().copied().unwrap_or(0.0)
+    );
+    let t3 = Instant::now();
+    let hits = batch(&screener, &queries, threshold, threads, false);
+    let batch_s = t3.elapsed().as_secs_f64();
+    println!(
+        "batch: {} names on {threads} threads in {batch_s:.2} s ({:.0} names/s), {hits} hits",
+        queries.len(),
+        queries.len() as f64 / batch_s
+    );
+    let n = a.baseline_queries.min(queries.len());
+    let t4 = Instant::now();
+    let bhits = batch(&screener, &queries[..n], threshold, threads, true);
+    let bs = t4.elapsed().as_secs_f64();
+    let rate = n as f64 / bs;
+    println!(
+        "brute-force baseline (same scorer, every name, no index): {n} names in {bs:.2} s ({rate:.0} names/s, {bhits} hits) -> {} names would take {:.0} s",
+        queries.len(),
+        queries.len() as f64 / rate
+    );
+    Ok(exit::OK)
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let d = std::env::temp_dir().join(format!("kontra-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}
+
+fn batch(
+    screener: &Screener,
+    names: &[String],
+    threshold: f64,
+    threads: usize,
+    brute: bool,
+) -> usize {
+    let chunk = names.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = names
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|n| {
+                            let q = ScreenQuery::name(n.clone());
+                            if brute {
+                                screener.screen_brute_force(&q, threshold).len()
+                            } else {
+                                screener.screen(&q, threshold).len()
+                            }
+                        })
+                        .sum::<usize>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    })
+}

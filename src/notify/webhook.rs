@@ -1,0 +1,541 @@
+//! Webhooks: one POST per new alert at or above a hook's `min_severity`, as Slack text, a Teams
+//! Adaptive Card or Kontra's JSON (optionally HMAC-SHA256 signed), retried with backoff.
+//!
+//! Each hook remembers which alerts it delivered (tree [`SENT_TREE`]) and since when it exists
+//! (tree [`SINCE_TREE`]): a hook added to the config later gets alerts from the day before it
+//! was first used on, not the whole history.
+
+use super::config::{WebhookConfig, WebhookKind};
+use super::digest::{format_time, kind_label, severity_label};
+use super::outbox::{Channel, Outbox, OutboxEntry};
+use super::{Delivery, NotifyError, WebhookReport};
+use crate::config::Language;
+use crate::domain::{Alert, Counterparty, Severity};
+use crate::store::{Store, StoreError, codec, keys};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::Path;
+use std::time::Duration;
+
+/// Tree of delivered (hook, alert) pairs: key `hook key ++ 0 ++ alert id`, value the time.
+pub const SENT_TREE: &str = "notify_webhook_sent";
+/// Tree of hook first-use times: key `hook key`, value the time.
+pub const SINCE_TREE: &str = "notify_webhook_since";
+/// Header carrying `sha256=<hex HMAC of the body>` for signed JSON hooks.
+pub const SIGNATURE_HEADER: &str = "X-Kontra-Signature";
+/// Header carrying the delivery id, stable across retries, so receivers can drop repeats.
+pub const DELIVERY_HEADER: &str = "X-Kontra-Delivery";
+
+/// A configured webhook with its secret read.
+#[derive(Clone)]
+pub struct Hook {
+    /// The configuration entry.
+    pub config: WebhookConfig,
+    /// Stable short key derived from the URL, used in the store.
+    pub key: String,
+    secret: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hook")
+            .field("url", &redact(&self.config.url.0))
+            .field("kind", &self.config.kind)
+            .field("signed", &self.secret.is_some())
+            .finish()
+    }
+}
+
+impl Hook {
+    /// Reads the secret a hook names.
+    pub fn from_config(c: &WebhookConfig, config_path: &Path) -> Result<Hook, NotifyError> {
+        let secret = crate::config::read_secret(
+            config_path,
+            ("webhooks.secret_env", c.secret_env.as_deref()),
+            ("", None),
+        )?;
+        Ok(Hook {
+            config: c.clone(),
+            key: hook_key(&c.url.0),
+            secret: secret.map(String::into_bytes),
+        })
+    }
+}
+
+/// The first 16 hex digits of the SHA-256 of the URL: stable, and no secret path in the store.
+pub fn hook_key(url: &url::Url) -> String {
+    let digest = Sha256::digest(url.as_str().as_bytes());
+    hex::encode(&digest[..8])
+}
+
+/// The URL without path and query, which often carry the secret token (Slack, Teams).
+pub fn redact(url: &url::Url) -> String {
+    match url.port() {
+        Some(p) => format!("{}://{}:{p}/…", url.scheme(), url.host_str().unwrap_or("")),
+        None => format!("{}://{}/…", url.scheme(), url.host_str().unwrap_or("")),
+    }
+}
+
+/// `sha256=<hex>`: the HMAC-SHA256 of `body` under `key`.
+pub fn signature(key: &[u8], body: &[u8]) -> String {
+    // HMAC accepts keys of any length; new_from_slice only fails for fixed-size MACs.
+    match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(body);
+            format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+        }
+        Err(_) => String::new(),
+    }
+}
+
+/// How often and how patiently a POST is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in total (the first one included).
+    pub attempts: u32,
+    /// Wait after the first failure; doubled after each further one.
+    pub base: Duration,
+    /// Upper bound of any wait, also of a server's `Retry-After`.
+    pub max: Duration,
+    /// Timeout of one request.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            base: Duration::from_secs(2),
+            max: Duration::from_secs(60),
+            timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait after failed attempt `n` (1-based), before attempt `n + 1`.
+    pub fn delay(&self, n: u32, retry_after: Option<Duration>) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(2u32.saturating_pow(n.saturating_sub(1)));
+        retry_after.unwrap_or(exp).min(self.max)
+    }
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// Accepted.
+    Done,
+    /// Failed in a way worth retrying (connection refused, 429, 5xx).
+    Retry {
+        /// What happened.
+        reason: String,
+        /// The server's `Retry-After`, when given.
+        after: Option<Duration>,
+    },
+    /// Refused for good (4xx other than 408/425/429): retrying now would not help.
+    Fail(String),
+    /// Sent, but no answer: it may have arrived, so it is not repeated.
+    Uncertain(String),
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the attempts are used up, sleeping
+/// with exponential backoff in between. Returns the outcome and the number of attempts made.
+pub async fn with_retry<F, Fut>(policy: &RetryPolicy, mut attempt: F) -> (Delivery, u32)
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Attempt>,
+{
+    let mut n = 0;
+    loop {
+        n += 1;
+        match attempt(n).await {
+            Attempt::Done => return (Delivery::Delivered, n),
+            Attempt::Fail(r) => return (Delivery::Failed(r), n),
+            Attempt::Uncertain(r) => return (Delivery::Uncertain(r), n),
+            Attempt::Retry { reason, after } => {
+                if n >= policy.attempts {
+                    return (
+                        Delivery::Failed(format!("{reason} (after {n} attempts)")),
+                        n,
+                    );
+                }
+                tracing::info!(attempt = n, "webhook: {reason}; retrying");
+                tokio::time::sleep(policy.delay(n, after)).await;
+            }
+        }
+    }
+}
+
+/// The body a hook receives for one alert.
+pub fn payload(
+    kind: WebhookKind,
+    alert: &Alert,
+    cp: Option<&Counterparty>,
+    language: Language,
+    tz: Tz,
+    delivery_id: &str,
+) -> serde_json::Value {
+    let l = language;
+    let name = cp.map(|c| c.name.as_str()).unwrap_or(match l {
+        Language::De => "(Geschäftspartner gelöscht)",
+        Language::En => "(counterparty deleted)",
+    });
+    let vat = cp.and_then(|c| c.vat.as_deref()).unwrap_or("-");
+    let sev = severity_label(alert.severity, l);
+    let what = kind_label(alert.kind, l);
+    let msg = alert.message.get(l.as_str());
+    let when = format_time(alert.created_at, tz, l);
+    let (vat_label, id_label, when_label) = match l {
+        Language::De => ("USt-IdNr.", "Kennung", "Festgestellt"),
+        Language::En => ("VAT number", "Id", "Detected"),
+    };
+    let id = alert.counterparty_id;
+    match kind {
+        WebhookKind::Slack => json!({
+            "text": format!("[{}] {name} · {what}", sev.to_uppercase()),
+            "attachments": [{
+                "color": super::digest::colour(alert.severity),
+                "text": format!(
+                    "{msg}\n{vat_label}: {vat} · {id_label}: {id} · {when_label}: {when}\n`kontra show {id}`"
+                ),
+            }],
+        }),
+        WebhookKind::Teams => json!({
+            "type": "message",
+            "attachments": [{
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [
+                        {
+                            "type": "TextBlock",
+                            "text": format!("[{}] {name}", sev.to_uppercase()),
+                            "weight": "Bolder",
+                            "size": "Medium",
+                            "color": match alert.severity {
+                                Severity::Critical => "Attention",
+                                Severity::High | Severity::Medium => "Warning",
+                                Severity::Low => "Good",
+                            },
+                            "wrap": true,
+                        },
+                        { "type": "TextBlock", "text": format!("{what}: {msg}"), "wrap": true },
+                        { "type": "FactSet", "facts": [
+                            { "title": vat_label, "value": vat },
+                            { "title": id_label, "value": format!("{id} (kontra show {id})") },
+                            { "title": when_label, "value": when },
+                        ]},
+                    ],
+                },
+            }],
+        }),
+        WebhookKind::Json => json!({
+            "event": "alert",
+            "delivery_id": delivery_id,
+            "alert": {
+                "id": alert.id,
+                "kind": alert.kind,
+                "severity": alert.severity,
+                "counterparty_id": alert.counterparty_id,
+                "check_run_id": alert.check_run_id,
+                "message": { "de": alert.message.de, "en": alert.message.en },
+                "created_at": alert.created_at,
+            },
+            "counterparty": cp.map(|c| json!({
+                "id": c.id,
+                "name": c.name,
+                "country": c.country,
+                "vat": c.vat,
+                "owner": c.owner,
+            })),
+        }),
+    }
+}
+
+fn retry_after(r: &reqwest::Response) -> Option<Duration> {
+    r.headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// One POST, classified.
+pub async fn post_once(
+    client: &reqwest::Client,
+    hook: &Hook,
+    body: &[u8],
+    delivery_id: &str,
+    timeout: Duration,
+) -> Attempt {
+    let mut req = client
+        .post(hook.config.url.0.clone())
+        .timeout(timeout)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(DELIVERY_HEADER, delivery_id)
+        .body(body.to_vec());
+    if let Some(key) = &hook.secret {
+        req = req.header(SIGNATURE_HEADER, signature(key, body));
+    }
+    match req.send().await {
+        Ok(r) if r.status().is_success() => Attempt::Done,
+        Ok(r) => {
+            let status = r.status();
+            let after = retry_after(&r);
+            let text = r.text().await.unwrap_or_default();
+            let reason = format!(
+                "HTTP {status}: {}",
+                text.chars().take(200).collect::<String>()
+            );
+            if status.is_server_error() || matches!(status.as_u16(), 408 | 425 | 429) {
+                Attempt::Retry { reason, after }
+            } else {
+                Attempt::Fail(reason)
+            }
+        }
+        Err(e) if e.is_connect() => Attempt::Retry {
+            reason: format!("cannot connect: {e}"),
+            after: None,
+        },
+        Err(e) if e.is_builder() => Attempt::Fail(format!("request: {e}")),
+        Err(e) => Attempt::Uncertain(format!("no answer after sending: {e}")),
+    }
+}
+
+fn sled_err(store: &Store, source: sled::Error) -> StoreError {
+    StoreError::Sled {
+        dir: store.dir().to_path_buf(),
+        source,
+    }
+}
+
+fn sent_key(hook: &str, alert: u64) -> Vec<u8> {
+    keys::text_then_id(hook, alert)
+}
+
+/// Records that a hook delivered alerts (idempotent).
+pub fn record_delivered(
+    store: &Store,
+    hook: &str,
+    alert_ids: &[u64],
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let tree = store.tree(SENT_TREE)?;
+    let value = codec::encode(&at).map_err(|source| StoreError::Codec {
+        what: "webhook delivery".into(),
+        source,
+    })?;
+    for &id in alert_ids {
+        tree.insert(sent_key(hook, id), value.clone())
+            .map_err(|s| sled_err(store, s))?;
+    }
+    store.flush()
+}
+
+/// Whether a hook delivered an alert.
+pub fn was_delivered(store: &Store, hook: &str, alert: u64) -> Result<bool, StoreError> {
+    let tree = store.tree(SENT_TREE)?;
+    tree.contains_key(sent_key(hook, alert))
+        .map_err(|s| sled_err(store, s))
+}
+
+/// When the hook was first used, recording `now` minus a day on first sight.
+fn since(store: &Store, hook: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+    let tree = store.tree(SINCE_TREE)?;
+    let codec_err = |source| StoreError::Codec {
+        what: "webhook first use".into(),
+        source,
+    };
+    if let Some(v) = tree.get(hook.as_bytes()).map_err(|s| sled_err(store, s))? {
+        return codec::decode(&v).map_err(codec_err);
+    }
+    let t = now - chrono::Duration::days(1);
+    tree.insert(hook.as_bytes(), codec::encode(&t).map_err(codec_err)?)
+        .map_err(|s| sled_err(store, s))?;
+    store.flush()?;
+    Ok(t)
+}
+
+/// Everything a webhook run needs besides the store.
+pub struct WebhookRun<'a> {
+    /// The hooks.
+    pub hooks: &'a [Hook],
+    /// The HTTP client.
+    pub client: &'a reqwest::Client,
+    /// Retry behaviour.
+    pub policy: &'a RetryPolicy,
+    /// Language of Slack and Teams texts.
+    pub language: Language,
+    /// Time zone of the times shown.
+    pub tz: Tz,
+}
+
+/// Posts every alert a hook has not delivered yet; returns one report per POST.
+pub async fn deliver_pending(
+    store: &Store,
+    run: &WebhookRun<'_>,
+    alerts: &[Alert],
+    counterparties: &HashMap<u64, Counterparty>,
+    now: DateTime<Utc>,
+) -> Result<Vec<WebhookReport>, NotifyError> {
+    let outbox = Outbox::open(store)?;
+    let mut reports = Vec::new();
+    for hook in run.hooks {
+        let since = since(store, &hook.key, now)?;
+        for alert in alerts {
+            if alert.severity < hook.config.min_severity
+                || alert.acknowledged_at.is_some()
+                || alert.created_at < since
+                || was_delivered(store, &hook.key, alert.id)?
+            {
+                continue;
+            }
+            let delivery_id = format!("alert-{}-{}", alert.id, hook.key);
+            let cp = counterparties.get(&alert.counterparty_id);
+            let body = payload(
+                hook.config.kind,
+                alert,
+                cp,
+                run.language,
+                run.tz,
+                &delivery_id,
+            )
+            .to_string()
+            .into_bytes();
+            outbox.put(&OutboxEntry {
+                id: delivery_id.clone(),
+                channel: Channel::Webhook {
+                    hook: hook.key.clone(),
+                },
+                alert_ids: vec![alert.id],
+                handed_over_at: now,
+            })?;
+            let (outcome, attempts) = with_retry(run.policy, |_| {
+                post_once(run.client, hook, &body, &delivery_id, run.policy.timeout)
+            })
+            .await;
+            match &outcome {
+                Delivery::Delivered => {
+                    record_delivered(store, &hook.key, &[alert.id], now)?;
+                    outbox.remove(&delivery_id)?;
+                }
+                Delivery::Failed(reason) => {
+                    tracing::warn!(
+                        url = %redact(&hook.config.url.0),
+                        alert = alert.id,
+                        "webhook not delivered, will retry on the next run: {reason}"
+                    );
+                    outbox.remove(&delivery_id)?;
+                }
+                Delivery::Uncertain(reason) => {
+                    tracing::warn!(
+                        url = %redact(&hook.config.url.0),
+                        alert = alert.id,
+                        "webhook outcome unknown, not repeated: {reason}"
+                    );
+                    record_delivered(store, &hook.key, &[alert.id], now)?;
+                    outbox.remove(&delivery_id)?;
+                }
+            }
+            reports.push(WebhookReport {
+                url: redact(&hook.config.url.0),
+                alert_id: alert.id,
+                attempts,
+                outcome,
+            });
+        }
+    }
+    Ok(reports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let p = RetryPolicy {
+            attempts: 6,
+            base: Duration::from_secs(2),
+            max: Duration::from_secs(10),
+            timeout: Duration::from_secs(1),
+        };
+        let d: Vec<u64> = (1..=5).map(|n| p.delay(n, None).as_secs()).collect();
+        assert_eq!(d, vec![2, 4, 8, 10, 10]);
+        assert_eq!(p.delay(1, Some(Duration::from_secs(7))).as_secs(), 7);
+        assert_eq!(p.delay(1, Some(Duration::from_secs(700))).as_secs(), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_loop_waits_the_backoff_and_stops_at_the_limit() {
+        let p = RetryPolicy {
+            attempts: 4,
+            base: Duration::from_secs(2),
+            max: Duration::from_secs(60),
+            timeout: Duration::from_secs(1),
+        };
+        let start = tokio::time::Instant::now();
+        let mut seen = Vec::new();
+        let (outcome, n) = with_retry(&p, |n| {
+            seen.push((n, start.elapsed().as_secs()));
+            async {
+                Attempt::Retry {
+                    reason: "HTTP 503".into(),
+                    after: None,
+                }
+            }
+        })
+        .await;
+        assert_eq!(n, 4);
+        assert!(matches!(outcome, Delivery::Failed(r) if r.contains("after 4 attempts")));
+        assert_eq!(seen, vec![(1, 0), (2, 2), (3, 6), (4, 14)]);
+
+        let mut calls = 0;
+        let (outcome, n) = with_retry(&p, |_| {
+            calls += 1;
+            let c = calls;
+            async move {
+                if c < 3 {
+                    Attempt::Retry {
+                        reason: "HTTP 429".into(),
+                        after: Some(Duration::from_secs(5)),
+                    }
+                } else {
+                    Attempt::Done
+                }
+            }
+        })
+        .await;
+        assert_eq!((outcome, n), (Delivery::Delivered, 3));
+        let (outcome, n) = with_retry(&p, |_| async { Attempt::Fail("HTTP 400".into()) }).await;
+        assert_eq!((outcome, n), (Delivery::Failed("HTTP 400".into()), 1));
+    }
+
+    #[test]
+    fn signature_is_hmac_sha256_hex() {
+        // RFC 4231 test case 2.
+        assert_eq!(
+            signature(b"Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn redaction_hides_the_token_path() {
+        let u = url::Url::parse("https://hooks.slack.com/services/T000/B000/XXXX").unwrap();
+        assert_eq!(redact(&u), "https://hooks.slack.com/…");
+        assert_eq!(hook_key(&u).len(), 16);
+    }
+}

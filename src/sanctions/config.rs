@@ -1,0 +1,189 @@
+//! `[sanctions]` configuration: alert threshold, refresh interval, download limits, and per list
+//! `url` and `enabled` with the official download addresses as defaults.
+
+use super::model::ListSource;
+use serde::{Deserialize, Deserializer};
+
+/// The official download address of each list.
+pub fn default_url(source: ListSource) -> &'static str {
+    match source {
+        ListSource::Eu => {
+            "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw"
+        }
+        ListSource::Ofac => {
+            "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.XML"
+        }
+        ListSource::Uk => "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.csv",
+        ListSource::Un => "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
+    }
+}
+
+/// The `[sanctions]` section.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SanctionsConfig {
+    /// Hits at or above this score alert.
+    pub threshold: Threshold,
+    /// Hours between list refreshes; a list older than twice this is reported stale.
+    pub refresh_hours: Hours,
+    /// Seconds a download may take.
+    pub timeout_seconds: Seconds,
+    /// A new publication with fewer entities than this share of the previous one is refused.
+    pub min_keep_ratio: Threshold,
+    /// EU consolidated list.
+    pub eu: ListConfig,
+    /// OFAC SDN list.
+    pub ofac: ListConfig,
+    /// UK Sanctions List.
+    pub uk: ListConfig,
+    /// UN consolidated list.
+    pub un: ListConfig,
+}
+
+impl Default for SanctionsConfig {
+    fn default() -> Self {
+        SanctionsConfig {
+            threshold: Threshold(super::matcher::DEFAULT_THRESHOLD),
+            refresh_hours: Hours(12),
+            timeout_seconds: Seconds(120),
+            min_keep_ratio: Threshold(0.9),
+            eu: ListConfig::new(ListSource::Eu),
+            ofac: ListConfig::new(ListSource::Ofac),
+            uk: ListConfig::new(ListSource::Uk),
+            un: ListConfig::new(ListSource::Un),
+        }
+    }
+}
+
+impl SanctionsConfig {
+    /// The settings of one list.
+    pub fn list(&self, source: ListSource) -> &ListConfig {
+        match source {
+            ListSource::Eu => &self.eu,
+            ListSource::Ofac => &self.ofac,
+            ListSource::Uk => &self.uk,
+            ListSource::Un => &self.un,
+        }
+    }
+}
+
+/// `[sanctions.<list>]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListConfig {
+    /// Download address.
+    pub url: String,
+    /// Whether `sanctions update` downloads it and screening uses it.
+    pub enabled: bool,
+}
+
+impl ListConfig {
+    fn new(source: ListSource) -> ListConfig {
+        ListConfig {
+            url: default_url(source).to_string(),
+            enabled: true,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawListConfig {
+    url: Option<Url>,
+    enabled: Option<bool>,
+}
+
+/// An http(s) URL, checked when the config is read.
+struct Url(String);
+
+impl<'de> Deserialize<'de> for Url {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match url::Url::parse(&s) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Url(s)),
+            _ => Err(serde::de::Error::custom(format!(
+                "\"{s}\" is not an http(s) URL"
+            ))),
+        }
+    }
+}
+
+// Each list section falls back to its own official URL, which a derived Default cannot know;
+// the owning field name is not visible here, so the URL default is filled in by the parent.
+impl<'de> Deserialize<'de> for ListConfig {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = RawListConfig::deserialize(d)?;
+        Ok(ListConfig {
+            url: raw.url.map(|u| u.0).unwrap_or_default(),
+            enabled: raw.enabled.unwrap_or(true),
+        })
+    }
+}
+
+impl SanctionsConfig {
+    /// Fills empty list URLs with the official defaults (after deserialising).
+    pub fn with_defaults(mut self) -> SanctionsConfig {
+        for s in ListSource::ALL {
+            let l = match s {
+                ListSource::Eu => &mut self.eu,
+                ListSource::Ofac => &mut self.ofac,
+                ListSource::Uk => &mut self.uk,
+                ListSource::Un => &mut self.un,
+            };
+            if l.url.is_empty() {
+                l.url = default_url(s).to_string();
+            }
+        }
+        self
+    }
+}
+
+/// A number in (0, 1].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Threshold(pub f64);
+
+impl<'de> Deserialize<'de> for Threshold {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if v > 0.0 && v <= 1.0 {
+            Ok(Threshold(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{v} is out of range; use a number above 0 and at most 1 (e.g. 0.85)"
+            )))
+        }
+    }
+}
+
+/// Whole hours, 1 to 720.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hours(pub u32);
+
+impl<'de> Deserialize<'de> for Hours {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = i64::deserialize(d)?;
+        u32::try_from(v)
+            .ok()
+            .filter(|h| (1..=720).contains(h))
+            .map(Hours)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("{v} hours is out of range; use 1 to 720"))
+            })
+    }
+}
+
+/// Whole seconds, 1 to 3600.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub u64);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = i64::deserialize(d)?;
+        u64::try_from(v)
+            .ok()
+            .filter(|s| (1..=3600).contains(s))
+            .map(Seconds)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("{v} seconds is out of range; use 1 to 3600"))
+            })
+    }
+}

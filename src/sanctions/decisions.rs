@@ -1,0 +1,97 @@
+//! "Not this entity" decisions, per counterparty and listed entity. A decision suppresses the
+//! hit until the entity's names or identifiers change (its match hash), not on other list edits.
+
+use super::matcher::Hit;
+use super::model::ListSource;
+use crate::store::{Store, StoreError, codec};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+const TREE: &str = "sanctions_decisions";
+
+/// A reviewer's decision that a hit is not the counterparty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The counterparty.
+    pub counterparty_id: u64,
+    /// The list.
+    pub source: ListSource,
+    /// The list's id of the entity.
+    pub entity_id: String,
+    /// The entity's match hash (names and identifiers) when the decision was taken.
+    pub entity_hash: String,
+    /// Who decided.
+    pub decided_by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Why, in the reviewer's words.
+    pub reason: String,
+}
+
+fn key(counterparty_id: u64, source: ListSource, entity_id: &str) -> Vec<u8> {
+    let mut k = counterparty_id.to_be_bytes().to_vec();
+    k.extend_from_slice(source.as_str().as_bytes());
+    k.push(0);
+    k.extend_from_slice(entity_id.as_bytes());
+    k
+}
+
+fn codec_err(what: &str) -> impl FnOnce(codec::CodecError) -> StoreError + '_ {
+    move |source| StoreError::Codec {
+        what: what.to_string(),
+        source,
+    }
+}
+
+fn sled_err(store: &Store) -> impl FnOnce(sled::Error) -> StoreError + '_ {
+    move |source| StoreError::Sled {
+        dir: store.dir().to_path_buf(),
+        source,
+    }
+}
+
+/// Records a decision (replacing an earlier one for the same pair).
+pub fn record(store: &Store, d: &Decision) -> Result<(), StoreError> {
+    let tree = store.tree(TREE)?;
+    let bytes = codec::encode(d).map_err(codec_err("sanctions decision"))?;
+    tree.insert(key(d.counterparty_id, d.source, &d.entity_id), bytes)
+        .map_err(sled_err(store))?;
+    tree.flush().map_err(sled_err(store))?;
+    Ok(())
+}
+
+/// The decision for a counterparty and entity, if any.
+pub fn get(
+    store: &Store,
+    counterparty_id: u64,
+    source: ListSource,
+    entity_id: &str,
+) -> Result<Option<Decision>, StoreError> {
+    let tree = store.tree(TREE)?;
+    match tree
+        .get(key(counterparty_id, source, entity_id))
+        .map_err(sled_err(store))?
+    {
+        Some(b) => Ok(Some(
+            codec::decode(&b).map_err(codec_err("sanctions decision"))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Drops the hits a decision suppresses: same counterparty and entity, and the entity's names
+/// and identifiers unchanged since the decision.
+pub fn filter_hits(
+    store: &Store,
+    counterparty_id: u64,
+    hits: Vec<Hit>,
+) -> Result<Vec<Hit>, StoreError> {
+    let mut out = Vec::with_capacity(hits.len());
+    for h in hits {
+        match get(store, counterparty_id, h.source, &h.entity_id)? {
+            Some(d) if d.entity_hash == h.entity_hash => {}
+            _ => out.push(h),
+        }
+    }
+    Ok(out)
+}

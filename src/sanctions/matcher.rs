@@ -1,0 +1,793 @@
+//! The matcher: screens one query (a counterparty's name, country and identifiers) against the
+//! index and returns scored hits in [0, 1], each with an explanation.
+//!
+//! Score of one listed name: IDF-weighted token alignment
+//! `Σ w̄·s / (Σ w̄ + α·Σ unmatched query w + 0.2·Σ unmatched listed w)` (α 0.8 for words,
+//! 0.5 for generic words, legal forms and stopwords), a number mismatch
+//! ×0.7, weak aliases exact only and capped at 0.8. Entity score: best name, then identifier
+//! match (≥ 0.95) and country (+0.05 / −0.10). A hit needs at least one matched distinctive
+//! word unless the whole name matched exactly or an identifier matched.
+
+use super::index::{self, Index, fuzzy_eligible, hash_str, skeleton_eligible};
+use super::model::{EntityKind, ListSource, ListedEntity, NameKind};
+use super::normalise::{self, NormName, TokenClass};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Default alert threshold (calibrated on the evaluation set; see the README).
+pub const DEFAULT_THRESHOLD: f64 = 0.85;
+/// Version of the scoring rules; recorded with decisions so a new algorithm re-screens.
+pub const ALGORITHM_VERSION: u32 = 1;
+
+const ALPHA: f32 = 0.8;
+/// Unmatched generic words, legal forms and stopwords on the query side cost less.
+const ALPHA_LIGHT: f32 = 0.5;
+/// A distinctive word on each side without a partner: one word was replaced by another.
+const REPLACED_WORD: f32 = 0.9;
+const BETA: f32 = 0.2;
+const MIN_TOKEN_SIM: f32 = 0.75;
+const TOP_K: usize = 100;
+const WEAK_ALIAS_CAP: f32 = 0.8;
+const NUMBER_MISMATCH: f32 = 0.7;
+const IDENTIFIER_FLOOR: f64 = 0.95;
+const COUNTRY_MATCH: f64 = 0.05;
+const COUNTRY_CONFLICT: f64 = -0.10;
+
+/// What is screened: a counterparty's name plus whatever else is known about it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScreenQuery {
+    /// The name.
+    pub name: String,
+    /// ISO country code.
+    pub country: Option<String>,
+    /// VAT number (any spelling).
+    pub vat: Option<String>,
+    /// Legal Entity Identifier.
+    pub lei: Option<String>,
+    /// Register entry or number (e.g. "HRB 44343 B").
+    pub register: Option<String>,
+}
+
+impl ScreenQuery {
+    /// A query with a name only.
+    pub fn name(name: impl Into<String>) -> ScreenQuery {
+        ScreenQuery {
+            name: name.into(),
+            ..ScreenQuery::default()
+        }
+    }
+}
+
+/// One aligned token pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenMatch {
+    /// The query token (normalised).
+    pub query: String,
+    /// The listed token (normalised).
+    pub listed: String,
+    /// Similarity in [0, 1].
+    pub similarity: f64,
+}
+
+/// A score adjustment and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Adjustment {
+    /// What caused it (e.g. `identifier match: regnumber 26740`, `country match: IR`).
+    pub reason: String,
+    /// The change to the score (for an identifier match: how far it was raised).
+    pub delta: f64,
+}
+
+/// Why an entity scored what it did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// The listed name that matched best.
+    pub matched_name: String,
+    /// Its kind (primary, strong alias, weak alias, original script).
+    pub name_kind: NameKind,
+    /// The name score before adjustments.
+    pub name_score: f64,
+    /// Aligned tokens.
+    pub tokens: Vec<TokenMatch>,
+    /// Query tokens without a partner.
+    pub unmatched_query: Vec<String>,
+    /// Listed tokens without a partner.
+    pub unmatched_listed: Vec<String>,
+    /// Notes on rules applied (glued match, number mismatch, weak alias cap).
+    pub notes: Vec<String>,
+    /// Identifier and country adjustments.
+    pub adjustments: Vec<Adjustment>,
+}
+
+impl Explanation {
+    /// One line for people: the matched name, the token pairs and the adjustments.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} \"{}\" {:.2}",
+            self.name_kind.as_str(),
+            self.matched_name,
+            self.name_score
+        );
+        if !self.tokens.is_empty() {
+            let pairs: Vec<String> = self
+                .tokens
+                .iter()
+                .map(|t| {
+                    if t.query == t.listed {
+                        t.query.clone()
+                    } else {
+                        format!("{}~{} {:.2}", t.query, t.listed, t.similarity)
+                    }
+                })
+                .collect();
+            s.push_str(&format!("; tokens: {}", pairs.join(", ")));
+        }
+        if !self.unmatched_query.is_empty() {
+            s.push_str(&format!("; extra: {}", self.unmatched_query.join(" ")));
+        }
+        if !self.unmatched_listed.is_empty() {
+            s.push_str(&format!("; missing: {}", self.unmatched_listed.join(" ")));
+        }
+        for n in &self.notes {
+            s.push_str(&format!("; {n}"));
+        }
+        for a in &self.adjustments {
+            s.push_str(&format!("; {} {:+.2}", a.reason, a.delta));
+        }
+        s
+    }
+}
+
+/// One screening hit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    /// The list.
+    pub source: ListSource,
+    /// The list's id of the entity.
+    pub entity_id: String,
+    /// The entity's primary name.
+    pub name: String,
+    /// Person, organisation, vessel, aircraft.
+    pub kind: super::model::EntityKind,
+    /// Score in [0, 1].
+    pub score: f64,
+    /// Why.
+    pub explanation: Explanation,
+    /// Hash of the entity's names and identifiers (decisions stay valid while it holds).
+    pub entity_hash: String,
+    /// Hash of the whole entity record.
+    pub content_hash: String,
+}
+
+impl Hit {
+    /// The form a check run stores.
+    pub fn to_stored(&self) -> crate::domain::check::SanctionsHit {
+        crate::domain::check::SanctionsHit {
+            list: self.source.as_str().to_string(),
+            entity_id: self.entity_id.clone(),
+            name: self.name.clone(),
+            score: self.score,
+            entity_hash: self.entity_hash.clone(),
+            explanation: self.explanation.summary(),
+        }
+    }
+}
+
+/// Per-thread buffers so that a query allocates little.
+#[derive(Default)]
+struct Scratch {
+    acc: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// A query token with its fuzzy expansions into the dictionary.
+struct QueryToken {
+    text: String,
+    class: TokenClass,
+    weight: f32,
+    expansions: Vec<(u32, f32)>,
+}
+
+/// Score of one listed name against the query.
+struct NameScore {
+    score: f32,
+    distinctive: bool,
+    exact_all: bool,
+    pairs: Vec<(usize, usize, f32)>,
+    glued: bool,
+    number_mismatch: bool,
+    replaced: bool,
+    craft_inside: bool,
+    weak_capped: bool,
+}
+
+/// The screening engine over an immutable index; cheap to clone and share between threads.
+#[derive(Clone, Default)]
+pub struct Screener {
+    index: Arc<Index>,
+}
+
+impl Screener {
+    /// Builds the index over these entities.
+    pub fn new(entities: Vec<ListedEntity>) -> Screener {
+        Screener {
+            index: Arc::new(Index::build(entities)),
+        }
+    }
+
+    /// The index (for counts and the entities).
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// Screens one query; returns hits at or above `threshold`, best first.
+    pub fn screen(&self, query: &ScreenQuery, threshold: f64) -> Vec<Hit> {
+        self.screen_filtered(query, threshold, None)
+    }
+
+    /// Screens one query against only the given entities (e.g. a refresh's added and changed
+    /// ones), with the same weights as a full screen.
+    pub fn screen_only(
+        &self,
+        query: &ScreenQuery,
+        threshold: f64,
+        only: &HashSet<(ListSource, String)>,
+    ) -> Vec<Hit> {
+        self.screen_filtered(query, threshold, Some(only))
+    }
+
+    /// The brute-force baseline: scores the query against every listed name (no blocking).
+    pub fn screen_brute_force(&self, query: &ScreenQuery, threshold: f64) -> Vec<Hit> {
+        let norm = normalise::normalise(&query.name);
+        let qtokens = self.expand(&norm);
+        let ix = &self.index;
+        let mut best: Vec<(u32, f32, u32)> = Vec::new();
+        for (name_id, n) in ix.names.iter().enumerate() {
+            let s = self.score_name(&qtokens, &norm, name_id as u32);
+            if s.score > 0.0 && (s.distinctive || s.exact_all || s.glued) {
+                best.push((n.entity, s.score, name_id as u32));
+            }
+        }
+        self.finish(query, threshold, &qtokens, &norm, best, Vec::new(), None)
+    }
+
+    fn expand(&self, norm: &NormName) -> Vec<QueryToken> {
+        let ix = &self.index;
+        norm.tokens
+            .iter()
+            .map(|t| {
+                let mut expansions: Vec<(u32, f32)> = Vec::new();
+                if let Some(&id) = ix.dict.get(t.text.as_str()) {
+                    expansions.push((id, 1.0));
+                }
+                if skeleton_eligible(&t.text, t.class) {
+                    let mut cands: Vec<u32> = Vec::new();
+                    if fuzzy_eligible(&t.text, t.class) {
+                        index::deletion_variants(&t.text, |h| {
+                            if let Some(ids) = ix.deletes.get(&h) {
+                                cands.extend_from_slice(ids);
+                            }
+                        });
+                    }
+                    if let Some(ids) = ix.skeletons.get(&hash_str(&normalise::skeleton(&t.text))) {
+                        cands.extend_from_slice(ids);
+                    }
+                    cands.sort_unstable();
+                    cands.dedup();
+                    for id in cands {
+                        if expansions.iter().any(|(x, _)| *x == id) {
+                            continue;
+                        }
+                        let info = &ix.tokens[id as usize];
+                        let s = normalise::token_similarity(&t.text, &info.text);
+                        if s >= MIN_TOKEN_SIM {
+                            expansions.push((id, s));
+                        }
+                    }
+                }
+                // The token's own weight when listed, else that of its closest listed
+                // neighbour, never more than its class allows (a generic word stays light).
+                let weight = expansions
+                    .iter()
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(id, _)| ix.tokens[*id as usize].weight)
+                    .unwrap_or_else(|| t.class.base_weight())
+                    .min(t.class.base_weight());
+                QueryToken {
+                    text: t.text.clone(),
+                    class: t.class,
+                    weight,
+                    expansions,
+                }
+            })
+            .collect()
+    }
+
+    fn score_name(&self, q: &[QueryToken], norm: &NormName, name_id: u32) -> NameScore {
+        let ix = &self.index;
+        let name = &ix.names[name_id as usize];
+        let mut cells: Vec<(f32, usize, usize)> = Vec::new();
+        for (i, qt) in q.iter().enumerate() {
+            for (j, &tid) in name.tokens.iter().enumerate() {
+                if let Some((_, s)) = qt.expansions.iter().find(|(id, _)| *id == tid) {
+                    cells.push((*s, i, j));
+                }
+            }
+        }
+        cells.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut q_used = vec![false; q.len()];
+        let mut c_used = vec![false; name.tokens.len()];
+        let mut pairs = Vec::new();
+        let (mut num, mut den) = (0.0f32, 0.0f32);
+        let mut distinctive = false;
+        for (s, i, j) in cells {
+            if q_used[i] || c_used[j] {
+                continue;
+            }
+            q_used[i] = true;
+            c_used[j] = true;
+            let info = &ix.tokens[name.tokens[j] as usize];
+            let w = (q[i].weight + info.weight) / 2.0;
+            num += w * s;
+            den += w;
+            if info.class == TokenClass::Word
+                && q[i].class == TokenClass::Word
+                && s >= 0.8
+                && info.text.len() >= 3
+            {
+                distinctive = true;
+            }
+            pairs.push((i, j, s));
+        }
+        let mut q_num_unmatched = false;
+        let mut q_word_unmatched = false;
+        for (i, qt) in q.iter().enumerate() {
+            if !q_used[i] {
+                let alpha = match qt.class {
+                    TokenClass::Word | TokenClass::Number => ALPHA,
+                    _ => ALPHA_LIGHT,
+                };
+                den += alpha * qt.weight;
+                q_num_unmatched |= qt.class == TokenClass::Number;
+                q_word_unmatched |= qt.class == TokenClass::Word && qt.text.len() >= 3;
+            }
+        }
+        let mut c_num_unmatched = false;
+        let mut c_word_unmatched = false;
+        for (j, &tid) in name.tokens.iter().enumerate() {
+            if !c_used[j] {
+                let info = &ix.tokens[tid as usize];
+                den += BETA * info.weight;
+                c_num_unmatched |= info.class == TokenClass::Number;
+                c_word_unmatched |= info.class == TokenClass::Word && info.weight >= 0.5;
+            }
+        }
+        let mut score = if den > 0.0 { num / den } else { 0.0 };
+        let replaced = q_word_unmatched && c_word_unmatched;
+        if replaced {
+            score *= REPLACED_WORD;
+        }
+        // Vessels and aircraft carry common words as names ("SAFE"); a longer company name
+        // that merely contains one is weak evidence.
+        let kind = ix.entities[name.entity as usize].kind;
+        let craft_inside =
+            matches!(kind, EntityKind::Vessel | EntityKind::Aircraft) && q_used.iter().any(|u| !u);
+        if craft_inside {
+            score *= REPLACED_WORD;
+        }
+        // Names made only of generic words (e.g. "IRAN AIRCRAFT INDUSTRIES") have no
+        // distinctive word; they may still alert when every word on both sides is paired.
+        let listed_has_word = name
+            .tokens
+            .iter()
+            .any(|t| ix.tokens[*t as usize].class == TokenClass::Word);
+        let full_cover = name.tokens.iter().enumerate().all(|(j, t)| {
+            c_used[j]
+                || matches!(
+                    ix.tokens[*t as usize].class,
+                    TokenClass::Legal | TokenClass::Stop
+                )
+        }) && q
+            .iter()
+            .enumerate()
+            .all(|(i, t)| q_used[i] || matches!(t.class, TokenClass::Legal | TokenClass::Stop))
+            && pairs.iter().all(|p| p.2 >= 0.8);
+        let exact_all = q_used.iter().all(|u| *u)
+            && c_used.iter().all(|u| *u)
+            && pairs.iter().all(|p| p.2 >= 1.0);
+        let number_mismatch = q_num_unmatched && c_num_unmatched;
+        if number_mismatch {
+            score *= NUMBER_MISMATCH;
+        }
+        let mut glued = false;
+        // Joined or split words change the token count; only then compare whole names
+        // without spaces, so that edits spread over several words do not pass as one name.
+        if !number_mismatch
+            && score < 0.95
+            && norm.glued_full.len() >= 6
+            && name.glued_full.len() >= 6
+        {
+            let (a, b) = (norm.glued_full.as_bytes(), name.glued_full.as_bytes());
+            let len = a.len().max(b.len());
+            let budget = match len {
+                0..12 => 0,
+                12..24 => 1,
+                _ => 2,
+            };
+            let d = normalise::osa_distance(a, b, budget);
+            if d <= budget {
+                let g = 0.97 * (1.0 - 0.8 * d as f32 / len as f32);
+                if g > score {
+                    score = g;
+                    glued = name
+                        .tokens
+                        .iter()
+                        .any(|t| ix.tokens[*t as usize].class == TokenClass::Word);
+                }
+            }
+        }
+        let mut weak_capped = false;
+        if name.kind == NameKind::WeakAlias {
+            weak_capped = true;
+            score = if exact_all || (glued && norm.glued_full == *name.glued_full) {
+                score.min(WEAK_ALIAS_CAP)
+            } else {
+                0.0
+            };
+        }
+        NameScore {
+            score,
+            distinctive: distinctive || (full_cover && !listed_has_word),
+            exact_all,
+            pairs,
+            glued,
+            number_mismatch,
+            replaced,
+            craft_inside,
+            weak_capped,
+        }
+    }
+
+    fn screen_filtered(
+        &self,
+        query: &ScreenQuery,
+        threshold: f64,
+        only: Option<&HashSet<(ListSource, String)>>,
+    ) -> Vec<Hit> {
+        let ix = &self.index;
+        let norm = normalise::normalise(&query.name);
+        let q = self.expand(&norm);
+        let id_hits = self.identifier_hits(query);
+        let has_word = q
+            .iter()
+            .any(|t| matches!(t.class, TokenClass::Word | TokenClass::Number));
+        let candidates: Vec<u32> = SCRATCH.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let sc = &mut *guard;
+            if sc.acc.len() < ix.names.len() {
+                sc.acc = vec![0.0; ix.names.len()];
+            }
+            sc.touched.clear();
+            // Rare tokens open candidates; frequent ones (df above the cap) only add to names
+            // already opened, so "Ansar Bank" prefers the Ansar names that are banks.
+            let mut frequent: Vec<(u32, f32)> = Vec::new();
+            for qt in &q {
+                for &(tid, s) in &qt.expansions {
+                    let info = &ix.tokens[tid as usize];
+                    let add = info.weight * s;
+                    if info.df > ix.df_cap && has_word {
+                        frequent.push((tid, add));
+                        continue;
+                    }
+                    for &n in &ix.postings[tid as usize] {
+                        let slot = &mut sc.acc[n as usize];
+                        if *slot == 0.0 {
+                            sc.touched.push(n);
+                        }
+                        *slot += add;
+                    }
+                }
+            }
+            for (tid, add) in frequent {
+                for &n in &ix.postings[tid as usize] {
+                    let slot = &mut sc.acc[n as usize];
+                    if *slot != 0.0 {
+                        *slot += add;
+                    }
+                }
+            }
+            for g in [&norm.glued, &norm.glued_full] {
+                if g.len() >= 4
+                    && let Some(ns) = ix.glued.get(&hash_str(g))
+                {
+                    for &n in ns {
+                        let slot = &mut sc.acc[n as usize];
+                        if *slot == 0.0 {
+                            sc.touched.push(n);
+                        }
+                        *slot += 100.0;
+                    }
+                }
+            }
+            let Scratch { acc, touched } = sc;
+            // Among equal sums, shorter names first: they can score higher.
+            let mut scored: Vec<(f32, u32)> = touched
+                .iter()
+                .map(|&n| {
+                    let len = ix.names[n as usize].tokens.len() as f32;
+                    (acc[n as usize] - 0.001 * len, n)
+                })
+                .collect();
+            for &n in touched.iter() {
+                acc[n as usize] = 0.0;
+            }
+            if scored.len() > TOP_K {
+                scored.select_nth_unstable_by(TOP_K, |a, b| b.0.total_cmp(&a.0));
+                scored.truncate(TOP_K);
+            }
+            scored.into_iter().map(|(_, n)| n).collect()
+        });
+        let mut best: Vec<(u32, f32, u32)> = Vec::new();
+        for n in candidates {
+            let s = self.score_name(&q, &norm, n);
+            if s.score > 0.0 && (s.distinctive || s.exact_all || s.glued) {
+                best.push((ix.names[n as usize].entity, s.score, n));
+            }
+        }
+        self.finish(query, threshold, &q, &norm, best, id_hits, only)
+    }
+
+    fn identifier_hits(&self, query: &ScreenQuery) -> Vec<(u32, u16, String)> {
+        let ix = &self.index;
+        let mut out: Vec<(u32, u16, String)> = Vec::new();
+        let mut keys: Vec<(String, &'static str)> = Vec::new();
+        if let Some(v) = &query.vat {
+            let c = super::model::compact_identifier(v);
+            let bare = c
+                .get(2..)
+                .filter(|_| c.chars().take(2).all(|x| x.is_ascii_alphabetic()));
+            for k in index::identifier_keys(&c) {
+                keys.push((k, "VAT"));
+            }
+            if let Some(b) = bare {
+                for k in index::identifier_keys(b) {
+                    keys.push((k, "VAT"));
+                }
+            }
+        }
+        for (v, label) in [(&query.lei, "LEI"), (&query.register, "register")] {
+            if let Some(v) = v {
+                for k in index::identifier_keys(v) {
+                    keys.push((k, label));
+                }
+            }
+        }
+        for (k, label) in keys {
+            if let Some(hits) = ix.identifiers.get(&k) {
+                for &(e, i) in hits {
+                    if !out.iter().any(|(x, _, _)| *x == e) {
+                        out.push((e, i, label.to_string()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        query: &ScreenQuery,
+        threshold: f64,
+        q: &[QueryToken],
+        norm: &NormName,
+        mut best: Vec<(u32, f32, u32)>,
+        id_hits: Vec<(u32, u16, String)>,
+        only: Option<&HashSet<(ListSource, String)>>,
+    ) -> Vec<Hit> {
+        let ix = &self.index;
+        best.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        best.dedup_by_key(|x| x.0);
+        for (e, _, _) in &id_hits {
+            if !best.iter().any(|(x, _, _)| x == e) {
+                // Identifier-only hit: report the entity's best-scoring name.
+                let range = ix.entity_names[*e as usize].clone();
+                let top = range
+                    .map(|n| (self.score_name(q, norm, n).score, n))
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                if let Some((s, n)) = top {
+                    best.push((*e, s, n));
+                }
+            }
+        }
+        let country = query.country.as_deref().and_then(super::countries::to_iso);
+        let mut hits = Vec::new();
+        for (e, name_score, name_id) in best {
+            let entity = &ix.entities[e as usize];
+            if let Some(only) = only
+                && !only.contains(&(entity.source, entity.id.clone()))
+            {
+                continue;
+            }
+            let mut score = f64::from(name_score);
+            let mut adjustments = Vec::new();
+            if let Some((_, i, label)) = id_hits.iter().find(|(x, _, _)| *x == e) {
+                let id = &entity.identifiers[*i as usize];
+                let raised = (IDENTIFIER_FLOOR - score).max(0.0);
+                score = score.max(IDENTIFIER_FLOOR);
+                adjustments.push(Adjustment {
+                    reason: format!(
+                        "identifier match: query {label} = listed {} {}",
+                        id.kind, id.value
+                    ),
+                    delta: raised,
+                });
+            }
+            if let Some(c) = country
+                && !entity.countries.is_empty()
+            {
+                if entity.countries.iter().any(|x| x == c) {
+                    let delta = COUNTRY_MATCH.min(1.0 - score).max(0.0);
+                    score += delta;
+                    adjustments.push(Adjustment {
+                        reason: format!("country match: {c}"),
+                        delta,
+                    });
+                } else {
+                    score = (score + COUNTRY_CONFLICT).max(0.0);
+                    adjustments.push(Adjustment {
+                        reason: format!(
+                            "country conflict: query {c}, listed {}",
+                            entity.countries.join("/")
+                        ),
+                        delta: COUNTRY_CONFLICT,
+                    });
+                }
+            }
+            let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+            if score < threshold {
+                continue;
+            }
+            let explanation = self.explain(q, norm, name_id, name_score, adjustments);
+            hits.push(Hit {
+                source: entity.source,
+                entity_id: entity.id.clone(),
+                name: entity.primary_name().to_string(),
+                kind: entity.kind,
+                score,
+                explanation,
+                entity_hash: ix.match_hashes[e as usize].clone(),
+                content_hash: entity.content_hash.clone(),
+            });
+        }
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.source.cmp(&b.source))
+                .then(a.entity_id.cmp(&b.entity_id))
+        });
+        hits
+    }
+
+    fn explain(
+        &self,
+        q: &[QueryToken],
+        norm: &NormName,
+        name_id: u32,
+        name_score: f32,
+        adjustments: Vec<Adjustment>,
+    ) -> Explanation {
+        let ix = &self.index;
+        let s = self.score_name(q, norm, name_id);
+        let name = &ix.names[name_id as usize];
+        let entity = &ix.entities[name.entity as usize];
+        let text = |j: usize| ix.tokens[name.tokens[j] as usize].text.to_string();
+        let mut pairs = s.pairs.clone();
+        pairs.sort_by_key(|p| p.0);
+        let tokens = pairs
+            .iter()
+            .map(|&(i, j, sim)| TokenMatch {
+                query: q[i].text.clone(),
+                listed: text(j),
+                similarity: (f64::from(sim) * 100.0).round() / 100.0,
+            })
+            .collect();
+        let unmatched_query = (0..q.len())
+            .filter(|i| !s.pairs.iter().any(|p| p.0 == *i))
+            .map(|i| q[i].text.clone())
+            .collect();
+        let unmatched_listed = (0..name.tokens.len())
+            .filter(|j| !s.pairs.iter().any(|p| p.1 == *j))
+            .map(text)
+            .collect();
+        let mut notes = Vec::new();
+        if s.glued {
+            notes.push("whole name compared without spaces".to_string());
+        }
+        if s.number_mismatch {
+            notes.push("numbers differ (x0.7)".to_string());
+        }
+        if s.replaced {
+            notes.push("a distinctive word differs on each side (x0.9)".to_string());
+        }
+        if s.craft_inside {
+            notes.push("vessel/aircraft name inside a longer name (x0.9)".to_string());
+        }
+        if s.weak_capped {
+            notes.push("weak alias: exact only, capped at 0.8".to_string());
+        }
+        Explanation {
+            matched_name: entity.names[name.name as usize].text.clone(),
+            name_kind: name.kind,
+            name_score: (f64::from(name_score) * 1000.0).round() / 1000.0,
+            tokens,
+            unmatched_query,
+            unmatched_listed,
+            notes,
+            adjustments,
+        }
+    }
+}
+
+impl Screener {
+    /// The candidate names blocking selects for a name (for measuring blocking and baselines):
+    /// `(entity index, listed name text)`.
+    pub fn candidates(&self, name: &str) -> Vec<(usize, String)> {
+        let ix = &self.index;
+        let norm = normalise::normalise(name);
+        let q = self.expand(&norm);
+        let has_word = q
+            .iter()
+            .any(|t| matches!(t.class, TokenClass::Word | TokenClass::Number));
+        let mut acc: std::collections::HashMap<u32, f32> = std::collections::HashMap::new();
+        let mut frequent = Vec::new();
+        for qt in &q {
+            for &(tid, s) in &qt.expansions {
+                let info = &ix.tokens[tid as usize];
+                if info.df > ix.df_cap && has_word {
+                    frequent.push((tid, info.weight * s));
+                    continue;
+                }
+                for &n in &ix.postings[tid as usize] {
+                    *acc.entry(n).or_default() += info.weight * s;
+                }
+            }
+        }
+        for (tid, add) in frequent {
+            for &n in &ix.postings[tid as usize] {
+                if let Some(v) = acc.get_mut(&n) {
+                    *v += add;
+                }
+            }
+        }
+        for (n, v) in acc.iter_mut() {
+            *v -= 0.001 * ix.names[*n as usize].tokens.len() as f32;
+        }
+        for g in [&norm.glued, &norm.glued_full] {
+            if let Some(ns) = ix.glued.get(&hash_str(g)) {
+                for &n in ns {
+                    *acc.entry(n).or_default() += 100.0;
+                }
+            }
+        }
+        let mut v: Vec<(f32, u32)> = acc.into_iter().map(|(n, s)| (s, n)).collect();
+        v.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        v.truncate(TOP_K);
+        v.into_iter()
+            .map(|(_, n)| {
+                let name = &ix.names[n as usize];
+                let e = &ix.entities[name.entity as usize];
+                (
+                    name.entity as usize,
+                    e.names[name.name as usize].text.clone(),
+                )
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,377 @@
+//! List snapshots: a publication is validated before it replaces anything (right format,
+//! declared counts, not empty, not shrunk suspiciously); the last good one stays on disk under
+//! `<data>/sanctions/<list>/` (raw files plus the parsed entities), its metadata, the last
+//! attempt and the diff against the previous snapshot live in the store.
+
+use super::model::{ListSource, ListedEntity, ParseError};
+use super::{RawList, parse};
+use crate::store::{Store, StoreError, codec};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Metadata of the current (last good) snapshot of one list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotMeta {
+    /// The list.
+    pub source: ListSource,
+    /// The publication date the file states.
+    pub published: Option<String>,
+    /// SHA-256 of the raw files, hex.
+    pub sha256: String,
+    /// Size of the raw files in bytes.
+    pub bytes: u64,
+    /// Number of entities.
+    pub entities: u64,
+    /// When it was accepted (the last successful refresh).
+    pub accepted_at: DateTime<Utc>,
+    /// Where it came from (URL or path).
+    pub origin: String,
+}
+
+/// Everything known about one list: the current snapshot and the last attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListState {
+    /// The list.
+    pub source: ListSource,
+    /// The last good snapshot, if any.
+    pub current: Option<SnapshotMeta>,
+    /// When a refresh was last attempted.
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// Why the last attempt failed; None when it succeeded.
+    pub last_error: Option<String>,
+}
+
+impl ListState {
+    /// Whether the list is stale: its last refresh failed, or it is older than `max_age`.
+    pub fn is_stale(&self, now: DateTime<Utc>, max_age: chrono::Duration) -> bool {
+        match &self.current {
+            None => true,
+            Some(c) => self.last_error.is_some() || now - c.accepted_at > max_age,
+        }
+    }
+}
+
+/// Entities added, changed and removed by a refresh, by list id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Delta {
+    /// The list.
+    pub source: Option<ListSource>,
+    /// Hash of the previous snapshot (None for the first).
+    pub from: Option<String>,
+    /// Hash of the new snapshot.
+    pub to: String,
+    /// When the new snapshot was accepted.
+    pub at: Option<DateTime<Utc>>,
+    /// Ids new in this snapshot.
+    pub added: Vec<String>,
+    /// Ids whose content changed.
+    pub changed: Vec<String>,
+    /// Ids no longer listed.
+    pub removed: Vec<String>,
+    /// Of `changed`, the ids whose names or identifiers changed.
+    pub changed_material: Vec<String>,
+}
+
+/// Why a publication was refused (the previous snapshot stays).
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// The file did not parse or is the wrong format.
+    #[error(transparent)]
+    Invalid(#[from] ParseError),
+    /// It parsed to nothing.
+    #[error("{0}: the publication lists no entities")]
+    Empty(ListSource),
+    /// The file's own record count disagrees with what was read.
+    #[error("{list}: the file declares {declared} records but {found} were read (truncated?)")]
+    CountMismatch {
+        /// The list.
+        list: ListSource,
+        /// Declared.
+        declared: usize,
+        /// Read.
+        found: usize,
+    },
+    /// Far fewer entities than the current snapshot.
+    #[error(
+        "{list}: {found} entities against {previous} in the current snapshot; refused as a suspicious shrink"
+    )]
+    Shrunk {
+        /// The list.
+        list: ListSource,
+        /// Current count.
+        previous: u64,
+        /// New count.
+        found: usize,
+    },
+    /// The download failed (status, timeout, connection).
+    #[error("{list}: download failed: {message}")]
+    Download {
+        /// The list.
+        list: ListSource,
+        /// What happened.
+        message: String,
+    },
+    /// Files could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The entity file could not be encoded or decoded.
+    #[error("{path}: {source}")]
+    Codec {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: codec::CodecError,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RefreshError + '_ {
+    move |source| RefreshError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn state_key(source: ListSource) -> String {
+    format!("sanctions.list.{source}")
+}
+
+fn delta_key(source: ListSource) -> String {
+    format!("sanctions.delta.{source}")
+}
+
+/// The directory of one list's snapshot.
+pub fn list_dir(data_dir: &Path, source: ListSource) -> PathBuf {
+    data_dir.join("sanctions").join(source.as_str())
+}
+
+fn entities_path(data_dir: &Path, source: ListSource) -> PathBuf {
+    list_dir(data_dir, source).join("entities.bin")
+}
+
+/// SHA-256 over the files (names and bytes), hex.
+pub fn raw_hash(raw: &RawList) -> String {
+    let mut h = Sha256::new();
+    for (name, bytes) in &raw.files {
+        h.update(name.to_lowercase().as_bytes());
+        h.update([0]);
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(bytes);
+    }
+    hex::encode(h.finalize())
+}
+
+/// The state of one list (a default "never loaded" state when unknown).
+pub fn list_state(store: &Store, source: ListSource) -> Result<ListState, RefreshError> {
+    Ok(store
+        .get_state::<ListState>(&state_key(source))?
+        .unwrap_or(ListState {
+            source,
+            current: None,
+            last_attempt: None,
+            last_error: None,
+        }))
+}
+
+/// The delta of the last accepted refresh of one list.
+pub fn last_delta(store: &Store, source: ListSource) -> Result<Option<Delta>, RefreshError> {
+    Ok(store.get_state(&delta_key(source))?)
+}
+
+/// Loads the entities of the current snapshot of one list (empty when there is none).
+pub fn load_entities(
+    data_dir: &Path,
+    source: ListSource,
+) -> Result<Vec<ListedEntity>, RefreshError> {
+    let path = entities_path(data_dir, source);
+    match std::fs::read(&path) {
+        Ok(bytes) => codec::decode(&bytes).map_err(|source| RefreshError::Codec { path, source }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(io(&path)(e)),
+    }
+}
+
+/// Records a failed refresh: the snapshot stays, the list is marked stale with the reason.
+pub fn record_failure(
+    store: &Store,
+    source: ListSource,
+    error: &RefreshError,
+    now: DateTime<Utc>,
+) -> Result<(), RefreshError> {
+    let mut st = list_state(store, source)?;
+    st.last_attempt = Some(now);
+    st.last_error = Some(error.to_string());
+    store.set_state(&state_key(source), &st)?;
+    Ok(())
+}
+
+/// Computes the delta between two entity sets.
+pub fn diff(previous: &[ListedEntity], next: &[ListedEntity]) -> Delta {
+    let old: HashMap<&str, &ListedEntity> = previous.iter().map(|e| (e.id.as_str(), e)).collect();
+    let new: HashMap<&str, &ListedEntity> = next.iter().map(|e| (e.id.as_str(), e)).collect();
+    let mut d = Delta::default();
+    for e in next {
+        match old.get(e.id.as_str()) {
+            None => d.added.push(e.id.clone()),
+            Some(o) if o.content_hash != e.content_hash => {
+                d.changed.push(e.id.clone());
+                if o.match_hash() != e.match_hash() {
+                    d.changed_material.push(e.id.clone());
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for e in previous {
+        if !new.contains_key(e.id.as_str()) {
+            d.removed.push(e.id.clone());
+        }
+    }
+    d
+}
+
+/// Validates a publication and, when it passes, makes it the current snapshot; returns the
+/// delta against the previous one. On any error nothing on disk or in the store changes
+/// (call [`record_failure`] to mark the list stale).
+pub fn accept(
+    store: &Store,
+    data_dir: &Path,
+    source: ListSource,
+    raw: &RawList,
+    origin: &str,
+    min_keep_ratio: f64,
+    now: DateTime<Utc>,
+) -> Result<(SnapshotMeta, Delta), RefreshError> {
+    let parsed = parse(source, raw)?;
+    if parsed.entities.is_empty() {
+        return Err(RefreshError::Empty(source));
+    }
+    if let Some(declared) = parsed.declared_count
+        && declared != parsed.entities.len()
+    {
+        return Err(RefreshError::CountMismatch {
+            list: source,
+            declared,
+            found: parsed.entities.len(),
+        });
+    }
+    let mut state = list_state(store, source)?;
+    if let Some(cur) = &state.current
+        && (parsed.entities.len() as f64) < cur.entities as f64 * min_keep_ratio
+    {
+        return Err(RefreshError::Shrunk {
+            list: source,
+            previous: cur.entities,
+            found: parsed.entities.len(),
+        });
+    }
+    let previous = load_entities(data_dir, source)?;
+    let sha256 = raw_hash(raw);
+    let mut delta = diff(&previous, &parsed.entities);
+    delta.source = Some(source);
+    delta.from = state.current.as_ref().map(|c| c.sha256.clone());
+    delta.to = sha256.clone();
+    delta.at = Some(now);
+
+    let dir = list_dir(data_dir, source);
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    // Write everything beside the current files, then rename: a crash leaves the old snapshot.
+    let raw_new = dir.join("raw.new");
+    let raw_cur = dir.join("raw");
+    if raw_new.exists() {
+        std::fs::remove_dir_all(&raw_new).map_err(io(&raw_new))?;
+    }
+    std::fs::create_dir_all(&raw_new).map_err(io(&raw_new))?;
+    for (name, bytes) in &raw.files {
+        let safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '.' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let p = raw_new.join(safe);
+        std::fs::write(&p, bytes).map_err(io(&p))?;
+    }
+    let ent_path = entities_path(data_dir, source);
+    let ent_tmp = ent_path.with_extension("bin.new");
+    let encoded = codec::encode(&parsed.entities).map_err(|source| RefreshError::Codec {
+        path: ent_tmp.clone(),
+        source,
+    })?;
+    std::fs::write(&ent_tmp, encoded).map_err(io(&ent_tmp))?;
+    if raw_cur.exists() {
+        std::fs::remove_dir_all(&raw_cur).map_err(io(&raw_cur))?;
+    }
+    std::fs::rename(&raw_new, &raw_cur).map_err(io(&raw_cur))?;
+    std::fs::rename(&ent_tmp, &ent_path).map_err(io(&ent_path))?;
+
+    let meta = SnapshotMeta {
+        source,
+        published: parsed.published.clone(),
+        sha256,
+        bytes: raw.len() as u64,
+        entities: parsed.entities.len() as u64,
+        accepted_at: now,
+        origin: origin.to_string(),
+    };
+    state.current = Some(meta.clone());
+    state.last_attempt = Some(now);
+    state.last_error = None;
+    store.set_state(&delta_key(source), &delta)?;
+    store.set_state(&state_key(source), &state)?;
+    Ok((meta, delta))
+}
+
+/// Reads a local publication as a download would deliver it: one file, or for OFAC a
+/// directory holding the CSV set.
+pub fn read_local(source: ListSource, path: &Path) -> Result<RawList, RefreshError> {
+    if path.is_dir() {
+        if source != ListSource::Ofac {
+            return Err(RefreshError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other("expected a file (only OFAC takes a directory)"),
+            });
+        }
+        let mut raw = RawList::default();
+        for name in ["sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"] {
+            let found = std::fs::read_dir(path)
+                .map_err(io(path))?
+                .filter_map(Result::ok)
+                .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name));
+            if let Some(entry) = found {
+                let p = entry.path();
+                raw.files
+                    .push((name.to_string(), std::fs::read(&p).map_err(io(&p))?));
+            }
+        }
+        if raw.file("sdn.csv").is_none() {
+            return Err(RefreshError::Io {
+                path: path.join("sdn.csv"),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no sdn.csv"),
+            });
+        }
+        return Ok(raw);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "list".into());
+    Ok(RawList::single(
+        &name,
+        std::fs::read(path).map_err(io(path))?,
+    ))
+}

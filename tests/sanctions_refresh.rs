@@ -1,0 +1,303 @@
+//! List refresh against an HTTP server on 127.0.0.1: every failure mode keeps the last good
+//! snapshot and marks the list stale; a good refresh yields a delta; decisions survive list
+//! edits that do not touch names or identifiers.
+
+use chrono::Utc;
+use kontra::sanctions::config::SanctionsConfig;
+use kontra::sanctions::decisions::{self, Decision};
+use kontra::sanctions::snapshot::{self, RefreshError};
+use kontra::sanctions::{self, ListSource, ParseError, ScreenQuery, update};
+use kontra::store::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+#[derive(Clone)]
+enum Route {
+    Ok(Vec<u8>),
+    Status(u16, &'static str),
+    Slow(Duration, Vec<u8>),
+    /// Declares the full length but sends only part of the body, then closes.
+    Cut(usize, Vec<u8>),
+}
+
+type Routes = Arc<Mutex<HashMap<String, Route>>>;
+
+async fn serve(routes: Routes) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let routes = routes.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let req = String::from_utf8_lossy(&buf);
+                let path = req.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let route = routes.lock().unwrap().get(&path).cloned();
+                let head = |status: &str, len: usize| {
+                    format!(
+                        "HTTP/1.1 {status}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+                    )
+                };
+                match route {
+                    Some(Route::Ok(body)) => {
+                        let _ = sock.write_all(head("200 OK", body.len()).as_bytes()).await;
+                        let _ = sock.write_all(&body).await;
+                    }
+                    Some(Route::Status(code, text)) => {
+                        let body = format!("<html><body>{code} {text}</body></html>");
+                        let status = format!("{code} {text}");
+                        let _ = sock.write_all(head(&status, body.len()).as_bytes()).await;
+                        let _ = sock.write_all(body.as_bytes()).await;
+                    }
+                    Some(Route::Slow(d, body)) => {
+                        tokio::time::sleep(d).await;
+                        let _ = sock.write_all(head("200 OK", body.len()).as_bytes()).await;
+                        let _ = sock.write_all(&body).await;
+                    }
+                    Some(Route::Cut(send, body)) => {
+                        let _ = sock.write_all(head("200 OK", body.len()).as_bytes()).await;
+                        let _ = sock.write_all(&body[..send]).await;
+                    }
+                    None => {
+                        let _ = sock.write_all(head("404 Not Found", 0).as_bytes()).await;
+                    }
+                }
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn un_fixture() -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/sanctions_un/consolidated.sample.xml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn config_for(base: &str, path: &str) -> SanctionsConfig {
+    let mut c = SanctionsConfig::default();
+    c.un.url = format!("{base}{path}");
+    c
+}
+
+#[tokio::test]
+async fn refresh_keeps_last_good_snapshot_on_every_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let routes: Routes = Arc::default();
+    let base = serve(routes.clone()).await;
+    let good = un_fixture();
+    {
+        let mut r = routes.lock().unwrap();
+        r.insert("/good.xml".into(), Route::Ok(good.clone().into_bytes()));
+        r.insert("/forbidden".into(), Route::Status(403, "Forbidden"));
+        r.insert(
+            "/html".into(),
+            Route::Ok(b"<!DOCTYPE html><html><head><title>Moved</title></head><body>redirecting</body></html>".to_vec()),
+        );
+        r.insert(
+            "/slow".into(),
+            Route::Slow(Duration::from_secs(3), good.clone().into_bytes()),
+        );
+        r.insert(
+            "/cut".into(),
+            Route::Cut(good.len() / 2, good.clone().into_bytes()),
+        );
+        r.insert(
+            "/half".into(),
+            Route::Ok(good.as_bytes()[..good.len() / 2].to_vec()),
+        );
+        // Keep only the first individual: 1 entity instead of 4.
+        let start = good.find("<INDIVIDUAL>").unwrap();
+        let second = good[start + 1..].find("<INDIVIDUAL>").unwrap() + start + 1;
+        let end = good.find("</ENTITIES>").unwrap();
+        let ent_start = good.find("<ENTITIES>").unwrap() + "<ENTITIES>".len();
+        let shrunk = format!(
+            "{}</INDIVIDUALS>\n  <ENTITIES>{}",
+            &good[..second],
+            &good[end..]
+        );
+        assert!(ent_start < end);
+        r.insert("/shrunk".into(), Route::Ok(shrunk.into_bytes()));
+    }
+    let client = update::client(Duration::from_millis(800)).unwrap();
+    let (meta, delta) = update::refresh(
+        &store,
+        dir.path(),
+        &config_for(&base, "/good.xml"),
+        &client,
+        ListSource::Un,
+    )
+    .await
+    .unwrap();
+    assert_eq!(meta.entities, 4);
+    assert_eq!(delta.added.len(), 4);
+    let good_state = snapshot::list_state(&store, ListSource::Un).unwrap();
+    let entities_before =
+        std::fs::read(snapshot::list_dir(dir.path(), ListSource::Un).join("entities.bin")).unwrap();
+    assert!(!good_state.is_stale(Utc::now(), chrono::Duration::hours(24)));
+
+    for (path, check) in [
+        ("/forbidden", "403"),
+        ("/html", "not a UN consolidated XML"),
+        ("/slow", "timed out"),
+        ("/cut", "truncated"),
+        ("/half", "truncated"),
+        ("/shrunk", "suspicious shrink"),
+    ] {
+        let err = update::refresh(
+            &store,
+            dir.path(),
+            &config_for(&base, path),
+            &client,
+            ListSource::Un,
+        )
+        .await
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains(check), "{path}: {msg}");
+        let st = snapshot::list_state(&store, ListSource::Un).unwrap();
+        assert_eq!(st.current, good_state.current, "{path}: snapshot replaced");
+        assert!(st.last_error.as_deref().unwrap().contains(check), "{path}");
+        assert!(
+            st.is_stale(Utc::now(), chrono::Duration::hours(24)),
+            "{path}"
+        );
+        let entities_now =
+            std::fs::read(snapshot::list_dir(dir.path(), ListSource::Un).join("entities.bin"))
+                .unwrap();
+        assert_eq!(entities_now, entities_before, "{path}: entities replaced");
+        if path == "/html" {
+            assert!(matches!(
+                err,
+                RefreshError::Invalid(ParseError::WrongFormat { .. })
+            ));
+        }
+    }
+    // Screening still works from the last good snapshot, and a good refresh clears staleness.
+    let screener = sanctions::open_screener(dir.path(), &SanctionsConfig::default()).unwrap();
+    let hits = screener.screen(&ScreenQuery::name("Allied Democratic Forces"), 0.85);
+    assert_eq!(hits[0].entity_id, "6908402");
+    update::refresh(
+        &store,
+        dir.path(),
+        &config_for(&base, "/good.xml"),
+        &client,
+        ListSource::Un,
+    )
+    .await
+    .unwrap();
+    let st = snapshot::list_state(&store, ListSource::Un).unwrap();
+    assert!(st.last_error.is_none());
+}
+
+#[test]
+fn delta_and_decisions_follow_material_changes_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let good = un_fixture();
+    let raw = sanctions::RawList::single("consolidated.xml", good.clone().into_bytes());
+    let now = Utc::now();
+    snapshot::accept(&store, dir.path(), ListSource::Un, &raw, "test", 0.9, now).unwrap();
+    let cfg = SanctionsConfig::default();
+    let screener = sanctions::open_screener(dir.path(), &cfg).unwrap();
+    let hits = screener.screen(&ScreenQuery::name("Allied Democratic Forces"), 0.85);
+    let hit = hits[0].clone();
+    assert_eq!(hit.entity_id, "6908402");
+    decisions::record(
+        &store,
+        &Decision {
+            counterparty_id: 7,
+            source: hit.source,
+            entity_id: hit.entity_id.clone(),
+            entity_hash: hit.entity_hash.clone(),
+            decided_by: "anna".into(),
+            at: now,
+            reason: "different organisation".into(),
+        },
+    )
+    .unwrap();
+    assert!(
+        decisions::filter_hits(&store, 7, hits.clone())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        decisions::filter_hits(&store, 8, hits.clone())
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // An edit that does not touch names or identifiers: changed, but the decision holds.
+    let edited = good
+        .replacen("<CITY>Rubavu / Mudende</CITY>", "<CITY>Rubavu</CITY>", 1)
+        .replacen(
+            "<LISTED_ON>2014-06-30</LISTED_ON>",
+            "<LISTED_ON>2014-07-01</LISTED_ON>",
+            1,
+        );
+    let raw = sanctions::RawList::single("consolidated.xml", edited.clone().into_bytes());
+    let (_, delta) =
+        snapshot::accept(&store, dir.path(), ListSource::Un, &raw, "test", 0.9, now).unwrap();
+    assert!(delta.changed.contains(&"6908402".to_string()), "{delta:?}");
+    assert!(delta.changed_material.is_empty(), "{delta:?}");
+    assert!(delta.added.is_empty() && delta.removed.is_empty());
+    let screener = sanctions::open_screener(dir.path(), &cfg).unwrap();
+    let hits = screener.screen(&ScreenQuery::name("Allied Democratic Forces"), 0.85);
+    assert!(decisions::filter_hits(&store, 7, hits).unwrap().is_empty());
+
+    // A new alias: a material change, so the hit resurfaces; the delta says which entity.
+    let renamed = edited.replacen(
+        "<ALIAS_NAME>Allied Democratic Forces</ALIAS_NAME>",
+        "<ALIAS_NAME>Allied Democratic Forces</ALIAS_NAME></ENTITY_ALIAS><ENTITY_ALIAS><QUALITY>a.k.a.</QUALITY><ALIAS_NAME>Madina at Tauheed Wau Mujahedeen</ALIAS_NAME>",
+        1,
+    );
+    assert_ne!(renamed, edited);
+    let raw = sanctions::RawList::single("consolidated.xml", renamed.into_bytes());
+    let (_, delta) =
+        snapshot::accept(&store, dir.path(), ListSource::Un, &raw, "test", 0.9, now).unwrap();
+    assert_eq!(delta.changed_material, vec!["6908402".to_string()]);
+    let screener = sanctions::open_screener(dir.path(), &cfg).unwrap();
+    let hits = screener.screen(&ScreenQuery::name("Allied Democratic Forces"), 0.85);
+    assert_eq!(
+        decisions::filter_hits(&store, 7, hits.clone())
+            .unwrap()
+            .len(),
+        1
+    );
+    // Screening only what changed finds it too, and nothing else.
+    let only = [(ListSource::Un, "6908402".to_string())]
+        .into_iter()
+        .collect();
+    assert_eq!(
+        screener
+            .screen_only(&ScreenQuery::name("Allied Democratic Forces"), 0.85, &only)
+            .len(),
+        1
+    );
+    let none = [(ListSource::Un, "6907993".to_string())]
+        .into_iter()
+        .collect();
+    assert!(
+        screener
+            .screen_only(&ScreenQuery::name("Allied Democratic Forces"), 0.85, &none)
+            .is_empty()
+    );
+}
