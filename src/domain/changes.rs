@@ -53,6 +53,7 @@ pub struct PastResult {
 pub struct History {
     per_source: BTreeMap<Source, Vec<PastResult>>,
     runs: usize,
+    newest_started_at: Option<DateTime<Utc>>,
 }
 
 impl History {
@@ -77,6 +78,14 @@ impl History {
                 });
         }
         self.runs += 1;
+        if self.newest_started_at.is_none() {
+            self.newest_started_at = Some(run.started_at);
+        }
+    }
+
+    /// When the newest run added started.
+    pub fn newest_run_at(&self) -> Option<DateTime<Utc>> {
+        self.newest_started_at
     }
 
     /// Number of runs added.

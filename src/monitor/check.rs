@@ -194,10 +194,13 @@ pub struct Reporting<'a> {
     pub events: &'a broadcast::Sender<MonitorEvent>,
     /// Per-source health.
     pub health: &'a Mutex<HealthBook>,
+    /// Stops the questions still open.
+    pub cancel: &'a CancellationToken,
 }
 
 /// Checks one counterparty: asks every applicable source (concurrently), compares with the
 /// earlier answers, applies the owner's alert rules and stores run and alerts in one transaction.
+/// `history` may be passed when the caller already read it (saves a store round trip).
 ///
 /// Cancelling stops the questions still open; once storing has begun it is finished, so a
 /// check is stored completely or not at all.
@@ -208,7 +211,7 @@ pub async fn check_counterparty<C: Checker>(
     cp: &Counterparty,
     trigger: &str,
     report: &Reporting<'_>,
-    cancel: &CancellationToken,
+    history: Option<History>,
 ) -> Result<CheckOutcome, CheckError> {
     let started_at = settings.clock.now();
     let id = cp.id;
@@ -216,8 +219,13 @@ pub async fn check_counterparty<C: Checker>(
         counterparty_id: id,
     });
     let rules = settings.change;
-    let s = store.clone();
-    let history = blocking(id, move || load_history(&s, id, &rules)).await?;
+    let history = match history {
+        Some(h) => h,
+        None => {
+            let s = store.clone();
+            blocking(id, move || load_history(&s, id, &rules)).await?
+        }
+    };
     let sources = applicable_sources(cp, &history, settings.register_every, started_at, |s| {
         checker.enabled(s)
     });
@@ -236,7 +244,7 @@ pub async fn check_counterparty<C: Checker>(
     });
     let results = tokio::select! {
         biased;
-        _ = cancel.cancelled() => return Err(CheckError::Cancelled { id }),
+        _ = report.cancel.cancelled() => return Err(CheckError::Cancelled { id }),
         r = futures::future::join_all(asks) => r,
     };
     if let Ok(mut h) = report.health.lock() {

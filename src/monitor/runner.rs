@@ -418,13 +418,15 @@ impl<C: Checker> Runner<C> {
             return Step::Skipped;
         }
         let store = self.store.clone();
+        let rules = self.settings.change;
+        // One trip to the blocking pool for the counterparty and its history.
         let loaded = blocking(move || {
             let cp = store.counterparty(id)?;
-            let last = store.last_check(id)?.map(|r| r.started_at);
-            Ok((cp, last))
+            let history = super::check::load_history(&store, id, &rules)?;
+            Ok((cp, history))
         })
         .await;
-        let (cp, last) = match loaded {
+        let (cp, history) = match loaded {
             Ok(v) => v,
             Err(e) => {
                 return Step::Failed(
@@ -441,13 +443,14 @@ impl<C: Checker> Runner<C> {
         let Some(cp) = cp else {
             return Step::AlreadyDone(id);
         };
-        if last.is_some_and(|t| t >= cycle_started) {
+        if history.newest_run_at().is_some_and(|t| t >= cycle_started) {
             return Step::AlreadyDone(id);
         }
         if !deltas.is_empty() {
             let report = Reporting {
                 events: &self.events,
                 health: &self.health,
+                cancel,
             };
             return match screen_delta(
                 &self.store,
@@ -464,7 +467,10 @@ impl<C: Checker> Runner<C> {
                 Err(e) => Step::Failed(id, e),
             };
         }
-        match self.check_guarded(&cp, trigger, cancel).await {
+        match self
+            .check_guarded(&cp, trigger, cancel, Some(history))
+            .await
+        {
             Ok(Some(outcome)) => Step::Checked(id, outcome),
             Ok(None) => Step::AlreadyDone(id),
             Err(CheckError::Cancelled { .. }) => Step::Skipped,
@@ -478,6 +484,7 @@ impl<C: Checker> Runner<C> {
         cp: &Counterparty,
         trigger: &str,
         cancel: &CancellationToken,
+        history: Option<crate::domain::changes::History>,
     ) -> Result<Option<CheckOutcome>, CheckError> {
         let claimed = self
             .in_flight
@@ -490,6 +497,7 @@ impl<C: Checker> Runner<C> {
         let report = Reporting {
             events: &self.events,
             health: &self.health,
+            cancel,
         };
         let r = check_counterparty(
             &self.store,
@@ -498,7 +506,7 @@ impl<C: Checker> Runner<C> {
             cp,
             trigger,
             &report,
-            cancel,
+            history,
         )
         .await;
         if let Ok(mut s) = self.in_flight.lock() {
@@ -517,7 +525,7 @@ impl<C: Checker> Runner<C> {
     ) -> Vec<(u64, Result<Option<CheckOutcome>, CheckError>)> {
         let out = futures::stream::iter(cps)
             .map(|cp| async move {
-                let r = self.check_guarded(&cp, trigger, cancel).await;
+                let r = self.check_guarded(&cp, trigger, cancel, None).await;
                 (cp.id, r)
             })
             .buffered(self.concurrency)
