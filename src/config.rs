@@ -53,6 +53,8 @@ pub struct Config {
     pub analysts: Vec<Analyst>,
     /// The schedule of the monitor.
     pub monitor: MonitorConfig,
+    /// Key bindings of the terminal UI, merged over the defaults.
+    pub keymap: crate::tui::keymap::KeymapConfig,
 }
 
 impl Default for Config {
@@ -64,6 +66,7 @@ impl Default for Config {
             log: LogConfig::default(),
             analysts: Vec::new(),
             monitor: MonitorConfig::default(),
+            keymap: Default::default(),
         }
     }
 }

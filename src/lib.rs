@@ -3,8 +3,10 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod exit;
 pub mod logging;
 pub mod register;
 pub mod store;
+pub mod tui;

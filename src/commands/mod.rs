@@ -1,6 +1,7 @@
 //! Subcommand handlers: each reads its arguments, calls the library and prints the result.
 
 pub mod register;
+pub mod ui;
 pub mod vat;
 
 use crate::cli::{Cli, Command};
