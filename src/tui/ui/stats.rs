@@ -100,10 +100,10 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .runs
         .lists
         .iter()
-        .map(|(l, t)| (l.clone(), format!("screened {} ago", age(state.now, *t))))
+        .map(|(l, t)| (l.clone(), format!("{} ago", age(state.now, *t))))
         .collect();
     for (l, (n, t)) in &state.lists_refreshed {
-        let text = format!("{n} entries, {} old", age(state.now, *t));
+        let text = format!("{} ago, {n}", age(state.now, *t));
         match lists.iter_mut().find(|(x, _)| x == l) {
             Some(e) => e.1 = text,
             None => lists.push((l.clone(), text)),
@@ -117,13 +117,13 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
             .map(|(l, t)| kv(&l, t, theme, theme.base))
             .collect()
     };
-    card("Sanctions lists", lines, theme).render(d, buf);
+    card("Lists screened", lines, theme).render(d, buf);
 }
 
 fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let rows = state.runs.sources.iter().map(|h| {
         let last = match h.last_answer {
-            Some(t) => format!("{} ({} ago)", time(state, t), age(state.now, t)),
+            Some(t) => format!("{} ago · {}", age(state.now, t), time(state, t)),
             None => "never".to_string(),
         };
         let total = h.answers + h.failures;
@@ -157,7 +157,7 @@ fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
     .block(
         Block::default()
             .borders(Borders::ALL)
-            .title(Span::styled(" Source health (30 days) ", theme.title)),
+            .title(Span::styled(" Source health: last answer, 30-day share ", theme.title)),
     )
     .render(area, buf);
 }
