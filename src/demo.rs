@@ -230,7 +230,11 @@ const COUNTRIES: &[Country] = &[
         code: "NL",
         weight: 10,
         forms: &["B.V.", "N.V."],
-        cities: &[("1012", "Amsterdam"), ("3011", "Rotterdam"), ("3511", "Utrecht")],
+        cities: &[
+            ("1012", "Amsterdam"),
+            ("3011", "Rotterdam"),
+            ("3511", "Utrecht"),
+        ],
         tld: "nl",
     },
     Country {
@@ -306,20 +310,68 @@ const COUNTRIES: &[Country] = &[
 ];
 
 const ROOTS: &[&str] = &[
-    "Nordlicht", "Rheinland", "Alpenblick", "Hansa", "Sonnenfeld", "Bergmann", "Lindner",
-    "Weber", "Keller", "Vogt", "Brandt", "Falk", "Adler", "Eichhorn", "Kranich", "Baltic",
-    "Atlas", "Orion", "Helios", "Vesta", "Aurora", "Delta", "Polaris", "Merkur", "Lumen",
-    "Cobalt", "Granit", "Silva", "Marina", "Terra", "Ventus", "Fjord",
+    "Nordlicht",
+    "Rheinland",
+    "Alpenblick",
+    "Hansa",
+    "Sonnenfeld",
+    "Bergmann",
+    "Lindner",
+    "Weber",
+    "Keller",
+    "Vogt",
+    "Brandt",
+    "Falk",
+    "Adler",
+    "Eichhorn",
+    "Kranich",
+    "Baltic",
+    "Atlas",
+    "Orion",
+    "Helios",
+    "Vesta",
+    "Aurora",
+    "Delta",
+    "Polaris",
+    "Merkur",
+    "Lumen",
+    "Cobalt",
+    "Granit",
+    "Silva",
+    "Marina",
+    "Terra",
+    "Ventus",
+    "Fjord",
 ];
 
 const TRADES: &[&str] = &[
-    "Logistik", "Maschinenbau", "Handel", "Software", "Consulting", "Bau", "Chemie", "Elektro",
-    "Metall", "Textil", "Foods", "Pharma", "Energy", "Systems", "Trading", "Components",
+    "Logistik",
+    "Maschinenbau",
+    "Handel",
+    "Software",
+    "Consulting",
+    "Bau",
+    "Chemie",
+    "Elektro",
+    "Metall",
+    "Textil",
+    "Foods",
+    "Pharma",
+    "Energy",
+    "Systems",
+    "Trading",
+    "Components",
 ];
 
 const STREETS: &[&str] = &[
-    "Hauptstraße", "Industriestraße", "Hafenweg", "Marktplatz", "Gartenstraße", "Bahnhofstraße",
-    "Parkallee", "Ringstraße",
+    "Hauptstraße",
+    "Industriestraße",
+    "Hafenweg",
+    "Marktplatz",
+    "Gartenstraße",
+    "Bahnhofstraße",
+    "Parkallee",
+    "Ringstraße",
 ];
 
 const OWNERS: &[&str] = &["anna", "ben", "clara", "deniz", "emil"];
@@ -371,11 +423,7 @@ fn draft(rng: &mut Rng, used: &mut HashSet<String>) -> CounterpartyDraft {
     let name = format!("{root} {trade} {form}");
     let domain = format!("{}.{}", slug(&format!("{root}-{trade}")), country.tld);
     let (zip, city) = *rng.pick(country.cities);
-    let address = format!(
-        "{} {}, {zip} {city}",
-        rng.pick(STREETS),
-        1 + rng.below(120)
-    );
+    let address = format!("{} {}, {zip} {city}", rng.pick(STREETS), 1 + rng.below(120));
     let mut number = None;
     for _ in 0..20 {
         if let Some(v) = vat_number(rng, country.code)
@@ -386,12 +434,7 @@ fn draft(rng: &mut Rng, used: &mut HashSet<String>) -> CounterpartyDraft {
         }
     }
     let register = (country.code == "DE").then(|| {
-        format!(
-            "HRB {} , {}",
-            10_000 + rng.below(190_000),
-            rng.pick(COURTS)
-        )
-        .replace(" ,", ",")
+        format!("HRB {} , {}", 10_000 + rng.below(190_000), rng.pick(COURTS)).replace(" ,", ",")
     });
     let has_lei = rng.chance(30);
     let frequency = match rng.below(10) {
@@ -403,13 +446,20 @@ fn draft(rng: &mut Rng, used: &mut HashSet<String>) -> CounterpartyDraft {
         name: Some(name),
         country: Some(country.code.to_string()),
         vat: number,
-        email: Some(format!("{}@{domain}", rng.pick(&["info", "einkauf", "office", "finance"]))),
+        email: Some(format!(
+            "{}@{domain}",
+            rng.pick(&["info", "einkauf", "office", "finance"])
+        )),
         address: Some(address),
         domain: Some(domain),
         contact: Some(format!(
             "{} {}",
-            rng.pick(&["Jana", "Marc", "Sofia", "Lukas", "Eva", "Tomas", "Ines", "Piet"]),
-            rng.pick(&["Keller", "Novak", "Jansen", "Moreau", "Rossi", "Nielsen", "Silva"])
+            rng.pick(&[
+                "Jana", "Marc", "Sofia", "Lukas", "Eva", "Tomas", "Ines", "Piet"
+            ]),
+            rng.pick(&[
+                "Keller", "Novak", "Jansen", "Moreau", "Rossi", "Nielsen", "Silva"
+            ])
         )),
         owner: Some(rng.pick(OWNERS).to_string()),
         lei: has_lei.then(|| lei(rng)),
@@ -549,7 +599,7 @@ pub fn populate(store: &Store, spec: &DemoSpec) -> Result<DemoSummary, StoreErro
                 .filter(|(_, from)| day >= *from)
                 .map(|(s, from)| (s, day - from));
             // Stories must be seen on their days, so their counterparties are checked daily.
-            if !due && !(stories[i].is_some() && cp.monitor) {
+            if !(due || stories[i].is_some() && cp.monitor) {
                 continue;
             }
             let at = (base + Duration::minutes((i as i64 * 3) % 240 + rng.below(5) as i64))
@@ -595,13 +645,27 @@ struct World {
 
 fn unavailable(rng: &mut Rng) -> (Unavailable, &'static str, &'static str) {
     *rng.pick(&[
-        (Unavailable::ServiceUnavailable, "MS_UNAVAILABLE", "member state unavailable"),
+        (
+            Unavailable::ServiceUnavailable,
+            "MS_UNAVAILABLE",
+            "member state unavailable",
+        ),
         (Unavailable::Timeout, "TIMEOUT", "no answer within 20 s"),
-        (Unavailable::Throttled, "MS_MAX_CONCURRENT_REQ", "too many concurrent requests"),
+        (
+            Unavailable::Throttled,
+            "MS_MAX_CONCURRENT_REQ",
+            "too many concurrent requests",
+        ),
     ])
 }
 
-fn evidence(rng: &mut Rng, source: Source, at: DateTime<Utc>, code: Option<&str>, raw: String) -> Evidence {
+fn evidence(
+    rng: &mut Rng,
+    source: Source,
+    at: DateTime<Utc>,
+    code: Option<&str>,
+    raw: String,
+) -> Evidence {
     let reference = match source {
         Source::Vies => Some(format!("WAPIAAAAW{}", rng.digits(10))),
         Source::Evatr => Some(format!("EVATR-{}", rng.digits(8))),
@@ -666,7 +730,13 @@ fn check(
         cp.name.clone()
     };
     let address_now = if story == Some(Story::AddressChanged) {
-        "Neue Allee 1, ".to_string() + cp.address.as_deref().unwrap_or("").split(", ").last().unwrap_or("")
+        "Neue Allee 1, ".to_string()
+            + cp.address
+                .as_deref()
+                .unwrap_or("")
+                .split(", ")
+                .last()
+                .unwrap_or("")
     } else {
         cp.address.clone().unwrap_or_default()
     };
@@ -689,14 +759,23 @@ fn check(
                     reason,
                     message: msg.to_string(),
                 },
-                evidence: evidence(rng, Source::Vies, r_at, Some(code), format!("<soap:Fault><faultstring>{code}</faultstring></soap:Fault>")),
+                evidence: evidence(
+                    rng,
+                    Source::Vies,
+                    r_at,
+                    Some(code),
+                    format!("<soap:Fault><faultstring>{code}</faultstring></soap:Fault>"),
+                ),
             });
             if w.no_answer_streak >= 4 && w.alerted.insert("unverifiable") {
                 alerts.push(alert(
                     AlertKind::SourceUnverifiable,
                     cp,
                     r_at,
-                    format!("VIES konnte {v} seit {} Tagen nicht prüfen", w.no_answer_streak),
+                    format!(
+                        "VIES konnte {v} seit {} Tagen nicht prüfen",
+                        w.no_answer_streak
+                    ),
                     format!("VIES could not check {v} for {} days", w.no_answer_streak),
                     "vies",
                 ));
@@ -760,7 +839,13 @@ fn check(
                         reason: Unavailable::ServiceUnavailable,
                         message: "eVatR maintenance window".to_string(),
                     },
-                    evidence: evidence(rng, Source::Evatr, r_at, Some("evatr-0011"), "{\"status\":\"evatr-0011\"}".to_string()),
+                    evidence: evidence(
+                        rng,
+                        Source::Evatr,
+                        r_at,
+                        Some("evatr-0011"),
+                        "{\"status\":\"evatr-0011\"}".to_string(),
+                    ),
                 });
             } else {
                 let mismatch = story == Some(Story::QualifiedMismatch);
@@ -773,15 +858,25 @@ fn check(
                         valid: true,
                         valid_from: None,
                         valid_until: None,
-                        name: if mismatch { FieldMatch::Mismatch } else { FieldMatch::Match },
+                        name: if mismatch {
+                            FieldMatch::Mismatch
+                        } else {
+                            FieldMatch::Match
+                        },
                         street: FieldMatch::Match,
                         postcode: FieldMatch::Match,
                         city: FieldMatch::Match,
                     })),
-                    evidence: evidence(rng, Source::Evatr, r_at, None, format!(
-                        "{{\"status\":\"evatr-0000\",\"ergFirmenname\":\"{}\"}}",
-                        if mismatch { "B" } else { "A" }
-                    )),
+                    evidence: evidence(
+                        rng,
+                        Source::Evatr,
+                        r_at,
+                        None,
+                        format!(
+                            "{{\"status\":\"evatr-0000\",\"ergFirmenname\":\"{}\"}}",
+                            if mismatch { "B" } else { "A" }
+                        ),
+                    ),
                 });
                 if mismatch && w.alerted.insert("qualified") {
                     alerts.push(alert(
@@ -839,7 +934,13 @@ fn check(
                     reason: Unavailable::Throttled,
                     message: "more than 60 requests per hour".to_string(),
                 },
-                evidence: evidence(rng, Source::Handelsregister, r_at, Some("429"), "Too Many Requests".to_string()),
+                evidence: evidence(
+                    rng,
+                    Source::Handelsregister,
+                    r_at,
+                    Some("429"),
+                    "Too Many Requests".to_string(),
+                ),
             });
         } else {
             let reg = cp.register.clone().unwrap_or(crate::domain::RegisterEntry {
@@ -867,10 +968,16 @@ fn check(
                         history,
                     }],
                 })),
-                evidence: evidence(rng, Source::Handelsregister, r_at, None, format!(
-                    "<tr><td>{} {} {}</td><td>{name_now}</td><td>{status}</td></tr>",
-                    reg.court, reg.kind, reg.number
-                )),
+                evidence: evidence(
+                    rng,
+                    Source::Handelsregister,
+                    r_at,
+                    None,
+                    format!(
+                        "<tr><td>{} {} {}</td><td>{name_now}</td><td>{status}</td></tr>",
+                        reg.court, reg.kind, reg.number
+                    ),
+                ),
             });
             if deleted && w.alerted.insert("register") {
                 alerts.push(alert(
@@ -912,7 +1019,13 @@ fn check(
             source: Source::Insolvency,
             at: r_at,
             outcome: Outcome::Answer(Answer::Insolvency(InsolvencyAnswer { publications })),
-            evidence: evidence(rng, Source::Insolvency, r_at, None, format!("{} Treffer", usize::from(insolvent))),
+            evidence: evidence(
+                rng,
+                Source::Insolvency,
+                r_at,
+                None,
+                format!("{} Treffer", usize::from(insolvent)),
+            ),
         });
         if insolvent && w.alerted.insert("insolvency") {
             alerts.push(alert(
@@ -987,7 +1100,10 @@ fn check(
             AlertKind::SanctionsFound,
             cp,
             r_at,
-            format!("Sanktionsliste EU: Treffer {} (0,93)", cp.name.to_uppercase()),
+            format!(
+                "Sanktionsliste EU: Treffer {} (0,93)",
+                cp.name.to_uppercase()
+            ),
             format!("EU sanctions list: match {} (0.93)", cp.name.to_uppercase()),
             "eu",
         ));

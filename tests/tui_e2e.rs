@@ -47,7 +47,11 @@ impl Tmux {
     }
 
     fn typ(&self, text: &str) {
-        assert!(self.run(&["send-keys", "-t", "e2e", "-l", text]).status.success());
+        assert!(
+            self.run(&["send-keys", "-t", "e2e", "-l", text])
+                .status
+                .success()
+        );
         std::thread::sleep(Duration::from_millis(80));
     }
 }
@@ -66,7 +70,10 @@ fn add_through_the_form_in_tmux_then_list_finds_it() {
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
-        format!("user = \"e2e\"\n[log]\ndir = \"{}\"\n", dir.path().join("logs").display()),
+        format!(
+            "user = \"e2e\"\n[log]\ndir = \"{}\"\n",
+            dir.path().join("logs").display()
+        ),
     )
     .unwrap();
     let tmux = Tmux {
@@ -78,8 +85,22 @@ fn add_through_the_form_in_tmux_then_list_finds_it() {
         data.display(),
         dir.path().join("exit").display()
     );
-    let out = tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "110", "-y", "32", &cmd]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "110",
+        "-y",
+        "32",
+        &cmd,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     tmux.wait_for("The register is empty");
     tmux.send(&["a"]);
     tmux.wait_for("Add counterparty");
@@ -104,14 +125,21 @@ fn add_through_the_form_in_tmux_then_list_finds_it() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(std::fs::read_to_string(&exit_file).unwrap().trim(), "exited 0");
+    assert_eq!(
+        std::fs::read_to_string(&exit_file).unwrap().trim(),
+        "exited 0"
+    );
     let list = Command::new(bin)
         .args(["--config", &config.display().to_string()])
         .args(["--data-dir", &data.display().to_string()])
         .args(["list", "--json"])
         .output()
         .unwrap();
-    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
     let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
@@ -136,8 +164,22 @@ fn second_instance_is_refused_with_the_holder_and_how_to_attach() {
     let tmux = Tmux {
         socket: format!("kontra-e2e-lock-{}", std::process::id()),
     };
-    let cmd = format!("{bin} --config {} --data-dir {}", config.display(), data.display());
-    let out = tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", &cmd]);
+    let cmd = format!(
+        "{bin} --config {} --data-dir {}",
+        config.display(),
+        data.display()
+    );
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &cmd,
+    ]);
     assert!(out.status.success());
     tmux.wait_for("The register is empty");
     let second = Command::new(bin)

@@ -41,7 +41,11 @@ fn add_through_the_form_stores_and_selects_the_counterparty() {
     assert_eq!(cp.contact.as_deref(), Some("Erika Muster"));
     assert_eq!(cp.owner.as_deref(), Some("anna"));
     assert_eq!(h.app.state.selected_row().unwrap().cp.id, id);
-    assert!(h.flash().contains("added Neue Testfirma GmbH"), "{}", h.flash());
+    assert!(
+        h.flash().contains("added Neue Testfirma GmbH"),
+        "{}",
+        h.flash()
+    );
 }
 
 #[test]
@@ -91,7 +95,12 @@ fn duplicate_vat_number_is_refused_on_the_field() {
         panic!("form stays open")
     };
     assert_eq!(f.focus, 2);
-    assert!(f.errors[2].as_deref().unwrap().contains("already registered"));
+    assert!(
+        f.errors[2]
+            .as_deref()
+            .unwrap()
+            .contains("already registered")
+    );
 }
 
 #[test]
@@ -116,7 +125,11 @@ fn edit_changes_the_stored_record() {
     assert_eq!(row.cp.owner.as_deref(), Some("zoe"));
     assert!(row.last.is_some(), "the last check survives an edit");
     let audit = h.store.audit_for(id).unwrap();
-    assert!(audit.iter().any(|e| e.actor == "tester" && e.detail.contains("owner")));
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.actor == "tester" && e.detail.contains("owner"))
+    );
 }
 
 #[test]
@@ -129,7 +142,11 @@ fn filter_as_you_type_narrows_and_clears() {
     assert!(!narrowed.is_empty() && narrowed.len() < total);
     for &i in &narrowed {
         let cp = &h.app.state.rows[i as usize].cp;
-        assert!(kontra::register::filter::text_matches(cp, "at"), "{}", cp.name);
+        assert!(
+            kontra::register::filter::text_matches(cp, "at"),
+            "{}",
+            cp.name
+        );
     }
     // typing narrowed incrementally; a fresh full filter must agree
     h.key(KeyCode::Backspace);
@@ -215,7 +232,13 @@ fn acknowledge_one_and_all_shown() {
     h.ch('A');
     h.ch('y');
     assert!(h.app.state.alert_view.visible.is_empty());
-    assert!(h.store.alerts().unwrap().iter().all(|a| a.acknowledged_at.is_some()));
+    assert!(
+        h.store
+            .alerts()
+            .unwrap()
+            .iter()
+            .all(|a| a.acknowledged_at.is_some())
+    );
 }
 
 #[test]
@@ -228,7 +251,11 @@ fn alert_enter_jumps_to_the_counterparty_details() {
     let d = h.app.state.details.data.as_ref().expect("details loaded");
     assert_eq!(d.cp.id, cp);
     assert!(!d.runs.is_empty());
-    assert!(d.runs.windows(2).all(|w| w[0].started_at >= w[1].started_at));
+    assert!(
+        d.runs
+            .windows(2)
+            .all(|w| w[0].started_at >= w[1].started_at)
+    );
     let newest = d.runs[0].id;
     h.key(KeyCode::Enter);
     assert!(h.app.state.details.expanded.contains(&newest));
@@ -308,7 +335,11 @@ fn export_writes_the_filtered_rows() {
     let file = std::fs::read_dir(h.dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
-        .find(|e| e.file_name().to_string_lossy().starts_with("kontra-export-"))
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("kontra-export-")
+        })
         .expect("export file");
     let text = std::fs::read_to_string(file.path()).unwrap();
     assert_eq!(text.lines().count(), shown + 1);

@@ -43,7 +43,10 @@ pub fn run(ctx: &Ctx, cli: &Cli) -> Result<u8> {
 fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Result<u8> {
     let store = Store::open_as(data_dir, "kontra tui", tmux_session())?;
     if demo {
-        eprintln!("kontra: building the demo register in {} …", data_dir.display());
+        eprintln!(
+            "kontra: building the demo register in {} …",
+            data_dir.display()
+        );
         let s = demo::populate(&store, &DemoSpec::standard(chrono::Utc::now()))
             .wrap_err("building the demo register")?;
         tracing::info!(?s, "demo register built");

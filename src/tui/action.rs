@@ -158,7 +158,10 @@ mod tests {
             assert_eq!(Action::from_name(a.name()), Some(*a));
             assert!(!a.help().is_empty() && !a.help().starts_with(' '));
         }
-        assert_eq!(Action::Quit.help(), "Quit Kontra (asks first while a check cycle runs)");
+        assert_eq!(
+            Action::Quit.help(),
+            "Quit Kontra (asks first while a check cycle runs)"
+        );
         assert_eq!(Action::Delete.kind(), Kind::Write);
         assert_eq!(Action::Export.kind(), Kind::View);
     }

@@ -147,7 +147,10 @@ impl FormState {
             let country = crate::domain::country::normalise(self.value(1));
             self.notes[2] = Some(match country {
                 Some(c) if c != n.iso_country() => {
-                    format!("{n}: check digits ok, but the number is from {}", n.iso_country())
+                    format!(
+                        "{n}: check digits ok, but the number is from {}",
+                        n.iso_country()
+                    )
                 }
                 _ => format!("{n}: check digits ok"),
             });

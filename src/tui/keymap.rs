@@ -415,7 +415,9 @@ mod tests {
 
     #[test]
     fn chords_parse_print_and_normalise() {
-        for s in ["j", "G", "ctrl-d", "alt-x", "enter", "f1", "backtab", "space", "?", "/", "-"] {
+        for s in [
+            "j", "G", "ctrl-d", "alt-x", "enter", "f1", "backtab", "space", "?", "/", "-",
+        ] {
             assert_eq!(chord(s).to_string(), s, "{s}");
         }
         assert_eq!(chord("shift-tab"), chord("backtab"));
@@ -459,8 +461,16 @@ mod tests {
                 for k in keys {
                     let s = k.to_string();
                     assert!(
-                        !["ctrl-a", "ctrl-b", "ctrl-h", "ctrl-j", "ctrl-k", "ctrl-l", "ctrl-space"]
-                            .contains(&s.as_str())
+                        ![
+                            "ctrl-a",
+                            "ctrl-b",
+                            "ctrl-h",
+                            "ctrl-j",
+                            "ctrl-k",
+                            "ctrl-l",
+                            "ctrl-space"
+                        ]
+                        .contains(&s.as_str())
                             || (s == "ctrl-l" && a == Action::Redraw),
                         "{s} bound to {} in {}",
                         a.name(),
@@ -478,11 +488,20 @@ mod tests {
         )
         .unwrap();
         let km = Keymap::new(&cfg, false).unwrap();
-        assert_eq!(km.lookup(Context::Counterparties, chord("n")), Some(Action::SelectNext));
+        assert_eq!(
+            km.lookup(Context::Counterparties, chord("n")),
+            Some(Action::SelectNext)
+        );
         assert_eq!(km.lookup(Context::Counterparties, chord("j")), None);
         assert_eq!(km.lookup(Context::Counterparties, chord("q")), None);
-        assert_eq!(km.lookup(Context::Alerts, chord("ctrl-q")), Some(Action::Quit));
-        assert_eq!(km.lookup(Context::Counterparties, chord("down")), Some(Action::SelectNext));
+        assert_eq!(
+            km.lookup(Context::Alerts, chord("ctrl-q")),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.lookup(Context::Counterparties, chord("down")),
+            Some(Action::SelectNext)
+        );
     }
 
     #[test]

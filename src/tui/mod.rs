@@ -178,7 +178,12 @@ fn draw(term: &mut Terminal<CrosstermBackend<io::Stdout>>, app: &App) -> io::Res
     Ok(())
 }
 
-fn spawn_effect(effect: Effect, store: &Arc<Store>, env: &Arc<EffectEnv>, tx: &mpsc::Sender<Event>) {
+fn spawn_effect(
+    effect: Effect,
+    store: &Arc<Store>,
+    env: &Arc<EffectEnv>,
+    tx: &mpsc::Sender<Event>,
+) {
     let (store, env, tx) = (store.clone(), env.clone(), tx.clone());
     tokio::task::spawn_blocking(move || {
         for ev in effects::execute(&store, &env, effect) {

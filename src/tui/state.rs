@@ -10,7 +10,6 @@ use super::form::FormState;
 use super::monitor::{Current, Level};
 use crate::config::Language;
 use crate::domain::{Alert, Severity};
-use crate::register::filter::text_matches;
 
 /// Rows of screen the tab bar, table border and header, status line and footer take.
 pub const TABLE_CHROME_ROWS: u16 = 6;
@@ -264,7 +263,7 @@ impl CpTable {
     fn passes(&self, row: &Row, q: &str) -> bool {
         (!self.monitored_only || row.cp.monitor)
             && self.status.passes(row)
-            && (q.is_empty() || text_matches(&row.cp, q))
+            && (q.is_empty() || row.haystack.contains(q))
     }
 
     /// Recomputes `visible`. When only the query grew, only the rows shown so far are
@@ -277,16 +276,22 @@ impl CpTable {
             .map(|r| r.cp.id);
         let q = self.query.trim().to_lowercase();
         let narrowing = query_only && !self.applied.is_empty() && q.starts_with(&self.applied);
-        let source: &[u32] = if narrowing {
-            &self.visible
+        let visible: Vec<u32> = if narrowing {
+            self.visible
+                .iter()
+                .copied()
+                .filter(|&i| rows.get(i as usize).is_some_and(|r| self.passes(r, &q)))
+                .collect()
         } else {
-            &self.order
+            // Test rows in memory order first (sequential, cache-friendly), then keep the
+            // sort order: twice as fast as testing in sort order on 100,000 rows.
+            let hit: Vec<bool> = rows.iter().map(|r| self.passes(r, &q)).collect();
+            self.order
+                .iter()
+                .copied()
+                .filter(|&i| hit.get(i as usize).copied().unwrap_or(false))
+                .collect()
         };
-        let visible: Vec<u32> = source
-            .iter()
-            .copied()
-            .filter(|&i| rows.get(i as usize).is_some_and(|r| self.passes(r, &q)))
-            .collect();
         self.visible = visible;
         self.applied = q;
         match selected_id.and_then(|id| {
@@ -506,7 +511,9 @@ impl AppState {
     /// The ids a bulk action applies to: the marks, else the selection.
     pub fn target_ids(&self) -> Vec<u64> {
         if self.table.marks.is_empty() {
-            self.selected_row().map(|r| vec![r.cp.id]).unwrap_or_default()
+            self.selected_row()
+                .map(|r| vec![r.cp.id])
+                .unwrap_or_default()
         } else {
             self.table.marks.iter().copied().collect()
         }
@@ -544,7 +551,8 @@ impl AppState {
                 v.severity.is_none_or(|s| a.severity == s)
                     && (!v.unacked_only || a.acknowledged_at.is_none())
                     && v.owner.as_deref().is_none_or(|o| {
-                        self.alert_owner(a).is_some_and(|x| x.eq_ignore_ascii_case(o))
+                        self.alert_owner(a)
+                            .is_some_and(|x| x.eq_ignore_ascii_case(o))
                     })
             })
             .collect();

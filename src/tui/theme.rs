@@ -23,7 +23,7 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color.is_some_and(|v| !v.is_empty()) && term != Some("dumb"),
+            ColorChoice::Auto => no_color.is_none_or(|v| v.is_empty()) && term != Some("dumb"),
         }
     }
 
@@ -71,7 +71,13 @@ pub struct Theme {
 impl Theme {
     /// The default theme, with or without colours.
     pub fn new(color: bool) -> Theme {
-        let fg = |c: Color| if color { Style::new().fg(c) } else { Style::new() };
+        let fg = |c: Color| {
+            if color {
+                Style::new().fg(c)
+            } else {
+                Style::new()
+            }
+        };
         Theme {
             color,
             base: Style::new(),

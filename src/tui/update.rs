@@ -5,7 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, Kind};
-use super::data::{Row, VatStatus, day_slot};
+use super::data::{Row, day_slot};
 use super::effects::Effect;
 use super::event::{Done, Event};
 use super::form::FormState;
@@ -186,8 +186,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Quit => {
             if state.progress.is_some() {
                 state.popup = Some(Popup::Confirm {
-                    question: "A check cycle is running. Quit anyway? It resumes at the next start."
-                        .to_string(),
+                    question:
+                        "A check cycle is running. Quit anyway? It resumes at the next start."
+                            .to_string(),
                     pending: Pending::Quit,
                 });
                 return Vec::new();
@@ -509,15 +510,7 @@ fn switch_tab(state: &mut AppState, tab: Tab) -> Vec<Effect> {
 fn upsert(state: &mut AppState, cps: Vec<Counterparty>) {
     for cp in cps {
         match state.index.get(&cp.id) {
-            Some(&i) => {
-                let last_vat = state.rows[i].vat;
-                state.rows[i].cp = cp;
-                if state.rows[i].cp.vat.is_none() {
-                    state.rows[i].vat = VatStatus::NoNumber;
-                } else if last_vat == VatStatus::NoNumber {
-                    state.rows[i].vat = VatStatus::Unchecked;
-                }
-            }
+            Some(&i) => state.rows[i].set_cp(cp),
             None => {
                 state.rows.push(Row::new(cp, None));
             }
@@ -675,8 +668,7 @@ fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
                 }
             }
             state.runs.last_run = Some(run.finished_at);
-            if state.table.sort == SortColumn::LastCheck || state.table.sort == SortColumn::Status
-            {
+            if state.table.sort == SortColumn::LastCheck || state.table.sort == SortColumn::Status {
                 state.table.resort(&state.rows);
             } else {
                 state.table.refilter(&state.rows, false);
@@ -703,8 +695,16 @@ fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
                 state.alerts.push(a);
             }
             state.refilter_alerts();
-            let level = if critical > 0 { Level::Error } else { Level::Warn };
-            return flash(state, level, format!("{n} new alerts ({critical} critical)"));
+            let level = if critical > 0 {
+                Level::Error
+            } else {
+                Level::Warn
+            };
+            return flash(
+                state,
+                level,
+                format!("{n} new alerts ({critical} critical)"),
+            );
         }
         MonitorEvent::CounterpartiesChanged(ids) => return vec![Effect::Reload(ids)],
         MonitorEvent::ListRefreshed { list, entries, at } => {

@@ -97,7 +97,10 @@ impl Harness {
     }
 
     pub fn shift_tab(&mut self) {
-        self.send(Event::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
+        self.send(Event::Key(KeyEvent::new(
+            KeyCode::BackTab,
+            KeyModifiers::SHIFT,
+        )));
     }
 
     pub fn typ(&mut self, text: &str) {

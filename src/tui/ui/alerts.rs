@@ -18,7 +18,11 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .filter(|a| a.acknowledged_at.is_none())
         .count();
     let mut title = vec![Span::styled(
-        format!(" Alerts {}/{} · {open} open ", v.visible.len(), state.alerts.len()),
+        format!(
+            " Alerts {}/{} · {open} open ",
+            v.visible.len(),
+            state.alerts.len()
+        ),
         theme.title,
     )];
     let mut filters = Vec::new();
@@ -32,11 +36,24 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         filters.push("unacknowledged".to_string());
     }
     if !filters.is_empty() {
-        title.push(Span::styled(format!("filter: {} ", filters.join(", ")), theme.info));
+        title.push(Span::styled(
+            format!("filter: {} ", filters.join(", ")),
+            theme.info,
+        ));
     }
-    let block = Block::default().borders(Borders::ALL).title(Line::from(title));
-    let header = Row::new(["Severity", "When", "Counterparty", "Kind", "Message", "Sent", "Ack"])
-        .style(theme.title);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::from(title));
+    let header = Row::new([
+        "Severity",
+        "When",
+        "Counterparty",
+        "Kind",
+        "Message",
+        "Sent",
+        "Ack",
+    ])
+    .style(theme.title);
     let lang = state.language.as_str();
     let rows_shown = usize::from(area.height.saturating_sub(3));
     let start = v.cursor.offset.min(v.visible.len());

@@ -38,12 +38,20 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         filters.push(format!("status {}", t.status.label()));
     }
     if !filters.is_empty() {
-        title.push(Span::styled(format!("filter: {} ", filters.join(", ")), theme.info));
+        title.push(Span::styled(
+            format!("filter: {} ", filters.join(", ")),
+            theme.info,
+        ));
     }
     if !t.marks.is_empty() {
-        title.push(Span::styled(format!("{} marked ", t.marks.len()), theme.marked));
+        title.push(Span::styled(
+            format!("{} marked ", t.marks.len()),
+            theme.marked,
+        ));
     }
-    let block = Block::default().borders(Borders::ALL).title(Line::from(title));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::from(title));
     let header = Row::new(SortColumn::ALL.iter().map(|c| {
         let mut s = c.title().to_string();
         if *c == t.sort {
@@ -69,8 +77,11 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Cell::from(clip(&r.cp.name, 60)),
             Cell::from(r.cp.country.clone()),
             Cell::from(clip(r.cp.owner.as_deref().unwrap_or("-"), 12)),
-            Cell::from(if r.cp.monitor { "on" } else { "off" })
-                .style(if r.cp.monitor { theme.ok } else { theme.dim }),
+            Cell::from(if r.cp.monitor { "on" } else { "off" }).style(if r.cp.monitor {
+                theme.ok
+            } else {
+                theme.dim
+            }),
             Cell::from(
                 r.last
                     .map(|l| format!("{} ago", age(state.now, l.at)))
@@ -100,7 +111,8 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     StatefulWidget::render(table, area, buf, &mut ts);
     if state.rows.is_empty() && !state.loading {
-        let msg = "The register is empty: press a to add a counterparty, or run `kontra import FILE`.";
+        let msg =
+            "The register is empty: press a to add a counterparty, or run `kontra import FILE`.";
         let inner = Rect {
             x: area.x + 2,
             y: area.y + 3,

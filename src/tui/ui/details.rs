@@ -97,14 +97,17 @@ fn render_summary(state: &AppState, data: &Details, theme: &Theme, area: Rect, b
     let answered: usize = data
         .runs
         .iter()
-        .map(|r| r.results.iter().filter(|x| x.outcome.answer().is_some()).count())
+        .map(|r| {
+            r.results
+                .iter()
+                .filter(|x| x.outcome.answer().is_some())
+                .count()
+        })
         .sum();
     let results: usize = data.runs.iter().map(|r| r.results.len()).sum();
-    let share = if results == 0 {
-        "-".to_string()
-    } else {
-        format!("{}%", answered * 100 / results)
-    };
+    let share = (answered * 100)
+        .checked_div(results)
+        .map_or_else(|| "-".to_string(), |p| format!("{p}%"));
     let monitoring = if cp.monitor {
         Span::styled(format!("on, {}", cp.frequency), theme.ok)
     } else {
@@ -118,28 +121,48 @@ fn render_summary(state: &AppState, data: &Details, theme: &Theme, area: Rect, b
         )
     });
     let mut lines = vec![
-        Line::from(vec![Span::styled(format!("{:<10}", "Monitor"), label(theme)), monitoring]),
+        Line::from(vec![
+            Span::styled(format!("{:<10}", "Monitor"), label(theme)),
+            monitoring,
+        ]),
         Line::from(vec![
             Span::styled(format!("{:<10}", "Last"), label(theme)),
             last.unwrap_or_else(|| Span::styled("never checked", theme.dim)),
         ]),
         kv(
             "Checks",
-            format!("{} runs, {share} of source results answered", data.runs.len()),
+            format!(
+                "{} runs, {share} of source results answered",
+                data.runs.len()
+            ),
             theme,
         ),
     ];
-    let open = data.alerts.iter().filter(|a| a.acknowledged_at.is_none()).count();
+    let open = data
+        .alerts
+        .iter()
+        .filter(|a| a.acknowledged_at.is_none())
+        .count();
     lines.push(kv(
         "Alerts",
         format!("{} total, {open} open", data.alerts.len()),
         theme,
     ));
     let lang = state.language.as_str();
-    for a in data.alerts.iter().take(usize::from(area.height.saturating_sub(6))) {
+    for a in data
+        .alerts
+        .iter()
+        .take(usize::from(area.height.saturating_sub(6)))
+    {
         lines.push(Line::from(vec![
-            Span::styled(format!(" {:<8} ", a.severity.as_str()), theme.severity(a.severity)),
-            Span::styled(format!("{:>4} ago ", age(state.now, a.created_at)), theme.dim),
+            Span::styled(
+                format!(" {:<8} ", a.severity.as_str()),
+                theme.severity(a.severity),
+            ),
+            Span::styled(
+                format!("{:>4} ago ", age(state.now, a.created_at)),
+                theme.dim,
+            ),
             Span::raw(a.message.get(lang).to_string()),
         ]));
     }
@@ -161,7 +184,13 @@ fn glyph(theme: &Theme, status: Option<CheckStatus>) -> Span<'static> {
     }
 }
 
-fn render_timeline(state: &AppState, runs: &[CheckRun], theme: &Theme, area: Rect, buf: &mut Buffer) {
+fn render_timeline(
+    state: &AppState,
+    runs: &[CheckRun],
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let today = state.now.date_naive();
     let mut worst: BTreeMap<i64, CheckStatus> = BTreeMap::new();
     for r in runs {

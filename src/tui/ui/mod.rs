@@ -15,12 +15,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use super::action::Action;
 use super::keymap::{Context, Keymap};
 use super::monitor::Level;
 use super::state::{AppState, Popup, Tab};
 use super::theme::Theme;
 use super::update::context;
-use super::action::Action;
 
 /// Smallest terminal the UI draws into; below it a "too small" message shows.
 pub const MIN_SIZE: (u16, u16) = (50, 12);
@@ -201,7 +201,9 @@ pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
 
 /// A date and time in the configured zone.
 pub fn time(state: &AppState, at: DateTime<Utc>) -> String {
-    at.with_timezone(&state.tz).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&state.tz)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// A style for the label of a key-value pair.

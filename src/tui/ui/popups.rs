@@ -33,7 +33,14 @@ fn hint(keymap: &Keymap, ctx: Context, action: Action) -> String {
 
 /// The help popup: every binding of the current tab's context, then the global ones, then
 /// the other contexts, each with its action's help text.
-pub fn help(state: &AppState, theme: &Theme, keymap: &Keymap, scroll: usize, area: Rect, buf: &mut Buffer) {
+pub fn help(
+    state: &AppState,
+    theme: &Theme,
+    keymap: &Keymap,
+    scroll: usize,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let current = match state.tab {
         Tab::Stats => Context::Stats,
         Tab::Counterparties => Context::Counterparties,
@@ -132,7 +139,8 @@ pub fn form(f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, frame: &m
     let rows = Layout::vertical(FIELDS.iter().map(|_| Constraint::Length(2))).split(inner);
     for (i, (label, _)) in FIELDS.iter().enumerate() {
         let Some(row) = rows.get(i) else { break };
-        let [line1, line2] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(*row);
+        let [line1, line2] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(*row);
         let [lab, input] =
             Layout::horizontal([Constraint::Length(13), Constraint::Fill(1)]).areas(line1);
         let focused = i == f.focus;
@@ -156,9 +164,13 @@ pub fn form(f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, frame: &m
             frame.render_widget(Paragraph::new(f.value(i).to_string()), input);
         }
         let note = if f.shows_error(i) {
-            f.errors[i].as_ref().map(|e| Span::styled(e.clone(), theme.bad))
+            f.errors[i]
+                .as_ref()
+                .map(|e| Span::styled(e.clone(), theme.bad))
         } else {
-            f.notes[i].as_ref().map(|n| Span::styled(n.clone(), theme.ok))
+            f.notes[i]
+                .as_ref()
+                .map(|n| Span::styled(n.clone(), theme.ok))
         };
         if let Some(n) = note {
             let [_, msg] =

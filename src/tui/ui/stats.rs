@@ -68,7 +68,14 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         "Open alerts",
         Severity::DESCENDING
             .iter()
-            .map(|s| kv(s.as_str(), open[*s as usize].to_string(), theme, theme.severity(*s)))
+            .map(|s| {
+                kv(
+                    s.as_str(),
+                    open[*s as usize].to_string(),
+                    theme,
+                    theme.severity(*s),
+                )
+            })
             .collect(),
         theme,
     )
@@ -127,11 +134,9 @@ fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
             None => "never".to_string(),
         };
         let total = h.answers + h.failures;
-        let share = if total == 0 {
-            "-".to_string()
-        } else {
-            format!("{}%", h.answers * 100 / total)
-        };
+        let share = (h.answers * 100)
+            .checked_div(total)
+            .map_or_else(|| "-".to_string(), |p| format!("{p}%"));
         let style = if total > 0 && h.answers * 100 / total < 80 {
             theme.warn
         } else {
@@ -154,11 +159,10 @@ fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
         ],
     )
     .header(Row::new(["Source", "Last answer", "Answered", "Failed"]).style(theme.title))
-    .block(
-        Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(" Source health: last answer, 30-day share ", theme.title)),
-    )
+    .block(Block::default().borders(Borders::ALL).title(Span::styled(
+        " Source health: last answer, 30-day share ",
+        theme.title,
+    )))
     .render(area, buf);
 }
 
@@ -226,8 +230,20 @@ fn render_outcome_chart(state: &AppState, theme: &Theme, area: Rect, buf: &mut B
     block.render(area, buf);
     let [top, bottom] =
         Layout::vertical([Constraint::Percentage(60), Constraint::Fill(1)]).areas(inner);
-    let a_max = state.runs.answers_per_day.iter().copied().max().unwrap_or(0);
-    let f_max = state.runs.failures_per_day.iter().copied().max().unwrap_or(0);
+    let a_max = state
+        .runs
+        .answers_per_day
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let f_max = state
+        .runs
+        .failures_per_day
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0);
     let [t_label, t_chart] =
         Layout::horizontal([Constraint::Length(10), Constraint::Fill(1)]).areas(top);
     let [b_label, b_chart] =
