@@ -5,6 +5,7 @@ pub mod lookup;
 pub mod register;
 pub mod sanctions;
 pub mod sanctions_eval;
+pub mod ui;
 pub mod vat;
 
 use crate::cli::{Cli, Command};
