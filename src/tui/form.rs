@@ -67,23 +67,11 @@ impl FormState {
 
     /// A form filled with an existing counterparty.
     pub fn edit(cp: &Counterparty, now: DateTime<Utc>) -> FormState {
-        let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        let values = [
-            cp.name.clone(),
-            cp.country.clone(),
-            o(&cp.vat),
-            o(&cp.email),
-            o(&cp.address),
-            o(&cp.domain),
-            o(&cp.contact),
-            o(&cp.owner),
-            o(&cp.lei),
-            cp.register
-                .as_ref()
-                .map(|r| r.to_string())
-                .unwrap_or_default(),
-            cp.priority.to_string(),
-        ];
+        // The form's fields are the first columns of the CSV format, in the same order.
+        let values: Vec<String> = crate::register::to_cells(cp)
+            .into_iter()
+            .take(FIELDS.len())
+            .collect();
         let mut f = FormState {
             editing: Some(cp.id),
             base: Some(cp.clone()),
