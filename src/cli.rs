@@ -13,6 +13,15 @@ pub struct Cli {
     /// Data directory (default: ~/.local/share/kontra).
     #[arg(long, global = true, env = "KONTRA_DATA_DIR", value_name = "PATH")]
     pub data_dir: Option<PathBuf>,
+    /// Open the UI on a throwaway data directory filled with a generated register (offline).
+    #[arg(long)]
+    pub demo: bool,
+    /// Remove every action that changes data or sends something from the UI.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Colours in the UI: auto (off when NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: crate::tui::theme::ColorChoice,
     /// What to do; without a subcommand the full-screen UI opens.
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -64,6 +64,8 @@ pub struct Config {
     pub webhooks: Vec<crate::notify::config::WebhookConfig>,
     /// Sanctions lists and screening.
     pub sanctions: crate::sanctions::config::SanctionsConfig,
+    /// Key bindings of the terminal UI, merged over the defaults.
+    pub keymap: crate::tui::keymap::KeymapConfig,
 }
 
 impl Default for Config {
@@ -80,6 +82,7 @@ impl Default for Config {
             mail: None,
             webhooks: Vec::new(),
             sanctions: crate::sanctions::config::SanctionsConfig::default(),
+            keymap: Default::default(),
         }
     }
 }

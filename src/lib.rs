@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod exit;
 pub mod logging;
@@ -12,3 +13,4 @@ pub mod register;
 pub mod sanctions;
 pub mod sources;
 pub mod store;
+pub mod tui;

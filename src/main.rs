@@ -1,4 +1,4 @@
-//! The `kontra` binary: errors, logging, config, store, then a subcommand (the UI comes later).
+//! The `kontra` binary: errors, logging, config, store, then a subcommand or the full-screen UI.
 
 use clap::Parser;
 use kontra::cli::Cli;
@@ -10,17 +10,17 @@ fn main() -> ExitCode {
     let _ = color_eyre::config::HookBuilder::default()
         .display_env_section(false)
         .install();
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     let ctx = match Ctx::load(&cli) {
         Ok(c) => c,
         Err(e) => return report(&e),
     };
     let _log = kontra::logging::init(&ctx.paths.logs, &ctx.config.log.level);
-    let Some(command) = cli.command else {
-        eprintln!(
-            "kontra: the full-screen UI is not built yet; see `kontra --help` for the commands"
-        );
-        return ExitCode::from(exit::USAGE);
+    let Some(command) = cli.command.take() else {
+        return match commands::ui::run(&ctx, &cli) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => report(&e),
+        };
     };
     match commands::run(&ctx, command) {
         Ok(code) => ExitCode::from(code),

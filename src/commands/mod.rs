@@ -6,6 +6,7 @@ pub mod monitor;
 pub mod register;
 pub mod sanctions;
 pub mod sanctions_eval;
+pub mod ui;
 pub mod vat;
 
 use crate::cli::{Cli, Command};

@@ -1,0 +1,71 @@
+//! `kontra` without a subcommand: opens the store (or a throwaway demo store) and runs the
+//! full-screen UI on a tokio runtime.
+
+use color_eyre::Result;
+use color_eyre::eyre::WrapErr;
+
+use super::Ctx;
+use crate::cli::Cli;
+use crate::demo::{self, DemoSpec};
+use crate::exit;
+use crate::store::Store;
+use crate::tui::{self, effects::EffectEnv};
+
+/// The tmux session this process runs in, so a second instance can say where to attach.
+fn tmux_session() -> Option<String> {
+    std::env::var_os("TMUX")?;
+    let out = std::process::Command::new("tmux")
+        .args(["display-message", "-p", "#S"])
+        .output()
+        .ok()?;
+    let name = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !name.is_empty()).then_some(name)
+}
+
+/// Runs the UI; returns the exit code.
+pub fn run(ctx: &Ctx, cli: &Cli) -> Result<u8> {
+    let demo_dir = if cli.demo {
+        let dir = std::env::temp_dir().join(format!("kontra-demo-{}", std::process::id()));
+        Some(dir)
+    } else {
+        None
+    };
+    let data_dir = demo_dir.clone().unwrap_or_else(|| ctx.paths.data.clone());
+    let result = run_on(ctx, cli, &data_dir, demo_dir.is_some());
+    if let Some(dir) = demo_dir
+        && let Err(e) = std::fs::remove_dir_all(&dir)
+    {
+        tracing::warn!(dir = %dir.display(), error = %e, "removing the demo directory");
+    }
+    result
+}
+
+fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Result<u8> {
+    let store = Store::open_as(data_dir, "kontra tui", tmux_session())?;
+    if demo {
+        eprintln!(
+            "kontra: building the demo register in {} …",
+            data_dir.display()
+        );
+        let s = demo::populate(&store, &DemoSpec::standard(chrono::Utc::now()))
+            .wrap_err("building the demo register")?;
+        tracing::info!(?s, "demo register built");
+    }
+    let color = cli.color.use_color_from_env();
+    let app = tui::app(&ctx.config, cli.read_only, color, (80, 24))?;
+    let env = EffectEnv {
+        actor: ctx.actor.clone(),
+        monitor: ctx.config.monitor.clone(),
+        export_dir: std::env::current_dir().unwrap_or_else(|_| std::env::temp_dir()),
+        checks: None,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .wrap_err("starting the async runtime")?;
+    // The monitor and digest schedulers plug in here through `tui::monitor::link()` once
+    // they exist: spawn the monitor with the handle and pass the port instead of None.
+    rt.block_on(tui::run(store, app, env, None))?;
+    Ok(exit::OK)
+}

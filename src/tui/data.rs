@@ -1,0 +1,433 @@
+//! What the UI shows, loaded from the store by effects: the register with each row's last
+//! check, the alerts, run statistics for the stats tab, and one counterparty's details.
+//! Loading runs on a blocking task, never inside a reducer or a view.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::config::MonitorConfig;
+use crate::domain::check::{Answer, Outcome};
+use crate::domain::{Alert, CheckRun, Counterparty, Source};
+use crate::store::{Store, StoreError, codec};
+
+/// Days of history the stats charts cover.
+pub const CHART_DAYS: usize = 30;
+
+/// Most check runs the stats loader reads; bounds the load time of very large stores.
+pub const MAX_RUNS_SCANNED: u64 = 200_000;
+
+/// The overall result of a check run, as the table's status column shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CheckStatus {
+    /// Every source answered and nothing is wrong.
+    Ok,
+    /// Some sources could not be asked; the others found nothing wrong.
+    Partial,
+    /// No source could be asked.
+    NoAnswer,
+    /// The VAT number was reported invalid.
+    Invalid,
+    /// Insolvency publications name the counterparty.
+    Insolvency,
+    /// Sanctions screening found hits.
+    Sanctions,
+}
+
+impl CheckStatus {
+    /// The word the table shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckStatus::Ok => "ok",
+            CheckStatus::Partial => "partial",
+            CheckStatus::NoAnswer => "no answer",
+            CheckStatus::Invalid => "invalid",
+            CheckStatus::Insolvency => "insolvency",
+            CheckStatus::Sanctions => "sanctions",
+        }
+    }
+
+    /// Whether this is bad news about the counterparty (not about the registries).
+    pub fn is_problem(self) -> bool {
+        matches!(
+            self,
+            CheckStatus::Invalid | CheckStatus::Insolvency | CheckStatus::Sanctions
+        )
+    }
+
+    /// Summarises a run: the worst finding wins, then how much could be asked.
+    pub fn of(run: &CheckRun) -> CheckStatus {
+        let mut answered = 0;
+        let mut status = CheckStatus::Ok;
+        for r in &run.results {
+            let Outcome::Answer(a) = &r.outcome else {
+                continue;
+            };
+            answered += 1;
+            let finding = match a {
+                Answer::Vat(v) if !v.valid => Some(CheckStatus::Invalid),
+                Answer::Qualified(q) if !q.valid => Some(CheckStatus::Invalid),
+                Answer::Sanctions(s) if !s.hits.is_empty() => Some(CheckStatus::Sanctions),
+                Answer::Insolvency(i) if !i.publications.is_empty() => {
+                    Some(CheckStatus::Insolvency)
+                }
+                _ => None,
+            };
+            if let Some(f) = finding {
+                status = status.max(f);
+            }
+        }
+        if status != CheckStatus::Ok {
+            status
+        } else if answered == 0 {
+            CheckStatus::NoAnswer
+        } else if answered < run.results.len() {
+            CheckStatus::Partial
+        } else {
+            CheckStatus::Ok
+        }
+    }
+}
+
+/// What the last check said about the VAT number (for the stats distribution).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VatStatus {
+    /// A registry said valid.
+    Valid,
+    /// A registry said invalid.
+    Invalid,
+    /// The VAT registries could not be asked.
+    CouldNotAsk,
+    /// Never checked.
+    Unchecked,
+    /// The counterparty has no VAT number.
+    NoNumber,
+}
+
+impl VatStatus {
+    /// Every value, in chart order.
+    pub const ALL: [VatStatus; 5] = [
+        VatStatus::Valid,
+        VatStatus::Invalid,
+        VatStatus::CouldNotAsk,
+        VatStatus::Unchecked,
+        VatStatus::NoNumber,
+    ];
+
+    /// The chart label.
+    pub fn label(self) -> &'static str {
+        match self {
+            VatStatus::Valid => "valid",
+            VatStatus::Invalid => "invalid",
+            VatStatus::CouldNotAsk => "no answer",
+            VatStatus::Unchecked => "unchecked",
+            VatStatus::NoNumber => "no number",
+        }
+    }
+
+    /// From a counterparty and its last run.
+    pub fn of(cp: &Counterparty, run: Option<&CheckRun>) -> VatStatus {
+        if cp.vat.is_none() {
+            return VatStatus::NoNumber;
+        }
+        let Some(run) = run else {
+            return VatStatus::Unchecked;
+        };
+        let mut asked = false;
+        for r in &run.results {
+            match &r.outcome {
+                Outcome::Answer(Answer::Vat(v)) => {
+                    return if v.valid {
+                        VatStatus::Valid
+                    } else {
+                        VatStatus::Invalid
+                    };
+                }
+                Outcome::Answer(Answer::Qualified(q)) => {
+                    return if q.valid {
+                        VatStatus::Valid
+                    } else {
+                        VatStatus::Invalid
+                    };
+                }
+                Outcome::CouldNotAsk { .. } if matches!(r.source, Source::Vies | Source::Evatr) => {
+                    asked = true;
+                }
+                _ => {}
+            }
+        }
+        if asked {
+            VatStatus::CouldNotAsk
+        } else {
+            VatStatus::Unchecked
+        }
+    }
+}
+
+/// A counterparty's last check, summarised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastCheck {
+    /// When it finished.
+    pub at: DateTime<Utc>,
+    /// What it found.
+    pub status: CheckStatus,
+}
+
+/// One row of the register.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The counterparty.
+    pub cp: Counterparty,
+    /// Its last check, if any.
+    pub last: Option<LastCheck>,
+    /// Its VAT status from the last check.
+    pub vat: VatStatus,
+    /// The searchable fields, lower-cased and joined, so a filter keystroke over 100,000 rows
+    /// is one substring search per row without allocating.
+    pub haystack: String,
+}
+
+/// Lower-cased name, VAT number, country, owner, e-mail and domain, separated by a control
+/// character so a match never spans two fields.
+pub fn haystack(cp: &Counterparty) -> String {
+    let mut s = String::with_capacity(96);
+    for part in [
+        Some(cp.name.as_str()),
+        cp.vat.as_deref(),
+        Some(cp.country.as_str()),
+        cp.owner.as_deref(),
+        cp.email.as_deref(),
+        cp.domain.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        s.push_str(&part.to_lowercase());
+        s.push('\u{1}');
+    }
+    s
+}
+
+impl Row {
+    /// Builds a row from a counterparty and its last run.
+    pub fn new(cp: Counterparty, run: Option<&CheckRun>) -> Row {
+        let vat = VatStatus::of(&cp, run);
+        Row {
+            last: run.map(|r| LastCheck {
+                at: r.finished_at,
+                status: CheckStatus::of(r),
+            }),
+            vat,
+            haystack: haystack(&cp),
+            cp,
+        }
+    }
+
+    /// Replaces the counterparty, keeping the last check.
+    pub fn set_cp(&mut self, cp: Counterparty) {
+        self.haystack = haystack(&cp);
+        if cp.vat.is_none() {
+            self.vat = VatStatus::NoNumber;
+        } else if self.vat == VatStatus::NoNumber {
+            self.vat = VatStatus::Unchecked;
+        }
+        self.cp = cp;
+    }
+}
+
+/// One source's health: when it last answered and how it fared recently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceHealth {
+    /// The source.
+    pub source: Source,
+    /// When it last gave an answer.
+    pub last_answer: Option<DateTime<Utc>>,
+    /// Answers within the chart window.
+    pub answers: u64,
+    /// "Could not ask" results within the chart window.
+    pub failures: u64,
+}
+
+/// Statistics over the recent check runs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RunStats {
+    /// When the newest run finished.
+    pub last_run: Option<DateTime<Utc>>,
+    /// Per source, in `Source::ALL` order.
+    pub sources: Vec<SourceHealth>,
+    /// Answers per day, oldest first, ending today.
+    pub answers_per_day: Vec<u64>,
+    /// "Could not ask" results per day, oldest first, ending today.
+    pub failures_per_day: Vec<u64>,
+    /// When the sanctions lists were last screened against, and which snapshots.
+    pub lists: BTreeMap<String, DateTime<Utc>>,
+    /// Runs read for these figures.
+    pub runs_scanned: u64,
+}
+
+/// Everything the tabs need, loaded in one go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// The register, in id order.
+    pub rows: Vec<Row>,
+    /// All alerts, oldest first.
+    pub alerts: Vec<Alert>,
+    /// Run statistics.
+    pub runs: RunStats,
+    /// The next scheduled cycle according to the config.
+    pub next_cycle: Option<DateTime<Utc>>,
+}
+
+/// One counterparty with its history, for the details tab.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Details {
+    /// The counterparty.
+    pub cp: Counterparty,
+    /// Its check runs, newest first.
+    pub runs: Vec<CheckRun>,
+    /// Its alerts, newest first.
+    pub alerts: Vec<Alert>,
+}
+
+/// Loads the snapshot.
+pub fn load_snapshot(
+    store: &Store,
+    monitor: &MonitorConfig,
+    now: DateTime<Utc>,
+) -> Result<Snapshot, StoreError> {
+    let cps = store.counterparties()?;
+    let mut rows = Vec::with_capacity(cps.len());
+    for cp in cps {
+        let run = store.last_check(cp.id)?;
+        rows.push(Row::new(cp, run.as_ref()));
+    }
+    Ok(Snapshot {
+        rows,
+        alerts: store.alerts()?,
+        runs: run_stats(store, now)?,
+        next_cycle: next_cycle(monitor, now),
+    })
+}
+
+/// Day index (0 = oldest, CHART_DAYS-1 = today) of a time, or None outside the window.
+pub fn day_slot(now: DateTime<Utc>, at: DateTime<Utc>) -> Option<usize> {
+    let today = now.date_naive();
+    let days = (today - at.date_naive()).num_days();
+    (0..CHART_DAYS as i64)
+        .contains(&days)
+        .then(|| CHART_DAYS - 1 - days as usize)
+}
+
+/// Reads runs newest first (ids grow with time) until the chart window is covered.
+pub fn run_stats(store: &Store, now: DateTime<Utc>) -> Result<RunStats, StoreError> {
+    let mut stats = RunStats {
+        sources: Source::ALL
+            .iter()
+            .map(|s| SourceHealth {
+                source: *s,
+                last_answer: None,
+                answers: 0,
+                failures: 0,
+            })
+            .collect(),
+        answers_per_day: vec![0; CHART_DAYS],
+        failures_per_day: vec![0; CHART_DAYS],
+        ..RunStats::default()
+    };
+    let window_start = now - Duration::days(CHART_DAYS as i64);
+    // Keys are big-endian ids and ids grow with time, so reverse order is newest first.
+    let tree = store.tree("checks")?;
+    for item in tree.iter().rev() {
+        if stats.runs_scanned >= MAX_RUNS_SCANNED {
+            break;
+        }
+        let (_, bytes) = item.map_err(|source| StoreError::Sled {
+            dir: store.dir().to_path_buf(),
+            source,
+        })?;
+        let run: CheckRun = codec::decode(&bytes).map_err(|source| StoreError::Codec {
+            what: "check run".to_string(),
+            source,
+        })?;
+        stats.runs_scanned += 1;
+        if stats.last_run.is_none_or(|t| run.finished_at > t) {
+            stats.last_run = Some(run.finished_at);
+        }
+        let in_window = run.finished_at >= window_start;
+        let slot = day_slot(now, run.finished_at);
+        for r in &run.results {
+            let health = stats.sources.iter_mut().find(|h| h.source == r.source);
+            match &r.outcome {
+                Outcome::Answer(a) => {
+                    if let Some(h) = health {
+                        if h.last_answer.is_none_or(|t| r.at > t) {
+                            h.last_answer = Some(r.at);
+                        }
+                        if in_window {
+                            h.answers += 1;
+                        }
+                    }
+                    if let Some(s) = slot {
+                        stats.answers_per_day[s] += 1;
+                    }
+                    if let Answer::Sanctions(s) = a {
+                        for (list, _) in &s.lists {
+                            let e = stats.lists.entry(list.clone()).or_insert(r.at);
+                            if r.at > *e {
+                                *e = r.at;
+                            }
+                        }
+                    }
+                }
+                Outcome::CouldNotAsk { .. } => {
+                    if let Some(h) = health
+                        && in_window
+                    {
+                        h.failures += 1;
+                    }
+                    if let Some(s) = slot {
+                        stats.failures_per_day[s] += 1;
+                    }
+                }
+            }
+        }
+        // Runs are stored in time order; once a run is older than the window and every source
+        // has a last answer, older runs cannot change anything shown.
+        if !in_window && stats.sources.iter().all(|h| h.last_answer.is_some()) {
+            break;
+        }
+    }
+    Ok(stats)
+}
+
+/// The next configured run time after `now`.
+pub fn next_cycle(monitor: &MonitorConfig, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let tz = monitor.timezone.0;
+    let local_today = now.with_timezone(&tz).date_naive();
+    let mut best: Option<DateTime<Utc>> = None;
+    for day in 0..2 {
+        let date = local_today + Duration::days(day);
+        for t in monitor.run_at.iter().chain(&monitor.high_priority_run_at) {
+            let Some(local) = date.and_time(t.0).and_local_timezone(tz).earliest() else {
+                continue;
+            };
+            let utc = local.with_timezone(&Utc);
+            if utc > now && best.is_none_or(|b| utc < b) {
+                best = Some(utc);
+            }
+        }
+    }
+    best
+}
+
+/// Loads one counterparty's details; None when it no longer exists.
+pub fn load_details(store: &Store, id: u64) -> Result<Option<Details>, StoreError> {
+    let Some(cp) = store.counterparty(id)? else {
+        return Ok(None);
+    };
+    let mut runs = store.check_runs(id)?;
+    runs.reverse();
+    let mut alerts = store.alerts_for(id)?;
+    alerts.reverse();
+    Ok(Some(Details { cp, runs, alerts }))
+}

@@ -1,0 +1,201 @@
+//! The add/edit form: one single-line text area per field in the order, with live
+//! validation through `CounterpartyDraft::apply` so the form and the CLI accept the same input.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+use ratatui_textarea::TextArea;
+
+use crate::domain::{Counterparty, CounterpartyDraft, vat};
+
+/// The form fields: (label, field name as `FieldError` spells it).
+pub const FIELDS: [(&str, &str); 11] = [
+    ("Name", "name"),
+    ("Country", "country"),
+    ("VAT number", "vat"),
+    ("E-mail", "email"),
+    ("Address", "address"),
+    ("Domain", "domain"),
+    ("Contact", "contact"),
+    ("Owner", "owner"),
+    ("LEI", "lei"),
+    ("Register", "register"),
+    ("Priority", "priority"),
+];
+
+/// State of an open form.
+#[derive(Debug, Clone)]
+pub struct FormState {
+    /// The id being edited, or None when adding.
+    pub editing: Option<u64>,
+    base: Option<Counterparty>,
+    /// One text area per field, in [`FIELDS`] order.
+    pub inputs: Vec<TextArea<'static>>,
+    /// The focused field.
+    pub focus: usize,
+    /// Fields the user has typed into (errors show only there until a save is tried).
+    pub touched: Vec<bool>,
+    /// Current validation error per field.
+    pub errors: Vec<Option<String>>,
+    /// A positive note per field (e.g. "check digits ok").
+    pub notes: Vec<Option<String>>,
+    /// Whether a save was tried (then every error shows).
+    pub submitted: bool,
+}
+
+fn area(text: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![text.to_string()]);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+impl FormState {
+    /// An empty form for a new counterparty.
+    pub fn add(now: DateTime<Utc>) -> FormState {
+        let mut f = FormState {
+            editing: None,
+            base: None,
+            inputs: FIELDS.iter().map(|_| area("")).collect(),
+            focus: 0,
+            touched: vec![false; FIELDS.len()],
+            errors: vec![None; FIELDS.len()],
+            notes: vec![None; FIELDS.len()],
+            submitted: false,
+        };
+        f.validate(now);
+        f
+    }
+
+    /// A form filled with an existing counterparty.
+    pub fn edit(cp: &Counterparty, now: DateTime<Utc>) -> FormState {
+        // The form's fields are the first columns of the CSV format, in the same order.
+        let values: Vec<String> = crate::register::to_cells(cp)
+            .into_iter()
+            .take(FIELDS.len())
+            .collect();
+        let mut f = FormState {
+            editing: Some(cp.id),
+            base: Some(cp.clone()),
+            inputs: values.iter().map(|v| area(v)).collect(),
+            focus: 0,
+            touched: vec![true; FIELDS.len()],
+            errors: vec![None; FIELDS.len()],
+            notes: vec![None; FIELDS.len()],
+            submitted: false,
+        };
+        f.validate(now);
+        f
+    }
+
+    /// The text of field `i`.
+    pub fn value(&self, i: usize) -> &str {
+        self.inputs
+            .get(i)
+            .and_then(|t| t.lines().first())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    /// The draft the fields describe.
+    pub fn draft(&self) -> CounterpartyDraft {
+        let v = |i: usize| Some(self.value(i).to_string());
+        CounterpartyDraft {
+            name: v(0),
+            country: v(1),
+            vat: v(2),
+            email: v(3),
+            address: v(4),
+            domain: v(5),
+            contact: v(6),
+            owner: v(7),
+            lei: v(8),
+            register: v(9),
+            priority: v(10),
+            ..CounterpartyDraft::default()
+        }
+    }
+
+    /// Re-validates every field.
+    pub fn validate(&mut self, now: DateTime<Utc>) {
+        self.errors = vec![None; FIELDS.len()];
+        self.notes = vec![None; FIELDS.len()];
+        if let Err(errors) = self.draft().apply(self.base.as_ref(), now) {
+            for e in errors {
+                if let Some(i) = FIELDS.iter().position(|(_, name)| *name == e.field)
+                    && self.errors[i].is_none()
+                {
+                    self.errors[i] = Some(e.reason);
+                }
+            }
+        }
+        let vat_text = self.value(2).trim().to_string();
+        if self.errors[2].is_none()
+            && !vat_text.is_empty()
+            && let Ok(n) = vat::validate(&vat_text)
+        {
+            let country = crate::domain::country::normalise(self.value(1));
+            self.notes[2] = Some(match country {
+                Some(c) if c != n.iso_country() => {
+                    format!(
+                        "{n}: check digits ok, but the number is from {}",
+                        n.iso_country()
+                    )
+                }
+                _ => format!("{n}: check digits ok"),
+            });
+        }
+    }
+
+    /// Whether field `i` should show its error now.
+    pub fn shows_error(&self, i: usize) -> bool {
+        self.errors.get(i).is_some_and(Option::is_some)
+            && (self.submitted || self.touched.get(i).copied().unwrap_or(false))
+    }
+
+    /// Whether any field has an error.
+    pub fn has_errors(&self) -> bool {
+        self.errors.iter().any(Option::is_some)
+    }
+
+    /// Moves focus by `delta` fields, wrapping around.
+    pub fn move_focus(&mut self, delta: isize) {
+        let n = FIELDS.len() as isize;
+        self.focus = ((self.focus as isize + delta).rem_euclid(n)) as usize;
+    }
+
+    /// Types a key into the focused field; returns whether the text changed.
+    pub fn input(&mut self, key: KeyEvent, now: DateTime<Utc>) -> bool {
+        let Some(t) = self.inputs.get_mut(self.focus) else {
+            return false;
+        };
+        let changed = t.input(key);
+        if changed {
+            self.touched[self.focus] = true;
+            self.validate(now);
+        }
+        changed
+    }
+
+    /// Inserts pasted text (newlines become spaces: every field is one line).
+    pub fn paste(&mut self, text: &str, now: DateTime<Utc>) {
+        let clean: String = text
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+            .collect();
+        if let Some(t) = self.inputs.get_mut(self.focus) {
+            t.insert_str(clean);
+            self.touched[self.focus] = true;
+            self.validate(now);
+        }
+    }
+
+    /// Sets errors reported by the store (e.g. a duplicate VAT number) on their fields.
+    pub fn set_store_errors(&mut self, errors: &[(&'static str, String)]) {
+        self.submitted = true;
+        for (field, reason) in errors {
+            if let Some(i) = FIELDS.iter().position(|(_, n)| n == field) {
+                self.errors[i] = Some(reason.clone());
+                self.focus = i;
+            }
+        }
+    }
+}

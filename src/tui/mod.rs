@@ -1,0 +1,258 @@
+//! The full-screen terminal UI: terminal guard, events, actions, keymap, theme, state and
+//! reducers, effects, and one view per tab. See DESIGN.md sections 3 and 4.
+//!
+//! Flow: terminal input, signals, the monitor and effect results all arrive as [`event::Event`]s
+//! on one bounded channel; [`update::on_event`] maps keys to [`action::Action`]s through the
+//! [`keymap::Keymap`] and returns [`effects::Effect`]s, which run as tasks and report back as
+//! events. The screen is redrawn only after something happened, at most ~30 times a second.
+
+pub mod action;
+pub mod data;
+pub mod effects;
+pub mod event;
+pub mod form;
+pub mod keymap;
+pub mod monitor;
+pub mod state;
+pub mod terminal;
+pub mod theme;
+pub mod ui;
+pub mod update;
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc;
+
+use self::effects::{Effect, EffectEnv};
+use self::event::{Event, SignalKind};
+use self::keymap::Keymap;
+use self::monitor::MonitorPort;
+use self::state::AppState;
+use self::theme::Theme;
+use crate::store::Store;
+
+/// Shortest time between two frames (about 30 per second).
+pub const FRAME: Duration = Duration::from_millis(33);
+
+/// The app without a terminal: state, keymap and theme. Tests drive it with events.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The state.
+    pub state: AppState,
+    /// The live keymap.
+    pub keymap: Keymap,
+    /// The theme.
+    pub theme: Theme,
+}
+
+impl App {
+    /// Handles one event and returns the effects to run.
+    pub fn handle(&mut self, event: Event) -> Vec<Effect> {
+        update::on_event(&mut self.state, &self.keymap, event)
+    }
+
+    /// Draws the current state.
+    pub fn render(&self, frame: &mut ratatui::Frame) {
+        ui::render(&self.state, &self.theme, &self.keymap, frame);
+    }
+}
+
+/// Errors that end the UI.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    /// The terminal could not be set up or written.
+    #[error("terminal: {0}")]
+    Terminal(#[from] io::Error),
+}
+
+/// Runs the UI until the user quits, the input ends or a signal arrives.
+///
+/// `monitor` connects a running monitor (see [`monitor::link`]); without one, check requests
+/// tell the user that checks need the monitor.
+pub async fn run(
+    store: Store,
+    mut app: App,
+    mut env: EffectEnv,
+    monitor: Option<MonitorPort>,
+) -> Result<(), TuiError> {
+    let started = Instant::now();
+    let store = Arc::new(store);
+    let (tx, mut rx) = mpsc::channel::<Event>(1024);
+    spawn_input(tx.clone());
+    spawn_signals(tx.clone());
+    if let Some(port) = monitor {
+        app.state.monitor_attached = true;
+        env.checks = Some(port.requests);
+        let mtx = tx.clone();
+        let mut events = port.events;
+        tokio::spawn(async move {
+            while let Some(ev) = events.recv().await {
+                if mtx.send(Event::Monitor(ev)).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    let env = Arc::new(env);
+    let guard = terminal::TerminalGuard::enter()?;
+    let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let size = term.size()?;
+    app.state.size = (size.width, size.height);
+    spawn_effect(Effect::LoadAll, &store, &env, &tx);
+
+    let mut buf: Vec<Event> = Vec::with_capacity(64);
+    let mut dirty = true;
+    let mut last_draw: Option<Instant> = None;
+    let mut first_with_data = false;
+    loop {
+        if dirty {
+            let wait = last_draw.map_or(Duration::ZERO, |t| FRAME.saturating_sub(t.elapsed()));
+            if wait.is_zero() {
+                app.state.now = Utc::now();
+                draw(&mut term, &app)?;
+                if last_draw.is_none() {
+                    tracing::info!(ms = started.elapsed().as_millis() as u64, "first frame");
+                }
+                if !first_with_data && !app.state.loading {
+                    first_with_data = true;
+                    tracing::info!(
+                        ms = started.elapsed().as_millis() as u64,
+                        rows = app.state.rows.len(),
+                        "first frame with data"
+                    );
+                }
+                last_draw = Some(Instant::now());
+                dirty = false;
+            }
+        }
+        let wait = last_draw.map_or(Duration::ZERO, |t| FRAME.saturating_sub(t.elapsed()));
+        tokio::select! {
+            n = rx.recv_many(&mut buf, 256) => if n == 0 { break },
+            _ = tokio::time::sleep(wait), if dirty => continue,
+        }
+        for ev in buf.drain(..) {
+            app.state.now = Utc::now();
+            for effect in app.handle(ev) {
+                match effect {
+                    Effect::Quit => {}
+                    Effect::Suspend => {
+                        terminal::suspend()?;
+                        term.clear()?;
+                    }
+                    Effect::Redraw => term.clear()?,
+                    Effect::ExpireFlash(seq) => {
+                        let tx = tx.clone();
+                        tokio::spawn(async move {
+                            tokio::time::sleep(effects::FLASH_FOR).await;
+                            let _ = tx.send(Event::FlashExpired(seq)).await;
+                        });
+                    }
+                    other => spawn_effect(other, &store, &env, &tx),
+                }
+            }
+            dirty = true;
+        }
+        if app.state.quit {
+            break;
+        }
+    }
+    drop(guard);
+    if let Err(e) = store.flush() {
+        tracing::warn!(error = %e, "flushing the store on exit");
+    }
+    Ok(())
+}
+
+fn draw(term: &mut Terminal<CrosstermBackend<io::Stdout>>, app: &App) -> io::Result<()> {
+    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+    term.draw(|f| app.render(f))?;
+    crossterm::execute!(term.backend_mut(), EndSynchronizedUpdate)?;
+    Ok(())
+}
+
+fn spawn_effect(
+    effect: Effect,
+    store: &Arc<Store>,
+    env: &Arc<EffectEnv>,
+    tx: &mpsc::Sender<Event>,
+) {
+    let (store, env, tx) = (store.clone(), env.clone(), tx.clone());
+    tokio::task::spawn_blocking(move || {
+        for ev in effects::execute(&store, &env, effect) {
+            if tx.blocking_send(ev).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn spawn_input(tx: mpsc::Sender<Event>) {
+    tokio::spawn(async move {
+        let mut stream = EventStream::new();
+        loop {
+            let ev = match stream.next().await {
+                Some(Ok(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => Event::Key(k),
+                Some(Ok(TermEvent::Resize(w, h))) => Event::Resize(w, h),
+                Some(Ok(TermEvent::Paste(s))) => Event::Paste(s),
+                Some(Ok(_)) => continue,
+                // The terminal is gone (lost SSH, closed pane): leave instead of spinning.
+                Some(Err(e)) => {
+                    tracing::info!(error = %e, "terminal input failed");
+                    let _ = tx.send(Event::InputClosed).await;
+                    break;
+                }
+                None => {
+                    let _ = tx.send(Event::InputClosed).await;
+                    break;
+                }
+            };
+            if tx.send(ev).await.is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn spawn_signals(tx: mpsc::Sender<Event>) {
+    use tokio::signal::unix::{SignalKind as Sk, signal};
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+            signal(Sk::terminate()),
+            signal(Sk::hangup()),
+            signal(Sk::interrupt()),
+        ) else {
+            tracing::warn!("cannot listen for signals");
+            return;
+        };
+        let kind = tokio::select! {
+            _ = term.recv() => SignalKind::Terminate,
+            _ = hup.recv() => SignalKind::Hangup,
+            _ = int.recv() => SignalKind::Interrupt,
+        };
+        let _ = tx.send(Event::Signal(kind)).await;
+    });
+}
+
+/// Builds the app for a terminal of `size`.
+pub fn app(
+    config: &crate::config::Config,
+    read_only: bool,
+    color: bool,
+    size: (u16, u16),
+) -> Result<App, keymap::KeymapError> {
+    let mut state = AppState::new(Utc::now(), size, read_only, config.language);
+    state.tz = config.monitor.timezone.0;
+    Ok(App {
+        state,
+        keymap: Keymap::new(&config.keymap, read_only)?,
+        theme: Theme::new(color),
+    })
+}

@@ -1,0 +1,617 @@
+//! The application state the reducers change and the views borrow, with the table helpers
+//! (sorting, filtering, windowing) that keep per-keystroke work proportional to what changed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use super::data::{CheckStatus, Details, Row, RunStats, Snapshot};
+use super::form::FormState;
+use super::monitor::{Current, Level};
+use crate::config::Language;
+use crate::domain::{Alert, Severity};
+
+/// Rows of screen the tab bar, table border and header, status line and footer take.
+pub const TABLE_CHROME_ROWS: u16 = 6;
+
+/// The tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Cards and charts.
+    Stats,
+    /// The register.
+    Counterparties,
+    /// One counterparty with its history.
+    Details,
+    /// The alerts.
+    Alerts,
+}
+
+impl Tab {
+    /// Every tab in order.
+    pub const ALL: [Tab; 4] = [Tab::Stats, Tab::Counterparties, Tab::Details, Tab::Alerts];
+
+    /// The tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Stats => "Stats",
+            Tab::Counterparties => "Counterparties",
+            Tab::Details => "Details",
+            Tab::Alerts => "Alerts",
+        }
+    }
+
+    /// Position in [`Tab::ALL`].
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// Table columns the register can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortColumn {
+    /// VAT number.
+    Vat,
+    /// Name (case-insensitive).
+    Name,
+    /// Country code.
+    Country,
+    /// Owner.
+    Owner,
+    /// Monitoring on first.
+    Monitoring,
+    /// Time of the last check.
+    LastCheck,
+    /// Status of the last check.
+    Status,
+}
+
+impl SortColumn {
+    /// Columns in table order.
+    pub const ALL: [SortColumn; 7] = [
+        SortColumn::Vat,
+        SortColumn::Name,
+        SortColumn::Country,
+        SortColumn::Owner,
+        SortColumn::Monitoring,
+        SortColumn::LastCheck,
+        SortColumn::Status,
+    ];
+
+    /// The column header.
+    pub fn title(self) -> &'static str {
+        match self {
+            SortColumn::Vat => "VAT number",
+            SortColumn::Name => "Name",
+            SortColumn::Country => "CC",
+            SortColumn::Owner => "Owner",
+            SortColumn::Monitoring => "Mon",
+            SortColumn::LastCheck => "Last check",
+            SortColumn::Status => "Status",
+        }
+    }
+}
+
+/// The status filter of the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    /// Everything.
+    #[default]
+    All,
+    /// Last check found nothing wrong.
+    Ok,
+    /// Invalid VAT number, sanctions hits or insolvency.
+    Problems,
+    /// Last check could not ask some or all sources.
+    NoAnswer,
+    /// Never checked.
+    Unchecked,
+}
+
+impl StatusFilter {
+    /// The next filter in the cycle.
+    pub fn next(self) -> StatusFilter {
+        match self {
+            StatusFilter::All => StatusFilter::Ok,
+            StatusFilter::Ok => StatusFilter::Problems,
+            StatusFilter::Problems => StatusFilter::NoAnswer,
+            StatusFilter::NoAnswer => StatusFilter::Unchecked,
+            StatusFilter::Unchecked => StatusFilter::All,
+        }
+    }
+
+    /// The label in the table title.
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusFilter::All => "all",
+            StatusFilter::Ok => "ok",
+            StatusFilter::Problems => "problems",
+            StatusFilter::NoAnswer => "no answer",
+            StatusFilter::Unchecked => "unchecked",
+        }
+    }
+
+    fn passes(self, row: &Row) -> bool {
+        let status = row.last.map(|l| l.status);
+        match self {
+            StatusFilter::All => true,
+            StatusFilter::Ok => status == Some(CheckStatus::Ok),
+            StatusFilter::Problems => status.is_some_and(CheckStatus::is_problem),
+            StatusFilter::NoAnswer => {
+                matches!(status, Some(CheckStatus::NoAnswer | CheckStatus::Partial))
+            }
+            StatusFilter::Unchecked => status.is_none(),
+        }
+    }
+}
+
+/// A scrollable selection over `len` items showing `rows` at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cursor {
+    /// The selected item.
+    pub selected: usize,
+    /// The first item shown.
+    pub offset: usize,
+}
+
+impl Cursor {
+    /// Moves by `delta` (clamped to the items) and scrolls so the selection stays visible.
+    pub fn shift(&mut self, delta: isize, len: usize, rows: usize) {
+        if len == 0 {
+            *self = Cursor::default();
+            return;
+        }
+        let target = (self.selected as isize + delta).clamp(0, len as isize - 1);
+        self.selected = target as usize;
+        self.fit(len, rows);
+    }
+
+    /// Clamps to `len` items and scrolls so the selection is within `rows` rows.
+    pub fn fit(&mut self, len: usize, rows: usize) {
+        let rows = rows.max(1);
+        if len == 0 {
+            *self = Cursor::default();
+            return;
+        }
+        self.selected = self.selected.min(len - 1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + rows {
+            self.offset = self.selected + 1 - rows;
+        }
+        self.offset = self.offset.min(len.saturating_sub(rows));
+    }
+}
+
+/// The counterparty table: sort order, filters, selection, marks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CpTable {
+    /// Every row index in sort order.
+    pub order: Vec<u32>,
+    /// The row indexes that pass the filters, in sort order.
+    pub visible: Vec<u32>,
+    /// Selection and scroll position within `visible`.
+    pub cursor: Cursor,
+    /// The filter text as typed.
+    pub query: String,
+    /// The lower-cased query `visible` was computed with.
+    applied: String,
+    /// Whether the filter line has the keyboard.
+    pub typing: bool,
+    /// Only monitored counterparties.
+    pub monitored_only: bool,
+    /// The status filter.
+    pub status: StatusFilter,
+    /// The sort column.
+    pub sort: SortColumn,
+    /// Descending order.
+    pub descending: bool,
+    /// Ids marked for bulk actions.
+    pub marks: BTreeSet<u64>,
+}
+
+impl Default for CpTable {
+    fn default() -> Self {
+        CpTable {
+            order: Vec::new(),
+            visible: Vec::new(),
+            cursor: Cursor::default(),
+            query: String::new(),
+            applied: String::new(),
+            typing: false,
+            monitored_only: false,
+            status: StatusFilter::All,
+            sort: SortColumn::Name,
+            descending: false,
+            marks: BTreeSet::new(),
+        }
+    }
+}
+
+fn cmp_ci(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+impl CpTable {
+    /// Re-sorts every row (data or sort order changed).
+    pub fn resort(&mut self, rows: &[Row]) {
+        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+        let key = self.sort;
+        order.sort_by(|&a, &b| {
+            let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
+            let o = match key {
+                SortColumn::Vat => ra.cp.vat.cmp(&rb.cp.vat),
+                SortColumn::Name => cmp_ci(&ra.cp.name, &rb.cp.name),
+                SortColumn::Country => ra.cp.country.cmp(&rb.cp.country),
+                SortColumn::Owner => ra.cp.owner.cmp(&rb.cp.owner),
+                SortColumn::Monitoring => rb.cp.monitor.cmp(&ra.cp.monitor),
+                SortColumn::LastCheck => ra.last.map(|l| l.at).cmp(&rb.last.map(|l| l.at)),
+                SortColumn::Status => ra.last.map(|l| l.status).cmp(&rb.last.map(|l| l.status)),
+            };
+            o.then_with(|| ra.cp.id.cmp(&rb.cp.id))
+        });
+        if self.descending {
+            order.reverse();
+        }
+        self.order = order;
+        self.applied.clear();
+        self.refilter(rows, false);
+    }
+
+    fn passes(&self, row: &Row, q: &str) -> bool {
+        (!self.monitored_only || row.cp.monitor)
+            && self.status.passes(row)
+            && (q.is_empty() || row.haystack.contains(q))
+    }
+
+    /// Recomputes `visible`. When only the query grew, only the rows shown so far are
+    /// re-tested (typing a filter gets faster with every character).
+    pub fn refilter(&mut self, rows: &[Row], query_only: bool) {
+        let selected_id = self
+            .visible
+            .get(self.cursor.selected)
+            .and_then(|&i| rows.get(i as usize))
+            .map(|r| r.cp.id);
+        let q = self.query.trim().to_lowercase();
+        let narrowing = query_only && !self.applied.is_empty() && q.starts_with(&self.applied);
+        let visible: Vec<u32> = if narrowing {
+            self.visible
+                .iter()
+                .copied()
+                .filter(|&i| rows.get(i as usize).is_some_and(|r| self.passes(r, &q)))
+                .collect()
+        } else {
+            // Test rows in memory order first (sequential, cache-friendly), then keep the
+            // sort order: twice as fast as testing in sort order on 100,000 rows.
+            let hit: Vec<bool> = rows.iter().map(|r| self.passes(r, &q)).collect();
+            self.order
+                .iter()
+                .copied()
+                .filter(|&i| hit.get(i as usize).copied().unwrap_or(false))
+                .collect()
+        };
+        self.visible = visible;
+        self.applied = q;
+        match selected_id.and_then(|id| {
+            self.visible
+                .iter()
+                .position(|&i| rows.get(i as usize).is_some_and(|r| r.cp.id == id))
+        }) {
+            Some(pos) => self.cursor.selected = pos,
+            None => self.cursor.selected = 0,
+        }
+    }
+
+    /// The row index of the selection.
+    pub fn selected_row(&self) -> Option<usize> {
+        self.visible.get(self.cursor.selected).map(|&i| i as usize)
+    }
+}
+
+/// The details tab.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DetailsState {
+    /// The counterparty shown (or being loaded).
+    pub id: Option<u64>,
+    /// What was loaded.
+    pub data: Option<Details>,
+    /// Whether a load is under way.
+    pub loading: bool,
+    /// The selected check run (index into `data.runs`).
+    pub selected: usize,
+    /// Expanded check runs (by run id).
+    pub expanded: BTreeSet<u64>,
+}
+
+/// The alerts tab.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AlertsState {
+    /// Alert indexes that pass the filters, newest first.
+    pub visible: Vec<u32>,
+    /// Selection and scroll position.
+    pub cursor: Cursor,
+    /// Only this severity.
+    pub severity: Option<Severity>,
+    /// Only this owner.
+    pub owner: Option<String>,
+    /// Only unacknowledged alerts.
+    pub unacked_only: bool,
+}
+
+/// What a confirmation does when answered yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    /// Delete these counterparties.
+    Delete(Vec<u64>),
+    /// Acknowledge these alerts.
+    Acknowledge(Vec<u64>),
+    /// Quit although a cycle is running.
+    Quit,
+}
+
+/// A popup over the current tab.
+#[derive(Debug, Clone)]
+pub enum Popup {
+    /// The help screen, scrolled by this many lines.
+    Help(usize),
+    /// A yes/no question.
+    Confirm {
+        /// The question.
+        question: String,
+        /// What yes does.
+        pending: Pending,
+    },
+    /// The add/edit form.
+    Form(Box<FormState>),
+}
+
+/// A status-line message that clears itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    /// How serious.
+    pub level: Level,
+    /// The text.
+    pub text: String,
+    /// Sequence number, so an old timer does not clear a newer message.
+    pub seq: u64,
+}
+
+/// Progress of a running monitor cycle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// Counterparties done.
+    pub done: usize,
+    /// Counterparties in the cycle.
+    pub total: usize,
+    /// What is asked now.
+    pub current: Option<Current>,
+}
+
+/// The whole UI state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The current tab.
+    pub tab: Tab,
+    /// The clock the views use for ages (set by the loop; fixed in tests).
+    pub now: DateTime<Utc>,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    /// `--read-only`.
+    pub read_only: bool,
+    /// Language for alert messages.
+    pub language: Language,
+    /// Time zone for times shown.
+    pub tz: chrono_tz::Tz,
+    /// Whether the first load is still running.
+    pub loading: bool,
+    /// The register.
+    pub rows: Vec<Row>,
+    /// Row index by counterparty id.
+    pub index: HashMap<u64, usize>,
+    /// All alerts, oldest first.
+    pub alerts: Vec<Alert>,
+    /// Run statistics.
+    pub runs: RunStats,
+    /// The next cycle.
+    pub next_cycle: Option<DateTime<Utc>>,
+    /// Sanctions list refreshes reported by the monitor: list → (entries, when).
+    pub lists_refreshed: BTreeMap<String, (usize, DateTime<Utc>)>,
+    /// The counterparty table.
+    pub table: CpTable,
+    /// The details tab.
+    pub details: DetailsState,
+    /// The alerts tab.
+    pub alert_view: AlertsState,
+    /// The open popup.
+    pub popup: Option<Popup>,
+    /// The status-line message.
+    pub flash: Option<Flash>,
+    /// Last flash sequence number handed out.
+    pub flash_seq: u64,
+    /// The running cycle, if any.
+    pub progress: Option<Progress>,
+    /// Whether a monitor is connected.
+    pub monitor_attached: bool,
+    /// Set when the app should exit.
+    pub quit: bool,
+}
+
+impl AppState {
+    /// A fresh state, before the first load.
+    pub fn new(now: DateTime<Utc>, size: (u16, u16), read_only: bool, language: Language) -> Self {
+        AppState {
+            tab: Tab::Counterparties,
+            now,
+            size,
+            read_only,
+            language,
+            tz: chrono_tz::Europe::Berlin,
+            loading: true,
+            rows: Vec::new(),
+            index: HashMap::new(),
+            alerts: Vec::new(),
+            runs: RunStats::default(),
+            next_cycle: None,
+            lists_refreshed: BTreeMap::new(),
+            table: CpTable::default(),
+            details: DetailsState::default(),
+            alert_view: AlertsState::default(),
+            popup: None,
+            flash: None,
+            flash_seq: 0,
+            progress: None,
+            monitor_attached: false,
+            quit: false,
+        }
+    }
+
+    /// Table rows that fit on screen.
+    pub fn page_rows(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(TABLE_CHROME_ROWS)).max(1)
+    }
+
+    /// Installs a freshly loaded snapshot, keeping filters and selection.
+    pub fn install(&mut self, snap: Snapshot) {
+        self.rows = snap.rows;
+        self.alerts = snap.alerts;
+        self.runs = snap.runs;
+        self.next_cycle = snap.next_cycle;
+        self.loading = false;
+        self.reindex();
+        let ids: BTreeSet<u64> = self.index.keys().copied().collect();
+        self.table.marks.retain(|id| ids.contains(id));
+        self.table.resort(&self.rows);
+        self.fit_table();
+        self.refilter_alerts();
+    }
+
+    /// Rebuilds the id → row map.
+    pub fn reindex(&mut self) {
+        self.index = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.cp.id, i))
+            .collect();
+    }
+
+    /// Keeps the table selection on screen.
+    pub fn fit_table(&mut self) {
+        let rows = self.page_rows();
+        self.table.cursor.fit(self.table.visible.len(), rows);
+    }
+
+    /// The selected counterparty row.
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.table.selected_row().and_then(|i| self.rows.get(i))
+    }
+
+    /// The ids a bulk action applies to: the marks, else the selection.
+    pub fn target_ids(&self) -> Vec<u64> {
+        if self.table.marks.is_empty() {
+            self.selected_row()
+                .map(|r| vec![r.cp.id])
+                .unwrap_or_default()
+        } else {
+            self.table.marks.iter().copied().collect()
+        }
+    }
+
+    /// The owner of an alert's counterparty.
+    pub fn alert_owner(&self, a: &Alert) -> Option<&str> {
+        self.index
+            .get(&a.counterparty_id)
+            .and_then(|&i| self.rows.get(i))
+            .and_then(|r| r.cp.owner.as_deref())
+    }
+
+    /// The name of an alert's counterparty (or its id when deleted).
+    pub fn alert_name(&self, a: &Alert) -> String {
+        self.index
+            .get(&a.counterparty_id)
+            .and_then(|&i| self.rows.get(i))
+            .map(|r| r.cp.name.clone())
+            .unwrap_or_else(|| format!("#{} (deleted)", a.counterparty_id))
+    }
+
+    /// Recomputes the alerts shown (newest first) after data or filters changed.
+    pub fn refilter_alerts(&mut self) {
+        let selected_id = self
+            .alert_view
+            .visible
+            .get(self.alert_view.cursor.selected)
+            .and_then(|&i| self.alerts.get(i as usize))
+            .map(|a| a.id);
+        let v = &self.alert_view;
+        let mut visible: Vec<u32> = (0..self.alerts.len() as u32)
+            .filter(|&i| {
+                let a = &self.alerts[i as usize];
+                v.severity.is_none_or(|s| a.severity == s)
+                    && (!v.unacked_only || a.acknowledged_at.is_none())
+                    && v.owner.as_deref().is_none_or(|o| {
+                        self.alert_owner(a)
+                            .is_some_and(|x| x.eq_ignore_ascii_case(o))
+                    })
+            })
+            .collect();
+        visible.sort_by(|&a, &b| {
+            let (x, y) = (&self.alerts[a as usize], &self.alerts[b as usize]);
+            y.created_at.cmp(&x.created_at).then(y.id.cmp(&x.id))
+        });
+        self.alert_view.visible = visible;
+        if let Some(pos) = selected_id.and_then(|id| {
+            self.alert_view
+                .visible
+                .iter()
+                .position(|&i| self.alerts[i as usize].id == id)
+        }) {
+            self.alert_view.cursor.selected = pos;
+        }
+        let rows = self.page_rows();
+        self.alert_view
+            .cursor
+            .fit(self.alert_view.visible.len(), rows);
+    }
+
+    /// The selected alert.
+    pub fn selected_alert(&self) -> Option<&Alert> {
+        self.alert_view
+            .visible
+            .get(self.alert_view.cursor.selected)
+            .and_then(|&i| self.alerts.get(i as usize))
+    }
+
+    /// Owners of counterparties that have alerts, sorted.
+    pub fn alert_owners(&self) -> Vec<String> {
+        let set: BTreeSet<String> = self
+            .alerts
+            .iter()
+            .filter_map(|a| self.alert_owner(a).map(str::to_string))
+            .collect();
+        set.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_scrolls_to_keep_selection_visible() {
+        let mut c = Cursor::default();
+        c.shift(5, 100, 10);
+        assert_eq!((c.selected, c.offset), (5, 0));
+        c.shift(10, 100, 10);
+        assert_eq!((c.selected, c.offset), (15, 6));
+        c.shift(-20, 100, 10);
+        assert_eq!((c.selected, c.offset), (0, 0));
+        c.shift(1000, 100, 10);
+        assert_eq!((c.selected, c.offset), (99, 90));
+        c.fit(50, 10);
+        assert_eq!((c.selected, c.offset), (49, 40));
+        c.shift(1, 0, 10);
+        assert_eq!(c, Cursor::default());
+    }
+}

@@ -1,0 +1,128 @@
+//! The counterparty table view: rows are built only for the visible window.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, StatefulWidget, Table, TableState};
+
+use super::{age, clip};
+use crate::tui::data::CheckStatus;
+use crate::tui::state::{AppState, SortColumn};
+use crate::tui::theme::Theme;
+
+/// The style of a check status.
+pub fn status_style(theme: &Theme, s: Option<CheckStatus>) -> ratatui::style::Style {
+    match s {
+        None => theme.dim,
+        Some(CheckStatus::Ok) => theme.ok,
+        Some(CheckStatus::Partial | CheckStatus::NoAnswer) => theme.warn,
+        Some(_) => theme.bad,
+    }
+}
+
+/// Draws the table.
+pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let t = &state.table;
+    let mut title = vec![Span::styled(
+        format!(" Counterparties {}/{} ", t.visible.len(), state.rows.len()),
+        theme.title,
+    )];
+    let mut filters = Vec::new();
+    if !t.query.is_empty() {
+        filters.push(format!("\"{}\"", t.query));
+    }
+    if t.monitored_only {
+        filters.push("monitored".to_string());
+    }
+    if t.status != Default::default() {
+        filters.push(format!("status {}", t.status.label()));
+    }
+    if !filters.is_empty() {
+        title.push(Span::styled(
+            format!("filter: {} ", filters.join(", ")),
+            theme.info,
+        ));
+    }
+    if !t.marks.is_empty() {
+        title.push(Span::styled(
+            format!("{} marked ", t.marks.len()),
+            theme.marked,
+        ));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::from(title));
+    let header = Row::new(SortColumn::ALL.iter().map(|c| {
+        let mut s = c.title().to_string();
+        if *c == t.sort {
+            s.push_str(if t.descending { " ▼" } else { " ▲" });
+        }
+        Cell::from(s)
+    }))
+    .style(theme.title);
+    let rows_shown = usize::from(area.height.saturating_sub(3));
+    let start = t.cursor.offset.min(t.visible.len());
+    let end = (start + rows_shown).min(t.visible.len());
+    let rows = t.visible[start..end].iter().map(|&i| {
+        let r = &state.rows[i as usize];
+        let marked = t.marks.contains(&r.cp.id);
+        let status = r.last.map(|l| l.status);
+        let vat = format!(
+            "{}{}",
+            if marked { "+" } else { " " },
+            r.cp.vat.as_deref().unwrap_or("-")
+        );
+        let row = Row::new(vec![
+            Cell::from(vat),
+            Cell::from(clip(&r.cp.name, 60)),
+            Cell::from(r.cp.country.clone()),
+            Cell::from(clip(r.cp.owner.as_deref().unwrap_or("-"), 12)),
+            Cell::from(if r.cp.monitor { "on" } else { "off" }).style(if r.cp.monitor {
+                theme.ok
+            } else {
+                theme.dim
+            }),
+            Cell::from(
+                r.last
+                    .map(|l| format!("{} ago", age(state.now, l.at)))
+                    .unwrap_or_else(|| "never".to_string()),
+            ),
+            Cell::from(status.map(|s| s.label()).unwrap_or("-")).style(status_style(theme, status)),
+        ]);
+        if marked { row.style(theme.marked) } else { row }
+    });
+    let widths = [
+        Constraint::Length(15),
+        Constraint::Fill(1),
+        Constraint::Length(4),
+        Constraint::Length(12),
+        Constraint::Length(4),
+        Constraint::Length(10),
+        Constraint::Length(10),
+    ];
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(theme.selected)
+        .column_spacing(1);
+    let mut ts = TableState::default();
+    if !t.visible.is_empty() {
+        ts.select(Some(t.cursor.selected.saturating_sub(start)));
+    }
+    StatefulWidget::render(table, area, buf, &mut ts);
+    if state.rows.is_empty() && !state.loading {
+        let msg =
+            "The register is empty: press a to add a counterparty, or run `kontra import FILE`.";
+        let inner = Rect {
+            x: area.x + 2,
+            y: area.y + 3,
+            width: area.width.saturating_sub(4),
+            height: 1.min(area.height.saturating_sub(4)),
+        };
+        ratatui::widgets::Widget::render(
+            ratatui::widgets::Paragraph::new(Span::styled(msg, theme.dim)),
+            inner,
+            buf,
+        );
+    }
+}

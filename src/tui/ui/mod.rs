@@ -1,0 +1,222 @@
+//! Views: pure functions from borrowed state to a frame. Layout: tab bar, body, status line,
+//! footer with the keys of the current context. Nothing here mutates state or does I/O.
+
+mod alerts;
+mod counterparties;
+mod details;
+mod popups;
+mod stats;
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::action::Action;
+use super::keymap::{Context, Keymap};
+use super::monitor::Level;
+use super::state::{AppState, Popup, Tab};
+use super::theme::Theme;
+use super::update::context;
+
+/// Smallest terminal the UI draws into; below it a "too small" message shows.
+pub const MIN_SIZE: (u16, u16) = (50, 12);
+
+/// Draws the whole UI.
+pub fn render(state: &AppState, theme: &Theme, keymap: &Keymap, frame: &mut Frame) {
+    let area = frame.area();
+    draw(state, theme, keymap, area, frame.buffer_mut());
+    if let Some(Popup::Form(form)) = &state.popup
+        && area.width >= MIN_SIZE.0
+        && area.height >= MIN_SIZE.1
+    {
+        popups::form(form, theme, keymap, area, frame);
+    }
+}
+
+fn draw(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut Buffer) {
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        too_small(area, buf, theme);
+        return;
+    }
+    let [tabs, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    tab_bar(state, theme, tabs, buf);
+    match state.tab {
+        Tab::Stats => stats::render(state, theme, body, buf),
+        Tab::Counterparties => counterparties::render(state, theme, body, buf),
+        Tab::Details => details::render(state, theme, body, buf),
+        Tab::Alerts => alerts::render(state, theme, body, buf),
+    }
+    status_line(state, theme, keymap, status, buf);
+    footer_line(state, theme, keymap, footer, buf);
+    match &state.popup {
+        Some(Popup::Help(scroll)) => popups::help(state, theme, keymap, *scroll, area, buf),
+        Some(Popup::Confirm { question, .. }) => {
+            popups::confirm(question, theme, keymap, area, buf)
+        }
+        _ => {}
+    }
+}
+
+fn too_small(area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let text = format!(
+        "Terminal too small: {}x{}, Kontra needs {}x{}. Enlarge the window; q quits.",
+        area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+    );
+    Paragraph::new(text)
+        .style(theme.warn)
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
+}
+
+fn tab_bar(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let mut spans = vec![Span::styled(" Kontra ", theme.title), Span::raw("│")];
+    for (i, tab) in Tab::ALL.iter().enumerate() {
+        let text = format!(" {} {} ", i + 1, tab.title());
+        let style = if *tab == state.tab {
+            theme.tab_active
+        } else {
+            theme.base
+        };
+        spans.push(Span::styled(text, style));
+    }
+    Paragraph::new(Line::from(spans)).render(area, buf);
+    let mut right = Vec::new();
+    if let Some(p) = &state.progress {
+        let mut t = format!("checking {}/{}", p.done, p.total);
+        if let Some(c) = &p.current {
+            t.push_str(&format!(" · #{} {}", c.counterparty_id, c.source));
+        }
+        right.push(Span::styled(t, theme.info));
+    }
+    if state.read_only {
+        if !right.is_empty() {
+            right.push(Span::raw(" "));
+        }
+        right.push(Span::styled("[read-only]", theme.warn));
+    }
+    if !right.is_empty() {
+        let line = Line::from(right);
+        let w = (line.width() as u16).min(area.width);
+        let r = Rect {
+            x: area.right().saturating_sub(w + 1),
+            width: w,
+            ..area
+        };
+        Paragraph::new(line).render(r, buf);
+    }
+}
+
+fn status_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut Buffer) {
+    let line = if state.tab == Tab::Counterparties && state.table.typing {
+        let accept = keymap
+            .key_for(Context::Filter, Action::FilterAccept)
+            .map(|k| k.to_string())
+            .unwrap_or_default();
+        let cancel = keymap
+            .key_for(Context::Filter, Action::FilterCancel)
+            .map(|k| k.to_string())
+            .unwrap_or_default();
+        Line::from(vec![
+            Span::styled("/", theme.key),
+            Span::raw(state.table.query.clone()),
+            Span::styled("█", theme.dim),
+            Span::styled(format!("   {accept} keep · {cancel} clear"), theme.dim),
+        ])
+    } else if let Some(f) = &state.flash {
+        let style = match f.level {
+            Level::Info => theme.info,
+            Level::Warn => theme.warn,
+            Level::Error => theme.bad,
+        };
+        Line::from(Span::styled(f.text.clone(), style))
+    } else if state.loading {
+        Line::from(Span::styled("loading the register…", theme.dim))
+    } else {
+        Line::default()
+    };
+    Paragraph::new(line).render(area, buf);
+}
+
+fn footer_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut Buffer) {
+    let ctx = context(state);
+    let mut items: Vec<(String, &str)> = Vec::new();
+    for (keys, action) in keymap.bindings_for(ctx) {
+        if matches!(
+            action,
+            Action::SelectPrev | Action::PageUp | Action::SelectFirst | Action::SelectLast
+        ) {
+            continue;
+        }
+        let label = if action == Action::SelectNext {
+            "move"
+        } else {
+            action.label()
+        };
+        items.push((keys[0].to_string(), label));
+    }
+    if ctx.falls_back_to_global() {
+        for a in [Action::Help, Action::Quit] {
+            if let Some(k) = keymap.key_for(Context::Global, a) {
+                items.push((k.to_string(), a.label()));
+            }
+        }
+    }
+    let mut spans = Vec::new();
+    let mut width = 0usize;
+    for (key, label) in items {
+        let w = key.chars().count() + label.chars().count() + 3;
+        if width + w > usize::from(area.width) {
+            break;
+        }
+        width += w;
+        spans.push(Span::styled(key, theme.key));
+        spans.push(Span::styled(format!(" {label}  "), theme.dim));
+    }
+    Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+/// A short age such as `5m`, `3h`, `2d`.
+pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
+    let secs = (now - at).num_seconds();
+    if secs < 0 {
+        return "in ".to_string() + &age(at, now);
+    }
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m", secs / 60),
+        3600..=86_399 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86_400),
+    }
+}
+
+/// A date and time in the configured zone.
+pub fn time(state: &AppState, at: DateTime<Utc>) -> String {
+    at.with_timezone(&state.tz)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// A style for the label of a key-value pair.
+fn label(theme: &Theme) -> Style {
+    theme.dim
+}
+
+/// Cuts text to `width` characters with an ellipsis.
+pub fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}

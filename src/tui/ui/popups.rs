@@ -1,0 +1,181 @@
+//! Popups drawn over the current tab: help (generated from the live keymap), yes/no questions
+//! and the add/edit form.
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use crate::tui::action::Action;
+use crate::tui::form::{FIELDS, FormState};
+use crate::tui::keymap::{Context, Keymap};
+use crate::tui::state::{AppState, Tab};
+use crate::tui::theme::Theme;
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn hint(keymap: &Keymap, ctx: Context, action: Action) -> String {
+    keymap
+        .key_for(ctx, action)
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| "?".to_string())
+}
+
+/// The help popup: every binding of the current tab's context, then the global ones, then
+/// the other contexts, each with its action's help text.
+pub fn help(
+    state: &AppState,
+    theme: &Theme,
+    keymap: &Keymap,
+    scroll: usize,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let current = match state.tab {
+        Tab::Stats => Context::Stats,
+        Tab::Counterparties => Context::Counterparties,
+        Tab::Details => Context::Details,
+        Tab::Alerts => Context::Alerts,
+    };
+    let mut order = vec![current, Context::Global];
+    let rest: Vec<Context> = Context::ALL
+        .iter()
+        .copied()
+        .filter(|c| !order.contains(c))
+        .collect();
+    order.extend(rest);
+    let mut lines = Vec::new();
+    for ctx in order {
+        let bindings = keymap.bindings_for(ctx);
+        if bindings.is_empty() {
+            continue;
+        }
+        lines.push(Line::from(Span::styled(
+            format!("[{}]", ctx.name()),
+            theme.title,
+        )));
+        for (keys, action) in bindings {
+            let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", keys.join(" ")), theme.key),
+                Span::raw(action.help()),
+            ]));
+        }
+        lines.push(Line::default());
+    }
+    let r = centered(area, 86, area.height.saturating_sub(2));
+    Clear.render(r, buf);
+    let close = hint(keymap, Context::Help, Action::CloseHelp);
+    let ro = if state.read_only { " · read-only" } else { "" };
+    Paragraph::new(lines)
+        .scroll((scroll.min(u16::MAX as usize) as u16, 0))
+        .block(Block::default().borders(Borders::ALL).title(Span::styled(
+            format!(" Keys ({close} closes, j/k scroll){ro} "),
+            theme.title,
+        )))
+        .render(r, buf);
+}
+
+/// A yes/no question.
+pub fn confirm(question: &str, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut Buffer) {
+    let r = centered(area, 60, 6);
+    Clear.render(r, buf);
+    let yes = hint(keymap, Context::Confirm, Action::Confirm);
+    let no = hint(keymap, Context::Confirm, Action::Cancel);
+    Paragraph::new(vec![
+        Line::from(question.to_string()),
+        Line::default(),
+        Line::from(vec![
+            Span::styled(yes, theme.key),
+            Span::raw(" yes   "),
+            Span::styled(no, theme.key),
+            Span::raw(" no"),
+        ]),
+    ])
+    .wrap(Wrap { trim: true })
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(" Confirm ", theme.title)),
+    )
+    .render(r, buf);
+}
+
+/// The add/edit form; the focused field is the live text area.
+pub fn form(f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, frame: &mut Frame) {
+    let height = (FIELDS.len() as u16) * 2 + 3;
+    let r = centered(area, 84, height);
+    frame.render_widget(Clear, r);
+    let title = match f.editing {
+        Some(id) => format!(" Edit counterparty #{id} "),
+        None => " Add counterparty ".to_string(),
+    };
+    let save = hint(keymap, Context::Form, Action::Save);
+    let cancel = hint(keymap, Context::Form, Action::Cancel);
+    let next = hint(keymap, Context::Form, Action::NextField);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, theme.title))
+        .title_bottom(Line::from(vec![
+            Span::styled(format!(" {next}"), theme.key),
+            Span::raw(" next field  "),
+            Span::styled(save, theme.key),
+            Span::raw(" save  "),
+            Span::styled(cancel, theme.key),
+            Span::raw(" cancel "),
+        ]));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let rows = Layout::vertical(FIELDS.iter().map(|_| Constraint::Length(2))).split(inner);
+    for (i, (label, _)) in FIELDS.iter().enumerate() {
+        let Some(row) = rows.get(i) else { break };
+        let [line1, line2] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(*row);
+        let [lab, input] =
+            Layout::horizontal([Constraint::Length(13), Constraint::Fill(1)]).areas(line1);
+        let focused = i == f.focus;
+        let label_style = if f.shows_error(i) {
+            theme.error_field
+        } else if focused {
+            theme.focus
+        } else {
+            theme.dim
+        };
+        let marker = if focused { "›" } else { " " };
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!("{marker}{label}"), label_style)),
+            lab,
+        );
+        if focused {
+            if let Some(t) = f.inputs.get(i) {
+                frame.render_widget(t, input);
+            }
+        } else {
+            frame.render_widget(Paragraph::new(f.value(i).to_string()), input);
+        }
+        let note = if f.shows_error(i) {
+            f.errors[i]
+                .as_ref()
+                .map(|e| Span::styled(e.clone(), theme.bad))
+        } else {
+            f.notes[i]
+                .as_ref()
+                .map(|n| Span::styled(n.clone(), theme.ok))
+        };
+        if let Some(n) = note {
+            let [_, msg] =
+                Layout::horizontal([Constraint::Length(13), Constraint::Fill(1)]).areas(line2);
+            frame.render_widget(Paragraph::new(n), msg);
+        }
+    }
+}

@@ -1,0 +1,757 @@
+//! The reducers: events become actions through the keymap, and `update` applies an action to
+//! the state and returns the effects to run. Synchronous and pure apart from the state: no
+//! store, no network, no clock (the loop sets `state.now`).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::{Action, Kind};
+use super::data::{Row, day_slot};
+use super::effects::Effect;
+use super::event::{Done, Event};
+use super::form::FormState;
+use super::keymap::{Context, KeyChord, Keymap};
+use super::monitor::{Level, MonitorEvent};
+use super::state::{AppState, Flash, Pending, Popup, Progress, SortColumn, Tab};
+use crate::domain::{Counterparty, Severity};
+
+/// The keymap context for the current state.
+pub fn context(state: &AppState) -> Context {
+    match &state.popup {
+        Some(Popup::Help(_)) => Context::Help,
+        Some(Popup::Confirm { .. }) => Context::Confirm,
+        Some(Popup::Form(_)) => Context::Form,
+        None if state.tab == Tab::Counterparties && state.table.typing => Context::Filter,
+        None => match state.tab {
+            Tab::Stats => Context::Stats,
+            Tab::Counterparties => Context::Counterparties,
+            Tab::Details => Context::Details,
+            Tab::Alerts => Context::Alerts,
+        },
+    }
+}
+
+/// Shows a status message and asks for it to be cleared later.
+pub fn flash(state: &mut AppState, level: Level, text: impl Into<String>) -> Vec<Effect> {
+    state.flash_seq += 1;
+    state.flash = Some(Flash {
+        level,
+        text: text.into(),
+        seq: state.flash_seq,
+    });
+    vec![Effect::ExpireFlash(state.flash_seq)]
+}
+
+/// Handles one event; returns the effects to run.
+pub fn on_event(state: &mut AppState, keymap: &Keymap, event: Event) -> Vec<Effect> {
+    match event {
+        Event::Key(key) => on_key(state, keymap, key),
+        Event::Paste(text) => {
+            let now = state.now;
+            match &mut state.popup {
+                Some(Popup::Form(f)) => f.paste(&text, now),
+                None if state.table.typing => {
+                    state.table.query.push_str(text.trim());
+                    state.table.refilter(&state.rows, true);
+                    state.fit_table();
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Event::Resize(w, h) => {
+            state.size = (w, h);
+            state.fit_table();
+            let rows = state.page_rows();
+            state
+                .alert_view
+                .cursor
+                .fit(state.alert_view.visible.len(), rows);
+            Vec::new()
+        }
+        Event::InputClosed | Event::Signal(_) => {
+            if let Event::Signal(kind) = event {
+                tracing::info!(?kind, "signal: leaving");
+            } else {
+                tracing::info!("terminal input closed: leaving");
+            }
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Event::Monitor(ev) => on_monitor(state, ev),
+        Event::Done(done) => on_done(state, done),
+        Event::FlashExpired(seq) => {
+            if state.flash.as_ref().is_some_and(|f| f.seq == seq) {
+                state.flash = None;
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn on_key(state: &mut AppState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    let ctx = context(state);
+    let chord = KeyChord::from_event(&key);
+    if let Some(action) = keymap.lookup(ctx, chord) {
+        return update(state, action);
+    }
+    // Unbound keys are text in the text contexts.
+    match ctx {
+        Context::Form => {
+            let now = state.now;
+            if let Some(Popup::Form(f)) = &mut state.popup
+                && key.code != KeyCode::Enter
+            {
+                f.input(key, now);
+            }
+        }
+        Context::Filter => {
+            let t = &mut state.table;
+            match key.code {
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    t.query.push(c);
+                    t.refilter(&state.rows, true);
+                }
+                KeyCode::Backspace => {
+                    t.query.pop();
+                    t.refilter(&state.rows, false);
+                }
+                _ => {}
+            }
+            state.fit_table();
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn move_selection(state: &mut AppState, delta: isize) {
+    let rows = state.page_rows();
+    match state.tab {
+        Tab::Counterparties => {
+            let len = state.table.visible.len();
+            state.table.cursor.shift(delta, len, rows);
+        }
+        Tab::Alerts => {
+            let len = state.alert_view.visible.len();
+            state.alert_view.cursor.shift(delta, len, rows);
+        }
+        Tab::Details => {
+            let len = state.details.data.as_ref().map_or(0, |d| d.runs.len());
+            let target = (state.details.selected as isize + delta).clamp(0, len as isize - 1);
+            state.details.selected = target.max(0) as usize;
+        }
+        Tab::Stats => {}
+    }
+}
+
+fn open_details(state: &mut AppState, id: u64) -> Vec<Effect> {
+    state.tab = Tab::Details;
+    if state.details.id == Some(id) && state.details.data.is_some() {
+        return Vec::new();
+    }
+    state.details.id = Some(id);
+    state.details.data = None;
+    state.details.loading = true;
+    state.details.selected = 0;
+    state.details.expanded.clear();
+    vec![Effect::LoadDetails(id)]
+}
+
+/// The counterparty the current tab is about (details: the one shown; table: the selection).
+fn focused_id(state: &AppState) -> Option<u64> {
+    match state.tab {
+        Tab::Details => state.details.id,
+        _ => state.selected_row().map(|r| r.cp.id),
+    }
+}
+
+/// Ids for a bulk action from the current tab.
+fn bulk_ids(state: &AppState) -> Vec<u64> {
+    match state.tab {
+        Tab::Details => state.details.id.into_iter().collect(),
+        _ => state.target_ids(),
+    }
+}
+
+/// Applies an action.
+pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
+    if state.read_only && action.kind() == Kind::Write {
+        return flash(state, Level::Warn, "read-only: nothing can be changed");
+    }
+    let page = state.page_rows() as isize;
+    match action {
+        Action::Quit => {
+            if state.progress.is_some() {
+                state.popup = Some(Popup::Confirm {
+                    question:
+                        "A check cycle is running. Quit anyway? It resumes at the next start."
+                            .to_string(),
+                    pending: Pending::Quit,
+                });
+                return Vec::new();
+            }
+            state.quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Help => state.popup = Some(Popup::Help(0)),
+        Action::CloseHelp => state.popup = None,
+        Action::NextTab | Action::PrevTab => {
+            let i = state.tab.index() as isize + if action == Action::NextTab { 1 } else { -1 };
+            let next = Tab::ALL[i.rem_euclid(Tab::ALL.len() as isize) as usize];
+            return switch_tab(state, next);
+        }
+        Action::TabStats => return switch_tab(state, Tab::Stats),
+        Action::TabCounterparties => return switch_tab(state, Tab::Counterparties),
+        Action::TabDetails => return switch_tab(state, Tab::Details),
+        Action::TabAlerts => return switch_tab(state, Tab::Alerts),
+        Action::Suspend => return vec![Effect::Suspend],
+        Action::Redraw => return vec![Effect::Redraw],
+        Action::SelectNext | Action::SelectPrev => {
+            let d = if action == Action::SelectNext { 1 } else { -1 };
+            if let Some(Popup::Help(scroll)) = &mut state.popup {
+                *scroll = (*scroll as isize + d).max(0) as usize;
+            } else {
+                move_selection(state, d);
+            }
+        }
+        Action::PageDown => move_selection(state, page),
+        Action::PageUp => move_selection(state, -page),
+        Action::SelectFirst => move_selection(state, isize::MIN / 2),
+        Action::SelectLast => move_selection(state, isize::MAX / 2),
+        Action::Open => match state.tab {
+            Tab::Counterparties => {
+                if let Some(id) = state.selected_row().map(|r| r.cp.id) {
+                    return open_details(state, id);
+                }
+            }
+            Tab::Details => {
+                let run_id = state
+                    .details
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.runs.get(state.details.selected))
+                    .map(|r| r.id);
+                if let Some(id) = run_id
+                    && !state.details.expanded.remove(&id)
+                {
+                    state.details.expanded.insert(id);
+                }
+            }
+            Tab::Alerts => {
+                if let Some(id) = state.selected_alert().map(|a| a.counterparty_id) {
+                    if !state.index.contains_key(&id) {
+                        return flash(state, Level::Warn, "this counterparty was deleted");
+                    }
+                    if let Some(pos) = state
+                        .table
+                        .visible
+                        .iter()
+                        .position(|&i| state.rows[i as usize].cp.id == id)
+                    {
+                        state.table.cursor.selected = pos;
+                        state.fit_table();
+                    }
+                    return open_details(state, id);
+                }
+            }
+            Tab::Stats => {}
+        },
+        Action::Back => state.tab = Tab::Counterparties,
+        Action::Filter => {
+            if state.tab == Tab::Counterparties {
+                state.table.typing = true;
+            }
+        }
+        Action::FilterAccept => state.table.typing = false,
+        Action::FilterCancel => {
+            state.table.typing = false;
+            state.table.query.clear();
+            state.table.refilter(&state.rows, false);
+            state.fit_table();
+        }
+        Action::ClearFilters => {
+            let t = &mut state.table;
+            t.query.clear();
+            t.monitored_only = false;
+            t.status = Default::default();
+            t.refilter(&state.rows, false);
+            state.fit_table();
+        }
+        Action::ToggleMonitoredOnly => {
+            state.table.monitored_only = !state.table.monitored_only;
+            state.table.refilter(&state.rows, false);
+            state.fit_table();
+        }
+        Action::CycleStatusFilter => {
+            state.table.status = state.table.status.next();
+            state.table.refilter(&state.rows, false);
+            state.fit_table();
+        }
+        Action::SortNext => {
+            let i = SortColumn::ALL
+                .iter()
+                .position(|c| *c == state.table.sort)
+                .unwrap_or(0);
+            state.table.sort = SortColumn::ALL[(i + 1) % SortColumn::ALL.len()];
+            state.table.descending = false;
+            state.table.resort(&state.rows);
+            state.fit_table();
+        }
+        Action::SortReverse => {
+            state.table.descending = !state.table.descending;
+            state.table.resort(&state.rows);
+            state.fit_table();
+        }
+        Action::ToggleMark => {
+            if let Some(id) = state.selected_row().map(|r| r.cp.id) {
+                if !state.table.marks.remove(&id) {
+                    state.table.marks.insert(id);
+                }
+                move_selection(state, 1);
+            }
+        }
+        Action::MarkAll => {
+            if state.table.marks.is_empty() {
+                let ids: Vec<u64> = state
+                    .table
+                    .visible
+                    .iter()
+                    .map(|&i| state.rows[i as usize].cp.id)
+                    .collect();
+                state.table.marks.extend(ids);
+            } else {
+                state.table.marks.clear();
+            }
+        }
+        Action::Export => {
+            let cps: Vec<Counterparty> = state
+                .table
+                .visible
+                .iter()
+                .map(|&i| state.rows[i as usize].cp.clone())
+                .collect();
+            return vec![Effect::Export(cps)];
+        }
+        Action::Add => state.popup = Some(Popup::Form(Box::new(FormState::add(state.now)))),
+        Action::Edit => {
+            let cp = focused_id(state)
+                .and_then(|id| state.index.get(&id))
+                .map(|&i| state.rows[i].cp.clone());
+            match cp {
+                Some(cp) => {
+                    state.popup = Some(Popup::Form(Box::new(FormState::edit(&cp, state.now))))
+                }
+                None => return flash(state, Level::Warn, "select a counterparty first"),
+            }
+        }
+        Action::Delete => {
+            let ids = bulk_ids(state);
+            if ids.is_empty() {
+                return flash(state, Level::Warn, "select a counterparty first");
+            }
+            let question = if let [id] = ids[..] {
+                let name = state
+                    .index
+                    .get(&id)
+                    .map(|&i| state.rows[i].cp.name.clone())
+                    .unwrap_or_default();
+                format!("Delete {name} (#{id})? Its checks and alerts stay in the audit trail.")
+            } else {
+                format!(
+                    "Delete {} marked counterparties? Their checks and alerts stay in the audit trail.",
+                    ids.len()
+                )
+            };
+            state.popup = Some(Popup::Confirm {
+                question,
+                pending: Pending::Delete(ids),
+            });
+        }
+        Action::ToggleMonitoring => {
+            let ids = bulk_ids(state);
+            if ids.is_empty() {
+                return flash(state, Level::Warn, "select a counterparty first");
+            }
+            let all_on = ids.iter().all(|id| {
+                state
+                    .index
+                    .get(id)
+                    .is_some_and(|&i| state.rows[i].cp.monitor)
+            });
+            return vec![Effect::SetMonitoring(ids, !all_on)];
+        }
+        Action::CheckNow => {
+            let ids = bulk_ids(state);
+            if ids.is_empty() {
+                return flash(state, Level::Warn, "select a counterparty first");
+            }
+            return vec![Effect::CheckNow(ids)];
+        }
+        Action::CycleSeverityFilter => {
+            let v = &mut state.alert_view;
+            v.severity = match v.severity {
+                None => Some(Severity::Critical),
+                Some(Severity::Critical) => Some(Severity::High),
+                Some(Severity::High) => Some(Severity::Medium),
+                Some(Severity::Medium) => Some(Severity::Low),
+                Some(Severity::Low) => None,
+            };
+            state.refilter_alerts();
+        }
+        Action::CycleOwnerFilter => {
+            let owners = state.alert_owners();
+            let next = match &state.alert_view.owner {
+                None => owners.first().cloned(),
+                Some(o) => owners
+                    .iter()
+                    .position(|x| x == o)
+                    .and_then(|i| owners.get(i + 1).cloned()),
+            };
+            state.alert_view.owner = next;
+            state.refilter_alerts();
+        }
+        Action::ToggleUnacknowledged => {
+            state.alert_view.unacked_only = !state.alert_view.unacked_only;
+            state.refilter_alerts();
+        }
+        Action::Acknowledge => {
+            let Some(a) = state.selected_alert() else {
+                return flash(state, Level::Warn, "no alert selected");
+            };
+            if a.acknowledged_at.is_some() {
+                return flash(state, Level::Info, "already acknowledged");
+            }
+            let question = format!(
+                "Acknowledge alert #{} ({}, {})?",
+                a.id,
+                a.kind,
+                state.alert_name(a)
+            );
+            state.popup = Some(Popup::Confirm {
+                question,
+                pending: Pending::Acknowledge(vec![a.id]),
+            });
+        }
+        Action::AcknowledgeAll => {
+            let ids: Vec<u64> = state
+                .alert_view
+                .visible
+                .iter()
+                .map(|&i| &state.alerts[i as usize])
+                .filter(|a| a.acknowledged_at.is_none())
+                .map(|a| a.id)
+                .collect();
+            if ids.is_empty() {
+                return flash(state, Level::Info, "no unacknowledged alerts shown");
+            }
+            state.popup = Some(Popup::Confirm {
+                question: format!("Acknowledge all {} unacknowledged alerts shown?", ids.len()),
+                pending: Pending::Acknowledge(ids),
+            });
+        }
+        Action::NextField | Action::PrevField => {
+            if let Some(Popup::Form(f)) = &mut state.popup {
+                f.move_focus(if action == Action::NextField { 1 } else { -1 });
+            }
+        }
+        Action::Save => {
+            if let Some(Popup::Form(f)) = &mut state.popup {
+                f.submitted = true;
+                f.validate(state.now);
+                if f.has_errors() {
+                    if let Some(i) = (0..f.errors.len()).find(|&i| f.errors[i].is_some()) {
+                        f.focus = i;
+                    }
+                    return flash(state, Level::Warn, "fix the marked fields first");
+                }
+                return vec![Effect::Save {
+                    id: f.editing,
+                    draft: Box::new(f.draft()),
+                }];
+            }
+        }
+        Action::Cancel => state.popup = None,
+        Action::Confirm => {
+            if let Some(Popup::Confirm { pending, .. }) = state.popup.take() {
+                return match pending {
+                    Pending::Delete(ids) => vec![Effect::Delete(ids)],
+                    Pending::Acknowledge(ids) => vec![Effect::Acknowledge(ids)],
+                    Pending::Quit => {
+                        state.quit = true;
+                        vec![Effect::Quit]
+                    }
+                };
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn switch_tab(state: &mut AppState, tab: Tab) -> Vec<Effect> {
+    state.table.typing = false;
+    if tab == Tab::Details {
+        let want = state.selected_row().map(|r| r.cp.id).or(state.details.id);
+        return match want {
+            Some(id) => open_details(state, id),
+            None => {
+                state.tab = Tab::Details;
+                Vec::new()
+            }
+        };
+    }
+    state.tab = tab;
+    Vec::new()
+}
+
+/// Inserts or replaces counterparties, keeping each row's last check.
+fn upsert(state: &mut AppState, cps: Vec<Counterparty>) {
+    for cp in cps {
+        match state.index.get(&cp.id) {
+            Some(&i) => state.rows[i].set_cp(cp),
+            None => {
+                state.rows.push(Row::new(cp, None));
+            }
+        }
+    }
+    state.reindex();
+    state.table.resort(&state.rows);
+    state.fit_table();
+    if let Some(id) = state.details.id
+        && let Some(&i) = state.index.get(&id)
+        && let Some(d) = &mut state.details.data
+    {
+        d.cp = state.rows[i].cp.clone();
+    }
+}
+
+fn select_id(state: &mut AppState, id: u64) {
+    if let Some(pos) = state
+        .table
+        .visible
+        .iter()
+        .position(|&i| state.rows[i as usize].cp.id == id)
+    {
+        state.table.cursor.selected = pos;
+        state.fit_table();
+    }
+}
+
+fn on_done(state: &mut AppState, done: Done) -> Vec<Effect> {
+    match done {
+        Done::Loaded(snap) => {
+            state.install(*snap);
+            Vec::new()
+        }
+        Done::DetailsLoaded(d) => {
+            if state.details.id == Some(d.cp.id) {
+                state.details.loading = false;
+                state.details.selected = state.details.selected.min(d.runs.len().saturating_sub(1));
+                state.details.data = Some(*d);
+            }
+            Vec::new()
+        }
+        Done::Saved { cp, created } => {
+            let (id, name) = (cp.id, cp.name.clone());
+            if matches!(state.popup, Some(Popup::Form(_))) {
+                state.popup = None;
+            }
+            upsert(state, vec![*cp]);
+            select_id(state, id);
+            let verb = if created { "added" } else { "saved" };
+            flash(state, Level::Info, format!("{verb} {name} (#{id})"))
+        }
+        Done::SaveRefused(errors) => {
+            if let Some(Popup::Form(f)) = &mut state.popup {
+                f.set_store_errors(&errors);
+            }
+            let text = errors
+                .iter()
+                .map(|(f, r)| format!("{f}: {r}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            flash(state, Level::Error, text)
+        }
+        Done::Upserted { cps, message } => {
+            upsert(state, cps);
+            if message.is_empty() {
+                Vec::new()
+            } else {
+                flash(state, Level::Info, message)
+            }
+        }
+        Done::Deleted(ids) => {
+            let gone: std::collections::HashSet<u64> = ids.iter().copied().collect();
+            state.rows.retain(|r| !gone.contains(&r.cp.id));
+            state.table.marks.retain(|id| !gone.contains(id));
+            state.reindex();
+            state.table.resort(&state.rows);
+            state.fit_table();
+            state.refilter_alerts();
+            if state.details.id.is_some_and(|id| gone.contains(&id)) {
+                state.details = Default::default();
+                if state.tab == Tab::Details {
+                    state.tab = Tab::Counterparties;
+                }
+            }
+            flash(state, Level::Info, format!("{} deleted", ids.len()))
+        }
+        Done::AlertsUpdated { alerts, message } => {
+            for a in alerts {
+                if let Some(old) = state.alerts.iter_mut().find(|x| x.id == a.id) {
+                    *old = a.clone();
+                }
+                if let Some(d) = &mut state.details.data
+                    && let Some(old) = d.alerts.iter_mut().find(|x| x.id == a.id)
+                {
+                    *old = a;
+                }
+            }
+            state.refilter_alerts();
+            flash(state, Level::Info, message)
+        }
+        Done::Exported { path, rows } => flash(
+            state,
+            Level::Info,
+            format!("exported {rows} rows to {}", path.display()),
+        ),
+        Done::Status(level, text) => flash(state, level, text),
+    }
+}
+
+fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
+    match ev {
+        MonitorEvent::CycleStarted { total, .. } => {
+            state.progress = Some(Progress {
+                done: 0,
+                total,
+                current: None,
+            });
+        }
+        MonitorEvent::Progress {
+            done,
+            total,
+            current,
+        } => {
+            state.progress = Some(Progress {
+                done,
+                total,
+                current,
+            });
+        }
+        MonitorEvent::CheckRecorded(run) => {
+            if let Some(&i) = state.index.get(&run.counterparty_id) {
+                let cp = state.rows[i].cp.clone();
+                state.rows[i] = Row::new(cp, Some(&run));
+            }
+            for r in &run.results {
+                if let Some(slot) = day_slot(state.now, r.at) {
+                    let per_day = if r.outcome.answer().is_some() {
+                        &mut state.runs.answers_per_day
+                    } else {
+                        &mut state.runs.failures_per_day
+                    };
+                    if let Some(v) = per_day.get_mut(slot) {
+                        *v += 1;
+                    }
+                }
+                if r.outcome.answer().is_some()
+                    && let Some(h) = state.runs.sources.iter_mut().find(|h| h.source == r.source)
+                {
+                    h.last_answer = Some(r.at);
+                    h.answers += 1;
+                } else if let Some(h) = state.runs.sources.iter_mut().find(|h| h.source == r.source)
+                {
+                    h.failures += 1;
+                }
+            }
+            state.runs.last_run = Some(run.finished_at);
+            if state.table.sort == SortColumn::LastCheck || state.table.sort == SortColumn::Status {
+                state.table.resort(&state.rows);
+            } else {
+                state.table.refilter(&state.rows, false);
+            }
+            state.fit_table();
+            if state.details.id == Some(run.counterparty_id)
+                && let Some(d) = &mut state.details.data
+            {
+                d.runs.insert(0, *run);
+            }
+        }
+        MonitorEvent::NewAlerts(alerts) => {
+            let n = alerts.len();
+            let critical = alerts
+                .iter()
+                .filter(|a| a.severity == Severity::Critical)
+                .count();
+            for a in alerts {
+                if state.details.id == Some(a.counterparty_id)
+                    && let Some(d) = &mut state.details.data
+                {
+                    d.alerts.insert(0, a.clone());
+                }
+                state.alerts.push(a);
+            }
+            state.refilter_alerts();
+            let level = if critical > 0 {
+                Level::Error
+            } else {
+                Level::Warn
+            };
+            return flash(
+                state,
+                level,
+                format!("{n} new alerts ({critical} critical)"),
+            );
+        }
+        MonitorEvent::CounterpartiesChanged(ids) => return vec![Effect::Reload(ids)],
+        MonitorEvent::ListRefreshed { list, entries, at } => {
+            state.lists_refreshed.insert(list, (entries, at));
+        }
+        MonitorEvent::CycleFinished {
+            checked,
+            new_alerts,
+            at,
+            next,
+        } => {
+            state.progress = None;
+            state.runs.last_run = Some(at);
+            if next.is_some() {
+                state.next_cycle = next;
+            }
+            return flash(
+                state,
+                Level::Info,
+                format!("cycle finished: {checked} checked, {new_alerts} new alerts"),
+            );
+        }
+        MonitorEvent::Status { level, message } => return flash(state, level, message),
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::event::SignalKind;
+
+    #[test]
+    fn signals_and_closed_input_quit() {
+        let km = Keymap::defaults(false).unwrap();
+        for ev in [Event::InputClosed, Event::Signal(SignalKind::Hangup)] {
+            let mut s = AppState::new(chrono::Utc::now(), (80, 24), false, Default::default());
+            assert_eq!(on_event(&mut s, &km, ev), vec![Effect::Quit]);
+            assert!(s.quit);
+        }
+    }
+
+    #[test]
+    fn read_only_refuses_write_actions_even_when_called_directly() {
+        let mut s = AppState::new(chrono::Utc::now(), (80, 24), true, Default::default());
+        let fx = update(&mut s, Action::Add);
+        assert!(s.popup.is_none());
+        assert!(matches!(fx[..], [Effect::ExpireFlash(_)]));
+    }
+}

@@ -1,0 +1,377 @@
+//! Headless app tests: the app is driven by events (keys, monitor reports, effect results)
+//! with effects executed against a real sled store, as the event loop does.
+
+mod tui_support;
+
+use chrono::Duration;
+use crossterm::event::KeyCode;
+use kontra::domain::{AlertKind, Source};
+use kontra::tui::effects::Effect;
+use kontra::tui::event::Event;
+use kontra::tui::monitor::{self, Current, MonitorEvent};
+use kontra::tui::state::{Popup, Tab};
+use tui_support::{Harness, now};
+
+#[test]
+fn add_through_the_form_stores_and_selects_the_counterparty() {
+    let mut h = Harness::new((100, 30));
+    let before = h.store.counterparty_count();
+    h.ch('a');
+    h.typ("Neue Testfirma GmbH");
+    h.key(KeyCode::Tab);
+    h.typ("de");
+    h.key(KeyCode::Tab);
+    h.typ("DE 136 695 976");
+    for _ in 0..4 {
+        h.key(KeyCode::Tab);
+    }
+    h.typ("Erika Muster");
+    h.key(KeyCode::Tab);
+    h.typ("anna");
+    h.shift_tab();
+    h.shift_tab();
+    assert!(matches!(&h.app.state.popup, Some(Popup::Form(f)) if f.focus == 5));
+    h.key(KeyCode::Enter);
+    assert!(h.app.state.popup.is_none(), "form closed after saving");
+    assert_eq!(h.store.counterparty_count(), before + 1);
+    let id = h.store.find_by_vat("DE136695976").unwrap().expect("stored");
+    let cp = h.store.counterparty(id).unwrap().unwrap();
+    assert_eq!(cp.name, "Neue Testfirma GmbH");
+    assert_eq!(cp.country, "DE");
+    assert_eq!(cp.contact.as_deref(), Some("Erika Muster"));
+    assert_eq!(cp.owner.as_deref(), Some("anna"));
+    assert_eq!(h.app.state.selected_row().unwrap().cp.id, id);
+    assert!(
+        h.flash().contains("added Neue Testfirma GmbH"),
+        "{}",
+        h.flash()
+    );
+}
+
+#[test]
+fn invalid_fields_block_saving_and_show_live_errors() {
+    let mut h = Harness::new((100, 30));
+    let before = h.store.counterparty_count();
+    h.ch('a');
+    h.typ("X");
+    h.key(KeyCode::Tab);
+    h.typ("DE");
+    h.key(KeyCode::Tab);
+    h.typ("DE136695977");
+    let Some(Popup::Form(f)) = &h.app.state.popup else {
+        panic!("form open")
+    };
+    assert!(f.shows_error(2), "VAT check digit error shows while typing");
+    assert!(f.errors[2].as_deref().unwrap().contains("check digit"));
+    h.key(KeyCode::Backspace);
+    h.ch('6');
+    let Some(Popup::Form(f)) = &h.app.state.popup else {
+        panic!("form open")
+    };
+    assert!(!f.shows_error(2));
+    assert!(f.notes[2].as_deref().unwrap().contains("check digits ok"));
+    h.key(KeyCode::Tab);
+    h.typ("nope");
+    h.key(KeyCode::Enter);
+    assert!(matches!(&h.app.state.popup, Some(Popup::Form(f)) if f.focus == 3));
+    assert_eq!(h.store.counterparty_count(), before);
+    h.key(KeyCode::Esc);
+    assert!(h.app.state.popup.is_none());
+    assert_eq!(h.store.counterparty_count(), before);
+}
+
+#[test]
+fn duplicate_vat_number_is_refused_on_the_field() {
+    let mut h = Harness::new((100, 30));
+    let existing = h.app.state.rows[0].cp.vat.clone().unwrap();
+    h.ch('a');
+    h.typ("Doppelt AG");
+    h.key(KeyCode::Tab);
+    h.typ(&existing[..2].replace("EL", "GR"));
+    h.key(KeyCode::Tab);
+    h.typ(&existing);
+    h.key(KeyCode::Enter);
+    let Some(Popup::Form(f)) = &h.app.state.popup else {
+        panic!("form stays open")
+    };
+    assert_eq!(f.focus, 2);
+    assert!(
+        f.errors[2]
+            .as_deref()
+            .unwrap()
+            .contains("already registered")
+    );
+}
+
+#[test]
+fn edit_changes_the_stored_record() {
+    let mut h = Harness::new((100, 30));
+    // Edit a row that has been checked, to see that its last check survives the edit.
+    for _ in 0..40 {
+        if h.app.state.selected_row().unwrap().last.is_some() {
+            break;
+        }
+        h.key(KeyCode::Down);
+    }
+    let id = h.app.state.selected_row().unwrap().cp.id;
+    assert!(h.app.state.selected_row().unwrap().last.is_some());
+    h.ch('e');
+    for _ in 0..7 {
+        h.key(KeyCode::Tab);
+    }
+    for _ in 0..10 {
+        h.key(KeyCode::Backspace);
+    }
+    h.typ("zoe");
+    h.key(KeyCode::Enter);
+    assert!(h.app.state.popup.is_none());
+    assert_eq!(
+        h.store.counterparty(id).unwrap().unwrap().owner.as_deref(),
+        Some("zoe")
+    );
+    let row = &h.app.state.rows[h.app.state.index[&id]];
+    assert_eq!(row.cp.owner.as_deref(), Some("zoe"));
+    assert!(row.last.is_some(), "the last check survives an edit");
+    let audit = h.store.audit_for(id).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.actor == "tester" && e.detail.contains("owner"))
+    );
+}
+
+#[test]
+fn filter_as_you_type_narrows_and_clears() {
+    let mut h = Harness::new((100, 30));
+    let total = h.app.state.rows.len();
+    h.ch('/');
+    h.typ("at");
+    let narrowed: Vec<u32> = h.app.state.table.visible.clone();
+    assert!(!narrowed.is_empty() && narrowed.len() < total);
+    for &i in &narrowed {
+        let cp = &h.app.state.rows[i as usize].cp;
+        assert!(
+            kontra::register::filter::text_matches(cp, "at"),
+            "{}",
+            cp.name
+        );
+    }
+    // typing narrowed incrementally; a fresh full filter must agree
+    h.key(KeyCode::Backspace);
+    h.ch('t');
+    assert_eq!(h.app.state.table.visible, narrowed);
+    h.typ("u");
+    assert!(h.app.state.table.visible.len() <= narrowed.len());
+    // q is text while typing, not quit
+    h.ch('q');
+    assert!(!h.app.state.quit);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.state.table.visible.len(), total);
+    assert!(!h.app.state.table.typing);
+    h.ch('M');
+    let monitored = h.app.state.rows.iter().filter(|r| r.cp.monitor).count();
+    assert_eq!(h.app.state.table.visible.len(), monitored);
+    h.ch('s');
+    h.ch('s');
+    assert!(h.app.state.table.visible.iter().all(|&i| {
+        h.app.state.rows[i as usize]
+            .last
+            .is_some_and(|l| l.status.is_problem())
+    }));
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.state.table.visible.len(), total);
+}
+
+#[test]
+fn delete_asks_first_then_removes_from_store_and_table() {
+    let mut h = Harness::new((100, 30));
+    let total = h.app.state.rows.len();
+    let id = h.app.state.selected_row().unwrap().cp.id;
+    h.ch('d');
+    assert!(matches!(h.app.state.popup, Some(Popup::Confirm { .. })));
+    h.ch('n');
+    assert!(h.store.counterparty(id).unwrap().is_some());
+    h.ch('d');
+    h.ch('y');
+    assert!(h.store.counterparty(id).unwrap().is_none());
+    assert_eq!(h.app.state.rows.len(), total - 1);
+    assert!(!h.app.state.index.contains_key(&id));
+    // bulk: mark two rows, delete both
+    h.ch(' ');
+    h.ch(' ');
+    let marked: Vec<u64> = h.app.state.table.marks.iter().copied().collect();
+    assert_eq!(marked.len(), 2);
+    h.ch('d');
+    h.key(KeyCode::Enter);
+    for id in marked {
+        assert!(h.store.counterparty(id).unwrap().is_none());
+    }
+    assert_eq!(h.app.state.rows.len(), total - 3);
+    assert!(h.app.state.table.marks.is_empty());
+}
+
+#[test]
+fn monitoring_toggles_for_the_marked_rows() {
+    let mut h = Harness::new((100, 30));
+    h.ch('*');
+    let n = h.app.state.table.marks.len();
+    assert_eq!(n, h.app.state.rows.len());
+    h.ch('m');
+    assert!(h.app.state.rows.iter().all(|r| r.cp.monitor));
+    assert!(h.store.counterparties().unwrap().iter().all(|c| c.monitor));
+    h.ch('m');
+    assert!(h.store.counterparties().unwrap().iter().all(|c| !c.monitor));
+}
+
+#[test]
+fn acknowledge_one_and_all_shown() {
+    let mut h = Harness::new((100, 30));
+    h.ch('4');
+    h.ch('u');
+    let open = h.app.state.alert_view.visible.len();
+    assert!(open >= 2, "demo has open alerts");
+    let first = h.app.state.selected_alert().unwrap().id;
+    h.ch('a');
+    assert!(matches!(h.app.state.popup, Some(Popup::Confirm { .. })));
+    h.ch('y');
+    let a = h.store.alert(first).unwrap().unwrap();
+    assert_eq!(a.acknowledged_by.as_deref(), Some("tester"));
+    assert_eq!(h.app.state.alert_view.visible.len(), open - 1);
+    h.ch('A');
+    h.ch('y');
+    assert!(h.app.state.alert_view.visible.is_empty());
+    assert!(
+        h.store
+            .alerts()
+            .unwrap()
+            .iter()
+            .all(|a| a.acknowledged_at.is_some())
+    );
+}
+
+#[test]
+fn alert_enter_jumps_to_the_counterparty_details() {
+    let mut h = Harness::new((100, 30));
+    h.ch('4');
+    let cp = h.app.state.selected_alert().unwrap().counterparty_id;
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.tab, Tab::Details);
+    let d = h.app.state.details.data.as_ref().expect("details loaded");
+    assert_eq!(d.cp.id, cp);
+    assert!(!d.runs.is_empty());
+    assert!(
+        d.runs
+            .windows(2)
+            .all(|w| w[0].started_at >= w[1].started_at)
+    );
+    let newest = d.runs[0].id;
+    h.key(KeyCode::Enter);
+    assert!(h.app.state.details.expanded.contains(&newest));
+}
+
+#[test]
+fn check_now_without_monitor_says_so_and_with_monitor_sends_a_request() {
+    let mut h = Harness::new((100, 30));
+    h.ch('c');
+    assert!(h.flash().contains("monitor is configured"), "{}", h.flash());
+    let (mut handle, port) = monitor::link();
+    h.env.checks = Some(port.requests.clone());
+    let id = h.app.state.selected_row().unwrap().cp.id;
+    h.ch('c');
+    let req = handle.requests.try_recv().expect("request sent");
+    assert_eq!(req.ids, vec![id]);
+    assert_eq!(req.actor, "tester");
+}
+
+#[test]
+fn monitor_events_show_progress_new_alerts_and_fresh_checks() {
+    let mut h = Harness::new((100, 30));
+    h.send(Event::Monitor(MonitorEvent::CycleStarted {
+        total: 12,
+        at: now(),
+    }));
+    h.send(Event::Monitor(MonitorEvent::Progress {
+        done: 3,
+        total: 12,
+        current: Some(Current {
+            counterparty_id: 1,
+            source: Source::Vies,
+        }),
+    }));
+    assert!(h.screen().contains("checking 3/12 · #1 vies"));
+    // quitting while a cycle runs asks first
+    h.ch('q');
+    assert!(!h.app.state.quit);
+    assert!(matches!(h.app.state.popup, Some(Popup::Confirm { .. })));
+    h.ch('n');
+    let id = h.app.state.rows[0].cp.id;
+    let mut run = h.store.last_check(id).unwrap().expect("demo history");
+    run.finished_at = now() - Duration::minutes(1);
+    h.send(Event::Monitor(MonitorEvent::CheckRecorded(Box::new(run))));
+    assert_eq!(
+        h.app.state.rows[0].last.unwrap().at,
+        now() - Duration::minutes(1)
+    );
+    let mut alert = h.store.alerts().unwrap()[0].clone();
+    alert.id = 9999;
+    alert.kind = AlertKind::LeiLapsed;
+    alert.acknowledged_at = None;
+    let before = h.app.state.alerts.len();
+    h.send(Event::Monitor(MonitorEvent::NewAlerts(vec![alert])));
+    assert_eq!(h.app.state.alerts.len(), before + 1);
+    assert!(h.flash().contains("1 new alerts"));
+    h.send(Event::Monitor(MonitorEvent::CycleFinished {
+        checked: 12,
+        new_alerts: 1,
+        at: now(),
+        next: None,
+    }));
+    assert!(h.app.state.progress.is_none());
+    h.ch('q');
+    assert!(h.app.state.quit);
+    assert!(h.loop_effects.contains(&Effect::Quit));
+}
+
+#[test]
+fn export_writes_the_filtered_rows() {
+    let mut h = Harness::new((100, 30));
+    h.ch('/');
+    h.typ("de");
+    h.key(KeyCode::Enter);
+    let shown = h.app.state.table.visible.len();
+    h.ch('x');
+    let file = std::fs::read_dir(h.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("kontra-export-")
+        })
+        .expect("export file");
+    let text = std::fs::read_to_string(file.path()).unwrap();
+    assert_eq!(text.lines().count(), shown + 1);
+    assert!(h.flash().contains(&format!("exported {shown} rows")));
+}
+
+#[test]
+fn read_only_blocks_changes() {
+    let mut h = Harness::with((100, 30), true, 10, 2);
+    let n = h.store.counterparty_count();
+    h.ch('d');
+    h.ch('y');
+    h.ch('a');
+    assert!(h.app.state.popup.is_none());
+    assert_eq!(h.store.counterparty_count(), n);
+    assert!(h.screen().contains("[read-only]"));
+}
+
+#[test]
+fn flash_messages_clear_themselves() {
+    let mut h = Harness::new((100, 30));
+    h.ch('c');
+    let seq = h.app.state.flash.as_ref().unwrap().seq;
+    assert!(h.loop_effects.contains(&Effect::ExpireFlash(seq)));
+    h.send(Event::FlashExpired(seq));
+    assert!(h.app.state.flash.is_none());
+}

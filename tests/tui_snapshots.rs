@@ -1,0 +1,95 @@
+//! Snapshot tests: every tab, the form, help and confirmations, at 100x30 and at 20x5, drawn
+//! on ratatui's TestBackend from a demo register with a fixed clock.
+
+mod tui_support;
+
+use crossterm::event::KeyCode;
+use kontra::tui::event::Event;
+use tui_support::Harness;
+
+fn shots(name: &str, setup: impl FnOnce(&mut Harness)) {
+    let mut h = Harness::new((100, 30));
+    setup(&mut h);
+    insta::assert_snapshot!(format!("{name}_100x30"), h.screen());
+    h.send(Event::Resize(20, 5));
+    insta::assert_snapshot!(format!("{name}_20x5"), h.screen());
+}
+
+#[test]
+fn stats_tab() {
+    shots("stats", |h| h.ch('1'));
+}
+
+#[test]
+fn counterparties_tab() {
+    shots("counterparties", |_| {});
+}
+
+#[test]
+fn counterparties_filtered_and_marked() {
+    shots("counterparties_filtered", |h| {
+        h.ch('/');
+        h.typ("de");
+        h.key(KeyCode::Enter);
+        h.ch('o');
+        h.ch(' ');
+        h.ch(' ');
+    });
+}
+
+#[test]
+fn details_tab_with_expanded_run() {
+    shots("details", |h| {
+        h.ch('4');
+        h.key(KeyCode::Enter);
+        h.key(KeyCode::Enter);
+    });
+}
+
+#[test]
+fn alerts_tab() {
+    shots("alerts", |h| h.ch('4'));
+}
+
+#[test]
+fn add_form_with_live_validation() {
+    shots("form_add", |h| {
+        h.ch('a');
+        h.typ("Beispiel Handel GmbH");
+        h.key(KeyCode::Tab);
+        h.typ("Deutschland");
+        h.key(KeyCode::Tab);
+        h.typ("DE 136 695 977");
+        h.key(KeyCode::Tab);
+        h.typ("einkauf(at)beispiel.de");
+    });
+}
+
+#[test]
+fn edit_form() {
+    shots("form_edit", |h| h.ch('e'));
+}
+
+#[test]
+fn help_popup() {
+    shots("help", |h| h.ch('?'));
+}
+
+#[test]
+fn delete_confirmation() {
+    shots("confirm_delete", |h| h.ch('d'));
+}
+
+#[test]
+fn acknowledge_all_confirmation() {
+    shots("confirm_ack_all", |h| {
+        h.ch('4');
+        h.ch('A');
+    });
+}
+
+#[test]
+fn read_only_footer_has_no_write_keys() {
+    let h = Harness::with((100, 30), true, 40, 20);
+    insta::assert_snapshot!("read_only_100x30", h.screen());
+}

@@ -1,0 +1,134 @@
+//! Shared test harness for the UI tests: a demo store in a temporary directory, an app with a
+//! fixed clock, and a driver that runs effects against the real store like the event loop does.
+
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kontra::config::Config;
+use kontra::demo::{self, DemoSpec};
+use kontra::store::Store;
+use kontra::tui::effects::{self, Effect, EffectEnv};
+use kontra::tui::event::{Done, Event};
+use kontra::tui::{self, App, data};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// The fixed "now" of every UI test.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap()
+}
+
+/// A store with a small demo register, an app showing it, and the effect environment.
+pub struct Harness {
+    pub app: App,
+    pub store: Store,
+    pub env: EffectEnv,
+    /// Effects the loop would handle itself (quit, suspend, redraw, flash timers).
+    pub loop_effects: Vec<Effect>,
+    pub dir: tempfile::TempDir,
+}
+
+impl Harness {
+    /// 40 counterparties with 20 days of history.
+    pub fn new(size: (u16, u16)) -> Harness {
+        Harness::with(size, false, 40, 20)
+    }
+
+    pub fn with(size: (u16, u16), read_only: bool, n: usize, days: u32) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("data"), "test").unwrap();
+        let spec = DemoSpec {
+            counterparties: n,
+            history_days: days,
+            history_for: usize::MAX,
+            seed: 7,
+            now: now(),
+        };
+        demo::populate(&store, &spec).unwrap();
+        let config = Config {
+            language: kontra::config::Language::En,
+            ..Config::default()
+        };
+        let mut app = tui::app(&config, read_only, false, size).unwrap();
+        app.state.now = now();
+        let snap = data::load_snapshot(&store, &config.monitor, now()).unwrap();
+        app.handle(Event::Done(Done::Loaded(Box::new(snap))));
+        let env = EffectEnv {
+            actor: "tester".to_string(),
+            monitor: config.monitor.clone(),
+            export_dir: dir.path().to_path_buf(),
+            checks: None,
+        };
+        Harness {
+            app,
+            store,
+            env,
+            loop_effects: Vec::new(),
+            dir,
+        }
+    }
+
+    /// Feeds an event and runs every effect it causes, like the loop does.
+    pub fn send(&mut self, event: Event) {
+        let mut queue = vec![event];
+        while let Some(ev) = queue.pop() {
+            for effect in self.app.handle(ev) {
+                match effect {
+                    Effect::Quit | Effect::Suspend | Effect::Redraw | Effect::ExpireFlash(_) => {
+                        self.loop_effects.push(effect)
+                    }
+                    other => {
+                        let mut evs = effects::execute(&self.store, &self.env, other);
+                        evs.reverse();
+                        queue.extend(evs);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn key(&mut self, code: KeyCode) {
+        self.send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    pub fn ch(&mut self, c: char) {
+        self.key(KeyCode::Char(c));
+    }
+
+    pub fn shift_tab(&mut self) {
+        self.send(Event::Key(KeyEvent::new(
+            KeyCode::BackTab,
+            KeyModifiers::SHIFT,
+        )));
+    }
+
+    pub fn typ(&mut self, text: &str) {
+        for c in text.chars() {
+            self.ch(c);
+        }
+    }
+
+    /// Renders the app on a TestBackend of its size.
+    pub fn render(&self) -> Terminal<TestBackend> {
+        let (w, h) = self.app.state.size;
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| self.app.render(f)).unwrap();
+        t
+    }
+
+    /// The rendered screen as text.
+    pub fn screen(&self) -> String {
+        self.render().backend().to_string()
+    }
+
+    /// The flash message, if any.
+    pub fn flash(&self) -> String {
+        self.app
+            .state
+            .flash
+            .as_ref()
+            .map(|f| f.text.clone())
+            .unwrap_or_default()
+    }
+}
