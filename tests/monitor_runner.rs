@@ -449,3 +449,47 @@ async fn scheduler_makes_up_a_missed_run_and_follows_the_dst_change() {
     let last: DateTime<Utc> = store.get_state(LAST_SLOT_KEY).unwrap().unwrap();
     assert_eq!(last, utc(2026, 3, 30, 0, 30));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ui_requests_checks_and_receives_runs_and_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path(), "test").unwrap());
+    let id = add(&store, "Acme", "US", None, "anna");
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let checker = Arc::new(Scripted::new(Duration::ZERO, clock.clone()));
+    checker.set(id, Source::Sanctions, screened(&[("un", "KPe.1")]));
+    let runner = Runner::new(
+        store.clone(),
+        checker,
+        settings(clock.clone(), AlertRules::default()),
+        2,
+    )
+    .unwrap();
+    let schedule = Schedule::new(chrono_tz::Europe::Berlin, vec![], vec![]);
+    let handle = service::spawn(runner, schedule, clock);
+    let (monitor_end, mut port) = kontra::tui::monitor::link();
+    kontra::monitor::tui_bridge::attach(&handle, store.clone(), monitor_end);
+    port.requests
+        .send(kontra::tui::monitor::CheckRequest {
+            ids: vec![id],
+            actor: "anna".into(),
+        })
+        .await
+        .unwrap();
+    let (mut run, mut alerts) = (None, None);
+    while run.is_none() || alerts.is_none() {
+        let ev = tokio::time::timeout(Duration::from_secs(10), port.events.recv())
+            .await
+            .expect("event in time")
+            .expect("channel open");
+        match ev {
+            kontra::tui::monitor::MonitorEvent::CheckRecorded(r) => run = Some(r),
+            kontra::tui::monitor::MonitorEvent::NewAlerts(a) => alerts = Some(a),
+            _ => {}
+        }
+    }
+    let run = run.unwrap();
+    assert_eq!((run.counterparty_id, run.trigger.as_str()), (id, "anna"));
+    assert_eq!(alerts.unwrap()[0].kind, AlertKind::SanctionsFound);
+    handle.shutdown().await.unwrap();
+}

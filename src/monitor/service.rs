@@ -24,6 +24,8 @@ const MAX_SLEEP: StdDuration = StdDuration::from_secs(60);
 pub enum Request {
     /// Check these counterparties now, next to any running cycle.
     CheckNow(Vec<u64>),
+    /// Like `CheckNow`, recording `actor` (the analyst) as the runs' trigger.
+    CheckAs(Vec<u64>, String),
     /// Run a cycle of what is due now (after the running one).
     RunDue,
     /// Run a cycle over every monitored counterparty (after the running one).
@@ -121,8 +123,12 @@ pub async fn run<C: Checker>(
                 _ = shutdown.cancelled() => None,
                 r = requests.recv() => r,
             } {
+                let r = match r {
+                    Request::CheckNow(ids) => Request::CheckAs(ids, "monitor".to_string()),
+                    other => other,
+                };
                 match r {
-                    Request::CheckNow(ids) => {
+                    Request::CheckAs(ids, actor) => {
                         let runner = runner.clone();
                         let token = shutdown.child_token();
                         tokio::spawn(async move {
@@ -134,7 +140,7 @@ pub async fn run<C: Checker>(
                             })
                             .await
                             .unwrap_or_default();
-                            runner.check_now(cps, "monitor", &token).await;
+                            runner.check_now(cps, &actor, &token).await;
                         });
                     }
                     Request::CancelCycle => {
