@@ -116,10 +116,19 @@ fn counterparty(store: &Store, id: u64) -> Result<Counterparty> {
 }
 
 fn runner(ctx: &Ctx, store: Arc<Store>) -> Result<Runner<crate::monitor::live::Live>> {
+    runner_on(ctx, store, &ctx.paths.data)
+}
+
+/// The production runner over the live registry clients and the sanctions lists in `data_dir`.
+pub(crate) fn runner_on(
+    ctx: &Ctx,
+    store: Arc<Store>,
+    data_dir: &std::path::Path,
+) -> Result<Runner<crate::monitor::live::Live>> {
     let checker = Arc::new(crate::monitor::live::Live::new(
         &ctx.config,
         &store,
-        &ctx.paths.data,
+        data_dir,
     )?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let settings = CheckSettings::from_config(&ctx.config, clock);
@@ -600,7 +609,7 @@ pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
 
 /// Mail and webhooks beside the monitor: new alerts after each cycle that raised some (critical
 /// ones at once when configured), and the daily digest when it is due.
-async fn deliveries(
+pub(crate) async fn deliveries(
     notifier: crate::notify::Notifier,
     store: Arc<Store>,
     mut events: tokio::sync::broadcast::Receiver<crate::monitor::MonitorEvent>,

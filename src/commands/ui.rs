@@ -8,8 +8,12 @@ use super::Ctx;
 use crate::cli::Cli;
 use crate::demo::{self, DemoSpec};
 use crate::exit;
+use crate::monitor::clock::SystemClock;
+use crate::monitor::schedule::Schedule;
+use crate::monitor::{service, tui_bridge};
 use crate::store::Store;
 use crate::tui::{self, effects::EffectEnv};
+use std::sync::Arc;
 
 /// The tmux session this process runs in, so a second instance can say where to attach.
 fn tmux_session() -> Option<String> {
@@ -41,7 +45,7 @@ pub fn run(ctx: &Ctx, cli: &Cli) -> Result<u8> {
 }
 
 fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Result<u8> {
-    let store = Store::open_as(data_dir, "kontra tui", tmux_session())?;
+    let store = Arc::new(Store::open_as(data_dir, "kontra tui", tmux_session())?);
     if demo {
         eprintln!(
             "kontra: building the demo register in {} …",
@@ -64,8 +68,39 @@ fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Resul
         .enable_all()
         .build()
         .wrap_err("starting the async runtime")?;
-    // The monitor and digest schedulers plug in here through `tui::monitor::link()` once
-    // they exist: spawn the monitor with the handle and pass the port instead of None.
-    rt.block_on(tui::run(store, app, env, None))?;
+    // The demo register is made up, so its numbers must never reach the real registries; and
+    // a read-only session neither writes check runs nor sends mail. Every other session runs
+    // the same monitor and digest schedulers as `kontra daemon`, so tmux is the deployment.
+    let with_monitor = !demo && !cli.read_only;
+    rt.block_on(async {
+        if !with_monitor {
+            return tui::run(store.clone(), app, env, None)
+                .await
+                .map_err(color_eyre::Report::from);
+        }
+        let runner = super::monitor::runner_on(ctx, store.clone(), data_dir)?;
+        let service = service::spawn(
+            runner,
+            Schedule::from_config(&ctx.config.monitor),
+            Arc::new(SystemClock),
+        );
+        let notifier = crate::notify::Notifier::new(&ctx.config, &ctx.paths.config)?;
+        let mail = tokio::spawn(super::monitor::deliveries(
+            notifier,
+            store.clone(),
+            service.subscribe(),
+        ));
+        let (ui_end, port) = tui::monitor::link();
+        tui_bridge::attach(&service, store.clone(), ui_end);
+        let ui = tui::run(store.clone(), app, env, Some(port)).await;
+        // Finish the current writes of a running cycle before the process ends; the cycle
+        // resumes at the next start.
+        mail.abort();
+        if let Err(e) = service.shutdown().await {
+            tracing::warn!("stopping the monitor: {e}");
+        }
+        ui.map_err(color_eyre::Report::from)
+    })?;
+    store.flush()?;
     Ok(exit::OK)
 }

@@ -77,13 +77,12 @@ pub enum TuiError {
 /// `monitor` connects a running monitor (see [`monitor::link`]); without one, check requests
 /// tell the user that checks need the monitor.
 pub async fn run(
-    store: Store,
+    store: Arc<Store>,
     mut app: App,
     mut env: EffectEnv,
     monitor: Option<MonitorPort>,
 ) -> Result<(), TuiError> {
     let started = Instant::now();
-    let store = Arc::new(store);
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
