@@ -4,6 +4,7 @@ pub mod digest;
 pub mod lookup;
 pub mod register;
 pub mod sanctions;
+pub mod sanctions_decide;
 pub mod sanctions_eval;
 pub mod ui;
 pub mod vat;
