@@ -826,7 +826,7 @@ impl EngineFigures {
 
     /// Recall over all positives except the P1 aliases that share no word with the entity's
     /// remaining names (acronyms, translations, other names).
-    pub recall_name_variants(&self) -> f64 {
+    pub fn recall_name_variants(&self) -> f64 {
         let (f, n) = self
             .recall
             .values()
