@@ -194,10 +194,20 @@ fn quality_gate_on_the_committed_sample() {
     println!("{}", report.render());
     // Held-out real aliases (P1) are often unrelated names ("HESA" for an aircraft maker);
     // they are reported, and gated separately at what no name matcher can exceed by much.
+    // Measured 0.9905 (1,248/1,260) when the floor was set; the margin is about six queries.
     let recall = report.ours.recall_without(&["P1"]);
-    assert!(recall >= 0.975, "recall {recall}\n{}", report.render());
+    assert!(recall >= 0.985, "recall {recall}\n{}", report.render());
     let (f, n) = report.ours.recall["P0"];
     assert_eq!(f, n, "exact names must all alert");
+    // Transliteration (P3, 46 queries) and word order (P5) measured 0.957 and 0.993.
+    for (class, floor) in [("P3", 0.93), ("P5", 0.97)] {
+        let (f, n) = report.ours.recall[class];
+        assert!(
+            f as f64 / n as f64 >= floor,
+            "{class}: {f}/{n}\n{}",
+            report.render()
+        );
+    }
     for class in ["P4", "P6", "P7", "P10"] {
         let (f, n) = report.ours.recall[class];
         assert!(
@@ -334,7 +344,13 @@ fn command_line_decisions_are_recorded_audited_and_undone() {
     };
     let fx = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
     let out = cmd()
-        .args(["add", "--name", "Iran Aircraft Manufacturing Industries", "--country", "IR"])
+        .args([
+            "add",
+            "--name",
+            "Iran Aircraft Manufacturing Industries",
+            "--country",
+            "IR",
+        ])
         .output()
         .unwrap();
     assert!(
@@ -346,7 +362,12 @@ fn command_line_decisions_are_recorded_audited_and_undone() {
     let decide = |entity: &str, cp: u64| {
         cmd()
             .args(["sanctions", "decide", &cp.to_string(), "--source", "ofac"])
-            .args(["--entity", entity, "--not-this", "different company, Tehran vs Shiraz"])
+            .args([
+                "--entity",
+                entity,
+                "--not-this",
+                "different company, Tehran vs Shiraz",
+            ])
             .output()
             .unwrap()
     };

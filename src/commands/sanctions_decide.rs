@@ -66,8 +66,8 @@ pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<u8> {
     let source: ListSource = a.source.into();
     let store = ctx.store("sanctions decide")?;
     let cp_name = require_counterparty(&store, a.counterparty_id)?;
-    let entities = snapshot::load_entities(&ctx.paths.data, source)
-        .map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let entities =
+        snapshot::load_entities(&ctx.paths.data, source).map_err(|e| color_eyre::eyre::eyre!(e))?;
     let Some(entity) = entities.iter().find(|e| e.id == a.entity) else {
         return Err(Failure::new(
             exit::NOT_FOUND,

@@ -115,7 +115,9 @@ pub fn remove(
 /// The decisions for one counterparty (all when `None`), ordered by counterparty, list and id.
 pub fn list(store: &Store, counterparty_id: Option<u64>) -> Result<Vec<Decision>, StoreError> {
     let tree = store.tree(TREE)?;
-    let prefix = counterparty_id.map(|c| c.to_be_bytes().to_vec()).unwrap_or_default();
+    let prefix = counterparty_id
+        .map(|c| c.to_be_bytes().to_vec())
+        .unwrap_or_default();
     let mut out = Vec::new();
     for item in tree.scan_prefix(prefix) {
         let (_, v) = item.map_err(sled_err(store))?;

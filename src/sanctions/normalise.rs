@@ -762,4 +762,39 @@ mod tests {
         assert_eq!(token_similarity("bank", "fund"), 0.0);
         assert_eq!(osa_distance(b"abcd", b"bacd", 2), 1);
     }
+
+    #[test]
+    fn back_transliterations_share_a_skeleton() {
+        // Latin c read as к, Russian -ия for -y/-ia.
+        assert_eq!(skeleton_hard("komerkial"), skeleton_hard("comercial"));
+        assert_eq!(skeleton_hard("elektroniks"), skeleton_hard("electronics"));
+        assert_eq!(skeleton("kompaniya"), skeleton("company"));
+        assert!(token_similarity(&fold("КОММЕРКИАЛ"), "commercial") >= 0.9);
+        assert!(token_similarity("kankri", "cancri") >= 0.9);
+        // The soft reading stays: "centr" and "tsentr" still meet.
+        assert_eq!(skeleton("tsentr"), skeleton("centr"));
+        assert_eq!(token_similarity("kasa", "casa"), 0.95);
+    }
+
+    #[test]
+    fn legal_forms_in_other_romanisations_and_positions() {
+        assert_eq!(
+            texts("ЙОИНТ СТОКК КОМПАНИЯ Мисхор"),
+            vec!["~jsc", "miskhor"]
+        );
+        assert_eq!(
+            texts("Obshchestvo s ogranichennoi otvetstvennostyu Ladoga"),
+            vec!["~llc", "ladoga"]
+        );
+        assert_eq!(texts("Нари ГмбХ"), vec!["nari", "~llc"]);
+        assert_eq!(texts("КОРПОРАТИОН Korea"), vec!["~corp", "korea"]);
+        // A short form mid-name is a word that remembers its legal reading, and vice versa.
+        let mid = normalise("Petrochemicals Oy Set");
+        assert_eq!(mid.tokens[1].text, "oy");
+        assert_eq!(mid.tokens[1].alt.as_deref(), Some("~llc"));
+        let end = normalise("Set Petrochemicals Oy");
+        assert_eq!(end.tokens[2].text, "~llc");
+        assert_eq!(end.tokens[2].alt.as_deref(), Some("oy"));
+        assert_eq!(normalise("Petrochemicals").tokens[0].alt, None);
+    }
 }
