@@ -194,10 +194,20 @@ fn quality_gate_on_the_committed_sample() {
     println!("{}", report.render());
     // Held-out real aliases (P1) are often unrelated names ("HESA" for an aircraft maker);
     // they are reported, and gated separately at what no name matcher can exceed by much.
+    // Measured 0.9905 (1,248/1,260) when the floor was set; the margin is about six queries.
     let recall = report.ours.recall_without(&["P1"]);
-    assert!(recall >= 0.975, "recall {recall}\n{}", report.render());
+    assert!(recall >= 0.985, "recall {recall}\n{}", report.render());
     let (f, n) = report.ours.recall["P0"];
     assert_eq!(f, n, "exact names must all alert");
+    // Transliteration (P3, 46 queries) and word order (P5) measured 0.957 and 0.993.
+    for (class, floor) in [("P3", 0.93), ("P5", 0.97)] {
+        let (f, n) = report.ours.recall[class];
+        assert!(
+            f as f64 / n as f64 >= floor,
+            "{class}: {f}/{n}\n{}",
+            report.render()
+        );
+    }
     for class in ["P4", "P6", "P7", "P10"] {
         let (f, n) = report.ours.recall[class];
         assert!(
@@ -321,4 +331,118 @@ fn command_line_import_status_screen() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("no hit"));
+}
+
+#[test]
+fn command_line_decisions_are_recorded_audited_and_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = || {
+        let mut c = Command::cargo_bin("kontra").unwrap();
+        c.env("KONTRA_DATA_DIR", dir.path())
+            .env("KONTRA_CONFIG", dir.path().join("none.toml"));
+        c
+    };
+    let fx = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+    let out = cmd()
+        .args([
+            "add",
+            "--name",
+            "Iran Aircraft Manufacturing Industries",
+            "--country",
+            "IR",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cp: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    let decide = |entity: &str, cp: u64| {
+        cmd()
+            .args(["sanctions", "decide", &cp.to_string(), "--source", "ofac"])
+            .args([
+                "--entity",
+                entity,
+                "--not-this",
+                "different company, Tehran vs Shiraz",
+            ])
+            .output()
+            .unwrap()
+    };
+    // No list loaded yet: the entity cannot be found.
+    assert_eq!(decide("11195", cp).status.code(), Some(6));
+    let out = cmd()
+        .args([
+            "sanctions",
+            "import",
+            "--source",
+            "ofac",
+            &format!("{fx}/sanctions_ofac"),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(decide("11195", cp + 100).status.code(), Some(6));
+    assert_eq!(decide("999999", cp).status.code(), Some(6));
+    let out = decide("11195", cp);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cmd()
+        .args(["sanctions", "decisions", "--json"])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["counterparty_id"], cp);
+    assert_eq!(list[0]["source"], "ofac");
+    assert_eq!(list[0]["entity_id"], "11195");
+    assert_eq!(list[0]["reason"], "different company, Tehran vs Shiraz");
+    {
+        let store = kontra::store::Store::open(dir.path(), "test").unwrap();
+        let audit = store.audit_for(cp).unwrap();
+        let last = audit.last().unwrap();
+        assert_eq!(last.action, kontra::store::AuditAction::Decision);
+        assert!(last.detail.contains("ofac:11195"), "{}", last.detail);
+        assert!(last.detail.contains("Tehran vs Shiraz"), "{}", last.detail);
+        // The decision suppresses exactly this entity's hit for this counterparty.
+        let hits = screener().screen(
+            &ScreenQuery::name("Iran Aircraft Manufacturing Industries"),
+            0.85,
+        );
+        assert!(hits.iter().any(|h| h.entity_id == "11195"));
+        let kept = sanctions::decisions::filter_hits(&store, cp, hits.clone()).unwrap();
+        assert!(!kept.iter().any(|h| h.entity_id == "11195"));
+        assert_eq!(kept.len(), hits.len() - 1);
+        assert_eq!(
+            sanctions::decisions::filter_hits(&store, cp + 1, hits.clone())
+                .unwrap()
+                .len(),
+            hits.len()
+        );
+    }
+    let undo = || {
+        cmd()
+            .args(["sanctions", "undo-decision", &cp.to_string()])
+            .args(["--source", "ofac", "--entity", "11195"])
+            .output()
+            .unwrap()
+    };
+    assert!(undo().status.success());
+    assert_eq!(undo().status.code(), Some(6), "nothing left to undo");
+    let out = cmd().args(["sanctions", "decisions"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no decisions"));
+    let store = kontra::store::Store::open(dir.path(), "test").unwrap();
+    let audit = store.audit_for(cp).unwrap();
+    assert!(
+        audit
+            .last()
+            .unwrap()
+            .detail
+            .starts_with("decision withdrawn: ofac:11195")
+    );
 }

@@ -5,6 +5,7 @@ pub mod lookup;
 pub mod monitor;
 pub mod register;
 pub mod sanctions;
+pub mod sanctions_decide;
 pub mod sanctions_eval;
 pub mod ui;
 pub mod vat;

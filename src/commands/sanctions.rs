@@ -1,4 +1,5 @@
-//! `kontra sanctions ...`: import, update, status and screen (plus hidden eval and bench).
+//! `kontra sanctions ...`: import, update, status and screen (plus hidden eval and bench;
+//! decisions live in `sanctions_decide`).
 
 use crate::commands::Ctx;
 use crate::exit::{self, Failure};
@@ -61,6 +62,12 @@ pub enum SanctionsCommand {
     },
     /// Screen names against the loaded lists.
     Screen(ScreenArgs),
+    /// Record that a counterparty is not a listed entity ("not this"), with the reason.
+    Decide(crate::commands::sanctions_decide::DecideArgs),
+    /// List "not this entity" decisions (all, or one counterparty's).
+    Decisions(crate::commands::sanctions_decide::ListDecisionsArgs),
+    /// Withdraw a "not this entity" decision.
+    UndoDecision(crate::commands::sanctions_decide::UndoArgs),
     /// Measure recall and false alerts on the evaluation set built from full lists.
     #[command(hide = true)]
     Eval(crate::commands::sanctions_eval::EvalArgs),
@@ -96,6 +103,9 @@ pub fn run(ctx: &Ctx, cmd: SanctionsCommand) -> Result<u8> {
         SanctionsCommand::Update { source } => update_lists(ctx, source.map(Into::into)),
         SanctionsCommand::Status { json } => status(ctx, json),
         SanctionsCommand::Screen(a) => screen(ctx, a),
+        SanctionsCommand::Decide(a) => crate::commands::sanctions_decide::decide(ctx, a),
+        SanctionsCommand::Decisions(a) => crate::commands::sanctions_decide::list(ctx, a),
+        SanctionsCommand::UndoDecision(a) => crate::commands::sanctions_decide::undo(ctx, a),
         SanctionsCommand::Eval(a) => crate::commands::sanctions_eval::eval(a),
         SanctionsCommand::Bench(a) => crate::commands::sanctions_eval::bench(ctx, a),
     }

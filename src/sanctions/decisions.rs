@@ -95,3 +95,33 @@ pub fn filter_hits(
     }
     Ok(out)
 }
+
+/// Removes a decision; returns it if there was one.
+pub fn remove(
+    store: &Store,
+    counterparty_id: u64,
+    source: ListSource,
+    entity_id: &str,
+) -> Result<Option<Decision>, StoreError> {
+    let tree = store.tree(TREE)?;
+    let old = tree
+        .remove(key(counterparty_id, source, entity_id))
+        .map_err(sled_err(store))?;
+    tree.flush().map_err(sled_err(store))?;
+    old.map(|b| codec::decode(&b).map_err(codec_err("sanctions decision")))
+        .transpose()
+}
+
+/// The decisions for one counterparty (all when `None`), ordered by counterparty, list and id.
+pub fn list(store: &Store, counterparty_id: Option<u64>) -> Result<Vec<Decision>, StoreError> {
+    let tree = store.tree(TREE)?;
+    let prefix = counterparty_id
+        .map(|c| c.to_be_bytes().to_vec())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for item in tree.scan_prefix(prefix) {
+        let (_, v) = item.map_err(sled_err(store))?;
+        out.push(codec::decode(&v).map_err(codec_err("sanctions decision"))?);
+    }
+    Ok(out)
+}

@@ -180,10 +180,10 @@ impl Index {
                 deletion_variants(&t.text, |h| push_unique(deletes.entry(h).or_default(), id));
             }
             if skeleton_eligible(&t.text, t.class) {
-                ix.skeletons
-                    .entry(hash_str(&normalise::skeleton(&t.text)))
-                    .or_default()
-                    .push(id);
+                let (soft, hard) = normalise::skeletons(&t.text);
+                for k in std::iter::once(soft).chain(hard) {
+                    ix.skeletons.entry(hash_str(&k)).or_default().push(id);
+                }
             }
         }
         ix.df_cap = ((ix.names.len() / 100) as u32).max(200);

@@ -266,6 +266,13 @@ impl Screener {
                 if let Some(&id) = ix.dict.get(t.text.as_str()) {
                     expansions.push((id, 1.0));
                 }
+                // The other reading of a position-dependent legal form ("SA" moved to the
+                // middle of the name); it pairs tokens but never counts as distinctive.
+                if let Some(&id) = t.alt.as_deref().and_then(|a| ix.dict.get(a))
+                    && !expansions.iter().any(|(x, _)| *x == id)
+                {
+                    expansions.push((id, 1.0));
+                }
                 if skeleton_eligible(&t.text, t.class) {
                     let mut cands: Vec<u32> = Vec::new();
                     if fuzzy_eligible(&t.text, t.class) {
@@ -275,8 +282,11 @@ impl Screener {
                             }
                         });
                     }
-                    if let Some(ids) = ix.skeletons.get(&hash_str(&normalise::skeleton(&t.text))) {
-                        cands.extend_from_slice(ids);
+                    let (soft, hard) = normalise::skeletons(&t.text);
+                    for k in std::iter::once(soft).chain(hard) {
+                        if let Some(ids) = ix.skeletons.get(&hash_str(&k)) {
+                            cands.extend_from_slice(ids);
+                        }
                     }
                     cands.sort_unstable();
                     cands.dedup();

@@ -53,6 +53,10 @@ pub struct Token {
     pub text: String,
     /// Its class.
     pub class: TokenClass,
+    /// The other reading of a one-word legal form whose reading depends on its position
+    /// ("SA" mid-name is a word, last a legal form): the form's class for a word, the word for
+    /// a form. Lets word order change without losing the pair.
+    pub alt: Option<String>,
 }
 
 /// A normalised name: its tokens, and the glued form used to catch split or joined words.
@@ -76,6 +80,9 @@ enum Position {
 
 struct Tables {
     legal: HashMap<Vec<String>, (String, Position)>,
+    /// Legal forms keyed by the hard skeleton of each word, for romanisation variants
+    /// ("yoint stokk kompaniya", "ogranichennoi"); only forms long enough not to collide.
+    legal_skel: HashMap<Vec<String>, (String, Position)>,
     legal_max: usize,
     abbreviations: HashMap<String, String>,
     generic: HashSet<String>,
@@ -90,6 +97,7 @@ fn tables() -> &'static Tables {
                 .collect::<Vec<_>>()
         };
         let mut legal = HashMap::new();
+        let mut legal_skel = HashMap::new();
         let mut legal_max = 1;
         for l in data(LEGAL_FORMS) {
             let mut cols = l.split('\t');
@@ -103,7 +111,13 @@ fn tables() -> &'static Tables {
             };
             let key: Vec<String> = alias.split_whitespace().map(str::to_string).collect();
             legal_max = legal_max.max(key.len());
-            legal.insert(key, (format!("~{}", class.trim()), edge));
+            let value = (format!("~{}", class.trim()), edge);
+            let letters: usize = key.iter().map(String::len).sum();
+            if letters >= 6 {
+                let skel: Vec<String> = key.iter().map(|w| skeleton_hard(w)).collect();
+                legal_skel.entry(skel).or_insert_with(|| value.clone());
+            }
+            legal.insert(key, value);
         }
         let abbreviations = data(ABBREVIATIONS)
             .into_iter()
@@ -161,6 +175,7 @@ fn tables() -> &'static Tables {
         }
         Tables {
             legal,
+            legal_skel,
             legal_max,
             abbreviations,
             generic,
@@ -474,13 +489,18 @@ pub fn normalise(input: &str) -> NormName {
                 .collect::<Vec<_>>()
         })
         .collect();
+    let skel: Vec<String> = words.iter().map(|w| skeleton_hard(w)).collect();
     let mut tokens = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
         let mut matched = None;
         let longest = t.legal_max.min(words.len() - i);
         for len in (1..=longest).rev() {
-            if let Some((class, edge)) = t.legal.get(&words[i..i + len]) {
+            let found = t
+                .legal
+                .get(&words[i..i + len])
+                .or_else(|| t.legal_skel.get(&skel[i..i + len]));
+            if let Some((class, edge)) = found {
                 // Generic words and other forms may follow a legal form ("Kohas AG
                 // International", "Shipping Co GmbH").
                 let last = words[i + len..].iter().all(|w| {
@@ -503,6 +523,7 @@ pub fn normalise(input: &str) -> NormName {
                 tokens.push(Token {
                     text: class,
                     class: TokenClass::Legal,
+                    alt: (len == 1).then(|| words[i].clone()),
                 });
                 i += len;
             }
@@ -511,6 +532,7 @@ pub fn normalise(input: &str) -> NormName {
                 tokens.push(Token {
                     class: classify(w, t),
                     text: w.clone(),
+                    alt: t.legal.get(std::slice::from_ref(w)).map(|(c, _)| c.clone()),
                 });
                 i += 1;
             }
@@ -530,8 +552,26 @@ pub fn normalise(input: &str) -> NormName {
 }
 
 /// A phonetic-ish skeleton that makes romanisation variants equal (kh/h, ts/c, y/i/j, w/v,
-/// doubled letters), used as a second, cheaper comparison key.
+/// doubled letters, a final -iya/-ia/-y), used as a second, cheaper comparison key.
 pub fn skeleton(token: &str) -> String {
+    skeleton_with(token, false)
+}
+
+/// The skeleton with every remaining `c` read as `k` ("komerkial" = "comercial",
+/// "elektroniks" = "electronics"): the hard reading a back-transliteration gives a Latin `c`.
+pub fn skeleton_hard(token: &str) -> String {
+    skeleton_with(token, true)
+}
+
+/// Both skeletons of a token (the second only when it differs), for index and query keys.
+pub fn skeletons(token: &str) -> (String, Option<String>) {
+    let soft = skeleton(token);
+    let hard = skeleton_hard(token);
+    let hard = (hard != soft).then_some(hard);
+    (soft, hard)
+}
+
+fn skeleton_with(token: &str, hard_c: bool) -> String {
     const RULES: &[(&str, &str)] = &[
         ("shch", "sc"),
         ("sch", "sc"),
@@ -565,7 +605,11 @@ pub fn skeleton(token: &str) -> String {
                 continue 'outer;
             }
         }
-        s.push(b[i] as char);
+        s.push(if hard_c && b[i] == b'c' {
+            'k'
+        } else {
+            b[i] as char
+        });
         i += 1;
     }
     let mut out = String::with_capacity(s.len());
@@ -575,6 +619,10 @@ pub fn skeleton(token: &str) -> String {
             out.push(c);
         }
         prev = Some(c);
+    }
+    // Russian -ия is English -y or Latin -ia ("kompaniya", "company", "kolumbia").
+    if out.len() > 4 && out.ends_with("ia") {
+        out.pop();
     }
     out
 }
@@ -639,14 +687,17 @@ pub fn token_similarity(a: &str, b: &str) -> f32 {
         }
     }
     if best < 0.97 && a.len().min(b.len()) >= 3 {
-        let (sa, sb) = (skeleton(a), skeleton(b));
-        if sa == sb {
-            best = best.max(0.95);
-        } else if budget > 0 {
-            let d = osa_distance(sa.as_bytes(), sb.as_bytes(), budget);
-            if d <= budget {
-                let l = sa.len().max(sb.len()).max(1);
-                best = best.max(0.95 * (1.0 - 0.8 * d as f32 / l as f32));
+        for hard in [false, true] {
+            let (sa, sb) = (skeleton_with(a, hard), skeleton_with(b, hard));
+            if sa == sb {
+                best = best.max(0.95);
+                break;
+            } else if budget > 0 {
+                let d = osa_distance(sa.as_bytes(), sb.as_bytes(), budget);
+                if d <= budget {
+                    let l = sa.len().max(sb.len()).max(1);
+                    best = best.max(0.95 * (1.0 - 0.8 * d as f32 / l as f32));
+                }
             }
         }
     }
@@ -710,5 +761,40 @@ mod tests {
         assert_eq!(token_similarity("fund7", "fund8"), 0.0);
         assert_eq!(token_similarity("bank", "fund"), 0.0);
         assert_eq!(osa_distance(b"abcd", b"bacd", 2), 1);
+    }
+
+    #[test]
+    fn back_transliterations_share_a_skeleton() {
+        // Latin c read as к, Russian -ия for -y/-ia.
+        assert_eq!(skeleton_hard("komerkial"), skeleton_hard("comercial"));
+        assert_eq!(skeleton_hard("elektroniks"), skeleton_hard("electronics"));
+        assert_eq!(skeleton("kompaniya"), skeleton("company"));
+        assert!(token_similarity(&fold("КОММЕРКИАЛ"), "commercial") >= 0.9);
+        assert!(token_similarity("kankri", "cancri") >= 0.9);
+        // The soft reading stays: "centr" and "tsentr" still meet.
+        assert_eq!(skeleton("tsentr"), skeleton("centr"));
+        assert_eq!(token_similarity("kasa", "casa"), 0.95);
+    }
+
+    #[test]
+    fn legal_forms_in_other_romanisations_and_positions() {
+        assert_eq!(
+            texts("ЙОИНТ СТОКК КОМПАНИЯ Мисхор"),
+            vec!["~jsc", "miskhor"]
+        );
+        assert_eq!(
+            texts("Obshchestvo s ogranichennoi otvetstvennostyu Ladoga"),
+            vec!["~llc", "ladoga"]
+        );
+        assert_eq!(texts("Нари ГмбХ"), vec!["nari", "~llc"]);
+        assert_eq!(texts("КОРПОРАТИОН Korea"), vec!["~corp", "korea"]);
+        // A short form mid-name is a word that remembers its legal reading, and vice versa.
+        let mid = normalise("Petrochemicals Oy Set");
+        assert_eq!(mid.tokens[1].text, "oy");
+        assert_eq!(mid.tokens[1].alt.as_deref(), Some("~llc"));
+        let end = normalise("Set Petrochemicals Oy");
+        assert_eq!(end.tokens[2].text, "~llc");
+        assert_eq!(end.tokens[2].alt.as_deref(), Some("oy"));
+        assert_eq!(normalise("Petrochemicals").tokens[0].alt, None);
     }
 }
