@@ -90,9 +90,13 @@ fn main() {
         let store = &store;
         let monitor = &config.monitor;
         scope.spawn(move || {
-            data::load_in_steps(store, monitor, Utc::now(), data::ChunkPlan::DEFAULT, &mut |s| {
-                tx.send(s).is_ok()
-            })
+            data::load_in_steps(
+                store,
+                monitor,
+                Utc::now(),
+                data::ChunkPlan::DEFAULT,
+                &mut |s| tx.send(s).is_ok(),
+            )
             .expect("load");
         });
         for step in rx {

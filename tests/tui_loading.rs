@@ -99,7 +99,11 @@ fn steps_come_in_order_and_chunks_have_the_planned_sizes() {
         .collect();
     let first_alerts = kinds.iter().position(|k| *k == "alerts").unwrap();
     assert!(kinds[..first_alerts].iter().all(|k| *k == "rows"));
-    assert!(kinds[first_alerts + 1..kinds.len() - 1].iter().all(|k| *k == "checks"));
+    assert!(
+        kinds[first_alerts + 1..kinds.len() - 1]
+            .iter()
+            .all(|k| *k == "checks")
+    );
     assert_eq!(kinds.last(), Some(&"finished"));
     // Exactly the counterparties with history get their last check.
     let with_history = h
@@ -248,7 +252,7 @@ fn a_counterparty_deleted_during_the_load_does_not_come_back() {
             LoadStep::Rows { rows, .. } => rows.last().map(|r| r.cp.id),
             _ => None,
         })
-        .last()
+        .next_back()
         .unwrap();
     let first_id = match &steps[0] {
         LoadStep::Rows { rows, .. } => rows[0].cp.id,

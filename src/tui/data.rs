@@ -388,7 +388,9 @@ pub fn load_in_steps(
                 status: CheckStatus::of(&run),
             };
             batch.push((id, last, VatStatus::of_run(&run)));
-            if batch.len() >= plan.rest.max(1) && !emit(LoadStep::LastChecks(std::mem::take(&mut batch))) {
+            if batch.len() >= plan.rest.max(1)
+                && !emit(LoadStep::LastChecks(std::mem::take(&mut batch)))
+            {
                 return Ok(false);
             }
         }

@@ -98,8 +98,13 @@ pub fn execute_into(
     match effect {
         Effect::LoadAll => {
             let mut emit = |step| send(Event::Done(Done::Step(Box::new(step))));
-            let result =
-                data::load_in_steps(store, &env.monitor, Utc::now(), data::ChunkPlan::DEFAULT, &mut emit);
+            let result = data::load_in_steps(
+                store,
+                &env.monitor,
+                Utc::now(),
+                data::ChunkPlan::DEFAULT,
+                &mut emit,
+            );
             if let Err(e) = result {
                 tracing::warn!(error = %e, "loading the register failed");
                 send(Event::Done(Done::LoadFailed(format!(

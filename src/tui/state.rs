@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::data::{CheckStatus, Details, LoadStep, Row, RunStats, Snapshot};
-use super::search::{Query, SearchIndex};
 use super::form::FormState;
 use super::monitor::{Current, Level};
+use super::search::{Query, SearchIndex};
 use crate::config::Language;
 use crate::domain::{Alert, Counterparty, Severity};
 

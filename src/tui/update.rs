@@ -106,19 +106,17 @@ fn on_key(state: &mut AppState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> {
                 f.input(key, now);
             }
         }
-        Context::Filter => {
-            match key.code {
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    state.table.query.push(c);
-                    state.refilter(true);
-                }
-                KeyCode::Backspace => {
-                    state.table.query.pop();
-                    state.refilter(false);
-                }
-                _ => {}
+        Context::Filter => match key.code {
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                state.table.query.push(c);
+                state.refilter(true);
             }
-        }
+            KeyCode::Backspace => {
+                state.table.query.pop();
+                state.refilter(false);
+            }
+            _ => {}
+        },
         _ => {}
     }
     Vec::new()
