@@ -108,6 +108,14 @@ impl SearchIndex {
         self.name_ends.is_empty()
     }
 
+    /// Makes room for `rows` more rows of the average size so far.
+    pub fn reserve(&mut self, rows: usize) {
+        let avg = self.hay.len().checked_div(self.len()).unwrap_or(96);
+        self.hay.reserve(rows.saturating_mul(avg + avg / 8));
+        self.starts.reserve(rows);
+        self.name_ends.reserve(rows);
+    }
+
     /// Appends a row.
     pub fn push(&mut self, cp: &Counterparty) {
         let end = write_row(&mut self.hay, cp);

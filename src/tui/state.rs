@@ -565,6 +565,14 @@ impl AppState {
         match step {
             LoadStep::Rows { rows, total, done } => {
                 let from = self.rows.len();
+                // Growing 100,000 rows (and their hash index) by doubling copies and rehashes
+                // tens of megabytes on the UI thread; reserve once the total is known.
+                if let Some(total) = total {
+                    let more = total.saturating_sub(from);
+                    self.rows.reserve(more);
+                    self.index.reserve(more);
+                    self.search.reserve(more);
+                }
                 for row in rows {
                     // A row the UI already has (added or changed while loading) is newer.
                     if self.index.contains_key(&row.cp.id)
