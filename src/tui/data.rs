@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::config::MonitorConfig;
 use crate::domain::check::{Answer, Outcome};
 use crate::domain::{Alert, CheckRun, Counterparty, Source};
-use crate::store::{Store, StoreError, codec};
+use crate::store::{Store, StoreError, codec, keys};
 
 /// Days of history the stats charts cover.
 pub const CHART_DAYS: usize = 30;
@@ -130,9 +130,14 @@ impl VatStatus {
         if cp.vat.is_none() {
             return VatStatus::NoNumber;
         }
-        let Some(run) = run else {
-            return VatStatus::Unchecked;
-        };
+        match run {
+            Some(run) => VatStatus::of_run(run),
+            None => VatStatus::Unchecked,
+        }
+    }
+
+    /// From the last run of a counterparty that has a VAT number.
+    pub fn of_run(run: &CheckRun) -> VatStatus {
         let mut asked = false;
         for r in &run.results {
             match &r.outcome {
@@ -182,30 +187,6 @@ pub struct Row {
     pub last: Option<LastCheck>,
     /// Its VAT status from the last check.
     pub vat: VatStatus,
-    /// The searchable fields, lower-cased and joined, so a filter keystroke over 100,000 rows
-    /// is one substring search per row without allocating.
-    pub haystack: String,
-}
-
-/// Lower-cased name, VAT number, country, owner, e-mail and domain, separated by a control
-/// character so a match never spans two fields.
-pub fn haystack(cp: &Counterparty) -> String {
-    let mut s = String::with_capacity(96);
-    for part in [
-        Some(cp.name.as_str()),
-        cp.vat.as_deref(),
-        Some(cp.country.as_str()),
-        cp.owner.as_deref(),
-        cp.email.as_deref(),
-        cp.domain.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        s.push_str(&part.to_lowercase());
-        s.push('\u{1}');
-    }
-    s
 }
 
 impl Row {
@@ -218,20 +199,32 @@ impl Row {
                 status: CheckStatus::of(r),
             }),
             vat,
-            haystack: haystack(&cp),
             cp,
         }
     }
 
     /// Replaces the counterparty, keeping the last check.
     pub fn set_cp(&mut self, cp: Counterparty) {
-        self.haystack = haystack(&cp);
         if cp.vat.is_none() {
             self.vat = VatStatus::NoNumber;
         } else if self.vat == VatStatus::NoNumber {
             self.vat = VatStatus::Unchecked;
         }
         self.cp = cp;
+    }
+
+    /// Sets the last check found by the background pass of the load.
+    pub fn set_last(&mut self, last: LastCheck, vat: VatStatus) {
+        // A check the monitor reported while the load ran may be newer than the scan.
+        if self.last.is_some_and(|l| l.at > last.at) {
+            return;
+        }
+        self.last = Some(last);
+        self.vat = if self.cp.vat.is_none() {
+            VatStatus::NoNumber
+        } else {
+            vat
+        };
     }
 }
 
@@ -289,24 +282,164 @@ pub struct Details {
     pub alerts: Vec<Alert>,
 }
 
-/// Loads the snapshot.
+/// How the register is loaded in the background: a small first chunk so the first screenful
+/// shows at once, then bigger chunks so the UI thread merges few times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkPlan {
+    /// Counterparties in the first chunk.
+    pub first: usize,
+    /// Counterparties (and last checks) in each further chunk.
+    pub rest: usize,
+}
+
+impl ChunkPlan {
+    /// The plan the app uses: about 10 ms of decoding for the first screenful.
+    pub const DEFAULT: ChunkPlan = ChunkPlan {
+        first: 1_000,
+        rest: 10_000,
+    };
+}
+
+/// One step of the background load; steps come in this order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadStep {
+    /// The next counterparties in id order, without their last checks.
+    Rows {
+        /// The rows.
+        rows: Vec<Row>,
+        /// Counterparties in the store once counted; the last `Rows` step always has it.
+        total: Option<usize>,
+        /// Whether every counterparty has now been sent.
+        done: bool,
+    },
+    /// All alerts, oldest first.
+    Alerts(Vec<Alert>),
+    /// Last checks of loaded counterparties: id, the check, and the VAT status it gives a
+    /// counterparty that has a VAT number.
+    LastChecks(Vec<(u64, LastCheck, VatStatus)>),
+    /// The last step: run statistics and the next cycle.
+    Finished {
+        /// Run statistics.
+        runs: RunStats,
+        /// The next scheduled cycle.
+        next_cycle: Option<DateTime<Utc>>,
+    },
+}
+
+/// Loads everything the tabs need step by step, handing each step to `emit` as soon as it is
+/// ready; stops early (returning `Ok(false)`) when `emit` returns false (nobody listens).
+pub fn load_in_steps(
+    store: &Store,
+    monitor: &MonitorConfig,
+    now: DateTime<Utc>,
+    plan: ChunkPlan,
+    emit: &mut dyn FnMut(LoadStep) -> bool,
+) -> Result<bool, StoreError> {
+    let mut limit = plan.first.max(1);
+    let mut chunk = Vec::with_capacity(limit);
+    let mut total = None;
+    let mut seen = 0;
+    for cp in store.iter_counterparties() {
+        chunk.push(Row::new(cp?, None));
+        seen += 1;
+        if chunk.len() >= limit {
+            limit = plan.rest.max(1);
+            let rows = std::mem::replace(&mut chunk, Vec::with_capacity(limit));
+            if !emit(LoadStep::Rows {
+                rows,
+                total,
+                done: false,
+            }) {
+                return Ok(false);
+            }
+            // Counting is a scan of its own, so it waits until the first screenful is out.
+            if total.is_none() {
+                total = Some(store.counterparty_count());
+            }
+        }
+    }
+    if !emit(LoadStep::Rows {
+        rows: chunk,
+        total: Some(seen),
+        done: true,
+    }) {
+        return Ok(false);
+    }
+    if !emit(LoadStep::Alerts(store.alerts()?)) {
+        return Ok(false);
+    }
+    // Only counterparties with history have index entries: seek from one to the next instead
+    // of asking for each of the (possibly 100,000) counterparties.
+    let idx = store.tree("idx_check_cp")?;
+    let sled_err = |source| StoreError::Sled {
+        dir: store.dir().to_path_buf(),
+        source,
+    };
+    let mut batch = Vec::new();
+    let mut from = [0u8; 8];
+    while let Some(item) = idx.range(from..).next() {
+        let (key, _) = item.map_err(sled_err)?;
+        let Some(id) = keys::read_id(&key) else {
+            break;
+        };
+        if let Some(run) = store.last_check(id)? {
+            let last = LastCheck {
+                at: run.finished_at,
+                status: CheckStatus::of(&run),
+            };
+            batch.push((id, last, VatStatus::of_run(&run)));
+            if batch.len() >= plan.rest.max(1)
+                && !emit(LoadStep::LastChecks(std::mem::take(&mut batch)))
+            {
+                return Ok(false);
+            }
+        }
+        match id.checked_add(1) {
+            Some(next) => from = keys::id(next),
+            None => break,
+        }
+    }
+    if !batch.is_empty() && !emit(LoadStep::LastChecks(batch)) {
+        return Ok(false);
+    }
+    Ok(emit(LoadStep::Finished {
+        runs: run_stats(store, now)?,
+        next_cycle: next_cycle(monitor, now),
+    }))
+}
+
+/// Loads the whole snapshot in one go (the steps of [`load_in_steps`], assembled).
 pub fn load_snapshot(
     store: &Store,
     monitor: &MonitorConfig,
     now: DateTime<Utc>,
 ) -> Result<Snapshot, StoreError> {
-    let cps = store.counterparties()?;
-    let mut rows = Vec::with_capacity(cps.len());
-    for cp in cps {
-        let run = store.last_check(cp.id)?;
-        rows.push(Row::new(cp, run.as_ref()));
-    }
-    Ok(Snapshot {
-        rows,
-        alerts: store.alerts()?,
-        runs: run_stats(store, now)?,
-        next_cycle: next_cycle(monitor, now),
-    })
+    let mut snap = Snapshot {
+        rows: Vec::new(),
+        alerts: Vec::new(),
+        runs: RunStats::default(),
+        next_cycle: None,
+    };
+    load_in_steps(store, monitor, now, ChunkPlan::DEFAULT, &mut |step| {
+        match step {
+            LoadStep::Rows { rows, .. } => snap.rows.extend(rows),
+            LoadStep::Alerts(a) => snap.alerts = a,
+            LoadStep::LastChecks(checks) => {
+                for (id, last, vat) in checks {
+                    // Rows come in id order.
+                    if let Ok(i) = snap.rows.binary_search_by_key(&id, |r| r.cp.id) {
+                        snap.rows[i].set_last(last, vat);
+                    }
+                }
+            }
+            LoadStep::Finished { runs, next_cycle } => {
+                snap.runs = runs;
+                snap.next_cycle = next_cycle;
+            }
+        }
+        true
+    })?;
+    Ok(snap)
 }
 
 /// Day index (0 = oldest, CHART_DAYS-1 = today) of a time, or None outside the window.

@@ -79,12 +79,53 @@ fn failed(what: &str, e: &StoreError) -> Vec<Event> {
 /// `Quit`, `Suspend`, `Redraw` and `ExpireFlash` belong to the terminal loop and return nothing
 /// here.
 pub fn execute(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
+    let mut out = Vec::new();
+    execute_into(store, env, effect, &mut |ev| {
+        out.push(ev);
+        true
+    });
+    out
+}
+
+/// Like [`execute`], but hands each event to `send` as soon as it exists, so a long effect (the
+/// chunked load) reports progress; stops early when `send` returns false (nobody listens).
+pub fn execute_into(
+    store: &Store,
+    env: &EffectEnv,
+    effect: Effect,
+    send: &mut dyn FnMut(Event) -> bool,
+) {
+    match effect {
+        Effect::LoadAll => {
+            let mut emit = |step| send(Event::Done(Done::Step(Box::new(step))));
+            let result = data::load_in_steps(
+                store,
+                &env.monitor,
+                Utc::now(),
+                data::ChunkPlan::DEFAULT,
+                &mut emit,
+            );
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "loading the register failed");
+                send(Event::Done(Done::LoadFailed(format!(
+                    "loading the register failed: {e}"
+                ))));
+            }
+        }
+        other => {
+            for ev in execute_one(store, env, other) {
+                if !send(ev) {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
     match effect {
         Effect::Quit | Effect::Suspend | Effect::Redraw | Effect::ExpireFlash(_) => Vec::new(),
-        Effect::LoadAll => match data::load_snapshot(store, &env.monitor, Utc::now()) {
-            Ok(s) => vec![Event::Done(Done::Loaded(Box::new(s)))],
-            Err(e) => failed("loading the register", &e),
-        },
+        Effect::LoadAll => execute(store, env, effect),
         Effect::LoadDetails(id) => match data::load_details(store, id) {
             Ok(Some(d)) => vec![Event::Done(Done::DetailsLoaded(Box::new(d)))],
             Ok(None) => vec![Event::Done(Done::Deleted(vec![id]))],

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crossterm::event::KeyEvent;
 
-use super::data::{Details, Snapshot};
+use super::data::{Details, LoadStep, Snapshot};
 use super::monitor::{Level, MonitorEvent};
 use crate::domain::{Alert, Counterparty};
 
@@ -43,8 +43,12 @@ pub enum Event {
 /// Results of effects.
 #[derive(Debug)]
 pub enum Done {
-    /// The register, alerts and run statistics were (re)loaded.
+    /// The register, alerts and run statistics were (re)loaded in one go.
     Loaded(Box<Snapshot>),
+    /// One step of the background load (a chunk of rows, the alerts, last checks, statistics).
+    Step(Box<LoadStep>),
+    /// The background load stopped with this error.
+    LoadFailed(String),
     /// A counterparty's details and history were loaded.
     DetailsLoaded(Box<Details>),
     /// The form was saved.

@@ -13,6 +13,7 @@ pub mod event;
 pub mod form;
 pub mod keymap;
 pub mod monitor;
+pub mod search;
 pub mod state;
 pub mod terminal;
 pub mod theme;
@@ -110,6 +111,7 @@ pub async fn run(
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
     let mut first_with_data = false;
+    let mut fully_loaded = false;
     loop {
         if dirty {
             let wait = last_draw.map_or(Duration::ZERO, |t| FRAME.saturating_sub(t.elapsed()));
@@ -119,12 +121,20 @@ pub async fn run(
                 if last_draw.is_none() {
                     tracing::info!(ms = started.elapsed().as_millis() as u64, "first frame");
                 }
-                if !first_with_data && !app.state.loading {
+                if !first_with_data && (!app.state.rows.is_empty() || !app.state.loading()) {
                     first_with_data = true;
                     tracing::info!(
                         ms = started.elapsed().as_millis() as u64,
                         rows = app.state.rows.len(),
                         "first frame with data"
+                    );
+                }
+                if !fully_loaded && !app.state.loading() {
+                    fully_loaded = true;
+                    tracing::info!(
+                        ms = started.elapsed().as_millis() as u64,
+                        rows = app.state.rows.len(),
+                        "first frame with everything loaded"
                     );
                 }
                 last_draw = Some(Instant::now());
@@ -185,11 +195,7 @@ fn spawn_effect(
 ) {
     let (store, env, tx) = (store.clone(), env.clone(), tx.clone());
     tokio::task::spawn_blocking(move || {
-        for ev in effects::execute(&store, &env, effect) {
-            if tx.blocking_send(ev).is_err() {
-                break;
-            }
-        }
+        effects::execute_into(&store, &env, effect, &mut |ev| tx.blocking_send(ev).is_ok());
     });
 }
 

@@ -51,8 +51,7 @@ pub fn on_event(state: &mut AppState, keymap: &Keymap, event: Event) -> Vec<Effe
                 Some(Popup::Form(f)) => f.paste(&text, now),
                 None if state.table.typing => {
                     state.table.query.push_str(text.trim());
-                    state.table.refilter(&state.rows, true);
-                    state.fit_table();
+                    state.refilter(true);
                 }
                 _ => {}
             }
@@ -107,21 +106,17 @@ fn on_key(state: &mut AppState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> {
                 f.input(key, now);
             }
         }
-        Context::Filter => {
-            let t = &mut state.table;
-            match key.code {
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    t.query.push(c);
-                    t.refilter(&state.rows, true);
-                }
-                KeyCode::Backspace => {
-                    t.query.pop();
-                    t.refilter(&state.rows, false);
-                }
-                _ => {}
+        Context::Filter => match key.code {
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                state.table.query.push(c);
+                state.refilter(true);
             }
-            state.fit_table();
-        }
+            KeyCode::Backspace => {
+                state.table.query.pop();
+                state.refilter(false);
+            }
+            _ => {}
+        },
         _ => {}
     }
     Vec::new()
@@ -245,15 +240,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                     if !state.index.contains_key(&id) {
                         return flash(state, Level::Warn, "this counterparty was deleted");
                     }
-                    if let Some(pos) = state
-                        .table
-                        .visible
-                        .iter()
-                        .position(|&i| state.rows[i as usize].cp.id == id)
-                    {
-                        state.table.cursor.selected = pos;
-                        state.fit_table();
-                    }
+                    select_id(state, id);
                     return open_details(state, id);
                 }
             }
@@ -269,26 +256,22 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::FilterCancel => {
             state.table.typing = false;
             state.table.query.clear();
-            state.table.refilter(&state.rows, false);
-            state.fit_table();
+            state.refilter(false);
         }
         Action::ClearFilters => {
             let t = &mut state.table;
             t.query.clear();
             t.monitored_only = false;
             t.status = Default::default();
-            t.refilter(&state.rows, false);
-            state.fit_table();
+            state.refilter(false);
         }
         Action::ToggleMonitoredOnly => {
             state.table.monitored_only = !state.table.monitored_only;
-            state.table.refilter(&state.rows, false);
-            state.fit_table();
+            state.refilter(false);
         }
         Action::CycleStatusFilter => {
             state.table.status = state.table.status.next();
-            state.table.refilter(&state.rows, false);
-            state.fit_table();
+            state.refilter(false);
         }
         Action::SortNext => {
             let i = SortColumn::ALL
@@ -297,13 +280,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 .unwrap_or(0);
             state.table.sort = SortColumn::ALL[(i + 1) % SortColumn::ALL.len()];
             state.table.descending = false;
-            state.table.resort(&state.rows);
-            state.fit_table();
+            let selected = state.selected_row().map(|r| r.cp.id);
+            state.resort(selected);
         }
         Action::SortReverse => {
             state.table.descending = !state.table.descending;
-            state.table.resort(&state.rows);
-            state.fit_table();
+            let selected = state.selected_row().map(|r| r.cp.id);
+            state.resort(selected);
         }
         Action::ToggleMark => {
             if let Some(id) = state.selected_row().map(|r| r.cp.id) {
@@ -506,35 +489,9 @@ fn switch_tab(state: &mut AppState, tab: Tab) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Inserts or replaces counterparties, keeping each row's last check.
-fn upsert(state: &mut AppState, cps: Vec<Counterparty>) {
-    for cp in cps {
-        match state.index.get(&cp.id) {
-            Some(&i) => state.rows[i].set_cp(cp),
-            None => {
-                state.rows.push(Row::new(cp, None));
-            }
-        }
-    }
-    state.reindex();
-    state.table.resort(&state.rows);
-    state.fit_table();
-    if let Some(id) = state.details.id
-        && let Some(&i) = state.index.get(&id)
-        && let Some(d) = &mut state.details.data
-    {
-        d.cp = state.rows[i].cp.clone();
-    }
-}
-
 fn select_id(state: &mut AppState, id: u64) {
-    if let Some(pos) = state
-        .table
-        .visible
-        .iter()
-        .position(|&i| state.rows[i as usize].cp.id == id)
-    {
-        state.table.cursor.selected = pos;
+    if let Some(&i) = state.index.get(&id) {
+        state.table.select_row(i);
         state.fit_table();
     }
 }
@@ -544,6 +501,14 @@ fn on_done(state: &mut AppState, done: Done) -> Vec<Effect> {
         Done::Loaded(snap) => {
             state.install(*snap);
             Vec::new()
+        }
+        Done::Step(step) => {
+            state.apply_step(*step);
+            Vec::new()
+        }
+        Done::LoadFailed(text) => {
+            state.load = None;
+            flash(state, Level::Error, text)
         }
         Done::DetailsLoaded(d) => {
             if state.details.id == Some(d.cp.id) {
@@ -558,7 +523,7 @@ fn on_done(state: &mut AppState, done: Done) -> Vec<Effect> {
             if matches!(state.popup, Some(Popup::Form(_))) {
                 state.popup = None;
             }
-            upsert(state, vec![*cp]);
+            state.upsert(vec![*cp]);
             select_id(state, id);
             let verb = if created { "added" } else { "saved" };
             flash(state, Level::Info, format!("{verb} {name} (#{id})"))
@@ -575,7 +540,7 @@ fn on_done(state: &mut AppState, done: Done) -> Vec<Effect> {
             flash(state, Level::Error, text)
         }
         Done::Upserted { cps, message } => {
-            upsert(state, cps);
+            state.upsert(cps);
             if message.is_empty() {
                 Vec::new()
             } else {
@@ -584,11 +549,7 @@ fn on_done(state: &mut AppState, done: Done) -> Vec<Effect> {
         }
         Done::Deleted(ids) => {
             let gone: std::collections::HashSet<u64> = ids.iter().copied().collect();
-            state.rows.retain(|r| !gone.contains(&r.cp.id));
-            state.table.marks.retain(|id| !gone.contains(id));
-            state.reindex();
-            state.table.resort(&state.rows);
-            state.fit_table();
+            state.remove(&gone);
             state.refilter_alerts();
             if state.details.id.is_some_and(|id| gone.contains(&id)) {
                 state.details = Default::default();
@@ -669,11 +630,11 @@ fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
             }
             state.runs.last_run = Some(run.finished_at);
             if state.table.sort == SortColumn::LastCheck || state.table.sort == SortColumn::Status {
-                state.table.resort(&state.rows);
+                let selected = state.selected_row().map(|r| r.cp.id);
+                state.resort(selected);
             } else {
-                state.table.refilter(&state.rows, false);
+                state.refilter(false);
             }
-            state.fit_table();
             if state.details.id == Some(run.counterparty_id)
                 && let Some(d) = &mut state.details.data
             {

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, StatefulWidget, Table, TableSt
 
 use super::{age, clip};
 use crate::tui::data::CheckStatus;
-use crate::tui::state::{AppState, SortColumn};
+use crate::tui::state::{AppState, LoadPhase, SortColumn};
 use crate::tui::theme::Theme;
 
 /// The style of a check status.
@@ -27,6 +27,16 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         format!(" Counterparties {}/{} ", t.visible.len(), state.rows.len()),
         theme.title,
     )];
+    if let Some(load) = &state.load {
+        let text = match (load.phase, load.total) {
+            (LoadPhase::Rows, Some(total)) => format!("loading {}/{total} ", state.rows.len()),
+            (LoadPhase::Rows, None) => format!("loading {}… ", state.rows.len()),
+            _ => "loading last checks… ".to_string(),
+        };
+        title.push(Span::styled(text, theme.dim));
+    }
+    // Until the background pass has brought the last checks, "never" would be a false claim.
+    let checks_pending = state.loading();
     let mut filters = Vec::new();
     if !t.query.is_empty() {
         filters.push(format!("\"{}\"", t.query));
@@ -82,12 +92,17 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
             } else {
                 theme.dim
             }),
-            Cell::from(
-                r.last
-                    .map(|l| format!("{} ago", age(state.now, l.at)))
-                    .unwrap_or_else(|| "never".to_string()),
-            ),
-            Cell::from(status.map(|s| s.label()).unwrap_or("-")).style(status_style(theme, status)),
+            Cell::from(match r.last {
+                Some(l) => format!("{} ago", age(state.now, l.at)),
+                None if checks_pending => "…".to_string(),
+                None => "never".to_string(),
+            }),
+            Cell::from(match status {
+                Some(s) => s.label(),
+                None if checks_pending => "…",
+                None => "-",
+            })
+            .style(status_style(theme, status)),
         ]);
         if marked { row.style(theme.marked) } else { row }
     });
@@ -110,7 +125,7 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ts.select(Some(t.cursor.selected.saturating_sub(start)));
     }
     StatefulWidget::render(table, area, buf, &mut ts);
-    if state.rows.is_empty() && !state.loading {
+    if state.rows.is_empty() && !state.loading() {
         let msg =
             "The register is empty: press a to add a counterparty, or run `kontra import FILE`.";
         let inner = Rect {

@@ -139,7 +139,7 @@ fn status_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
             Level::Error => theme.bad,
         };
         Line::from(Span::styled(f.text.clone(), style))
-    } else if state.loading {
+    } else if state.loading() {
         Line::from(Span::styled("loading the register…", theme.dim))
     } else {
         Line::default()
