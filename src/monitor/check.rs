@@ -12,7 +12,7 @@ use crate::domain::changes::{self, ChangeRules, History};
 use crate::domain::check::{Answer, Evidence, Outcome, SanctionsAnswer, SanctionsHit};
 use crate::domain::{Alert, CheckRun, Counterparty, Source, SourceResult, country};
 use crate::store::{Store, StoreError};
-use chrono::{DateTime, Duration};
+use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -252,9 +252,30 @@ pub async fn check_counterparty<C: Checker>(
             h.record(r);
         }
     }
+    conclude(
+        store, checker, settings, cp, &history, results, started_at, trigger, report,
+    )
+    .await
+}
+
+/// The end of every check: compares the new results with the history, applies the owner's
+/// alert rules, stores run and alerts in one transaction and reports what was stored.
+#[allow(clippy::too_many_arguments)]
+async fn conclude<C: Checker>(
+    store: &Arc<Store>,
+    checker: &C,
+    settings: &CheckSettings,
+    cp: &Counterparty,
+    history: &History,
+    results: Vec<SourceResult>,
+    started_at: DateTime<Utc>,
+    trigger: &str,
+    report: &Reporting<'_>,
+) -> Result<CheckOutcome, CheckError> {
+    let id = cp.id;
     let drafts = changes::detect(
         cp,
-        &history,
+        history,
         &results,
         &settings.change,
         &checker.dismissed(cp),
@@ -336,46 +357,22 @@ pub async fn screen_delta<C: Checker>(
             ..Default::default()
         },
     };
-    let results = vec![result];
     if let Ok(mut h) = report.health.lock() {
-        h.record(&results[0]);
+        h.record(&result);
     }
-    let drafts = changes::detect(
+    conclude(
+        store,
+        checker,
+        settings,
         cp,
         &history,
-        &results,
-        &settings.change,
-        &checker.dismissed(cp),
-    );
-    let drafts = settings.alert_rules.apply(cp.owner.as_deref(), drafts);
-    let finished_at = settings.clock.now();
-    let alerts: Vec<Alert> = drafts
-        .into_iter()
-        .map(|d| d.into_alert(id, finished_at))
-        .collect();
-    let run = CheckRun {
-        id: 0,
-        counterparty_id: id,
+        vec![result],
         started_at,
-        finished_at,
-        trigger: "sanctions-delta".to_string(),
-        results,
-    };
-    let s = store.clone();
-    let (run, alerts) = blocking(id, move || s.record_check_deferred(run, alerts)).await?;
-    let _ = report.events.send(MonitorEvent::CheckFinished {
-        counterparty_id: id,
-        run_id: run.id,
-        alerts: alerts
-            .iter()
-            .map(|a| AlertNote {
-                id: a.id,
-                kind: a.kind,
-                severity: a.severity,
-            })
-            .collect(),
-    });
-    Ok(Some(CheckOutcome { run, alerts }))
+        "sanctions-delta",
+        report,
+    )
+    .await
+    .map(Some)
 }
 
 #[cfg(test)]
