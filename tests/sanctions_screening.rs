@@ -77,6 +77,27 @@ fn variants_match_with_explanations() {
 }
 
 #[test]
+fn a_whole_listed_name_inside_a_longer_one_alerts() {
+    let s = screener();
+    let q = "Gaddafi International Charity and Development Foundation Benghazi";
+    let hits = s.screen(&ScreenQuery::name(q), 0.85);
+    assert_eq!(
+        hits.first().map(|h| h.entity_id.as_str()),
+        Some("12685"),
+        "{hits:?}"
+    );
+    let e = &hits[0].explanation;
+    assert_eq!(e.unmatched_query, vec!["benghazi"]);
+    assert!(
+        e.summary()
+            .contains("the whole listed name is inside the query")
+    );
+    // Without the distinctive word the listed name is not inside, and nothing alerts.
+    let q = "International Charity and Development Foundation Benghazi";
+    assert!(s.screen(&ScreenQuery::name(q), 0.85).is_empty());
+}
+
+#[test]
 fn generic_names_and_weak_aliases_do_not_alert() {
     let s = screener();
     for q in [

@@ -24,6 +24,10 @@ pub const ALGORITHM_VERSION: u32 = 1;
 const ALPHA: f32 = 0.8;
 /// Unmatched generic words, legal forms and stopwords on the query side cost less.
 const ALPHA_LIGHT: f32 = 0.5;
+/// Extra query words cost this much when the whole listed name is inside the query.
+const ALPHA_CONTAINED: f32 = 0.3;
+/// How close every listed word must be paired for the listed name to count as contained.
+const CONTAINED_MIN_SIM: f32 = 0.9;
 /// A distinctive word on each side without a partner: one word was replaced by another.
 const REPLACED_WORD: f32 = 0.9;
 const BETA: f32 = 0.2;
@@ -205,6 +209,7 @@ struct NameScore {
     replaced: bool,
     craft_inside: bool,
     weak_capped: bool,
+    contained: bool,
 }
 
 /// The screening engine over an immutable index; cheap to clone and share between threads.
@@ -355,12 +360,35 @@ impl Screener {
             }
             pairs.push((i, j, s));
         }
+        // The whole listed name inside a longer query ("KAVEH CUTTING TOOLS COMPLEX" for
+        // "KAVEH CUTTING TOOLS"): every listed word and number paired closely, and at least two
+        // real words, so that a lone word ("SOLMAR") or a name of generic words never counts.
+        let contained = {
+            let mut words = 0;
+            let all = name.tokens.iter().enumerate().all(|(j, &tid)| {
+                let info = &ix.tokens[tid as usize];
+                match info.class {
+                    TokenClass::Word | TokenClass::Number => {
+                        let close =
+                            c_used[j] && pairs.iter().any(|p| p.1 == j && p.2 >= CONTAINED_MIN_SIM);
+                        if close && info.class == TokenClass::Word && info.text.len() >= 3 {
+                            words += 1;
+                        }
+                        close
+                    }
+                    _ => true,
+                }
+            });
+            all && words >= 2
+        };
         let mut q_num_unmatched = false;
         let mut q_word_unmatched = false;
         for (i, qt) in q.iter().enumerate() {
             if !q_used[i] {
                 let alpha = match qt.class {
+                    TokenClass::Word if contained => ALPHA_CONTAINED,
                     TokenClass::Word | TokenClass::Number => ALPHA,
+                    _ if contained => ALPHA_CONTAINED.min(ALPHA_LIGHT),
                     _ => ALPHA_LIGHT,
                 };
                 den += alpha * qt.weight;
@@ -397,16 +425,18 @@ impl Screener {
             .tokens
             .iter()
             .any(|t| ix.tokens[*t as usize].class == TokenClass::Word);
+        // Initials ("M S GROUP INVEST") are light but still tell names apart, so only legal
+        // forms and real stopwords may stay unpaired here.
+        let ignorable = |class: TokenClass, text: &str| {
+            class == TokenClass::Legal || (class == TokenClass::Stop && text.len() > 1)
+        };
         let full_cover = name.tokens.iter().enumerate().all(|(j, t)| {
-            c_used[j]
-                || matches!(
-                    ix.tokens[*t as usize].class,
-                    TokenClass::Legal | TokenClass::Stop
-                )
+            let info = &ix.tokens[*t as usize];
+            c_used[j] || ignorable(info.class, &info.text)
         }) && q
             .iter()
             .enumerate()
-            .all(|(i, t)| q_used[i] || matches!(t.class, TokenClass::Legal | TokenClass::Stop))
+            .all(|(i, t)| q_used[i] || ignorable(t.class, &t.text))
             && pairs.iter().all(|p| p.2 >= 0.8);
         let exact_all = q_used.iter().all(|u| *u)
             && c_used.iter().all(|u| *u)
@@ -461,6 +491,7 @@ impl Screener {
             replaced,
             craft_inside,
             weak_capped,
+            contained,
         }
     }
 
@@ -728,6 +759,9 @@ impl Screener {
         }
         if s.craft_inside {
             notes.push("vessel/aircraft name inside a longer name (x0.9)".to_string());
+        }
+        if s.contained && !s.pairs.is_empty() && s.pairs.len() < q.len() {
+            notes.push("the whole listed name is inside the query (extra words x0.3)".to_string());
         }
         if s.weak_capped {
             notes.push("weak alias: exact only, capped at 0.8".to_string());

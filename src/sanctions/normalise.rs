@@ -66,7 +66,7 @@ pub struct NormName {
     pub tokens: Vec<Token>,
     /// All non-legal-form tokens concatenated without spaces.
     pub glued: String,
-    /// Every folded word (legal forms included) concatenated without spaces.
+    /// Every folded word as written (legal forms and abbreviations included) without spaces.
     pub glued_full: String,
 }
 
@@ -463,7 +463,8 @@ fn is_roman(s: &str) -> bool {
 fn classify(word: &str, t: &Tables) -> TokenClass {
     if word.bytes().any(|b| b.is_ascii_digit()) || is_roman(word) {
         TokenClass::Number
-    } else if STOPWORDS.contains(&word) {
+    } else if STOPWORDS.contains(&word) || word.len() == 1 {
+        // A lone letter is an initial ("J.L."), which names drop or spell out at will.
         TokenClass::Stop
     } else if t.generic.contains(word) {
         TokenClass::Generic
@@ -543,7 +544,9 @@ pub fn normalise(input: &str) -> NormName {
         .filter(|t| t.class != TokenClass::Legal)
         .map(|t| t.text.as_str())
         .collect();
-    let glued_full = words.concat();
+    // As written, before abbreviations are expanded: a glued name ("SHPGCO") keeps its short
+    // forms, so the listed name must be compared in the same spelling.
+    let glued_full: String = folded.split(' ').collect();
     NormName {
         tokens,
         glued,
@@ -796,5 +799,27 @@ mod tests {
         assert_eq!(end.tokens[2].text, "~llc");
         assert_eq!(end.tokens[2].alt.as_deref(), Some("oy"));
         assert_eq!(normalise("Petrochemicals").tokens[0].alt, None);
+        // Latin American forms, and their spelled-out readings.
+        assert_eq!(
+            texts("Globovision Tele C.A."),
+            vec!["globovision", "tele", "~jsc"]
+        );
+        assert_eq!(
+            texts("Valor y Principio de Dar, Asociacion Civil"),
+            texts("Valor y Principio de Dar, A.C.")
+        );
+        assert_eq!(
+            texts("Masa Facil, S.A.P.I. de C.V."),
+            vec!["masa", "facil", "~jsc"]
+        );
+        assert_eq!(texts("Bolsak E.U."), vec!["bolsak", "~llc"]);
+        assert_eq!(
+            texts("Korea Samma Shpg Co"),
+            texts("Korea Samma Shipping Co")
+        );
+        // Initials are light stopwords, never words that make a hit.
+        let initials = normalise("Transportes J.L. Cordon");
+        assert_eq!(initials.tokens[1].class, TokenClass::Stop);
+        assert_eq!(initials.tokens[3].class, TokenClass::Word);
     }
 }
