@@ -3,7 +3,8 @@
 //!
 //! Score of one listed name: IDF-weighted token alignment
 //! `Σ w̄·s / (Σ w̄ + α·Σ unmatched query w + 0.2·Σ unmatched listed w)` (α 0.8 for words,
-//! 0.5 for generic words, legal forms and stopwords), a number mismatch
+//! 0.5 for generic words, legal forms and stopwords, 0.3 when the whole listed name stands
+//! inside the query), a number mismatch
 //! ×0.7, weak aliases exact only and capped at 0.8. Entity score: best name, then identifier
 //! match (≥ 0.95) and country (+0.05 / −0.10). A hit needs at least one matched distinctive
 //! word unless the whole name matched exactly or an identifier matched.
@@ -18,8 +19,6 @@ use std::sync::Arc;
 
 /// Default alert threshold (calibrated on the evaluation set; see the README).
 pub const DEFAULT_THRESHOLD: f64 = 0.85;
-/// Version of the scoring rules; recorded with decisions so a new algorithm re-screens.
-pub const ALGORITHM_VERSION: u32 = 1;
 
 const ALPHA: f32 = 0.8;
 /// Unmatched generic words, legal forms and stopwords on the query side cost less.
