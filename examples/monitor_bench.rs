@@ -1,6 +1,7 @@
 //! Release-mode measurement of one check cycle: N counterparties against a fake VIES on
 //! 127.0.0.1 that answers every request after a fixed latency. Prints throughput against what the
-//! configured concurrency allows (concurrency / latency) and resident memory during the cycle.
+//! configured concurrency allows (concurrency / latency), the latency the fake registry actually
+//! achieved, and resident memory every 1000 counterparties.
 //!
 //! `cargo run --release --example monitor_bench -- [N=10000] [CONCURRENCY=32] [LATENCY_MS=20]`
 
@@ -15,8 +16,8 @@ use kontra::store::{Store, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use std::io::{Read, Write as _};
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio_util::sync::CancellationToken;
 
 /// Kilobytes of a `VmRSS:`/`VmHWM:` line of /proc/self/status.
@@ -31,38 +32,56 @@ fn status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// A keep-alive HTTP/1.1 server answering every request with a VALID VIES answer after `latency`.
-async fn fake_vies(latency: Duration) -> std::io::Result<String> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// What the fake registry measured: how long it took from a request's last byte to its answer's
+/// last byte, summed over all answers (microseconds), and how many answers.
+#[derive(Default)]
+struct Served {
+    micros: AtomicU64,
+    count: AtomicU64,
+    max_micros: AtomicU64,
+}
+
+/// A keep-alive HTTP/1.1 server answering every request with a VALID VIES answer `latency` after
+/// the request arrived. One thread per connection sleeping until the answer is due: a tokio timer
+/// rounds up to the next millisecond tick and would make the registry itself ~1 ms slower than
+/// configured, which is not what is being measured.
+fn fake_vies(latency: Duration, served: Arc<Served>) -> std::io::Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let body = r#"{"isValid":true,"requestDate":"2026-10-08T04:42:27.326Z","userError":"VALID","name":"BENCH GMBH","address":"HAUPTSTR. 1\n10117 BERLIN","requestIdentifier":"","vatNumber":"1"}"#;
-    let response = format!(
+    let response: Arc<[u8]> = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
-    );
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                return;
-            };
-            let response = response.clone();
-            tokio::spawn(async move {
+    )
+    .into_bytes()
+    .into();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let (response, served) = (response.clone(), served.clone());
+            std::thread::spawn(move || {
+                let _ = stream.set_nodelay(true);
                 let mut buf = Vec::with_capacity(2048);
                 let mut chunk = [0u8; 2048];
                 loop {
                     // One request head (GET, no body) per answer.
                     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match stream.read(&mut chunk).await {
+                        match stream.read(&mut chunk) {
                             Ok(0) | Err(_) => return,
                             Ok(n) => buf.extend_from_slice(&chunk[..n]),
                         }
                     }
+                    let arrived = Instant::now();
                     let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0) + 4;
                     buf.drain(..end);
-                    tokio::time::sleep(latency).await;
-                    if stream.write_all(response.as_bytes()).await.is_err() {
+                    std::thread::sleep((arrived + latency).saturating_duration_since(Instant::now()));
+                    if stream.write_all(&response).is_err() {
                         return;
                     }
+                    let took = arrived.elapsed().as_micros() as u64;
+                    served.micros.fetch_add(took, Ordering::Relaxed);
+                    served.count.fetch_add(1, Ordering::Relaxed);
+                    served.max_micros.fetch_max(took, Ordering::Relaxed);
                 }
             });
         }
@@ -136,7 +155,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let url = fake_vies(latency).await?;
+        let served = Arc::new(Served::default());
+        let url = fake_vies(latency, served.clone())?;
         let dir = tempfile::tempdir()?;
         let config = config(&url, concurrency, dir.path())?;
         let store = Arc::new(Store::open(dir.path(), "bench")?);
@@ -173,7 +193,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             loop {
                 match events.recv().await {
                     Ok(MonitorEvent::Progress { done, total, .. })
-                        if done % (total / 10).max(1) == 0 =>
+                        if done % (total / 10).clamp(1, 1000) == 0 =>
                     {
                         samples.push((done, status_kb("VmRSS:")));
                     }
@@ -200,6 +220,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "checked {} in {elapsed:.2} s: {throughput:.0}/s of {allowed:.0}/s allowed = {:.1}%",
             report.checked,
             100.0 * throughput / allowed
+        );
+        let answers = served.count.load(Ordering::Relaxed).max(1);
+        let registry_ms = served.micros.load(Ordering::Relaxed) as f64 / answers as f64 / 1000.0;
+        println!(
+            "registry answered {answers} requests in {registry_ms:.2} ms on average (max {:.2} ms); \
+             at that latency the concurrency allows {:.0}/s, of which this is {:.1}%",
+            served.max_micros.load(Ordering::Relaxed) as f64 / 1000.0,
+            concurrency as f64 / registry_ms * 1000.0,
+            100.0 * throughput * registry_ms / 1000.0 / concurrency as f64
         );
         println!(
             "check runs stored {}, failed {}, alerts {}",

@@ -26,6 +26,9 @@ struct Scripted {
     answers: Mutex<HashMap<(u64, Source), Outcome>>,
     delay: Duration,
     calls: AtomicUsize,
+    /// Counterparties being screened right now, and the most at once.
+    screening: AtomicUsize,
+    screening_max: AtomicUsize,
     clock: Arc<dyn Clock>,
 }
 
@@ -35,6 +38,8 @@ impl Scripted {
             answers: Mutex::new(HashMap::new()),
             delay,
             calls: AtomicUsize::new(0),
+            screening: AtomicUsize::new(0),
+            screening_max: AtomicUsize::new(0),
             clock,
         }
     }
@@ -51,7 +56,15 @@ impl Checker for Scripted {
 
     async fn ask(&self, source: Source, cp: &Counterparty) -> SourceResult {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        // Every counterparty is screened, so concurrent screenings count concurrent checks.
+        if source == Source::Sanctions {
+            let now = self.screening.fetch_add(1, Ordering::SeqCst) + 1;
+            self.screening_max.fetch_max(now, Ordering::SeqCst);
+        }
         tokio::time::sleep(self.delay).await;
+        if source == Source::Sanctions {
+            self.screening.fetch_sub(1, Ordering::SeqCst);
+        }
         let outcome = self
             .answers
             .lock()
@@ -253,6 +266,36 @@ async fn cycles_with_changing_answers_raise_only_true_alerts() {
         .find(|h| h.source == Source::Vies)
         .unwrap();
     assert!(vies.last_answer_at.is_some() && vies.unavailable_since.is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cycle_asks_about_at_most_concurrency_counterparties_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path(), "test").unwrap());
+    let ids: Vec<u64> = (0..24)
+        .map(|i| add(&store, &format!("Firm {i}"), "US", None, "anna"))
+        .collect();
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::starting_at(utc(2026, 5, 4, 10, 0)));
+    let checker = Arc::new(Scripted::new(Duration::from_millis(20), clock.clone()));
+    for &id in &ids {
+        checker.set(id, Source::Sanctions, screened(&[]));
+    }
+    let runner = Runner::new(
+        store.clone(),
+        checker.clone(),
+        settings(clock, AlertRules::default()),
+        3,
+    )
+    .unwrap();
+    let report = runner
+        .run_cycle("test", ids, &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!((report.done, report.checked), (24, 24));
+    // More checks are under way than registry slots (history and storing overlap), but never
+    // more than `concurrency` ask at once, and the slots are used.
+    assert_eq!(checker.screening_max.load(Ordering::SeqCst), 3);
+    assert_eq!(checker.calls.load(Ordering::SeqCst), 24);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
