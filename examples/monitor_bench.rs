@@ -13,11 +13,11 @@ use kontra::monitor::events::MonitorEvent;
 use kontra::monitor::live::Live;
 use kontra::monitor::runner::Runner;
 use kontra::store::{Store, Write};
+use std::io::{Read, Write as _};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use std::io::{Read, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 /// Kilobytes of a `VmRSS:`/`VmHWM:` line of /proc/self/status.
@@ -74,7 +74,9 @@ fn fake_vies(latency: Duration, served: Arc<Served>) -> std::io::Result<String> 
                     let arrived = Instant::now();
                     let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0) + 4;
                     buf.drain(..end);
-                    std::thread::sleep((arrived + latency).saturating_duration_since(Instant::now()));
+                    std::thread::sleep(
+                        (arrived + latency).saturating_duration_since(Instant::now()),
+                    );
                     if stream.write_all(&response).is_err() {
                         return;
                     }
