@@ -3,7 +3,8 @@
 //! configured concurrency allows (concurrency / latency), the latency the fake registry actually
 //! achieved, and resident memory every 1000 counterparties.
 //!
-//! `cargo run --release --example monitor_bench -- [N=10000] [CONCURRENCY=32] [LATENCY_MS=20]`
+//! `cargo run --release --example monitor_bench -- [N=10000] [CONCURRENCY=32] [LATENCY_MS=20]
+//! [CYCLES=1]`: more than one cycle over the same store shows memory over a longer run.
 
 use kontra::config::Config;
 use kontra::domain::{CounterpartyDraft, vat};
@@ -153,6 +154,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = arg(1, 10_000) as usize;
     let concurrency = arg(2, 32) as usize;
     let latency = Duration::from_millis(arg(3, 20));
+    let cycles = arg(4, 1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -189,58 +191,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             concurrency,
         )?;
         let ids = runner.plan_all_monitored()?;
-        let mut events = runner.subscribe();
-        let sampler = tokio::spawn(async move {
-            let mut samples = Vec::new();
-            loop {
-                match events.recv().await {
-                    Ok(MonitorEvent::Progress { done, total, .. })
-                        if done % (total / 10).clamp(1, 1000) == 0 =>
-                    {
-                        samples.push((done, status_kb("VmRSS:")));
-                    }
-                    Ok(MonitorEvent::CycleFinished { .. }) => return samples,
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(_) => return samples,
-                }
-            }
-        });
-        let rss_before = status_kb("VmRSS:");
-        let t0 = Instant::now();
-        let report = runner
-            .run_cycle("bench", ids, &CancellationToken::new())
-            .await?;
-        let elapsed = t0.elapsed().as_secs_f64();
-        let samples = sampler.await.unwrap_or_default();
-        let throughput = report.checked as f64 / elapsed;
-        let allowed = concurrency as f64 / latency.as_secs_f64();
         println!(
             "counterparties {n}, concurrency {concurrency}, registry latency {} ms",
             latency.as_millis()
         );
-        println!(
-            "checked {} in {elapsed:.2} s: {throughput:.0}/s of {allowed:.0}/s allowed = {:.1}%",
-            report.checked,
-            100.0 * throughput / allowed
-        );
-        let answers = served.count.load(Ordering::Relaxed).max(1);
-        let registry_ms = served.micros.load(Ordering::Relaxed) as f64 / answers as f64 / 1000.0;
-        println!(
-            "registry answered {answers} requests in {registry_ms:.2} ms on average (max {:.2} ms); \
-             at that latency the concurrency allows {:.0}/s, of which this is {:.1}%",
-            served.max_micros.load(Ordering::Relaxed) as f64 / 1000.0,
-            concurrency as f64 / registry_ms * 1000.0,
-            100.0 * throughput * registry_ms / 1000.0 / concurrency as f64
-        );
-        println!(
-            "check runs stored {}, failed {}, alerts {}",
-            store.check_run_count(),
-            report.failed,
-            report.new_alerts
-        );
-        println!("RSS before cycle {} MB", rss_before / 1024);
-        for (done, kb) in samples {
-            println!("RSS at {done:>6} done: {} MB", kb / 1024);
+        for cycle in 1..=cycles {
+            let mut events = runner.subscribe();
+            let sampler = tokio::spawn(async move {
+                let mut samples = Vec::new();
+                loop {
+                    match events.recv().await {
+                        Ok(MonitorEvent::Progress { done, total, .. })
+                            if done % (total / 10).clamp(1, 1000) == 0 =>
+                        {
+                            samples.push((done, status_kb("VmRSS:")));
+                        }
+                        Ok(MonitorEvent::CycleFinished { .. }) => return samples,
+                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(_) => return samples,
+                    }
+                }
+            });
+            served.micros.store(0, Ordering::Relaxed);
+            served.count.store(0, Ordering::Relaxed);
+            served.max_micros.store(0, Ordering::Relaxed);
+            let rss_before = status_kb("VmRSS:");
+            let t0 = Instant::now();
+            let report = runner
+                .run_cycle("bench", ids.clone(), &CancellationToken::new())
+                .await?;
+            let elapsed = t0.elapsed().as_secs_f64();
+            let samples = sampler.await.unwrap_or_default();
+            let throughput = report.checked as f64 / elapsed;
+            let allowed = concurrency as f64 / latency.as_secs_f64();
+            println!(
+                "cycle {cycle}: checked {} in {elapsed:.2} s: {throughput:.0}/s of {allowed:.0}/s allowed = {:.1}%",
+                report.checked,
+                100.0 * throughput / allowed
+            );
+            let answers = served.count.load(Ordering::Relaxed).max(1);
+            let registry_ms =
+                served.micros.load(Ordering::Relaxed) as f64 / answers as f64 / 1000.0;
+            println!(
+                "registry answered {answers} requests in {registry_ms:.2} ms on average (max {:.2} ms); \
+                 at that latency the concurrency allows {:.0}/s, of which this is {:.1}%",
+                served.max_micros.load(Ordering::Relaxed) as f64 / 1000.0,
+                concurrency as f64 / registry_ms * 1000.0,
+                100.0 * throughput * registry_ms / 1000.0 / concurrency as f64
+            );
+            println!(
+                "check runs stored {}, failed {}, alerts {}",
+                store.check_run_count(),
+                report.failed,
+                report.new_alerts
+            );
+            println!("RSS before cycle {} MB", rss_before / 1024);
+            for (done, kb) in samples {
+                println!("RSS at {done:>6} done: {} MB", kb / 1024);
+            }
         }
         println!("peak RSS (VmHWM) {} MB", status_kb("VmHWM:") / 1024);
         Ok::<_, Box<dyn std::error::Error>>(())
