@@ -1,8 +1,10 @@
 //! Release-mode measurement of one check cycle: N counterparties against a fake VIES on
 //! 127.0.0.1 that answers every request after a fixed latency. Prints throughput against what the
-//! configured concurrency allows (concurrency / latency) and resident memory during the cycle.
+//! configured concurrency allows (concurrency / latency), the latency the fake registry actually
+//! achieved, and resident memory every 1000 counterparties.
 //!
-//! `cargo run --release --example monitor_bench -- [N=10000] [CONCURRENCY=32] [LATENCY_MS=20]`
+//! `cargo run --release --example monitor_bench -- [N=10000] [CONCURRENCY=32] [LATENCY_MS=20]
+//! [CYCLES=1]`: more than one cycle over the same store shows memory over a longer run.
 
 use kontra::config::Config;
 use kontra::domain::{CounterpartyDraft, vat};
@@ -12,11 +14,11 @@ use kontra::monitor::events::MonitorEvent;
 use kontra::monitor::live::Live;
 use kontra::monitor::runner::Runner;
 use kontra::store::{Store, Write};
+use std::io::{Read, Write as _};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 /// Kilobytes of a `VmRSS:`/`VmHWM:` line of /proc/self/status.
@@ -31,38 +33,58 @@ fn status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// A keep-alive HTTP/1.1 server answering every request with a VALID VIES answer after `latency`.
-async fn fake_vies(latency: Duration) -> std::io::Result<String> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// What the fake registry measured: how long it took from a request's last byte to its answer's
+/// last byte, summed over all answers (microseconds), and how many answers.
+#[derive(Default)]
+struct Served {
+    micros: AtomicU64,
+    count: AtomicU64,
+    max_micros: AtomicU64,
+}
+
+/// A keep-alive HTTP/1.1 server answering every request with a VALID VIES answer `latency` after
+/// the request arrived. One thread per connection sleeping until the answer is due: a tokio timer
+/// rounds up to the next millisecond tick and would make the registry itself ~1 ms slower than
+/// configured, which is not what is being measured.
+fn fake_vies(latency: Duration, served: Arc<Served>) -> std::io::Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let body = r#"{"isValid":true,"requestDate":"2026-10-08T04:42:27.326Z","userError":"VALID","name":"BENCH GMBH","address":"HAUPTSTR. 1\n10117 BERLIN","requestIdentifier":"","vatNumber":"1"}"#;
-    let response = format!(
+    let response: Arc<[u8]> = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
-    );
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                return;
-            };
-            let response = response.clone();
-            tokio::spawn(async move {
+    )
+    .into_bytes()
+    .into();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let (response, served) = (response.clone(), served.clone());
+            std::thread::spawn(move || {
+                let _ = stream.set_nodelay(true);
                 let mut buf = Vec::with_capacity(2048);
                 let mut chunk = [0u8; 2048];
                 loop {
                     // One request head (GET, no body) per answer.
                     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match stream.read(&mut chunk).await {
+                        match stream.read(&mut chunk) {
                             Ok(0) | Err(_) => return,
                             Ok(n) => buf.extend_from_slice(&chunk[..n]),
                         }
                     }
+                    let arrived = Instant::now();
                     let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0) + 4;
                     buf.drain(..end);
-                    tokio::time::sleep(latency).await;
-                    if stream.write_all(response.as_bytes()).await.is_err() {
+                    std::thread::sleep(
+                        (arrived + latency).saturating_duration_since(Instant::now()),
+                    );
+                    if stream.write_all(&response).is_err() {
                         return;
                     }
+                    let took = arrived.elapsed().as_micros() as u64;
+                    served.micros.fetch_add(took, Ordering::Relaxed);
+                    served.count.fetch_add(1, Ordering::Relaxed);
+                    served.max_micros.fetch_max(took, Ordering::Relaxed);
                 }
             });
         }
@@ -132,11 +154,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = arg(1, 10_000) as usize;
     let concurrency = arg(2, 32) as usize;
     let latency = Duration::from_millis(arg(3, 20));
+    let cycles = arg(4, 1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let url = fake_vies(latency).await?;
+        let served = Arc::new(Served::default());
+        let url = fake_vies(latency, served.clone())?;
         let dir = tempfile::tempdir()?;
         let config = config(&url, concurrency, dir.path())?;
         let store = Arc::new(Store::open(dir.path(), "bench")?);
@@ -167,49 +191,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             concurrency,
         )?;
         let ids = runner.plan_all_monitored()?;
-        let mut events = runner.subscribe();
-        let sampler = tokio::spawn(async move {
-            let mut samples = Vec::new();
-            loop {
-                match events.recv().await {
-                    Ok(MonitorEvent::Progress { done, total, .. })
-                        if done % (total / 10).max(1) == 0 =>
-                    {
-                        samples.push((done, status_kb("VmRSS:")));
-                    }
-                    Ok(MonitorEvent::CycleFinished { .. }) => return samples,
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(_) => return samples,
-                }
-            }
-        });
-        let rss_before = status_kb("VmRSS:");
-        let t0 = Instant::now();
-        let report = runner
-            .run_cycle("bench", ids, &CancellationToken::new())
-            .await?;
-        let elapsed = t0.elapsed().as_secs_f64();
-        let samples = sampler.await.unwrap_or_default();
-        let throughput = report.checked as f64 / elapsed;
-        let allowed = concurrency as f64 / latency.as_secs_f64();
         println!(
             "counterparties {n}, concurrency {concurrency}, registry latency {} ms",
             latency.as_millis()
         );
-        println!(
-            "checked {} in {elapsed:.2} s: {throughput:.0}/s of {allowed:.0}/s allowed = {:.1}%",
-            report.checked,
-            100.0 * throughput / allowed
-        );
-        println!(
-            "check runs stored {}, failed {}, alerts {}",
-            store.check_run_count(),
-            report.failed,
-            report.new_alerts
-        );
-        println!("RSS before cycle {} MB", rss_before / 1024);
-        for (done, kb) in samples {
-            println!("RSS at {done:>6} done: {} MB", kb / 1024);
+        for cycle in 1..=cycles {
+            let mut events = runner.subscribe();
+            let sampler = tokio::spawn(async move {
+                let mut samples = Vec::new();
+                loop {
+                    match events.recv().await {
+                        Ok(MonitorEvent::Progress { done, total, .. })
+                            if done % (total / 10).clamp(1, 1000) == 0 =>
+                        {
+                            samples.push((done, status_kb("VmRSS:")));
+                        }
+                        Ok(MonitorEvent::CycleFinished { .. }) => return samples,
+                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(_) => return samples,
+                    }
+                }
+            });
+            served.micros.store(0, Ordering::Relaxed);
+            served.count.store(0, Ordering::Relaxed);
+            served.max_micros.store(0, Ordering::Relaxed);
+            let rss_before = status_kb("VmRSS:");
+            let t0 = Instant::now();
+            let report = runner
+                .run_cycle("bench", ids.clone(), &CancellationToken::new())
+                .await?;
+            let elapsed = t0.elapsed().as_secs_f64();
+            let samples = sampler.await.unwrap_or_default();
+            let throughput = report.checked as f64 / elapsed;
+            let allowed = concurrency as f64 / latency.as_secs_f64();
+            println!(
+                "cycle {cycle}: checked {} in {elapsed:.2} s: {throughput:.0}/s of {allowed:.0}/s allowed = {:.1}%",
+                report.checked,
+                100.0 * throughput / allowed
+            );
+            let answers = served.count.load(Ordering::Relaxed).max(1);
+            let registry_ms =
+                served.micros.load(Ordering::Relaxed) as f64 / answers as f64 / 1000.0;
+            println!(
+                "registry answered {answers} requests in {registry_ms:.2} ms on average (max {:.2} ms); \
+                 at that latency the concurrency allows {:.0}/s, of which this is {:.1}%",
+                served.max_micros.load(Ordering::Relaxed) as f64 / 1000.0,
+                concurrency as f64 / registry_ms * 1000.0,
+                100.0 * throughput * registry_ms / 1000.0 / concurrency as f64
+            );
+            println!(
+                "check runs stored {}, failed {}, alerts {}",
+                store.check_run_count(),
+                report.failed,
+                report.new_alerts
+            );
+            println!("RSS before cycle {} MB", rss_before / 1024);
+            for (done, kb) in samples {
+                println!("RSS at {done:>6} done: {} MB", kb / 1024);
+            }
         }
         println!("peak RSS (VmHWM) {} MB", status_kb("VmHWM:") / 1024);
         Ok::<_, Box<dyn std::error::Error>>(())

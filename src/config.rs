@@ -149,7 +149,8 @@ pub struct MonitorConfig {
     pub run_at: Vec<TimeOfDay>,
     /// Extra times of day at which high-priority counterparties run.
     pub high_priority_run_at: Vec<TimeOfDay>,
-    /// How many counterparties a cycle checks at the same time (sources keep their own budgets).
+    /// How many counterparties a cycle asks the registries about at the same time (sources keep
+    /// their own budgets).
     pub concurrency: Within<1, 256>,
     /// Consecutive definite INVALID answers before `vat_invalid` is raised.
     pub vat_invalid_after: Within<1, 10>,

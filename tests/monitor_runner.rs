@@ -1,6 +1,7 @@
 //! Whole cycles on a real sled store with a scripted `Checker` (the registries' answers change
-//! between cycles), cancellation and resume without duplicates, owner rules, and the scheduler
-//! on paused tokio time across a daylight-saving change and after a missed run.
+//! between cycles), the bound on concurrent questions, cancellation and resume without
+//! duplicates, owner rules, and the UI's check requests. The scheduler on paused time (DST
+//! changes, missed runs) is in `monitor_schedule.rs`.
 
 use chrono::{DateTime, TimeZone, Utc};
 use kontra::domain::check::{
@@ -11,7 +12,7 @@ use kontra::monitor::check::{CheckSettings, Checker};
 use kontra::monitor::clock::{Clock, SystemClock, TokioClock};
 use kontra::monitor::events::MonitorEvent;
 use kontra::monitor::rules::{AlertRules, OwnerRules};
-use kontra::monitor::runner::{CYCLE_KEY, CycleState, LAST_SLOT_KEY, Runner};
+use kontra::monitor::runner::{CYCLE_KEY, CycleState, Runner};
 use kontra::monitor::schedule::Schedule;
 use kontra::monitor::service;
 use kontra::store::Store;
@@ -26,6 +27,9 @@ struct Scripted {
     answers: Mutex<HashMap<(u64, Source), Outcome>>,
     delay: Duration,
     calls: AtomicUsize,
+    /// Counterparties being screened right now, and the most at once.
+    screening: AtomicUsize,
+    screening_max: AtomicUsize,
     clock: Arc<dyn Clock>,
 }
 
@@ -35,6 +39,8 @@ impl Scripted {
             answers: Mutex::new(HashMap::new()),
             delay,
             calls: AtomicUsize::new(0),
+            screening: AtomicUsize::new(0),
+            screening_max: AtomicUsize::new(0),
             clock,
         }
     }
@@ -51,7 +57,15 @@ impl Checker for Scripted {
 
     async fn ask(&self, source: Source, cp: &Counterparty) -> SourceResult {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        // Every counterparty is screened, so concurrent screenings count concurrent checks.
+        if source == Source::Sanctions {
+            let now = self.screening.fetch_add(1, Ordering::SeqCst) + 1;
+            self.screening_max.fetch_max(now, Ordering::SeqCst);
+        }
         tokio::time::sleep(self.delay).await;
+        if source == Source::Sanctions {
+            self.screening.fetch_sub(1, Ordering::SeqCst);
+        }
         let outcome = self
             .answers
             .lock()
@@ -255,6 +269,36 @@ async fn cycles_with_changing_answers_raise_only_true_alerts() {
     assert!(vies.last_answer_at.is_some() && vies.unavailable_since.is_none());
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_cycle_asks_about_at_most_concurrency_counterparties_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path(), "test").unwrap());
+    let ids: Vec<u64> = (0..24)
+        .map(|i| add(&store, &format!("Firm {i}"), "US", None, "anna"))
+        .collect();
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::starting_at(utc(2026, 5, 4, 10, 0)));
+    let checker = Arc::new(Scripted::new(Duration::from_millis(20), clock.clone()));
+    for &id in &ids {
+        checker.set(id, Source::Sanctions, screened(&[]));
+    }
+    let runner = Runner::new(
+        store.clone(),
+        checker.clone(),
+        settings(clock, AlertRules::default()),
+        3,
+    )
+    .unwrap();
+    let report = runner
+        .run_cycle("test", ids, &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!((report.done, report.checked), (24, 24));
+    // More checks are under way than registry slots (history and storing overlap), but never
+    // more than `concurrency` ask at once, and the slots are used.
+    assert_eq!(checker.screening_max.load(Ordering::SeqCst), 3);
+    assert_eq!(checker.calls.load(Ordering::SeqCst), 24);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_cycle_resumes_without_duplicate_runs_or_alerts() {
     let dir = tempfile::tempdir().unwrap();
@@ -385,69 +429,6 @@ async fn owner_rules_mute_and_override_severity() {
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
-}
-
-#[tokio::test(start_paused = true)]
-async fn scheduler_makes_up_a_missed_run_and_follows_the_dst_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path(), "test").unwrap());
-    let id = add(&store, "Acme", "US", None, "anna");
-    // Saturday 28 March 2026, 12:00 UTC; the last run was Friday's 02:30 (01:30 UTC): the
-    // run of Saturday 02:30 was missed while the process was down.
-    let clock: Arc<dyn Clock> = Arc::new(TokioClock::starting_at(utc(2026, 3, 28, 12, 0)));
-    store
-        .set_state(LAST_SLOT_KEY, &utc(2026, 3, 27, 1, 30))
-        .unwrap();
-    let checker = Arc::new(Scripted::new(Duration::from_millis(5), clock.clone()));
-    checker.set(id, Source::Sanctions, screened(&[]));
-    let runner = Runner::new(
-        store.clone(),
-        checker,
-        settings(clock.clone(), AlertRules::default()),
-        2,
-    )
-    .unwrap();
-    let mut events = runner.subscribe();
-    let schedule = Schedule::new(
-        chrono_tz::Europe::Berlin,
-        vec![chrono::NaiveTime::from_hms_opt(2, 30, 0).unwrap()],
-        vec![],
-    );
-    let handle = service::spawn(runner, schedule, clock.clone());
-    let mut cycles = Vec::new();
-    while cycles.len() < 3 {
-        match events.recv().await.unwrap() {
-            MonitorEvent::CycleFinished { total, .. } if total > 0 => cycles.push(clock.now()),
-            _ => {}
-        }
-    }
-    handle.shutdown().await.unwrap();
-    let starts: Vec<DateTime<Utc>> = store
-        .check_runs(id)
-        .unwrap()
-        .iter()
-        .map(|r| r.started_at)
-        .collect();
-    assert_eq!(starts.len(), 3, "{starts:?}");
-    // 1: right after start (the missed Saturday run).
-    assert!(
-        starts[0] - utc(2026, 3, 28, 12, 0) < chrono::Duration::seconds(5),
-        "{starts:?}"
-    );
-    // 2: Sunday 29 March: 02:30 does not exist in Berlin; the run is at 03:00 CEST = 01:00 UTC.
-    assert!(starts[1] >= utc(2026, 3, 29, 1, 0), "{starts:?}");
-    assert!(
-        starts[1] - utc(2026, 3, 29, 1, 0) < chrono::Duration::seconds(5),
-        "{starts:?}"
-    );
-    // 3: Monday 02:30 CEST = 00:30 UTC.
-    assert!(starts[2] >= utc(2026, 3, 30, 0, 30), "{starts:?}");
-    assert!(
-        starts[2] - utc(2026, 3, 30, 0, 30) < chrono::Duration::seconds(5),
-        "{starts:?}"
-    );
-    let last: DateTime<Utc> = store.get_state(LAST_SLOT_KEY).unwrap().unwrap();
-    assert_eq!(last, utc(2026, 3, 30, 0, 30));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

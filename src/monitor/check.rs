@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use tokio::sync::{Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 
 /// Asks registries and lists about a counterparty. The production implementation wraps the
@@ -196,6 +196,10 @@ pub struct Reporting<'a> {
     pub health: &'a Mutex<HealthBook>,
     /// Stops the questions still open.
     pub cancel: &'a CancellationToken,
+    /// Registry slots: one is held only while a check's sources are asked, so that the local
+    /// work of a check (reading its history, comparing, storing) never occupies one and
+    /// overlaps with the questions of the others.
+    pub slots: &'a Semaphore,
 }
 
 /// Checks one counterparty: asks every applicable source (concurrently), compares with the
@@ -213,11 +217,7 @@ pub async fn check_counterparty<C: Checker>(
     report: &Reporting<'_>,
     history: Option<History>,
 ) -> Result<CheckOutcome, CheckError> {
-    let started_at = settings.clock.now();
     let id = cp.id;
-    let _ = report.events.send(MonitorEvent::CheckStarted {
-        counterparty_id: id,
-    });
     let rules = settings.change;
     let history = match history {
         Some(h) => h,
@@ -226,6 +226,17 @@ pub async fn check_counterparty<C: Checker>(
             blocking(id, move || load_history(&s, id, &rules)).await?
         }
     };
+    let slot = tokio::select! {
+        biased;
+        _ = report.cancel.cancelled() => return Err(CheckError::Cancelled { id }),
+        // The semaphore is never closed; were it, asking without a slot beats not asking.
+        s = report.slots.acquire() => s.ok(),
+    };
+    // The run starts when its questions can start, not while it waits for a slot.
+    let started_at = settings.clock.now();
+    let _ = report.events.send(MonitorEvent::CheckStarted {
+        counterparty_id: id,
+    });
     let sources = applicable_sources(cp, &history, settings.register_every, started_at, |s| {
         checker.enabled(s)
     });
@@ -247,6 +258,7 @@ pub async fn check_counterparty<C: Checker>(
         _ = report.cancel.cancelled() => return Err(CheckError::Cancelled { id }),
         r = futures::future::join_all(asks) => r,
     };
+    drop(slot);
     if let Ok(mut h) = report.health.lock() {
         for r in &results {
             h.record(r);

@@ -353,6 +353,24 @@ impl Checker for Live {
         // screener, and the register is then screened against the delta.
         let now = Utc::now();
         let max_age = chrono::Duration::hours(i64::from(self.sanctions.refresh_hours.0));
+        let due: Vec<ListSource> = ListSource::ALL
+            .into_iter()
+            .filter(|&s| self.sanctions.list(s).enabled)
+            .filter(|&s| match snapshot::list_state(&self.store, s) {
+                Ok(st) => {
+                    let last = st
+                        .last_attempt
+                        .or(st.current.as_ref().map(|c| c.accepted_at));
+                    last.is_none_or(|t| now - t >= max_age)
+                }
+                Err(_) => true,
+            })
+            .collect();
+        // Most calls find nothing due: building an HTTP client (TLS roots) every minute of a
+        // weeks-long run would be work for nothing.
+        if due.is_empty() {
+            return;
+        }
         let client = match sanctions::update::client(std::time::Duration::from_secs(
             self.sanctions.timeout_seconds.0,
         )) {
@@ -363,27 +381,8 @@ impl Checker for Live {
             }
         };
         let mut changed = false;
-        for s in ListSource::ALL {
-            if !self.sanctions.list(s).enabled {
-                continue;
-            }
-            let due = match snapshot::list_state(&self.store, s) {
-                Ok(st) => {
-                    let last = st
-                        .last_attempt
-                        .or(st.current.as_ref().map(|c| c.accepted_at));
-                    last.is_none_or(|t| now - t >= max_age)
-                }
-                Err(_) => true,
-            };
-            if due
-                && sanctions::update::refresh(
-                    &self.store,
-                    &self.data_dir,
-                    &self.sanctions,
-                    &client,
-                    s,
-                )
+        for s in due {
+            if sanctions::update::refresh(&self.store, &self.data_dir, &self.sanctions, &client, s)
                 .await
                 .is_ok()
             {

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
-use tokio::sync::broadcast;
+use tokio::sync::{Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 
 /// State key of the current (or last) cycle.
@@ -94,6 +94,7 @@ pub struct Runner<C: Checker> {
     events: broadcast::Sender<MonitorEvent>,
     health: Arc<Mutex<HealthBook>>,
     in_flight: Arc<Mutex<HashSet<u64>>>,
+    slots: Arc<Semaphore>,
 }
 
 impl<C: Checker> Clone for Runner<C> {
@@ -106,6 +107,7 @@ impl<C: Checker> Clone for Runner<C> {
             events: self.events.clone(),
             health: self.health.clone(),
             in_flight: self.in_flight.clone(),
+            slots: self.slots.clone(),
         }
     }
 }
@@ -127,7 +129,7 @@ enum Step {
 }
 
 impl<C: Checker> Runner<C> {
-    /// A runner checking at most `concurrency` counterparties at a time.
+    /// A runner asking the registries about at most `concurrency` counterparties at a time.
     pub fn new(
         store: Arc<Store>,
         checker: Arc<C>,
@@ -144,7 +146,15 @@ impl<C: Checker> Runner<C> {
             events,
             health: Arc::new(Mutex::new(health)),
             in_flight: Arc::new(Mutex::new(HashSet::new())),
+            slots: Arc::new(Semaphore::new(concurrency.max(1))),
         })
+    }
+
+    /// How many checks a cycle keeps under way: twice the registry slots, so that while
+    /// `concurrency` checks ask their registries, as many more read their history or store
+    /// their results and the slots never wait for local work.
+    fn pipeline_width(&self) -> usize {
+        self.concurrency.saturating_mul(2)
     }
 
     /// A receiver of everything the runner reports from now on.
@@ -315,7 +325,7 @@ impl<C: Checker> Runner<C> {
                 let trigger = trigger.clone();
                 async move { self.step(id, started_at, &trigger, deltas, cancel).await }
             })
-            .buffer_unordered(self.concurrency);
+            .buffer_unordered(self.pipeline_width());
         let (mut checked, mut failed, mut new_alerts) = (0, 0, 0);
         let mut last_persist = Instant::now();
         while let Some(step) = steps.next().await {
@@ -451,6 +461,7 @@ impl<C: Checker> Runner<C> {
                 events: &self.events,
                 health: &self.health,
                 cancel,
+                slots: &self.slots,
             };
             return match screen_delta(
                 &self.store,
@@ -498,6 +509,7 @@ impl<C: Checker> Runner<C> {
             events: &self.events,
             health: &self.health,
             cancel,
+            slots: &self.slots,
         };
         let r = check_counterparty(
             &self.store,
@@ -528,7 +540,7 @@ impl<C: Checker> Runner<C> {
                 let r = self.check_guarded(&cp, trigger, cancel, None).await;
                 (cp.id, r)
             })
-            .buffered(self.concurrency)
+            .buffered(self.pipeline_width())
             .collect::<Vec<_>>()
             .await;
         if let Ok(snapshot) = self.save_health().await {
