@@ -471,3 +471,143 @@ fn command_line_decisions_are_recorded_audited_and_undone() {
             .starts_with("decision withdrawn: ofac:11195")
     );
 }
+
+/// A small index of made-up organisations, so that each rule is tested on names chosen for it.
+fn made_up(names: &[(&str, &str, &[&str])]) -> Screener {
+    use kontra::sanctions::{EntityKind, ListedEntity, NameKind};
+    let mut filler: Vec<ListedEntity> = Vec::new();
+    // Enough other names that the words of the names under test are rare in the index.
+    for i in 0..300 {
+        let mut e = ListedEntity::new(ListSource::Ofac, format!("f{i}"), EntityKind::Organisation);
+        e.add_name(
+            &format!("Filler{i} Trading Company"),
+            NameKind::Primary,
+            None,
+        );
+        filler.push(e.finish());
+    }
+    for (id, name, countries) in names {
+        let mut e = ListedEntity::new(ListSource::Ofac, *id, EntityKind::Organisation);
+        e.add_name(name, NameKind::Primary, None);
+        for c in *countries {
+            e.add_country(c);
+        }
+        filler.push(e.finish());
+    }
+    Screener::new(filler)
+}
+
+fn score_of(s: &Screener, q: &ScreenQuery, id: &str) -> Option<f64> {
+    s.screen(q, 0.0)
+        .into_iter()
+        .find(|h| h.entity_id == id)
+        .map(|h| h.score)
+}
+
+#[test]
+fn generic_words_alone_need_a_country_or_identifier_to_alert() {
+    let s = made_up(&[
+        ("g1", "Global Energy Company S.A.S.", &["CO"]),
+        (
+            "g2",
+            "Iran Aircraft Manufacturing Industrial Company",
+            &["IR"],
+        ),
+    ]);
+    // The name alone: capped below the default threshold, and the explanation says why.
+    let q = ScreenQuery::name("Global Energy Co.");
+    let hits = s.screen(&q, 0.0);
+    let h = hits.iter().find(|h| h.entity_id == "g1").unwrap();
+    assert!(h.score <= 0.8, "{}", h.score);
+    assert!(
+        h.explanation
+            .notes
+            .iter()
+            .any(|n| n.contains("generic words only")),
+        "{:?}",
+        h.explanation
+    );
+    assert!(s.screen(&q, 0.85).is_empty());
+    // The listed country corroborates it; another country does not.
+    let in_co = ScreenQuery {
+        country: Some("CO".into()),
+        ..q.clone()
+    };
+    assert!(s.screen(&in_co, 0.85).iter().any(|h| h.entity_id == "g1"));
+    let in_de = ScreenQuery {
+        country: Some("DE".into()),
+        ..q
+    };
+    assert!(s.screen(&in_de, 0.85).is_empty());
+    // Four generic words paired one to one are a name, whatever their order.
+    for q in [
+        "Iran Aircraft Manufacturing Industrial Co.",
+        "Manufacturing Iran Aircraft Industrial Company",
+    ] {
+        assert!(
+            score_of(&s, &ScreenQuery::name(q), "g2").unwrap() >= 0.85,
+            "{q}"
+        );
+    }
+    // Three of them are not.
+    assert!(
+        score_of(&s, &ScreenQuery::name("Iran Aircraft Industrial Co."), "g2").unwrap_or(0.0)
+            < 0.85
+    );
+}
+
+#[test]
+fn a_shortened_name_anchored_by_a_rare_word_alerts() {
+    let s = made_up(&[
+        ("d1", "Mamoun Darkazanli Import-Export Company", &[]),
+        (
+            "d2",
+            "Gaddafi International Charity and Development Foundation",
+            &[],
+        ),
+    ]);
+    let hits = s.screen(&ScreenQuery::name("Darkazanli Company"), 0.85);
+    assert_eq!(hits.first().map(|h| h.entity_id.as_str()), Some("d1"));
+    assert!(
+        hits[0]
+            .explanation
+            .notes
+            .iter()
+            .any(|n| n.contains("shortened form")),
+        "{:?}",
+        hits[0].explanation
+    );
+    assert_eq!(
+        hits[0].explanation.unmatched_listed,
+        vec!["mamoun", "import", "export"]
+    );
+    assert!(score_of(&s, &ScreenQuery::name("Darkazanli"), "d1").unwrap() >= 0.85);
+    // A typo in the anchor or an extra word of the query's own: the ordinary score, below
+    // the threshold.
+    for q in ["Darkazanly Company", "Darkazanli Trading Company Hamburg"] {
+        let score = score_of(&s, &ScreenQuery::name(q), "d1").unwrap_or(0.0);
+        assert!(score < 0.85, "{q}: {score}");
+    }
+    // Generic words never shorten a name.
+    assert!(
+        s.screen(&ScreenQuery::name("Charity Foundation"), 0.85)
+            .is_empty()
+    );
+}
+
+#[test]
+fn business_words_of_other_languages_pair_with_their_english_equivalent() {
+    let s = made_up(&[
+        ("t1", "Aviatrans Anstalt", &[]),
+        ("t2", "Salafist Group for Call and Combat", &[]),
+        ("t3", "Taesong Bank", &[]),
+    ]);
+    for (q, id) in [
+        ("AVIATRANS ESTABLISHMENT", "t1"),
+        ("Groupe Salafiste pour Call et Combat", "t2"),
+        ("Taesong Unhaeng", "t3"),
+    ] {
+        let hits = s.screen(&ScreenQuery::name(q), 0.85);
+        assert_eq!(hits.first().map(|h| h.entity_id.as_str()), Some(id), "{q}");
+    }
+}

@@ -50,6 +50,13 @@ pub struct EvalArgs {
     /// Write a small deterministic sample (entities + queries) into this directory.
     #[arg(long)]
     pub write_sample: Option<PathBuf>,
+    /// Write the whole generated set into this directory, to compare matcher versions on the
+    /// same queries (the generator itself reads the normalisation tables).
+    #[arg(long)]
+    pub save_set: Option<PathBuf>,
+    /// Evaluate a set written by `--save-set` instead of generating one.
+    #[arg(long)]
+    pub load_set: Option<PathBuf>,
 }
 
 /// `kontra sanctions bench`.
@@ -81,8 +88,29 @@ fn load_full(lists: &ListPaths) -> Result<Vec<ListedEntity>> {
 
 /// Runs the quality evaluation and prints the report.
 pub fn eval(a: EvalArgs) -> Result<u8> {
-    let entities = load_full(&a.lists)?;
-    let set = eval::generate(&entities, a.seed, a.targets, a.clean);
+    let (entities, set) = match &a.load_set {
+        Some(dir) => {
+            let saved = eval::Sample::read(dir)
+                .map_err(|e| eyre!("evaluation set in {}: {e}", dir.display()))?;
+            let set = eval::EvalSet {
+                entities: saved.entities,
+                queries: saved.queries,
+            };
+            (set.entities.clone(), set)
+        }
+        None => {
+            let entities = load_full(&a.lists)?;
+            let set = eval::generate(&entities, a.seed, a.targets, a.clean);
+            (entities, set)
+        }
+    };
+    if let Some(dir) = &a.save_set {
+        eval::Sample {
+            entities: set.entities.clone(),
+            queries: set.queries.clone(),
+        }
+        .write(dir)?;
+    }
     if let Some(dir) = &a.write_sample {
         let sample = eval::sample(&set, &entities, 150, 500, a.seed);
         sample.write(dir)?;

@@ -30,9 +30,22 @@ const CONTAINED_MIN_SIM: f32 = 0.9;
 /// A distinctive word on each side without a partner: one word was replaced by another.
 const REPLACED_WORD: f32 = 0.9;
 const BETA: f32 = 0.2;
+/// Missing listed words cost this much when the query is a shortened form of the listed name
+/// ("DARKAZANLI COMPANY" for "MAMOUN DARKAZANLI IMPORT-EXPORT COMPANY") anchored by a rare word.
+const BETA_WITHIN: f32 = 0.1;
+/// A listed word at least this heavy (in about ten names or fewer) can anchor a shortened name.
+const RARE_WEIGHT: f32 = 0.85;
+/// The rare anchor word must be spelled the same (a typo in it is one doubt too many).
+const RARE_MIN_SIM: f32 = 1.0;
 const MIN_TOKEN_SIM: f32 = 0.75;
 const TOP_K: usize = 100;
 const WEAK_ALIAS_CAP: f32 = 0.8;
+/// A match of generic words only ("GLOBAL ENERGY CO" on a listed "GLOBAL ENERGY COMPANY
+/// S.A.S.") stays below the default threshold unless a country or identifier corroborates it.
+const GENERIC_ONLY_CAP: f32 = 0.8;
+/// Generic words paired one to one, both names wholly covered, from which a name of generic
+/// words counts as a name.
+const GENERIC_NAME_MIN_WORDS: usize = 4;
 const NUMBER_MISMATCH: f32 = 0.7;
 const IDENTIFIER_FLOOR: f64 = 0.95;
 const COUNTRY_MATCH: f64 = 0.05;
@@ -209,6 +222,8 @@ struct NameScore {
     craft_inside: bool,
     weak_capped: bool,
     contained: bool,
+    within: bool,
+    generic_only: bool,
 }
 
 /// The screening engine over an immutable index; cheap to clone and share between threads.
@@ -362,24 +377,55 @@ impl Screener {
         // The whole listed name inside a longer query ("KAVEH CUTTING TOOLS COMPLEX" for
         // "KAVEH CUTTING TOOLS"): every listed word and number paired closely, and at least two
         // real words, so that a lone word ("SOLMAR") or a name of generic words never counts.
+        // One real word with two generic ones ("GADDAFI ... CHARITY ... FOUNDATION") is as much
+        // a name as two real words.
         let contained = {
-            let mut words = 0;
+            let (mut words, mut generic) = (0, 0);
             let all = name.tokens.iter().enumerate().all(|(j, &tid)| {
                 let info = &ix.tokens[tid as usize];
+                let close = c_used[j] && pairs.iter().any(|p| p.1 == j && p.2 >= CONTAINED_MIN_SIM);
                 match info.class {
                     TokenClass::Word | TokenClass::Number => {
-                        let close =
-                            c_used[j] && pairs.iter().any(|p| p.1 == j && p.2 >= CONTAINED_MIN_SIM);
                         if close && info.class == TokenClass::Word && info.text.len() >= 3 {
                             words += 1;
                         }
                         close
                     }
+                    TokenClass::Generic => {
+                        generic += usize::from(close);
+                        true
+                    }
                     _ => true,
                 }
             });
-            all && words >= 2
+            all && (words >= 2 || (words == 1 && generic >= 2))
         };
+        // The mirror case, the query inside the listed name: registers keep short names, lists
+        // keep full ones. Every query word and number paired closely and one of them rare in
+        // the lists, so that generic words ("CHARITY FOUNDATION") never shorten a name.
+        let within = q.iter().enumerate().all(|(i, qt)| {
+            !matches!(qt.class, TokenClass::Word | TokenClass::Number)
+                || pairs
+                    .iter()
+                    .any(|p| p.0 == i && p.2 >= CONTAINED_MIN_SIM)
+        }) && pairs.iter().any(|&(i, j, s)| {
+            let info = &ix.tokens[name.tokens[j] as usize];
+            q[i].class == TokenClass::Word
+                && info.class == TokenClass::Word
+                && s >= RARE_MIN_SIM
+                && info.text.len() >= 4
+                && info.weight >= RARE_WEIGHT
+        }) && ix.entities[name.entity as usize].kind == EntityKind::Organisation
+            // One missing word at most: more and the short name is a different name.
+            && name
+                .tokens
+                .iter()
+                .enumerate()
+                .filter(|&(j, &tid)| {
+                    !c_used[j] && ix.tokens[tid as usize].class == TokenClass::Word
+                })
+                .count()
+                <= 1;
         let mut q_num_unmatched = false;
         let mut q_word_unmatched = false;
         for (i, qt) in q.iter().enumerate() {
@@ -400,7 +446,7 @@ impl Screener {
         for (j, &tid) in name.tokens.iter().enumerate() {
             if !c_used[j] {
                 let info = &ix.tokens[tid as usize];
-                den += BETA * info.weight;
+                den += if within { BETA_WITHIN } else { BETA } * info.weight;
                 c_num_unmatched |= info.class == TokenClass::Number;
                 c_word_unmatched |= info.class == TokenClass::Word && info.weight >= 0.5;
             }
@@ -471,6 +517,20 @@ impl Screener {
                 }
             }
         }
+        // Generic words alone never make a hit on the name: "GLOBAL ENERGY CO" names too many
+        // companies. A joined spelling of real words ("SIEMENSAG") is not generic, and neither
+        // is a long name paired word for word ("IRAN AIRCRAFT MANUFACTURING INDUSTRIAL CO"):
+        // four generic words in common are a name, not a coincidence.
+        let paired_words = pairs
+            .iter()
+            .filter(|p| ix.tokens[name.tokens[p.1] as usize].class != TokenClass::Legal)
+            .filter(|p| !matches!(q[p.0].class, TokenClass::Legal | TokenClass::Stop))
+            .count();
+        let long_generic_name = full_cover && paired_words >= GENERIC_NAME_MIN_WORDS;
+        let generic_only = !distinctive && !glued && !long_generic_name;
+        if generic_only {
+            score = score.min(GENERIC_ONLY_CAP);
+        }
         let mut weak_capped = false;
         if name.kind == NameKind::WeakAlias {
             weak_capped = true;
@@ -491,6 +551,8 @@ impl Screener {
             craft_inside,
             weak_capped,
             contained,
+            within,
+            generic_only,
         }
     }
 
@@ -761,6 +823,19 @@ impl Screener {
         }
         if s.contained && !s.pairs.is_empty() && s.pairs.len() < q.len() {
             notes.push("the whole listed name is inside the query (extra words x0.3)".to_string());
+        }
+        if s.within && !s.contained && s.pairs.len() < name.tokens.len() {
+            notes.push(
+                "the query is a shortened form of the listed name, anchored by a rare word \
+                 (missing words x0.1)"
+                    .to_string(),
+            );
+        }
+        if s.generic_only {
+            notes.push(
+                "generic words only: capped at 0.8 unless the country or an identifier matches"
+                    .to_string(),
+            );
         }
         if s.weak_capped {
             notes.push("weak alias: exact only, capped at 0.8".to_string());

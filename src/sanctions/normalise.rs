@@ -9,6 +9,7 @@ use unicode_normalization::char::is_combining_mark;
 
 const LEGAL_FORMS: &str = include_str!("../../assets/legal_forms.tsv");
 const ABBREVIATIONS: &str = include_str!("../../assets/abbreviations.tsv");
+const TERM_EQUIVALENTS: &str = include_str!("../../assets/term_equivalents.tsv");
 const GENERIC: &str = include_str!("../../assets/generic_words.txt");
 const COUNTRIES: &str = include_str!("../../assets/countries.tsv");
 
@@ -119,8 +120,10 @@ fn tables() -> &'static Tables {
             }
             legal.insert(key, value);
         }
+        // Abbreviations and other languages' business words both become one English word.
         let abbreviations = data(ABBREVIATIONS)
             .into_iter()
+            .chain(data(TERM_EQUIVALENTS))
             .filter_map(|l| l.split_once('\t'))
             .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
             .collect();
