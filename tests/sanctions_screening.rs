@@ -215,12 +215,14 @@ fn quality_gate_on_the_committed_sample() {
     println!("{}", report.render());
     // Held-out real aliases (P1) are often unrelated names ("HESA" for an aircraft maker);
     // they are reported, and gated separately at what no name matcher can exceed by much.
-    // Measured 0.9921 (1,250/1,260) when the floor was set; the margin is about five queries.
+    // Measured 0.9921 (1,250/1,260) when the floor was set, 0.9929 (1,251) on 2026-12-02; the
+    // margin is about five queries.
     let recall = report.ours.recall_without(&["P1"]);
     assert!(recall >= 0.988, "recall {recall}\n{}", report.render());
-    // Everything a name matcher can find (all but the P1 aliases sharing no word): 0.9793.
+    // Everything a name matcher can find (all but the P1 aliases sharing no word): 0.9793,
+    // then 0.9808 with the shortened names and term equivalents of 2026-12-02.
     let variants = report.ours.recall_name_variants();
-    assert!(variants >= 0.975, "{variants}\n{}", report.render());
+    assert!(variants >= 0.977, "{variants}\n{}", report.render());
     let (f, n) = report.ours.recall["P0"];
     assert_eq!(f, n, "exact names must all alert");
     // Transliteration (P3, 46 queries) and word order (P5) measured 0.978 and 1.000.
@@ -241,8 +243,8 @@ fn quality_gate_on_the_committed_sample() {
         );
     }
     let (f, n) = report.ours.recall["P1"];
-    // Measured 28/62 = 0.452.
-    assert!(f as f64 / n as f64 >= 0.40, "P1: {f}/{n}");
+    // Measured 28/62 = 0.452, then 29/62 = 0.468.
+    assert!(f as f64 / n as f64 >= 0.42, "P1: {f}/{n}");
     assert!(report.ours.false_rate("N6") <= 0.005, "{}", report.render());
     assert_eq!(report.ours.false_rate("G"), 0.0, "{}", report.render());
     for class in ["N1", "N3", "N4"] {
