@@ -228,7 +228,7 @@ fn alerts(env: &Env) -> Vec<Value> {
 
 /// The first UN sample list, and the same list with one more entity named like a counterparty.
 fn un_lists(env: &Env) -> (std::path::PathBuf, std::path::PathBuf) {
-    let v1 = String::from_utf8(common::fixture("monitor", "un_consolidated.sample.xml")).unwrap();
+    let v1 = String::from_utf8(common::fixture("sanctions_un", "consolidated.sample.xml")).unwrap();
     let extra = r#"    <ENTITY>
       <DATAID>9990001</DATAID>
       <VERSIONNUM>1</VERSIONNUM>
@@ -281,8 +281,8 @@ fn cycles_against_changing_registries_raise_true_alerts_once() {
     });
     let p = phase.clone();
     let results = String::from_utf8(common::fixture(
-        "monitor",
-        "insolvency_results.sample.COMPOSED.html",
+        "insolvency",
+        "search_results.sample.COMPOSED.html",
     ))
     .unwrap();
     // Each search form opens a session; the result page answers the search of its session.

@@ -3,9 +3,9 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, StatefulWidget, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Row};
 
-use super::{age, clip};
+use super::{age, clip, window_table};
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
 
@@ -88,14 +88,6 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Constraint::Length(9),
         Constraint::Length(8),
     ];
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block)
-        .row_highlight_style(theme.selected)
-        .column_spacing(1);
-    let mut ts = TableState::default();
-    if !v.visible.is_empty() {
-        ts.select(Some(v.cursor.selected.saturating_sub(start)));
-    }
-    StatefulWidget::render(table, area, buf, &mut ts);
+    let selected = (!v.visible.is_empty()).then(|| v.cursor.selected.saturating_sub(start));
+    window_table(rows, &widths, (header, block), selected, theme, area, buf);
 }

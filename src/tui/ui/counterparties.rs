@@ -3,9 +3,9 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, StatefulWidget, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Row};
 
-use super::{age, clip};
+use super::{age, clip, window_table};
 use crate::tui::data::CheckStatus;
 use crate::tui::state::{AppState, LoadPhase, SortColumn};
 use crate::tui::theme::Theme;
@@ -115,16 +115,8 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Constraint::Length(10),
         Constraint::Length(10),
     ];
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block)
-        .row_highlight_style(theme.selected)
-        .column_spacing(1);
-    let mut ts = TableState::default();
-    if !t.visible.is_empty() {
-        ts.select(Some(t.cursor.selected.saturating_sub(start)));
-    }
-    StatefulWidget::render(table, area, buf, &mut ts);
+    let selected = (!t.visible.is_empty()).then(|| t.cursor.selected.saturating_sub(start));
+    window_table(rows, &widths, (header, block), selected, theme, area, buf);
     if state.rows.is_empty() && !state.loading() {
         let msg =
             "The register is empty: press a to add a counterparty, or run `kontra import FILE`.";

@@ -13,7 +13,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap};
 
 use super::action::Action;
 use super::keymap::{Context, Keymap};
@@ -219,4 +219,26 @@ pub fn clip(s: &str, width: usize) -> String {
     let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+/// Draws the visible window of a list as a table under its header and block, with the cursor's row
+/// highlighted; `selected` counts from the window's first row, as only that window's rows are
+/// built.
+fn window_table<'a>(
+    rows: impl IntoIterator<Item = Row<'a>>,
+    widths: &[Constraint],
+    (header, block): (Row<'a>, Block<'a>),
+    selected: Option<usize>,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(theme.selected)
+        .column_spacing(1);
+    let mut ts = TableState::default();
+    ts.select(selected);
+    StatefulWidget::render(table, area, buf, &mut ts);
 }
