@@ -1098,7 +1098,7 @@ fn check(
         },
     });
     if listed && !w.listed && w.alerted.insert("listed") {
-        alerts.push(alert(
+        let mut a = alert(
             AlertKind::SanctionsFound,
             cp,
             r_at,
@@ -1108,7 +1108,15 @@ fn check(
             ),
             format!("EU sanctions list: match {} (0.93)", cp.name.to_uppercase()),
             "eu",
-        ));
+        );
+        // The monitor's key shape, which names the entry, so that the alerts tab can offer
+        // "not this entity" on demo alerts too.
+        a.dedup_key = format!(
+            "{}/sanctions_found/sanctions/eu/EU.{}.17/after-run-0",
+            cp.id,
+            4000 + cp.id
+        );
+        alerts.push(a);
     }
     if !listed && w.listed && w.alerted.insert("delisted") {
         alerts.push(alert(

@@ -375,3 +375,106 @@ fn flash_messages_clear_themselves() {
     h.send(Event::FlashExpired(seq));
     assert!(h.app.state.flash.is_none());
 }
+
+#[test]
+fn not_this_entity_records_the_reason_and_acknowledges_the_sanctions_alert() {
+    use kontra::sanctions::decisions;
+    use kontra::sanctions::{ListSource, RawList, snapshot};
+    let mut h = Harness::new((110, 30));
+    h.ch('4');
+    // Select the first sanctions alert; other kinds only get a hint.
+    let pos = |h: &Harness, kind: AlertKind| {
+        h.app
+            .state
+            .alert_view
+            .visible
+            .iter()
+            .position(|&i| h.app.state.alerts[i as usize].kind == kind)
+            .unwrap()
+    };
+    let other = pos(&h, AlertKind::VatInvalid);
+    h.app.state.alert_view.cursor.selected = other;
+    h.ch('n');
+    assert!(h.app.state.popup.is_none());
+    assert!(h.flash().contains("sanctions_found"), "{}", h.flash());
+    let at = pos(&h, AlertKind::SanctionsFound);
+    h.app.state.alert_view.cursor.selected = at;
+    let alert = h.app.state.selected_alert().unwrap().clone();
+    let entity = format!("EU.{}.17", 4000 + alert.counterparty_id);
+
+    // No EU list loaded yet: the decision is refused with the reason, nothing is acknowledged.
+    h.ch('n');
+    assert!(matches!(h.app.state.popup, Some(Popup::Reason { .. })));
+    assert!(
+        h.screen()
+            .contains(&format!("is not EU entry {entity}: why?"))
+    );
+    h.key(KeyCode::Enter);
+    assert!(h.flash().contains("type the reason"), "{}", h.flash());
+    h.typ("other company, registered in Leipzig");
+    h.key(KeyCode::Enter);
+    assert!(h.app.state.popup.is_none());
+    assert!(h.flash().contains("no entity"), "{}", h.flash());
+    assert!(
+        h.store
+            .alert(alert.id)
+            .unwrap()
+            .unwrap()
+            .acknowledged_at
+            .is_none()
+    );
+
+    // Load an EU list on which that entry exists, then decide again.
+    let xml = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/sanctions_eu/xmlFullSanctionsList_1_1.sample.xml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replacen(
+        "logicalId=\"900001\"",
+        &format!("logicalId=\"{entity}\""),
+        1,
+    );
+    snapshot::accept(
+        &h.store,
+        &h.env.data_dir,
+        ListSource::Eu,
+        &RawList::single("eu.xml", xml.into_bytes()),
+        "test",
+        0.9,
+        now(),
+    )
+    .unwrap();
+    h.ch('n');
+    h.typ("other company");
+    h.key(KeyCode::Enter);
+    assert!(
+        h.flash().contains(&format!("is not eu:{entity}")),
+        "{}",
+        h.flash()
+    );
+    let d = decisions::get(&h.store, alert.counterparty_id, ListSource::Eu, &entity)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (d.decided_by.as_str(), d.reason.as_str()),
+        ("tester", "other company")
+    );
+    let a = h.store.alert(alert.id).unwrap().unwrap();
+    assert_eq!(a.acknowledged_by.as_deref(), Some("tester"));
+    let audit = h.store.audit_for(alert.counterparty_id).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.detail.contains(&format!("not this entity: eu:{entity}"))),
+        "{audit:?}"
+    );
+}
+
+#[test]
+fn not_this_entity_is_gone_in_read_only_mode() {
+    let mut h = Harness::with((110, 30), true, 40, 20);
+    h.ch('4');
+    h.ch('n');
+    assert!(h.app.state.popup.is_none());
+}

@@ -93,3 +93,23 @@ fn read_only_footer_has_no_write_keys() {
     let h = Harness::with((100, 30), true, 40, 20);
     insta::assert_snapshot!("read_only_100x30", h.screen());
 }
+
+#[test]
+fn not_this_entity_reason() {
+    shots("not_this_entity", |h| {
+        h.ch('4');
+        let at = h
+            .app
+            .state
+            .alert_view
+            .visible
+            .iter()
+            .position(|&i| {
+                h.app.state.alerts[i as usize].kind == kontra::domain::AlertKind::SanctionsFound
+            })
+            .unwrap();
+        h.app.state.alert_view.cursor.selected = at;
+        h.ch('n');
+        h.typ("registered in Leipzig, HRB 1234");
+    });
+}

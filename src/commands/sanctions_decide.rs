@@ -4,8 +4,8 @@
 use crate::commands::Ctx;
 use crate::commands::sanctions::ListArg;
 use crate::exit::{self, Failure};
-use crate::sanctions::decisions::{self, Decision};
-use crate::sanctions::{ListSource, snapshot};
+use crate::sanctions::ListSource;
+use crate::sanctions::decisions::{self, DecideError};
 use crate::store::{AuditAction, AuditEvent, Store};
 use clap::Args;
 use color_eyre::Result;
@@ -66,46 +66,24 @@ pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<u8> {
     let source: ListSource = a.source.into();
     let store = ctx.store("sanctions decide")?;
     let cp_name = require_counterparty(&store, a.counterparty_id)?;
-    let entities =
-        snapshot::load_entities(&ctx.paths.data, source).map_err(|e| color_eyre::eyre::eyre!(e))?;
-    let Some(entity) = entities.iter().find(|e| e.id == a.entity) else {
-        return Err(Failure::new(
-            exit::NOT_FOUND,
-            format!(
-                "no entity {} on the loaded {source} list; import or update it first",
-                a.entity
-            ),
-        )
-        .into());
+    let (d, entity_name) = match decisions::decide(
+        &store,
+        &ctx.paths.data,
+        a.counterparty_id,
+        (source, &a.entity),
+        reason,
+        &ctx.actor,
+        chrono::Utc::now(),
+    ) {
+        Ok(done) => done,
+        Err(e @ DecideError::NoEntity { .. }) => {
+            return Err(Failure::new(exit::NOT_FOUND, e.to_string()).into());
+        }
+        Err(e) => return Err(e.into()),
     };
-    let now = chrono::Utc::now();
-    let d = Decision {
-        counterparty_id: a.counterparty_id,
-        source,
-        entity_id: entity.id.clone(),
-        entity_hash: entity.match_hash(),
-        decided_by: ctx.actor.clone(),
-        at: now,
-        reason: reason.to_string(),
-    };
-    decisions::record(&store, &d)?;
-    store.append_audit(&AuditEvent {
-        at: now,
-        actor: ctx.actor.clone(),
-        counterparty_id: Some(a.counterparty_id),
-        action: AuditAction::Decision,
-        detail: format!(
-            "not this entity: {source}:{} ({}): {reason}",
-            entity.id,
-            entity.primary_name()
-        ),
-    })?;
     println!(
         "{} ({}) is not {source}:{} ({}); this hit stays suppressed until the entity's names or identifiers change",
-        a.counterparty_id,
-        cp_name,
-        entity.id,
-        entity.primary_name()
+        a.counterparty_id, cp_name, d.entity_id, entity_name
     );
     Ok(exit::OK)
 }

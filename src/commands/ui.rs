@@ -61,6 +61,7 @@ fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Resul
         actor: ctx.actor.clone(),
         monitor: ctx.config.monitor.clone(),
         export_dir: std::env::current_dir().unwrap_or_else(|_| std::env::temp_dir()),
+        data_dir: data_dir.to_path_buf(),
         checks: None,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -218,6 +218,20 @@ fn bi(de: String, en: String) -> Bilingual {
     Bilingual { de, en }
 }
 
+/// The listed entity `(list, entity id)` a `sanctions_found` alert is about, read back from its
+/// dedup key (`{cp}/sanctions_found/{source}/{list}/{entity id}/after-run-{n}`), so that the
+/// alerts tab can take a "not this entity" decision without a lookup.
+pub fn sanctions_entity(kind: AlertKind, dedup_key: &str) -> Option<(&str, &str)> {
+    if kind != AlertKind::SanctionsFound {
+        return None;
+    }
+    // Skip counterparty, kind and source; the entity id may itself contain '/'.
+    let rest = dedup_key.splitn(4, '/').nth(3)?;
+    let (list, rest) = rest.split_once('/')?;
+    let (entity, _) = rest.rsplit_once("/after-run-")?;
+    (!list.is_empty() && !entity.is_empty()).then_some((list, entity))
+}
+
 /// Names of a source in German and English.
 pub fn source_label(s: Source) -> (&'static str, &'static str) {
     match s {
@@ -1029,6 +1043,13 @@ mod tests {
             // A crash after detection and a re-run must give the very same keys.
             assert_eq!(drafts, detect(cp, &history, &results, rules, dismissed));
             for d in &drafts {
+                if d.kind == AlertKind::SanctionsFound {
+                    let (list, entity) = sanctions_entity(d.kind, &d.dedup_key).unwrap();
+                    assert!(d.message.en.contains(&format!("entry {entity} ")), "{list}");
+                    assert!(d.message.en.contains(&list.to_uppercase()));
+                } else {
+                    assert_eq!(sanctions_entity(d.kind, &d.dedup_key), None);
+                }
                 assert_eq!(d.severity, d.kind.default_severity());
                 assert!(d.dedup_key.starts_with(&format!("{}/{}/", cp.id, d.kind)));
                 assert!(!d.message.de.is_empty() && !d.message.en.is_empty());
@@ -1492,5 +1513,19 @@ mod tests {
         assert_eq!(h.run_count(), 3);
         assert_eq!(h.last_answer_at(Source::Vies), Some(base()));
         assert_eq!(h.last_answer_at(Source::Gleif), None);
+    }
+
+    #[test]
+    fn the_entity_of_a_sanctions_alert_is_read_back_from_its_key() {
+        let key = "7/sanctions_found/sanctions/uk/RUS/0001/after-run-12";
+        assert_eq!(
+            sanctions_entity(AlertKind::SanctionsFound, key),
+            Some(("uk", "RUS/0001"))
+        );
+        assert_eq!(sanctions_entity(AlertKind::SanctionsRemoved, key), None);
+        assert_eq!(
+            sanctions_entity(AlertKind::SanctionsFound, "7/sanctions_found/x"),
+            None
+        );
     }
 }

@@ -3,9 +3,11 @@
 
 use super::matcher::Hit;
 use super::model::ListSource;
-use crate::store::{Store, StoreError, codec};
+use super::snapshot::{self, RefreshError};
+use crate::store::{AuditAction, AuditEvent, Store, StoreError, codec};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 const TREE: &str = "sanctions_decisions";
 
@@ -48,6 +50,68 @@ fn sled_err(store: &Store) -> impl FnOnce(sled::Error) -> StoreError + '_ {
         dir: store.dir().to_path_buf(),
         source,
     }
+}
+
+/// Why a decision could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    /// The entity is not on the loaded snapshot of its list.
+    #[error("no entity {entity_id} on the loaded {list} list; import or update it first")]
+    NoEntity {
+        /// The list.
+        list: ListSource,
+        /// The id asked for.
+        entity_id: String,
+    },
+    /// The snapshot could not be read.
+    #[error(transparent)]
+    Snapshot(#[from] RefreshError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Takes a "not this entity" decision against the entity as it stands in the loaded snapshot
+/// (its match hash), records it and its audit entry, and returns the decision and the entity's
+/// primary name. Shared by `kontra sanctions decide` and the alerts tab.
+pub fn decide(
+    store: &Store,
+    data_dir: &Path,
+    counterparty_id: u64,
+    (source, entity_id): (ListSource, &str),
+    reason: &str,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<(Decision, String), DecideError> {
+    let entities = snapshot::load_entities(data_dir, source)?;
+    let Some(entity) = entities.iter().find(|e| e.id == entity_id) else {
+        return Err(DecideError::NoEntity {
+            list: source,
+            entity_id: entity_id.to_string(),
+        });
+    };
+    let d = Decision {
+        counterparty_id,
+        source,
+        entity_id: entity.id.clone(),
+        entity_hash: entity.match_hash(),
+        decided_by: actor.to_string(),
+        at,
+        reason: reason.to_string(),
+    };
+    record(store, &d)?;
+    store.append_audit(&AuditEvent {
+        at,
+        actor: actor.to_string(),
+        counterparty_id: Some(counterparty_id),
+        action: AuditAction::Decision,
+        detail: format!(
+            "not this entity: {source}:{} ({}): {reason}",
+            entity.id,
+            entity.primary_name()
+        ),
+    })?;
+    Ok((d, entity.primary_name().to_string()))
 }
 
 /// Records a decision (replacing an earlier one for the same pair).

@@ -121,6 +121,8 @@ actions! {
     Acknowledge = "acknowledge", "ack", Write;
     /// Acknowledge every alert shown (asks first)
     AcknowledgeAll = "acknowledge_all", "ack all", Write;
+    /// Record that a sanctions alert's counterparty is not the listed entity (asks why)
+    NotThisEntity = "not_this_entity", "not this", Write;
     /// Accept the filter text and go back to the table
     FilterAccept = "filter_accept", "accept", View;
     /// Clear the filter text and go back to the table

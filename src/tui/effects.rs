@@ -10,8 +10,11 @@ use tokio::sync::mpsc;
 use super::data;
 use super::event::{Done, Event};
 use super::monitor::{CheckRequest, Level};
+use super::state::ReasonFor;
 use crate::config::MonitorConfig;
 use crate::domain::{Counterparty, CounterpartyDraft};
+use crate::sanctions::ListSource;
+use crate::sanctions::decisions::{self, DecideError};
 use crate::store::{Store, StoreError};
 
 /// How long a status message stays.
@@ -45,6 +48,13 @@ pub enum Effect {
     SetMonitoring(Vec<u64>, bool),
     /// Acknowledge alerts.
     Acknowledge(Vec<u64>),
+    /// Record a "not this entity" decision and acknowledge its alert.
+    NotThisEntity {
+        /// What the decision is about.
+        about: ReasonFor,
+        /// The analyst's reason.
+        reason: String,
+    },
     /// Write these counterparties to a CSV file.
     Export(Vec<Counterparty>),
     /// Ask the monitor to check these counterparties now.
@@ -62,6 +72,8 @@ pub struct EffectEnv {
     pub monitor: MonitorConfig,
     /// Where exports go.
     pub export_dir: PathBuf,
+    /// The data directory, whose sanctions snapshots decisions are taken against.
+    pub data_dir: PathBuf,
     /// Where check requests go, when a monitor is attached.
     pub checks: Option<mpsc::Sender<CheckRequest>>,
 }
@@ -199,6 +211,7 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             }
             Err(e) => failed("acknowledge", &e),
         },
+        Effect::NotThisEntity { about, reason } => not_this_entity(store, env, about, &reason),
         Effect::Export(cps) => export(env, &cps),
         Effect::CheckNow(ids) => match &env.checks {
             None => vec![Event::Done(Done::Status(
@@ -292,5 +305,50 @@ fn export(env: &EffectEnv, cps: &[Counterparty]) -> Vec<Event> {
                 format!("export to {} failed: {e}", path.display()),
             ))]
         }
+    }
+}
+
+fn not_this_entity(store: &Store, env: &EffectEnv, about: ReasonFor, reason: &str) -> Vec<Event> {
+    let ReasonFor::NotThisEntity {
+        alert_id,
+        counterparty_id,
+        list,
+        entity_id,
+    } = about;
+    let Some(source) = ListSource::parse(&list) else {
+        return vec![Event::Done(Done::Status(
+            Level::Error,
+            format!("unknown sanctions list {list}"),
+        ))];
+    };
+    let decided = decisions::decide(
+        store,
+        &env.data_dir,
+        counterparty_id,
+        (source, &entity_id),
+        reason,
+        &env.actor,
+        Utc::now(),
+    );
+    let name = match decided {
+        Ok((_, name)) => name,
+        Err(DecideError::Store(e)) => return failed("decision", &e),
+        Err(e) => {
+            tracing::warn!(error = %e, "decision refused");
+            return vec![Event::Done(Done::Status(Level::Error, e.to_string()))];
+        }
+    };
+    let message = format!(
+        "#{counterparty_id} is not {source}:{entity_id} ({name}); suppressed until its names or identifiers change"
+    );
+    match store.acknowledge(&[alert_id], &env.actor) {
+        Ok(_) => match store.alert(alert_id) {
+            Ok(a) => vec![Event::Done(Done::AlertsUpdated {
+                alerts: a.into_iter().collect(),
+                message,
+            })],
+            Err(e) => failed("acknowledge", &e),
+        },
+        Err(e) => failed("acknowledge", &e),
     }
 }

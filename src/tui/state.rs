@@ -401,6 +401,31 @@ pub enum Popup {
     },
     /// The add/edit form.
     Form(Box<FormState>),
+    /// A one-line answer to a question: the reason of a decision.
+    Reason {
+        /// The question.
+        question: String,
+        /// What has been typed.
+        text: String,
+        /// What saving records.
+        pending: ReasonFor,
+    },
+}
+
+/// What a reason popup records once saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReasonFor {
+    /// "Not this entity" for the listed entity of a `sanctions_found` alert.
+    NotThisEntity {
+        /// The alert, acknowledged with the decision.
+        alert_id: u64,
+        /// Its counterparty.
+        counterparty_id: u64,
+        /// The list (`eu`, `ofac`, `uk`, `un`).
+        list: String,
+        /// The list's id of the entity.
+        entity_id: String,
+    },
 }
 
 /// A status-line message that clears itself.

@@ -11,7 +11,8 @@ use super::event::{Done, Event};
 use super::form::FormState;
 use super::keymap::{Context, KeyChord, Keymap};
 use super::monitor::{Level, MonitorEvent};
-use super::state::{AppState, Flash, Pending, Popup, Progress, SortColumn, Tab};
+use super::state::{AppState, Flash, Pending, Popup, Progress, ReasonFor, SortColumn, Tab};
+use crate::domain::changes::sanctions_entity;
 use crate::domain::{Counterparty, Severity};
 
 /// The keymap context for the current state.
@@ -19,7 +20,8 @@ pub fn context(state: &AppState) -> Context {
     match &state.popup {
         Some(Popup::Help(_)) => Context::Help,
         Some(Popup::Confirm { .. }) => Context::Confirm,
-        Some(Popup::Form(_)) => Context::Form,
+        // A reason is a one-field form: typed text, save or cancel.
+        Some(Popup::Form(_) | Popup::Reason { .. }) => Context::Form,
         None if state.tab == Tab::Counterparties && state.table.typing => Context::Filter,
         None => match state.tab {
             Tab::Stats => Context::Stats,
@@ -49,6 +51,7 @@ pub fn on_event(state: &mut AppState, keymap: &Keymap, event: Event) -> Vec<Effe
             let now = state.now;
             match &mut state.popup {
                 Some(Popup::Form(f)) => f.paste(&text, now),
+                Some(Popup::Reason { text: t, .. }) => t.push_str(text.trim()),
                 None if state.table.typing => {
                     state.table.query.push_str(text.trim());
                     state.refilter(true);
@@ -100,10 +103,20 @@ fn on_key(state: &mut AppState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> {
     match ctx {
         Context::Form => {
             let now = state.now;
-            if let Some(Popup::Form(f)) = &mut state.popup
-                && key.code != KeyCode::Enter
-            {
-                f.input(key, now);
+            match &mut state.popup {
+                Some(Popup::Form(f)) if key.code != KeyCode::Enter => {
+                    f.input(key, now);
+                }
+                Some(Popup::Reason { text, .. }) => match key.code {
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        text.push(c);
+                    }
+                    KeyCode::Backspace => {
+                        text.pop();
+                    }
+                    _ => {}
+                },
+                _ => {}
             }
         }
         Context::Filter => match key.code {
@@ -435,12 +448,52 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 pending: Pending::Acknowledge(ids),
             });
         }
+        Action::NotThisEntity => {
+            let Some(a) = state.selected_alert() else {
+                return flash(state, Level::Warn, "no alert selected");
+            };
+            let Some((list, entity)) = sanctions_entity(a.kind, &a.dedup_key) else {
+                return flash(
+                    state,
+                    Level::Info,
+                    "\"not this entity\" applies to sanctions_found alerts",
+                );
+            };
+            let question = format!(
+                "{} is not {} entry {}: why? (recorded with your name; the hit stays suppressed until the entry's names or identifiers change)",
+                state.alert_name(a),
+                list.to_uppercase(),
+                entity
+            );
+            let pending = ReasonFor::NotThisEntity {
+                alert_id: a.id,
+                counterparty_id: a.counterparty_id,
+                list: list.to_string(),
+                entity_id: entity.to_string(),
+            };
+            state.popup = Some(Popup::Reason {
+                question,
+                text: String::new(),
+                pending,
+            });
+        }
         Action::NextField | Action::PrevField => {
             if let Some(Popup::Form(f)) = &mut state.popup {
                 f.move_focus(if action == Action::NextField { 1 } else { -1 });
             }
         }
         Action::Save => {
+            if let Some(Popup::Reason { text, .. }) = &state.popup {
+                if text.trim().is_empty() {
+                    return flash(state, Level::Warn, "type the reason first");
+                }
+                if let Some(Popup::Reason { text, pending, .. }) = state.popup.take() {
+                    return vec![Effect::NotThisEntity {
+                        about: pending,
+                        reason: text.trim().to_string(),
+                    }];
+                }
+            }
             if let Some(Popup::Form(f)) = &mut state.popup {
                 f.submitted = true;
                 f.validate(state.now);

@@ -58,6 +58,7 @@ impl Harness {
             actor: "tester".to_string(),
             monitor: config.monitor.clone(),
             export_dir: dir.path().to_path_buf(),
+            data_dir: dir.path().join("data"),
             checks: None,
         };
         Harness {

@@ -63,6 +63,9 @@ fn draw(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut 
         Some(Popup::Confirm { question, .. }) => {
             popups::confirm(question, theme, keymap, area, buf)
         }
+        Some(Popup::Reason { question, text, .. }) => {
+            popups::reason(question, text, theme, keymap, area, buf)
+        }
         _ => {}
     }
 }
@@ -157,6 +160,12 @@ fn footer_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
         ) {
             continue;
         }
+        // A reason has one field to move between.
+        if matches!(state.popup, Some(Popup::Reason { .. }))
+            && matches!(action, Action::NextField | Action::PrevField)
+        {
+            continue;
+        }
         let label = if action == Action::SelectNext {
             "move"
         } else {
@@ -164,21 +173,39 @@ fn footer_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
         };
         items.push((keys[0].to_string(), label));
     }
+    let mut tail: Vec<(String, &str)> = Vec::new();
     if ctx.falls_back_to_global() {
         for a in [Action::Help, Action::Quit] {
             if let Some(k) = keymap.key_for(Context::Global, a) {
-                items.push((k.to_string(), a.label()));
+                tail.push((k.to_string(), a.label()));
             }
         }
     }
-    let mut spans = Vec::new();
+    let item_width =
+        |(key, label): &(String, &str)| key.chars().count() + label.chars().count() + 3;
+    // The help key stays in view however many keys the context has: it leads to all of them.
+    let full = usize::from(area.width);
+    let reserved = tail.first().map_or(0, item_width);
+    let mut shown: Vec<(String, &str)> = Vec::new();
     let mut width = 0usize;
-    for (key, label) in items {
-        let w = key.chars().count() + label.chars().count() + 3;
-        if width + w > usize::from(area.width) {
+    for item in items {
+        let w = item_width(&item);
+        if width + w > full.saturating_sub(reserved) {
             break;
         }
         width += w;
+        shown.push(item);
+    }
+    for item in tail {
+        let w = item_width(&item);
+        if width + w > full {
+            break;
+        }
+        width += w;
+        shown.push(item);
+    }
+    let mut spans = Vec::new();
+    for (key, label) in shown {
         spans.push(Span::styled(key, theme.key));
         spans.push(Span::styled(format!(" {label}  "), theme.dim));
     }

@@ -111,6 +111,50 @@ pub fn confirm(question: &str, theme: &Theme, keymap: &Keymap, area: Rect, buf: 
     .render(r, buf);
 }
 
+/// A question answered with one line of text (the reason of a decision).
+pub fn reason(
+    question: &str,
+    text: &str,
+    theme: &Theme,
+    keymap: &Keymap,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let r = centered(area, 72, 10);
+    Clear.render(r, buf);
+    let save = hint(keymap, Context::Form, Action::Save);
+    let cancel = hint(keymap, Context::Form, Action::Cancel);
+    // The end of a long reason stays in view, next to the cursor.
+    let room = usize::from(r.width.saturating_sub(6));
+    let shown: String = {
+        let n = text.chars().count();
+        text.chars().skip(n.saturating_sub(room)).collect()
+    };
+    Paragraph::new(vec![
+        Line::from(question.to_string()),
+        Line::default(),
+        Line::from(vec![
+            Span::styled("> ", theme.key),
+            Span::raw(shown),
+            Span::styled("_", theme.key),
+        ]),
+        Line::default(),
+        Line::from(vec![
+            Span::styled(save, theme.key),
+            Span::raw(" record   "),
+            Span::styled(cancel, theme.key),
+            Span::raw(" cancel"),
+        ]),
+    ])
+    .wrap(Wrap { trim: false })
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(" Not this entity ", theme.title)),
+    )
+    .render(r, buf);
+}
+
 /// The add/edit form; the focused field is the live text area.
 pub fn form(f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, frame: &mut Frame) {
     let height = (FIELDS.len() as u16) * 2 + 3;
