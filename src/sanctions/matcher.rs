@@ -2,12 +2,13 @@
 //! index and returns scored hits in [0, 1], each with an explanation.
 //!
 //! Score of one listed name: IDF-weighted token alignment
-//! `Σ w̄·s / (Σ w̄ + α·Σ unmatched query w + 0.2·Σ unmatched listed w)` (α 0.8 for words,
+//! `Σ w̄·s / (Σ w̄ + α·Σ unmatched query w + β·Σ unmatched listed w)` (α 0.8 for words,
 //! 0.5 for generic words, legal forms and stopwords, 0.3 when the whole listed name stands
-//! inside the query), a number mismatch
-//! ×0.7, weak aliases exact only and capped at 0.8. Entity score: best name, then identifier
-//! match (≥ 0.95) and country (+0.05 / −0.10). A hit needs at least one matched distinctive
-//! word unless the whole name matched exactly or an identifier matched.
+//! inside the query; β 0.2, or 0.1 when the query is a shortened form anchored by a rare
+//! word), a number mismatch ×0.7, generic words alone capped at 0.8, weak aliases exact only
+//! and capped at 0.8. Entity score: best name, then identifier match (≥ 0.95) and country
+//! (+0.05 / −0.10). A hit needs at least one matched distinctive word unless the whole name
+//! matched exactly or an identifier matched.
 
 use super::index::{self, Index, fuzzy_eligible, hash_str, skeleton_eligible};
 use super::model::{EntityKind, ListSource, ListedEntity, NameKind};
