@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use crate::domain::changes;
 use crate::domain::check::{
     Answer, Evidence, FieldMatch, InsolvencyAnswer, LeiAnswer, Publication, QualifiedAnswer,
     RegisterAnswer, RegisterRecord, SanctionsAnswer, SanctionsHit, Unavailable, VatAnswer,
@@ -1066,10 +1067,11 @@ fn check(
         Some(Story::SanctionsListedThenRemoved) => since < 7,
         _ => false,
     };
+    let entity_id = format!("EU.{}.17", 4000 + cp.id);
     let hits = if listed {
         vec![SanctionsHit {
             list: "eu".to_string(),
-            entity_id: format!("EU.{}.{}", 4000 + cp.id, 17),
+            entity_id: entity_id.clone(),
             name: cp.name.to_uppercase(),
             score: 0.93,
             entity_hash: format!("{:016x}", cp.id * 7919),
@@ -1111,11 +1113,7 @@ fn check(
         );
         // The monitor's key shape, which names the entry, so that the alerts tab can offer
         // "not this entity" on demo alerts too.
-        a.dedup_key = format!(
-            "{}/sanctions_found/sanctions/eu/EU.{}.17/after-run-0",
-            cp.id,
-            4000 + cp.id
-        );
+        a.dedup_key = changes::sanctions_found_key(cp.id, "eu", &entity_id, 0);
         alerts.push(a);
     }
     if !listed && w.listed && w.alerted.insert("delisted") {

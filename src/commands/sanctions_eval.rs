@@ -88,21 +88,16 @@ fn load_full(lists: &ListPaths) -> Result<Vec<ListedEntity>> {
 
 /// Runs the quality evaluation and prints the report.
 pub fn eval(a: EvalArgs) -> Result<u8> {
-    let (entities, set) = match &a.load_set {
+    let set = match &a.load_set {
         Some(dir) => {
             let saved = eval::Sample::read(dir)
                 .map_err(|e| eyre!("evaluation set in {}: {e}", dir.display()))?;
-            let set = eval::EvalSet {
+            eval::EvalSet {
                 entities: saved.entities,
                 queries: saved.queries,
-            };
-            (set.entities.clone(), set)
+            }
         }
-        None => {
-            let entities = load_full(&a.lists)?;
-            let set = eval::generate(&entities, a.seed, a.targets, a.clean);
-            (entities, set)
-        }
+        None => eval::generate(&load_full(&a.lists)?, a.seed, a.targets, a.clean),
     };
     if let Some(dir) = &a.save_set {
         eval::Sample {
@@ -112,7 +107,7 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
         .write(dir)?;
     }
     if let Some(dir) = &a.write_sample {
-        let sample = eval::sample(&set, &entities, 150, 500, a.seed);
+        let sample = eval::sample(&set, &set.entities, 150, 500, a.seed);
         sample.write(dir)?;
         println!(
             "wrote {} entities and {} queries to {}",

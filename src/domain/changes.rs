@@ -218,6 +218,27 @@ fn bi(de: String, en: String) -> Bilingual {
     Bilingual { de, en }
 }
 
+/// The part of a sanctions alert's key that names the entity and the run compared against.
+fn sanctions_detail(list: &str, entity_id: &str, anchor: u64) -> String {
+    format!("{list}/{entity_id}/after-run-{anchor}")
+}
+
+/// The dedup key of a `sanctions_found` alert, as the detector writes it (for made-up alerts
+/// such as the demo's, which must read back like real ones).
+pub fn sanctions_found_key(
+    counterparty_id: u64,
+    list: &str,
+    entity_id: &str,
+    anchor: u64,
+) -> String {
+    format!(
+        "{counterparty_id}/{}/{}/{}",
+        AlertKind::SanctionsFound,
+        Source::Sanctions,
+        sanctions_detail(list, entity_id, anchor)
+    )
+}
+
 /// The listed entity `(list, entity id)` a `sanctions_found` alert is about, read back from its
 /// dedup key (`{cp}/sanctions_found/{source}/{list}/{entity id}/after-run-{n}`), so that the
 /// alerts tab can take a "not this entity" decision without a lookup.
@@ -838,7 +859,7 @@ impl Detector<'_> {
                 AlertKind::SanctionsFound,
                 r,
                 msg,
-                &format!("{}/{}/after-run-{anchor}", h.list, h.entity_id),
+                &sanctions_detail(&h.list, &h.entity_id, *anchor),
             );
         }
         for (k, (h, anchor)) in &before {
@@ -865,7 +886,7 @@ impl Detector<'_> {
                 AlertKind::SanctionsRemoved,
                 r,
                 msg,
-                &format!("{}/{}/after-run-{anchor}", h.list, h.entity_id),
+                &sanctions_detail(&h.list, &h.entity_id, *anchor),
             );
         }
     }
@@ -1517,12 +1538,13 @@ mod tests {
 
     #[test]
     fn the_entity_of_a_sanctions_alert_is_read_back_from_its_key() {
-        let key = "7/sanctions_found/sanctions/uk/RUS/0001/after-run-12";
+        let key = sanctions_found_key(7, "uk", "RUS/0001", 12);
+        assert_eq!(key, "7/sanctions_found/sanctions/uk/RUS/0001/after-run-12");
         assert_eq!(
-            sanctions_entity(AlertKind::SanctionsFound, key),
+            sanctions_entity(AlertKind::SanctionsFound, &key),
             Some(("uk", "RUS/0001"))
         );
-        assert_eq!(sanctions_entity(AlertKind::SanctionsRemoved, key), None);
+        assert_eq!(sanctions_entity(AlertKind::SanctionsRemoved, &key), None);
         assert_eq!(
             sanctions_entity(AlertKind::SanctionsFound, "7/sanctions_found/x"),
             None

@@ -13,7 +13,6 @@ use super::monitor::{CheckRequest, Level};
 use super::state::ReasonFor;
 use crate::config::MonitorConfig;
 use crate::domain::{Counterparty, CounterpartyDraft};
-use crate::sanctions::ListSource;
 use crate::sanctions::decisions::{self, DecideError};
 use crate::store::{Store, StoreError};
 
@@ -315,17 +314,11 @@ fn not_this_entity(store: &Store, env: &EffectEnv, about: ReasonFor, reason: &st
         list,
         entity_id,
     } = about;
-    let Some(source) = ListSource::parse(&list) else {
-        return vec![Event::Done(Done::Status(
-            Level::Error,
-            format!("unknown sanctions list {list}"),
-        ))];
-    };
     let decided = decisions::decide(
         store,
         &env.data_dir,
         counterparty_id,
-        (source, &entity_id),
+        (list, &entity_id),
         reason,
         &env.actor,
         Utc::now(),
@@ -339,7 +332,7 @@ fn not_this_entity(store: &Store, env: &EffectEnv, about: ReasonFor, reason: &st
         }
     };
     let message = format!(
-        "#{counterparty_id} is not {source}:{entity_id} ({name}); suppressed until its names or identifiers change"
+        "#{counterparty_id} is not {list}:{entity_id} ({name}); suppressed until its names or identifiers change"
     );
     match store.acknowledge(&[alert_id], &env.actor) {
         Ok(_) => match store.alert(alert_id) {

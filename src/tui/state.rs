@@ -11,6 +11,7 @@ use super::monitor::{Current, Level};
 use super::search::{Query, SearchIndex};
 use crate::config::Language;
 use crate::domain::{Alert, Counterparty, Severity};
+use crate::sanctions::ListSource;
 
 /// Rows of screen the tab bar, table border and header, status line and footer take.
 pub const TABLE_CHROME_ROWS: u16 = 6;
@@ -421,8 +422,8 @@ pub enum ReasonFor {
         alert_id: u64,
         /// Its counterparty.
         counterparty_id: u64,
-        /// The list (`eu`, `ofac`, `uk`, `un`).
-        list: String,
+        /// The list.
+        list: ListSource,
         /// The list's id of the entity.
         entity_id: String,
     },

@@ -14,6 +14,7 @@ use super::monitor::{Level, MonitorEvent};
 use super::state::{AppState, Flash, Pending, Popup, Progress, ReasonFor, SortColumn, Tab};
 use crate::domain::changes::sanctions_entity;
 use crate::domain::{Counterparty, Severity};
+use crate::sanctions::ListSource;
 
 /// The keymap context for the current state.
 pub fn context(state: &AppState) -> Context {
@@ -452,7 +453,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             let Some(a) = state.selected_alert() else {
                 return flash(state, Level::Warn, "no alert selected");
             };
-            let Some((list, entity)) = sanctions_entity(a.kind, &a.dedup_key) else {
+            let Some((list, entity)) = sanctions_entity(a.kind, &a.dedup_key)
+                .and_then(|(l, e)| Some((ListSource::parse(l)?, e)))
+            else {
                 return flash(
                     state,
                     Level::Info,
@@ -462,13 +465,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             let question = format!(
                 "{} is not {} entry {}: why? (recorded with your name; the hit stays suppressed until the entry's names or identifiers change)",
                 state.alert_name(a),
-                list.to_uppercase(),
+                list.as_str().to_uppercase(),
                 entity
             );
             let pending = ReasonFor::NotThisEntity {
                 alert_id: a.id,
                 counterparty_id: a.counterparty_id,
-                list: list.to_string(),
+                list,
                 entity_id: entity.to_string(),
             };
             state.popup = Some(Popup::Reason {
