@@ -82,6 +82,71 @@ impl FromStr for Priority {
     }
 }
 
+/// What a counterparty is, for sanctions screening: it is matched only against listed entities
+/// of a compatible kind, so that a company is never alerted on a ship or a person of its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum CounterpartyKind {
+    /// A company, partnership, authority or other organisation (the default).
+    #[default]
+    Organisation,
+    /// A natural person, e.g. a sole trader (Einzelkaufmann).
+    Person,
+    /// A ship.
+    Vessel,
+    /// An aircraft.
+    Aircraft,
+}
+
+impl CounterpartyKind {
+    /// Every kind, in the order forms and help list them.
+    pub const ALL: [CounterpartyKind; 4] = [
+        CounterpartyKind::Organisation,
+        CounterpartyKind::Person,
+        CounterpartyKind::Vessel,
+        CounterpartyKind::Aircraft,
+    ];
+
+    /// The lower-case name used in CSV, JSON and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CounterpartyKind::Organisation => "organisation",
+            CounterpartyKind::Person => "person",
+            CounterpartyKind::Vessel => "vessel",
+            CounterpartyKind::Aircraft => "aircraft",
+        }
+    }
+}
+
+impl fmt::Display for CounterpartyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CounterpartyKind {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_lowercase().as_str() {
+            ""
+            | "organisation"
+            | "organization"
+            | "org"
+            | "company"
+            | "unternehmen"
+            | "organisation/unternehmen" => Ok(CounterpartyKind::Organisation),
+            "person" | "sole trader" | "natural person" | "einzelkaufmann"
+            | "einzelunternehmer" | "natürliche person" => Ok(CounterpartyKind::Person),
+            "vessel" | "ship" | "schiff" => Ok(CounterpartyKind::Vessel),
+            "aircraft" | "plane" | "flugzeug" | "luftfahrzeug" => Ok(CounterpartyKind::Aircraft),
+            other => Err(FieldError::new(
+                "kind",
+                format!("\"{other}\" is not a kind (organisation, person, vessel or aircraft)"),
+            )),
+        }
+    }
+}
+
 /// How often a monitored counterparty is re-checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]

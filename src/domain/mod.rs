@@ -6,8 +6,11 @@ pub mod check;
 pub mod cosmetic;
 pub mod counterparty;
 pub mod country;
+pub mod screening;
 pub mod vat;
 
 pub use alert::{Alert, AlertKind, Severity};
 pub use check::{CheckRun, Outcome, Source, SourceResult};
-pub use counterparty::{Counterparty, CounterpartyDraft, Frequency, Priority, RegisterEntry};
+pub use counterparty::{
+    Counterparty, CounterpartyDraft, CounterpartyKind, Frequency, Priority, RegisterEntry,
+};

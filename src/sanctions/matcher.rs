@@ -13,6 +13,8 @@
 use super::index::{self, Index, fuzzy_eligible, hash_str, skeleton_eligible};
 use super::model::{EntityKind, ListSource, ListedEntity, NameKind};
 use super::normalise::{self, NormName, TokenClass};
+use crate::domain::counterparty::CounterpartyKind;
+use crate::domain::screening::{HitReason, HitStrength};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -52,6 +54,22 @@ const IDENTIFIER_FLOOR: f64 = 0.95;
 const COUNTRY_MATCH: f64 = 0.05;
 const COUNTRY_CONFLICT: f64 = -0.10;
 
+/// Whether a counterparty of kind `query` (`None`: any) can be a listed entity of kind `listed`.
+/// An organisation is never a person, a ship or an aircraft of the same name; an entity the
+/// list calls something else (`Other`) stays a candidate for every kind.
+pub fn kind_compatible(query: Option<CounterpartyKind>, listed: EntityKind) -> bool {
+    match (query, listed) {
+        (None, _) | (_, EntityKind::Other) => true,
+        (Some(q), l) => matches!(
+            (q, l),
+            (CounterpartyKind::Organisation, EntityKind::Organisation)
+                | (CounterpartyKind::Person, EntityKind::Person)
+                | (CounterpartyKind::Vessel, EntityKind::Vessel)
+                | (CounterpartyKind::Aircraft, EntityKind::Aircraft)
+        ),
+    }
+}
+
 /// What is screened: a counterparty's name plus whatever else is known about it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScreenQuery {
@@ -65,6 +83,9 @@ pub struct ScreenQuery {
     pub lei: Option<String>,
     /// Register entry or number (e.g. "HRB 44343 B").
     pub register: Option<String>,
+    /// What the counterparty is; it is matched only against listed entities of a compatible
+    /// kind. `None` matches every kind (`sanctions screen --kind any`).
+    pub kind: Option<CounterpartyKind>,
 }
 
 impl ScreenQuery {
@@ -176,6 +197,11 @@ pub struct Hit {
     pub entity_hash: String,
     /// Hash of the whole entity record.
     pub content_hash: String,
+    /// Strong (exact listed name, identifier, or a name corroborated by the country) or
+    /// possible (name similarity alone, a namesake, a country conflict).
+    pub strength: HitStrength,
+    /// Why it has that strength, for the analyst.
+    pub reasons: Vec<HitReason>,
 }
 
 impl Hit {
@@ -225,6 +251,11 @@ struct NameScore {
     contained: bool,
     within: bool,
     generic_only: bool,
+    /// Every word and number on both sides paired and spelled the same; only legal forms and
+    /// stopwords differ.
+    near_exact: bool,
+    /// Only one real word in common (a brand word two firms may share).
+    one_word: bool,
 }
 
 /// The screening engine over an immutable index; cheap to clone and share between threads.
@@ -269,6 +300,9 @@ impl Screener {
         let ix = &self.index;
         let mut best: Vec<(u32, f32, u32)> = Vec::new();
         for (name_id, n) in ix.names.iter().enumerate() {
+            if !kind_compatible(query.kind, ix.entities[n.entity as usize].kind) {
+                continue;
+            }
             let s = self.score_name(&qtokens, &norm, name_id as u32);
             if s.score > 0.0 && (s.distinctive || s.exact_all || s.glued) {
                 best.push((n.entity, s.score, name_id as u32));
@@ -528,10 +562,26 @@ impl Screener {
             .filter(|p| !matches!(q[p.0].class, TokenClass::Legal | TokenClass::Stop))
             .count();
         let long_generic_name = full_cover && paired_words >= GENERIC_NAME_MIN_WORDS;
-        let generic_only = !distinctive && !glued && !long_generic_name;
+        let mut generic_only = !distinctive && !glued && !long_generic_name;
         if generic_only {
             score = score.min(GENERIC_ONLY_CAP);
         }
+        let near_exact = full_cover && !number_mismatch && pairs.iter().all(|p| p.2 >= 1.0);
+        // The listed name itself is a hit whatever its words are: a front company registered
+        // under "CENTRAL BANK OF IRAN" is not a generic coincidence.
+        if exact_all {
+            score = 1.0;
+            generic_only = false;
+        }
+        let one_word = pairs
+            .iter()
+            .filter(|p| {
+                ix.tokens[name.tokens[p.1] as usize].class == TokenClass::Word
+                    && q[p.0].class == TokenClass::Word
+            })
+            .count()
+            == 1
+            && !pairs.iter().any(|p| q[p.0].class == TokenClass::Number);
         let mut weak_capped = false;
         if name.kind == NameKind::WeakAlias {
             weak_capped = true;
@@ -554,6 +604,8 @@ impl Screener {
             contained,
             within,
             generic_only,
+            near_exact,
+            one_word,
         }
     }
 
@@ -638,6 +690,12 @@ impl Screener {
         });
         let mut best: Vec<(u32, f32, u32)> = Vec::new();
         for n in candidates {
+            if !kind_compatible(
+                query.kind,
+                ix.entities[ix.names[n as usize].entity as usize].kind,
+            ) {
+                continue;
+            }
             let s = self.score_name(&q, &norm, n);
             if s.score > 0.0 && (s.distinctive || s.exact_all || s.glued) {
                 best.push((ix.names[n as usize].entity, s.score, n));
@@ -674,7 +732,9 @@ impl Screener {
         for (k, label) in keys {
             if let Some(hits) = ix.identifiers.get(&k) {
                 for &(e, i) in hits {
-                    if !out.iter().any(|(x, _, _)| *x == e) {
+                    if kind_compatible(query.kind, ix.entities[e as usize].kind)
+                        && !out.iter().any(|(x, _, _)| *x == e)
+                    {
                         out.push((e, i, label.to_string()));
                     }
                 }
@@ -710,6 +770,7 @@ impl Screener {
             }
         }
         let country = query.country.as_deref().and_then(super::countries::to_iso);
+        let has_identifier = query.vat.is_some() || query.lei.is_some() || query.register.is_some();
         let mut hits = Vec::new();
         for (e, name_score, name_id) in best {
             let entity = &ix.entities[e as usize];
@@ -718,45 +779,93 @@ impl Screener {
             {
                 continue;
             }
+            let ns = self.score_name(q, norm, name_id);
+            let name = &ix.names[name_id as usize];
+            let listed_text = &entity.names[name.name as usize].text;
+            // The listed name itself (weak aliases excepted: they are too short to be sure).
+            let exact = ns.exact_all && name.kind != NameKind::WeakAlias;
+            let near_exact = exact || (ns.near_exact && name.kind != NameKind::WeakAlias);
             let mut score = f64::from(name_score);
             let mut adjustments = Vec::new();
+            let mut reasons = Vec::new();
+            if exact {
+                reasons.push(HitReason::ExactName {
+                    listed: listed_text.clone(),
+                });
+            } else {
+                reasons.push(HitReason::SimilarName {
+                    listed: listed_text.clone(),
+                    score: (f64::from(name_score) * 1000.0).round() / 1000.0,
+                });
+                reasons.extend(self.name_reasons(q, &ns, name_id));
+            }
+            let mut identified = false;
             if let Some((_, i, label)) = id_hits.iter().find(|(x, _, _)| *x == e) {
                 let id = &entity.identifiers[*i as usize];
                 let raised = (IDENTIFIER_FLOOR - score).max(0.0);
                 score = score.max(IDENTIFIER_FLOOR);
+                let detail = format!("query {label} = listed {} {}", id.kind, id.value);
                 adjustments.push(Adjustment {
-                    reason: format!(
-                        "identifier match: query {label} = listed {} {}",
-                        id.kind, id.value
-                    ),
+                    reason: format!("identifier match: {detail}"),
                     delta: raised,
                 });
+                reasons.push(HitReason::IdentifierMatch { detail });
+                identified = true;
+            } else if has_identifier {
+                reasons.push(HitReason::NoIdentifierInCommon);
             }
-            if let Some(c) = country
-                && !entity.countries.is_empty()
-            {
-                if entity.countries.iter().any(|x| x == c) {
-                    let delta = COUNTRY_MATCH.min(1.0 - score).max(0.0);
-                    score += delta;
-                    adjustments.push(Adjustment {
-                        reason: format!("country match: {c}"),
-                        delta,
-                    });
-                } else {
-                    score = (score + COUNTRY_CONFLICT).max(0.0);
-                    adjustments.push(Adjustment {
-                        reason: format!(
-                            "country conflict: query {c}, listed {}",
-                            entity.countries.join("/")
-                        ),
-                        delta: COUNTRY_CONFLICT,
-                    });
+            let mut same_country = false;
+            match country {
+                Some(c) if !entity.countries.is_empty() => {
+                    if entity.countries.iter().any(|x| x == c) {
+                        let delta = COUNTRY_MATCH.min(1.0 - score).max(0.0);
+                        score += delta;
+                        adjustments.push(Adjustment {
+                            reason: format!("country match: {c}"),
+                            delta,
+                        });
+                        reasons.push(HitReason::SameCountry {
+                            country: c.to_string(),
+                        });
+                        same_country = true;
+                    } else {
+                        // Front companies live abroad: another country never lowers the listed
+                        // name itself, nor an identifier match; it only makes a fuzzy name weaker.
+                        let delta = if near_exact || identified {
+                            0.0
+                        } else {
+                            COUNTRY_CONFLICT
+                        };
+                        score = (score + delta).max(0.0);
+                        adjustments.push(Adjustment {
+                            reason: format!(
+                                "country conflict: query {c}, listed {}",
+                                entity.countries.join("/")
+                            ),
+                            delta,
+                        });
+                        reasons.push(HitReason::CountryDiffers {
+                            ours: c.to_string(),
+                            listed: entity.countries.clone(),
+                        });
+                    }
                 }
+                _ => reasons.push(HitReason::NoCountryToCompare),
             }
             let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
             if score < threshold {
                 continue;
             }
+            // Strong: the listed name itself, an identifier, or a name that passes on its own
+            // and whose country agrees. Everything else is a lead for review.
+            let strength = if exact
+                || identified
+                || (same_country && f64::from(name_score) >= threshold && !ns.one_word)
+            {
+                HitStrength::Strong
+            } else {
+                HitStrength::Possible
+            };
             let explanation = self.explain(q, norm, name_id, name_score, adjustments);
             hits.push(Hit {
                 source: entity.source,
@@ -767,6 +876,8 @@ impl Screener {
                 explanation,
                 entity_hash: ix.match_hashes[e as usize].clone(),
                 content_hash: entity.content_hash.clone(),
+                strength,
+                reasons,
             });
         }
         hits.sort_by(|a, b| {
@@ -776,6 +887,44 @@ impl Screener {
                 .then(a.entity_id.cmp(&b.entity_id))
         });
         hits
+    }
+
+    /// What an analyst should know about a name that is not the listed name word for word.
+    fn name_reasons(&self, q: &[QueryToken], ns: &NameScore, name_id: u32) -> Vec<HitReason> {
+        let ix = &self.index;
+        let name = &ix.names[name_id as usize];
+        let text = |j: usize| ix.tokens[name.tokens[j] as usize].text.to_string();
+        let mut out = Vec::new();
+        if ns.one_word
+            && let Some(&(_, j, _)) = ns
+                .pairs
+                .iter()
+                .find(|p| ix.tokens[name.tokens[p.1] as usize].class == TokenClass::Word)
+        {
+            out.push(HitReason::OneWordInCommon { word: text(j) });
+        }
+        for &(i, j, sim) in &ns.pairs {
+            if sim < 1.0 {
+                out.push(HitReason::SpellingDiffers {
+                    ours: q[i].text.clone(),
+                    listed: text(j),
+                });
+            }
+        }
+        let missing: Vec<String> = (0..name.tokens.len())
+            .filter(|j| !ns.pairs.iter().any(|p| p.1 == *j))
+            .filter(|j| {
+                matches!(
+                    ix.tokens[name.tokens[*j] as usize].class,
+                    TokenClass::Word | TokenClass::Generic | TokenClass::Number
+                )
+            })
+            .map(text)
+            .collect();
+        if !missing.is_empty() {
+            out.push(HitReason::ListedWordsMissing { words: missing });
+        }
+        out
     }
 
     fn explain(
