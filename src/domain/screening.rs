@@ -47,8 +47,9 @@ impl fmt::Display for HitStrength {
 }
 
 /// One reason behind a hit's strength.
+// Externally tagged (serde's default): the store's bincode cannot read internally tagged enums.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum HitReason {
     /// The counterparty's name is a listed name, word for word (after normalisation).
     ExactName {
