@@ -6,22 +6,29 @@ use crate::exit;
 use crate::sanctions::eval;
 use crate::sanctions::snapshot;
 use crate::sanctions::{self, ListSource, ListedEntity, RawList, ScreenQuery, Screener};
+use crate::sanctions::{real_names, self_recall};
 use clap::Args;
 use color_eyre::Result;
 use color_eyre::eyre::eyre;
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Where the full lists are.
+/// Where the full lists are: arguments, else environment variables, else the copies committed
+/// under `tests/fixtures/sanctions_full/` (relative to the working directory, i.e. a checkout).
 #[derive(Debug, Args)]
 pub struct ListPaths {
-    /// OFAC CSV directory (default: the shared 2021 copy when present).
-    #[arg(long, default_value = "/work/shared/fixtures/sanctions_ofac/full_2021")]
-    pub ofac: PathBuf,
-    /// UN consolidated XML (default: the shared 2026-02-27 copy when present).
+    /// OFAC CSV directory (sdn.csv, alt.csv, add.csv).
     #[arg(
         long,
-        default_value = "/work/shared/fixtures/sanctions_un/consolidated_full_2026-02-27.xml"
+        env = "KONTRA_EVAL_OFAC",
+        default_value = "tests/fixtures/sanctions_full/ofac_2021"
+    )]
+    pub ofac: PathBuf,
+    /// UN consolidated XML.
+    #[arg(
+        long,
+        env = "KONTRA_EVAL_UN",
+        default_value = "tests/fixtures/sanctions_full/un_consolidated_2026-02-27.xml"
     )]
     pub un: PathBuf,
 }
@@ -57,6 +64,17 @@ pub struct EvalArgs {
     /// Evaluate a set written by `--save-set` instead of generating one.
     #[arg(long)]
     pub load_set: Option<PathBuf>,
+    /// Real, unsanctioned company names (JSON lines: name, country) screened against the full
+    /// lists; every alert on them is false.
+    #[arg(
+        long,
+        env = "KONTRA_EVAL_REAL_COMPANIES",
+        default_value = "tests/fixtures/screening/real_companies_dev.jsonl"
+    )]
+    pub real_companies: PathBuf,
+    /// Skip the full-list passes (self-recall and real company names).
+    #[arg(long)]
+    pub no_full: bool,
 }
 
 /// `kontra sanctions bench`.
@@ -118,6 +136,23 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
     }
     let report = eval::evaluate(&set, a.threshold);
     println!("{}", report.render());
+    if !a.no_full {
+        let full = Screener::new(load_full(&a.lists)?);
+        let recall = self_recall::measure(&full, a.threshold);
+        println!("{}", recall.render());
+        for m in recall.misses.iter().take(a.examples.max(20)) {
+            println!(
+                "  miss\t{}\t{}\t{}\tbest {}",
+                m.mode.label(),
+                m.entity,
+                m.name,
+                m.best.map_or("-".to_string(), |b| format!("{b:.3}"))
+            );
+        }
+        let companies = real_names::read(&a.real_companies).map_err(|e| eyre!(e))?;
+        let real = real_names::measure(&full, &companies, a.threshold);
+        println!("{}", real.render(a.examples.max(30)));
+    }
     let mut per: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (class, q, k, top) in &report.examples {
         let n = per.entry(class.as_str()).or_default();

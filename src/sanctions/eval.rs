@@ -74,6 +74,14 @@ pub struct EvalSet {
     pub queries: Vec<EvalQuery>,
 }
 
+/// An evaluation query: a counterparty name screened as an organisation, as the monitor does.
+fn org_query(name: &str) -> ScreenQuery {
+    ScreenQuery {
+        kind: Some(crate::domain::counterparty::CounterpartyKind::Organisation),
+        ..ScreenQuery::name(name)
+    }
+}
+
 fn key(e: &ListedEntity) -> String {
     format!("{}:{}", e.source, e.id)
 }
@@ -914,7 +922,7 @@ pub fn evaluate_with(
         .zip(screener.index().entities())
         .collect();
     for q in &set.queries {
-        let hits = screener.screen(&ScreenQuery::name(q.query.clone()), threshold);
+        let hits = screener.screen(&org_query(&q.query), threshold);
         let hit_keys: Vec<String> = hits
             .iter()
             .map(|h| format!("{}:{}", h.source, h.entity_id))
@@ -938,7 +946,7 @@ pub fn evaluate_with(
             let found = hit_keys.contains(exp);
             if !found {
                 let top = screener
-                    .screen(&ScreenQuery::name(q.query.clone()), 0.0)
+                    .screen(&org_query(&q.query), 0.0)
                     .into_iter()
                     .find(|h| &format!("{}:{}", h.source, h.entity_id) == exp)
                     .map(|h| h.explanation.summary())

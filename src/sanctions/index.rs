@@ -8,6 +8,10 @@ use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
+/// The highest normalised IDF an ordinary English word gets: that of a word found in about
+/// the square root of the number of listed names.
+const COMMON_WORD_IDF: f32 = 0.5;
+
 /// Identifiers shorter than this are too ambiguous to match on.
 const MIN_IDENTIFIER_LEN: usize = 5;
 
@@ -78,7 +82,8 @@ pub(crate) fn fuzzy_eligible(text: &str, class: TokenClass) -> bool {
 
 /// Whether a token takes part in skeleton (romanisation variant) lookup.
 pub(crate) fn skeleton_eligible(text: &str, class: TokenClass) -> bool {
-    matches!(class, TokenClass::Word | TokenClass::Generic) && text.len() >= 3
+    matches!(class, TokenClass::Word | TokenClass::Generic)
+        && text.len() >= normalise::SKELETON_MIN_LEN
 }
 
 /// The identifier keys of a value: the compact form, and its digits when there are at least 6.
@@ -165,7 +170,12 @@ impl Index {
         let max_idf = (1.0 + n).ln();
         for (id, t) in ix.tokens.iter_mut().enumerate() {
             t.df = ix.postings[id].len() as u32;
-            let idf = (1.0 + n / t.df.max(1) as f32).ln() / max_idf;
+            let mut idf = (1.0 + n / t.df.max(1) as f32).ln() / max_idf;
+            // Rarity on the lists alone would make "TARGET" or "POST" as telling as a listed
+            // surname; in ordinary company names they are everyday words.
+            if t.class == TokenClass::Word && normalise::is_common_word(&t.text) {
+                idf = idf.min(COMMON_WORD_IDF);
+            }
             t.weight = match t.class {
                 TokenClass::Word | TokenClass::Number => {
                     t.class.base_weight() * (0.35 + 0.65 * idf)

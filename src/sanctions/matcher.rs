@@ -49,10 +49,13 @@ const GENERIC_ONLY_CAP: f32 = 0.8;
 /// Generic words paired one to one, both names wholly covered, from which a name of generic
 /// words counts as a name.
 const GENERIC_NAME_MIN_WORDS: usize = 4;
+/// Words up to this length spelled differently do not make a name on their own.
+const SHORT_WORD_MAX: usize = 6;
 const NUMBER_MISMATCH: f32 = 0.7;
 const IDENTIFIER_FLOOR: f64 = 0.95;
 const COUNTRY_MATCH: f64 = 0.05;
-const COUNTRY_CONFLICT: f64 = -0.10;
+/// Another country costs a fuzzy name this much (nothing for the listed name itself).
+const COUNTRY_CONFLICT: f64 = -0.20;
 
 /// Whether a counterparty of kind `query` (`None`: any) can be a listed entity of kind `listed`.
 /// An organisation is never a person, a ship or an aircraft of the same name; an entity the
@@ -242,6 +245,8 @@ struct NameScore {
     score: f32,
     distinctive: bool,
     exact_all: bool,
+    /// The listed name as written (folded): always a hit.
+    exact_written: bool,
     pairs: Vec<(usize, usize, f32)>,
     glued: bool,
     number_mismatch: bool,
@@ -251,11 +256,15 @@ struct NameScore {
     contained: bool,
     within: bool,
     generic_only: bool,
+    /// Only short words spelled differently in common.
+    misspelled_only: bool,
     /// Every word and number on both sides paired and spelled the same; only legal forms and
     /// stopwords differ.
     near_exact: bool,
-    /// Only one real word in common (a brand word two firms may share).
+    /// Only one word in common (a brand word two firms may share).
     one_word: bool,
+    /// One word in common and the listed name has more.
+    single_word_lead: bool,
 }
 
 /// The screening engine over an immutable index; cheap to clone and share between threads.
@@ -298,14 +307,14 @@ impl Screener {
         let norm = normalise::normalise(&query.name);
         let qtokens = self.expand(&norm);
         let ix = &self.index;
-        let mut best: Vec<(u32, f32, u32)> = Vec::new();
+        let mut best: Vec<(u32, f32, u32, bool)> = Vec::new();
         for (name_id, n) in ix.names.iter().enumerate() {
             if !kind_compatible(query.kind, ix.entities[n.entity as usize].kind) {
                 continue;
             }
             let s = self.score_name(&qtokens, &norm, name_id as u32);
             if s.score > 0.0 && (s.distinctive || s.exact_all || s.glued) {
-                best.push((n.entity, s.score, name_id as u32));
+                best.push((n.entity, s.score, name_id as u32, s.exact_written));
             }
         }
         self.finish(query, threshold, &qtokens, &norm, best, Vec::new(), None)
@@ -566,22 +575,69 @@ impl Screener {
         if generic_only {
             score = score.min(GENERIC_ONLY_CAP);
         }
+        // A name that rests on one short word with a letter replaced ("CISCO" for "ZISCO",
+        // "BAYER" for "BAJER") is another name, not a typo: one letter in five is a fifth of the
+        // word. A slip of typing (a letter dropped, doubled or swapped) still counts, and so does
+        // another romanisation of a name written in Cyrillic or Greek. It stays
+        // below the threshold unless a country or identifier agrees, or another word agrees.
+        let content = |c: TokenClass| {
+            matches!(
+                c,
+                TokenClass::Word | TokenClass::Generic | TokenClass::Number
+            )
+        };
+        let content_pairs: Vec<&(usize, usize, f32)> = pairs
+            .iter()
+            .filter(|p| {
+                content(q[p.0].class) && content(ix.tokens[name.tokens[p.1] as usize].class)
+            })
+            .collect();
+        let misspelled_only = !glued
+            && content_pairs.len() == 1
+            && content_pairs.iter().all(|p| {
+                let listed = &ix.tokens[name.tokens[p.1] as usize].text;
+                p.2 < 1.0
+                    && listed.len() <= SHORT_WORD_MAX
+                    && !normalise::is_typing_slip(&q[p.0].text, listed)
+                    && !(norm.transliterated && normalise::same_skeleton(&q[p.0].text, listed))
+            });
+        if misspelled_only {
+            score = score.min(GENERIC_ONLY_CAP);
+        }
         let near_exact = full_cover && !number_mismatch && pairs.iter().all(|p| p.2 >= 1.0);
         // The listed name itself is a hit whatever its words are: a front company registered
         // under "CENTRAL BANK OF IRAN" is not a generic coincidence.
-        if exact_all {
+        // "Exact" is the name as written, after folding case, accents, script and spacing:
+        // "CAPITAL JSC" is not "CAPITAL S.A.L." although both are a capital company.
+        let exact_written = exact_all && norm.glued_full == *name.glued_full;
+        if exact_written {
             score = 1.0;
             generic_only = false;
         }
-        let one_word = pairs
+        let one_word = content_pairs.len() == 1;
+        // One word in common while the listed name says more ("ACCENTURE" for "ACCENTURE
+        // BUILDING MATERIALS", "AMD" for "AMD CO. LTD AGENCY") is a namesake as often as the
+        // entity: the missing words are what the listed firm is. Only a shortened form anchored
+        // by a word rare everywhere may drop them.
+        let missing: Vec<TokenClass> = name
+            .tokens
             .iter()
-            .filter(|p| {
-                ix.tokens[name.tokens[p.1] as usize].class == TokenClass::Word
-                    && q[p.0].class == TokenClass::Word
-            })
-            .count()
-            == 1
-            && !pairs.iter().any(|p| q[p.0].class == TokenClass::Number);
+            .enumerate()
+            .filter(|&(j, &tid)| !c_used[j] && content(ix.tokens[tid as usize].class))
+            .map(|(_, &tid)| ix.tokens[tid as usize].class)
+            .collect();
+        // Registers often drop the one word that says what kind of business it is ("MELLI
+        // PLC" for "MELLI BANK PLC"); a whole word spelled out, not an acronym or a typo.
+        let drops_business_word = missing.len() == 1
+            && missing[0] == TokenClass::Generic
+            && content_pairs
+                .iter()
+                .all(|p| p.2 >= 1.0 && ix.tokens[name.tokens[p.1] as usize].text.len() > 3);
+        let single_word_lead =
+            one_word && !missing.is_empty() && !drops_business_word && !within && !glued;
+        if single_word_lead {
+            score = score.min(GENERIC_ONLY_CAP);
+        }
         let mut weak_capped = false;
         if name.kind == NameKind::WeakAlias {
             weak_capped = true;
@@ -595,6 +651,7 @@ impl Screener {
             score,
             distinctive: distinctive || (full_cover && !listed_has_word),
             exact_all,
+            exact_written,
             pairs,
             glued,
             number_mismatch,
@@ -604,8 +661,10 @@ impl Screener {
             contained,
             within,
             generic_only,
+            misspelled_only,
             near_exact,
             one_word,
+            single_word_lead,
         }
     }
 
@@ -688,7 +747,7 @@ impl Screener {
             }
             scored.into_iter().map(|(_, n)| n).collect()
         });
-        let mut best: Vec<(u32, f32, u32)> = Vec::new();
+        let mut best: Vec<(u32, f32, u32, bool)> = Vec::new();
         for n in candidates {
             if !kind_compatible(
                 query.kind,
@@ -698,7 +757,7 @@ impl Screener {
             }
             let s = self.score_name(&q, &norm, n);
             if s.score > 0.0 && (s.distinctive || s.exact_all || s.glued) {
-                best.push((ix.names[n as usize].entity, s.score, n));
+                best.push((ix.names[n as usize].entity, s.score, n, s.exact_written));
             }
         }
         self.finish(query, threshold, &q, &norm, best, id_hits, only)
@@ -750,29 +809,34 @@ impl Screener {
         threshold: f64,
         q: &[QueryToken],
         norm: &NormName,
-        mut best: Vec<(u32, f32, u32)>,
+        mut best: Vec<(u32, f32, u32, bool)>,
         id_hits: Vec<(u32, u16, String)>,
         only: Option<&HashSet<(ListSource, String)>>,
     ) -> Vec<Hit> {
         let ix = &self.index;
-        best.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        // Per entity the best name, and among equals the one written as the query is: "PETROPARS
+        // LIMITED" is that alias itself, not the primary "PETROPARS LTD." that scores the same.
+        best.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(b.3.cmp(&a.3)));
         best.dedup_by_key(|x| x.0);
         for (e, _, _) in &id_hits {
-            if !best.iter().any(|(x, _, _)| x == e) {
+            if !best.iter().any(|(x, _, _, _)| x == e) {
                 // Identifier-only hit: report the entity's best-scoring name.
                 let range = ix.entity_names[*e as usize].clone();
                 let top = range
-                    .map(|n| (self.score_name(q, norm, n).score, n))
+                    .map(|n| {
+                        let s = self.score_name(q, norm, n);
+                        (s.score, n, s.exact_written)
+                    })
                     .max_by(|a, b| a.0.total_cmp(&b.0));
-                if let Some((s, n)) = top {
-                    best.push((*e, s, n));
+                if let Some((s, n, exact)) = top {
+                    best.push((*e, s, n, exact));
                 }
             }
         }
         let country = query.country.as_deref().and_then(super::countries::to_iso);
         let has_identifier = query.vat.is_some() || query.lei.is_some() || query.register.is_some();
         let mut hits = Vec::new();
-        for (e, name_score, name_id) in best {
+        for (e, name_score, name_id, _) in best {
             let entity = &ix.entities[e as usize];
             if let Some(only) = only
                 && !only.contains(&(entity.source, entity.id.clone()))
@@ -783,8 +847,11 @@ impl Screener {
             let name = &ix.names[name_id as usize];
             let listed_text = &entity.names[name.name as usize].text;
             // The listed name itself (weak aliases excepted: they are too short to be sure).
-            let exact = ns.exact_all && name.kind != NameKind::WeakAlias;
-            let near_exact = exact || (ns.near_exact && name.kind != NameKind::WeakAlias);
+            let exact = ns.exact_written && name.kind != NameKind::WeakAlias;
+            // Only the legal form differs, and more than one word agrees: still the listed
+            // name. One word alone (a brand, an acronym) may be a namesake.
+            let near_exact =
+                exact || (ns.near_exact && !ns.one_word && name.kind != NameKind::WeakAlias);
             let mut score = f64::from(name_score);
             let mut adjustments = Vec::new();
             let mut reasons = Vec::new();
@@ -984,6 +1051,20 @@ impl Screener {
         if s.generic_only {
             notes.push(
                 "generic words only: capped at 0.8 unless the country or an identifier matches"
+                    .to_string(),
+            );
+        }
+        if s.misspelled_only {
+            notes.push(
+                "one short word with a letter replaced: capped at 0.8 unless the country or an \
+                 identifier matches"
+                    .to_string(),
+            );
+        }
+        if s.single_word_lead {
+            notes.push(
+                "one word in common and the listed name says more: capped at 0.8 unless the \
+                 country or an identifier matches"
                     .to_string(),
             );
         }

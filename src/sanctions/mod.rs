@@ -11,6 +11,8 @@ pub mod matcher;
 pub mod model;
 pub mod normalise;
 pub mod ofac;
+pub mod real_names;
+pub mod self_recall;
 pub mod snapshot;
 pub mod uk;
 pub mod un;

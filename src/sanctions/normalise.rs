@@ -12,6 +12,7 @@ const ABBREVIATIONS: &str = include_str!("../../assets/abbreviations.tsv");
 const TERM_EQUIVALENTS: &str = include_str!("../../assets/term_equivalents.tsv");
 const GENERIC: &str = include_str!("../../assets/generic_words.txt");
 const COUNTRIES: &str = include_str!("../../assets/countries.tsv");
+const COMMON_WORDS: &str = include_str!("../../assets/common_words.txt");
 
 /// Words that carry no identity at all.
 const STOPWORDS: &[&str] = &[
@@ -69,6 +70,9 @@ pub struct NormName {
     pub glued: String,
     /// Every folded word as written (legal forms and abbreviations included) without spaces.
     pub glued_full: String,
+    /// The input was written in Cyrillic or Greek and romanised here, so its spelling of a
+    /// sound is one of several ("РЕЙКО" gives "reyko" for the listed "REYCO").
+    pub transliterated: bool,
 }
 
 /// Where in a name a legal-form alias may stand.
@@ -87,6 +91,7 @@ struct Tables {
     legal_max: usize,
     abbreviations: HashMap<String, String>,
     generic: HashSet<String>,
+    common: HashSet<&'static str>,
 }
 
 fn tables() -> &'static Tables {
@@ -182,6 +187,7 @@ fn tables() -> &'static Tables {
             legal_max,
             abbreviations,
             generic,
+            common: data(COMMON_WORDS).into_iter().map(str::trim).collect(),
         }
     })
 }
@@ -476,6 +482,12 @@ fn classify(word: &str, t: &Tables) -> TokenClass {
     }
 }
 
+/// Whether a normalised word is an ordinary English word (assets/common_words.txt): such a word
+/// is common in ordinary company names however rare it is on the lists.
+pub fn is_common_word(word: &str) -> bool {
+    tables().common.contains(word)
+}
+
 /// Normalises a name into classified tokens: [`fold`], abbreviations expanded, legal forms
 /// replaced by one tagged token each (longest alias first).
 pub fn normalise(input: &str) -> NormName {
@@ -554,6 +566,7 @@ pub fn normalise(input: &str) -> NormName {
         tokens,
         glued,
         glued_full,
+        transliterated: mostly_other_script(input),
     }
 }
 
@@ -664,6 +677,83 @@ pub fn osa_distance(a: &[u8], b: &[u8], max: usize) -> usize {
     prev[n]
 }
 
+/// Whether two different tokens differ by one slip of typing: a letter dropped, doubled or
+/// added, two neighbouring letters swapped, or a key hit beside the right one. Any other
+/// replaced letter is not a slip: in a short word it makes another word ("CISCO" and "ZISCO",
+/// "FICO" and "NICO").
+pub fn is_typing_slip(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return false;
+    }
+    if a.len() == b.len() {
+        let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+        return match diff.as_slice() {
+            // A key next to the right one.
+            [i] => neighbouring_keys(a[*i], b[*i]),
+            // Two neighbouring letters swapped.
+            [i, j] => *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i],
+            _ => false,
+        };
+    }
+    let (long, short) = if a.len() > b.len() { (a, b) } else { (b, a) };
+    if long.len() != short.len() + 1 {
+        return false;
+    }
+    // One insertion: the first difference is the extra letter.
+    let i = (0..short.len())
+        .find(|&i| long[i] != short[i])
+        .unwrap_or(short.len());
+    long[i + 1..] == short[i..]
+}
+
+/// Whether two letters sit next to each other on a QWERTY or a German QWERTZ keyboard.
+fn neighbouring_keys(x: u8, y: u8) -> bool {
+    const LAYOUTS: [[&[u8]; 3]; 2] = [
+        [b"qwertyuiop", b"asdfghjkl", b"zxcvbnm"],
+        [b"qwertzuiop", b"asdfghjkl", b"yxcvbnm"],
+    ];
+    let pos = |rows: &[&[u8]; 3], c: u8| {
+        rows.iter()
+            .enumerate()
+            .find_map(|(r, row)| row.iter().position(|&k| k == c).map(|i| (r, i as isize)))
+    };
+    LAYOUTS
+        .iter()
+        .any(|rows| match (pos(rows, x), pos(rows, y)) {
+            (Some((r1, i1)), Some((r2, i2))) => match r1.abs_diff(r2) {
+                0 => i1.abs_diff(i2) == 1,
+                // Rows are staggered: a key touches the one below it and the one below-left.
+                1 => {
+                    let (upper, lower) = if r1 < r2 { (i1, i2) } else { (i2, i1) };
+                    lower == upper || lower == upper - 1
+                }
+                _ => false,
+            },
+            _ => false,
+        })
+}
+
+/// Whether most letters are Cyrillic or Greek: a name written in that script, not a Latin name
+/// with a few look-alike letters slipped in.
+fn mostly_other_script(input: &str) -> bool {
+    let (mut other, mut letters) = (0usize, 0usize);
+    for c in input.chars().filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        other += usize::from(is_cyrillic(c) || is_greek(c));
+    }
+    other * 2 > letters
+}
+
+/// Whether two tokens are romanisation variants of each other (equal spelling skeletons).
+pub fn same_skeleton(a: &str, b: &str) -> bool {
+    skeleton(a) == skeleton(b) || skeleton_hard(a) == skeleton_hard(b)
+}
+
+/// Tokens shorter than this are compared by spelling only: on three letters a skeleton makes
+/// unrelated acronyms equal ("KBC" and "KBK").
+pub const SKELETON_MIN_LEN: usize = 4;
+
 /// How many edits a token of this length may have and still count as the same word.
 fn edit_budget(len: usize) -> usize {
     match len {
@@ -692,7 +782,7 @@ pub fn token_similarity(a: &str, b: &str) -> f32 {
             best = 1.0 - 0.5 * d as f32 / len as f32;
         }
     }
-    if best < 0.97 && a.len().min(b.len()) >= 3 {
+    if best < 0.97 && a.len().min(b.len()) >= SKELETON_MIN_LEN {
         for hard in [false, true] {
             let (sa, sb) = (skeleton_with(a, hard), skeleton_with(b, hard));
             if sa == sb {
@@ -755,6 +845,21 @@ mod tests {
             ]
         );
         assert_eq!(n.glued, "capitalpartnersviitrading");
+    }
+
+    #[test]
+    fn typing_slips_and_replaced_letters() {
+        assert!(is_typing_slip("soild", "solid"));
+        assert!(is_typing_slip("nref", "niref"));
+        assert!(is_typing_slip("maharr", "mahar"));
+        assert!(!is_typing_slip("cisco", "zisco"));
+        assert!(is_typing_slip("kosk", "kpsk"));
+        assert!(is_typing_slip("abical", "avical"));
+        assert!(!is_typing_slip("fico", "nico"));
+        assert!(!is_typing_slip("basf", "base"));
+        assert!(!is_typing_slip("bayer", "bajer"));
+        assert!(!is_typing_slip("abcd", "abcd"));
+        assert!(!is_typing_slip("abcd", "badc"));
     }
 
     #[test]
