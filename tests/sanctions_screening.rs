@@ -157,7 +157,8 @@ fn identifiers_and_country_adjust_the_score() {
         .into_iter()
         .find(|h| h.entity_id == "11195")
         .unwrap();
-    assert!((h.score - (base_score - 0.10)).abs() < 1e-6);
+    // A fuzzy name ("Manufacturng") loses 0.2 to another country.
+    assert!((h.score - (base_score - 0.20)).abs() < 1e-6);
     assert!(
         h.explanation.adjustments[0]
             .reason
@@ -213,6 +214,13 @@ fn quality_gate_on_the_committed_sample() {
     let threshold = kontra::sanctions::matcher::DEFAULT_THRESHOLD;
     let report = eval::evaluate(&set, threshold);
     println!("{}", report.render());
+    // Every organisation name, strong alias and vessel name of the sample finds itself, with no
+    // country, its own and another one.
+    let own =
+        kontra::sanctions::self_recall::measure(&Screener::new(set.entities.clone()), threshold);
+    let (found, screened) = own.total();
+    assert!(screened > 1_000, "{screened}");
+    assert_eq!(found, screened, "{}\n{:?}", own.render(), own.misses);
     // Held-out real aliases (P1) are often unrelated names ("HESA" for an aircraft maker);
     // they are reported, and gated separately at what no name matcher can exceed by much.
     // Measured 0.9921 (1,250/1,260) when the floor was set, 0.9929 (1,251) on 2026-12-02; the
@@ -225,7 +233,8 @@ fn quality_gate_on_the_committed_sample() {
     assert!(variants >= 0.977, "{variants}\n{}", report.render());
     let (f, n) = report.ours.recall["P0"];
     assert_eq!(f, n, "exact names must all alert");
-    // Transliteration (P3, 46 queries) and word order (P5) measured 0.978 and 1.000.
+    // Transliteration (P3, 46 queries) and word order (P5) measured 0.978 and 1.000 (and again
+    // so after the short-word rules of the real-name round, 2026-12-04).
     for (class, floor) in [("P3", 0.95), ("P5", 0.98)] {
         let (f, n) = report.ours.recall[class];
         assert!(

@@ -2,6 +2,8 @@
 //! decisions live in `sanctions_decide`).
 
 use crate::commands::Ctx;
+use crate::domain::counterparty::CounterpartyKind;
+use crate::domain::screening::reasons_text;
 use crate::exit::{self, Failure};
 use crate::sanctions::snapshot::{self, RefreshError};
 use crate::sanctions::{self, ListSource, ScreenQuery, Screener, update};
@@ -88,12 +90,42 @@ pub struct ScreenArgs {
     /// Country of every query (ISO code or name), for the country adjustment.
     #[arg(long)]
     pub country: Option<String>,
+    /// What every query is: it is matched only against listed entities of that kind.
+    #[arg(long, value_enum, default_value_t = ScreenKind::Organisation)]
+    pub kind: ScreenKind,
     /// File with one name per line.
     #[arg(long, conflicts_with = "names")]
     pub input: Option<PathBuf>,
     /// Names to screen.
     #[arg(required_unless_present = "input")]
     pub names: Vec<String>,
+}
+
+/// The kind of counterparty screened (`any` matches every listed kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScreenKind {
+    /// A company or other organisation: never matched with persons, vessels or aircraft.
+    Organisation,
+    /// A natural person (e.g. a sole trader).
+    Person,
+    /// A ship.
+    Vessel,
+    /// An aircraft.
+    Aircraft,
+    /// Every listed kind.
+    Any,
+}
+
+impl ScreenKind {
+    fn query_kind(self) -> Option<CounterpartyKind> {
+        match self {
+            ScreenKind::Organisation => Some(CounterpartyKind::Organisation),
+            ScreenKind::Person => Some(CounterpartyKind::Person),
+            ScreenKind::Vessel => Some(CounterpartyKind::Vessel),
+            ScreenKind::Aircraft => Some(CounterpartyKind::Aircraft),
+            ScreenKind::Any => None,
+        }
+    }
 }
 
 /// Runs a `sanctions` subcommand.
@@ -277,6 +309,7 @@ fn screen(ctx: &Ctx, a: ScreenArgs) -> Result<u8> {
         let q = ScreenQuery {
             name: name.clone(),
             country: a.country.clone(),
+            kind: a.kind.query_kind(),
             ..ScreenQuery::default()
         };
         let hits = screener.screen(&q, threshold);
@@ -290,6 +323,8 @@ fn screen(ctx: &Ctx, a: ScreenArgs) -> Result<u8> {
                         "name": h.name,
                         "kind": h.kind.as_str(),
                         "score": h.score,
+                        "strength": h.strength.as_str(),
+                        "reasons": h.reasons.iter().map(|r| r.text("en")).collect::<Vec<_>>(),
                         "entity_hash": h.entity_hash,
                         "explanation": h.explanation,
                     })
@@ -302,11 +337,13 @@ fn screen(ctx: &Ctx, a: ScreenArgs) -> Result<u8> {
             for h in &hits {
                 writeln!(
                     out,
-                    "{name}\t{:.3}\t{}:{}\t{}\t{}",
+                    "{name}\t{:.3}\t{}\t{}:{}\t{}\t{}\t{}",
                     h.score,
+                    h.strength,
                     h.source,
                     h.entity_id,
                     h.name,
+                    reasons_text(&h.reasons, "en"),
                     h.explanation.summary()
                 )?;
             }

@@ -81,9 +81,10 @@ pub(crate) fn fuzzy_eligible(text: &str, class: TokenClass) -> bool {
 }
 
 /// Whether a token takes part in skeleton (romanisation variant) lookup.
-pub(crate) fn skeleton_eligible(text: &str, class: TokenClass) -> bool {
-    matches!(class, TokenClass::Word | TokenClass::Generic)
-        && text.len() >= normalise::SKELETON_MIN_LEN
+/// Listed tokens are indexed from three letters, so that a romanised query ("УКИ" -> "uki")
+/// can find "UCI"; a Latin query uses skeletons from [`normalise::SKELETON_MIN_LEN`] only.
+pub(crate) fn skeleton_eligible(text: &str, class: TokenClass, min_len: usize) -> bool {
+    matches!(class, TokenClass::Word | TokenClass::Generic) && text.len() >= min_len
 }
 
 /// The identifier keys of a value: the compact form, and its digits when there are at least 6.
@@ -189,7 +190,7 @@ impl Index {
                 let deletes = &mut ix.deletes;
                 deletion_variants(&t.text, |h| push_unique(deletes.entry(h).or_default(), id));
             }
-            if skeleton_eligible(&t.text, t.class) {
+            if skeleton_eligible(&t.text, t.class, normalise::ROMANISED_SKELETON_MIN_LEN) {
                 let (soft, hard) = normalise::skeletons(&t.text);
                 for k in std::iter::once(soft).chain(hard) {
                     ix.skeletons.entry(hash_str(&k)).or_default().push(id);

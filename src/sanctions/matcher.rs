@@ -336,7 +336,12 @@ impl Screener {
                 {
                     expansions.push((id, 1.0));
                 }
-                if skeleton_eligible(&t.text, t.class) {
+                let skeleton_min = if norm.transliterated {
+                    normalise::ROMANISED_SKELETON_MIN_LEN
+                } else {
+                    normalise::SKELETON_MIN_LEN
+                };
+                if skeleton_eligible(&t.text, t.class, skeleton_min) {
                     let mut cands: Vec<u32> = Vec::new();
                     if fuzzy_eligible(&t.text, t.class) {
                         index::deletion_variants(&t.text, |h| {
@@ -358,7 +363,7 @@ impl Screener {
                             continue;
                         }
                         let info = &ix.tokens[id as usize];
-                        let s = normalise::token_similarity(&t.text, &info.text);
+                        let s = normalise::token_similarity_with(&t.text, &info.text, skeleton_min);
                         if s >= MIN_TOKEN_SIM {
                             expansions.push((id, s));
                         }
@@ -571,10 +576,6 @@ impl Screener {
             .filter(|p| !matches!(q[p.0].class, TokenClass::Legal | TokenClass::Stop))
             .count();
         let long_generic_name = full_cover && paired_words >= GENERIC_NAME_MIN_WORDS;
-        let mut generic_only = !distinctive && !glued && !long_generic_name;
-        if generic_only {
-            score = score.min(GENERIC_ONLY_CAP);
-        }
         // A name that rests on one short word with a letter replaced ("CISCO" for "ZISCO",
         // "BAYER" for "BAJER") is another name, not a typo: one letter in five is a fifth of the
         // word. A slip of typing (a letter dropped, doubled or swapped) still counts, and so does
@@ -604,6 +605,13 @@ impl Screener {
         if misspelled_only {
             score = score.min(GENERIC_ONLY_CAP);
         }
+        // The same words and legal form, spelled out or abbreviated ("NATIONAL IRANIAN OIL CO"
+        // for "... COMPANY"), with at least two words: the listed name, not a generic phrase.
+        let same_name = exact_all && content_pairs.len() >= 2;
+        let generic_only = !distinctive && !glued && !long_generic_name && !same_name;
+        if generic_only {
+            score = score.min(GENERIC_ONLY_CAP);
+        }
         let near_exact = full_cover && !number_mismatch && pairs.iter().all(|p| p.2 >= 1.0);
         // The listed name itself is a hit whatever its words are: a front company registered
         // under "CENTRAL BANK OF IRAN" is not a generic coincidence.
@@ -612,7 +620,6 @@ impl Screener {
         let exact_written = exact_all && norm.glued_full == *name.glued_full;
         if exact_written {
             score = 1.0;
-            generic_only = false;
         }
         let one_word = content_pairs.len() == 1;
         // One word in common while the listed name says more ("ACCENTURE" for "ACCENTURE
@@ -847,7 +854,10 @@ impl Screener {
             let name = &ix.names[name_id as usize];
             let listed_text = &entity.names[name.name as usize].text;
             // The listed name itself (weak aliases excepted: they are too short to be sure).
-            let exact = ns.exact_written && name.kind != NameKind::WeakAlias;
+            // The listed name as written, or the same words and legal form with the form
+            // spelled another way ("CO" for "COMPANY") when more than one word agrees.
+            let exact = name.kind != NameKind::WeakAlias
+                && (ns.exact_written || (ns.exact_all && !ns.one_word));
             // Only the legal form differs, and more than one word agrees: still the listed
             // name. One word alone (a brand, an acronym) may be a namesake.
             let near_exact =

@@ -754,6 +754,9 @@ pub fn same_skeleton(a: &str, b: &str) -> bool {
 /// unrelated acronyms equal ("KBC" and "KBK").
 pub const SKELETON_MIN_LEN: usize = 4;
 
+/// The same for a name romanised here from Cyrillic or Greek ("УКИ" is "UCI").
+pub const ROMANISED_SKELETON_MIN_LEN: usize = 3;
+
 /// How many edits a token of this length may have and still count as the same word.
 fn edit_budget(len: usize) -> usize {
     match len {
@@ -766,6 +769,12 @@ fn edit_budget(len: usize) -> usize {
 /// Similarity of two normalised tokens in [0, 1]: exact 1; numbers and tokens of up to three
 /// letters exact only; otherwise edit distance within a length budget, or equal skeletons.
 pub fn token_similarity(a: &str, b: &str) -> f32 {
+    token_similarity_with(a, b, SKELETON_MIN_LEN)
+}
+
+/// [`token_similarity`] with skeletons compared from `skeleton_min` letters: three for a name
+/// romanised from Cyrillic or Greek, whose short words and acronyms vary in spelling.
+pub fn token_similarity_with(a: &str, b: &str, skeleton_min: usize) -> f32 {
     if a == b {
         return 1.0;
     }
@@ -782,7 +791,7 @@ pub fn token_similarity(a: &str, b: &str) -> f32 {
             best = 1.0 - 0.5 * d as f32 / len as f32;
         }
     }
-    if best < 0.97 && a.len().min(b.len()) >= SKELETON_MIN_LEN {
+    if best < 0.97 && a.len().min(b.len()) >= skeleton_min {
         for hard in [false, true] {
             let (sa, sb) = (skeleton_with(a, hard), skeleton_with(b, hard));
             if sa == sb {
