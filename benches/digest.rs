@@ -40,6 +40,7 @@ fn data() -> (Vec<Alert>, HashMap<u64, Counterparty>, Vec<Analyst>) {
                 notes: String::new(),
                 created_at: t0,
                 updated_at: t0,
+                kind: Default::default(),
             };
             (id, cp)
         })

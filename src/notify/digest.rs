@@ -247,6 +247,10 @@ pub fn kind_label(k: AlertKind, l: Language) -> &'static str {
         AlertKind::VatInvalid => ("USt-IdNr. ungültig", "VAT number invalid"),
         AlertKind::VatStatusChanged => ("USt-IdNr.-Status geändert", "VAT status changed"),
         AlertKind::SanctionsFound => ("Treffer auf Sanktionsliste", "Sanctions list match"),
+        AlertKind::SanctionsPossible => (
+            "Möglicher Treffer auf Sanktionsliste (prüfen)",
+            "Possible sanctions list match (review)",
+        ),
         AlertKind::SanctionsRemoved => (
             "Sanktionslisten-Treffer entfallen",
             "Sanctions list match removed",
@@ -661,6 +665,7 @@ mod tests {
             notes: String::new(),
             created_at: t(0, 0),
             updated_at: t(0, 0),
+            kind: Default::default(),
         }
     }
 

@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use super::counterparties::status_style;
 use super::{age, clip, label, time};
 use crate::domain::check::{Answer, FieldMatch, Outcome, SourceResult};
+use crate::domain::screening::reasons_text;
 use crate::domain::{CheckRun, Counterparty};
 use crate::tui::data::{CheckStatus, Details};
 use crate::tui::state::AppState;
@@ -59,7 +60,11 @@ fn kv(k: &str, v: impl Into<String>, theme: &Theme) -> Line<'static> {
 fn render_fields(state: &AppState, cp: &Counterparty, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
     let lines = vec![
-        kv("Country", cp.country.clone(), theme),
+        kv(
+            "Country",
+            format!("{}  · kind {}", cp.country, cp.kind),
+            theme,
+        ),
         kv("VAT", o(&cp.vat), theme),
         kv("E-mail", o(&cp.email), theme),
         kv("Address", o(&cp.address), theme),
@@ -285,11 +290,12 @@ pub fn summary(r: &SourceResult) -> (String, bool) {
                 },
                 Answer::Sanctions(s) => match s.hits.first() {
                     Some(h) => format!(
-                        "{} hit(s): {} {} {} (score {:.2})",
+                        "{} hit(s): {} {} {} ({}, score {:.2})",
                         s.hits.len(),
                         h.list,
                         h.entity_id,
                         h.name,
+                        h.strength.label("en"),
                         h.score
                     ),
                     None => format!("no hits in {} lists", s.lists.len()),
@@ -321,6 +327,26 @@ fn run_lines(state: &AppState, run: &CheckRun, theme: &Theme, width: usize) -> V
             Span::styled(format!("{:<16}", r.source.as_str()), theme.title),
             Span::styled(clip(&text, width.saturating_sub(22)), style),
         ]));
+        // Every hit with its strength and the reasons for it, in the analyst's language.
+        if let Outcome::Answer(Answer::Sanctions(s)) = &r.outcome {
+            let lang = state.language.as_str();
+            for h in &s.hits {
+                let mut text = format!(
+                    "{} {} {}: {}",
+                    h.list,
+                    h.entity_id,
+                    h.name,
+                    h.strength.label(lang)
+                );
+                if !h.reasons.is_empty() {
+                    text.push_str(&format!(" · {}", reasons_text(&h.reasons, lang)));
+                }
+                out.push(Line::from(Span::styled(
+                    clip(&format!("{:21}{text}", ""), width),
+                    style,
+                )));
+            }
+        }
         let e = &r.evidence;
         let mut ev = Vec::new();
         if let Some(x) = &e.reference {
