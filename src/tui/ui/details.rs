@@ -13,7 +13,6 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use super::counterparties::status_style;
 use super::{age, clip, label, time};
 use crate::domain::check::{Answer, FieldMatch, Outcome, SourceResult};
-use crate::domain::screening::reasons_text;
 use crate::domain::{CheckRun, Counterparty};
 use crate::tui::data::{CheckStatus, Details};
 use crate::tui::state::AppState;
@@ -327,24 +326,22 @@ fn run_lines(state: &AppState, run: &CheckRun, theme: &Theme, width: usize) -> V
             Span::styled(format!("{:<16}", r.source.as_str()), theme.title),
             Span::styled(clip(&text, width.saturating_sub(22)), style),
         ]));
-        // Every hit with its strength and the reasons for it, in the analyst's language.
+        // Every hit with its strength, then its reasons one per line (they are long: listed
+        // names and countries), in the analyst's language.
         if let Outcome::Answer(Answer::Sanctions(s)) = &r.outcome {
             let lang = state.language.as_str();
             for h in &s.hits {
-                let mut text = format!(
-                    "{} {} {}: {}",
-                    h.list,
-                    h.entity_id,
-                    h.name,
-                    h.strength.label(lang)
-                );
-                if !h.reasons.is_empty() {
-                    text.push_str(&format!(" · {}", reasons_text(&h.reasons, lang)));
-                }
+                let head = format!("{} {}: {}", h.list, h.entity_id, h.strength.label(lang));
                 out.push(Line::from(Span::styled(
-                    clip(&format!("{:21}{text}", ""), width),
+                    clip(&format!("{:21}{head}", ""), width),
                     style,
                 )));
+                for reason in &h.reasons {
+                    out.push(Line::from(Span::styled(
+                        clip(&format!("{:23}· {}", "", reason.text(lang)), width),
+                        style,
+                    )));
+                }
             }
         }
         let e = &r.evidence;
