@@ -47,7 +47,7 @@ fn data() -> (Vec<Alert>, HashMap<u64, Counterparty>, Vec<Analyst>) {
         .collect();
     let alerts = (1..=1000u64)
         .map(|id| {
-            let kind = AlertKind::ALL[(id % 12) as usize];
+            let kind = AlertKind::ALL[(id % AlertKind::ALL.len() as u64) as usize];
             Alert {
                 id,
                 kind,

@@ -706,7 +706,11 @@ fn the_counterpartys_kind_decides_which_listed_entities_it_is_screened_against()
             "vessel",
         ],
     );
-    ok(&env, &["check", company.trim(), ship.trim()]);
+    let out = ok(&env, &["check", company.trim(), ship.trim()]);
+    assert!(
+        out.contains("HIT ofac 40716 IRIS MAKRAN (strong, 1.00)"),
+        "{out}"
+    );
     let all = alerts(&env);
     assert_eq!(all.len(), 1, "{all:#?}");
     assert_eq!(all[0]["counterparty_id"].as_u64(), ship.trim().parse().ok());
