@@ -40,13 +40,14 @@ fn data() -> (Vec<Alert>, HashMap<u64, Counterparty>, Vec<Analyst>) {
                 notes: String::new(),
                 created_at: t0,
                 updated_at: t0,
+                kind: Default::default(),
             };
             (id, cp)
         })
         .collect();
     let alerts = (1..=1000u64)
         .map(|id| {
-            let kind = AlertKind::ALL[(id % 12) as usize];
+            let kind = AlertKind::ALL[(id % AlertKind::ALL.len() as u64) as usize];
             Alert {
                 id,
                 kind,

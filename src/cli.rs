@@ -153,6 +153,10 @@ pub struct FieldArgs {
     /// Notes.
     #[arg(long)]
     pub notes: Option<String>,
+    /// What it is, for sanctions screening: organisation (default), person (sole trader),
+    /// vessel or aircraft.
+    #[arg(long)]
+    pub kind: Option<String>,
 }
 
 /// `kontra add`.

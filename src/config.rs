@@ -471,6 +471,26 @@ mod tests {
     }
 
     #[test]
+    fn alert_rules_name_the_possible_sanctions_kind() {
+        let c = Config::parse(
+            "[alert_rules.anna]\nmuted = [\"sanctions_possible\"]\n\n[alert_rules.bob]\nseverity = { sanctions_possible = \"critical\" }\n",
+            Path::new("k.toml"),
+        )
+        .unwrap();
+        let anna = c.alert_rules.for_owner(Some("anna")).unwrap();
+        assert_eq!(
+            anna.muted,
+            vec![crate::domain::AlertKind::SanctionsPossible]
+        );
+        let bob = c.alert_rules.for_owner(Some("bob")).unwrap();
+        assert_eq!(
+            bob.severity
+                .get(&crate::domain::AlertKind::SanctionsPossible),
+            Some(&crate::domain::Severity::Critical)
+        );
+    }
+
+    #[test]
     fn sanctions_section_is_checked() {
         let c = Config::parse(
             "[sanctions]\nthreshold = 0.9\n[sanctions.ofac]\nenabled = false\n",

@@ -11,6 +11,7 @@ use crate::domain::check::{
     Answer, Evidence, FieldMatch, InsolvencyAnswer, LeiAnswer, Publication, QualifiedAnswer,
     RegisterAnswer, RegisterRecord, SanctionsAnswer, SanctionsHit, Unavailable, VatAnswer,
 };
+use crate::domain::screening::{HitReason, HitStrength, reasons_text};
 use crate::domain::{
     Alert, AlertKind, CheckRun, Counterparty, CounterpartyDraft, Outcome, Source, SourceResult,
     alert::Bilingual, vat,
@@ -470,6 +471,7 @@ fn draft(rng: &mut Rng, used: &mut HashSet<String>) -> CounterpartyDraft {
         frequency: Some(frequency.to_string()),
         tags: None,
         notes: None,
+        kind: None,
     }
 }
 
@@ -1067,7 +1069,38 @@ fn check(
         Some(Story::SanctionsListedThenRemoved) => since < 7,
         _ => false,
     };
+    // The found story starts as a possible hit (the counterparty's country is not the listed
+    // one) and becomes strong two days later, when the list adds the country: both sanctions
+    // alert kinds occur, the second as the upgrade the detector raises.
+    let possible = story == Some(Story::SanctionsFound) && since < 2;
     let entity_id = format!("EU.{}.17", 4000 + cp.id);
+    let listed_country = if possible { "IR" } else { cp.country.as_str() };
+    let reasons = if possible {
+        vec![
+            HitReason::ExactName {
+                listed: cp.name.to_uppercase(),
+            },
+            HitReason::CountryDiffers {
+                ours: cp.country.clone(),
+                listed: vec![listed_country.to_string()],
+            },
+            HitReason::NoIdentifierInCommon,
+        ]
+    } else {
+        vec![
+            HitReason::ExactName {
+                listed: cp.name.to_uppercase(),
+            },
+            HitReason::SameCountry {
+                country: cp.country.clone(),
+            },
+        ]
+    };
+    let strength = if possible {
+        HitStrength::Possible
+    } else {
+        HitStrength::Strong
+    };
     let hits = if listed {
         vec![SanctionsHit {
             list: "eu".to_string(),
@@ -1076,6 +1109,8 @@ fn check(
             score: 0.93,
             entity_hash: format!("{:016x}", cp.id * 7919),
             explanation: "all name tokens match the primary name".to_string(),
+            strength,
+            reasons: reasons.clone(),
         }]
     } else {
         Vec::new()
@@ -1099,21 +1134,34 @@ fn check(
             raw: None,
         },
     });
-    if listed && !w.listed && w.alerted.insert("listed") {
+    let raised = if possible { "possible" } else { "listed" };
+    if listed && w.alerted.insert(raised) {
+        let kind = if possible {
+            AlertKind::SanctionsPossible
+        } else {
+            AlertKind::SanctionsFound
+        };
         let mut a = alert(
-            AlertKind::SanctionsFound,
+            kind,
             cp,
             r_at,
             format!(
-                "Sanktionsliste EU: Treffer {} (0,93)",
-                cp.name.to_uppercase()
+                "Sanktionsliste EU: Treffer {} ({}, 0,93: {})",
+                cp.name.to_uppercase(),
+                strength.label("de"),
+                reasons_text(&reasons, "de")
             ),
-            format!("EU sanctions list: match {} (0.93)", cp.name.to_uppercase()),
+            format!(
+                "EU sanctions list: match {} ({}, 0.93: {})",
+                cp.name.to_uppercase(),
+                strength.label("en"),
+                reasons_text(&reasons, "en")
+            ),
             "eu",
         );
         // The monitor's key shape, which names the entry, so that the alerts tab can offer
         // "not this entity" on demo alerts too.
-        a.dedup_key = changes::sanctions_found_key(cp.id, "eu", &entity_id, 0);
+        a.dedup_key = changes::sanctions_key(kind, cp.id, "eu", &entity_id, 0);
         alerts.push(a);
     }
     if !listed && w.listed && w.alerted.insert("delisted") {

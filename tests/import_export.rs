@@ -176,6 +176,8 @@ fn export_import_round_trip_is_field_for_field() {
             "HWUPKR0MPOU8FGXBT394",
             "--register",
             "HRB 44343 B, Berlin (Charlottenburg)",
+            "--kind",
+            "vessel",
         ],
     ];
     for args in &tricky {
@@ -204,6 +206,11 @@ fn export_import_round_trip_is_field_for_field() {
     for (b, a) in before.iter().zip(&after) {
         assert_eq!(strip(b), strip(a));
     }
+    assert_eq!(
+        before[2]["kind"], "vessel",
+        "the kind survives the round trip"
+    );
+    assert_eq!(before[0]["kind"], "organisation");
 
     let json = env
         .kontra()
@@ -212,4 +219,72 @@ fn export_import_round_trip_is_field_for_field() {
         .unwrap();
     let parsed: Vec<Value> = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(parsed, before);
+}
+
+#[test]
+fn kind_column_with_german_header_defaults_validates_and_merges() {
+    let env = Env::new();
+    let csv = env.dir.path().join("kind.csv");
+    std::fs::write(
+        &csv,
+        "Name;Land;USt-IdNr;Art\n\
+         Reederei Nord;DE;DE136695976;Schiff\n\
+         Anna Berger e.K.;DE;;Einzelkaufmann\n\
+         Plain GmbH;DE;;\n\
+         Boot GmbH;DE;;Boot\n",
+    )
+    .unwrap();
+    let out = env.kontra().arg("import").arg(&csv).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "one row is rejected");
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "line 5, column kind: \"boot\" is not a kind (organisation, person, vessel or aircraft)"
+        ),
+        "{err}"
+    );
+    let all = env.list_json();
+    let kinds: Vec<(&str, &str)> = all
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("Reederei Nord", "vessel"),
+            ("Anna Berger e.K.", "person"),
+            ("Plain GmbH", "organisation"),
+        ]
+    );
+    // A merge whose kind cell is empty keeps the stored kind; a filled one replaces it.
+    std::fs::write(
+        &csv,
+        "name,country,vat,kind,notes\nReederei Nord,DE,DE136695976,,merged\n",
+    )
+    .unwrap();
+    env.kontra()
+        .args(["import", "--update"])
+        .arg(&csv)
+        .assert()
+        .success();
+    let cp = &env.list_json()[0];
+    assert_eq!(
+        (cp["kind"].as_str(), cp["notes"].as_str()),
+        (Some("vessel"), Some("merged"))
+    );
+    std::fs::write(
+        &csv,
+        "name,country,vat,typ\nReederei Nord,DE,DE136695976,organisation\n",
+    )
+    .unwrap();
+    env.kontra()
+        .args(["import", "--update"])
+        .arg(&csv)
+        .assert()
+        .success();
+    assert_eq!(env.list_json()[0]["kind"], "organisation");
+    // The export carries the column, last.
+    let out = env.kontra().arg("export").output().unwrap();
+    let header = stdout(&out).lines().next().unwrap().to_string();
+    assert!(header.ends_with(",notes,kind"), "{header}");
 }

@@ -672,3 +672,58 @@ fn the_daemon_stops_cleanly_on_sigterm() {
     // The data directory is free again.
     assert!(run(&env, &["list"]).status.success());
 }
+
+#[test]
+fn the_counterpartys_kind_decides_which_listed_entities_it_is_screened_against() {
+    let env = Env::new();
+    env.write(
+        "config.toml",
+        "language = \"en\"\n[sources.vies]\nenabled = false\n[sources.evatr]\nenabled = false\n\
+         [sources.gleif]\nenabled = false\n[sources.handelsregister]\nenabled = false\n\
+         [sources.insolvency]\nenabled = false\n",
+    );
+    ok(
+        &env,
+        &[
+            "sanctions",
+            "import",
+            "--source",
+            "ofac",
+            common::fixture_path("sanctions_ofac").to_str().unwrap(),
+        ],
+    );
+    // OFAC lists IRIS MAKRAN as a vessel: a company of that name is not alerted on the ship.
+    let company = ok(&env, &["add", "--name", "Iris Makran", "--country", "IR"]);
+    let ship = ok(
+        &env,
+        &[
+            "add",
+            "--name",
+            "Iris Makran",
+            "--country",
+            "IR",
+            "--kind",
+            "vessel",
+        ],
+    );
+    let out = ok(&env, &["check", company.trim(), ship.trim()]);
+    assert!(
+        out.contains("HIT ofac 40716 IRIS MAKRAN (strong, 1.00)"),
+        "{out}"
+    );
+    let all = alerts(&env);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0]["counterparty_id"].as_u64(), ship.trim().parse().ok());
+    assert_eq!(all[0]["kind"], "sanctions_found");
+    let message = all[0]["message"].as_str().unwrap();
+    assert!(message.contains("entry 40716"), "{message}");
+    assert!(
+        message.contains("(strong hit, score 1.00: same name as listed: \"IRIS MAKRAN\""),
+        "{message}"
+    );
+    let history: Value =
+        serde_json::from_str(&ok(&env, &["history", ship.trim(), "--json"])).unwrap();
+    let hit = &history["checks"][0]["results"][0]["answer"]["sanctions"]["hits"][0];
+    assert_eq!(hit["strength"], "strong");
+    assert_eq!(hit["reasons"][0]["exact_name"]["listed"], "IRIS MAKRAN");
+}

@@ -7,6 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use kontra::domain::check::{
     Answer, Evidence, Outcome, SanctionsAnswer, SanctionsHit, SourceResult, Unavailable, VatAnswer,
 };
+use kontra::domain::screening::{HitReason, HitStrength};
 use kontra::domain::{AlertKind, Counterparty, CounterpartyDraft, Severity, Source};
 use kontra::monitor::check::{CheckSettings, Checker};
 use kontra::monitor::clock::{Clock, SystemClock, TokioClock};
@@ -104,7 +105,12 @@ fn down() -> Outcome {
     }
 }
 
+/// A screening with strong hits on these `(list, entity id)` pairs.
 fn screened(hits: &[(&str, &str)]) -> Outcome {
+    screened_as(HitStrength::Strong, hits)
+}
+
+fn screened_as(strength: HitStrength, hits: &[(&str, &str)]) -> Outcome {
     Outcome::Answer(Answer::Sanctions(SanctionsAnswer {
         hits: hits
             .iter()
@@ -113,6 +119,11 @@ fn screened(hits: &[(&str, &str)]) -> Outcome {
                 entity_id: id.to_string(),
                 name: "ACME TRADING".into(),
                 score: 0.95,
+                strength,
+                reasons: vec![HitReason::CountryDiffers {
+                    ours: "US".into(),
+                    listed: vec!["IR".into()],
+                }],
                 ..Default::default()
             })
             .collect(),
@@ -425,6 +436,68 @@ async fn owner_rules_mute_and_override_severity() {
     assert_eq!(a[0].severity, Severity::High);
     assert!(store.alerts_for(bob).unwrap().is_empty());
     assert_eq!(store.check_runs(anna).unwrap()[0].trigger, "anna");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_possible_hit_goes_to_review_and_alerts_again_only_when_it_turns_strong() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path(), "test").unwrap());
+    let anna = add(&store, "Acme One", "US", None, "anna");
+    let bob = add(&store, "Acme Two", "US", None, "bob");
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let checker = Arc::new(Scripted::new(Duration::ZERO, clock.clone()));
+    // Owner rules name the new kind like any other.
+    let rules = AlertRules::new([(
+        "bob".to_string(),
+        OwnerRules {
+            severity: [(AlertKind::SanctionsPossible, Severity::Critical)].into(),
+            ..Default::default()
+        },
+    )]);
+    let runner = Runner::new(store.clone(), checker.clone(), settings(clock, rules), 2).unwrap();
+    let cancel = CancellationToken::new();
+    let script = [
+        HitStrength::Possible,
+        HitStrength::Possible,
+        HitStrength::Strong,
+        HitStrength::Strong,
+    ];
+    for (i, strength) in script.into_iter().enumerate() {
+        for id in [anna, bob] {
+            checker.set(
+                id,
+                Source::Sanctions,
+                screened_as(strength, &[("ofac", "306")]),
+            );
+        }
+        runner
+            .run_cycle("test", vec![anna, bob], &cancel)
+            .await
+            .unwrap();
+        let expected: &[AlertKind] = if i < 2 {
+            &[AlertKind::SanctionsPossible]
+        } else {
+            &[AlertKind::SanctionsPossible, AlertKind::SanctionsFound]
+        };
+        assert_eq!(kinds(&store, anna), expected, "cycle {i}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let a = store.alerts_for(anna).unwrap();
+    assert_eq!(
+        a[0].severity,
+        Severity::High,
+        "possible hits are high by default"
+    );
+    assert!(
+        a[0].message.en.contains("possible hit"),
+        "{}",
+        a[0].message.en
+    );
+    assert!(a[0].message.en.contains("listed in IR, you have US"));
+    assert_eq!(a[1].severity, Severity::Critical);
+    assert!(a[1].message.en.contains("previously a possible hit"));
+    let b = store.alerts_for(bob).unwrap();
+    assert_eq!(b[0].severity, Severity::Critical, "bob's rule raises it");
 }
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {

@@ -51,7 +51,7 @@ fn add_list_show_edit_monitor_rm() {
     let first = &all[0];
     for key in [
         "id", "name", "country", "vat", "email", "address", "domain", "contact", "owner", "lei",
-        "register", "priority", "monitor",
+        "register", "priority", "monitor", "kind",
     ] {
         assert!(first.get(key).is_some(), "missing {key}");
     }
@@ -277,4 +277,69 @@ fn config_errors_name_file_key_and_line() {
     let out = env.kontra().args(["list"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("line 3"), "{}", stderr(&out));
+}
+
+#[test]
+fn kind_is_given_shown_edited_and_refused_when_unknown() {
+    let env = Env::new();
+    let id = add(
+        &env,
+        &[
+            "--name",
+            "MV Nordlicht",
+            "--country",
+            "MT",
+            "--kind",
+            "vessel",
+        ],
+    );
+    let org = add(&env, &["--name", "Plain GmbH", "--country", "DE"]);
+    let all = env.list_json();
+    assert_eq!(all[0]["kind"], "vessel");
+    assert_eq!(all[1]["kind"], "organisation", "organisation unless told");
+    let out = env
+        .kontra()
+        .args(["show", &id.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("kind:      vessel"),
+        "{}",
+        stdout(&out)
+    );
+    let out = env
+        .kontra()
+        .args(["show", &id.to_string(), "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["kind"], "vessel");
+
+    let out = env
+        .kontra()
+        .args(["edit", &org.to_string(), "--kind", "Einzelkaufmann"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), format!("{org}: changed kind"));
+    assert_eq!(env.list_json()[1]["kind"], "person");
+
+    let out = env
+        .kontra()
+        .args(["edit", &org.to_string(), "--kind", "submarine"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        stderr(&out).contains(
+            "--kind: \"submarine\" is not a kind (organisation, person, vessel or aircraft)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        env.list_json()[1]["kind"],
+        "person",
+        "a refused edit changes nothing"
+    );
 }

@@ -259,3 +259,99 @@ fn kill_during_import_loses_nothing_stored_before() {
     }
     let _ = std::io::stdout().flush();
 }
+
+/// Copies a directory tree (the fixture is opened only as a copy: opening writes to it).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_data_directory_written_by_version_1_is_migrated_and_screens_without_realerting() {
+    let env = Env::new();
+    copy_dir(&common::fixture_path("store_v1"), &env.data());
+    // As when the fixture was made: only the sanctions lists are asked.
+    env.write(
+        "config.toml",
+        "[sources.vies]\nenabled = false\n[sources.evatr]\nenabled = false\n\
+         [sources.gleif]\nenabled = false\n[sources.handelsregister]\nenabled = false\n\
+         [sources.insolvency]\nenabled = false\n",
+    );
+    let all = env.list_json();
+    let got: Vec<(&str, &str, &str)> = all
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap(),
+                c["country"].as_str().unwrap(),
+                c["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("TNK Trading International S.A.", "CH", "organisation"),
+            (
+                "Korea Mining Development Trading Corporation",
+                "KP",
+                "organisation"
+            ),
+            ("Beispiel GmbH", "DE", "organisation"),
+            ("Acme SARL", "FR", "organisation"),
+            ("Nordlicht Oy", "FI", "organisation"),
+        ]
+    );
+    assert_eq!(all[2]["register"], "HRB 12345, München");
+    assert_eq!(all[2]["contact"], "Jana Keller");
+    assert_eq!(all[1]["priority"], "high");
+
+    let history = |id: &str| -> serde_json::Value {
+        let out = env
+            .kontra()
+            .args(["history", id, "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let h = history("1");
+    let hit = &h["checks"][0]["results"][0]["answer"]["sanctions"]["hits"][0];
+    assert_eq!(hit["entity_id"], "28603");
+    assert_eq!(hit["strength"], "strong");
+    assert_eq!(hit["reasons"], serde_json::json!([]));
+    assert_eq!(h["alerts"][0]["kind"], "sanctions_found");
+    assert_eq!(h["alerts"][0]["acknowledged_by"], "analyst");
+
+    // Screening again with this build finds the same entities; they were strong hits that had
+    // alerted, so nothing new is raised.
+    let out = env.kontra().args(["check", "1", "2"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let alerts = env.kontra().args(["alerts", "--json"]).output().unwrap();
+    let alerts: Vec<serde_json::Value> = serde_json::from_slice(&alerts.stdout).unwrap();
+    assert_eq!(alerts.len(), 2, "{alerts:#?}");
+    let h = history("2");
+    assert_eq!(h["checks"].as_array().unwrap().len(), 2);
+    let hit = &h["checks"][1]["results"][0]["answer"]["sanctions"]["hits"][0];
+    assert_eq!(hit["entity_id"], "690735");
+    assert!(
+        hit["reasons"].as_array().is_some_and(|r| !r.is_empty()),
+        "{hit}"
+    );
+
+    // The migrated directory takes the new field.
+    env.kontra()
+        .args(["edit", "5", "--kind", "vessel"])
+        .assert()
+        .success();
+    assert_eq!(env.list_json()[4]["kind"], "vessel");
+    let s = Store::open(&env.data(), "test").unwrap();
+    assert_eq!(s.schema_version().unwrap(), kontra::store::SCHEMA_VERSION);
+}

@@ -478,3 +478,34 @@ fn not_this_entity_is_gone_in_read_only_mode() {
     h.ch('n');
     assert!(h.app.state.popup.is_none());
 }
+
+#[test]
+fn not_this_entity_applies_to_possible_sanctions_alerts_too() {
+    let mut h = Harness::new((110, 30));
+    h.ch('4');
+    let at = h
+        .app
+        .state
+        .alert_view
+        .visible
+        .iter()
+        .position(|&i| h.app.state.alerts[i as usize].kind == AlertKind::SanctionsPossible)
+        .expect("the demo raises a sanctions_possible alert");
+    h.app.state.alert_view.cursor.selected = at;
+    let alert = h.app.state.selected_alert().unwrap().clone();
+    assert_eq!(alert.severity, kontra::domain::Severity::High);
+    assert!(
+        alert.message.en.contains("possible hit"),
+        "{}",
+        alert.message.en
+    );
+    let entity = format!("EU.{}.17", 4000 + alert.counterparty_id);
+    h.ch('n');
+    assert!(matches!(h.app.state.popup, Some(Popup::Reason { .. })));
+    assert!(
+        h.screen()
+            .contains(&format!("is not EU entry {entity}: why?")),
+        "{}",
+        h.screen()
+    );
+}

@@ -113,3 +113,50 @@ fn not_this_entity_reason() {
         h.typ("registered in Leipzig, HRB 1234");
     });
 }
+
+#[test]
+fn form_kind_is_a_choice() {
+    shots("form_kind", |h| {
+        h.ch('a');
+        h.key(KeyCode::BackTab);
+        h.key(KeyCode::Right);
+        h.key(KeyCode::Right);
+    });
+}
+
+#[test]
+fn details_of_a_possible_sanctions_hit() {
+    // Taller than the other shots: the expanded run ends with the hit's reasons.
+    let mut h = Harness::new((100, 40));
+    {
+        let h = &mut h;
+        h.ch('4');
+        let at = h
+            .app
+            .state
+            .alert_view
+            .visible
+            .iter()
+            .position(|&i| {
+                h.app.state.alerts[i as usize].kind == kontra::domain::AlertKind::SanctionsPossible
+            })
+            .unwrap();
+        h.app.state.alert_view.cursor.selected = at;
+        let run_id = h.app.state.selected_alert().unwrap().check_run_id;
+        h.key(KeyCode::Enter);
+        let data = h.app.state.details.data.as_ref().expect("details loaded");
+        let i = data
+            .runs
+            .iter()
+            .position(|r| Some(r.id) == run_id)
+            .expect("the alert's run is in the history");
+        h.app.state.details.selected = i;
+        h.key(KeyCode::Enter);
+    }
+    let screen = h.screen();
+    assert!(
+        screen.contains("· different country: listed in IR, you have DK"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("details_possible_hit_100x40", screen);
+}

@@ -367,7 +367,10 @@ pub fn summary(r: &SourceResult) -> String {
                         .hits
                         .iter()
                         .map(|h| {
-                            format!("HIT {} {} {} ({:.2})", h.list, h.entity_id, h.name, h.score)
+                            format!(
+                                "HIT {} {} {} ({}, {:.2})",
+                                h.list, h.entity_id, h.name, h.strength, h.score
+                            )
                         })
                         .collect::<Vec<_>>()
                         .join("; "),

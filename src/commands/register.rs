@@ -32,6 +32,7 @@ fn draft_from(f: FieldArgs, monitor: Option<bool>) -> CounterpartyDraft {
         frequency: f.frequency,
         tags: f.tags,
         notes: f.notes,
+        kind: f.kind,
     }
 }
 
@@ -132,6 +133,7 @@ pub fn show(ctx: &Ctx, id: u64, json: bool) -> Result<u8> {
     println!("id:        {}", cp.id);
     println!("name:      {}", cp.name);
     println!("country:   {}", cp.country);
+    println!("kind:      {}", cp.kind);
     println!("vat:       {}", o(&cp.vat));
     println!("email:     {}", o(&cp.email));
     println!("address:   {}", o(&cp.address));
@@ -337,6 +339,7 @@ pub fn plan_import(
                     &mut d.frequency,
                     &mut d.tags,
                     &mut d.notes,
+                    &mut d.kind,
                 ] {
                     if f.as_deref().is_some_and(|v| v.trim().is_empty()) {
                         *f = None;

@@ -71,7 +71,8 @@ pub enum AlertKind {
     VatInvalid,
     /// The VAT status changed in another way (e.g. valid again, eVatR validity dates).
     VatStatusChanged,
-    /// A sanctions list entity matches the counterparty.
+    /// A sanctions list entity matches the counterparty strongly (exact listed name, an
+    /// identifier, or a name corroborated by the country), or a possible hit became strong.
     SanctionsFound,
     /// A previously matching sanctions entity no longer matches or was delisted.
     SanctionsRemoved,
@@ -91,14 +92,19 @@ pub enum AlertKind {
     LeiLapsed,
     /// A source could not be asked for several days in a row.
     SourceUnverifiable,
+    /// A sanctions list entity possibly matches the counterparty (name similarity alone, a
+    /// namesake, a country conflict): an analyst reviews it. Last, because the store keeps the
+    /// variant's index and the older ones must not move.
+    SanctionsPossible,
 }
 
 impl AlertKind {
     /// Every kind, in the order of DESIGN.md.
-    pub const ALL: [AlertKind; 12] = [
+    pub const ALL: [AlertKind; 13] = [
         AlertKind::VatInvalid,
         AlertKind::VatStatusChanged,
         AlertKind::SanctionsFound,
+        AlertKind::SanctionsPossible,
         AlertKind::SanctionsRemoved,
         AlertKind::InsolvencyStarted,
         AlertKind::CompanyNameChanged,
@@ -125,6 +131,7 @@ impl AlertKind {
             AlertKind::RegisterStatusChanged => "register_status_changed",
             AlertKind::LeiLapsed => "lei_lapsed",
             AlertKind::SourceUnverifiable => "source_unverifiable",
+            AlertKind::SanctionsPossible => "sanctions_possible",
         }
     }
 
@@ -135,6 +142,7 @@ impl AlertKind {
                 Severity::Critical
             }
             AlertKind::VatStatusChanged
+            | AlertKind::SanctionsPossible
             | AlertKind::QualifiedMismatch
             | AlertKind::RegisterStatusChanged => Severity::High,
             AlertKind::CompanyNameChanged
@@ -227,5 +235,20 @@ mod tests {
             Severity::Low
         );
         assert!(Severity::Critical > Severity::High);
+        assert_eq!(
+            AlertKind::SanctionsPossible.default_severity(),
+            Severity::High
+        );
+    }
+
+    #[test]
+    fn stored_variant_indexes_do_not_move() {
+        // bincode stores the variant index: alerts written before a kind was added must read
+        // back as the kind they were.
+        let index = |k: AlertKind| crate::store::codec::encode(&k).unwrap()[1];
+        assert_eq!(index(AlertKind::VatInvalid), 0);
+        assert_eq!(index(AlertKind::SanctionsFound), 2);
+        assert_eq!(index(AlertKind::SourceUnverifiable), 11);
+        assert_eq!(index(AlertKind::SanctionsPossible), 12);
     }
 }

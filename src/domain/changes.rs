@@ -17,6 +17,7 @@ use super::check::{
 };
 use super::cosmetic;
 use super::counterparty::Counterparty;
+use super::screening::{HitStrength, reasons_text};
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -161,7 +162,8 @@ impl AlertDraft {
 /// Compares a new check's results with the counterparty's history and returns the changes.
 ///
 /// `dismissed` holds `(list, entity_id)` pairs an analyst decided are "not this entity"; such
-/// hits neither raise `sanctions_found` nor, when they drop out, `sanctions_removed`.
+/// hits neither raise `sanctions_found` or `sanctions_possible` nor, when they drop out,
+/// `sanctions_removed`.
 pub fn detect(
     cp: &Counterparty,
     history: &History,
@@ -223,27 +225,36 @@ fn sanctions_detail(list: &str, entity_id: &str, anchor: u64) -> String {
     format!("{list}/{entity_id}/after-run-{anchor}")
 }
 
-/// The dedup key of a `sanctions_found` alert, as the detector writes it (for made-up alerts
-/// such as the demo's, which must read back like real ones).
-pub fn sanctions_found_key(
+/// The dedup key of a `sanctions_found` or `sanctions_possible` alert, as the detector writes
+/// it (for made-up alerts such as the demo's, which must read back like real ones).
+pub fn sanctions_key(
+    kind: AlertKind,
     counterparty_id: u64,
     list: &str,
     entity_id: &str,
     anchor: u64,
 ) -> String {
     format!(
-        "{counterparty_id}/{}/{}/{}",
-        AlertKind::SanctionsFound,
+        "{counterparty_id}/{kind}/{}/{}",
         Source::Sanctions,
         sanctions_detail(list, entity_id, anchor)
     )
 }
 
-/// The listed entity `(list, entity id)` a `sanctions_found` alert is about, read back from its
-/// dedup key (`{cp}/sanctions_found/{source}/{list}/{entity id}/after-run-{n}`), so that the
-/// alerts tab can take a "not this entity" decision without a lookup.
+/// Whether an alert of this kind says that a listed entity matches (strongly or possibly), so
+/// that a "not this entity" decision can be taken on it.
+pub fn is_sanctions_hit(kind: AlertKind) -> bool {
+    matches!(
+        kind,
+        AlertKind::SanctionsFound | AlertKind::SanctionsPossible
+    )
+}
+
+/// The listed entity `(list, entity id)` a `sanctions_found` or `sanctions_possible` alert is
+/// about, read back from its dedup key (`{cp}/{kind}/{source}/{list}/{entity id}/after-run-{n}`),
+/// so that the alerts tab can take a "not this entity" decision without a lookup.
 pub fn sanctions_entity(kind: AlertKind, dedup_key: &str) -> Option<(&str, &str)> {
-    if kind != AlertKind::SanctionsFound {
+    if !is_sanctions_hit(kind) {
         return None;
     }
     // Skip counterparty, kind and source; the entity id may itself contain '/'.
@@ -836,27 +847,56 @@ impl Detector<'_> {
         }
         let (o_de, o_en) = origin(r);
         for (k, (h, anchor)) in &now {
-            if before.contains_key(k) {
-                continue;
-            }
+            let was = before.get(k).map(|(b, _)| b.strength);
+            let (kind, before_de, before_en) = match (was, h.strength) {
+                (None, HitStrength::Strong) => (
+                    AlertKind::SanctionsFound,
+                    "zuvor kein Treffer",
+                    "no hit before",
+                ),
+                (None, HitStrength::Possible) => (
+                    AlertKind::SanctionsPossible,
+                    "zuvor kein Treffer",
+                    "no hit before",
+                ),
+                // A possible hit that became strong is the alarm the review was waiting for.
+                (Some(HitStrength::Possible), HitStrength::Strong) => (
+                    AlertKind::SanctionsFound,
+                    "zuvor möglicher Treffer",
+                    "previously a possible hit",
+                ),
+                // Still found as before, or weaker than before: nothing new to say.
+                (Some(_), _) => continue,
+            };
+            let why = |language: &str| {
+                if h.reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", reasons_text(&h.reasons, language))
+                }
+            };
             let msg = bi(
                 format!(
-                    "Sanktionsliste {}: Eintrag {} „{}“ passt zum Geschäftspartner (Score {:.2}); zuvor kein Treffer; {o_de}.",
+                    "Sanktionsliste {}: Eintrag {} „{}“ passt zum Geschäftspartner ({}, Score {:.2}{}); {before_de}; {o_de}.",
                     h.list.to_uppercase(),
                     h.entity_id,
                     h.name,
-                    h.score
+                    h.strength.label("de"),
+                    h.score,
+                    why("de")
                 ),
                 format!(
-                    "Sanctions list {}: entry {} \"{}\" matches the counterparty (score {:.2}); no hit before; {o_en}.",
+                    "Sanctions list {}: entry {} \"{}\" matches the counterparty ({}, score {:.2}{}); {before_en}; {o_en}.",
                     h.list.to_uppercase(),
                     h.entity_id,
                     h.name,
-                    h.score
+                    h.strength.label("en"),
+                    h.score,
+                    why("en")
                 ),
             );
             self.push(
-                AlertKind::SanctionsFound,
+                kind,
                 r,
                 msg,
                 &sanctions_detail(&h.list, &h.entity_id, *anchor),
@@ -899,6 +939,7 @@ mod tests {
         Evidence, InsolvencyAnswer, Publication, QualifiedAnswer, RegisterAnswer, RegisterRecord,
     };
     use crate::domain::counterparty::{CounterpartyDraft, RegisterEntry};
+    use crate::domain::screening::HitReason;
     use AlertKind::*;
     use chrono::TimeZone;
 
@@ -961,7 +1002,26 @@ mod tests {
             entity_id: id.into(),
             name: format!("ALPHA {id}"),
             score: 0.93,
+            strength: HitStrength::Strong,
             ..Default::default()
+        }
+    }
+
+    /// A possible hit: the same name, listed in another country.
+    fn possible(list: &str, id: &str) -> SanctionsHit {
+        SanctionsHit {
+            strength: HitStrength::Possible,
+            reasons: vec![
+                HitReason::ExactName {
+                    listed: format!("ALPHA {id}"),
+                },
+                HitReason::CountryDiffers {
+                    ours: "DE".into(),
+                    listed: vec!["IR".into()],
+                },
+                HitReason::NoIdentifierInCommon,
+            ],
+            ..hit(list, id)
         }
     }
 
@@ -1064,7 +1124,7 @@ mod tests {
             // A crash after detection and a re-run must give the very same keys.
             assert_eq!(drafts, detect(cp, &history, &results, rules, dismissed));
             for d in &drafts {
-                if d.kind == AlertKind::SanctionsFound {
+                if is_sanctions_hit(d.kind) {
                     let (list, entity) = sanctions_entity(d.kind, &d.dedup_key).unwrap();
                     assert!(d.message.en.contains(&format!("entry {entity} ")), "{list}");
                     assert!(d.message.en.contains(&list.to_uppercase()));
@@ -1319,6 +1379,44 @@ mod tests {
                 ],
             ),
             (
+                "sanctions: possible, kept, upgraded to strong, downgraded, removed",
+                r,
+                one(
+                    Sanctions,
+                    vec![
+                        sanctions(vec![], &["eu", "ofac"]),
+                        sanctions(vec![possible("ofac", "306")], &["eu", "ofac"]),
+                        sanctions(vec![possible("ofac", "306")], &["eu", "ofac"]),
+                        sanctions(vec![hit("ofac", "306")], &["eu", "ofac"]),
+                        sanctions(vec![hit("ofac", "306")], &["eu", "ofac"]),
+                        sanctions(vec![possible("ofac", "306")], &["eu", "ofac"]),
+                        sanctions(vec![], &["eu", "ofac"]),
+                    ],
+                ),
+                vec![
+                    none.clone(),
+                    vec![SanctionsPossible],
+                    none.clone(),
+                    vec![SanctionsFound],
+                    none.clone(),
+                    // Strong already alerted (critical); weaker now is no news.
+                    none.clone(),
+                    vec![SanctionsRemoved],
+                ],
+            ),
+            (
+                "sanctions: a strong and a possible hit at once raise one alert each",
+                r,
+                one(
+                    Sanctions,
+                    vec![sanctions(
+                        vec![hit("un", "6908"), possible("eu", "EU.7.1")],
+                        &["eu", "un"],
+                    )],
+                ),
+                vec![vec![SanctionsPossible, SanctionsFound]],
+            ),
+            (
                 "sanctions hit on the very first screening alerts",
                 r,
                 one(Sanctions, vec![sanctions(vec![hit("un", "6908")], &["un"])]),
@@ -1537,12 +1635,102 @@ mod tests {
     }
 
     #[test]
+    fn possible_hits_say_their_strength_and_reasons_and_keep_their_own_key() {
+        let c = cp();
+        let run = |id: u64, hits: Vec<SanctionsHit>| CheckRun {
+            id,
+            counterparty_id: c.id,
+            started_at: base(),
+            finished_at: base(),
+            trigger: "monitor".into(),
+            results: vec![at(Source::Sanctions, id as i64, sanctions(hits, &["ofac"]))],
+        };
+        let rules = ChangeRules::default();
+        let none = BTreeSet::new();
+        let first = run(3, vec![]);
+        let new = vec![at(
+            Source::Sanctions,
+            4,
+            sanctions(vec![possible("ofac", "306")], &["ofac"]),
+        )];
+        let d = detect(&c, &History::from_runs([&first]), &new, &rules, &none);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].kind, SanctionsPossible);
+        assert_eq!(d[0].severity, Severity::High);
+        assert_eq!(
+            d[0].dedup_key,
+            sanctions_key(SanctionsPossible, 7, "ofac", "306", 3)
+        );
+        assert!(
+            d[0].message.en.contains(
+                "(possible hit, score 0.93: same name as listed: \"ALPHA 306\"; different \
+                 country: listed in IR, you have DE; no identifier in common); no hit before"
+            ),
+            "{}",
+            d[0].message.en
+        );
+        assert!(
+            d[0].message.de.contains(
+                "(möglicher Treffer, Score 0.93: gleicher Name wie gelistet: „ALPHA 306“; \
+                 anderes Land: gelistet in IR, bei Ihnen DE; keine gemeinsame Kennung)"
+            ),
+            "{}",
+            d[0].message.de
+        );
+        // The upgrade is a sanctions_found measured against the run that had the possible hit.
+        let second = run(4, vec![possible("ofac", "306")]);
+        let new = vec![at(
+            Source::Sanctions,
+            5,
+            sanctions(vec![hit("ofac", "306")], &["ofac"]),
+        )];
+        let d = detect(
+            &c,
+            &History::from_runs([&second, &first]),
+            &new,
+            &rules,
+            &none,
+        );
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].kind, SanctionsFound);
+        assert_eq!(d[0].severity, Severity::Critical);
+        assert_eq!(
+            d[0].dedup_key,
+            sanctions_key(SanctionsFound, 7, "ofac", "306", 4)
+        );
+        assert!(
+            d[0].message
+                .en
+                .contains("(strong hit, score 0.93); previously a possible hit")
+        );
+        assert!(
+            d[0].message
+                .de
+                .contains("(starker Treffer, Score 0.93); zuvor möglicher Treffer")
+        );
+        // A hit an analyst dismissed raises neither kind.
+        let dismissed = [("ofac".to_string(), "306".to_string())].into();
+        let new = vec![at(
+            Source::Sanctions,
+            4,
+            sanctions(vec![possible("ofac", "306")], &["ofac"]),
+        )];
+        assert!(detect(&c, &History::from_runs([&first]), &new, &rules, &dismissed).is_empty());
+    }
+
+    #[test]
     fn the_entity_of_a_sanctions_alert_is_read_back_from_its_key() {
-        let key = sanctions_found_key(7, "uk", "RUS/0001", 12);
+        let key = sanctions_key(AlertKind::SanctionsFound, 7, "uk", "RUS/0001", 12);
         assert_eq!(key, "7/sanctions_found/sanctions/uk/RUS/0001/after-run-12");
         assert_eq!(
             sanctions_entity(AlertKind::SanctionsFound, &key),
             Some(("uk", "RUS/0001"))
+        );
+        let key = sanctions_key(AlertKind::SanctionsPossible, 7, "eu", "EU.7.1", 3);
+        assert_eq!(key, "7/sanctions_possible/sanctions/eu/EU.7.1/after-run-3");
+        assert_eq!(
+            sanctions_entity(AlertKind::SanctionsPossible, &key),
+            Some(("eu", "EU.7.1"))
         );
         assert_eq!(sanctions_entity(AlertKind::SanctionsRemoved, &key), None);
         assert_eq!(

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use super::screening::{HitReason, HitStrength};
+
 /// A registry or list Kontra asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -318,6 +320,11 @@ pub struct SanctionsHit {
     pub entity_hash: String,
     /// Why it matched: the listed name, token pairs and adjustments, in one line.
     pub explanation: String,
+    /// Strong or possible: decides between `sanctions_found` and `sanctions_possible`.
+    /// (Hits stored before strengths existed were migrated as strong: they had alerted.)
+    pub strength: HitStrength,
+    /// Why it has that strength, for the analyst (empty on migrated hits).
+    pub reasons: Vec<HitReason>,
 }
 
 /// Sanctions screening answer.

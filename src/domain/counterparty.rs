@@ -46,6 +46,10 @@ pub struct Counterparty {
     pub created_at: DateTime<Utc>,
     /// When the record was last changed.
     pub updated_at: DateTime<Utc>,
+    /// What it is (organisation, person, vessel, aircraft): screening matches only listed
+    /// entities of a compatible kind. Last, so that older records' shape is a prefix of it
+    /// (the store migrates them; see `store::migrate`).
+    pub kind: CounterpartyKind,
 }
 
 /// Priority of a counterparty; high ones get an extra daily run.
@@ -341,6 +345,9 @@ pub struct CounterpartyDraft {
     pub tags: Option<String>,
     /// Notes.
     pub notes: Option<String>,
+    /// `organisation`, `person`, `vessel` or `aircraft` (German names too); empty means
+    /// organisation.
+    pub kind: Option<String>,
 }
 
 fn opt(value: &str) -> Option<String> {
@@ -448,6 +455,7 @@ impl CounterpartyDraft {
             notes: String::new(),
             created_at: now,
             updated_at: now,
+            kind: CounterpartyKind::Organisation,
         });
         if let Some(name) = &self.name {
             cp.name = name.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -525,6 +533,12 @@ impl CounterpartyDraft {
         if let Some(f) = &self.frequency {
             match f.parse() {
                 Ok(f) => cp.frequency = f,
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(k) = &self.kind {
+            match k.parse() {
+                Ok(k) => cp.kind = k,
                 Err(e) => errors.push(e),
             }
         }
@@ -631,5 +645,44 @@ mod tests {
         let errs = d.apply(None, Utc::now()).unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["name", "country", "email"]);
+    }
+
+    #[test]
+    fn kind_defaults_to_organisation_and_is_validated() {
+        let base = CounterpartyDraft {
+            name: Some("MV Aurora".into()),
+            country: Some("PA".into()),
+            ..Default::default()
+        };
+        let cp = base.apply(None, Utc::now()).unwrap();
+        assert_eq!(cp.kind, CounterpartyKind::Organisation);
+        let vessel = CounterpartyDraft {
+            kind: Some("Schiff".into()),
+            ..base.clone()
+        }
+        .apply(None, Utc::now())
+        .unwrap();
+        assert_eq!(vessel.kind, CounterpartyKind::Vessel);
+        // An edit that does not name the kind keeps it.
+        let renamed = CounterpartyDraft {
+            name: Some("MV Aurora II".into()),
+            ..Default::default()
+        }
+        .apply(Some(&vessel), Utc::now())
+        .unwrap();
+        assert_eq!(renamed.kind, CounterpartyKind::Vessel);
+        let errs = CounterpartyDraft {
+            kind: Some("boat".into()),
+            ..base
+        }
+        .apply(None, Utc::now())
+        .unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].field, "kind");
+        assert!(
+            errs[0].reason.contains("\"boat\" is not a kind"),
+            "{}",
+            errs[0]
+        );
     }
 }

@@ -129,8 +129,7 @@ impl Live {
                 .register
                 .as_ref()
                 .map(|r| format!("{} {}", r.kind, r.number)),
-            // Until the register carries a kind, every counterparty is an organisation.
-            kind: Some(crate::domain::CounterpartyKind::Organisation),
+            kind: Some(cp.kind),
         }
     }
 

@@ -247,6 +247,10 @@ pub fn kind_label(k: AlertKind, l: Language) -> &'static str {
         AlertKind::VatInvalid => ("USt-IdNr. ungültig", "VAT number invalid"),
         AlertKind::VatStatusChanged => ("USt-IdNr.-Status geändert", "VAT status changed"),
         AlertKind::SanctionsFound => ("Treffer auf Sanktionsliste", "Sanctions list match"),
+        AlertKind::SanctionsPossible => (
+            "Möglicher Treffer auf Sanktionsliste (prüfen)",
+            "Possible sanctions list match (review)",
+        ),
         AlertKind::SanctionsRemoved => (
             "Sanktionslisten-Treffer entfallen",
             "Sanctions list match removed",
@@ -661,6 +665,7 @@ mod tests {
             notes: String::new(),
             created_at: t(0, 0),
             updated_at: t(0, 0),
+            kind: Default::default(),
         }
     }
 
@@ -849,6 +854,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_possible_sanctions_hit_is_labelled_in_both_languages_under_high() {
+        let alerts = vec![alert(1, 1, AlertKind::SanctionsPossible, t(3, 0))];
+        assert_eq!(alerts[0].severity, Severity::High);
+        let p = plan(&alerts, &cps(), &analysts(), None, false);
+        assert_eq!(
+            p.digests[0].critical(),
+            0,
+            "not an immediate mail by default"
+        );
+        for (language, label) in [
+            (
+                Language::De,
+                "Möglicher Treffer auf Sanktionsliste (prüfen)",
+            ),
+            (Language::En, "Possible sanctions list match (review)"),
+        ] {
+            let ctx = RenderContext {
+                language,
+                tz: chrono_tz::Europe::Berlin,
+                now: t(7, 0),
+                health: None,
+                immediate: false,
+            };
+            let r = render(&p.digests[0], &ctx);
+            assert!(r.text.contains(label), "{}", r.text);
+            assert!(r.html.contains(&escape_html(label)), "{}", r.html);
+            let high = severity_label(Severity::High, language).to_uppercase();
+            assert!(r.text.contains(&high), "{}", r.text);
+        }
+        assert_ne!(
+            kind_label(AlertKind::SanctionsPossible, Language::En),
+            kind_label(AlertKind::SanctionsFound, Language::En)
+        );
     }
 
     #[test]

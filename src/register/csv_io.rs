@@ -122,6 +122,7 @@ fn canonical_column(name: &str) -> Option<&'static str> {
         "frequency" | "frequenz" | "häufigkeit" => "frequency",
         "tags" => "tags",
         "notes" | "notizen" | "bemerkung" => "notes",
+        "kind" | "type" | "art" | "typ" | "partnerart" | "partnertyp" => "kind",
         _ => return None,
     };
     Some(canon)
@@ -239,6 +240,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
                 "frequency" => draft.frequency = value,
                 "tags" => draft.tags = value,
                 "notes" => draft.notes = value,
+                "kind" => draft.kind = value,
                 "monitor" => match parse_bool("monitor", cell) {
                     Ok(b) => draft.monitor = Some(b),
                     Err(e) => bad = Some(e),

@@ -4,11 +4,12 @@ pub mod csv_io;
 pub mod filter;
 
 use crate::domain::Counterparty;
-use crate::domain::{Frequency, Priority};
+use crate::domain::{CounterpartyKind, Frequency, Priority};
 use serde::Serialize;
 
-/// The columns of the CSV format, in export order after `id`.
-pub const COLUMNS: [&str; 15] = [
+/// The columns of the CSV format, in export order after `id`. `kind` came last so that the
+/// columns of files exported before it keep their places.
+pub const COLUMNS: [&str; 16] = [
     "name",
     "country",
     "vat",
@@ -24,6 +25,7 @@ pub const COLUMNS: [&str; 15] = [
     "frequency",
     "tags",
     "notes",
+    "kind",
 ];
 
 /// The JSON shape of a counterparty, as `list --json`, `show --json` and `export` print it.
@@ -47,6 +49,7 @@ pub struct CounterpartyJson<'a> {
     frequency: Frequency,
     tags: &'a [String],
     notes: &'a str,
+    kind: CounterpartyKind,
     created_at: String,
     updated_at: String,
 }
@@ -70,6 +73,7 @@ impl<'a> From<&'a Counterparty> for CounterpartyJson<'a> {
             frequency: cp.frequency,
             tags: &cp.tags,
             notes: &cp.notes,
+            kind: cp.kind,
             created_at: cp.created_at.to_rfc3339(),
             updated_at: cp.updated_at.to_rfc3339(),
         }
@@ -123,6 +127,7 @@ pub fn to_cells(cp: &Counterparty) -> Vec<String> {
         cp.frequency.to_string(),
         cp.tags.join(", "),
         cp.notes.clone(),
+        cp.kind.to_string(),
     ]
 }
 

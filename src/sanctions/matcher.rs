@@ -217,6 +217,8 @@ impl Hit {
             score: self.score,
             entity_hash: self.entity_hash.clone(),
             explanation: self.explanation.summary(),
+            strength: self.strength,
+            reasons: self.reasons.clone(),
         }
     }
 }

@@ -1,14 +1,15 @@
 //! The add/edit form: one single-line text area per field in the order, with live
 //! validation through `CounterpartyDraft::apply` so the form and the CLI accept the same input.
+//! The kind is a choice among fixed values, cycled with the arrow keys or space, not typed.
 
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
 
-use crate::domain::{Counterparty, CounterpartyDraft, vat};
+use crate::domain::{Counterparty, CounterpartyDraft, CounterpartyKind, vat};
 
 /// The form fields: (label, field name as `FieldError` spells it).
-pub const FIELDS: [(&str, &str); 11] = [
+pub const FIELDS: [(&str, &str); 12] = [
     ("Name", "name"),
     ("Country", "country"),
     ("VAT number", "vat"),
@@ -20,7 +21,17 @@ pub const FIELDS: [(&str, &str); 11] = [
     ("LEI", "lei"),
     ("Register", "register"),
     ("Priority", "priority"),
+    ("Kind", "kind"),
 ];
+
+/// The index of the kind field in [`FIELDS`]: a choice, not a text.
+pub const KIND: usize = 11;
+
+/// The values a choice field offers, in the order the arrow keys step through them; none for a
+/// text field.
+pub fn choices(field: usize) -> Option<Vec<&'static str>> {
+    (field == KIND).then(|| CounterpartyKind::ALL.iter().map(|k| k.as_str()).collect())
+}
 
 /// State of an open form.
 #[derive(Debug, Clone)]
@@ -54,7 +65,17 @@ impl FormState {
         let mut f = FormState {
             editing: None,
             base: None,
-            inputs: FIELDS.iter().map(|_| area("")).collect(),
+            inputs: FIELDS
+                .iter()
+                .enumerate()
+                .map(|(i, _)| {
+                    area(if i == KIND {
+                        CounterpartyKind::default().as_str()
+                    } else {
+                        ""
+                    })
+                })
+                .collect(),
             focus: 0,
             touched: vec![false; FIELDS.len()],
             errors: vec![None; FIELDS.len()],
@@ -67,11 +88,12 @@ impl FormState {
 
     /// A form filled with an existing counterparty.
     pub fn edit(cp: &Counterparty, now: DateTime<Utc>) -> FormState {
-        // The form's fields are the first columns of the CSV format, in the same order.
-        let values: Vec<String> = crate::register::to_cells(cp)
+        // The form's text fields are the first columns of the CSV format, in the same order.
+        let mut values: Vec<String> = crate::register::to_cells(cp)
             .into_iter()
-            .take(FIELDS.len())
+            .take(KIND)
             .collect();
+        values.push(cp.kind.as_str().to_string());
         let mut f = FormState {
             editing: Some(cp.id),
             base: Some(cp.clone()),
@@ -110,6 +132,7 @@ impl FormState {
             lei: v(8),
             register: v(9),
             priority: v(10),
+            kind: v(KIND),
             ..CounterpartyDraft::default()
         }
     }
@@ -162,8 +185,33 @@ impl FormState {
         self.focus = ((self.focus as isize + delta).rem_euclid(n)) as usize;
     }
 
-    /// Types a key into the focused field; returns whether the text changed.
+    /// Types a key into the focused field; returns whether the text changed. On a choice field
+    /// right, left and space step through the values and a letter picks the value it starts;
+    /// other keys do nothing, so no value outside the choice can be entered.
     pub fn input(&mut self, key: KeyEvent, now: DateTime<Utc>) -> bool {
+        if let Some(values) = choices(self.focus) {
+            let current = values
+                .iter()
+                .position(|v| *v == self.value(self.focus))
+                .unwrap_or(0);
+            let n = values.len();
+            let next = match key.code {
+                KeyCode::Right | KeyCode::Char(' ') => (current + 1) % n,
+                KeyCode::Left => (current + n - 1) % n,
+                KeyCode::Char(c) => match values.iter().position(|v| v.starts_with(c)) {
+                    Some(i) => i,
+                    None => return false,
+                },
+                _ => return false,
+            };
+            if next == current {
+                return false;
+            }
+            self.inputs[self.focus] = area(values[next]);
+            self.touched[self.focus] = true;
+            self.validate(now);
+            return true;
+        }
         let Some(t) = self.inputs.get_mut(self.focus) else {
             return false;
         };
@@ -177,6 +225,9 @@ impl FormState {
 
     /// Inserts pasted text (newlines become spaces: every field is one line).
     pub fn paste(&mut self, text: &str, now: DateTime<Utc>) {
+        if choices(self.focus).is_some() {
+            return;
+        }
         let clean: String = text
             .chars()
             .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
@@ -197,5 +248,59 @@ impl FormState {
                 self.focus = i;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn kind_is_a_choice_not_a_text() {
+        let now = Utc::now();
+        let mut f = FormState::add(now);
+        assert_eq!(f.value(KIND), "organisation");
+        f.focus = KIND;
+        assert!(f.input(key(KeyCode::Right), now));
+        assert_eq!(f.value(KIND), "person");
+        assert!(f.input(key(KeyCode::Char(' ')), now));
+        assert_eq!(f.value(KIND), "vessel");
+        assert!(f.input(key(KeyCode::Left), now));
+        assert_eq!(f.value(KIND), "person");
+        assert!(f.input(key(KeyCode::Left), now));
+        assert!(f.input(key(KeyCode::Left), now), "wraps around");
+        assert_eq!(f.value(KIND), "aircraft");
+        // A letter picks the value it starts; other text cannot be typed or pasted.
+        assert!(f.input(key(KeyCode::Char('v')), now));
+        assert_eq!(f.value(KIND), "vessel");
+        assert!(!f.input(key(KeyCode::Char('x')), now));
+        assert!(!f.input(key(KeyCode::Backspace), now));
+        f.paste("submarine", now);
+        assert_eq!(f.value(KIND), "vessel");
+        assert_eq!(f.draft().kind.as_deref(), Some("vessel"));
+
+        let mut cp = CounterpartyDraft {
+            name: Some("Anna Berger e.K.".into()),
+            country: Some("DE".into()),
+            kind: Some("person".into()),
+            ..Default::default()
+        }
+        .apply(None, now)
+        .unwrap();
+        cp.id = 3;
+        let f = FormState::edit(&cp, now);
+        assert_eq!(f.value(KIND), "person");
+        assert_eq!(
+            f.value(10),
+            "normal",
+            "the text fields keep their CSV cells"
+        );
+        assert!(!f.has_errors());
+        assert_eq!(f.draft().apply(Some(&cp), now).unwrap(), cp);
     }
 }

@@ -245,6 +245,7 @@ mod tests {
             notes: String::new(),
             created_at: t,
             updated_at: t,
+            kind: Default::default(),
         }
     }
 

@@ -416,7 +416,8 @@ pub enum Popup {
 /// What a reason popup records once saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReasonFor {
-    /// "Not this entity" for the listed entity of a `sanctions_found` alert.
+    /// "Not this entity" for the listed entity of a `sanctions_found` or `sanctions_possible`
+    /// alert.
     NotThisEntity {
         /// The alert, acknowledged with the decision.
         alert_id: u64,

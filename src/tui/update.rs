@@ -459,7 +459,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 return flash(
                     state,
                     Level::Info,
-                    "\"not this entity\" applies to sanctions_found alerts",
+                    "\"not this entity\" applies to sanctions_found and sanctions_possible alerts",
                 );
             };
             let question = format!(

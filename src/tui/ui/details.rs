@@ -59,7 +59,11 @@ fn kv(k: &str, v: impl Into<String>, theme: &Theme) -> Line<'static> {
 fn render_fields(state: &AppState, cp: &Counterparty, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
     let lines = vec![
-        kv("Country", cp.country.clone(), theme),
+        kv(
+            "Country",
+            format!("{}  · kind {}", cp.country, cp.kind),
+            theme,
+        ),
         kv("VAT", o(&cp.vat), theme),
         kv("E-mail", o(&cp.email), theme),
         kv("Address", o(&cp.address), theme),
@@ -285,11 +289,12 @@ pub fn summary(r: &SourceResult) -> (String, bool) {
                 },
                 Answer::Sanctions(s) => match s.hits.first() {
                     Some(h) => format!(
-                        "{} hit(s): {} {} {} (score {:.2})",
+                        "{} hit(s): {} {} {} ({}, score {:.2})",
                         s.hits.len(),
                         h.list,
                         h.entity_id,
                         h.name,
+                        h.strength.label("en"),
                         h.score
                     ),
                     None => format!("no hits in {} lists", s.lists.len()),
@@ -321,6 +326,24 @@ fn run_lines(state: &AppState, run: &CheckRun, theme: &Theme, width: usize) -> V
             Span::styled(format!("{:<16}", r.source.as_str()), theme.title),
             Span::styled(clip(&text, width.saturating_sub(22)), style),
         ]));
+        // Every hit with its strength, then its reasons one per line (they are long: listed
+        // names and countries), in the analyst's language.
+        if let Outcome::Answer(Answer::Sanctions(s)) = &r.outcome {
+            let lang = state.language.as_str();
+            for h in &s.hits {
+                let head = format!("{} {}: {}", h.list, h.entity_id, h.strength.label(lang));
+                out.push(Line::from(Span::styled(
+                    clip(&format!("{:21}{head}", ""), width),
+                    style,
+                )));
+                for reason in &h.reasons {
+                    out.push(Line::from(Span::styled(
+                        clip(&format!("{:23}· {}", "", reason.text(lang)), width),
+                        style,
+                    )));
+                }
+            }
+        }
         let e = &r.evidence;
         let mut ev = Vec::new();
         if let Some(x) = &e.reference {

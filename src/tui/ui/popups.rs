@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use crate::tui::action::Action;
-use crate::tui::form::{FIELDS, FormState};
+use crate::tui::form::{FIELDS, FormState, choices};
 use crate::tui::keymap::{Context, Keymap};
 use crate::tui::state::{AppState, Tab};
 use crate::tui::theme::Theme;
@@ -200,7 +200,23 @@ pub fn form(f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, frame: &m
             Paragraph::new(Span::styled(format!("{marker}{label}"), label_style)),
             lab,
         );
-        if focused {
+        if let Some(values) = choices(i) {
+            // A choice shows every value, the chosen one marked; focused, also how to change it.
+            let chosen = f.value(i);
+            let mut spans = Vec::new();
+            for v in values {
+                if v == chosen {
+                    spans.push(Span::styled(format!("[{v}]"), theme.focus));
+                } else {
+                    spans.push(Span::styled(format!(" {v} "), theme.dim));
+                }
+                spans.push(Span::raw(" "));
+            }
+            if focused {
+                spans.push(Span::styled("←/→ or space", theme.key));
+            }
+            frame.render_widget(Paragraph::new(Line::from(spans)), input);
+        } else if focused {
             if let Some(t) = f.inputs.get(i) {
                 frame.render_widget(t, input);
             }
