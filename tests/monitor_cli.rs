@@ -324,7 +324,7 @@ fn cycles_against_changing_registries_raise_true_alerts_once() {
                 } else {
                     html(
                         200,
-                        "<html><body><p>Es wurden keine Treffer gefunden.</p></body></html>",
+                        "<html><body><span id=\"frm_ergebnis:otx_keineTreffer\">Es wurden keine Treffer gefunden.</span></body></html>",
                     )
                 }
             }

@@ -310,6 +310,11 @@ impl Checker for Live {
                         .as_ref()
                         .filter(|r| !r.kind.is_empty())
                         .map(|r| format!("{} {}", r.kind, r.number)),
+                    register_court: cp
+                        .register
+                        .as_ref()
+                        .map(|r| r.court.clone())
+                        .filter(|c| !c.trim().is_empty()),
                     subject: None,
                 };
                 self.sources.insolvency(&q).await

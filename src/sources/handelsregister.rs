@@ -318,7 +318,7 @@ impl HandelsregisterClient {
             "naviForm:erweiterteSucheLink",
         );
         navi.set("target", "erweiterteSucheLink");
-        let to_search = Request::post_form(action, &navi.fields, timeout);
+        let to_search = Request::post_form(action, &navi.fields, timeout).from_page(&page.url);
         let page = match self.fetch(&to_search, &mut jar, "search page").await {
             Step::Page(p) => p,
             Step::Done(a) => return a,
@@ -344,7 +344,7 @@ impl HandelsregisterClient {
             &self.cfg.results_per_page.0.to_string(),
         );
         form.press("btnSuche");
-        let submit = Request::post_form(action, &form.fields, timeout);
+        let submit = Request::post_form(action, &form.fields, timeout).from_page(&page.url);
         match self.fetch(&submit, &mut jar, "result page").await {
             Step::Page(resp) => {
                 let mut parsed =
