@@ -376,9 +376,10 @@ impl Checker for Live {
         if due.is_empty() {
             return;
         }
-        let client = match sanctions::update::client(std::time::Duration::from_secs(
-            self.sanctions.timeout_seconds.0,
-        )) {
+        let client = match sanctions::update::client(
+            std::time::Duration::from_secs(self.sanctions.timeout_seconds.0),
+            &self.sanctions.user_agent.0,
+        ) {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!("sanctions refresh: {e}");
