@@ -32,6 +32,9 @@ pub enum TransportError {
     /// A redirect to another host, or from https to http, was refused.
     #[error("redirect refused: {0}")]
     Redirect(String),
+    /// The caller's allowance did not permit another request (a redirect hop included).
+    #[error("request not sent: {0}")]
+    Allowance(String),
 }
 
 /// HTTP methods the sources use.
@@ -281,8 +284,25 @@ impl Http {
         req: &Request,
         jar: &mut CookieJar,
     ) -> Result<Response, TransportError> {
+        self.send_following_counted(req, jar, &mut || true).await
+    }
+
+    /// Like [`Http::send_following`], asking `permit` before every request it sends (each
+    /// redirect hop is a request too); stops with [`TransportError::Allowance`] when refused.
+    pub async fn send_following_counted(
+        &self,
+        req: &Request,
+        jar: &mut CookieJar,
+        permit: &mut (dyn FnMut() -> bool + Send),
+    ) -> Result<Response, TransportError> {
         let mut current = req.clone();
         for _ in 0..=MAX_REDIRECTS {
+            if !permit() {
+                return Err(TransportError::Allowance(format!(
+                    "the allowance permits no further request to {}",
+                    current.url
+                )));
+            }
             let resp = self.send(&current, Some(jar)).await?;
             jar.update(&resp.set_cookies);
             let is_redirect = matches!(resp.status, 301 | 302 | 303 | 307 | 308);

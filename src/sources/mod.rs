@@ -210,6 +210,9 @@ pub fn transport_parsed(e: &TransportError) -> Parsed {
         TransportError::Build(_) => Parsed::not_asked(Unavailable::Rejected, msg),
         // A registry that sends us elsewhere is not answering; asking again would go the same way.
         TransportError::Redirect(_) => Parsed::not_asked(Unavailable::SourceChanged, msg),
+        TransportError::Allowance(_) => {
+            Parsed::not_asked(Unavailable::Disabled, msg).with_code("BUDGET")
+        }
     }
 }
 
