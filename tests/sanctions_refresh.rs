@@ -454,3 +454,37 @@ async fn list_redirects_carry_no_referer_with_the_token() {
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[1].header("referer"), None, "{:?}", reqs[1].headers);
 }
+
+#[test]
+fn a_doctype_or_an_undeclared_entity_is_refused_and_the_last_good_snapshot_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let good = un_fixture();
+    let now = Utc::now();
+    let raw = sanctions::RawList::single("consolidated.xml", good.clone().into_bytes());
+    snapshot::accept(&store, dir.path(), ListSource::Un, &raw, "test", 0.9, now).unwrap();
+    let before = snapshot::list_state(&store, ListSource::Un)
+        .unwrap()
+        .current;
+    // What the hardening review fed the parser: names that lost words, import exit 0.
+    let root = good.find("<CONSOLIDATED_LIST").unwrap();
+    let with_doctype = format!(
+        "{}<!DOCTYPE CONSOLIDATED_LIST [<!ENTITY forces \"Forces\">]>{}",
+        &good[..root],
+        good[root..].replacen("Allied Democratic Forces", "Allied Democratic &forces;", 1)
+    );
+    let undeclared = good.replacen("Allied Democratic Forces", "Allied &democratic; Forces", 1);
+    assert_ne!(undeclared, good);
+    for (what, body) in [("DOCTYPE", with_doctype), ("&democratic;", undeclared)] {
+        let raw = sanctions::RawList::single("consolidated.xml", body.into_bytes());
+        let err = snapshot::accept(&store, dir.path(), ListSource::Un, &raw, "test", 0.9, now)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(what), "{what}: {err}");
+        let st = snapshot::list_state(&store, ListSource::Un).unwrap();
+        assert_eq!(st.current, before, "{what}: the last good snapshot stays");
+    }
+    let screener = sanctions::open_screener(dir.path(), &SanctionsConfig::default()).unwrap();
+    let hits = screener.screen(&ScreenQuery::name("Allied Democratic Forces"), 0.85);
+    assert_eq!(hits[0].entity_id, "6908402");
+}
