@@ -384,6 +384,11 @@ mod tests {
         assert_eq!(c.language, Language::De);
         // The example documents the defaults; it must not drift from them.
         assert_eq!(c.sources, crate::sources::config::SourcesConfig::default());
+        assert_eq!(
+            c.sanctions,
+            crate::sanctions::config::SanctionsConfig::default(),
+            "the list User-Agent and ceilings of the example are the defaults"
+        );
     }
 
     #[test]

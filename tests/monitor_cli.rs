@@ -126,10 +126,13 @@ fn serve(mut s: TcpStream, handler: &Handler, count: &AtomicUsize, delay: Durati
     }
 }
 
-/// A VIES `check-vat-number` answer.
-fn vies_answer(valid: bool, name: &str, address: &str, reference: &str) -> String {
+/// A VIES `check-vat-number` answer about the number in the request body `body` (VIES names
+/// the number it answers about).
+fn vies_answer(body: &str, valid: bool, name: &str, address: &str, reference: &str) -> String {
+    let req: Value = serde_json::from_str(body).unwrap_or_default();
     serde_json::json!({
-        "countryCode": "DE", "vatNumber": "x", "requestDate": "2026-11-21T10:00:00.000Z",
+        "countryCode": req["countryCode"], "vatNumber": req["vatNumber"],
+        "requestDate": "2026-11-21T10:00:00.000Z",
         "valid": valid, "requestIdentifier": reference, "name": name, "address": address,
     })
     .to_string()
@@ -262,16 +265,27 @@ fn cycles_against_changing_registries_raise_true_alerts_once() {
         let n = p.load(Ordering::SeqCst);
         let reference = format!("WAPI{n}{number}");
         json(match (number.as_str(), n) {
-            ("136695976", 0) => {
-                vies_answer(true, "Alpha GmbH", "Hauptstr. 1\n10117 Berlin", &reference)
-            }
+            ("136695976", 0) => vies_answer(
+                body,
+                true,
+                "Alpha GmbH",
+                "Hauptstr. 1\n10117 Berlin",
+                &reference,
+            ),
             ("136695976", 1) => {
                 r#"{"actionSucceed":false,"errorWrappers":[{"error":"MS_UNAVAILABLE"}]}"#
                     .to_string()
             }
-            ("136695976", _) => vies_answer(false, "---", "---", &reference),
-            (_, 0 | 1) => vies_answer(true, "BETA GMBH", "Marktplatz 2, 80331 München", &reference),
+            ("136695976", _) => vies_answer(body, false, "---", "---", &reference),
+            (_, 0 | 1) => vies_answer(
+                body,
+                true,
+                "BETA GMBH",
+                "Marktplatz 2, 80331 München",
+                &reference,
+            ),
             _ => vies_answer(
+                body,
                 true,
                 "Gamma GmbH",
                 "Industriestr. 9, 04109 Leipzig",
@@ -324,7 +338,7 @@ fn cycles_against_changing_registries_raise_true_alerts_once() {
                 } else {
                     html(
                         200,
-                        "<html><body><p>Es wurden keine Treffer gefunden.</p></body></html>",
+                        "<html><body><span id=\"frm_ergebnis:otx_keineTreffer\">Es wurden keine Treffer gefunden.</span></body></html>",
                     )
                 }
             }
@@ -540,6 +554,7 @@ fn a_killed_cycle_resumes_without_duplicate_runs_or_alerts() {
         };
         let number = req["vatNumber"].as_str().unwrap_or_default();
         json(vies_answer(
+            body,
             true,
             name,
             "Hauptstr. 1, 10117 Berlin",
@@ -618,8 +633,8 @@ fn a_killed_cycle_resumes_without_duplicate_runs_or_alerts() {
 #[test]
 fn the_daemon_stops_cleanly_on_sigterm() {
     let env = Env::new();
-    let vies = Registry::start(Duration::ZERO, |_, _, _, _| {
-        json(vies_answer(true, "A", "B", "R"))
+    let vies = Registry::start(Duration::ZERO, |_, _, _, body| {
+        json(vies_answer(body, true, "A", "B", "R"))
     });
     config(&env, &vies.url(""));
     // No list downloads from the internet in tests.

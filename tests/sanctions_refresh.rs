@@ -2,8 +2,10 @@
 //! snapshot and marks the list stale; a good refresh yields a delta; decisions survive list
 //! edits that do not touch names or identifiers.
 
+mod common;
+
 use chrono::Utc;
-use kontra::sanctions::config::SanctionsConfig;
+use kontra::sanctions::config::{DEFAULT_USER_AGENT, SanctionsConfig};
 use kontra::sanctions::decisions::{self, Decision};
 use kontra::sanctions::snapshot::{self, RefreshError};
 use kontra::sanctions::{self, ListSource, ParseError, ScreenQuery, update};
@@ -136,7 +138,7 @@ async fn refresh_keeps_last_good_snapshot_on_every_failure() {
         assert!(ent_start < end);
         r.insert("/shrunk".into(), Route::Ok(shrunk.into_bytes()));
     }
-    let client = update::client(Duration::from_millis(800)).unwrap();
+    let client = update::client(Duration::from_millis(800), DEFAULT_USER_AGENT).unwrap();
     let (meta, delta) = update::refresh(
         &store,
         dir.path(),
@@ -300,4 +302,189 @@ fn delta_and_decisions_follow_material_changes_only() {
             .screen_only(&ScreenQuery::name("Allied Democratic Forces"), 0.85, &none)
             .is_empty()
     );
+}
+
+/// The OFAC list host as it behaves since 2026-07-30 (opensanctions#5237): its firewall answers
+/// 403 to a User-Agent that does not start with `Mozilla/<digit>` or is shorter than 40 characters.
+fn ofac_host(req: &common::Req) -> common::Reply {
+    let ua = req.header("user-agent").unwrap_or_default();
+    let browser_like = ua
+        .strip_prefix("Mozilla/")
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        && ua.len() >= 40;
+    if browser_like {
+        common::Reply::new(
+            200,
+            "application/xml",
+            common::fixture("sanctions_ofac", "SDN.sample.COMPOSED.xml"),
+        )
+    } else {
+        common::Reply::html(403, "<html><body><h1>403 Forbidden</h1></body></html>")
+    }
+}
+
+#[tokio::test]
+async fn ofac_download_passes_the_user_agent_rule_and_a_403_says_blocked_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let server = common::Server::start(ofac_host).await;
+    let mut cfg = SanctionsConfig::default();
+    cfg.ofac.url = server.url("/api/PublicationPreview/exports/SDN.XML");
+    assert!(DEFAULT_USER_AGENT.len() >= 40 && DEFAULT_USER_AGENT.contains("Kontra/"));
+
+    // The User-Agent Kontra sent before: refused by the host, the list turns stale with the fix.
+    let old = "Kontra/0.1.0 (sanctions list refresh; counterparty due diligence)";
+    cfg.user_agent.0 = old.to_string();
+    let client = update::client(Duration::from_secs(5), old).unwrap();
+    let err = update::refresh(&store, dir.path(), &cfg, &client, ListSource::Ofac)
+        .await
+        .unwrap_err();
+    let st = snapshot::list_state(&store, ListSource::Ofac).unwrap();
+    let shown = st.last_error.unwrap_or_default();
+    for words in ["403", "blocked by the host", "user_agent", "Mozilla/", old] {
+        assert!(shown.contains(words), "{words}: {shown}");
+    }
+    assert_eq!(err.to_string(), shown);
+    assert!(st.current.is_none());
+
+    let client = update::client(Duration::from_secs(5), DEFAULT_USER_AGENT).unwrap();
+    let cfg = SanctionsConfig {
+        user_agent: SanctionsConfig::default().user_agent,
+        ..cfg
+    };
+    let (meta, _) = update::refresh(&store, dir.path(), &cfg, &client, ListSource::Ofac)
+        .await
+        .unwrap();
+    assert!(meta.entities > 0);
+    let st = snapshot::list_state(&store, ListSource::Ofac).unwrap();
+    assert!(st.last_error.is_none());
+    let sent = server.requests().last().unwrap().clone();
+    assert_eq!(sent.header("user-agent"), Some(DEFAULT_USER_AGENT));
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[tokio::test]
+async fn bodies_over_the_ceiling_are_refused_while_streaming_and_the_snapshot_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let good = un_fixture();
+    // 8 MB of inflated XML from a body of a few KB: a small gzip bomb.
+    let mut inflated = good.clone().into_bytes();
+    inflated.resize(8_000_000, b' ');
+    let bomb = gzip(&inflated);
+    assert!(bomb.len() < 100_000, "{}", bomb.len());
+    let (g, b) = (good.clone(), bomb.clone());
+    let server = common::Server::start(move |req| match req.path.as_str() {
+        "/good.xml" => common::Reply::new(200, "application/xml", g.clone()),
+        "/bomb.xml" => {
+            common::Reply::new(200, "application/xml", b.clone()).header("Content-Encoding", "gzip")
+        }
+        "/big.xml" => common::Reply::new(200, "application/xml", vec![b' '; 3_000_000]),
+        _ => common::Reply::html(404, ""),
+    })
+    .await;
+    let text = format!("[un]\nurl = \"{}\"\nmax_mb = 1\n", server.url("/good.xml"));
+    let mut cfg: SanctionsConfig = toml::from_str::<SanctionsConfig>(&text)
+        .unwrap()
+        .with_defaults();
+    assert_eq!(cfg.un.max_bytes(ListSource::Un), 1_000_000);
+    assert_eq!(
+        cfg.eu.max_bytes(ListSource::Eu),
+        200_000_000,
+        "defaults fill the others"
+    );
+    let client = update::client(Duration::from_secs(5), DEFAULT_USER_AGENT).unwrap();
+    update::refresh(&store, dir.path(), &cfg, &client, ListSource::Un)
+        .await
+        .unwrap();
+    let before = snapshot::list_state(&store, ListSource::Un)
+        .unwrap()
+        .current;
+    for (path, words) in [
+        ("/bomb.xml", "grew past"),
+        ("/big.xml", "announces 3000000"),
+    ] {
+        cfg.un.url = server.url(path);
+        let err = update::refresh(&store, dir.path(), &cfg, &client, ListSource::Un)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(words) && err.contains("ceiling of 1 MB"),
+            "{path}: {err}"
+        );
+        let st = snapshot::list_state(&store, ListSource::Un).unwrap();
+        assert_eq!(st.current, before, "{path}: the last good snapshot stays");
+        assert!(st.last_error.is_some());
+    }
+    // The bomb is the real list when inflated: with room for it, it is read (and decompressed).
+    cfg.un.max_mb = 20;
+    cfg.un.url = server.url("/bomb.xml");
+    update::refresh(&store, dir.path(), &cfg, &client, ListSource::Un)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn list_redirects_carry_no_referer_with_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let good = un_fixture();
+    let server = common::Server::start(move |req| {
+        if req.path.starts_with("/content") {
+            common::Reply::html(302, "").header("Location", "/blob/consolidated.xml")
+        } else {
+            common::Reply::new(200, "application/xml", good.clone())
+        }
+    })
+    .await;
+    let mut cfg = SanctionsConfig::default();
+    cfg.un.url = server.url("/content?token=SECRET");
+    let client = update::client(Duration::from_secs(5), DEFAULT_USER_AGENT).unwrap();
+    update::refresh(&store, dir.path(), &cfg, &client, ListSource::Un)
+        .await
+        .unwrap();
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[1].header("referer"), None, "{:?}", reqs[1].headers);
+}
+
+#[test]
+fn a_doctype_or_an_undeclared_entity_is_refused_and_the_last_good_snapshot_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let good = un_fixture();
+    let now = Utc::now();
+    let raw = sanctions::RawList::single("consolidated.xml", good.clone().into_bytes());
+    snapshot::accept(&store, dir.path(), ListSource::Un, &raw, "test", 0.9, now).unwrap();
+    let before = snapshot::list_state(&store, ListSource::Un)
+        .unwrap()
+        .current;
+    // What the hardening review fed the parser: names that lost words, import exit 0.
+    let root = good.find("<CONSOLIDATED_LIST").unwrap();
+    let with_doctype = format!(
+        "{}<!DOCTYPE CONSOLIDATED_LIST [<!ENTITY forces \"Forces\">]>{}",
+        &good[..root],
+        good[root..].replacen("Allied Democratic Forces", "Allied Democratic &forces;", 1)
+    );
+    let undeclared = good.replacen("Allied Democratic Forces", "Allied &democratic; Forces", 1);
+    assert_ne!(undeclared, good);
+    for (what, body) in [("DOCTYPE", with_doctype), ("&democratic;", undeclared)] {
+        let raw = sanctions::RawList::single("consolidated.xml", body.into_bytes());
+        let err = snapshot::accept(&store, dir.path(), ListSource::Un, &raw, "test", 0.9, now)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(what), "{what}: {err}");
+        let st = snapshot::list_state(&store, ListSource::Un).unwrap();
+        assert_eq!(st.current, before, "{what}: the last good snapshot stays");
+    }
+    let screener = sanctions::open_screener(dir.path(), &SanctionsConfig::default()).unwrap();
+    let hits = screener.screen(&ScreenQuery::name("Allied Democratic Forces"), 0.85);
+    assert_eq!(hits[0].entity_id, "6908402");
 }

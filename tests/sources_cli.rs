@@ -173,3 +173,53 @@ fn lookups_run_while_another_process_holds_the_data_directory() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Apple Inc."));
 }
+
+#[test]
+fn insolvency_lookup_is_complete_with_a_court_and_labelled_without() {
+    use common::insolvency_portal::{Notice, Wildcard, law_abiding};
+    let opened = Notice {
+        days_ago: 40,
+        court_code: "X101",
+        court: "Charlottenburg",
+        case: "36a IN 1234/26",
+        debtor: "Musterbau Gesellschaft mit beschränkter Haftung",
+        seat: "Berlin",
+        register: "Amtsgericht Charlottenburg, HRB 999999 B",
+    };
+    let server = Server::start_in_thread(law_abiding(vec![opened], Wildcard::Words));
+    let cfg = format!("[sources.insolvency]\nbase_url = \"{}\"\n", server.url(""));
+    let (code, out, err) = lookup(
+        &cfg,
+        &[
+            "insolvency",
+            "--name",
+            "Musterbau GmbH",
+            "--court",
+            "Berlin (Charlottenburg)",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let v = json(&out);
+    assert_eq!(v["outcome"], "answer");
+    assert_eq!(v["publications"][0]["case_number"], "36a IN 1234/26");
+
+    // Without a court the portal shows 14 days: "unavailable" (exit 7), never "no publications".
+    let (code, out, err) = lookup(
+        &cfg,
+        &[
+            "insolvency",
+            "--name",
+            "Musterbau GmbH",
+            "--seat",
+            "Musterstadt",
+        ],
+    );
+    assert_eq!(code, 7, "{out}{err}");
+    assert!(
+        out.contains("limited")
+            && out.contains("last 14 days only")
+            && out.contains("LAST_14_DAYS"),
+        "{out}"
+    );
+}

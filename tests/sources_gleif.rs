@@ -53,10 +53,15 @@ fn record_server() -> impl Fn(&common::Req) -> Reply {
                 fixture("gleif", "lei-records_search_empty.COMPOSED.json"),
             )
         } else {
+            // An unknown LEI: the error names it. The shape of GLEIF's real answer is not
+            // confirmed (no capture found); a generic "Resource not found" is tested below.
+            let lei = req.path.rsplit('/').next().unwrap_or_default().to_string();
             Reply::new(
                 404,
                 "application/vnd.api+json",
-                fixture("gleif", "error_404_direct_parent.COMPOSED.json"),
+                serde_json::json!({"errors": [{"status": "404", "title": "Not Found",
+                    "detail": format!("Record {lei} not found")}]})
+                .to_string(),
             )
         }
     }
@@ -110,6 +115,17 @@ async fn unknown_lei_is_an_answer_and_bad_lei_is_refused() {
     assert_eq!(server.count(), 1);
     // A 404 that is not GLEIF's JSON:API (a proxy page) is not "no such LEI".
     let server = Server::start(|_| Reply::html(404, "<html>Not Found</html>")).await;
+    let r = sources(&server, "").gleif_lei("529900T8BM49AURSDO55").await;
+    assert!(r.outcome.answer().is_none(), "{r:?}");
+    // Nor is a generic JSON:API 404 that does not name the LEI, as a wrong path gives.
+    let server = Server::start(|_| {
+        Reply::new(
+            404,
+            "application/vnd.api+json",
+            fixture("gleif", "error_404_direct_parent.COMPOSED.json"),
+        )
+    })
+    .await;
     let r = sources(&server, "").gleif_lei("529900T8BM49AURSDO55").await;
     assert!(r.outcome.answer().is_none(), "{r:?}");
 }

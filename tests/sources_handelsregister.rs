@@ -16,6 +16,7 @@ const SEARCH: &str = r#"<html><body><form id="form" name="form" method="post" ac
 <input type="hidden" name="form" value="form"><textarea name="form:schlagwoerter"></textarea>
 <select name="form:schlagwortOptionen"><option value="1">alle</option><option value="2">min. eins</option><option value="3" selected>exakt</option></select>
 <input type="checkbox" name="form:auchGeloeschte_input">
+<select name="form:registerGericht_input"><option value="">alle</option><option value="D3201">Ansbach</option><option value="F1103">Berlin (Charlottenburg)</option><option value="D2601">München</option></select>
 <select name="form:registerArt_input"><option value="">alle</option><option value="HRB">HRB</option></select>
 <input type="text" name="form:registerNummer" value="">
 <select name="form:ergebnisseProSeite_input"><option value="10">10</option><option value="100">100</option></select>
@@ -26,6 +27,14 @@ const EMPTY: &str = r#"<html><body><form id="ergebnissForm"><table role="grid"><
 
 /// The portal: redirect and cookie on the start page, navigation POST, search POST.
 fn portal(results: Arc<Mutex<Vec<u8>>>) -> impl Fn(&Req) -> Reply {
+    portal_with(Arc::new(move |_| results.lock().unwrap().clone()))
+}
+
+/// Decides the result page from the posted search form.
+type Results = Arc<dyn Fn(&Req) -> Vec<u8> + Send + Sync>;
+
+/// The portal, answering each search POST with what `results` makes of its fields.
+fn portal_with(results: Results) -> impl Fn(&Req) -> Reply {
     move |req| {
         let cookie = req.header("cookie").unwrap_or_default().to_string();
         match (
@@ -49,7 +58,7 @@ fn portal(results: Arc<Mutex<Vec<u8>>>) -> impl Fn(&Req) -> Reply {
                 if cookie.contains("JSESSIONID=abc")
                     && req.form_value("javax.faces.ViewState").as_deref() == Some("vs2") =>
             {
-                Reply::html(200, results.lock().unwrap().clone())
+                Reply::html(200, results(req))
             }
             _ => Reply::html(500, "<html>Fehler</html>"),
         }
@@ -130,8 +139,19 @@ async fn search_walks_the_forms_and_parses_the_real_result_row() {
         Some("100")
     );
     assert!(search.form_value("form:btnSuche").is_some());
-    assert_eq!(search.form_value("form:auchGeloeschte_input"), None);
-    assert_eq!(s.handelsregister_budget().remaining, 57);
+    assert_eq!(
+        search.form_value("form:auchGeloeschte_input").as_deref(),
+        Some("on"),
+        "deleted entries are searched"
+    );
+    assert_eq!(
+        search.form_value("form:registerGericht_input").as_deref(),
+        Some("F1103"),
+        "the court is chosen by its option text"
+    );
+    // Start page, its redirect, navigation POST, its redirect, search POST.
+    assert_eq!(server.count(), 5);
+    assert_eq!(s.handelsregister_budget().remaining, 55);
 
     // Another court: the row is filtered out (numbers are unique only per court).
     let q = RegisterQuery::register("HRB 44343", Some("München")).unwrap();
@@ -153,7 +173,7 @@ async fn results_are_cached() {
     let again = s.handelsregister(&by_name("  gasag ")).await;
     assert_eq!(again, first);
     assert_eq!(server.count(), n);
-    assert_eq!(s.handelsregister_budget().remaining, 57);
+    assert_eq!(s.handelsregister_budget().remaining, 60 - n as u32);
 }
 
 #[tokio::test(start_paused = true)]
@@ -163,7 +183,7 @@ async fn hourly_allowance_is_never_exceeded() {
         "search_results_gasag.html",
     )));
     let server = Server::start(portal(results)).await;
-    let s = sources(&server, "retrievals_per_hour = 6\n");
+    let s = sources(&server, "retrievals_per_hour = 10\n");
     let tasks: Vec<_> = ["A", "B", "C", "D"]
         .iter()
         .map(|n| {
@@ -188,11 +208,16 @@ async fn hourly_allowance_is_never_exceeded() {
     }
     assert_eq!((answers, refused), (2, 2));
     let b = s.handelsregister_budget();
-    assert_eq!((b.limit, b.remaining), (6, 0));
+    assert_eq!((b.limit, b.remaining), (10, 0));
+    assert_eq!(
+        server.count(),
+        10,
+        "every request counted, none beyond the allowance"
+    );
     assert!(b.next_in_secs.unwrap() <= 3600);
     let sent = server.count();
     tokio::time::advance(Duration::from_secs(3600)).await;
-    assert_eq!(s.handelsregister_budget().remaining, 6);
+    assert_eq!(s.handelsregister_budget().remaining, 10);
     assert!(
         s.handelsregister(&by_name("E"))
             .await
@@ -201,7 +226,7 @@ async fn hourly_allowance_is_never_exceeded() {
             .is_some()
     );
     assert!(server.count() > sent);
-    assert_eq!(s.health().handelsregister.remaining, 3);
+    assert_eq!(s.health().handelsregister.remaining, 5);
 }
 
 #[tokio::test]
@@ -273,4 +298,136 @@ async fn missing_forms_and_outages_are_could_not_ask() {
         .await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::Disabled));
     assert_eq!(server.count(), 1);
+}
+
+const PAGINATOR: &str = r##"<div id="ergebnissForm:selectedSuchErgebnisFormTable_paginator_bottom" class="ui-paginator ui-paginator-bottom ui-widget-header"><span class="ui-paginator-current">(1 of 3)</span><span class="ui-paginator-pages"><a class="ui-paginator-page ui-state-default ui-state-active" href="#">1</a><a class="ui-paginator-page ui-state-default" href="#">2</a><a class="ui-paginator-page ui-state-default" href="#">3</a></span><a href="#" class="ui-paginator-next ui-state-default">N</a></div></body>"##;
+
+const ONE_PAGE: &str = r##"<div class="ui-paginator ui-paginator-bottom"><span class="ui-paginator-pages"><a class="ui-paginator-page ui-state-active" href="#">1</a></span><a href="#" class="ui-paginator-next ui-state-default ui-state-disabled">N</a></div></body>"##;
+
+fn gasag_with(tail: &str) -> Vec<u8> {
+    String::from_utf8(fixture("handelsregister", "search_results_gasag.html"))
+        .unwrap()
+        .replace("</body>", tail)
+        .into_bytes()
+}
+
+#[tokio::test]
+async fn a_result_spanning_pages_is_too_many_hits_and_the_court_narrows_it() {
+    // A number alone matches entries at many courts: the portal pages them; with the court it
+    // lists the one entry.
+    let results: Results =
+        Arc::new(
+            |req: &Req| match req.form_value("form:registerGericht_input").as_deref() {
+                Some("F1103") => gasag_with(ONE_PAGE),
+                _ => gasag_with(PAGINATOR),
+            },
+        );
+    let server = Server::start(portal_with(results)).await;
+    let s = sources(&server, "");
+    let r = s
+        .handelsregister(&RegisterQuery::register("HRB 44343", None).unwrap())
+        .await;
+    assert_eq!(reason(&r.outcome), Some(Unavailable::Rejected), "{r:?}");
+    assert_eq!(r.evidence.code.as_deref(), Some("TOO_MANY_HITS"));
+    let r = s
+        .handelsregister(
+            &RegisterQuery::register("HRB 44343 B", Some("Charlottenburg (Berlin)")).unwrap(),
+        )
+        .await;
+    let Outcome::Answer(Answer::Register(reg)) = &r.outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!(reg.records.len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deletion_is_found_with_deleted_entries_and_raises_register_status_changed() {
+    use kontra::domain::changes::{self, ChangeRules, History};
+    use kontra::domain::{AlertKind, CheckRun, CounterpartyDraft};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let deleted = Arc::new(AtomicBool::new(false));
+    let d = deleted.clone();
+    // After the deletion the portal lists the entry only to searches that include deleted ones
+    // (status text composed; the real fixture shows the English "currently registered").
+    let results: Results = Arc::new(move |req: &Req| {
+        let page =
+            String::from_utf8(fixture("handelsregister", "search_results_gasag.html")).unwrap();
+        if !d.load(Ordering::SeqCst) {
+            return page.into_bytes();
+        }
+        if req.form_value("form:auchGeloeschte_input").as_deref() == Some("on") {
+            page.replace("currently registered", "deleted").into_bytes()
+        } else {
+            EMPTY.as_bytes().to_vec()
+        }
+    });
+    let server = Server::start(portal_with(results)).await;
+    let s = sources(&server, "cache_ttl_secs = 1\n");
+    let q = RegisterQuery::register("HRB 44343 B", Some("Berlin (Charlottenburg)")).unwrap();
+    let before = s.handelsregister(&q).await;
+    assert!(before.outcome.answer().is_some(), "{before:?}");
+    deleted.store(true, Ordering::SeqCst);
+    tokio::time::advance(Duration::from_secs(2)).await;
+    let after = s.handelsregister(&q).await;
+    let Outcome::Answer(Answer::Register(reg)) = &after.outcome else {
+        panic!("{after:?}")
+    };
+    assert_eq!(reg.records[0].status, "deleted");
+
+    let now = chrono::Utc::now();
+    let mut cp = CounterpartyDraft {
+        name: Some("GASAG AG".into()),
+        country: Some("DE".into()),
+        register: Some("HRB 44343 B, Berlin (Charlottenburg)".into()),
+        ..CounterpartyDraft::default()
+    }
+    .apply(None, now)
+    .unwrap();
+    cp.id = 1;
+    let run = CheckRun {
+        id: 1,
+        counterparty_id: 1,
+        started_at: now,
+        finished_at: now,
+        trigger: "monitor".into(),
+        results: vec![before],
+    };
+    let alerts = changes::detect(
+        &cp,
+        &History::from_runs([&run]),
+        &[after],
+        &ChangeRules::default(),
+        &Default::default(),
+    );
+    let kinds: Vec<AlertKind> = alerts.iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, vec![AlertKind::RegisterStatusChanged], "{alerts:?}");
+}
+
+#[tokio::test]
+async fn the_allowance_counts_every_request_made_redirect_hops_included() {
+    // A portal that bounces the start page once more than today's does.
+    let inner = portal(Arc::new(Mutex::new(fixture(
+        "handelsregister",
+        "search_results_gasag.html",
+    ))));
+    let server = Server::start(move |req: &Req| {
+        if req.path == "/rp_web/welcome.xhtml" {
+            return Reply::html(302, "").header("Location", "/rp_web/welcome2.xhtml");
+        }
+        if req.path == "/rp_web/welcome2.xhtml" {
+            let mut r = inner(&Req {
+                path: "/rp_web/welcome.xhtml".into(),
+                ..req.clone()
+            });
+            r.status = 302;
+            return r;
+        }
+        inner(req)
+    })
+    .await;
+    let s = sources(&server, "");
+    let r = s.handelsregister(&by_name("GASAG")).await;
+    assert!(r.outcome.answer().is_some(), "{r:?}");
+    assert_eq!(server.count(), 6);
+    assert_eq!(s.handelsregister_budget().remaining, 54);
 }

@@ -37,9 +37,11 @@ fn reason(o: &Outcome) -> Option<Unavailable> {
     }
 }
 
-fn get_body(code: &str) -> String {
+/// A GET answer with `code`, naming the number the request asked (as VIES does).
+fn get_body(code: &str, req: &common::Req) -> String {
+    let number = req.path.rsplit('/').next().unwrap_or_default();
     format!(
-        r#"{{"isValid":{},"requestDate":"2026-03-10T09:12:05.000Z","userError":"{code}","name":"---","address":"---","requestIdentifier":"","vatNumber":"1"}}"#,
+        r#"{{"isValid":{},"requestDate":"2026-03-10T09:12:05.000Z","userError":"{code}","name":"---","address":"---","requestIdentifier":"","vatNumber":"{number}"}}"#,
         code == "VALID"
     )
 }
@@ -95,7 +97,7 @@ async fn hidden_german_data_is_not_a_name() {
 
 #[tokio::test]
 async fn greece_is_asked_as_el() {
-    let server = Server::start(|_| Reply::json(200, get_body("INVALID"))).await;
+    let server = Server::start(|req| Reply::json(200, get_body("INVALID", req))).await;
     // 094259216 is a syntactically valid Greek number; VIES says INVALID here.
     let n = vat("EL094259216");
     let r = sources(&server, "").vies(&n).await;
@@ -124,7 +126,8 @@ async fn every_error_code_is_could_not_ask() {
     assert!(codes.len() >= 12, "{codes:?}");
     let current = Arc::new(std::sync::Mutex::new(String::new()));
     let c2 = current.clone();
-    let server = Server::start(move |_| Reply::json(200, get_body(&c2.lock().unwrap()))).await;
+    let server =
+        Server::start(move |req| Reply::json(200, get_body(&c2.lock().unwrap(), req))).await;
     for code in codes
         .iter()
         .chain(["SERVER_BUSY".to_string(), "SOMETHING_NEW".to_string()].iter())
@@ -236,7 +239,7 @@ async fn member_state_down_after_all_retries_is_could_not_ask() {
     };
     assert!(message.contains("after 3 attempts"), "{message}");
     // Permanent errors are not retried.
-    let server = Server::start(|_| Reply::json(200, get_body("INVALID_INPUT"))).await;
+    let server = Server::start(|req| Reply::json(200, get_body("INVALID_INPUT", req))).await;
     let s = sources(
         &server,
         "retry = { max_attempts = 3, backoff_base_ms = 1000, backoff_max_ms = 8000 }\n",
@@ -417,4 +420,44 @@ async fn disabled_source_sends_nothing() {
     assert_eq!(reason(&r.outcome), Some(Unavailable::Disabled));
     assert_eq!(server.count(), 0);
     assert!(!s.health().sources[&kontra::domain::check::Source::Vies].enabled);
+}
+
+#[tokio::test]
+async fn only_a_success_about_the_number_asked_is_an_answer() {
+    // The hostile answers the hardening review saw accepted: another number's answer, INVALID
+    // under an error status, isValid without userError.
+    let bodies: Vec<(u16, &str, String)> = vec![
+        (
+            200,
+            "requester",
+            r#"{"countryCode":"FR","vatNumber":"999999999","valid":true,"name":"OTHER SA","address":"---"}"#
+                .to_string(),
+        ),
+        (
+            500,
+            "",
+            r#"{"isValid":false,"userError":"INVALID","vatNumber":"136695976"}"#.to_string(),
+        ),
+        (
+            404,
+            "",
+            r#"{"isValid":false,"userError":"INVALID","vatNumber":"136695976"}"#.to_string(),
+        ),
+        (
+            200,
+            "",
+            r#"{"isValid":true,"vatNumber":"136695976","name":"---"}"#.to_string(),
+        ),
+    ];
+    for (status, mode, body) in bodies {
+        let b = body.clone();
+        let server = Server::start(move |_| Reply::json(status, b.clone())).await;
+        let extra = if mode == "requester" {
+            "requester_vat = \"DE136695976\"\n"
+        } else {
+            ""
+        };
+        let r = sources(&server, extra).vies(&vat("DE136695976")).await;
+        assert!(r.outcome.answer().is_none(), "{status} {body}: {r:?}");
+    }
 }

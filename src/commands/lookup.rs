@@ -106,6 +106,10 @@ pub struct InsolvencyArgs {
     /// Register entry of the debtor, e.g. "HRB 999999 B".
     #[arg(long)]
     pub register: Option<String>,
+    /// Register court of the debtor, e.g. "Berlin (Charlottenburg)" (derives the insolvency
+    /// court when the seat does not).
+    #[arg(long)]
+    pub court: Option<String>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -209,6 +213,7 @@ pub fn run(ctx: &Ctx, cmd: LookupCommand) -> Result<u8> {
                 name: a.name,
                 seat: a.seat,
                 register: a.register,
+                register_court: a.court,
                 subject: None,
             };
             (a.json, runtime.block_on(sources.insolvency(&query)))
@@ -396,6 +401,13 @@ pub fn to_text(r: &SourceResult) -> String {
                 }
             }
             Answer::Insolvency(ins) => {
+                if r.evidence.code.as_deref() == Some(crate::sources::insolvency::LIMITED_CODE) {
+                    line(
+                        "scope",
+                        "last 14 days only (no insolvency court in the query; older \
+                         publications were not searched)",
+                    );
+                }
                 line("publications", &ins.publications.len().to_string());
                 for p in &ins.publications {
                     line("", "");

@@ -195,7 +195,10 @@ fn update_lists(ctx: &Ctx, only: Option<ListSource>) -> Result<u8> {
         .enable_all()
         .build()
         .wrap_err("cannot start the async runtime")?;
-    let client = update::client(Duration::from_secs(cfg.timeout_seconds.0))?;
+    let client = update::client(
+        Duration::from_secs(cfg.timeout_seconds.0),
+        &cfg.user_agent.0,
+    )?;
     let mut failed = 0;
     for s in ListSource::ALL {
         if only.is_some_and(|o| o != s) || (only.is_none() && !cfg.list(s).enabled) {

@@ -335,6 +335,7 @@ fn unavailable_text(reason: Unavailable) -> (&'static str, &'static str) {
         Unavailable::SourceChanged => ("Seitenaufbau geändert", "page layout changed"),
         Unavailable::Disabled => ("abgeschaltet", "disabled"),
         Unavailable::Rejected => ("Anfrage abgelehnt", "request rejected"),
+        Unavailable::Limited => ("nur eingeschränkt abfragbar", "limited search only"),
     }
 }
 

@@ -79,6 +79,9 @@ pub enum Unavailable {
     Disabled,
     /// The request was refused as malformed or not allowed (our configuration or input).
     Rejected,
+    /// The registry can only be asked about a limited window (insolvency publications of the last
+    /// 14 days when no insolvency court is known), so its silence proves nothing.
+    Limited,
 }
 
 /// Evidence kept with a result: the registry's reference and the raw response.

@@ -135,6 +135,22 @@ pub fn split_legal_form(s: &str) -> (String, String) {
     (t[..cut].join(" "), form.join(" "))
 }
 
+/// The name as written, without its trailing legal form (`Müller & Söhne GmbH & Co. KG` ->
+/// `Müller & Söhne`, `Musterbau Gesellschaft mit beschränkter Haftung` -> `Musterbau`), for
+/// registries that search by text; the whole name when it has no legal form or is nothing else.
+pub fn without_legal_form(s: &str) -> String {
+    let (base, form) = split_legal_form(s);
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if form.is_empty() || base.is_empty() {
+        return words.join(" ");
+    }
+    (1..=words.len())
+        .map(|k| words[..k].join(" "))
+        .find(|prefix| split_legal_form(prefix).0 == base)
+        .map(|p| p.trim_end_matches([',', ';', '-']).trim().to_string())
+        .unwrap_or_else(|| words.join(" "))
+}
+
 /// The canonical form of a postal address: street abbreviations expanded, token order ignored.
 pub fn address_key(s: &str) -> String {
     let raw = fold(s);
@@ -174,6 +190,25 @@ pub fn same_address(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legal_form_is_cut_off_as_written() {
+        for (name, base) in [
+            ("Müller & Söhne GmbH & Co. KG", "Müller & Söhne"),
+            (
+                "Musterbau Gesellschaft mit beschränkter Haftung",
+                "Musterbau",
+            ),
+            ("Musterbau GmbH", "Musterbau"),
+            ("ACME, Inc.", "ACME"),
+            ("Musterbau", "Musterbau"),
+            ("  Beta   Handels AG ", "Beta Handels"),
+            ("GmbH", "GmbH"),
+            ("", ""),
+        ] {
+            assert_eq!(without_legal_form(name), base, "{name}");
+        }
+    }
 
     #[test]
     fn cosmetic_name_differences_are_equal() {

@@ -311,6 +311,11 @@ impl Checker for Live {
                         .as_ref()
                         .filter(|r| !r.kind.is_empty())
                         .map(|r| format!("{} {}", r.kind, r.number)),
+                    register_court: cp
+                        .register
+                        .as_ref()
+                        .map(|r| r.court.clone())
+                        .filter(|c| !c.trim().is_empty()),
                     subject: None,
                 };
                 self.sources.insolvency(&q).await
@@ -372,9 +377,10 @@ impl Checker for Live {
         if due.is_empty() {
             return;
         }
-        let client = match sanctions::update::client(std::time::Duration::from_secs(
-            self.sanctions.timeout_seconds.0,
-        )) {
+        let client = match sanctions::update::client(
+            std::time::Duration::from_secs(self.sanctions.timeout_seconds.0),
+            &self.sanctions.user_agent.0,
+        ) {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!("sanctions refresh: {e}");

@@ -18,6 +18,26 @@ pub fn default_url(source: ListSource) -> &'static str {
     }
 }
 
+/// The largest publication accepted from each list by default, in MB of inflated bytes: several
+/// times today's sizes (EU XML and UK CSV tens of MB, OFAC SDN.XML about 10 MB, UN about 2 MB), far
+/// below what would endanger a monitor that refreshes in-process.
+pub fn default_max_mb(source: ListSource) -> u32 {
+    match source {
+        ListSource::Eu | ListSource::Ofac => 200,
+        ListSource::Uk => 100,
+        ListSource::Un => 50,
+    }
+}
+
+/// The default User-Agent of list downloads: browser-shaped, because OFAC's firewall (since
+/// 2026-07-30, opensanctions#5237) refuses User-Agents that do not start with `Mozilla/<digit>`
+/// or are shorter than 40 characters, and still naming Kontra and what it does.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "Mozilla/5.0 (compatible; Kontra/",
+    env!("CARGO_PKG_VERSION"),
+    "; +sanctions list refresh, counterparty due diligence)"
+);
+
 /// The `[sanctions]` section.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -30,6 +50,8 @@ pub struct SanctionsConfig {
     pub timeout_seconds: Seconds,
     /// A new publication with fewer entities than this share of the previous one is refused.
     pub min_keep_ratio: Threshold,
+    /// User-Agent of list downloads.
+    pub user_agent: UserAgent,
     /// EU consolidated list.
     pub eu: ListConfig,
     /// OFAC SDN list.
@@ -47,6 +69,7 @@ impl Default for SanctionsConfig {
             refresh_hours: Hours(12),
             timeout_seconds: Seconds(120),
             min_keep_ratio: Threshold(0.9),
+            user_agent: UserAgent(DEFAULT_USER_AGENT.to_string()),
             eu: ListConfig::new(ListSource::Eu),
             ofac: ListConfig::new(ListSource::Ofac),
             uk: ListConfig::new(ListSource::Uk),
@@ -74,6 +97,9 @@ pub struct ListConfig {
     pub url: String,
     /// Whether `sanctions update` downloads it and screening uses it.
     pub enabled: bool,
+    /// The largest publication accepted, in MB (10^6 bytes) after decompression; 0 until
+    /// [`SanctionsConfig::with_defaults`] fills in the list's default.
+    pub max_mb: u32,
 }
 
 impl ListConfig {
@@ -81,7 +107,18 @@ impl ListConfig {
         ListConfig {
             url: default_url(source).to_string(),
             enabled: true,
+            max_mb: default_max_mb(source),
         }
+    }
+
+    /// The ceiling in bytes (the built-in default when none was filled in).
+    pub fn max_bytes(&self, source: ListSource) -> u64 {
+        let mb = if self.max_mb == 0 {
+            default_max_mb(source)
+        } else {
+            self.max_mb
+        };
+        u64::from(mb) * 1_000_000
     }
 }
 
@@ -90,6 +127,41 @@ impl ListConfig {
 struct RawListConfig {
     url: Option<Url>,
     enabled: Option<bool>,
+    max_mb: Option<Megabytes>,
+}
+
+/// A list ceiling in MB, 1 to 2000.
+struct Megabytes(u32);
+
+impl<'de> Deserialize<'de> for Megabytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = i64::deserialize(d)?;
+        u32::try_from(v)
+            .ok()
+            .filter(|m| (1..=2000).contains(m))
+            .map(Megabytes)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("{v} MB is out of range; use 1 to 2000"))
+            })
+    }
+}
+
+/// A User-Agent header value: printable ASCII, not empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAgent(pub String);
+
+impl<'de> Deserialize<'de> for UserAgent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let ok = !s.trim().is_empty() && s.chars().all(|c| c.is_ascii() && !c.is_ascii_control());
+        if ok {
+            Ok(UserAgent(s.trim().to_string()))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "\"{s}\" is not a usable User-Agent (printable ASCII, not empty)"
+            )))
+        }
+    }
 }
 
 /// An http(s) URL, checked when the config is read.
@@ -115,6 +187,7 @@ impl<'de> Deserialize<'de> for ListConfig {
         Ok(ListConfig {
             url: raw.url.map(|u| u.0).unwrap_or_default(),
             enabled: raw.enabled.unwrap_or(true),
+            max_mb: raw.max_mb.map(|m| m.0).unwrap_or(0),
         })
     }
 }
@@ -131,6 +204,9 @@ impl SanctionsConfig {
             };
             if l.url.is_empty() {
                 l.url = default_url(s).to_string();
+            }
+            if l.max_mb == 0 {
+                l.max_mb = default_max_mb(s);
             }
         }
         self

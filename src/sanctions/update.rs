@@ -1,6 +1,9 @@
 //! Downloading list publications and turning them into snapshots; every failure (HTTP status,
-//! HTML instead of the list, timeout, truncation, suspicious shrink) keeps the last good snapshot
-//! and marks the list stale.
+//! HTML instead of the list, timeout, truncation, a body over the list's ceiling, suspicious
+//! shrink) keeps the last good snapshot and marks the list stale.
+//!
+//! Bodies are streamed and counted after decompression, so neither a huge body nor a gzip bomb
+//! can take more memory than the list's ceiling: the UI and the daemon refresh in-process.
 
 use super::RawList;
 use super::config::SanctionsConfig;
@@ -11,20 +14,31 @@ use chrono::Utc;
 use std::path::Path;
 use std::time::Duration;
 
-/// The User-Agent sent to list hosts (some block anonymous clients).
-pub const USER_AGENT: &str = concat!(
-    "Kontra/",
-    env!("CARGO_PKG_VERSION"),
-    " (sanctions list refresh; counterparty due diligence)"
-);
-
-/// An HTTP client for list downloads with the given total timeout.
-pub fn client(timeout: Duration) -> Result<reqwest::Client, RefreshError> {
+/// An HTTP client for list downloads with the given total timeout and User-Agent.
+///
+/// Redirects are followed (the UN and OFAC hosts hand out storage URLs on other hosts) but never
+/// from https to http, and no `Referer` is sent, so the EU download token stays with its host.
+pub fn client(timeout: Duration, user_agent: &str) -> Result<reqwest::Client, RefreshError> {
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        let downgrade = attempt
+            .previous()
+            .last()
+            .is_some_and(|prev| prev.scheme() == "https" && attempt.url().scheme() != "https");
+        if downgrade {
+            let to = attempt.url().to_string();
+            attempt.error(format!("redirect from https to {to} refused"))
+        } else if attempt.previous().len() > 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            attempt.follow()
+        }
+    });
     reqwest::Client::builder()
-        .user_agent(USER_AGENT)
+        .user_agent(user_agent)
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(30)))
-        .redirect(reqwest::redirect::Policy::limited(10))
+        .redirect(policy)
+        .referer(false)
         .build()
         .map_err(|e| RefreshError::Download {
             list: ListSource::Eu,
@@ -37,6 +51,15 @@ fn describe(e: &reqwest::Error) -> String {
         "timed out".to_string()
     } else if e.is_connect() {
         format!("cannot connect: {e}")
+    } else if e.is_redirect() {
+        let mut detail = e.to_string();
+        let mut cause = std::error::Error::source(e);
+        while let Some(c) = cause {
+            detail.push_str(": ");
+            detail.push_str(&c.to_string());
+            cause = c.source();
+        }
+        detail
     } else if e.is_body() || e.is_decode() {
         format!("body cut off or unreadable (truncated?): {e}")
     } else {
@@ -44,24 +67,56 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
-/// Downloads one publication. The file name is the last segment of the URL path.
+/// What a refused status means for the operator; a 403 is a host refusing us, which only a
+/// change on our side (usually the User-Agent) can fix.
+fn status_message(status: reqwest::StatusCode, url: &str, user_agent: &str) -> String {
+    if status == reqwest::StatusCode::FORBIDDEN {
+        format!(
+            "HTTP {status} from {url}: blocked by the host. Its firewall refuses this client; \
+             OFAC's (since 2026-07-30) refuses User-Agents that do not start with \"Mozilla/\" \
+             and a digit or are shorter than 40 characters. Sent: \"{user_agent}\". Fix: set \
+             user_agent in [sanctions] to such a value that still names Kontra (remove the key \
+             to use the default), then run `kontra sanctions update`"
+        )
+    } else {
+        format!("HTTP {status} from {url}")
+    }
+}
+
+/// Downloads one publication of `source` as configured, streaming the body and refusing it as
+/// soon as it grows past the list's ceiling (counted on decompressed bytes). The file name is
+/// the last segment of the URL path.
 pub async fn download(
     client: &reqwest::Client,
+    config: &SanctionsConfig,
     source: ListSource,
-    url: &str,
 ) -> Result<RawList, RefreshError> {
+    let url = config.list(source).url.as_str();
+    let max = config.list(source).max_bytes(source);
     let fail = |message: String| RefreshError::Download {
         list: source,
         message,
     };
-    let resp = client
+    let mut resp = client
         .get(url)
         .send()
         .await
         .map_err(|e| fail(describe(&e)))?;
     let status = resp.status();
     if !status.is_success() {
-        return Err(fail(format!("HTTP {status} from {url}")));
+        return Err(fail(status_message(status, url, &config.user_agent.0)));
+    }
+    let too_large = |what: String| {
+        fail(format!(
+            "{what}, more than the ceiling of {} MB for this list; refused unread (raise \
+             max_mb in [sanctions.{source}] if the list really grew)",
+            max / 1_000_000
+        ))
+    };
+    // Announced lengths are of the bytes on the wire; with compression they say nothing about
+    // the inflated size, which the loop below counts.
+    if let Some(len) = resp.content_length().filter(|len| *len > max) {
+        return Err(too_large(format!("the body announces {len} bytes")));
     }
     let name = resp
         .url()
@@ -69,8 +124,17 @@ pub async fn download(
         .and_then(|mut s| s.next_back().map(str::to_string))
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "list".to_string());
-    let body = resp.bytes().await.map_err(|e| fail(describe(&e)))?;
-    Ok(RawList::single(&name, body.to_vec()))
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| fail(describe(&e)))? {
+        if (body.len() + chunk.len()) as u64 > max {
+            return Err(too_large(format!(
+                "the body grew past {} bytes",
+                body.len() + chunk.len()
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(RawList::single(&name, body))
 }
 
 /// Refreshes one list: download, validate, accept; on failure records it (the list turns
@@ -83,7 +147,7 @@ pub async fn refresh(
     source: ListSource,
 ) -> Result<(SnapshotMeta, Delta), RefreshError> {
     let url = config.list(source).url.clone();
-    let result = match download(client, source, &url).await {
+    let result = match download(client, config, source).await {
         Ok(raw) => snapshot::accept(
             store,
             data_dir,

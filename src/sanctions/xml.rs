@@ -167,14 +167,32 @@ pub fn read(
                         .map(String::from)
                 } else {
                     let name = String::from_utf8_lossy(&r).into_owned();
-                    quick_xml::escape::resolve_predefined_entity(&name).map(str::to_string)
+                    match quick_xml::escape::resolve_predefined_entity(&name) {
+                        Some(s) => Some(s.to_string()),
+                        // Dropping it would silently cut words out of a listed name.
+                        None => {
+                            return Err(malformed(
+                                list,
+                                format!("at byte {pos}: undeclared entity reference &{name};"),
+                            ));
+                        }
+                    }
                 };
                 if let (Some(n), Some(s)) = (stack.last_mut(), resolved) {
                     n.text.push_str(&s);
                 }
             }
             Event::Eof => break,
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+            Event::DocType(_) => {
+                // No list publishes one; its entity definitions would rewrite names unseen, and
+                // an HTML error page starts with one.
+                return Err(ParseError::WrongFormat {
+                    list,
+                    expected,
+                    detail: format!("the file declares a DOCTYPE (at byte {pos}); refused"),
+                });
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
         }
         buf.clear();
     }
@@ -215,6 +233,22 @@ mod tests {
             read(cut, ListSource::Un, "test", "r", &["rec"], |_| Ok(())),
             Err(ParseError::Malformed { .. })
         ));
+        let entity = br#"<!DOCTYPE r [<!ENTITY x "Corp">]><r><rec id="1">ACME &x;</rec></r>"#;
+        let err = read(entity, ListSource::Un, "test", "r", &["rec"], |_| Ok(())).unwrap_err();
+        assert!(err.to_string().contains("DOCTYPE"), "{err}");
+        let undeclared = br#"<r><rec id="1">ACME &x; Trading</rec></r>"#;
+        let err = read(
+            undeclared,
+            ListSource::Un,
+            "test",
+            "r",
+            &["rec"],
+            |_| Ok(()),
+        );
+        assert!(
+            matches!(&err, Err(ParseError::Malformed { detail, .. }) if detail.contains("&x;")),
+            "{err:?}"
+        );
         let html = b"<!DOCTYPE html><html><body>Forbidden</body></html>";
         assert!(matches!(
             read(html, ListSource::Un, "test", "r", &["rec"], |_| Ok(())),

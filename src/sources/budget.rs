@@ -65,6 +65,26 @@ impl WindowLimiter {
         Err(wait.max(Duration::from_millis(1)))
     }
 
+    /// How long until `n` slots are free, without taking any (None when they are free now).
+    pub fn free_in(&self, n: u32) -> Option<Duration> {
+        let now = Instant::now();
+        let mut starts = lock(&self.starts);
+        self.prune(&mut starts, now);
+        let used = u32::try_from(starts.len()).unwrap_or(u32::MAX);
+        if n > self.limit {
+            return Some(self.window);
+        }
+        if used.saturating_add(n) <= self.limit {
+            return None;
+        }
+        let must_expire = (used + n - self.limit) as usize;
+        let wait = starts
+            .get(must_expire - 1)
+            .map(|t| (*t + self.window).saturating_duration_since(now))
+            .unwrap_or(self.window);
+        Some(wait.max(Duration::from_millis(1)))
+    }
+
     /// Waits for one slot and takes it.
     pub async fn take(&self) {
         loop {

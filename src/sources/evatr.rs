@@ -183,7 +183,16 @@ pub fn parse_response(status: u16, body: &[u8], vat: &str, catalogue: &Catalogue
             format!("{text} ({code}: {meldung})")
         }
     };
-    let mut p = match classify(&code, catalogue) {
+    // The catalogue gives each result code its HTTP status (2001 comes with 404, the others with
+    // 200); a result code under another status (2001 with 503) is no answer about the number.
+    let expected = catalogue.get(&code).and_then(|e| e.httpcode).unwrap_or(200);
+    let class = match classify(&code, catalogue) {
+        StatusClass::Valid | StatusClass::NotValid if status != expected => {
+            StatusClass::Unavailable
+        }
+        c => c,
+    };
+    let mut p = match class {
         StatusClass::Valid | StatusClass::NotValid => {
             let fields = (
                 field(b.erg_firmenname.as_deref()),
@@ -223,6 +232,12 @@ pub fn parse_response(status: u16, body: &[u8], vat: &str, catalogue: &Catalogue
         StatusClass::Throttled => Parsed::not_asked(
             Unavailable::Throttled,
             describe("eVatR limit of qualified queries reached"),
+        ),
+        StatusClass::Unavailable if class != classify(&code, catalogue) => Parsed::transient(
+            Unavailable::ServiceUnavailable,
+            describe(&format!(
+                "eVatR sent a result code with HTTP {status} instead of {expected}; not an answer"
+            )),
         ),
         StatusClass::Unavailable => Parsed::transient(
             Unavailable::ServiceUnavailable,
@@ -377,6 +392,7 @@ impl Registry for EvatrClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::retry::Retry;
     use proptest::prelude::*;
 
     #[test]
@@ -387,6 +403,35 @@ mod tests {
             assert_ne!(classify(code, &cat), StatusClass::Unknown, "{code}");
         }
         assert_eq!(classify("evatr-9999", &cat), StatusClass::Unknown);
+    }
+
+    #[test]
+    fn a_result_code_under_another_http_status_is_no_answer() {
+        let cat = Catalogue::bundled();
+        let body = br#"{"id":"x","status":"evatr-2001"}"#;
+        assert!(
+            parse_response(404, body, "ATU1", &cat)
+                .outcome
+                .answer()
+                .is_some()
+        );
+        let p = parse_response(503, body, "ATU1", &cat);
+        assert!(p.outcome.answer().is_none(), "{p:?}");
+        assert_eq!(p.retry, Retry::Transient);
+        assert_eq!(p.code.as_deref(), Some("evatr-2001"));
+        let ok = br#"{"id":"x","status":"evatr-0000"}"#;
+        assert!(
+            parse_response(200, ok, "ATU1", &cat)
+                .outcome
+                .answer()
+                .is_some()
+        );
+        assert!(
+            parse_response(500, ok, "ATU1", &cat)
+                .outcome
+                .answer()
+                .is_none()
+        );
     }
 
     #[test]

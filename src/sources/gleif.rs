@@ -224,7 +224,8 @@ fn api_errors(errors: &[ApiError]) -> String {
         .join("; ")
 }
 
-/// Parses `GET /lei-records/{lei}`; a JSON:API 404 is the answer "no such LEI".
+/// Parses `GET /lei-records/{lei}`; a JSON:API 404 whose error names the LEI asked is the answer
+/// "no such LEI" (a generic "resource not found", as a wrong path also gives, is not).
 pub fn parse_record(status: u16, body: &[u8], lei: &str) -> Parsed {
     let doc: Option<One> = super::looks_like_json(body)
         .then(|| serde_json::from_slice(body).ok())
@@ -232,11 +233,17 @@ pub fn parse_record(status: u16, body: &[u8], lei: &str) -> Parsed {
     let Some(doc) = doc else {
         return super::http_status_parsed(status, "GLEIF");
     };
+    let names_lei = |e: &ApiError| {
+        [e.title.as_deref(), e.detail.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|t| t.to_ascii_uppercase().contains(&lei.to_ascii_uppercase()))
+    };
     if status == 404
         && doc
             .errors
             .iter()
-            .any(|e| e.status.as_deref() == Some("404"))
+            .any(|e| e.status.as_deref() == Some("404") && names_lei(e))
     {
         return Parsed::answer(Answer::LeiNotFound(LeiNotFound {
             lei: lei.to_string(),

@@ -1,6 +1,8 @@
-//! handelsregister.de client: the extended search scraped through the portal's JSF forms, at
-//! most 60 retrievals an hour (every page counts), cached, with layout-change detection that
-//! reports "source changed" and never an empty register.
+//! handelsregister.de client: the extended search scraped through the portal's JSF forms (deleted
+//! entries included, the register court sent when the form lists it), at most 60 retrievals an
+//! hour counted by the requests actually made (redirect hops included), cached, with "too many
+//! hits" for a result that spans pages and layout-change detection that reports "source
+//! changed" and never an empty register.
 
 use super::budget::{HourlyStatus, WindowLimiter};
 use super::config::HandelsregisterConfig;
@@ -16,8 +18,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Pages one search fetches: welcome page, extended-search page, result page.
-pub const RETRIEVALS_PER_SEARCH: u32 = 3;
+/// Requests one search makes on the portal as it behaves today (start page and its redirect,
+/// navigation POST and its redirect, search POST): a search starts only with this much allowance
+/// left, and every request it actually makes is counted.
+pub const RETRIEVALS_PER_SEARCH: u32 = 5;
 
 const REGISTER_KINDS: [&str; 6] = ["HRA", "HRB", "GnR", "PR", "VR", "GsR"];
 
@@ -175,6 +179,14 @@ pub fn parse_results(status: u16, body: &[u8], content_type: Option<&str>) -> Pa
     }
     let doc = Html::parse_document(&text);
     let root = doc.root_element();
+    if spans_pages(root) {
+        return Parsed::not_asked(
+            Unavailable::Rejected,
+            "Handelsregister lists more hits than fit on one page; a partial list is no answer. \
+             Search by register number and court, or by a more specific name",
+        )
+        .with_code("TOO_MANY_HITS");
+    }
     let rows = html::select(root, "tr[data-ri]");
     if rows.is_empty() {
         let table = html::first(root, "tbody[id$='_data']");
@@ -214,19 +226,50 @@ pub fn parse_results(status: u16, body: &[u8], content_type: Option<&str>) -> Pa
     Parsed::answer(Answer::Register(RegisterAnswer { records }))
 }
 
-fn court_matches(record_court: &str, wanted: &str) -> bool {
-    let norm = |s: &str| {
-        let s = s.to_lowercase();
-        let s = s
-            .trim_start_matches("amtsgericht ")
-            .trim_start_matches("district court ")
-            .to_string();
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .collect::<String>()
+/// Whether the result table has a PrimeFaces paginator with more than one page (page links, or a
+/// "next" link that is not disabled): then the rows shown are only part of the hits.
+fn spans_pages(root: ElementRef<'_>) -> bool {
+    let pages = html::select(root, ".ui-paginator .ui-paginator-page").len();
+    let next_open = html::select(root, ".ui-paginator .ui-paginator-next")
+        .into_iter()
+        .any(|n| !n.value().classes().any(|c| c == "ui-state-disabled"));
+    pages > 1 || next_open
+}
+
+/// Words of a court name, for matching option texts ("Berlin (Charlottenburg)" and
+/// "Charlottenburg (Berlin)" are the same court).
+fn court_words(s: &str) -> Vec<String> {
+    let mut w: Vec<String> = super::courts::place_key(s)
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    w.sort();
+    w
+}
+
+/// Selects the register court in the served form by its option text; false when the form has no
+/// court list or no option for this court (the results are still filtered by court).
+fn choose_register_court(form: &mut Form, court: &str) -> bool {
+    let Some(select) = form
+        .selects
+        .iter()
+        .map(|(n, _)| n.clone())
+        .find(|n| n.to_lowercase().contains("registergericht"))
+    else {
+        return false;
     };
-    let (have, want) = (norm(record_court), norm(wanted));
-    !want.is_empty() && have.contains(&want)
+    let wanted = court_words(court);
+    !wanted.is_empty()
+        && form
+            .choose(&select, |v, t| !v.is_empty() && court_words(t) == wanted)
+            .is_some()
+}
+
+fn court_matches(record_court: &str, wanted: &str) -> bool {
+    // By words, so that "Charlottenburg (Berlin)" finds "Berlin (Charlottenburg)".
+    let (have, want) = (court_words(record_court), court_words(wanted));
+    !want.is_empty() && want.iter().all(|w| have.contains(w))
 }
 
 /// The Handelsregister client.
@@ -269,7 +312,14 @@ impl HandelsregisterClient {
     }
 
     async fn fetch(&self, req: &Request, jar: &mut CookieJar, what: &str) -> Step {
-        match self.shared.http.send_following(req, jar).await {
+        // Every request counts against the allowance, redirect hops included.
+        let mut permit = || self.allowance.try_take(1).is_ok();
+        match self
+            .shared
+            .http
+            .send_following_counted(req, jar, &mut permit)
+            .await
+        {
             Ok(resp) if resp.status == 200 => Step::Page(resp),
             Ok(resp) => {
                 let parsed =
@@ -318,7 +368,7 @@ impl HandelsregisterClient {
             "naviForm:erweiterteSucheLink",
         );
         navi.set("target", "erweiterteSucheLink");
-        let to_search = Request::post_form(action, &navi.fields, timeout);
+        let to_search = Request::post_form(action, &navi.fields, timeout).from_page(&page.url);
         let page = match self.fetch(&to_search, &mut jar, "search page").await {
             Step::Page(p) => p,
             Step::Done(a) => return a,
@@ -343,8 +393,14 @@ impl HandelsregisterClient {
             "ergebnisseProSeite_input",
             &self.cfg.results_per_page.0.to_string(),
         );
+        // Without deleted entries a deletion would make the company vanish from the results
+        // instead of showing its new status.
+        form.set("form:auchGeloeschte_input", "on");
+        if let Some(court) = q.court.as_deref() {
+            choose_register_court(&mut form, court);
+        }
         form.press("btnSuche");
-        let submit = Request::post_form(action, &form.fields, timeout);
+        let submit = Request::post_form(action, &form.fields, timeout).from_page(&page.url);
         match self.fetch(&submit, &mut jar, "result page").await {
             Step::Page(resp) => {
                 let mut parsed =
@@ -403,7 +459,7 @@ impl Registry for HandelsregisterClient {
         if let Some(hit) = self.cached(&key) {
             return hit;
         }
-        if let Err(wait) = self.allowance.try_take(RETRIEVALS_PER_SEARCH) {
+        if let Some(wait) = self.allowance.free_in(RETRIEVALS_PER_SEARCH) {
             let status = self.allowance.hourly_status();
             return finish(
                 Parsed::not_asked(
@@ -465,7 +521,12 @@ mod tests {
         assert_eq!(q.number.as_deref(), Some("44343"));
         assert!(RegisterQuery::register("44343", None).is_none());
         assert!(court_matches("Berlin (Charlottenburg)", "charlottenburg"));
+        assert!(court_matches(
+            "Berlin (Charlottenburg)",
+            "Amtsgericht Charlottenburg (Berlin)"
+        ));
         assert!(!court_matches("München", "Berlin"));
+        assert!(!court_matches("Frankfurt am Main", "Frankfurt (Oder)"));
     }
 
     proptest! {

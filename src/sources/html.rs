@@ -12,6 +12,9 @@ pub struct Form {
     pub fields: Vec<(String, String)>,
     /// Named submit buttons (name, value); a JSF form needs the pressed one in the POST.
     pub buttons: Vec<(String, String)>,
+    /// Every select's options as served: (select name, [(value, text)]), so that a choice can
+    /// be made by what an option says rather than by a number that may mean something else.
+    pub selects: Vec<(String, Vec<(String, String)>)>,
 }
 
 impl Form {
@@ -52,6 +55,29 @@ impl Form {
     /// Whether a field with this name suffix exists.
     pub fn has_suffix(&self, suffix: &str) -> bool {
         self.fields.iter().any(|(n, _)| n.ends_with(suffix))
+    }
+
+    /// The options (value, text) of the first select whose name ends with `suffix`.
+    pub fn options(&self, suffix: &str) -> Option<&[(String, String)]> {
+        self.selects
+            .iter()
+            .find(|(n, _)| n.ends_with(suffix))
+            .map(|(_, o)| o.as_slice())
+    }
+
+    /// Selects, in the first select whose name ends with `suffix`, the first option for which
+    /// `pick(value, text)` holds; returns the chosen value, None when no select or option fits.
+    pub fn choose(&mut self, suffix: &str, pick: impl Fn(&str, &str) -> bool) -> Option<String> {
+        let (name, value) = self.selects.iter().find_map(|(n, opts)| {
+            if !n.ends_with(suffix) {
+                return None;
+            }
+            opts.iter()
+                .find(|(v, t)| pick(v, t))
+                .map(|(v, _)| (n.clone(), v.clone()))
+        })?;
+        self.set(&name, &value);
+        Some(value)
     }
 }
 
@@ -99,6 +125,7 @@ pub fn find_form(doc: &Html, id: &str) -> Option<Form> {
     let options = selector("option")?;
     let mut fields = Vec::new();
     let mut buttons = Vec::new();
+    let mut selects = Vec::new();
     for c in form.select(&controls) {
         let v = c.value();
         let Some(name) = v.attr("name").filter(|n| !n.is_empty()) else {
@@ -110,6 +137,16 @@ pub fn find_form(doc: &Html, id: &str) -> Option<Form> {
         let value = match v.name() {
             "select" => {
                 let opts: Vec<ElementRef<'_>> = c.select(&options).collect();
+                selects.push((
+                    name.to_string(),
+                    opts.iter()
+                        .map(|o| {
+                            let text = text_of(*o);
+                            let value = o.value().attr("value").map(str::to_string);
+                            (value.unwrap_or_else(|| text.clone()), text)
+                        })
+                        .collect(),
+                ));
                 let chosen = opts
                     .iter()
                     .find(|o| o.value().attr("selected").is_some())
@@ -155,6 +192,7 @@ pub fn find_form(doc: &Html, id: &str) -> Option<Form> {
         action: form.value().attr("action").unwrap_or_default().to_string(),
         fields,
         buttons,
+        selects,
     })
 }
 
@@ -196,6 +234,15 @@ mod tests {
             ]
         );
         assert_eq!(f.buttons, vec![("s".to_string(), "go".to_string())]);
+        assert_eq!(
+            f.options("sel").map(<[_]>::len),
+            Some(2),
+            "options are kept with their texts"
+        );
+        assert_eq!(f.choose("sel", |_, t| t == "10").as_deref(), Some("10"));
+        assert!(f.fields.contains(&("sel".to_string(), "10".to_string())));
+        assert_eq!(f.choose("sel", |_, t| t == "99"), None);
+        assert_eq!(f.choose("nothing", |_, _| true), None);
         assert!(f.press("s"));
         assert!(!f.press("zzz"));
         assert_eq!(f.fields.last(), Some(&("s".to_string(), "go".to_string())));

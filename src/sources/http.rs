@@ -29,6 +29,12 @@ pub enum TransportError {
     /// The request could not be built (a bad URL in configuration).
     #[error("request not sent: {0}")]
     Build(String),
+    /// A redirect to another host, or from https to http, was refused.
+    #[error("redirect refused: {0}")]
+    Redirect(String),
+    /// The caller's allowance did not permit another request (a redirect hop included).
+    #[error("request not sent: {0}")]
+    Allowance(String),
 }
 
 /// HTTP methods the sources use.
@@ -92,6 +98,30 @@ impl Request {
             timeout,
         }
     }
+}
+
+impl Request {
+    /// Adds `Origin` (scheme, host and port of `page_url`) and `Referer` (`page_url`), as a
+    /// browser does for a form sent from that page: the JSF portals answer a form POST without
+    /// them with HTTP 500 (reported by a scraper verified against the live insolvency portal).
+    pub fn from_page(mut self, page_url: &str) -> Request {
+        if let Ok(mut u) = url::Url::parse(page_url) {
+            self.headers
+                .push(("origin", u.origin().ascii_serialization()));
+            u.set_fragment(None);
+            self.headers.push(("referer", u.to_string()));
+        }
+        self
+    }
+}
+
+/// Whether following a redirect from `from` to `to` keeps the request on the same host and does
+/// not drop from https to http: session cookies, signed payloads and tokens must not travel on.
+pub fn same_site_redirect(from: &url::Url, to: &url::Url) -> bool {
+    let downgrade = from.scheme() == "https" && to.scheme() != "https";
+    !downgrade
+        && from.host_str() == to.host_str()
+        && from.port_or_known_default() == to.port_or_known_default()
 }
 
 /// A complete response.
@@ -254,17 +284,43 @@ impl Http {
         req: &Request,
         jar: &mut CookieJar,
     ) -> Result<Response, TransportError> {
+        self.send_following_counted(req, jar, &mut || true).await
+    }
+
+    /// Like [`Http::send_following`], asking `permit` before every request it sends (each
+    /// redirect hop is a request too); stops with [`TransportError::Allowance`] when refused.
+    pub async fn send_following_counted(
+        &self,
+        req: &Request,
+        jar: &mut CookieJar,
+        permit: &mut (dyn FnMut() -> bool + Send),
+    ) -> Result<Response, TransportError> {
         let mut current = req.clone();
         for _ in 0..=MAX_REDIRECTS {
+            if !permit() {
+                return Err(TransportError::Allowance(format!(
+                    "the allowance permits no further request to {}",
+                    current.url
+                )));
+            }
             let resp = self.send(&current, Some(jar)).await?;
             jar.update(&resp.set_cookies);
             let is_redirect = matches!(resp.status, 301 | 302 | 303 | 307 | 308);
             let Some(location) = resp.location.as_deref().filter(|_| is_redirect) else {
                 return Ok(resp);
             };
-            let next = reqwest::Url::parse(&current.url)
-                .and_then(|base| base.join(location))
+            let base = reqwest::Url::parse(&current.url)
+                .map_err(|e| TransportError::Build(format!("{}: {e}", current.url)))?;
+            let next = base
+                .join(location)
                 .map_err(|e| TransportError::Build(format!("redirect to {location}: {e}")))?;
+            if !same_site_redirect(&base, &next) {
+                // The session cookie and the form would go to someone else.
+                return Err(TransportError::Redirect(format!(
+                    "{} redirected to {next}, another host or from https to http; not followed",
+                    current.url
+                )));
+            }
             current.url = next.to_string();
             if resp.status != 307 && resp.status != 308 {
                 current.method = Method::Get;

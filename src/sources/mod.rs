@@ -35,6 +35,7 @@
 
 pub mod budget;
 pub mod config;
+pub mod courts;
 pub mod evatr;
 pub mod gleif;
 pub mod handelsregister;
@@ -207,6 +208,11 @@ pub fn transport_parsed(e: &TransportError) -> Parsed {
         }
         TransportError::TooLarge => Parsed::not_asked(Unavailable::Parse, msg),
         TransportError::Build(_) => Parsed::not_asked(Unavailable::Rejected, msg),
+        // A registry that sends us elsewhere is not answering; asking again would go the same way.
+        TransportError::Redirect(_) => Parsed::not_asked(Unavailable::SourceChanged, msg),
+        TransportError::Allowance(_) => {
+            Parsed::not_asked(Unavailable::Disabled, msg).with_code("BUDGET")
+        }
     }
 }
 

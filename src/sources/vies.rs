@@ -338,11 +338,43 @@ fn error_wrappers(body: &[u8]) -> Option<Parsed> {
     Some(code_parsed(code, first.and_then(|w| w.message.as_deref())))
 }
 
+/// Whether the number a body names (`country` when given, `number` with or without its prefix)
+/// is the one asked; an answer about another number, or one that names none, is not definite.
+fn names_asked(country: Option<&str>, number: Option<&str>, vat: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '*'))
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
+    };
+    let asked = norm(vat);
+    let (prefix, national) = asked.split_at(asked.len().min(2));
+    let Some(named) = number.map(norm).filter(|n| !n.is_empty()) else {
+        return false;
+    };
+    let country_ok = country.is_none_or(|c| norm(c) == prefix);
+    country_ok && (named == national || named == asked)
+}
+
+fn another_number(country: Option<&str>, number: Option<&str>, vat: &str) -> Parsed {
+    Parsed::not_asked(
+        Unavailable::Parse,
+        format!(
+            "VIES answer names {}{} instead of the number asked, {vat}; not an answer about it",
+            country.unwrap_or(""),
+            number.unwrap_or("no number")
+        ),
+    )
+    .with_code("OTHER_NUMBER")
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GetBody {
     is_valid: Option<bool>,
     user_error: Option<String>,
+    country_code: Option<String>,
+    vat_number: Option<String>,
     request_date: Option<String>,
     name: Option<String>,
     address: Option<String>,
@@ -354,13 +386,17 @@ pub fn parse_get(status: u16, body: &[u8], vat: &str) -> Parsed {
     if let Some(p) = error_wrappers(body) {
         return p;
     }
+    if !(200..300).contains(&status) {
+        // Whatever the body says, an error status is no definite answer.
+        return super::http_status_parsed(status, "VIES");
+    }
     let parsed: GetBody = match serde_json::from_slice(body) {
         Ok(b) if super::looks_like_json(body) => b,
         _ => return unreadable(status, body),
     };
     let code = parsed.user_error.as_deref().map(str::trim);
     let valid = match (code, parsed.is_valid) {
-        (Some("VALID"), Some(true)) | (None, Some(true)) => true,
+        (Some("VALID"), Some(true)) => true,
         (Some("INVALID"), Some(false)) => false,
         (Some(c @ ("VALID" | "INVALID")), v) => {
             return Parsed::not_asked(
@@ -383,6 +419,10 @@ pub fn parse_get(status: u16, body: &[u8], vat: &str) -> Parsed {
             );
         }
     };
+    let (cc, number) = (parsed.country_code.as_deref(), parsed.vat_number.as_deref());
+    if !names_asked(cc, number, vat) {
+        return another_number(cc, number, vat);
+    }
     let mut p = Parsed::answer(Answer::Vat(VatAnswer {
         vat: vat.to_string(),
         valid,
@@ -399,6 +439,8 @@ pub fn parse_get(status: u16, body: &[u8], vat: &str) -> Parsed {
 #[serde(rename_all = "camelCase")]
 struct PostBody {
     valid: Option<bool>,
+    country_code: Option<String>,
+    vat_number: Option<String>,
     request_date: Option<String>,
     request_identifier: Option<String>,
     name: Option<String>,
@@ -423,6 +465,10 @@ pub fn parse_post(status: u16, body: &[u8], vat: &str) -> Parsed {
             "VIES check-vat-number answer has no `valid` field",
         );
     };
+    let (cc, number) = (parsed.country_code.as_deref(), parsed.vat_number.as_deref());
+    if !names_asked(cc, number, vat) {
+        return another_number(cc, number, vat);
+    }
     let mut p = Parsed::answer(Answer::Vat(VatAnswer {
         vat: vat.to_string(),
         valid,
@@ -519,6 +565,46 @@ mod tests {
         assert!(p.outcome.answer().is_none());
     }
 
+    #[test]
+    fn only_a_success_naming_the_number_asked_is_an_answer() {
+        let ok = br#"{"isValid":true,"userError":"VALID","vatNumber":"136695976"}"#;
+        assert!(parse_get(200, ok, "DE136695976").outcome.answer().is_some());
+        // isValid without userError.
+        let p = parse_get(
+            200,
+            br#"{"isValid":true,"vatNumber":"136695976"}"#,
+            "DE136695976",
+        );
+        assert!(p.outcome.answer().is_none());
+        // INVALID carried by an error status.
+        for status in [404, 500] {
+            let body = br#"{"isValid":false,"userError":"INVALID","vatNumber":"136695976"}"#;
+            let p = parse_get(status, body, "DE136695976");
+            assert!(p.outcome.answer().is_none(), "{status}");
+        }
+        // An answer about another number, or about none.
+        let other =
+            br#"{"countryCode":"FR","vatNumber":"999999999","valid":true,"name":"OTHER SA"}"#;
+        let p = parse_post(200, other, "DE136695976");
+        assert!(p.outcome.answer().is_none());
+        assert_eq!(p.code.as_deref(), Some("OTHER_NUMBER"));
+        let p = parse_post(200, br#"{"valid":false}"#, "DE136695976");
+        assert!(p.outcome.answer().is_none());
+        let p = parse_get(
+            200,
+            br#"{"isValid":false,"userError":"INVALID","vatNumber":"999999999"}"#,
+            "DE136695976",
+        );
+        assert!(p.outcome.answer().is_none());
+        let same = br#"{"countryCode":"DE","vatNumber":"DE136695976","valid":false}"#;
+        assert!(
+            parse_post(200, same, "DE136695976")
+                .outcome
+                .answer()
+                .is_some()
+        );
+    }
+
     proptest! {
         #[test]
         fn parsers_never_panic(status in 0u16..1000, body in proptest::collection::vec(any::<u8>(), 0..400)) {
@@ -529,7 +615,7 @@ mod tests {
 
         #[test]
         fn json_shaped_inputs_never_panic(valid in any::<Option<bool>>(), code in "[A-Z_]{0,12}", name in ".{0,20}") {
-            let body = serde_json::json!({"isValid": valid, "userError": code, "name": name, "address": name}).to_string();
+            let body = serde_json::json!({"isValid": valid, "userError": code, "name": name, "address": name, "vatNumber": "1"}).to_string();
             let p = parse_get(200, body.as_bytes(), "DE1");
             if let Outcome::Answer(Answer::Vat(a)) = &p.outcome {
                 prop_assert!(code == "VALID" || code == "INVALID");

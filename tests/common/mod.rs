@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod insolvency_portal;
+
 use kontra::sources::config::SourcesConfig;
 use std::net::SocketAddr;
 use std::path::PathBuf;
