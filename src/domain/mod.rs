@@ -8,6 +8,6 @@ pub mod counterparty;
 pub mod country;
 pub mod vat;
 
-pub use alert::{Alert, AlertKind, Severity};
+pub use alert::{Alert, AlertKind, DeliveryUnknown, Severity};
 pub use check::{CheckRun, Outcome, Source, SourceResult};
 pub use counterparty::{Counterparty, CounterpartyDraft, Frequency, Priority, RegisterEntry};

@@ -11,7 +11,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::{Transactional, Tree};
 use std::path::{Path, PathBuf};
 
-use crate::domain::{Alert, CheckRun, Counterparty};
+use crate::domain::alert::MAIL_CHANNEL;
+use crate::domain::{Alert, CheckRun, Counterparty, DeliveryUnknown};
 pub use lock::{DirLock, Holder, LockError};
 
 /// The schema this build writes. Bump it and add a step to [`migrate`] when records change shape.
@@ -146,6 +147,7 @@ struct Trees {
     alerts: Tree,
     idx_alert_cp: Tree,
     alert_dedup: Tree,
+    delivery_unknown: Tree,
     audit: Tree,
     idx_audit_cp: Tree,
     meta: Tree,
@@ -327,6 +329,7 @@ impl Store {
             alerts: tree("alerts")?,
             idx_alert_cp: tree("idx_alert_cp")?,
             alert_dedup: tree("alert_dedup")?,
+            delivery_unknown: tree("alert_delivery_unknown")?,
             audit: tree("audit")?,
             idx_audit_cp: tree("idx_audit_cp")?,
             meta: tree("meta")?,
@@ -1114,11 +1117,13 @@ impl Store {
         Ok(changed)
     }
 
-    /// Marks alerts sent at `at`; alerts already marked keep their first time.
+    /// Marks alerts sent at `at`; alerts already marked keep their first time. A "delivery
+    /// unknown" mark of the mail channel goes in the same transaction: the mail is now certain.
     pub fn mark_sent(&self, ids: &[u64], at: DateTime<Utc>) -> Result<()> {
         let t = &self.t;
-        let r = t.alerts.transaction(|alerts| {
+        let r = (&t.alerts, &t.delivery_unknown).transaction(|(alerts, unknown)| {
             for &id in ids {
+                unknown.remove(unknown_key(id, MAIL_CHANNEL))?;
                 let Some(b) = alerts.get(keys::id(id))? else {
                     continue;
                 };
@@ -1132,6 +1137,48 @@ impl Store {
         });
         unwrap_tx(r, &self.dir)?;
         self.flush()
+    }
+
+    /// Records that messages carrying these alerts were handed over on `d.channel` without an
+    /// answer. Alerts already sent (mail channel) are left as they are.
+    pub fn record_delivery_unknown(&self, ids: &[u64], d: &DeliveryUnknown) -> Result<()> {
+        let bytes = encode_plain(d)?;
+        for &id in ids {
+            if d.channel == MAIL_CHANNEL && self.alert(id)?.is_some_and(|a| a.sent_at.is_some()) {
+                continue;
+            }
+            self.sled(
+                self.t
+                    .delivery_unknown
+                    .insert(unknown_key(id, &d.channel), bytes.clone()),
+            )?;
+        }
+        self.flush()
+    }
+
+    /// Clears the "delivery unknown" mark of alerts on one channel (delivered after all).
+    pub fn clear_delivery_unknown(&self, ids: &[u64], channel: &str) -> Result<()> {
+        for &id in ids {
+            self.sled(self.t.delivery_unknown.remove(unknown_key(id, channel)))?;
+        }
+        self.flush()
+    }
+
+    /// Every "delivery unknown" mark, by alert id (an alert may have one per channel).
+    pub fn deliveries_unknown(
+        &self,
+    ) -> Result<std::collections::BTreeMap<u64, Vec<DeliveryUnknown>>> {
+        let mut out: std::collections::BTreeMap<u64, Vec<DeliveryUnknown>> = Default::default();
+        for item in self.t.delivery_unknown.iter() {
+            let (k, v) = self.sled(item)?;
+            let Some(id) = keys::read_id(&k) else {
+                continue;
+            };
+            out.entry(id)
+                .or_default()
+                .push(dec("delivery unknown", &v)?);
+        }
+        Ok(out)
     }
 
     // ----- audit trail -----
@@ -1187,6 +1234,11 @@ impl Store {
     pub fn tree(&self, name: &str) -> Result<Tree> {
         self.sled(self.db.open_tree(name))
     }
+}
+
+/// Key of a "delivery unknown" mark: the alert id, then the channel.
+fn unknown_key(id: u64, channel: &str) -> Vec<u8> {
+    keys::join(&[&keys::id(id), channel.as_bytes()])
 }
 
 /// Names of the fields that differ between two versions of a counterparty.
