@@ -39,9 +39,12 @@ impl Ctx {
         })
     }
 
-    /// Opens the store for a command-line action.
+    /// Opens the store for a command-line action, finishing first what a killed process left
+    /// half done (see [`crate::sanctions::snapshot::recover`]).
     pub fn store(&self, role: &str) -> Result<Store> {
-        Ok(Store::open(&self.paths.data, role)?)
+        let store = Store::open(&self.paths.data, role)?;
+        crate::sanctions::snapshot::recover(&store, &self.paths.data)?;
+        Ok(store)
     }
 }
 

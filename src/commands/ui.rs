@@ -46,6 +46,7 @@ pub fn run(ctx: &Ctx, cli: &Cli) -> Result<u8> {
 
 fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Result<u8> {
     let store = Arc::new(Store::open_as(data_dir, "kontra tui", tmux_session())?);
+    crate::sanctions::snapshot::recover(&store, data_dir)?;
     if demo {
         eprintln!(
             "kontra: building the demo register in {} …",

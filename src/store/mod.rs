@@ -1230,6 +1230,20 @@ impl Store {
         self.flush()
     }
 
+    /// Writes encoded values (see [`codec::encode`]) to the `state` tree and removes keys, all
+    /// in one atomic batch, durably: for bookkeeping that must never be seen half done.
+    pub fn apply_state(&self, puts: Vec<(String, Vec<u8>)>, removes: Vec<String>) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for (k, v) in puts {
+            batch.insert(k.as_bytes(), v);
+        }
+        for k in removes {
+            batch.remove(k.as_bytes());
+        }
+        self.sled(self.t.state.apply_batch(batch))?;
+        self.flush()
+    }
+
     /// Opens an extra named tree for a subsystem (e.g. sanctions snapshots).
     pub fn tree(&self, name: &str) -> Result<Tree> {
         self.sled(self.db.open_tree(name))
