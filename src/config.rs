@@ -315,6 +315,7 @@ pub fn read_secret(
         };
     }
     if let (key, Some(file)) = file_key {
+        warn_if_readable_by_others(key, file);
         return match std::fs::read_to_string(file) {
             Ok(v) => Ok(Some(v.trim_end_matches(['\r', '\n']).to_string())),
             Err(e) => Err(ConfigError::Secret {
@@ -325,6 +326,31 @@ pub fn read_secret(
         };
     }
     Ok(None)
+}
+
+/// Warns (log and stderr) when a secret file can be read by its group or by everyone: the
+/// password should be the owner's alone.
+fn warn_if_readable_by_others(key: &str, file: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(file) else {
+        return;
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o044 != 0 {
+        let who = if mode & 0o004 != 0 {
+            "everyone"
+        } else {
+            "its group"
+        };
+        tracing::warn!(
+            file = %file.display(),
+            "{key}: the secret file can be read by {who} (mode {mode:o}); chmod 600 it"
+        );
+        eprintln!(
+            "kontra: warning: {key} {} can be read by {who} (mode {mode:o}); chmod 600 it",
+            file.display()
+        );
+    }
 }
 
 /// Where things live: config file, data directory and log directory, after flags and env.

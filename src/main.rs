@@ -7,6 +7,10 @@ use kontra::exit;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Everything Kontra creates (store, lock, logs, exports, list snapshots) holds personal
+    // data: readable by the user alone, whatever the login's umask.
+    // SAFETY: umask only sets this process's file-creation mask; no other thread runs yet.
+    unsafe { libc::umask(0o077) };
     let _ = color_eyre::config::HookBuilder::default()
         .display_env_section(false)
         .install();

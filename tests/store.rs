@@ -259,3 +259,22 @@ fn kill_during_import_loses_nothing_stored_before() {
     }
     let _ = std::io::stdout().flush();
 }
+
+#[test]
+fn a_zero_byte_snapshot_left_by_a_full_disk_does_not_make_the_store_unopenable() {
+    let env = Env::new();
+    env.kontra()
+        .args(["add", "--name", "Kept GmbH", "--country", "DE"])
+        .assert()
+        .success();
+    // What sled leaves when the disk fills while it writes a snapshot: the file is created,
+    // nothing gets into it, and it is never renamed.
+    let db = env.data().join("db");
+    std::fs::write(db.join("snap.FFFFFFFFFFFFFFF0.generating"), b"").unwrap();
+    let out = env.kontra().args(["list", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["name"], "Kept GmbH");
+    assert!(!db.join("snap.FFFFFFFFFFFFFFF0.generating").exists());
+}

@@ -12,6 +12,7 @@ pub mod vat;
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, Paths};
+use crate::exit::{self, Failure};
 use crate::store::Store;
 use color_eyre::Result;
 
@@ -23,6 +24,8 @@ pub struct Ctx {
     pub paths: Paths,
     /// The analyst name for the audit trail.
     pub actor: String,
+    /// `--read-only`: commands that change data or send something are refused.
+    pub read_only: bool,
 }
 
 impl Ctx {
@@ -36,14 +39,46 @@ impl Ctx {
             config,
             paths,
             actor,
+            read_only: cli.read_only,
         })
     }
 
-    /// Opens the store for a command-line action, finishing first what a killed process left
-    /// half done (see [`crate::sanctions::snapshot::recover`]).
+    /// Refuses a command that changes data or sends something when `--read-only` was given.
+    pub fn writable(&self, role: &str) -> Result<()> {
+        if self.read_only {
+            return Err(Failure::new(
+                exit::USAGE,
+                format!(
+                    "--read-only was given and `{role}` changes data or sends something; run it without --read-only"
+                ),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Opens the store for a command-line action that writes, finishing first what a killed
+    /// process left half done (see [`crate::sanctions::snapshot::recover`]). Refused under
+    /// `--read-only`.
     pub fn store(&self, role: &str) -> Result<Store> {
+        self.writable(role)?;
         let store = Store::open(&self.paths.data, role)?;
         crate::sanctions::snapshot::recover(&store, &self.paths.data)?;
+        Ok(store)
+    }
+
+    /// Opens the store for a command that only reads: it also works on a read-only mount and
+    /// on a full disk, by reading a private copy (said on stderr).
+    pub fn store_read(&self, role: &str) -> Result<Store> {
+        let store = Store::open_for_reading(&self.paths.data, role)?;
+        if store.is_copy() {
+            eprintln!(
+                "kontra: the data directory {} cannot be written (read-only or full); showing a read-only copy",
+                self.paths.data.display()
+            );
+        } else if !self.read_only {
+            crate::sanctions::snapshot::recover(&store, &self.paths.data)?;
+        }
         Ok(store)
     }
 }

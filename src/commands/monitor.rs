@@ -466,7 +466,7 @@ pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
     if let Some(AlertsCommand::Ack { ids }) = a.command {
         return acknowledge(ctx, &ids);
     }
-    let store = ctx.store("kontra alerts")?;
+    let store = ctx.store_read("kontra alerts")?;
     let owned: Option<std::collections::BTreeSet<u64>> = match &a.owner {
         Some(o) => Some(store.ids_by_owner(o)?.into_iter().collect()),
         None => None,
@@ -555,7 +555,7 @@ fn event_json(e: &AuditEvent) -> Value {
 
 /// `kontra history`.
 pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
-    let store = ctx.store("kontra history")?;
+    let store = ctx.store_read("kontra history")?;
     let cp = counterparty(&store, id)?;
     let runs = store.check_runs(id)?;
     let events = store.audit_for(id)?;

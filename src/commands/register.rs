@@ -63,7 +63,7 @@ fn get(store: &Store, id: u64) -> Result<Counterparty> {
 
 /// `kontra list`.
 pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
-    let store = ctx.store("kontra list")?;
+    let store = ctx.store_read("kontra list")?;
     let country = match a.country.as_deref() {
         Some(c) => Some(
             crate::domain::country::normalise(c)
@@ -119,7 +119,7 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
 
 /// `kontra show`.
 pub fn show(ctx: &Ctx, id: u64, json: bool) -> Result<u8> {
-    let store = ctx.store("kontra show")?;
+    let store = ctx.store_read("kontra show")?;
     let cp = get(&store, id)?;
     if json {
         println!(
@@ -215,11 +215,18 @@ pub fn monitor(ctx: &Ctx, state: OnOff, ids: &[u64]) -> Result<u8> {
 
 /// `kontra import`.
 pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
+    if !a.dry_run {
+        ctx.writable("kontra import")?;
+    }
     let bytes =
         std::fs::read(&a.file).wrap_err_with(|| format!("cannot read {}", a.file.display()))?;
     let parsed = csv_io::parse(&bytes)
         .map_err(|e| Failure::new(exit::INVALID, format!("{}: {e}", a.file.display())))?;
-    let store = ctx.store("kontra import")?;
+    let store = if a.dry_run {
+        ctx.store_read("kontra import --dry-run")?
+    } else {
+        ctx.store("kontra import")?
+    };
     let plan = plan_import(&store, parsed, a.update)?;
     let mut err = std::io::stderr().lock();
     for e in &plan.errors {
@@ -369,7 +376,7 @@ pub fn plan_import(
 
 /// `kontra export`.
 pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<u8> {
-    let store = ctx.store("kontra export")?;
+    let store = ctx.store_read("kontra export")?;
     let cps = store.counterparties()?;
     let sink: Box<dyn Write> = match &a.out {
         Some(p) => Box::new(

@@ -3,6 +3,7 @@
 use fs4::fs_std::FileExt;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Holds the exclusive lock on a data directory until dropped.
@@ -73,6 +74,7 @@ impl DirLock {
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(0o600)
             .open(&path)
             .map_err(io)?;
         match file.try_lock_exclusive() {

@@ -1,0 +1,135 @@
+//! The binary under hostile or unusual conditions: `--read-only` honoured or refused for every
+//! command, private file modes, a world-readable password file, and small robustness cases.
+
+mod common;
+
+use common::{Env, stderr, stdout};
+use std::os::unix::fs::PermissionsExt;
+
+fn mode(p: &std::path::Path) -> u32 {
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn read_only_refuses_every_command_that_writes_or_sends_and_serves_the_readers() {
+    let env = Env::new();
+    env.kontra()
+        .args(["add", "--name", "Kept GmbH", "--country", "DE"])
+        .assert()
+        .success();
+    let csv = env.write("in.csv", "name,country\nNeu GmbH,DE\n");
+    let csv = csv.to_str().unwrap();
+    for args in [
+        vec!["add", "--name", "X GmbH", "--country", "DE"],
+        vec!["edit", "1", "--name", "Changed GmbH"],
+        vec!["rm", "1"],
+        vec!["monitor", "on", "1"],
+        vec!["import", csv],
+        vec!["alerts", "ack", "1"],
+        vec!["digest", "send"],
+    ] {
+        let out = env
+            .kontra()
+            .arg("--read-only")
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--read-only"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    let all = env.list_json();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["name"], "Kept GmbH");
+    assert_eq!(all[0]["monitor"], false);
+    // Readers work under --read-only, and so does a dry run.
+    for args in [
+        vec!["list"],
+        vec!["show", "1"],
+        vec!["export"],
+        vec!["alerts"],
+        vec!["history", "1"],
+        vec!["import", csv, "--dry-run"],
+    ] {
+        let out = env
+            .kontra()
+            .arg("--read-only")
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    assert_eq!(env.list_json().len(), 1);
+}
+
+#[test]
+fn data_directory_store_lock_logs_and_exports_are_private() {
+    let env = Env::new();
+    env.kontra()
+        .args(["add", "--name", "Kept GmbH", "--country", "DE"])
+        .assert()
+        .success();
+    let out = env.dir.path().join("export.csv");
+    env.kontra()
+        .args(["export", "--out", out.to_str().unwrap()])
+        .assert()
+        .success();
+    assert_eq!(mode(&env.data()), 0o700);
+    assert_eq!(mode(&env.data().join("kontra.lock")), 0o600);
+    assert_eq!(mode(&env.data().join("db")), 0o700);
+    for f in std::fs::read_dir(env.data().join("db")).unwrap() {
+        let f = f.unwrap();
+        if f.file_type().unwrap().is_file() {
+            assert_eq!(mode(&f.path()), 0o600, "{}", f.path().display());
+        }
+    }
+    assert_eq!(mode(&out), 0o600);
+    let logs = env.dir.path().join("state/kontra/logs");
+    let mut seen = 0;
+    for f in std::fs::read_dir(&logs).unwrap() {
+        assert_eq!(mode(&f.unwrap().path()), 0o600);
+        seen += 1;
+    }
+    assert!(seen > 0);
+
+    // An existing directory that others can read is tightened.
+    std::fs::set_permissions(env.data(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.kontra().args(["list"]).assert().success();
+    assert_eq!(mode(&env.data()), 0o700);
+}
+
+#[test]
+fn a_password_file_others_can_read_is_warned_about() {
+    let env = Env::new();
+    let pw = env.write("pw", "secret\n");
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o644)).unwrap();
+    env.write(
+        "config.toml",
+        format!(
+            "[mail]\nhost = \"127.0.0.1\"\nport = 1\nsecurity = \"none\"\nusername = \"u\"\npassword_file = \"{}\"\nfrom = \"k@example.de\"\nto = \"t@example.de\"\n",
+            pw.display()
+        ),
+    );
+    let out = env
+        .kontra()
+        .args(["digest", "send", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("can be read by everyone (mode 644); chmod 600 it"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).contains("secret") && !stderr(&out).contains("secret\n"));
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = env
+        .kontra()
+        .args(["digest", "send", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+}
