@@ -133,3 +133,48 @@ fn a_password_file_others_can_read_is_warned_about() {
         .unwrap();
     assert!(!stderr(&out).contains("chmod 600"), "{}", stderr(&out));
 }
+
+#[test]
+fn control_characters_are_refused_in_names_and_escaped_on_line_output() {
+    let env = Env::new();
+    let out = env
+        .kontra()
+        .args([
+            "add",
+            "--name",
+            "Evil\x1b]2;pwned\x07 GmbH",
+            "--country",
+            "DE",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("name: contains the control character U+001B"));
+    assert!(env.list_json().is_empty());
+    // A record that got in before this rule (or any stored text) is escaped on output.
+    {
+        let store = kontra::store::Store::open(&env.data(), "test").unwrap();
+        let mut cp = kontra::domain::CounterpartyDraft {
+            name: Some("Plain GmbH".into()),
+            country: Some("DE".into()),
+            ..Default::default()
+        }
+        .apply(None, chrono::Utc::now())
+        .unwrap();
+        cp.name = "Old\x1b]2;pwned\x07 GmbH".into();
+        cp.notes = "note\x1b[2J".into();
+        store.add_counterparty(cp, "test").unwrap();
+    }
+    for args in [vec!["list"], vec!["show", "1"]] {
+        let out = env.kontra().args(&args).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(!out.stdout.contains(&0x1b), "{args:?}: raw ESC in output");
+        assert!(
+            stdout(&out).contains("Old\\x1b]2;pwned\\x07 GmbH"),
+            "{}",
+            stdout(&out)
+        );
+    }
+    // JSON keeps the exact text (escaped the JSON way).
+    assert_eq!(env.list_json()[0]["name"], "Old\x1b]2;pwned\x07 GmbH");
+}

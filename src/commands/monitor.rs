@@ -231,7 +231,11 @@ pub fn check(ctx: &Ctx, a: CheckArgs) -> Result<u8> {
         runner.check_now(cps.clone(), &ctx.actor, &cancel).await
     });
     let lang = ctx.config.language.as_str();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out: Box<dyn std::io::Write> = if a.json {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        Box::new(super::text_out())
+    };
     let mut json_items = Vec::new();
     let mut unanswered = false;
     let mut failed = false;
@@ -473,7 +477,11 @@ pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
     };
     let lang = ctx.config.language.as_str();
     let mut names: std::collections::HashMap<u64, Option<Counterparty>> = Default::default();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out: Box<dyn std::io::Write> = if a.json {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        Box::new(super::text_out())
+    };
     let mut items = Vec::new();
     let unknown = store.deliveries_unknown()?;
     for al in store.alerts()? {
@@ -562,7 +570,11 @@ pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
     let alerts = store.alerts_for(id)?;
     let unknown = store.deliveries_unknown()?;
     let lang = ctx.config.language.as_str();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out: Box<dyn std::io::Write> = if as_json {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        Box::new(super::text_out())
+    };
     if as_json {
         let v = json!({
             "counterparty_id": cp.id,

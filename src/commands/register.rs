@@ -93,7 +93,11 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
     let rows = source
         .map_while(|r| r.map_err(|e| failed = Some(e)).ok())
         .filter(|cp| filter.matches(cp));
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out: Box<dyn std::io::Write> = if a.json {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        Box::new(super::text_out())
+    };
     if a.json {
         register::write_json_array(&mut out, rows, false)?;
     } else {
@@ -122,40 +126,46 @@ pub fn show(ctx: &Ctx, id: u64, json: bool) -> Result<u8> {
     let store = ctx.store_read("kontra show")?;
     let cp = get(&store, id)?;
     if json {
-        println!(
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
             "{}",
             serde_json::to_string_pretty(&register::CounterpartyJson::from(&cp))?
-        );
+        )?;
         return Ok(exit::OK);
     }
     let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    println!("id:        {}", cp.id);
-    println!("name:      {}", cp.name);
-    println!("country:   {}", cp.country);
-    println!("vat:       {}", o(&cp.vat));
-    println!("email:     {}", o(&cp.email));
-    println!("address:   {}", o(&cp.address));
-    println!("domain:    {}", o(&cp.domain));
-    println!("contact:   {}", o(&cp.contact));
-    println!("owner:     {}", o(&cp.owner));
-    println!("lei:       {}", o(&cp.lei));
-    println!(
+    let mut out = super::text_out();
+    writeln!(out, "id:        {}", cp.id)?;
+    writeln!(out, "name:      {}", cp.name)?;
+    writeln!(out, "country:   {}", cp.country)?;
+    writeln!(out, "vat:       {}", o(&cp.vat))?;
+    writeln!(out, "email:     {}", o(&cp.email))?;
+    writeln!(out, "address:   {}", o(&cp.address))?;
+    writeln!(out, "domain:    {}", o(&cp.domain))?;
+    writeln!(out, "contact:   {}", o(&cp.contact))?;
+    writeln!(out, "owner:     {}", o(&cp.owner))?;
+    writeln!(out, "lei:       {}", o(&cp.lei))?;
+    writeln!(
+        out,
         "register:  {}",
         cp.register
             .as_ref()
             .map(|r| r.to_string())
             .unwrap_or_else(|| "-".into())
-    );
-    println!("priority:  {}", cp.priority);
-    println!(
+    )?;
+    writeln!(out, "priority:  {}", cp.priority)?;
+    writeln!(
+        out,
         "monitor:   {} ({})",
         if cp.monitor { "on" } else { "off" },
         cp.frequency
-    );
-    println!("tags:      {}", cp.tags.join(", "));
-    println!("notes:     {}", cp.notes);
-    println!("created:   {}", cp.created_at.to_rfc3339());
-    println!("updated:   {}", cp.updated_at.to_rfc3339());
+    )?;
+    writeln!(out, "tags:      {}", cp.tags.join(", "))?;
+    writeln!(out, "notes:     {}", cp.notes)?;
+    writeln!(out, "created:   {}", cp.created_at.to_rfc3339())?;
+    writeln!(out, "updated:   {}", cp.updated_at.to_rfc3339())?;
+    out.flush()?;
     Ok(exit::OK)
 }
 
