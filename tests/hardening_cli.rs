@@ -6,6 +6,20 @@ mod common;
 use common::{Env, stderr, stdout};
 use std::os::unix::fs::PermissionsExt;
 
+/// The binary as a plain `std` command with this installation's environment (for stdio control).
+fn std_kontra(env: &Env) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("kontra"));
+    c.env_clear().envs(
+        env.kontra()
+            .get_envs()
+            .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+    );
+    if let Some(path) = std::env::var_os("PATH") {
+        c.env("PATH", path);
+    }
+    c
+}
+
 fn mode(p: &std::path::Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
@@ -177,4 +191,85 @@ fn control_characters_are_refused_in_names_and_escaped_on_line_output() {
     }
     // JSON keeps the exact text (escaped the JSON way).
     assert_eq!(env.list_json()[0]["name"], "Old\x1b]2;pwned\x07 GmbH");
+}
+
+#[test]
+fn a_named_config_that_does_not_exist_is_an_error_and_the_ui_needs_a_terminal() {
+    let env = Env::new();
+    let out = env
+        .kontra()
+        .arg("--config")
+        .arg(env.dir.path().join("nonexistent.toml"))
+        .arg("list")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nonexistent.toml"),
+        "{}",
+        stderr(&out)
+    );
+    // The default path (here KONTRA_CONFIG, not written) may be missing.
+    env.kontra().arg("list").assert().success();
+    // No terminal: a clear refusal instead of "reader source not set".
+    let out = std_kontra(&env)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("needs a terminal"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_reader_that_went_away_ends_the_output_quietly_without_a_panic() {
+    use std::os::fd::FromRawFd;
+    let env = Env::new();
+    env.kontra()
+        .args(["add", "--name", "Kept GmbH", "--country", "DE"])
+        .assert()
+        .success();
+    // A pipe whose reading end is closed before kontra writes: what `kontra show 1 | true`
+    // gives when `true` has already exited.
+    let mut fds = [0; 2];
+    // SAFETY: pipe fills the two descriptors, which are owned below.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: fds[0] and fds[1] are fresh descriptors owned by nobody else.
+    let (reader, writer) = unsafe {
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::fs::File::from_raw_fd(fds[1]),
+        )
+    };
+    drop(reader);
+    let out = std_kontra(&env)
+        .args(["show", "1"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    assert_ne!(out.status.code(), Some(101));
+}
+
+#[test]
+fn an_error_exit_takes_no_backtrace_unless_asked() {
+    let env = Env::new();
+    let run = |lib: Option<&str>| {
+        let mut c = env.kontra();
+        c.env("RUST_BACKTRACE", "1").args(["show", "999"]);
+        match lib {
+            Some(v) => c.env("RUST_LIB_BACKTRACE", v),
+            None => c.env_remove("RUST_LIB_BACKTRACE"),
+        };
+        c.output().unwrap()
+    };
+    let out = run(None);
+    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    let out = run(Some("1"));
+    assert_eq!(out.status.code(), Some(6));
+    assert!(stderr(&out).contains("Backtrace") || stderr(&out).lines().count() > 1);
 }

@@ -32,7 +32,11 @@ impl Ctx {
     /// Loads the configuration and resolves paths from the parsed command line.
     pub fn load(cli: &Cli) -> Result<Ctx> {
         let initial = Paths::resolve(cli.config.clone(), cli.data_dir.clone(), None);
-        let config = Config::load(&initial.config)?;
+        let config = if cli.config.is_some() {
+            Config::load_named(&initial.config)?
+        } else {
+            Config::load(&initial.config)?
+        };
         let paths = Paths::resolve(cli.config.clone(), cli.data_dir.clone(), Some(&config));
         let actor = config.actor();
         Ok(Ctx {

@@ -28,6 +28,14 @@ fn tmux_session() -> Option<String> {
 
 /// Runs the UI; returns the exit code.
 pub fn run(ctx: &Ctx, cli: &Cli) -> Result<u8> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(crate::exit::Failure::new(
+            crate::exit::USAGE,
+            "the full-screen UI needs a terminal on standard input and output: start it in a terminal or tmux, or run a command (kontra --help)",
+        )
+        .into());
+    }
     let demo_dir = if cli.demo {
         let dir = std::env::temp_dir().join(format!("kontra-demo-{}", std::process::id()));
         Some(dir)
