@@ -282,3 +282,60 @@ fn a_stray_byte_in_a_utf8_file_is_reported_with_its_line_and_nothing_is_imported
     );
     assert!(env.list_json().is_empty());
 }
+
+#[test]
+fn importing_the_same_file_again_warns_and_identical_updates_change_nothing() {
+    let env = Env::new();
+    let path = env.write(
+        "firms.csv",
+        "name,country,vat,notes\nOhne USt GmbH,DE,,a\nMit USt GmbH,DE,DE136695976,b\n",
+    );
+    let out = env.kontra().arg("import").arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let out = env.kontra().arg("import").arg(&path).output().unwrap();
+    assert!(
+        stderr(&out).contains("has the same content")
+            && stderr(&out).contains("(2 new counterparties)"),
+        "{}",
+        stderr(&out)
+    );
+    // --update with rows identical to what is stored: reported unchanged, no audit entry.
+    let id = env.list_json()[1]["id"].as_u64().unwrap();
+    let before = env
+        .kontra()
+        .args(["history", &id.to_string(), "--json"])
+        .output()
+        .unwrap();
+    let before: Value = serde_json::from_slice(&before.stdout).unwrap();
+    let out = env
+        .kontra()
+        .args(["import", "--update"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("0 updated, 1 unchanged"),
+        "{}",
+        stdout(&out)
+    );
+    let after = env
+        .kontra()
+        .args(["history", &id.to_string(), "--json"])
+        .output()
+        .unwrap();
+    let after: Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(before["events"], after["events"]);
+}
+
+#[test]
+fn an_endless_or_huge_file_is_refused_before_it_is_read_whole() {
+    let env = Env::new();
+    let out = env.kontra().args(["import", "/dev/zero"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/dev/zero: larger than 256 MB"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -12,6 +12,7 @@ use crate::store::{Store, StoreError, Write as StoreWrite};
 use chrono::Utc;
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
+use sha2::Digest as _;
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -228,8 +229,7 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
     if !a.dry_run {
         ctx.writable("kontra import")?;
     }
-    let bytes =
-        std::fs::read(&a.file).wrap_err_with(|| format!("cannot read {}", a.file.display()))?;
+    let bytes = read_capped(&a.file)?;
     let parsed = csv_io::parse(&bytes)
         .map_err(|e| Failure::new(exit::INVALID, format!("{}: {e}", a.file.display())))?;
     let store = if a.dry_run {
@@ -238,6 +238,24 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
         ctx.store("kontra import")?
     };
     let plan = plan_import(&store, parsed, a.update)?;
+    // Rows without a VAT number cannot be recognised as already registered, so a second run of
+    // the same file would add them all again: say so before writing.
+    let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+    let seen: Option<ImportRecord> = store.get_state(&import_key(&sha256))?;
+    if let Some(prev) = &seen {
+        eprintln!(
+            "kontra: warning: {} has the same content (SHA-256 {}) as a file imported on {} ({} new counterparties); its rows without a VAT number are added again{}",
+            a.file.display(),
+            &sha256[..16],
+            prev.at.format("%Y-%m-%d %H:%M UTC"),
+            prev.inserted,
+            if a.dry_run {
+                ""
+            } else {
+                " (check with kontra list, remove with kontra rm)"
+            }
+        );
+    }
     let mut err = std::io::stderr().lock();
     for e in &plan.errors {
         writeln!(err, "{}: {e}", a.file.display())?;
@@ -255,6 +273,13 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
             plan.inserts.into_iter().map(StoreWrite::Insert).collect();
         writes.extend(plan.updates.into_iter().map(StoreWrite::Update));
         store.bulk_write_counterparties(writes, &ctx.actor)?;
+        store.set_state(
+            &import_key(&sha256),
+            &ImportRecord {
+                at: Utc::now(),
+                inserted: inserts as u64,
+            },
+        )?;
     }
     let verb = if a.dry_run {
         "would import"
@@ -262,8 +287,9 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
         "imported"
     };
     println!(
-        "{verb} {inserts} new, {} {updates} updated, {} duplicates skipped, {} rejected ({})",
+        "{verb} {inserts} new, {} {updates} updated, {} unchanged, {} duplicates skipped, {} rejected ({})",
         if a.dry_run { "would have" } else { "" }.trim(),
+        plan.unchanged,
         plan.duplicates.len(),
         plan.errors.len(),
         plan.detected
@@ -275,12 +301,54 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
     })
 }
 
+/// The largest CSV file `kontra import` reads.
+pub const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads an import file, refusing one larger than [`MAX_IMPORT_BYTES`] (or endless, such as
+/// `/dev/zero`) before it takes the machine's memory.
+fn read_capped(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).wrap_err_with(|| format!("cannot read {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_IMPORT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .wrap_err_with(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_IMPORT_BYTES {
+        return Err(Failure::new(
+            exit::INVALID,
+            format!(
+                "{}: larger than {} MB; split it into smaller files",
+                path.display(),
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            ),
+        )
+        .into());
+    }
+    Ok(bytes)
+}
+
+/// A file imported before, by the SHA-256 of its bytes.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct ImportRecord {
+    /// When it was imported.
+    at: chrono::DateTime<Utc>,
+    /// How many new counterparties it added.
+    inserted: u64,
+}
+
+fn import_key(sha256: &str) -> String {
+    format!("import.file.{sha256}")
+}
+
 /// What an import will do, decided before anything is written.
 pub struct ImportPlan {
     /// New counterparties.
     pub inserts: Vec<Counterparty>,
     /// Existing counterparties with merged fields.
     pub updates: Vec<Counterparty>,
+    /// `--update` rows that would change nothing (not written, no audit entry).
+    pub unchanged: usize,
     /// (line, VAT number, existing id) of skipped duplicates.
     pub duplicates: Vec<(u64, String, u64)>,
     /// Rejected lines and cells.
@@ -299,6 +367,7 @@ pub fn plan_import(
     let mut plan = ImportPlan {
         inserts: Vec::new(),
         updates: Vec::new(),
+        unchanged: 0,
         duplicates: Vec::new(),
         errors: parsed.errors,
         detected: parsed.detected,
@@ -360,6 +429,15 @@ pub fn plan_import(
                     }
                 }
                 match d.apply(Some(&old), now) {
+                    Ok(cp)
+                        if Counterparty {
+                            updated_at: old.updated_at,
+                            ..cp.clone()
+                        } == old
+                            && !updated.contains_key(&existing) =>
+                    {
+                        plan.unchanged += 1;
+                    }
                     Ok(cp) => {
                         if let Some(&i) = updated.get(&existing) {
                             plan.updates[i] = cp;

@@ -80,6 +80,9 @@ pub enum FileError {
     },
 }
 
+/// The longest cell an import accepts, in characters (notes included): longer is a broken file.
+pub const MAX_CELL_CHARS: usize = 10_000;
+
 /// Decodes the bytes: UTF-8 (with or without BOM), else Windows-1252 as German Excel writes.
 ///
 /// A file that is not valid UTF-8 is Windows-1252 only if it holds no UTF-8 multi-byte
@@ -257,6 +260,19 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
             });
             continue;
         }
+        if let Some((col, n)) = columns
+            .iter()
+            .zip(rec.iter())
+            .map(|(col, cell)| (col, cell.chars().count()))
+            .find(|&(_, n)| n > MAX_CELL_CHARS)
+        {
+            parsed.errors.push(RowError {
+                line,
+                column: Some(col.to_string()),
+                reason: format!("{n} characters; a cell holds at most {MAX_CELL_CHARS}"),
+            });
+            continue;
+        }
         let mut draft = CounterpartyDraft::default();
         let mut bad = None;
         for (col, cell) in columns.iter().zip(rec.iter()) {
@@ -421,6 +437,20 @@ mod tests {
         }
         assert_eq!(guard_formula("=1+1"), "'=1+1");
         assert_eq!(guard_formula("'plain quote"), "'plain quote");
+    }
+
+    #[test]
+    fn an_overlong_cell_is_a_row_error_naming_line_and_column() {
+        let text = format!(
+            "name,country,notes\nA,DE,{}\nB,DE,short\n",
+            "x".repeat(10_001)
+        );
+        let p = parse(text.as_bytes()).unwrap();
+        assert_eq!(p.rows.len(), 1);
+        assert_eq!(
+            p.errors[0].to_string(),
+            "line 2, column notes: 10001 characters; a cell holds at most 10000"
+        );
     }
 
     #[test]
