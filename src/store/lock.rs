@@ -28,7 +28,12 @@ pub struct Holder {
 
 impl std::fmt::Display for Holder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (pid {}, since {})", self.role, self.pid, self.since)?;
+        if self.pid == 0 {
+            // Nothing is known about the holder but that it exists.
+            write!(f, "{}", self.role)?;
+        } else {
+            write!(f, "{} (pid {}, since {})", self.role, self.pid, self.since)?;
+        }
         if let Some(s) = &self.tmux_session {
             write!(f, "; attach to it with `tmux attach -t {s}`")?;
         }

@@ -446,9 +446,35 @@ impl Store {
     /// Like [`Store::open`], recording the tmux session the process runs in.
     pub fn open_as(dir: &Path, role: &str, tmux_session: Option<String>) -> Result<Store> {
         create_private_dir(dir)?;
+        let lock_existed = dir.join("kontra.lock").exists();
         let lock = DirLock::acquire(dir, role, tmux_session)?;
         remove_unfinished_snapshots(&dir.join("db"))?;
-        Self::open_db(dir, &dir.join("db"), Some(lock), None)
+        match Self::open_db(dir, &dir.join("db"), Some(lock), None) {
+            // sled's own lock on its files is held although ours was free: the lock file was
+            // deleted under a running process, which still owns the store. Leave no lock file
+            // naming this (about to exit) process, and say what happened.
+            Err(StoreError::Sled {
+                source: sled::Error::Io(e),
+                ..
+            }) if e.to_string().contains("could not acquire lock") => {
+                if !lock_existed {
+                    let _ = std::fs::remove_file(dir.join("kontra.lock"));
+                }
+                Err(StoreError::Locked(LockError::Held {
+                    dir: dir.to_path_buf(),
+                    holder: Holder {
+                        pid: 0,
+                        role: format!(
+                            "another kontra process whose lock file kontra.lock was deleted (`fuser -v {}` names it; stop it, then start Kontra again)",
+                            dir.join("db").join("db").display()
+                        ),
+                        since: "an unknown time".into(),
+                        tmux_session: None,
+                    },
+                }))
+            }
+            other => other,
+        }
     }
 
     /// Opens the store for a command that only reads. When the data directory cannot be
