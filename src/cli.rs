@@ -7,8 +7,9 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "kontra", version, about, long_about = None)]
 pub struct Cli {
-    /// Config file (default: ~/.config/kontra/config.toml; a missing file means defaults).
-    #[arg(long, global = true, env = "KONTRA_CONFIG", value_name = "PATH")]
+    /// Config file; must exist when named here (default: $KONTRA_CONFIG, else
+    /// ~/.config/kontra/config.toml, where a missing file means defaults).
+    #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Data directory (default: ~/.local/share/kontra).
     #[arg(long, global = true, env = "KONTRA_DATA_DIR", value_name = "PATH")]

@@ -249,14 +249,48 @@ impl Config {
 
     /// Loads the file at `path`; a missing file means defaults.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Config::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read {
+        Self::load_file(path, false)
+    }
+
+    /// Reads a config file named on the command line: there a missing file is a mistake (a
+    /// typo would otherwise silently run on defaults), not "use the defaults".
+    pub fn load_named(path: &Path) -> Result<Config, ConfigError> {
+        Self::load_file(path, true)
+    }
+
+    fn load_file(path: &Path, must_exist: bool) -> Result<Config, ConfigError> {
+        use std::io::Read;
+        let read = |source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+                return Ok(Config::default());
+            }
+            Err(source) => return Err(read(source)),
+        };
+        // A config is a few kilobytes; reading /dev/zero or a log by mistake must not take the
+        // memory of the machine.
+        let mut bytes = Vec::new();
+        file.take(MAX_CONFIG_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read)?;
+        if bytes.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
-                source,
-            }),
+                message: format!(
+                    "larger than {} KB; is this the config file?",
+                    MAX_CONFIG_BYTES / 1024
+                ),
+            });
         }
+        let text = String::from_utf8(bytes).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        })?;
+        Config::parse(&text, path)
     }
 
     /// The analyst name for the audit trail: config `user`, else `$USER`, else `analyst`.
@@ -265,6 +299,35 @@ impl Config {
             .clone()
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "analyst".to_string())
+    }
+}
+
+/// The largest config file Kontra reads.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Key names whose values are secrets: never echoed in an error.
+fn secret_key(key: &str) -> bool {
+    let k = key.trim().to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "credential",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
+        && !k.ends_with("_env")
+        && !k.ends_with("_file")
+}
+
+/// The excerpt of a config line with a secret-looking value replaced by `"***"`.
+fn mask_secret(excerpt: &str) -> String {
+    match excerpt.split_once('=') {
+        Some((key, _)) if secret_key(key) => format!("{}= \"***\"", key),
+        _ => excerpt.to_string(),
     }
 }
 
@@ -292,7 +355,7 @@ fn position_hint(e: &toml::de::Error, _span: std::ops::Range<usize>) -> String {
     if excerpt.is_empty() {
         pos
     } else {
-        format!("{pos}: `{excerpt}`")
+        format!("{pos}: `{}`", mask_secret(excerpt))
     }
 }
 
@@ -315,6 +378,7 @@ pub fn read_secret(
         };
     }
     if let (key, Some(file)) = file_key {
+        warn_if_readable_by_others(key, file);
         return match std::fs::read_to_string(file) {
             Ok(v) => Ok(Some(v.trim_end_matches(['\r', '\n']).to_string())),
             Err(e) => Err(ConfigError::Secret {
@@ -325,6 +389,31 @@ pub fn read_secret(
         };
     }
     Ok(None)
+}
+
+/// Warns (log and stderr) when a secret file can be read by its group or by everyone: the
+/// password should be the owner's alone.
+fn warn_if_readable_by_others(key: &str, file: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(file) else {
+        return;
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o044 != 0 {
+        let who = if mode & 0o004 != 0 {
+            "everyone"
+        } else {
+            "its group"
+        };
+        tracing::warn!(
+            file = %file.display(),
+            "{key}: the secret file can be read by {who} (mode {mode:o}); chmod 600 it"
+        );
+        eprintln!(
+            "kontra: warning: {key} {} can be read by {who} (mode {mode:o}); chmod 600 it",
+            file.display()
+        );
+    }
 }
 
 /// Where things live: config file, data directory and log directory, after flags and env.
@@ -347,11 +436,13 @@ impl Paths {
         config: Option<&Config>,
     ) -> Paths {
         let dirs = directories::ProjectDirs::from("", "", "kontra");
-        let config_path = config_flag.unwrap_or_else(|| {
-            dirs.as_ref()
-                .map(|d| d.config_dir().join("config.toml"))
-                .unwrap_or_else(|| PathBuf::from("kontra.toml"))
-        });
+        let config_path = config_flag
+            .or_else(|| std::env::var_os("KONTRA_CONFIG").map(PathBuf::from))
+            .unwrap_or_else(|| {
+                dirs.as_ref()
+                    .map(|d| d.config_dir().join("config.toml"))
+                    .unwrap_or_else(|| PathBuf::from("kontra.toml"))
+            });
         let data = data_flag
             .or_else(|| config.and_then(|c| c.data_dir.clone()))
             .unwrap_or_else(|| {
@@ -377,6 +468,40 @@ impl Paths {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistaken_inline_password_is_not_echoed() {
+        let text = "[mail]\nhost = \"h\"\nfrom = \"k@example.de\"\npassword = \"hunter2 sekrit\"\n";
+        let err = Config::parse(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("`password = \"***\"`"), "{err}");
+        let err = Config::parse("[log]\nlevle = \"debug\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`levle = \"debug\"`"), "{err}");
+    }
+
+    #[test]
+    fn a_named_config_must_exist_and_no_config_is_read_past_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        assert!(Config::load(&missing).is_ok());
+        let err = Config::load_named(&missing).unwrap_err().to_string();
+        assert!(
+            err.contains("nope.toml") && err.contains("No such file"),
+            "{err}"
+        );
+        let big = dir.path().join("big.toml");
+        std::fs::write(&big, vec![b'#'; MAX_CONFIG_BYTES as usize + 10]).unwrap();
+        let err = Config::load(&big).unwrap_err().to_string();
+        assert!(err.contains("larger than 1024 KB"), "{err}");
+        let err = Config::load(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("larger than 1024 KB"), "{err}");
+    }
 
     #[test]
     fn example_parses() {

@@ -166,3 +166,41 @@ fn preview_with_nothing_pending_still_says_what_was_checked() {
     assert!(stdout.contains("Seit dem letzten Digest gibt es keine neuen Alerts."));
     assert!(stdout.contains("Es ist noch kein Prüflauf gelaufen"));
 }
+
+#[test]
+fn unanswered_mail_shows_delivery_unknown_in_alerts_until_the_next_digest_names_it() {
+    let server = RawSmtp::start(RawMode::CloseAfterDot);
+    let env = Env::new(server.port, true, true);
+    let a = env
+        .kontra(&["digest", "send"])
+        .code(i32::from(exit::UNAVAILABLE));
+    let (stdout, stderr) = out(&a);
+    assert!(
+        format!("{stdout}{stderr}").contains("delivery unknown"),
+        "{stdout}\n{stderr}"
+    );
+    assert_eq!(server.complete(), 3);
+    assert!(server.accepted().is_empty());
+    assert_eq!(unsent(&env.store()), 5);
+
+    let a = env.kontra(&["alerts", "--json"]).success();
+    let (stdout, _) = out(&a);
+    let alerts: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(alerts.len(), 5);
+    for al in &alerts {
+        assert_eq!(al["delivery"], "unknown", "{al}");
+        assert!(al["sent_at"].is_null());
+        assert_eq!(al["delivery_unknown"][0]["channel"], "mail");
+    }
+    let a = env.kontra(&["alerts"]).success();
+    let (stdout, _) = out(&a);
+    assert_eq!(stdout.matches("[delivery unknown]").count(), 5, "{stdout}");
+
+    server.set_mode(RawMode::Accept);
+    env.kontra(&["digest", "send"]).success();
+    assert_eq!(server.accepted().len(), 3);
+    let a = env.kontra(&["alerts", "--json"]).success();
+    let (stdout, _) = out(&a);
+    let alerts: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    assert!(alerts.iter().all(|al| al["delivery"] == "sent"), "{stdout}");
+}

@@ -288,3 +288,129 @@ fn kind_column_with_german_header_defaults_validates_and_merges() {
     let header = stdout(&out).lines().next().unwrap().to_string();
     assert!(header.ends_with(",notes,kind"), "{header}");
 }
+
+#[test]
+fn export_neutralises_formulas_and_imports_back_exactly() {
+    let env = Env::new();
+    env.kontra()
+        .args([
+            "add",
+            "--name",
+            "@Home GmbH",
+            "--country",
+            "DE",
+            "--contact",
+            "+49 30 1234",
+            "--address=-Hof 3",
+            "--notes",
+            "=HYPERLINK(\"http://evil.example\",\"click\")",
+            "--tags",
+            "'=quoted",
+        ])
+        .assert()
+        .success();
+    let before = env.list_json();
+    let export = env.dir.path().join("export.csv");
+    env.kontra()
+        .args(["export", "--out"])
+        .arg(&export)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&export).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    for rec in reader.records() {
+        for cell in rec.unwrap().iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "formula cell {cell:?} in:\n{text}"
+            );
+        }
+    }
+    assert!(
+        text.contains("'@Home GmbH") && text.contains("'+49 30 1234"),
+        "{text}"
+    );
+    assert!(text.contains("''=quoted"), "{text}");
+    let fresh = Env::new();
+    let out = fresh.kontra().arg("import").arg(&export).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = fresh.list_json();
+    for key in ["name", "contact", "address", "notes", "tags"] {
+        assert_eq!(before[0][key], after[0][key], "{key}");
+    }
+}
+
+#[test]
+fn a_stray_byte_in_a_utf8_file_is_reported_with_its_line_and_nothing_is_imported() {
+    let env = Env::new();
+    let mut bytes = "name,country\nMüller GmbH,DE\n".as_bytes().to_vec();
+    bytes.extend_from_slice(b"Beta \xFC AG,DE\n");
+    let path = env.write("stray.csv", bytes);
+    let out = env.kontra().arg("import").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("line 3: byte 0xFC is not UTF-8"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.list_json().is_empty());
+}
+
+#[test]
+fn importing_the_same_file_again_warns_and_identical_updates_change_nothing() {
+    let env = Env::new();
+    let path = env.write(
+        "firms.csv",
+        "name,country,vat,notes\nOhne USt GmbH,DE,,a\nMit USt GmbH,DE,DE136695976,b\n",
+    );
+    let out = env.kontra().arg("import").arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let out = env.kontra().arg("import").arg(&path).output().unwrap();
+    assert!(
+        stderr(&out).contains("has the same content")
+            && stderr(&out).contains("(2 new counterparties)"),
+        "{}",
+        stderr(&out)
+    );
+    // --update with rows identical to what is stored: reported unchanged, no audit entry.
+    let id = env.list_json()[1]["id"].as_u64().unwrap();
+    let before = env
+        .kontra()
+        .args(["history", &id.to_string(), "--json"])
+        .output()
+        .unwrap();
+    let before: Value = serde_json::from_slice(&before.stdout).unwrap();
+    let out = env
+        .kontra()
+        .args(["import", "--update"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("0 updated, 1 unchanged"),
+        "{}",
+        stdout(&out)
+    );
+    let after = env
+        .kontra()
+        .args(["history", &id.to_string(), "--json"])
+        .output()
+        .unwrap();
+    let after: Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(before["events"], after["events"]);
+}
+
+#[test]
+fn an_endless_or_huge_file_is_refused_before_it_is_read_whole() {
+    let env = Env::new();
+    let out = env.kontra().args(["import", "/dev/zero"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/dev/zero: larger than 256 MB"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,5 +1,6 @@
 //! Digest delivery to a real SMTP server on 127.0.0.1: MIME structure, subject, grouping and
-//! order, both languages, no resend, nothing marked sent on refusal or outage, crash recovery.
+//! order, both languages, no resend, nothing marked sent on refusal or outage, a connection
+//! broken before, inside and after the message (hand-rolled server), crash recovery.
 
 mod support;
 
@@ -260,9 +261,10 @@ async fn server_down_marks_nothing() {
 }
 
 #[tokio::test]
-async fn no_reply_after_hand_over_is_not_resent() {
-    // The server takes the body but answers only after the client gave up: the message
-    // probably arrived, so its alerts count as sent and the next run does not repeat it.
+async fn no_reply_after_the_whole_message_is_delivery_unknown_and_named_next_time() {
+    // The server takes the body but answers only after the client gave up: the message may
+    // have arrived, so its alerts are neither sent nor plainly pending but "delivery unknown",
+    // and the next digest repeats them, saying so.
     let server = SmtpServer::start(Mode::SlowAccept(Duration::from_millis(2500)));
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), "test").unwrap();
@@ -279,7 +281,11 @@ async fn no_reply_after_hand_over_is_not_resent() {
         report.messages[0].outcome
     );
     assert!(!report.ok());
-    assert!(sent(&store, s.vat_invalid) && sent(&store, s.insolvency));
+    let first_id = report.messages[0].message_id.clone();
+    assert!(!sent(&store, s.vat_invalid) && !sent(&store, s.insolvency));
+    let unknown = store.deliveries_unknown().unwrap();
+    assert_eq!(unknown.len(), 5, "{unknown:?}");
+    assert_eq!(unknown[&s.insolvency][0].reference, first_id);
     assert!(Outbox::open(&store).unwrap().entries().unwrap().is_empty());
     let audit = store.audit_for(s.gamma).unwrap();
     assert!(
@@ -287,16 +293,157 @@ async fn no_reply_after_hand_over_is_not_resent() {
             .iter()
             .any(|e| e.action == AuditAction::AlertSent && e.detail.contains("outcome is unknown"))
     );
-    // Let the server finish; it did accept the message, exactly once.
+    // Let the server finish: it did take the first message.
     tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(server.received().len(), 1);
     server.set_mode(Mode::Accept);
     let again = n.run_digest(&store, t(7, 20)).await.unwrap();
-    assert!(again.messages.is_empty());
-    assert_eq!(server.received().len(), 1);
+    assert!(again.ok(), "{:?}", again.problems());
+    let mails: Vec<Mail> = server.received().iter().map(parse).collect();
+    assert_eq!(mails.len(), 2);
+    assert!(
+        mails[1].text.contains("Zustellung unbekannt"),
+        "{}",
+        mails[1].text
+    );
+    assert!(mails[1].text.contains(&first_id), "{}", mails[1].text);
+    assert!(mails[1].html.contains("Zustellung unbekannt"));
+    assert!(sent(&store, s.vat_invalid) && sent(&store, s.insolvency));
+    assert!(store.deliveries_unknown().unwrap().is_empty());
+}
+
+fn all_alerts(s: &Seeded) -> [u64; 5] {
+    [
+        s.vat_invalid,
+        s.name_changed,
+        s.sanctions_removed,
+        s.register_status,
+        s.insolvency,
+    ]
 }
 
 #[tokio::test]
-async fn outbox_left_by_a_dead_process_is_reconciled_without_resending() {
+async fn server_closing_after_354_gets_nothing_marks_nothing_and_is_retried() {
+    let server = RawSmtp::start(RawMode::CloseAfter354);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let s = seed(&store);
+    let n = notifier(server.port, "de", "");
+    // Five runs of three messages: a race between the close and the client's writes would show.
+    for minute in 0..5 {
+        let report = n.run_digest(&store, t(7, minute)).await.unwrap();
+        assert_eq!(report.messages.len(), 3);
+        for m in &report.messages {
+            assert!(
+                matches!(&m.outcome, Delivery::Failed(r) if r.contains("not completely handed over")),
+                "{:?}",
+                m.outcome
+            );
+        }
+    }
+    assert_eq!(server.complete(), 0);
+    assert!(server.accepted().is_empty());
+    for id in all_alerts(&s) {
+        assert!(!sent(&store, id));
+    }
+    assert!(store.deliveries_unknown().unwrap().is_empty());
+    assert!(Outbox::open(&store).unwrap().entries().unwrap().is_empty());
+    let state: DigestState = store.get_state(DIGEST_STATE_KEY).unwrap().unwrap();
+    assert!(state.last_failed);
+
+    server.set_mode(RawMode::Accept);
+    let report = n.run_digest(&store, t(7, 30)).await.unwrap();
+    assert!(report.ok(), "{:?}", report.problems());
+    assert_eq!(server.accepted().len(), 3);
+    for id in all_alerts(&s) {
+        assert!(sent(&store, id));
+    }
+}
+
+#[tokio::test]
+async fn server_closing_inside_the_body_gets_nothing_and_marks_nothing() {
+    let server = RawSmtp::start(RawMode::CloseMidBody);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let s = seed(&store);
+    let n = notifier(server.port, "de", "");
+    let report = n.run_digest(&store, t(7, 0)).await.unwrap();
+    assert_eq!(report.messages.len(), 3);
+    assert!(report.messages.iter().all(|m| !m.outcome.is_delivered()));
+    assert_eq!(server.complete(), 0);
+    for id in all_alerts(&s) {
+        assert!(!sent(&store, id));
+    }
+    server.set_mode(RawMode::Accept);
+    let report = n.run_digest(&store, t(7, 30)).await.unwrap();
+    assert!(report.ok(), "{:?}", report.problems());
+    assert_eq!(server.accepted().len(), 3);
+    for id in all_alerts(&s) {
+        assert!(sent(&store, id));
+    }
+}
+
+#[tokio::test]
+async fn server_closing_after_the_final_dot_is_delivery_unknown_then_named() {
+    let server = RawSmtp::start(RawMode::CloseAfterDot);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let s = seed(&store);
+    let n = notifier(server.port, "en", "");
+    let report = n.run_digest(&store, t(7, 0)).await.unwrap();
+    assert_eq!(report.messages.len(), 3);
+    for m in &report.messages {
+        assert!(
+            matches!(&m.outcome, Delivery::Uncertain(r) if r.contains("whole message")),
+            "{:?}",
+            m.outcome
+        );
+    }
+    assert_eq!(server.complete(), 3);
+    let unknown = store.deliveries_unknown().unwrap();
+    for id in all_alerts(&s) {
+        assert!(!sent(&store, id));
+        assert_eq!(unknown[&id].len(), 1);
+    }
+    let anna = report
+        .messages
+        .iter()
+        .find(|m| m.recipient == "anna@example.de")
+        .unwrap();
+    assert_eq!(unknown[&s.vat_invalid][0].reference, anna.message_id);
+    assert_eq!(unknown[&s.vat_invalid][0].to, "anna@example.de");
+
+    server.set_mode(RawMode::Accept);
+    let report = n.run_digest(&store, t(9, 0)).await.unwrap();
+    assert!(report.ok(), "{:?}", report.problems());
+    let accepted = server.accepted();
+    assert_eq!(accepted.len(), 3);
+    let mails: Vec<Mail> = accepted
+        .iter()
+        .map(|d| {
+            parse(&Received {
+                data: d.clone(),
+                ..Received::default()
+            })
+        })
+        .collect();
+    let anna_mail = mails.iter().find(|m| m.to.contains("anna")).unwrap();
+    assert!(
+        anna_mail
+            .text
+            .contains("Delivery unknown: 2 of these alerts"),
+        "{}",
+        anna_mail.text
+    );
+    assert!(anna_mail.text.contains(&anna.message_id));
+    for id in all_alerts(&s) {
+        assert!(sent(&store, id));
+    }
+    assert!(store.deliveries_unknown().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn outbox_left_by_a_dead_process_is_delivery_unknown_and_sent_again_named() {
     let server = SmtpServer::start(Mode::Accept);
     let dir = tempfile::tempdir().unwrap();
     let s = {
@@ -354,14 +501,28 @@ async fn outbox_left_by_a_dead_process_is_reconciled_without_resending() {
             .iter()
             .any(|p| p.contains("<kontra.dead@example.de>"))
     );
-    // Only the fallback digest (Gamma) goes out; nothing of Anna's or Bernd's is sent again.
-    let mails: Vec<Mail> = server.received().iter().map(parse).collect();
-    assert_eq!(mails.len(), 1, "{mails:?}");
-    assert!(mails[0].to.contains("team@example.de"));
+    // Bernd's were recorded sent: nothing goes to him. Anna's digest went out unanswered, so it
+    // goes again, naming the earlier message; Gamma's goes to the fallback.
+    let mut mails: Vec<Mail> = server.received().iter().map(parse).collect();
+    mails.sort_by(|a, b| a.to.cmp(&b.to));
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    assert!(mails[0].to.contains("anna@example.de"));
+    assert!(
+        mails[0].text.contains("<kontra.dead@example.de>"),
+        "{}",
+        mails[0].text
+    );
+    assert!(mails[0].text.contains("Zustellung unbekannt"));
+    assert!(mails[1].to.contains("team@example.de"));
     assert_eq!(
         store.alert(s.vat_invalid).unwrap().unwrap().sent_at,
+        Some(t(7, 0))
+    );
+    assert_eq!(
+        store.alert(s.sanctions_removed).unwrap().unwrap().sent_at,
         Some(t(6, 59))
     );
+    assert!(store.deliveries_unknown().unwrap().is_empty());
     assert!(Outbox::open(&store).unwrap().entries().unwrap().is_empty());
 }
 

@@ -237,3 +237,55 @@ async fn a_hook_added_later_does_not_replay_old_alerts() {
     assert_eq!(report.webhooks[0].alert_id, fresh[0]);
     assert_eq!(server.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn hook_that_never_answers_is_delivery_unknown_and_posted_again_with_the_same_id() {
+    let server = SilentHttp::start(true);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let s = seed(&store);
+    let url = format!("http://127.0.0.1:{}/h", server.port);
+    let text = format!(
+        "language = \"de\"\n[[webhooks]]\nurl = \"{url}\"\nkind = \"json\"\nmin_severity = \"critical\"\n"
+    );
+    let config = Config::parse(&text, Path::new("test.toml")).unwrap();
+    let n = Notifier::new(&config, Path::new("test.toml"))
+        .unwrap()
+        .with_retry_policy(RetryPolicy {
+            timeout: Duration::from_millis(500),
+            ..policy()
+        });
+    let report = n.deliver_new(&store, t(7, 0)).await.unwrap();
+    assert_eq!(report.webhooks.len(), 2);
+    for w in &report.webhooks {
+        assert!(
+            matches!(&w.outcome, Delivery::Uncertain(_)),
+            "{:?}",
+            w.outcome
+        );
+    }
+    let key = webhook::hook_key(&url::Url::parse(&url).unwrap());
+    assert!(!webhook::was_delivered(&store, &key, s.vat_invalid).unwrap());
+    let unknown = store.deliveries_unknown().unwrap();
+    assert_eq!(unknown[&s.vat_invalid][0].channel, key);
+    let first = server.deliveries();
+    assert_eq!(first.len(), 2);
+
+    // The next run posts both again, with the same delivery ids, and books them.
+    server.set_silent(false);
+    let report = n.deliver_new(&store, t(7, 30)).await.unwrap();
+    assert!(report.ok(), "{:?}", report.problems());
+    assert_eq!(report.webhooks.len(), 2);
+    let all = server.deliveries();
+    assert_eq!(all.len(), 4);
+    let mut again = all[2..].to_vec();
+    let mut before = first.clone();
+    again.sort();
+    before.sort();
+    assert_eq!(again, before);
+    assert!(webhook::was_delivered(&store, &key, s.vat_invalid).unwrap());
+    assert!(store.deliveries_unknown().unwrap().is_empty());
+    // And not a third time.
+    let report = n.deliver_new(&store, t(8, 0)).await.unwrap();
+    assert!(report.webhooks.is_empty());
+}

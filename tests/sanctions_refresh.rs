@@ -488,3 +488,128 @@ fn a_doctype_or_an_undeclared_entity_is_refused_and_the_last_good_snapshot_stays
     let hits = screener.screen(&ScreenQuery::name("Allied Democratic Forces"), 0.85);
     assert_eq!(hits[0].entity_id, "6908402");
 }
+
+/// The UN fixture with one more alias for entity 6908402: a material change.
+fn un_with_alias() -> String {
+    un_fixture().replacen(
+        "<ALIAS_NAME>Allied Democratic Forces</ALIAS_NAME>",
+        "<ALIAS_NAME>Allied Democratic Forces</ALIAS_NAME></ENTITY_ALIAS><ENTITY_ALIAS><QUALITY>a.k.a.</QUALITY><ALIAS_NAME>Madina at Tauheed Wau Mujahedeen</ALIAS_NAME>",
+        1,
+    )
+}
+
+fn status_sha(data: &std::path::Path) -> String {
+    let config = data.join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[log]\ndir = \"{}\"\n", data.join("logs").display()),
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("kontra")
+        .unwrap()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["sanctions", "status", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let un = rows.iter().find(|r| r["source"] == "un").unwrap();
+    un["sha256"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_crash_after_the_files_were_put_in_place_is_finished_when_the_store_is_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let old = sanctions::RawList::single("consolidated.xml", un_fixture().into_bytes());
+    let new = sanctions::RawList::single("consolidated.xml", un_with_alias().into_bytes());
+    let new_sha = snapshot::raw_hash(&new);
+    {
+        let store = Store::open(dir.path(), "test").unwrap();
+        snapshot::accept(&store, dir.path(), ListSource::Un, &old, "test", 0.9, now).unwrap();
+        // The process dies after the renames and before the store update.
+        snapshot::stage(&store, dir.path(), ListSource::Un, &new, "test", 0.9, now).unwrap();
+        snapshot::install(dir.path(), ListSource::Un).unwrap();
+    }
+    // The screener already reads the new files; the store alone still names the old list.
+    {
+        let store = Store::open(dir.path(), "test").unwrap();
+        let st = snapshot::list_state(&store, ListSource::Un).unwrap();
+        assert_ne!(st.current.unwrap().sha256, new_sha);
+    }
+    // Any command opening the store finishes the acceptance: status names the new list...
+    assert_eq!(status_sha(dir.path()), new_sha);
+    let store = Store::open(dir.path(), "test").unwrap();
+    // ...and the delta the monitor screens against is the one of that acceptance.
+    let delta = snapshot::last_delta(&store, ListSource::Un)
+        .unwrap()
+        .unwrap();
+    assert_eq!(delta.to, new_sha);
+    assert_eq!(delta.changed_material, vec!["6908402".to_string()]);
+    // The journal is gone: recovering again changes nothing, and a retried import is a no-op.
+    snapshot::recover(&store, dir.path()).unwrap();
+    let (_, again) =
+        snapshot::accept(&store, dir.path(), ListSource::Un, &new, "test", 0.9, now).unwrap();
+    assert!(again.added.is_empty() && again.changed.is_empty());
+}
+
+#[test]
+fn a_crash_before_the_files_were_put_in_place_is_finished_too_and_leftovers_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let old = sanctions::RawList::single("consolidated.xml", un_fixture().into_bytes());
+    let new = sanctions::RawList::single("consolidated.xml", un_with_alias().into_bytes());
+    let old_sha = snapshot::raw_hash(&old);
+    let new_sha = snapshot::raw_hash(&new);
+    {
+        let store = Store::open(dir.path(), "test").unwrap();
+        snapshot::accept(&store, dir.path(), ListSource::Un, &old, "test", 0.9, now).unwrap();
+        // Staged and journalled, killed before the renames.
+        snapshot::stage(&store, dir.path(), ListSource::Un, &new, "test", 0.9, now).unwrap();
+    }
+    let store = Store::open(dir.path(), "test").unwrap();
+    snapshot::recover(&store, dir.path()).unwrap();
+    let st = snapshot::list_state(&store, ListSource::Un).unwrap();
+    assert_eq!(st.current.unwrap().sha256, new_sha);
+    let entities = snapshot::load_entities(dir.path(), ListSource::Un).unwrap();
+    assert!(
+        entities
+            .iter()
+            .flat_map(|e| e.names.iter())
+            .any(|n| n.text.contains("Madina at Tauheed"))
+    );
+    drop(store);
+
+    // Killed while writing the staged files (no journal yet): the old snapshot stays, in the
+    // store and on disk, and the next acceptance overwrites the leftovers.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    snapshot::accept(&store, dir.path(), ListSource::Un, &old, "test", 0.9, now).unwrap();
+    let list = snapshot::list_dir(dir.path(), ListSource::Un);
+    std::fs::create_dir_all(list.join("raw.new")).unwrap();
+    std::fs::write(list.join("entities.bin.new"), b"half").unwrap();
+    drop(store);
+    assert_eq!(status_sha(dir.path()), old_sha);
+    let store = Store::open(dir.path(), "test").unwrap();
+    assert!(
+        !snapshot::load_entities(dir.path(), ListSource::Un)
+            .unwrap()
+            .is_empty()
+    );
+    snapshot::accept(&store, dir.path(), ListSource::Un, &new, "test", 0.9, now).unwrap();
+    assert_eq!(
+        snapshot::list_state(&store, ListSource::Un)
+            .unwrap()
+            .current
+            .unwrap()
+            .sha256,
+        new_sha
+    );
+}

@@ -355,3 +355,49 @@ fn a_data_directory_written_by_version_1_is_migrated_and_screens_without_realert
     let s = Store::open(&env.data(), "test").unwrap();
     assert_eq!(s.schema_version().unwrap(), kontra::store::SCHEMA_VERSION);
 }
+
+#[test]
+fn a_zero_byte_snapshot_left_by_a_full_disk_does_not_make_the_store_unopenable() {
+    let env = Env::new();
+    env.kontra()
+        .args(["add", "--name", "Kept GmbH", "--country", "DE"])
+        .assert()
+        .success();
+    // What sled leaves when the disk fills while it writes a snapshot: the file is created,
+    // nothing gets into it, and it is never renamed.
+    let db = env.data().join("db");
+    std::fs::write(db.join("snap.FFFFFFFFFFFFFFF0.generating"), b"").unwrap();
+    let out = env.kontra().args(["list", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["name"], "Kept GmbH");
+    assert!(!db.join("snap.FFFFFFFFFFFFFFF0.generating").exists());
+}
+
+#[test]
+fn a_deleted_lock_file_under_a_running_process_is_exit_4_and_leaves_no_dead_pid() {
+    let env = Env::new();
+    env.kontra()
+        .args(["add", "--name", "Kept GmbH", "--country", "DE"])
+        .assert()
+        .success();
+    let running = Store::open_as(&env.data(), "kontra daemon", None).unwrap();
+    std::fs::remove_file(env.data().join("kontra.lock")).unwrap();
+    let out = env
+        .kontra()
+        .args(["add", "--name", "X", "--country", "DE"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let msg = stderr(&out);
+    assert!(
+        msg.contains("lock file kontra.lock was deleted") && msg.contains("fuser -v"),
+        "{msg}"
+    );
+    assert!(!msg.contains("could not acquire lock"), "{msg}");
+    assert!(!env.data().join("kontra.lock").exists());
+    assert_eq!(running.counterparty_count(), 1);
+    drop(running);
+    assert_eq!(env.list_json().len(), 1);
+}

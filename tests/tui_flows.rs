@@ -509,3 +509,70 @@ fn not_this_entity_applies_to_possible_sanctions_alerts_too() {
         h.screen()
     );
 }
+
+#[test]
+fn an_alert_whose_mail_got_no_answer_shows_delivery_unknown_not_sent() {
+    let mut h = Harness::new((100, 30));
+    let cp = h.store.counterparties().unwrap()[0].id;
+    // A fresh unsent alert (the newest, so the first row of the tab) and its unanswered mail.
+    let run = kontra::domain::CheckRun {
+        id: 0,
+        counterparty_id: cp,
+        started_at: now(),
+        finished_at: now(),
+        trigger: "monitor".into(),
+        results: vec![],
+    };
+    let alert = kontra::domain::Alert {
+        id: 0,
+        kind: AlertKind::InsolvencyStarted,
+        severity: kontra::domain::Severity::Critical,
+        counterparty_id: cp,
+        check_run_id: None,
+        message: kontra::domain::alert::Bilingual {
+            de: "Insolvenz".into(),
+            en: "Insolvency opened".into(),
+        },
+        dedup_key: "test:unknown".into(),
+        created_at: now(),
+        sent_at: None,
+        acknowledged_by: None,
+        acknowledged_at: None,
+    };
+    let (_, fresh) = h.store.record_check(run, vec![alert]).unwrap();
+    let id = fresh[0].id;
+    let load = |h: &mut Harness| {
+        let snap = kontra::tui::data::load_snapshot(&h.store, &Default::default(), now()).unwrap();
+        h.send(Event::Done(kontra::tui::event::Done::Loaded(Box::new(
+            snap,
+        ))));
+    };
+    load(&mut h);
+    h.ch('4');
+    let row = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains("Insolvency opened"))
+            .unwrap_or_else(|| panic!("{screen}"))
+            .to_string()
+    };
+    assert!(row(&h.screen()).contains("unsent"));
+    h.store
+        .record_delivery_unknown(
+            &[id],
+            &kontra::domain::DeliveryUnknown {
+                channel: "mail".into(),
+                to: "anna@example.de".into(),
+                reference: "<kontra.x@example.de>".into(),
+                at: now(),
+                reason: "no reply".into(),
+            },
+        )
+        .unwrap();
+    load(&mut h);
+    let line = row(&h.screen());
+    assert!(
+        line.contains("unknown") && !line.contains("unsent"),
+        "{line}"
+    );
+}

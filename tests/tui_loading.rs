@@ -92,7 +92,7 @@ fn steps_come_in_order_and_chunks_have_the_planned_sizes() {
         .iter()
         .map(|s| match s {
             LoadStep::Rows { .. } => "rows",
-            LoadStep::Alerts(_) => "alerts",
+            LoadStep::Alerts(..) => "alerts",
             LoadStep::LastChecks(_) => "checks",
             LoadStep::Finished { .. } => "finished",
         })

@@ -43,6 +43,9 @@ fn notifier(ctx: &Ctx) -> Result<Notifier> {
 }
 
 fn send(ctx: &Ctx, dry_run: bool) -> Result<u8> {
+    if !dry_run {
+        ctx.writable("kontra digest send")?;
+    }
     if ctx.config.mail.is_none() && ctx.config.webhooks.is_empty() && !dry_run {
         return Err(Failure::new(
             exit::CONFIG,
@@ -53,7 +56,11 @@ fn send(ctx: &Ctx, dry_run: bool) -> Result<u8> {
         )
         .into());
     }
-    let store = ctx.store("kontra digest send")?;
+    let store = if dry_run {
+        ctx.store_read("kontra digest send --dry-run")?
+    } else {
+        ctx.store("kontra digest send")?
+    };
     let notifier = notifier(ctx)?;
     let now = Utc::now();
     if dry_run {
@@ -116,7 +123,7 @@ fn send(ctx: &Ctx, dry_run: bool) -> Result<u8> {
 }
 
 fn preview(ctx: &Ctx, owner: Option<&str>, html: bool) -> Result<u8> {
-    let store = ctx.store("kontra digest preview")?;
+    let store = ctx.store_read("kontra digest preview")?;
     let notifier = notifier(ctx)?;
     let digests = notifier.preview(&store, Utc::now(), owner)?;
     for (i, (d, r)) in digests.iter().enumerate() {

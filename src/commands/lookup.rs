@@ -219,7 +219,11 @@ pub fn run(ctx: &Ctx, cmd: LookupCommand) -> Result<u8> {
             (a.json, runtime.block_on(sources.insolvency(&query)))
         }
     };
-    let mut out = std::io::stdout().lock();
+    let mut out: Box<dyn std::io::Write> = if json {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(super::text_out())
+    };
     if json {
         writeln!(out, "{}", to_json(&result))?;
     } else {

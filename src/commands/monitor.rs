@@ -2,9 +2,10 @@
 
 use super::Ctx;
 use crate::cli::OnOff;
+use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::changes::source_label;
 use crate::domain::check::{Answer, Outcome, SourceResult};
-use crate::domain::{Alert, Counterparty, Severity};
+use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
 use crate::exit::{self, Failure};
 use crate::monitor::check::{CheckOutcome, CheckSettings};
 use crate::monitor::clock::{Clock, SystemClock};
@@ -230,7 +231,11 @@ pub fn check(ctx: &Ctx, a: CheckArgs) -> Result<u8> {
         runner.check_now(cps.clone(), &ctx.actor, &cancel).await
     });
     let lang = ctx.config.language.as_str();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out: Box<dyn std::io::Write> = if a.json {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        Box::new(super::text_out())
+    };
     let mut json_items = Vec::new();
     let mut unanswered = false;
     let mut failed = false;
@@ -248,7 +253,7 @@ pub fn check(ctx: &Ctx, a: CheckArgs) -> Result<u8> {
                         "check_run_id": run.id,
                         "started_at": run.started_at.to_rfc3339(),
                         "results": run.results.iter().map(result_json).collect::<Vec<_>>(),
-                        "alerts": alerts.iter().map(|al| alert_json(al, lang, Some(cp))).collect::<Vec<_>>(),
+                        "alerts": alerts.iter().map(|al| alert_json(al, lang, Some(cp), &[])).collect::<Vec<_>>(),
                     }));
                 } else {
                     writeln!(out, "#{} {} — check run {}", cp.id, cp.name, run.id)?;
@@ -417,8 +422,26 @@ fn result_json(r: &SourceResult) -> Value {
     })
 }
 
-/// The JSON object of an alert, with the message in `language`.
-pub fn alert_json(a: &Alert, language: &str, cp: Option<&Counterparty>) -> Value {
+/// Where an alert's mail stands: `sent` (a server accepted it), `unknown` (handed over
+/// completely without an answer) or `pending`.
+pub fn delivery_state(a: &Alert, unknown: &[DeliveryUnknown]) -> &'static str {
+    if a.sent_at.is_some() {
+        "sent"
+    } else if unknown.iter().any(|d| d.channel == MAIL_CHANNEL) {
+        "unknown"
+    } else {
+        "pending"
+    }
+}
+
+/// The JSON object of an alert, with the message in `language` and its open "delivery
+/// unknown" hand-overs (mail or webhook).
+pub fn alert_json(
+    a: &Alert,
+    language: &str,
+    cp: Option<&Counterparty>,
+    unknown: &[DeliveryUnknown],
+) -> Value {
     json!({
         "id": a.id,
         "kind": a.kind.as_str(),
@@ -432,6 +455,14 @@ pub fn alert_json(a: &Alert, language: &str, cp: Option<&Counterparty>) -> Value
         "message_en": a.message.en,
         "created_at": a.created_at.to_rfc3339(),
         "sent_at": a.sent_at.map(|t| t.to_rfc3339()),
+        "delivery": delivery_state(a, unknown),
+        "delivery_unknown": unknown.iter().map(|d| json!({
+            "channel": d.channel,
+            "to": d.to,
+            "reference": d.reference,
+            "at": d.at.to_rfc3339(),
+            "reason": d.reason,
+        })).collect::<Vec<_>>(),
         "acknowledged_at": a.acknowledged_at.map(|t| t.to_rfc3339()),
         "acknowledged_by": a.acknowledged_by,
     })
@@ -442,16 +473,22 @@ pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
     if let Some(AlertsCommand::Ack { ids }) = a.command {
         return acknowledge(ctx, &ids);
     }
-    let store = ctx.store("kontra alerts")?;
+    let store = ctx.store_read("kontra alerts")?;
     let owned: Option<std::collections::BTreeSet<u64>> = match &a.owner {
         Some(o) => Some(store.ids_by_owner(o)?.into_iter().collect()),
         None => None,
     };
     let lang = ctx.config.language.as_str();
     let mut names: std::collections::HashMap<u64, Option<Counterparty>> = Default::default();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out: Box<dyn std::io::Write> = if a.json {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        Box::new(super::text_out())
+    };
     let mut items = Vec::new();
+    let unknown = store.deliveries_unknown()?;
     for al in store.alerts()? {
+        let open = unknown.get(&al.id).map_or(&[][..], Vec::as_slice);
         if (a.unsent && al.sent_at.is_some())
             || (a.open && al.acknowledged_at.is_some())
             || a.severity.is_some_and(|s| al.severity < s)
@@ -469,17 +506,22 @@ pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
         };
         let cp = cp.as_ref();
         if a.json {
-            items.push(alert_json(&al, lang, cp));
+            items.push(alert_json(&al, lang, cp, open));
         } else {
             writeln!(
                 out,
-                "{:>6}  {}  {:<8} {:<26} #{:<5} {}{}",
+                "{:>6}  {}  {:<8} {:<26} #{:<5} {}{}{}",
                 al.id,
                 al.created_at.format("%Y-%m-%d %H:%M"),
                 al.severity.as_str(),
                 al.kind.as_str(),
                 al.counterparty_id,
                 al.message.get(lang),
+                if delivery_state(&al, open) == "unknown" {
+                    "  [delivery unknown]"
+                } else {
+                    ""
+                },
                 if al.acknowledged_at.is_some() {
                     "  [ack]"
                 } else {
@@ -524,13 +566,18 @@ fn event_json(e: &AuditEvent) -> Value {
 
 /// `kontra history`.
 pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
-    let store = ctx.store("kontra history")?;
+    let store = ctx.store_read("kontra history")?;
     let cp = counterparty(&store, id)?;
     let runs = store.check_runs(id)?;
     let events = store.audit_for(id)?;
     let alerts = store.alerts_for(id)?;
+    let unknown = store.deliveries_unknown()?;
     let lang = ctx.config.language.as_str();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out: Box<dyn std::io::Write> = if as_json {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        Box::new(super::text_out())
+    };
     if as_json {
         let v = json!({
             "counterparty_id": cp.id,
@@ -543,7 +590,7 @@ pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
                 "results": r.results.iter().map(result_json).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "events": events.iter().map(event_json).collect::<Vec<_>>(),
-            "alerts": alerts.iter().map(|a| alert_json(a, lang, Some(&cp))).collect::<Vec<_>>(),
+            "alerts": alerts.iter().map(|a| alert_json(a, lang, Some(&cp), unknown.get(&a.id).map_or(&[][..], Vec::as_slice))).collect::<Vec<_>>(),
         });
         serde_json::to_writer(&mut out, &v)?;
         writeln!(out)?;

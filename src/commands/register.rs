@@ -12,6 +12,7 @@ use crate::store::{Store, StoreError, Write as StoreWrite};
 use chrono::Utc;
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
+use sha2::Digest as _;
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -64,7 +65,7 @@ fn get(store: &Store, id: u64) -> Result<Counterparty> {
 
 /// `kontra list`.
 pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
-    let store = ctx.store("kontra list")?;
+    let store = ctx.store_read("kontra list")?;
     let country = match a.country.as_deref() {
         Some(c) => Some(
             crate::domain::country::normalise(c)
@@ -94,7 +95,11 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
     let rows = source
         .map_while(|r| r.map_err(|e| failed = Some(e)).ok())
         .filter(|cp| filter.matches(cp));
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out: Box<dyn std::io::Write> = if a.json {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        Box::new(super::text_out())
+    };
     if a.json {
         register::write_json_array(&mut out, rows, false)?;
     } else {
@@ -120,44 +125,50 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
 
 /// `kontra show`.
 pub fn show(ctx: &Ctx, id: u64, json: bool) -> Result<u8> {
-    let store = ctx.store("kontra show")?;
+    let store = ctx.store_read("kontra show")?;
     let cp = get(&store, id)?;
     if json {
-        println!(
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
             "{}",
             serde_json::to_string_pretty(&register::CounterpartyJson::from(&cp))?
-        );
+        )?;
         return Ok(exit::OK);
     }
     let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    println!("id:        {}", cp.id);
-    println!("name:      {}", cp.name);
-    println!("country:   {}", cp.country);
-    println!("kind:      {}", cp.kind);
-    println!("vat:       {}", o(&cp.vat));
-    println!("email:     {}", o(&cp.email));
-    println!("address:   {}", o(&cp.address));
-    println!("domain:    {}", o(&cp.domain));
-    println!("contact:   {}", o(&cp.contact));
-    println!("owner:     {}", o(&cp.owner));
-    println!("lei:       {}", o(&cp.lei));
-    println!(
+    let mut out = super::text_out();
+    writeln!(out, "id:        {}", cp.id)?;
+    writeln!(out, "name:      {}", cp.name)?;
+    writeln!(out, "country:   {}", cp.country)?;
+    writeln!(out, "kind:      {}", cp.kind)?;
+    writeln!(out, "vat:       {}", o(&cp.vat))?;
+    writeln!(out, "email:     {}", o(&cp.email))?;
+    writeln!(out, "address:   {}", o(&cp.address))?;
+    writeln!(out, "domain:    {}", o(&cp.domain))?;
+    writeln!(out, "contact:   {}", o(&cp.contact))?;
+    writeln!(out, "owner:     {}", o(&cp.owner))?;
+    writeln!(out, "lei:       {}", o(&cp.lei))?;
+    writeln!(
+        out,
         "register:  {}",
         cp.register
             .as_ref()
             .map(|r| r.to_string())
             .unwrap_or_else(|| "-".into())
-    );
-    println!("priority:  {}", cp.priority);
-    println!(
+    )?;
+    writeln!(out, "priority:  {}", cp.priority)?;
+    writeln!(
+        out,
         "monitor:   {} ({})",
         if cp.monitor { "on" } else { "off" },
         cp.frequency
-    );
-    println!("tags:      {}", cp.tags.join(", "));
-    println!("notes:     {}", cp.notes);
-    println!("created:   {}", cp.created_at.to_rfc3339());
-    println!("updated:   {}", cp.updated_at.to_rfc3339());
+    )?;
+    writeln!(out, "tags:      {}", cp.tags.join(", "))?;
+    writeln!(out, "notes:     {}", cp.notes)?;
+    writeln!(out, "created:   {}", cp.created_at.to_rfc3339())?;
+    writeln!(out, "updated:   {}", cp.updated_at.to_rfc3339())?;
+    out.flush()?;
     Ok(exit::OK)
 }
 
@@ -217,12 +228,36 @@ pub fn monitor(ctx: &Ctx, state: OnOff, ids: &[u64]) -> Result<u8> {
 
 /// `kontra import`.
 pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
-    let bytes =
-        std::fs::read(&a.file).wrap_err_with(|| format!("cannot read {}", a.file.display()))?;
+    if !a.dry_run {
+        ctx.writable("kontra import")?;
+    }
+    let bytes = read_capped(&a.file)?;
     let parsed = csv_io::parse(&bytes)
         .map_err(|e| Failure::new(exit::INVALID, format!("{}: {e}", a.file.display())))?;
-    let store = ctx.store("kontra import")?;
+    let store = if a.dry_run {
+        ctx.store_read("kontra import --dry-run")?
+    } else {
+        ctx.store("kontra import")?
+    };
     let plan = plan_import(&store, parsed, a.update)?;
+    // Rows without a VAT number cannot be recognised as already registered, so a second run of
+    // the same file would add them all again: say so before writing.
+    let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+    let seen: Option<ImportRecord> = store.get_state(&import_key(&sha256))?;
+    if let Some(prev) = &seen {
+        eprintln!(
+            "kontra: warning: {} has the same content (SHA-256 {}) as a file imported on {} ({} new counterparties); its rows without a VAT number are added again{}",
+            a.file.display(),
+            &sha256[..16],
+            prev.at.format("%Y-%m-%d %H:%M UTC"),
+            prev.inserted,
+            if a.dry_run {
+                ""
+            } else {
+                " (check with kontra list, remove with kontra rm)"
+            }
+        );
+    }
     let mut err = std::io::stderr().lock();
     for e in &plan.errors {
         writeln!(err, "{}: {e}", a.file.display())?;
@@ -240,6 +275,13 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
             plan.inserts.into_iter().map(StoreWrite::Insert).collect();
         writes.extend(plan.updates.into_iter().map(StoreWrite::Update));
         store.bulk_write_counterparties(writes, &ctx.actor)?;
+        store.set_state(
+            &import_key(&sha256),
+            &ImportRecord {
+                at: Utc::now(),
+                inserted: inserts as u64,
+            },
+        )?;
     }
     let verb = if a.dry_run {
         "would import"
@@ -247,8 +289,9 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
         "imported"
     };
     println!(
-        "{verb} {inserts} new, {} {updates} updated, {} duplicates skipped, {} rejected ({})",
+        "{verb} {inserts} new, {} {updates} updated, {} unchanged, {} duplicates skipped, {} rejected ({})",
         if a.dry_run { "would have" } else { "" }.trim(),
+        plan.unchanged,
         plan.duplicates.len(),
         plan.errors.len(),
         plan.detected
@@ -260,12 +303,54 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
     })
 }
 
+/// The largest CSV file `kontra import` reads.
+pub const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads an import file, refusing one larger than [`MAX_IMPORT_BYTES`] (or endless, such as
+/// `/dev/zero`) before it takes the machine's memory.
+fn read_capped(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).wrap_err_with(|| format!("cannot read {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_IMPORT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .wrap_err_with(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_IMPORT_BYTES {
+        return Err(Failure::new(
+            exit::INVALID,
+            format!(
+                "{}: larger than {} MB; split it into smaller files",
+                path.display(),
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            ),
+        )
+        .into());
+    }
+    Ok(bytes)
+}
+
+/// A file imported before, by the SHA-256 of its bytes.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct ImportRecord {
+    /// When it was imported.
+    at: chrono::DateTime<Utc>,
+    /// How many new counterparties it added.
+    inserted: u64,
+}
+
+fn import_key(sha256: &str) -> String {
+    format!("import.file.{sha256}")
+}
+
 /// What an import will do, decided before anything is written.
 pub struct ImportPlan {
     /// New counterparties.
     pub inserts: Vec<Counterparty>,
     /// Existing counterparties with merged fields.
     pub updates: Vec<Counterparty>,
+    /// `--update` rows that would change nothing (not written, no audit entry).
+    pub unchanged: usize,
     /// (line, VAT number, existing id) of skipped duplicates.
     pub duplicates: Vec<(u64, String, u64)>,
     /// Rejected lines and cells.
@@ -284,6 +369,7 @@ pub fn plan_import(
     let mut plan = ImportPlan {
         inserts: Vec::new(),
         updates: Vec::new(),
+        unchanged: 0,
         duplicates: Vec::new(),
         errors: parsed.errors,
         detected: parsed.detected,
@@ -346,6 +432,15 @@ pub fn plan_import(
                     }
                 }
                 match d.apply(Some(&old), now) {
+                    Ok(cp)
+                        if Counterparty {
+                            updated_at: old.updated_at,
+                            ..cp.clone()
+                        } == old
+                            && !updated.contains_key(&existing) =>
+                    {
+                        plan.unchanged += 1;
+                    }
                     Ok(cp) => {
                         if let Some(&i) = updated.get(&existing) {
                             plan.updates[i] = cp;
@@ -372,7 +467,7 @@ pub fn plan_import(
 
 /// `kontra export`.
 pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<u8> {
-    let store = ctx.store("kontra export")?;
+    let store = ctx.store_read("kontra export")?;
     let cps = store.counterparties()?;
     let sink: Box<dyn Write> = match &a.out {
         Some(p) => Box::new(

@@ -220,7 +220,7 @@ fn update_lists(ctx: &Ctx, only: Option<ListSource>) -> Result<u8> {
 }
 
 fn status(ctx: &Ctx, json_out: bool) -> Result<u8> {
-    let store = ctx.store("sanctions status")?;
+    let store = ctx.store_read("sanctions status")?;
     let now = chrono::Utc::now();
     let max_age = chrono::Duration::hours(2 * i64::from(ctx.config.sanctions.refresh_hours.0));
     let mut rows = Vec::new();

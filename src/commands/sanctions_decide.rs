@@ -90,7 +90,7 @@ pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<u8> {
 
 /// Lists decisions, for one counterparty or all.
 pub fn list(ctx: &Ctx, a: ListDecisionsArgs) -> Result<u8> {
-    let store = ctx.store("sanctions decisions")?;
+    let store = ctx.store_read("sanctions decisions")?;
     let all = decisions::list(&store, a.counterparty_id)?;
     if a.json {
         let rows: Vec<_> = all

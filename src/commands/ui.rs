@@ -46,6 +46,16 @@ pub fn run(ctx: &Ctx, cli: &Cli) -> Result<u8> {
 
 fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Result<u8> {
     let store = Arc::new(Store::open_as(data_dir, "kontra tui", tmux_session())?);
+    crate::sanctions::snapshot::recover(&store, data_dir)?;
+    // After the store, so a second instance is told first who holds the directory.
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(crate::exit::Failure::new(
+            crate::exit::USAGE,
+            "the full-screen UI needs a terminal on standard input and output: start it in a terminal or tmux, or run a command (kontra --help)",
+        )
+        .into());
+    }
     if demo {
         eprintln!(
             "kontra: building the demo register in {} …",

@@ -10,7 +10,11 @@ use std::io::Write;
 /// Runs a `vat` subcommand.
 pub fn run(cmd: VatCommand) -> Result<u8> {
     let VatCommand::Validate { json, numbers } = cmd;
-    let mut out = std::io::stdout().lock();
+    let mut out: Box<dyn std::io::Write> = if json {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(super::text_out())
+    };
     let mut all_valid = true;
     for input in &numbers {
         let result = vat::validate(input);

@@ -219,6 +219,25 @@ pub struct Alert {
     pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
+/// The channel name of mail in [`DeliveryUnknown::channel`].
+pub const MAIL_CHANNEL: &str = "mail";
+
+/// A hand-over whose outcome is unknown: the whole message (or webhook request) went out but no
+/// answer came, so the alert is neither "sent" nor plainly pending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryUnknown {
+    /// [`MAIL_CHANNEL`] or a webhook's key.
+    pub channel: String,
+    /// Where it went: the recipient address, or the webhook URL without its path.
+    pub to: String,
+    /// The mail's Message-ID or the webhook delivery id, to look up in the receiver's log.
+    pub reference: String,
+    /// When it was handed over.
+    pub at: DateTime<Utc>,
+    /// What happened instead of an answer.
+    pub reason: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -436,6 +436,37 @@ impl CounterpartyDraft {
         now: DateTime<Utc>,
     ) -> Result<Counterparty, Vec<FieldError>> {
         let mut errors = Vec::new();
+        // Control characters in stored text reach terminals (lists, digests, the UI) as escape
+        // sequences. Line breaks and tabs are whitespace (names fold them into spaces).
+        for (field, value) in [
+            ("name", &self.name),
+            ("country", &self.country),
+            ("vat", &self.vat),
+            ("email", &self.email),
+            ("address", &self.address),
+            ("domain", &self.domain),
+            ("contact", &self.contact),
+            ("owner", &self.owner),
+            ("lei", &self.lei),
+            ("register", &self.register),
+            ("priority", &self.priority),
+            ("frequency", &self.frequency),
+            ("tags", &self.tags),
+            ("notes", &self.notes),
+        ] {
+            if let Some(bad) = value.as_deref().and_then(|v| {
+                v.chars()
+                    .find(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            }) {
+                errors.push(FieldError::new(
+                    field,
+                    format!(
+                        "contains the control character U+{:04X}; remove it",
+                        u32::from(bad)
+                    ),
+                ));
+            }
+        }
         let mut cp = base.cloned().unwrap_or_else(|| Counterparty {
             id: 0,
             name: String::new(),
@@ -596,6 +627,22 @@ pub fn parse_bool(field: &'static str, input: &str) -> Result<bool, FieldError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_refused_naming_the_field() {
+        let d = CounterpartyDraft {
+            name: Some("Evil\u{1b}]2;pwned\u{7} GmbH".into()),
+            country: Some("DE".into()),
+            notes: Some("two\nlines\tand a tab".into()),
+            contact: Some("C1 \u{9b}31m".into()),
+            ..Default::default()
+        };
+        let errs = d.apply(None, Utc::now()).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["name", "contact"], "{errs:?}");
+        assert!(errs[0].to_string().contains("U+001B"), "{}", errs[0]);
+        assert!(errs[1].to_string().contains("U+009B"), "{}", errs[1]);
+    }
 
     #[test]
     fn register_entry_forms() {

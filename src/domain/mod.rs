@@ -9,7 +9,7 @@ pub mod country;
 pub mod screening;
 pub mod vat;
 
-pub use alert::{Alert, AlertKind, Severity};
+pub use alert::{Alert, AlertKind, DeliveryUnknown, Severity};
 pub use check::{CheckRun, Outcome, Source, SourceResult};
 pub use counterparty::{
     Counterparty, CounterpartyDraft, CounterpartyKind, Frequency, Priority, RegisterEntry,

@@ -6,6 +6,9 @@ use lettre::message::Mailbox;
 use serde::{Deserialize, Deserializer};
 use std::path::PathBuf;
 
+/// The largest `[mail] timeout_secs`, the same as for every other timeout (7 days).
+pub const MAX_TIMEOUT_SECS: u64 = 7 * 24 * 3600;
+
 /// How the connection to the mail server is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Security {
@@ -141,8 +144,14 @@ impl<'de> Deserialize<'de> for MailConfig {
         if r.username.is_none() && (r.password_env.is_some() || r.password_file.is_some()) {
             return err("a password needs a username");
         }
-        if r.timeout_secs == Some(0) {
-            return err("timeout_secs must be at least 1");
+        // The same range as every other timeout (see `sources::config::Seconds`): a larger
+        // value would only hide a hung mail server.
+        if let Some(t) = r.timeout_secs
+            && !(1..=MAX_TIMEOUT_SECS).contains(&t)
+        {
+            return err(&format!(
+                "timeout_secs = {t} is out of range (1 to {MAX_TIMEOUT_SECS})"
+            ));
         }
         Ok(MailConfig {
             host: r.host.trim().to_string(),
@@ -308,6 +317,17 @@ mod tests {
         let err = parse("[mail]\nhost = \"h\"\nfrom = \"k@example.de\"\nsecurity = \"ssl3\"\n")
             .unwrap_err();
         assert!(err.contains("line 4") && err.contains("ssl3"), "{err}");
+        let err = parse(
+            "[mail]\nhost = \"h\"\nfrom = \"k@example.de\"\ntimeout_secs = 18446744073709551615\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("timeout_secs = 18446744073709551615 is out of range (1 to 604800)"),
+            "{err}"
+        );
+        assert!(
+            parse("[mail]\nhost = \"h\"\nfrom = \"k@example.de\"\ntimeout_secs = 604800\n").is_ok()
+        );
         let err = parse("[mail]\nhost = \"h\"\nfrom = \"not an address\"\n").unwrap_err();
         assert!(
             err.contains("line 3") && err.contains("not an address"),

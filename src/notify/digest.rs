@@ -4,7 +4,7 @@
 use super::health::SourceHealth;
 use super::template::{self, escape_html, fill};
 use crate::config::{Analyst, Language};
-use crate::domain::{Alert, AlertKind, Counterparty, Severity, Source};
+use crate::domain::{Alert, AlertKind, Counterparty, DeliveryUnknown, Severity, Source};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap};
@@ -18,6 +18,9 @@ pub struct DigestItem {
     pub name: Option<String>,
     /// The counterparty's VAT number.
     pub vat: Option<String>,
+    /// An earlier mail that carried this alert and got no reply (delivery unknown): the
+    /// digest names it so a reader who did get that mail knows this is a repeat.
+    pub earlier: Option<DeliveryUnknown>,
 }
 
 /// The alerts of one owner, most serious first.
@@ -62,6 +65,22 @@ impl Digest {
     /// How many alerts the message carries.
     pub fn count(&self) -> usize {
         self.items().count()
+    }
+
+    /// How many of them were carried by an earlier mail whose delivery is unknown.
+    pub fn repeated(&self) -> usize {
+        self.items().filter(|i| i.earlier.is_some()).count()
+    }
+
+    /// Attaches the earlier, unanswered hand-over of each alert that had one.
+    pub fn note_unknown(&mut self, unknown: &HashMap<u64, DeliveryUnknown>) {
+        for o in &mut self.owners {
+            for (_, items) in &mut o.severities {
+                for i in items {
+                    i.earlier = unknown.get(&i.alert.id).cloned();
+                }
+            }
+        }
     }
 
     /// How many of them are critical.
@@ -147,6 +166,7 @@ pub fn plan(
             alert: alert.clone(),
             name: cp.map(|c| c.name.clone()),
             vat: cp.and_then(|c| c.vat.clone()),
+            earlier: None,
         });
     }
     let digests = by_recipient
@@ -350,6 +370,8 @@ struct Words {
     last_answer: &'static str,
     never_answered: &'static str,
     unavailable_since: &'static str,
+    repeated: &'static str,
+    earlier: &'static str,
 }
 
 const DE: Words = Words {
@@ -372,6 +394,8 @@ const DE: Words = Words {
     last_answer: "letzte Antwort",
     never_answered: "noch nie geantwortet",
     unavailable_since: "nicht erreichbar seit",
+    repeated: "Zustellung unbekannt: {n} dieser Alerts wurden schon einmal an den Mailserver übergeben, der darauf nicht geantwortet hat. Sie sind unten markiert und werden hier wiederholt, falls die frühere Nachricht nicht angekommen ist.",
+    earlier: "Zustellung unbekannt: am {when} als {id} übergeben, ohne Antwort des Mailservers; hier wiederholt.",
 };
 
 const EN: Words = Words {
@@ -394,6 +418,8 @@ const EN: Words = Words {
     last_answer: "last answer",
     never_answered: "never answered",
     unavailable_since: "unavailable since",
+    repeated: "Delivery unknown: {n} of these alerts were handed to the mail server before, which did not answer. They are marked below and repeated here in case that earlier message did not arrive.",
+    earlier: "Delivery unknown: handed over at {when} as {id} without a reply from the mail server; repeated here.",
 };
 
 fn words(l: Language) -> &'static Words {
@@ -466,6 +492,10 @@ fn sections_text(d: &Digest, ctx: &RenderContext<'_>) -> String {
     let l = ctx.language;
     let w = words(l);
     let mut out = String::new();
+    if d.repeated() > 0 {
+        out.push_str(&w.repeated.replace("{n}", &d.repeated().to_string()));
+        out.push_str("\n\n");
+    }
     for o in &d.owners {
         let title = owner_title(o, w);
         out.push_str(&format!("== {title} ==\n\n"));
@@ -491,6 +521,9 @@ fn sections_text(d: &Digest, ctx: &RenderContext<'_>) -> String {
                     w.open,
                     a.counterparty_id,
                 ));
+                if let Some(e) = &i.earlier {
+                    out.push_str(&format!("    {}\n", earlier_note(e, ctx)));
+                }
             }
             out.push('\n');
         }
@@ -498,10 +531,24 @@ fn sections_text(d: &Digest, ctx: &RenderContext<'_>) -> String {
     out
 }
 
+/// The line naming an earlier hand-over without a reply.
+fn earlier_note(e: &DeliveryUnknown, ctx: &RenderContext<'_>) -> String {
+    words(ctx.language)
+        .earlier
+        .replace("{when}", &format_time(e.at, ctx.tz, ctx.language))
+        .replace("{id}", &e.reference)
+}
+
 fn sections_html(d: &Digest, ctx: &RenderContext<'_>) -> String {
     let l = ctx.language;
     let w = words(l);
     let mut out = String::new();
+    if d.repeated() > 0 {
+        out.push_str(&format!(
+            "<p style=\"margin:12px 0;font-size:14px;color:#b71c1c;\">{}</p>",
+            escape_html(&w.repeated.replace("{n}", &d.repeated().to_string()))
+        ));
+    }
     for o in &d.owners {
         let mut severities = String::new();
         for (sev, items) in &o.severities {
@@ -519,7 +566,17 @@ fn sections_html(d: &Digest, ctx: &RenderContext<'_>) -> String {
                         ("id_label", &escape_html(w.id)),
                         ("id", &id),
                         ("kind", &escape_html(kind_label(a.kind, l))),
-                        ("message", &escape_html(a.message.get(l.as_str()))),
+                        (
+                            "message",
+                            &escape_html(&match &i.earlier {
+                                Some(e) => format!(
+                                    "{} ({})",
+                                    a.message.get(l.as_str()),
+                                    earlier_note(e, ctx)
+                                ),
+                                None => a.message.get(l.as_str()).to_string(),
+                            }),
+                        ),
                         ("when_label", &escape_html(w.when)),
                         ("when", &escape_html(&format_time(a.created_at, ctx.tz, l))),
                     ],

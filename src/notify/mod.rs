@@ -8,9 +8,11 @@
 //!   `critical_immediately`) and webhook POSTs for new alerts;
 //! - [`Notifier::run_digest`] sends whatever is pending now (`kontra digest send`).
 //!
-//! Exactly once: an alert is marked sent only after the server accepted the message carrying
-//! it; see [`outbox`] for how a crash between hand-over and bookkeeping is reconciled without
-//! sending anything twice.
+//! At least once, and truthfully: an alert is marked sent only after the server accepted the
+//! message carrying it. A message that was handed over completely but got no answer (or whose
+//! process died after the hand-over, see [`outbox`]) leaves its alerts "delivery unknown": not
+//! sent, shown as such, and named again in the next message, which marks them sent when it is
+//! accepted.
 
 pub mod config;
 pub mod digest;
@@ -22,7 +24,8 @@ pub mod template;
 pub mod webhook;
 
 use crate::config::{Config, ConfigError, Language};
-use crate::domain::{Alert, Counterparty, Severity};
+use crate::domain::alert::MAIL_CHANNEL;
+use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
 use crate::store::{AuditAction, AuditEvent, Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -75,8 +78,8 @@ pub enum Delivery {
     Delivered,
     /// It was not delivered; its alerts stay pending and go out on a later run.
     Failed(String),
-    /// It was handed over but no answer came; its alerts are marked delivered so they are not
-    /// sent twice, and the log and audit trail say so.
+    /// It was handed over completely but no answer came: its alerts are marked "delivery
+    /// unknown" (not sent), and the next message names and repeats them.
     Uncertain(String),
 }
 
@@ -120,8 +123,8 @@ pub struct WebhookReport {
 pub struct Reconciled {
     /// The entry.
     pub entry: OutboxEntry,
-    /// True when the bookkeeping had not been done: the outcome is unknown and the alerts were
-    /// marked delivered without resending.
+    /// True when the bookkeeping had not been done: the outcome is unknown and the alerts are
+    /// now "delivery unknown" (they go out again, named as such).
     pub uncertain: bool,
 }
 
@@ -157,7 +160,7 @@ impl DigestReport {
                     m.recipient
                 )),
                 Delivery::Uncertain(r) => out.push(format!(
-                    "mail to {} ({}) may not have arrived; not resent: {r}",
+                    "mail to {} ({}): delivery unknown, its alerts will be named again in the next message: {r}",
                     m.recipient, m.message_id
                 )),
             }
@@ -170,7 +173,7 @@ impl DigestReport {
                     w.url, w.alert_id
                 )),
                 Delivery::Uncertain(r) => out.push(format!(
-                    "webhook {} alert {} may not have arrived; not resent: {r}",
+                    "webhook {} alert {}: delivery unknown, posted again (same delivery id) on the next run: {r}",
                     w.url, w.alert_id
                 )),
             }
@@ -183,7 +186,7 @@ impl DigestReport {
         }
         for r in self.reconciled.iter().filter(|r| r.uncertain) {
             out.push(format!(
-                "an earlier delivery ({}) was interrupted after hand-over; alerts {:?} were marked sent without resending",
+                "an earlier delivery ({}) was interrupted after hand-over; alerts {:?} are marked delivery unknown and go out again",
                 r.entry.id, r.entry.alert_ids
             ));
         }
@@ -292,6 +295,33 @@ impl Notifier {
         }
     }
 
+    /// Routes alerts like [`digest::plan`] and names, on each alert an earlier mail carried
+    /// without a reply, that mail.
+    fn plan(
+        &self,
+        store: &Store,
+        alerts: &[Alert],
+        cps: &HashMap<u64, Counterparty>,
+        analysts: &[crate::config::Analyst],
+        fallback: Option<&str>,
+        include_empty: bool,
+    ) -> Result<digest::Plan, NotifyError> {
+        let mut plan = digest::plan(alerts, cps, analysts, fallback, include_empty);
+        let unknown: HashMap<u64, DeliveryUnknown> = store
+            .deliveries_unknown()?
+            .into_iter()
+            .filter_map(|(id, ds)| {
+                ds.into_iter()
+                    .find(|d| d.channel == MAIL_CHANNEL)
+                    .map(|d| (id, d))
+            })
+            .collect();
+        for d in &mut plan.digests {
+            d.note_unknown(&unknown);
+        }
+        Ok(plan)
+    }
+
     /// Pending alerts (never sent, not acknowledged) and their counterparties.
     fn pending(
         &self,
@@ -306,13 +336,14 @@ impl Notifier {
     pub fn compose(&self, store: &Store, now: DateTime<Utc>) -> Result<Composed, NotifyError> {
         let (alerts, cps) = self.pending(store)?;
         let include_empty = self.config.mail.as_ref().is_some_and(|m| m.send_empty);
-        let plan = digest::plan(
+        let plan = self.plan(
+            store,
             &alerts,
             &cps,
             &self.config.analysts,
             self.fallback(),
             include_empty,
-        );
+        )?;
         let health = self.health(store);
         let ctx = self.context(now, health.as_ref(), false);
         let messages = plan
@@ -347,8 +378,14 @@ impl Notifier {
                         .and_then(|c| c.owner.as_deref())
                         .is_some_and(|x| x.trim().eq_ignore_ascii_case(o.trim()))
                 });
-                let plan =
-                    digest::plan(&alerts, &cps, &self.config.analysts, self.fallback(), false);
+                let plan = self.plan(
+                    store,
+                    &alerts,
+                    &cps,
+                    &self.config.analysts,
+                    self.fallback(),
+                    false,
+                )?;
                 let mut ds = plan.digests;
                 if ds.is_empty() {
                     let address = self
@@ -364,8 +401,14 @@ impl Notifier {
                 ds
             }
             None => {
-                let plan =
-                    digest::plan(&alerts, &cps, &self.config.analysts, self.fallback(), false);
+                let plan = self.plan(
+                    store,
+                    &alerts,
+                    &cps,
+                    &self.config.analysts,
+                    self.fallback(),
+                    false,
+                )?;
                 let mut ds = plan.digests;
                 if ds.is_empty() {
                     ds.push(Digest::empty(self.fallback().unwrap_or_default()));
@@ -411,13 +454,14 @@ impl Notifier {
         if let (Some(mail), Some(smtp)) = (&self.config.mail, &self.smtp) {
             let state: DigestState = store.get_state(DIGEST_STATE_KEY)?.unwrap_or_default();
             let slot = schedule::latest_slot(now, mail.digest_at.0, self.tz());
-            let mut plan = digest::plan(
+            let mut plan = self.plan(
+                store,
                 &alerts,
                 &cps,
                 &self.config.analysts,
                 self.fallback(),
                 mail.send_empty,
-            );
+            )?;
             // A retry in the same slot repeats no empty digest that already arrived.
             let reached = state.reached_since(slot);
             plan.digests
@@ -503,13 +547,14 @@ impl Notifier {
                 .filter(|a| a.severity == Severity::Critical)
                 .cloned()
                 .collect();
-            let plan = digest::plan(
+            let plan = self.plan(
+                store,
                 &critical,
                 &cps,
                 &self.config.analysts,
                 self.fallback(),
                 false,
-            );
+            )?;
             report.unroutable = plan.unroutable;
             let health = self.health(store);
             let ctx = self.context(now, health.as_ref(), true);
@@ -596,7 +641,7 @@ impl Notifier {
             report.outcome = match sent {
                 Ok(_) => {
                     store.mark_sent(&alert_ids, ctx.now)?;
-                    audit_sent(store, &entry, ctx.now, false)?;
+                    audit_sent(store, &entry, ctx.now, None)?;
                     outbox.remove(&message_id)?;
                     tracing::info!(
                         to = %d.recipient,
@@ -611,7 +656,7 @@ impl Notifier {
                     Delivery::Failed(reason)
                 }
                 Err(SendError::Uncertain { reason }) => {
-                    settle(store, &entry)?;
+                    mark_unknown(store, &entry, &reason)?;
                     outbox.remove(&message_id)?;
                     Delivery::Uncertain(reason)
                 }
@@ -641,16 +686,16 @@ fn audit_sent(
     store: &Store,
     entry: &OutboxEntry,
     at: DateTime<Utc>,
-    uncertain: bool,
+    unknown: Option<&str>,
 ) -> Result<(), NotifyError> {
     let Channel::Mail { recipient } = &entry.channel else {
         return Ok(());
     };
     for &id in &entry.alert_ids {
         let Some(a) = store.alert(id)? else { continue };
-        let detail = if uncertain {
+        let detail = if let Some(reason) = unknown {
             format!(
-                "alert {id} ({}) handed to the mail server for {recipient} as {}, but the outcome is unknown (interrupted); marked sent without resending",
+                "alert {id} ({}) handed to the mail server for {recipient} as {}, but the outcome is unknown ({reason}); delivery unknown, it goes out again named as such",
                 a.kind, entry.id
             )
         } else {
@@ -670,45 +715,65 @@ fn audit_sent(
     Ok(())
 }
 
-/// Marks the alerts of a handed-over entry delivered; returns whether that was news (the
-/// outcome was unknown) rather than bookkeeping already done.
-fn settle(store: &Store, entry: &OutboxEntry) -> Result<bool, NotifyError> {
+/// Records the alerts of an entry handed over without an answer as "delivery unknown".
+fn mark_unknown(store: &Store, entry: &OutboxEntry, reason: &str) -> Result<(), NotifyError> {
     match &entry.channel {
         Channel::Mail { recipient } => {
-            let mut done = true;
-            for &id in &entry.alert_ids {
-                if store.alert(id)?.is_some_and(|a| a.sent_at.is_none()) {
-                    done = false;
-                }
-            }
-            if done {
-                return Ok(false);
-            }
             tracing::warn!(
                 message_id = %entry.id,
                 to = %recipient,
-                "mail was handed over but its outcome is unknown; marking its alerts sent without resending (check the mail server's log for this Message-ID)"
+                "mail was handed over but no answer came ({reason}); its alerts are marked delivery unknown and go out again, named as such (check the mail server's log for this Message-ID)"
             );
-            store.mark_sent(&entry.alert_ids, entry.handed_over_at)?;
-            audit_sent(store, entry, entry.handed_over_at, true)?;
-            Ok(true)
+            store.record_delivery_unknown(
+                &entry.alert_ids,
+                &DeliveryUnknown {
+                    channel: MAIL_CHANNEL.to_string(),
+                    to: recipient.clone(),
+                    reference: entry.id.clone(),
+                    at: entry.handed_over_at,
+                    reason: reason.to_string(),
+                },
+            )?;
+            audit_sent(store, entry, entry.handed_over_at, Some(reason))
         }
         Channel::Webhook { hook } => {
-            let mut done = true;
-            for &id in &entry.alert_ids {
-                if !webhook::was_delivered(store, hook, id)? {
-                    done = false;
-                }
-            }
-            if done {
-                return Ok(false);
-            }
             tracing::warn!(
                 delivery = %entry.id,
-                "webhook POST was sent but its outcome is unknown; not repeating it"
+                "webhook POST was sent but no answer came ({reason}); posting it again with the same delivery id on the next run"
             );
-            webhook::record_delivered(store, hook, &entry.alert_ids, entry.handed_over_at)?;
-            Ok(true)
+            store.record_delivery_unknown(
+                &entry.alert_ids,
+                &DeliveryUnknown {
+                    channel: hook.clone(),
+                    to: format!("webhook {hook}"),
+                    reference: entry.id.clone(),
+                    at: entry.handed_over_at,
+                    reason: reason.to_string(),
+                },
+            )?;
+            Ok(())
         }
     }
+}
+
+/// Settles an entry a run left behind; returns whether its outcome was unknown (the
+/// bookkeeping had not been done), in which case its alerts are now "delivery unknown".
+fn settle(store: &Store, entry: &OutboxEntry) -> Result<bool, NotifyError> {
+    let mut done = true;
+    for &id in &entry.alert_ids {
+        let delivered = match &entry.channel {
+            Channel::Mail { .. } => store.alert(id)?.is_none_or(|a| a.sent_at.is_some()),
+            Channel::Webhook { hook } => webhook::was_delivered(store, hook, id)?,
+        };
+        done &= delivered;
+    }
+    if done {
+        return Ok(false);
+    }
+    mark_unknown(
+        store,
+        entry,
+        "the process stopped after handing it over, before the answer was recorded",
+    )?;
+    Ok(true)
 }

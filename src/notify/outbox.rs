@@ -7,10 +7,10 @@
 //! 2. on acceptance the alerts are marked delivered first, then the entry is removed;
 //! 3. on a definite refusal the entry is removed and the alerts stay pending;
 //! 4. an entry still present when a run starts, or after an answer that never came, means
-//!    "handed over, outcome unknown". It is reconciled as delivered, without resending: a
-//!    duplicate mail is the failure the design rules out, and the alert itself stays visible
-//!    (unacknowledged) in Kontra, so an uncertain mail loses no information. The audit trail
-//!    and the log name the message so an operator can check the server's log.
+//!    "handed over, outcome unknown". Its alerts become "delivery unknown": not sent, shown as
+//!    such, and carried again by the next message, which names the earlier one (a lost alert is
+//!    the failure the design rules out; a repeat that says it is one is the price). The audit
+//!    trail and the log name the message so an operator can check the server's log.
 
 use crate::store::{Store, StoreError, codec};
 use chrono::{DateTime, Utc};

@@ -1,6 +1,16 @@
 //! SMTP delivery with lettre's async tokio/rustls connection, driven step by step so the caller
 //! can record the hand-over (the outbox entry) at the last moment before the message body goes
 //! out: everything before that point provably delivered nothing.
+//!
+//! Where a failure happened decides what it means, and lettre's `message` reports a lost
+//! connection the same way whether it broke while the body was being written or while waiting
+//! for the reply. So lettre talks over a [`Watched`] TCP stream of ours (STARTTLS and implicit
+//! TLS run on top of it): once the server said 354, every write first checks whether the server
+//! already closed the connection or spoke (it must stay silent until the final `.`), and fails
+//! instead of writing; and since lettre reads the reply only after the whole body and the final
+//! `.` were written and flushed, the first read tells that the message is complete. A failure
+//! before that read is "not sent" (the server cannot have accepted a message without its final
+//! `.`); only a missing reply after it is "uncertain".
 
 use super::NotifyError;
 use super::config::{MailConfig, Security};
@@ -9,12 +19,24 @@ use lettre::address::Envelope;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+#[allow(deprecated)]
+use lettre::transport::smtp::client::AsyncNetworkStream;
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
+};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::ClientId;
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
 use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 
 /// Everything needed to reach the mail server, with secrets already read.
 #[derive(Clone)]
@@ -109,7 +131,8 @@ pub enum SendError {
         /// The server's reply.
         reason: String,
     },
-    /// The body was handed over but no reply came: the server may or may not have accepted it.
+    /// The whole message, final `.` included, was written and flushed, and no reply came: the
+    /// server may or may not have accepted it.
     #[error("{reason}")]
     Uncertain {
         /// What happened.
@@ -179,11 +202,205 @@ async fn step<T>(
     }
 }
 
+/// `Watch::early`: the server closed the connection before the end of the message.
+const EARLY_CLOSED: u8 = 1;
+/// `Watch::early`: the server sent something before the end of the message.
+const EARLY_SPOKE: u8 = 2;
+
+/// What the [`Watched`] stream saw of one transaction's message phase.
+#[derive(Debug, Default)]
+struct Watch {
+    /// Set after the server's 354: from then on the server must stay silent until the final `.`.
+    armed: AtomicBool,
+    /// Set by the first read after arming. lettre reads the reply only after the body and the
+    /// final `.` were written and flushed, so this means "the whole message went out".
+    reading: AtomicBool,
+    /// Why a write of the message was refused (`EARLY_*`; 0 while nothing unusual was seen).
+    early: AtomicU8,
+}
+
+impl Watch {
+    fn complete(&self) -> bool {
+        self.reading.load(Ordering::SeqCst)
+    }
+}
+
+/// The TCP stream lettre talks over, watching the message phase (see the module doc).
+#[derive(Debug)]
+struct Watched {
+    tcp: TcpStream,
+    watch: Arc<Watch>,
+}
+
+impl Watched {
+    /// Before writing part of the message: fails when the server already closed the
+    /// connection or said something, so that the final `.` is never written after that.
+    fn check_silent(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        let mut byte = [0u8; 1];
+        let mut peek = ReadBuf::new(&mut byte);
+        match self.tcp.poll_peek(cx, &mut peek) {
+            Poll::Pending => Ok(()),
+            Poll::Ready(Ok(0)) => {
+                self.watch.early.store(EARLY_CLOSED, Ordering::SeqCst);
+                Err(io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    "the server closed the connection before the end of the message",
+                ))
+            }
+            Poll::Ready(Ok(_)) => {
+                self.watch.early.store(EARLY_SPOKE, Ordering::SeqCst);
+                Err(io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    "the server answered before the end of the message",
+                ))
+            }
+            Poll::Ready(Err(e)) => Err(e),
+        }
+    }
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.watch.armed.load(Ordering::SeqCst) {
+            this.watch.reading.store(true, Ordering::SeqCst);
+        }
+        Pin::new(&mut this.tcp).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.watch.armed.load(Ordering::SeqCst)
+            && !this.watch.reading.load(Ordering::SeqCst)
+            && let Err(e) = this.check_silent(cx)
+        {
+            return Poll::Ready(Err(e));
+        }
+        Pin::new(&mut this.tcp).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_shutdown(cx)
+    }
+}
+
+impl AsyncTokioStream for Watched {
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.tcp.peer_addr()
+    }
+}
+
+/// lettre's TLS stream over a [`Watched`] one, for implicit TLS: lettre's own implicit-TLS
+/// connect opens its own socket, so the handshake is done here and the SMTP session runs on top.
+#[allow(deprecated)]
+#[derive(Debug)]
+struct ImplicitTls(AsyncNetworkStream);
+
+impl AsyncRead for ImplicitTls {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let unfilled = buf.initialize_unfilled();
+        match futures::io::AsyncRead::poll_read(Pin::new(&mut this.0), cx, unfilled) {
+            Poll::Ready(Ok(n)) => {
+                buf.advance(n);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl AsyncWrite for ImplicitTls {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        futures::io::AsyncWrite::poll_write(Pin::new(&mut self.get_mut().0), cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        futures::io::AsyncWrite::poll_flush(Pin::new(&mut self.get_mut().0), cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        futures::io::AsyncWrite::poll_close(Pin::new(&mut self.get_mut().0), cx)
+    }
+}
+
+impl AsyncTokioStream for ImplicitTls {
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.0.peer_addr()
+    }
+}
+
+/// Connects over a [`Watched`] stream (TLS first for implicit TLS) and greets the server.
+async fn connect(
+    s: &SmtpSettings,
+    hello: &ClientId,
+    watch: Arc<Watch>,
+) -> Result<AsyncSmtpConnection, SendError> {
+    let not_sent = |reason: String| SendError::NotSent { reason };
+    let what = format!("connect to {}:{}", s.host, s.port);
+    let tcp = match tokio::time::timeout(s.timeout, TcpStream::connect((s.host.as_str(), s.port)))
+        .await
+    {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => return Err(not_sent(format!("{what}: {e}"))),
+        Err(_) => {
+            return Err(not_sent(format!(
+                "{what}: no answer within {}s",
+                s.timeout.as_secs()
+            )));
+        }
+    };
+    let watched = Box::new(Watched { tcp, watch });
+    let transport: Box<dyn AsyncTokioStream> = match s.security {
+        Security::Tls => {
+            let tls = s.tls()?;
+            #[allow(deprecated)]
+            let mut stream = AsyncNetworkStream::use_existing_tokio1(watched);
+            step(s.timeout, &format!("{what}: TLS"), stream.upgrade_tls(tls))
+                .await
+                .map_err(not_sent)?;
+            Box::new(ImplicitTls(stream))
+        }
+        Security::Starttls | Security::None => watched,
+    };
+    step(
+        s.timeout,
+        &what,
+        AsyncSmtpConnection::connect_with_transport(transport, hello),
+    )
+    .await
+    .map_err(not_sent)
+}
+
 /// Sends one message, calling `handing_over` after the server agreed to take the body (354)
 /// and before the body is written.
 ///
 /// `Ok` means the server accepted the message (2xx after the body). If `handing_over` fails the
-/// transaction is abandoned and nothing is sent.
+/// transaction is abandoned and nothing is sent. [`SendError::Uncertain`] only when the whole
+/// message, final `.` included, was written and flushed and no reply came.
 pub async fn send<E: std::fmt::Display>(
     s: &SmtpSettings,
     envelope: &Envelope,
@@ -192,23 +409,8 @@ pub async fn send<E: std::fmt::Display>(
 ) -> Result<String, SendError> {
     let not_sent = |reason: String| SendError::NotSent { reason };
     let hello = ClientId::default();
-    let implicit_tls = match s.security {
-        Security::Tls => Some(s.tls()?),
-        Security::Starttls | Security::None => None,
-    };
-    let mut conn = step(
-        s.timeout,
-        &format!("connect to {}:{}", s.host, s.port),
-        AsyncSmtpConnection::connect_tokio1(
-            (s.host.as_str(), s.port),
-            Some(s.timeout),
-            &hello,
-            implicit_tls,
-            None,
-        ),
-    )
-    .await
-    .map_err(not_sent)?;
+    let watch = Arc::new(Watch::default());
+    let mut conn = connect(s, &hello, watch.clone()).await?;
     if s.security == Security::Starttls {
         if !conn.can_starttls() {
             let _ = tokio::time::timeout(s.timeout, conn.abort()).await;
@@ -229,17 +431,19 @@ pub async fn send<E: std::fmt::Display>(
             .await
             .map_err(not_sent)?;
     }
-    let result = transact(s, &mut conn, envelope, body, handing_over).await;
+    let result = transact(s, &mut conn, envelope, body, handing_over, &watch).await;
     match &result {
         Ok(_) => {
             let _ = tokio::time::timeout(s.timeout, conn.quit()).await;
         }
-        Err(SendError::NotSent { .. }) => {
+        // Before the 354 the session is in a known state and QUIT ends it politely.
+        Err(SendError::NotSent { .. }) if !watch.armed.load(Ordering::SeqCst) => {
             let _ = tokio::time::timeout(s.timeout, conn.abort()).await;
         }
-        // After a failed data phase servers disagree on the session state (some keep reading
-        // the QUIT as message text); closing the connection is the unambiguous end.
-        Err(SendError::Refused { .. } | SendError::Uncertain { .. }) => drop(conn),
+        // Inside or after the data phase servers disagree on the session state (some keep
+        // reading a QUIT as message text); closing the connection is the unambiguous end, and
+        // a message without its final `.` is discarded.
+        Err(_) => drop(conn),
     }
     result
 }
@@ -250,6 +454,7 @@ async fn transact<E: std::fmt::Display>(
     envelope: &Envelope,
     body: &[u8],
     handing_over: impl FnOnce() -> Result<(), E>,
+    watch: &Watch,
 ) -> Result<String, SendError> {
     let not_sent = |reason: String| SendError::NotSent { reason };
     if let Some(c) = &s.credentials {
@@ -281,19 +486,39 @@ async fn transact<E: std::fmt::Display>(
         .await
         .map_err(not_sent)?;
     handing_over().map_err(|e| not_sent(format!("recording the hand-over failed: {e}")))?;
-    match tokio::time::timeout(s.timeout, conn.message(body)).await {
+    watch.armed.store(true, Ordering::SeqCst);
+    let outcome = tokio::time::timeout(s.timeout, conn.message(body)).await;
+    let incomplete = |what: String| {
+        let why = match watch.early.load(Ordering::SeqCst) {
+            EARLY_CLOSED => "the server closed the connection",
+            EARLY_SPOKE => "the server answered early",
+            _ => "the connection failed",
+        };
+        SendError::NotSent {
+            reason: format!(
+                "message not completely handed over ({why}; the final \".\" was not sent): {what}"
+            ),
+        }
+    };
+    match outcome {
         Ok(Ok(resp)) => Ok(resp.message().collect::<Vec<_>>().join(" ")),
-        // A reply with a negative code is a definite refusal; anything else (connection lost,
-        // unparseable reply, timeout) leaves it open whether the server took the message.
+        // A reply with a negative code is a definite refusal.
         Ok(Err(e)) if e.status().is_some() => Err(SendError::Refused {
             reason: format!("message refused: {e}"),
         }),
+        Ok(Err(e)) if !watch.complete() => Err(incomplete(e.to_string())),
+        Err(_) if !watch.complete() => Err(incomplete(format!(
+            "writing did not finish within {}s",
+            s.timeout.as_secs()
+        ))),
+        // The whole message went out and then the reply was lost or never came: the server
+        // may or may not have taken it.
         Ok(Err(e)) => Err(SendError::Uncertain {
-            reason: format!("after the message was handed over: {e}"),
+            reason: format!("no reply after the whole message was handed over: {e}"),
         }),
         Err(_) => Err(SendError::Uncertain {
             reason: format!(
-                "no reply within {}s after the message was handed over",
+                "no reply within {}s after the whole message was handed over",
                 s.timeout.as_secs()
             ),
         }),

@@ -10,7 +10,7 @@ use super::digest::{format_time, kind_label, severity_label};
 use super::outbox::{Channel, Outbox, OutboxEntry};
 use super::{Delivery, NotifyError, WebhookReport};
 use crate::config::Language;
-use crate::domain::{Alert, Counterparty, Severity};
+use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
 use crate::store::{Store, StoreError, codec, keys};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -141,7 +141,8 @@ pub enum Attempt {
     },
     /// Refused for good (4xx other than 408/425/429): retrying now would not help.
     Fail(String),
-    /// Sent, but no answer: it may have arrived, so it is not repeated.
+    /// Sent, but no answer: it may have arrived; it is repeated on the next run with the same
+    /// delivery id.
     Uncertain(String),
 }
 
@@ -429,6 +430,7 @@ pub async fn deliver_pending(
             match &outcome {
                 Delivery::Delivered => {
                     record_delivered(store, &hook.key, &[alert.id], now)?;
+                    store.clear_delivery_unknown(&[alert.id], &hook.key)?;
                     outbox.remove(&delivery_id)?;
                 }
                 Delivery::Failed(reason) => {
@@ -439,13 +441,25 @@ pub async fn deliver_pending(
                     );
                     outbox.remove(&delivery_id)?;
                 }
+                // Not booked as delivered: the POST is repeated on the next run with the same
+                // delivery id, which receivers use to drop a repeat. A lost alert is the worse
+                // failure; the alert shows "delivery unknown" meanwhile.
                 Delivery::Uncertain(reason) => {
                     tracing::warn!(
                         url = %redact(&hook.config.url.0),
                         alert = alert.id,
-                        "webhook outcome unknown, not repeated: {reason}"
+                        "webhook gave no answer, delivery unknown; posting again on the next run: {reason}"
                     );
-                    record_delivered(store, &hook.key, &[alert.id], now)?;
+                    store.record_delivery_unknown(
+                        &[alert.id],
+                        &DeliveryUnknown {
+                            channel: hook.key.clone(),
+                            to: redact(&hook.config.url.0),
+                            reference: delivery_id.clone(),
+                            at: now,
+                            reason: reason.clone(),
+                        },
+                    )?;
                     outbox.remove(&delivery_id)?;
                 }
             }

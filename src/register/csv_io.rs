@@ -67,23 +67,63 @@ pub enum FileError {
     /// A column appears twice.
     #[error("line 1: column \"{0}\" appears twice")]
     DuplicateColumn(String),
+    /// The file is UTF-8 (it has UTF-8 characters) but a byte is not: reading it as
+    /// Windows-1252 would garble every umlaut, so it is refused.
+    #[error(
+        "line {line}: byte 0x{byte:02X} is not UTF-8, but the rest of the file is UTF-8; fix or remove it (or save the whole file as UTF-8) and import again"
+    )]
+    InvalidUtf8 {
+        /// 1-based line of the first bad byte.
+        line: u64,
+        /// The byte.
+        byte: u8,
+    },
 }
 
+/// The longest cell an import accepts, in characters (notes included): longer is a broken file.
+pub const MAX_CELL_CHARS: usize = 10_000;
+
 /// Decodes the bytes: UTF-8 (with or without BOM), else Windows-1252 as German Excel writes.
-pub fn decode(bytes: &[u8]) -> (Cow<'_, str>, &'static str) {
+///
+/// A file that is not valid UTF-8 is Windows-1252 only if it holds no UTF-8 multi-byte
+/// character at all; one that does is a UTF-8 file with a stray byte, refused with its line.
+pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), FileError> {
+    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(body) {
-        Ok(s) => (
+    if let Ok(s) = std::str::from_utf8(body) {
+        return Ok((
             Cow::Borrowed(s),
-            if body.len() < bytes.len() {
-                "UTF-8 with BOM"
-            } else {
-                "UTF-8"
-            },
-        ),
-        Err(_) => {
+            if bom { "UTF-8 with BOM" } else { "UTF-8" },
+        ));
+    }
+    let mut rest = body;
+    let mut offset = 0;
+    let mut multibyte = bom;
+    let mut first_bad = None;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                multibyte |= !s.is_ascii();
+                break;
+            }
+            Err(e) => {
+                let valid = e.valid_up_to();
+                multibyte |= !rest[..valid].is_ascii();
+                first_bad.get_or_insert(offset + valid);
+                let skip = valid + e.error_len().unwrap_or(rest.len() - valid);
+                offset += skip;
+                rest = &rest[skip..];
+            }
+        }
+    }
+    match first_bad {
+        Some(at) if multibyte => Err(FileError::InvalidUtf8 {
+            line: memchr::memchr_iter(b'\n', &body[..at]).count() as u64 + 1,
+            byte: body[at],
+        }),
+        _ => {
             let (text, _, _) = encoding_rs::WINDOWS_1252.decode(body);
-            (text, "Windows-1252")
+            Ok((text, "Windows-1252"))
         }
     }
 }
@@ -130,7 +170,7 @@ fn canonical_column(name: &str) -> Option<&'static str> {
 
 /// Parses CSV text into drafts and line errors; refuses the file when the header is unusable.
 pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
-    let (text, encoding) = decode(bytes);
+    let (text, encoding) = decode(bytes)?;
     if text.trim().is_empty() {
         return Err(FileError::Empty);
     }
@@ -221,9 +261,23 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
             });
             continue;
         }
+        if let Some((col, n)) = columns
+            .iter()
+            .zip(rec.iter())
+            .map(|(col, cell)| (col, cell.chars().count()))
+            .find(|&(_, n)| n > MAX_CELL_CHARS)
+        {
+            parsed.errors.push(RowError {
+                line,
+                column: Some(col.to_string()),
+                reason: format!("{n} characters; a cell holds at most {MAX_CELL_CHARS}"),
+            });
+            continue;
+        }
         let mut draft = CounterpartyDraft::default();
         let mut bad = None;
         for (col, cell) in columns.iter().zip(rec.iter()) {
+            let cell = unguard_formula(cell);
             let value = Some(cell.to_string());
             match *col {
                 "name" => draft.name = value,
@@ -261,7 +315,38 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
     Ok(parsed)
 }
 
-/// Writes counterparties as CSV with `id` first and the import columns after it.
+/// Characters that make a spreadsheet read a cell as a formula (or, tab and CR, that some
+/// spreadsheets strip before looking for one).
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a cell is quotes followed by a formula character (the form [`guard_formula`]
+/// protects, counting the quotes it adds).
+fn quoted_formula(cell: &str) -> bool {
+    cell.trim_start_matches('\'')
+        .starts_with(FORMULA_START.as_slice())
+}
+
+/// Neutralises a cell for spreadsheets: one `'` goes in front of a cell that starts with a
+/// formula character, or with quotes and then one, so Excel and LibreOffice show it as text.
+/// [`unguard_formula`] undoes exactly this, so an export imports back unchanged.
+pub fn guard_formula(cell: &str) -> Cow<'_, str> {
+    if quoted_formula(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// The inverse of [`guard_formula`]: drops the one `'` it added.
+pub fn unguard_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if quoted_formula(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// Writes counterparties as CSV with `id` first and the import columns after it; cells a
+/// spreadsheet would run as formulas are neutralised (see [`guard_formula`]).
 pub fn write<W: std::io::Write>(out: W, cps: &[crate::domain::Counterparty]) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec!["id"];
@@ -269,7 +354,11 @@ pub fn write<W: std::io::Write>(out: W, cps: &[crate::domain::Counterparty]) -> 
     w.write_record(&header)?;
     for cp in cps {
         let mut row = vec![cp.id.to_string()];
-        row.extend(super::to_cells(cp));
+        row.extend(
+            super::to_cells(cp)
+                .iter()
+                .map(|c| guard_formula(c).into_owned()),
+        );
         w.write_record(&row)?;
     }
     w.flush()?;
@@ -290,6 +379,80 @@ mod tests {
         assert_eq!(p.rows[0].draft.name.as_deref(), Some("Müller GmbH"));
         assert_eq!(p.rows[0].draft.monitor, Some(true));
         assert_eq!(p.rows[0].line, 2);
+    }
+
+    #[test]
+    fn a_stray_byte_in_a_utf8_file_is_refused_with_its_line_not_read_as_windows_1252() {
+        let mut bytes = "name,country\nMüller GmbH,DE\nBeta AG,DE\n"
+            .as_bytes()
+            .to_vec();
+        bytes.extend_from_slice(b"Gamma \xFC KG,DE\n");
+        let err = parse(&bytes).unwrap_err();
+        assert_eq!(
+            err,
+            FileError::InvalidUtf8 {
+                line: 4,
+                byte: 0xFC
+            }
+        );
+        assert!(
+            err.to_string()
+                .starts_with("line 4: byte 0xFC is not UTF-8"),
+            "{err}"
+        );
+        // Windows-1252 throughout (no UTF-8 character anywhere) still reads as before.
+        let p = parse(b"name;country\nM\xfcller GmbH;DE\nStra\xdfe AG;AT\n").unwrap();
+        assert_eq!(p.rows[0].draft.name.as_deref(), Some("Müller GmbH"));
+        assert_eq!(p.rows[1].draft.name.as_deref(), Some("Straße AG"));
+        // A BOM says UTF-8 too.
+        let mut bom = b"\xEF\xBB\xBFname,country\n".to_vec();
+        bom.extend_from_slice(b"M\xfcller,DE\n");
+        assert_eq!(
+            parse(&bom).unwrap_err(),
+            FileError::InvalidUtf8 {
+                line: 2,
+                byte: 0xFC
+            }
+        );
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_and_the_guard_is_undone_exactly() {
+        for cell in [
+            "=HYPERLINK(\"http://x\")",
+            "+49 30 1234",
+            "-5",
+            "@SUM(A1)",
+            "\tx",
+            "'=already quoted",
+            "''-two",
+            "'plain quote",
+            "plain",
+            "",
+        ] {
+            let guarded = guard_formula(cell);
+            assert!(
+                !guarded.starts_with(FORMULA_START.as_slice()),
+                "{cell:?} -> {guarded:?}"
+            );
+            assert_eq!(unguard_formula(&guarded), cell, "{cell:?}");
+        }
+        assert_eq!(guard_formula("=1+1"), "'=1+1");
+        assert_eq!(guard_formula("'plain quote"), "'plain quote");
+    }
+
+    #[test]
+    fn an_overlong_cell_is_a_row_error_naming_line_and_column() {
+        let text = format!(
+            "name,country,notes\nA,DE,{}\nB,DE,short\n",
+            "x".repeat(10_001)
+        );
+        let p = parse(text.as_bytes()).unwrap();
+        assert_eq!(p.rows.len(), 1);
+        assert_eq!(
+            p.errors[0].to_string(),
+            "line 2, column notes: 10001 characters; a cell holds at most 10000"
+        );
     }
 
     #[test]

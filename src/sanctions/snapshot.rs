@@ -243,6 +243,10 @@ pub fn diff(previous: &[ListedEntity], next: &[ListedEntity]) -> Delta {
 /// Validates a publication and, when it passes, makes it the current snapshot; returns the
 /// delta against the previous one. On any error nothing on disk or in the store changes
 /// (call [`record_failure`] to mark the list stale).
+///
+/// Acceptance is [`stage`], [`install`], [`commit`]: a process killed anywhere in between
+/// leaves either the old snapshot (files and store) or a journal from which [`recover`] finishes
+/// the acceptance, so the files the screener reads and the store's state and delta never part.
 pub fn accept(
     store: &Store,
     data_dir: &Path,
@@ -252,6 +256,69 @@ pub fn accept(
     min_keep_ratio: f64,
     now: DateTime<Utc>,
 ) -> Result<(SnapshotMeta, Delta), RefreshError> {
+    let staged = stage(store, data_dir, source, raw, origin, min_keep_ratio, now)?;
+    install(data_dir, source)?;
+    commit(store, &staged)?;
+    Ok((staged.meta, staged.delta))
+}
+
+/// An acceptance written beside the current snapshot and journalled in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staged {
+    /// The list.
+    pub source: ListSource,
+    /// Metadata of the new snapshot.
+    pub meta: SnapshotMeta,
+    /// The delta against the previous snapshot.
+    pub delta: Delta,
+    /// The list state to store once the files are in place.
+    pub state: ListState,
+    /// SHA-256 of the new entity file, hex: tells after a crash whether it was put in place.
+    pub entities_sha256: String,
+}
+
+fn journal_key(source: ListSource) -> String {
+    format!("sanctions.accepting.{source}")
+}
+
+/// Writes `bytes` to `path` and makes them durable before returning.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), RefreshError> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).map_err(io(path))?;
+    f.write_all(bytes).map_err(io(path))?;
+    f.sync_all().map_err(io(path))
+}
+
+/// Makes a directory's entries (creations, renames) durable.
+fn sync_dir(dir: &Path) -> Result<(), RefreshError> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))
+}
+
+fn hash_file(path: &Path) -> Result<Option<String>, RefreshError> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(hex::encode(Sha256::digest(&b)))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(path)(e)),
+    }
+}
+
+/// Step 1 of [`accept`]: validates the publication, writes the raw files and the entity file
+/// beside the current ones (`raw.new/`, `entities.bin.new`, synced), and journals the
+/// acceptance in the store. Nothing the screener or `sanctions status` read has changed yet.
+pub fn stage(
+    store: &Store,
+    data_dir: &Path,
+    source: ListSource,
+    raw: &RawList,
+    origin: &str,
+    min_keep_ratio: f64,
+    now: DateTime<Utc>,
+) -> Result<Staged, RefreshError> {
+    // An earlier acceptance that was cut short is finished first, so the delta below is taken
+    // against the snapshot that is really in place.
+    recover_list(store, data_dir, source)?;
     let parsed = parse(source, raw)?;
     if parsed.entities.is_empty() {
         return Err(RefreshError::Empty(source));
@@ -285,9 +352,7 @@ pub fn accept(
 
     let dir = list_dir(data_dir, source);
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    // Write everything beside the current files, then rename: a crash leaves the old snapshot.
     let raw_new = dir.join("raw.new");
-    let raw_cur = dir.join("raw");
     if raw_new.exists() {
         std::fs::remove_dir_all(&raw_new).map_err(io(&raw_new))?;
     }
@@ -303,21 +368,16 @@ pub fn accept(
                 }
             })
             .collect();
-        let p = raw_new.join(safe);
-        std::fs::write(&p, bytes).map_err(io(&p))?;
+        write_synced(&raw_new.join(safe), bytes)?;
     }
-    let ent_path = entities_path(data_dir, source);
-    let ent_tmp = ent_path.with_extension("bin.new");
+    sync_dir(&raw_new)?;
+    let ent_tmp = entities_path(data_dir, source).with_extension("bin.new");
     let encoded = codec::encode(&parsed.entities).map_err(|source| RefreshError::Codec {
         path: ent_tmp.clone(),
         source,
     })?;
-    std::fs::write(&ent_tmp, encoded).map_err(io(&ent_tmp))?;
-    if raw_cur.exists() {
-        std::fs::remove_dir_all(&raw_cur).map_err(io(&raw_cur))?;
-    }
-    std::fs::rename(&raw_new, &raw_cur).map_err(io(&raw_cur))?;
-    std::fs::rename(&ent_tmp, &ent_path).map_err(io(&ent_path))?;
+    write_synced(&ent_tmp, &encoded)?;
+    sync_dir(&dir)?;
 
     let meta = SnapshotMeta {
         source,
@@ -331,9 +391,93 @@ pub fn accept(
     state.current = Some(meta.clone());
     state.last_attempt = Some(now);
     state.last_error = None;
-    store.set_state(&delta_key(source), &delta)?;
-    store.set_state(&state_key(source), &state)?;
-    Ok((meta, delta))
+    let staged = Staged {
+        source,
+        meta,
+        delta,
+        state,
+        entities_sha256: hex::encode(Sha256::digest(&encoded)),
+    };
+    // From here on the acceptance is decided: a crash is finished by `recover`.
+    store.set_state(&journal_key(source), &staged)?;
+    Ok(staged)
+}
+
+/// Step 2 of [`accept`]: puts the staged files in place (renames, then syncs the directory).
+/// Repeatable: a step already done is skipped.
+pub fn install(data_dir: &Path, source: ListSource) -> Result<(), RefreshError> {
+    let dir = list_dir(data_dir, source);
+    let raw_new = dir.join("raw.new");
+    let raw_cur = dir.join("raw");
+    let ent_path = entities_path(data_dir, source);
+    let ent_tmp = ent_path.with_extension("bin.new");
+    if raw_new.exists() {
+        if raw_cur.exists() {
+            std::fs::remove_dir_all(&raw_cur).map_err(io(&raw_cur))?;
+        }
+        std::fs::rename(&raw_new, &raw_cur).map_err(io(&raw_cur))?;
+    }
+    if ent_tmp.exists() {
+        std::fs::rename(&ent_tmp, &ent_path).map_err(io(&ent_path))?;
+    }
+    sync_dir(&dir)
+}
+
+/// Step 3 of [`accept`]: records the new state and delta and drops the journal, in one
+/// atomic write of the store.
+pub fn commit(store: &Store, staged: &Staged) -> Result<(), RefreshError> {
+    let codec_err = |what: &str| {
+        let what = what.to_string();
+        move |source| RefreshError::Store(StoreError::Codec { what, source })
+    };
+    let delta = codec::encode(&staged.delta).map_err(codec_err("sanctions delta"))?;
+    let state = codec::encode(&staged.state).map_err(codec_err("sanctions list state"))?;
+    store.apply_state(
+        vec![
+            (delta_key(staged.source), delta),
+            (state_key(staged.source), state),
+        ],
+        vec![journal_key(staged.source)],
+    )?;
+    Ok(())
+}
+
+/// Finishes or discards an acceptance a killed process left behind, for every list. Called
+/// whenever the store is opened for work.
+pub fn recover(store: &Store, data_dir: &Path) -> Result<(), RefreshError> {
+    for source in ListSource::ALL {
+        recover_list(store, data_dir, source)?;
+    }
+    Ok(())
+}
+
+fn recover_list(store: &Store, data_dir: &Path, source: ListSource) -> Result<(), RefreshError> {
+    let Some(staged) = store.get_state::<Staged>(&journal_key(source))? else {
+        return Ok(());
+    };
+    let ent_path = entities_path(data_dir, source);
+    let ent_tmp = ent_path.with_extension("bin.new");
+    // The journal is written only after both staged files were synced, so a staged entity
+    // file beside the journal is complete; without one, the rename already happened if the
+    // file in place is the staged one.
+    let complete = hash_file(&ent_tmp)?.as_deref() == Some(staged.entities_sha256.as_str())
+        || hash_file(&ent_path)?.as_deref() == Some(staged.entities_sha256.as_str());
+    if complete {
+        tracing::warn!(
+            list = %source,
+            sha256 = %staged.meta.sha256,
+            "finishing a sanctions list acceptance that was interrupted"
+        );
+        install(data_dir, source)?;
+        commit(store, &staged)?;
+    } else {
+        tracing::warn!(
+            list = %source,
+            "discarding an interrupted sanctions list acceptance whose files are incomplete; the previous snapshot stays"
+        );
+        store.apply_state(Vec::new(), vec![journal_key(source)])?;
+    }
+    Ok(())
 }
 
 /// Reads a local publication as a download would deliver it: one file, or for OFAC a

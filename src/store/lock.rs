@@ -3,6 +3,7 @@
 use fs4::fs_std::FileExt;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Holds the exclusive lock on a data directory until dropped.
@@ -27,7 +28,12 @@ pub struct Holder {
 
 impl std::fmt::Display for Holder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (pid {}, since {})", self.role, self.pid, self.since)?;
+        if self.pid == 0 {
+            // Nothing is known about the holder but that it exists.
+            write!(f, "{}", self.role)?;
+        } else {
+            write!(f, "{} (pid {}, since {})", self.role, self.pid, self.since)?;
+        }
         if let Some(s) = &self.tmux_session {
             write!(f, "; attach to it with `tmux attach -t {s}`")?;
         }
@@ -73,6 +79,7 @@ impl DirLock {
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(0o600)
             .open(&path)
             .map_err(io)?;
         match file.try_lock_exclusive() {

@@ -12,7 +12,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::{Transactional, Tree};
 use std::path::{Path, PathBuf};
 
-use crate::domain::{Alert, CheckRun, Counterparty};
+use crate::domain::alert::MAIL_CHANNEL;
+use crate::domain::{Alert, CheckRun, Counterparty, DeliveryUnknown};
 pub use lock::{DirLock, Holder, LockError};
 
 /// The schema this build writes. Bump it and add a step to `Store::migrate` when records change
@@ -67,6 +68,17 @@ pub enum StoreError {
         what: &'static str,
         /// The id.
         id: u64,
+    },
+    /// The file system of the data directory is full, or has too little room for a write that
+    /// was asked for (then nothing of it was written).
+    #[error(
+        "disk full: {message} (data directory {dir}); free some space and try again; read-only commands (list, show, export, alerts) keep working"
+    )]
+    DiskFull {
+        /// The data directory.
+        dir: PathBuf,
+        /// What was being done and how much room there is.
+        message: String,
     },
     /// The data directory could not be created.
     #[error("cannot create data directory {dir}: {source}")]
@@ -149,6 +161,7 @@ struct Trees {
     alerts: Tree,
     idx_alert_cp: Tree,
     alert_dedup: Tree,
+    delivery_unknown: Tree,
     audit: Tree,
     idx_audit_cp: Tree,
     meta: Tree,
@@ -160,7 +173,10 @@ pub struct Store {
     db: sled::Db,
     t: Trees,
     dir: PathBuf,
-    _lock: DirLock,
+    _lock: Option<DirLock>,
+    /// The private copy this store reads, removed on drop (declared after `db`, so sled is
+    /// closed first).
+    _copy: Option<CopyGuard>,
 }
 
 fn enc<T: Serialize>(what: &str, v: &T) -> TxResult<Vec<u8>> {
@@ -250,11 +266,140 @@ fn next_id(meta: &TransactionalTree, name: &str) -> TxResult<u64> {
 fn unwrap_tx<T>(r: std::result::Result<T, TransactionError<StoreError>>, dir: &Path) -> Result<T> {
     r.map_err(|e| match e {
         TransactionError::Abort(e) => e,
-        TransactionError::Storage(source) => StoreError::Sled {
+        TransactionError::Storage(source) => sled_error(dir, source),
+    })
+}
+
+/// A sled error in words: a full disk says so rather than showing the raw I/O error.
+fn sled_error(dir: &Path, source: sled::Error) -> StoreError {
+    match &source {
+        sled::Error::Io(e) if e.raw_os_error() == Some(libc::ENOSPC) => StoreError::DiskFull {
+            dir: dir.to_path_buf(),
+            message: format!("writing to the store failed: {e}"),
+        },
+        _ => StoreError::Sled {
             dir: dir.to_path_buf(),
             source,
         },
-    })
+    }
+}
+
+/// Bytes a bulk write needs free beyond its records: sled writes each record to its log, then
+/// again when it rewrites segments and snapshots, and the indexes and audit entries come on top.
+const BULK_SPACE_FACTOR: u64 = 4;
+/// Room kept free in any case (segments are preallocated in 8 MB steps, snapshots beside them).
+const BULK_SPACE_MARGIN: u64 = 64 * 1024 * 1024;
+
+/// Whether a write of `payload` bytes fits in `available` free bytes; the refusal in words.
+pub fn space_for_bulk_write(payload: u64, available: u64) -> std::result::Result<(), String> {
+    let needed = payload
+        .saturating_mul(BULK_SPACE_FACTOR)
+        .saturating_add(BULK_SPACE_MARGIN);
+    if available >= needed {
+        Ok(())
+    } else {
+        Err(format!(
+            "an import of {:.1} MB needs about {:.1} MB free, the disk has {:.1} MB",
+            payload as f64 / 1e6,
+            needed as f64 / 1e6,
+            available as f64 / 1e6
+        ))
+    }
+}
+
+/// Creates the data directory readable by the owner alone (0700), and tightens an existing one
+/// that group or others can read: it holds personal data.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let err = |source| StoreError::CreateDir {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(err)?;
+    let mode = std::fs::metadata(dir).map_err(err)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        tracing::warn!(dir = %dir.display(), "data directory was mode {:o}; setting 0700", mode & 0o777);
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Whether an open failed because the data directory cannot be written.
+fn unwritable(e: &StoreError) -> bool {
+    let io_unwritable = |e: &std::io::Error| {
+        matches!(
+            e.raw_os_error(),
+            Some(libc::EROFS | libc::EACCES | libc::ENOSPC)
+        ) || e.kind() == std::io::ErrorKind::PermissionDenied
+    };
+    match e {
+        StoreError::DiskFull { .. } => true,
+        StoreError::CreateDir { source, .. } => io_unwritable(source),
+        StoreError::Locked(LockError::Io { source, .. }) => io_unwritable(source),
+        StoreError::Sled {
+            source: sled::Error::Io(io),
+            ..
+        } => io_unwritable(io),
+        _ => false,
+    }
+}
+
+/// A temporary directory removed when dropped.
+struct CopyGuard(PathBuf);
+
+impl Drop for CopyGuard {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.0) {
+            tracing::warn!(dir = %self.0.display(), "removing the read copy of the store: {e}");
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes snapshot files sled never finished. sled writes `snap.<lsn>.generating`, syncs it
+/// and only then renames it; a file still so named is a write that did not complete (a full
+/// disk leaves it empty), and sled would take it as the newest snapshot and refuse to open
+/// ("Read corrupted data"). The log and the previous snapshot still hold everything.
+fn remove_unfinished_snapshots(db: &Path) -> Result<()> {
+    let entries = match std::fs::read_dir(db) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(StoreError::CreateDir {
+                dir: db.to_path_buf(),
+                source,
+            });
+        }
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            tracing::warn!(file = %entry.path().display(), "removing an unfinished sled snapshot");
+            std::fs::remove_file(entry.path()).map_err(|source| StoreError::CreateDir {
+                dir: entry.path(),
+                source,
+            })?;
+        }
+    }
+    Ok(())
 }
 
 const BULK_JOURNAL: &str = "bulk_journal";
@@ -324,27 +469,106 @@ impl Store {
 
     /// Like [`Store::open`], recording the tmux session the process runs in.
     pub fn open_as(dir: &Path, role: &str, tmux_session: Option<String>) -> Result<Store> {
-        let store = Self::open_unmigrated(dir, role, tmux_session)?;
+        create_private_dir(dir)?;
+        let lock_existed = dir.join("kontra.lock").exists();
+        let lock = DirLock::acquire(dir, role, tmux_session)?;
+        remove_unfinished_snapshots(&dir.join("db"))?;
+        match Self::open_db(dir, &dir.join("db"), Some(lock), None) {
+            // sled's own lock on its files is held although ours was free: the lock file was
+            // deleted under a running process, which still owns the store. Leave no lock file
+            // naming this (about to exit) process, and say what happened.
+            Err(StoreError::Sled {
+                source: sled::Error::Io(e),
+                ..
+            }) if e.to_string().contains("could not acquire lock") => {
+                if !lock_existed {
+                    let _ = std::fs::remove_file(dir.join("kontra.lock"));
+                }
+                Err(StoreError::Locked(LockError::Held {
+                    dir: dir.to_path_buf(),
+                    holder: Holder {
+                        pid: 0,
+                        role: format!(
+                            "another kontra process whose lock file kontra.lock was deleted (`fuser -v {}` names it; stop it, then start Kontra again)",
+                            dir.join("db").join("db").display()
+                        ),
+                        since: "an unknown time".into(),
+                        tmux_session: None,
+                    },
+                }))
+            }
+            other => other,
+        }
+    }
+
+    /// Opens the store for a command that only reads. When the data directory cannot be
+    /// written (a read-only mount, or a full disk: sled writes even when it opens), the
+    /// database is copied to a private temporary directory and read there; the copy is removed
+    /// when the store is dropped, and nothing is ever written back. [`Store::is_copy`] tells.
+    pub fn open_for_reading(dir: &Path, role: &str) -> Result<Store> {
+        match Self::open(dir, role) {
+            Err(e) if unwritable(&e) => {
+                tracing::warn!(dir = %dir.display(), "{e}; reading a private copy of the store");
+                Self::open_copy(dir).map_err(|copy_err| {
+                    tracing::warn!("copying the store failed: {copy_err}");
+                    e
+                })
+            }
+            other => other,
+        }
+    }
+
+    fn open_copy(dir: &Path) -> Result<Store> {
+        let copy = std::env::temp_dir().join(format!(
+            "kontra-read-{}-{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        let guard = CopyGuard(copy.clone());
+        copy_dir(&dir.join("db"), &copy.join("db")).map_err(|source| StoreError::CreateDir {
+            dir: copy.clone(),
+            source,
+        })?;
+        remove_unfinished_snapshots(&copy.join("db"))?;
+        Self::open_db(dir, &copy.join("db"), None, Some(guard))
+    }
+
+    /// Whether this store is a private read-only copy (see [`Store::open_for_reading`]).
+    pub fn is_copy(&self) -> bool {
+        self._copy.is_some()
+    }
+
+    fn open_db(
+        dir: &Path,
+        db_path: &Path,
+        lock: Option<DirLock>,
+        copy: Option<CopyGuard>,
+    ) -> Result<Store> {
+        let store = Self::open_db_unmigrated(dir, db_path, lock, copy)?;
         store.migrate()?;
         Ok(store)
     }
 
     /// Opens the trees without bringing the schema up to date (tests open a store this way to
     /// stop a migration part way).
+    #[cfg(test)]
     fn open_unmigrated(dir: &Path, role: &str, tmux_session: Option<String>) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-            dir: dir.to_path_buf(),
-            source,
-        })?;
+        create_private_dir(dir)?;
         let lock = DirLock::acquire(dir, role, tmux_session)?;
-        let sled_err = |source| StoreError::Sled {
-            dir: dir.to_path_buf(),
-            source,
-        };
+        Self::open_db_unmigrated(dir, &dir.join("db"), Some(lock), None)
+    }
+
+    fn open_db_unmigrated(
+        dir: &Path,
+        db_path: &Path,
+        lock: Option<DirLock>,
+        copy: Option<CopyGuard>,
+    ) -> Result<Store> {
+        let sled_err = |source| sled_error(dir, source);
         // 16 MB of cache (on-disk bytes; several times that in memory): memory levels off lower
         // than with 64 MB and reads measured no slower (README, Monitoring).
         let db = sled::Config::new()
-            .path(dir.join("db"))
+            .path(db_path)
             .cache_capacity(16 * 1024 * 1024)
             .open()
             .map_err(sled_err)?;
@@ -359,6 +583,7 @@ impl Store {
             alerts: tree("alerts")?,
             idx_alert_cp: tree("idx_alert_cp")?,
             alert_dedup: tree("alert_dedup")?,
+            delivery_unknown: tree("alert_delivery_unknown")?,
             audit: tree("audit")?,
             idx_audit_cp: tree("idx_audit_cp")?,
             meta: tree("meta")?,
@@ -369,15 +594,13 @@ impl Store {
             t,
             dir: dir.to_path_buf(),
             _lock: lock,
+            _copy: copy,
         };
         Ok(store)
     }
 
     fn sled<T>(&self, r: std::result::Result<T, sled::Error>) -> Result<T> {
-        r.map_err(|source| StoreError::Sled {
-            dir: self.dir.clone(),
-            source,
-        })
+        r.map_err(|source| sled_error(&self.dir, source))
     }
 
     fn get_record<T: serde::de::DeserializeOwned>(
@@ -640,6 +863,24 @@ impl Store {
         self.flush()
     }
 
+    /// Refuses a bulk write the disk has no room for, before anything is written: sled stopped
+    /// by a full disk halfway can leave files it cannot open again.
+    fn check_space(&self, writes: &[Write]) -> Result<()> {
+        let mut payload = 0u64;
+        for w in writes {
+            let (Write::Insert(cp) | Write::Update(cp)) = w;
+            payload = payload.saturating_add(encode_plain(cp)?.len() as u64);
+        }
+        let available = fs4::available_space(&self.dir).map_err(|e| StoreError::DiskFull {
+            dir: self.dir.clone(),
+            message: format!("the free space cannot be measured: {e}"),
+        })?;
+        space_for_bulk_write(payload, available).map_err(|message| StoreError::DiskFull {
+            dir: self.dir.clone(),
+            message,
+        })
+    }
+
     /// Makes every write so far durable; called at the end of each command.
     pub fn flush(&self) -> Result<()> {
         self.sled(self.db.flush()).map(|_| ())
@@ -730,6 +971,7 @@ impl Store {
         let now = Utc::now();
         let t = &self.t;
         // Check first, so that a refused write leaves no journal and nothing else behind.
+        self.check_space(&writes)?;
         let mut seen_vat: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
         let mut replaced = Vec::new();
         let mut inserts = 0u64;
@@ -1251,11 +1493,13 @@ impl Store {
         Ok(changed)
     }
 
-    /// Marks alerts sent at `at`; alerts already marked keep their first time.
+    /// Marks alerts sent at `at`; alerts already marked keep their first time. A "delivery
+    /// unknown" mark of the mail channel goes in the same transaction: the mail is now certain.
     pub fn mark_sent(&self, ids: &[u64], at: DateTime<Utc>) -> Result<()> {
         let t = &self.t;
-        let r = t.alerts.transaction(|alerts| {
+        let r = (&t.alerts, &t.delivery_unknown).transaction(|(alerts, unknown)| {
             for &id in ids {
+                unknown.remove(unknown_key(id, MAIL_CHANNEL))?;
                 let Some(b) = alerts.get(keys::id(id))? else {
                     continue;
                 };
@@ -1269,6 +1513,48 @@ impl Store {
         });
         unwrap_tx(r, &self.dir)?;
         self.flush()
+    }
+
+    /// Records that messages carrying these alerts were handed over on `d.channel` without an
+    /// answer. Alerts already sent (mail channel) are left as they are.
+    pub fn record_delivery_unknown(&self, ids: &[u64], d: &DeliveryUnknown) -> Result<()> {
+        let bytes = encode_plain(d)?;
+        for &id in ids {
+            if d.channel == MAIL_CHANNEL && self.alert(id)?.is_some_and(|a| a.sent_at.is_some()) {
+                continue;
+            }
+            self.sled(
+                self.t
+                    .delivery_unknown
+                    .insert(unknown_key(id, &d.channel), bytes.clone()),
+            )?;
+        }
+        self.flush()
+    }
+
+    /// Clears the "delivery unknown" mark of alerts on one channel (delivered after all).
+    pub fn clear_delivery_unknown(&self, ids: &[u64], channel: &str) -> Result<()> {
+        for &id in ids {
+            self.sled(self.t.delivery_unknown.remove(unknown_key(id, channel)))?;
+        }
+        self.flush()
+    }
+
+    /// Every "delivery unknown" mark, by alert id (an alert may have one per channel).
+    pub fn deliveries_unknown(
+        &self,
+    ) -> Result<std::collections::BTreeMap<u64, Vec<DeliveryUnknown>>> {
+        let mut out: std::collections::BTreeMap<u64, Vec<DeliveryUnknown>> = Default::default();
+        for item in self.t.delivery_unknown.iter() {
+            let (k, v) = self.sled(item)?;
+            let Some(id) = keys::read_id(&k) else {
+                continue;
+            };
+            out.entry(id)
+                .or_default()
+                .push(dec("delivery unknown", &v)?);
+        }
+        Ok(out)
     }
 
     // ----- audit trail -----
@@ -1320,10 +1606,29 @@ impl Store {
         self.flush()
     }
 
+    /// Writes encoded values (see [`codec::encode`]) to the `state` tree and removes keys, all
+    /// in one atomic batch, durably: for bookkeeping that must never be seen half done.
+    pub fn apply_state(&self, puts: Vec<(String, Vec<u8>)>, removes: Vec<String>) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for (k, v) in puts {
+            batch.insert(k.as_bytes(), v);
+        }
+        for k in removes {
+            batch.remove(k.as_bytes());
+        }
+        self.sled(self.t.state.apply_batch(batch))?;
+        self.flush()
+    }
+
     /// Opens an extra named tree for a subsystem (e.g. sanctions snapshots).
     pub fn tree(&self, name: &str) -> Result<Tree> {
         self.sled(self.db.open_tree(name))
     }
+}
+
+/// Key of a "delivery unknown" mark: the alert id, then the channel.
+fn unknown_key(id: u64, channel: &str) -> Vec<u8> {
+    keys::join(&[&keys::id(id), channel.as_bytes()])
 }
 
 /// Names of the fields that differ between two versions of a counterparty.
@@ -1369,6 +1674,69 @@ mod tests {
         }
         .apply(None, Utc::now())
         .unwrap()
+    }
+
+    #[test]
+    fn bulk_writes_need_four_times_their_size_plus_a_margin_and_say_disk_full() {
+        assert!(space_for_bulk_write(1_000_000, 71_108_864).is_ok());
+        let refused = space_for_bulk_write(1_000_000, 71_108_863).unwrap_err();
+        assert!(refused.contains("needs about 71.1 MB free"), "{refused}");
+        assert!(space_for_bulk_write(u64::MAX, u64::MAX - 1).is_err());
+        let full = sled_error(
+            Path::new("/data"),
+            sled::Error::Io(std::io::Error::from_raw_os_error(libc::ENOSPC)),
+        );
+        assert!(matches!(full, StoreError::DiskFull { .. }));
+        assert!(full.to_string().starts_with("disk full: "), "{full}");
+    }
+
+    #[test]
+    fn a_read_copy_shows_the_data_writes_nothing_back_and_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path(), "test").unwrap();
+            s.add_counterparty(cp("A GmbH", None, "anna"), "t").unwrap();
+        }
+        let before: Vec<_> = std::fs::read_dir(dir.path().join("db"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        let copy_path;
+        {
+            let s = Store::open_copy(dir.path()).unwrap();
+            assert!(s.is_copy());
+            assert_eq!(s.counterparties().unwrap()[0].name, "A GmbH");
+            copy_path = s._copy.as_ref().unwrap().0.clone();
+            assert!(copy_path.exists());
+            let after: Vec<_> = std::fs::read_dir(dir.path().join("db"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(before, after);
+            // No lock is taken on the original: a writer can still open it.
+            assert!(Store::open(dir.path(), "writer").is_ok());
+        }
+        assert!(!copy_path.exists());
+        for e in [
+            StoreError::DiskFull {
+                dir: "/d".into(),
+                message: String::new(),
+            },
+            StoreError::CreateDir {
+                dir: "/d".into(),
+                source: std::io::Error::from_raw_os_error(libc::EROFS),
+            },
+            StoreError::Locked(LockError::Io {
+                path: "/d".into(),
+                source: std::io::Error::from_raw_os_error(libc::EACCES),
+            }),
+        ] {
+            assert!(unwritable(&e), "{e}");
+        }
+        assert!(!unwritable(&StoreError::NotFound {
+            what: "counterparty",
+            id: 1
+        }));
     }
 
     #[test]

@@ -2,11 +2,12 @@
 //! check, the alerts, run statistics for the stats tab, and one counterparty's details.
 //! Loading runs on a blocking task, never inside a reducer or a view.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::config::MonitorConfig;
+use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
 use crate::domain::{Alert, CheckRun, Counterparty, Source};
 use crate::store::{Store, StoreError, codec, keys};
@@ -265,6 +266,8 @@ pub struct Snapshot {
     pub rows: Vec<Row>,
     /// All alerts, oldest first.
     pub alerts: Vec<Alert>,
+    /// Alerts whose mail was handed over without an answer ("delivery unknown").
+    pub delivery_unknown: BTreeSet<u64>,
     /// Run statistics.
     pub runs: RunStats,
     /// The next scheduled cycle according to the config.
@@ -313,7 +316,7 @@ pub enum LoadStep {
         done: bool,
     },
     /// All alerts, oldest first.
-    Alerts(Vec<Alert>),
+    Alerts(Vec<Alert>, BTreeSet<u64>),
     /// Last checks of loaded counterparties: id, the check, and the VAT status it gives a
     /// counterparty that has a VAT number.
     LastChecks(Vec<(u64, LastCheck, VatStatus)>),
@@ -365,7 +368,7 @@ pub fn load_in_steps(
     }) {
         return Ok(false);
     }
-    if !emit(LoadStep::Alerts(store.alerts()?)) {
+    if !emit(LoadStep::Alerts(store.alerts()?, delivery_unknown(store)?)) {
         return Ok(false);
     }
     // Only counterparties with history have index entries: seek from one to the next instead
@@ -408,6 +411,16 @@ pub fn load_in_steps(
     }))
 }
 
+/// Ids of the unsent alerts whose mail went out without an answer.
+fn delivery_unknown(store: &Store) -> Result<BTreeSet<u64>, StoreError> {
+    Ok(store
+        .deliveries_unknown()?
+        .into_iter()
+        .filter(|(_, ds)| ds.iter().any(|d| d.channel == MAIL_CHANNEL))
+        .map(|(id, _)| id)
+        .collect())
+}
+
 /// Loads the whole snapshot in one go (the steps of [`load_in_steps`], assembled).
 pub fn load_snapshot(
     store: &Store,
@@ -417,13 +430,17 @@ pub fn load_snapshot(
     let mut snap = Snapshot {
         rows: Vec::new(),
         alerts: Vec::new(),
+        delivery_unknown: BTreeSet::new(),
         runs: RunStats::default(),
         next_cycle: None,
     };
     load_in_steps(store, monitor, now, ChunkPlan::DEFAULT, &mut |step| {
         match step {
             LoadStep::Rows { rows, .. } => snap.rows.extend(rows),
-            LoadStep::Alerts(a) => snap.alerts = a,
+            LoadStep::Alerts(a, unknown) => {
+                snap.alerts = a;
+                snap.delivery_unknown = unknown;
+            }
             LoadStep::LastChecks(checks) => {
                 for (id, last, vat) in checks {
                     // Rows come in id order.

@@ -499,6 +499,8 @@ pub struct AppState {
     pub index: HashMap<u64, usize>,
     /// All alerts, oldest first.
     pub alerts: Vec<Alert>,
+    /// Alerts whose mail was handed over without an answer: shown "delivery unknown".
+    pub delivery_unknown: std::collections::BTreeSet<u64>,
     /// Run statistics.
     pub runs: RunStats,
     /// The next cycle.
@@ -544,6 +546,7 @@ impl AppState {
             deleted_while_loading: HashSet::new(),
             index: HashMap::new(),
             alerts: Vec::new(),
+            delivery_unknown: Default::default(),
             runs: RunStats::default(),
             next_cycle: None,
             lists_refreshed: BTreeMap::new(),
@@ -575,6 +578,7 @@ impl AppState {
         self.rows = snap.rows;
         self.search = SearchIndex::build(self.rows.iter().map(|r| &r.cp));
         self.alerts = snap.alerts;
+        self.delivery_unknown = snap.delivery_unknown;
         self.runs = snap.runs;
         self.next_cycle = snap.next_cycle;
         self.load = None;
@@ -622,8 +626,9 @@ impl AppState {
                     self.fit_table();
                 }
             }
-            LoadStep::Alerts(alerts) => {
+            LoadStep::Alerts(alerts, unknown) => {
                 self.alerts = alerts;
+                self.delivery_unknown = unknown;
                 if let Some(load) = &mut self.load {
                     load.phase = LoadPhase::LastChecks;
                 }

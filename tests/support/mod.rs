@@ -530,3 +530,217 @@ pub fn self_signed_cert(dir: &Path) -> (String, String) {
         key_path.display().to_string(),
     )
 }
+
+/// How the hand-rolled SMTP peer ([`RawSmtp`]) ends each transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawMode {
+    /// Answer the body with 250 and keep the message.
+    Accept,
+    /// Close the connection right after answering DATA with 354.
+    CloseAfter354,
+    /// Read the first line of the body, then close (the rest stays unread).
+    CloseMidBody,
+    /// Read the whole body up to the final `.`, then close without a reply.
+    CloseAfterDot,
+}
+
+/// A plain SMTP server on 127.0.0.1, written by hand so that it can break a transaction at an
+/// exact point, which a real server library does not offer. One thread per connection.
+pub struct RawSmtp {
+    pub port: u16,
+    mode: Arc<Mutex<RawMode>>,
+    /// Messages answered with 250 (raw DATA, dot-stuffing removed).
+    accepted: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// Messages whose final `.` arrived, whatever the answer.
+    complete: Arc<Mutex<usize>>,
+}
+
+impl RawSmtp {
+    pub fn start(mode: RawMode) -> RawSmtp {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mode = Arc::new(Mutex::new(mode));
+        let accepted = Arc::new(Mutex::new(Vec::new()));
+        let complete = Arc::new(Mutex::new(0));
+        let (m, a, c) = (mode.clone(), accepted.clone(), complete.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let (m, a, c) = (m.clone(), a.clone(), c.clone());
+                std::thread::spawn(move || {
+                    let _ = raw_session(conn, &m, &a, &c);
+                });
+            }
+        });
+        RawSmtp {
+            port,
+            mode,
+            accepted,
+            complete,
+        }
+    }
+
+    pub fn set_mode(&self, mode: RawMode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+
+    /// Messages the server accepted (250 after the final `.`).
+    pub fn accepted(&self) -> Vec<Vec<u8>> {
+        self.accepted.lock().unwrap().clone()
+    }
+
+    /// Messages whose final `.` reached the server.
+    pub fn complete(&self) -> usize {
+        *self.complete.lock().unwrap()
+    }
+}
+
+fn raw_session(
+    conn: std::net::TcpStream,
+    mode: &Mutex<RawMode>,
+    accepted: &Mutex<Vec<Vec<u8>>>,
+    complete: &Mutex<usize>,
+) -> std::io::Result<()> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut w = conn.try_clone()?;
+    let mut r = BufReader::new(conn);
+    w.write_all(b"220 raw.test.local ESMTP\r\n")?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+        match verb.as_str() {
+            "EHLO" => w.write_all(b"250-raw.test.local\r\n250 8BITMIME\r\n")?,
+            "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => w.write_all(b"250 OK\r\n")?,
+            "QUIT" => {
+                w.write_all(b"221 bye\r\n")?;
+                return Ok(());
+            }
+            "DATA" => {
+                let m = *mode.lock().unwrap();
+                w.write_all(b"354 go ahead\r\n")?;
+                w.flush()?;
+                if m == RawMode::CloseAfter354 {
+                    return Ok(());
+                }
+                let mut data = Vec::new();
+                let mut first = true;
+                loop {
+                    let mut l = Vec::new();
+                    if r.read_until(b'\n', &mut l)? == 0 {
+                        return Ok(());
+                    }
+                    if first && m == RawMode::CloseMidBody {
+                        return Ok(());
+                    }
+                    first = false;
+                    if l == b".\r\n" {
+                        break;
+                    }
+                    let l = if l.starts_with(b"..") {
+                        &l[1..]
+                    } else {
+                        &l[..]
+                    };
+                    data.extend_from_slice(l);
+                }
+                *complete.lock().unwrap() += 1;
+                if m == RawMode::CloseAfterDot {
+                    return Ok(());
+                }
+                accepted.lock().unwrap().push(data);
+                w.write_all(b"250 queued\r\n")?;
+            }
+            _ => w.write_all(b"502 not implemented\r\n")?,
+        }
+    }
+}
+
+/// An HTTP endpoint on 127.0.0.1 that reads each request whole and then either answers 200 or,
+/// while `silent`, never answers (holding the connection open). Records each request's
+/// `X-Kontra-Delivery` header.
+pub struct SilentHttp {
+    pub port: u16,
+    silent: Arc<Mutex<bool>>,
+    deliveries: Arc<Mutex<Vec<String>>>,
+}
+
+impl SilentHttp {
+    pub fn start(silent: bool) -> SilentHttp {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let silent = Arc::new(Mutex::new(silent));
+        let deliveries = Arc::new(Mutex::new(Vec::new()));
+        let (s, d) = (silent.clone(), deliveries.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let (s, d) = (s.clone(), d.clone());
+                std::thread::spawn(move || {
+                    let _ = silent_session(conn, &s, &d);
+                });
+            }
+        });
+        SilentHttp {
+            port,
+            silent,
+            deliveries,
+        }
+    }
+
+    pub fn set_silent(&self, silent: bool) {
+        *self.silent.lock().unwrap() = silent;
+    }
+
+    /// The delivery ids of the requests received, in order.
+    pub fn deliveries(&self) -> Vec<String> {
+        self.deliveries.lock().unwrap().clone()
+    }
+}
+
+fn silent_session(
+    conn: std::net::TcpStream,
+    silent: &Mutex<bool>,
+    deliveries: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut w = conn.try_clone()?;
+    let mut r = BufReader::new(conn);
+    loop {
+        let mut length = 0usize;
+        let mut delivery = String::new();
+        let mut line = String::new();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        loop {
+            let mut h = String::new();
+            if r.read_line(&mut h)? == 0 {
+                return Ok(());
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                if k.eq_ignore_ascii_case("x-kontra-delivery") {
+                    delivery = v.trim().to_string();
+                }
+            }
+        }
+        let mut body = vec![0u8; length];
+        r.read_exact(&mut body)?;
+        deliveries.lock().unwrap().push(delivery);
+        if *silent.lock().unwrap() {
+            std::thread::sleep(Duration::from_secs(30));
+            return Ok(());
+        }
+        w.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")?;
+    }
+}

@@ -66,10 +66,13 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Cell::from(clip(&state.alert_name(a), 28)),
             Cell::from(a.kind.as_str()),
             Cell::from(a.message.get(lang).to_string()),
-            Cell::from(match a.sent_at {
-                Some(t) => format!("{} ago", age(state.now, t)),
-                None => "unsent".to_string(),
-            }),
+            match a.sent_at {
+                Some(t) => Cell::from(format!("{} ago", age(state.now, t))),
+                None if state.delivery_unknown.contains(&a.id) => {
+                    Cell::from("unknown").style(theme.warn)
+                }
+                None => Cell::from("unsent"),
+            },
             Cell::from(a.acknowledged_by.clone().unwrap_or_else(|| "-".to_string())).style(
                 if a.acknowledged_at.is_some() {
                     theme.dim
