@@ -289,3 +289,36 @@ async fn hook_that_never_answers_is_delivery_unknown_and_posted_again_with_the_s
     let report = n.deliver_new(&store, t(8, 0)).await.unwrap();
     assert!(report.webhooks.is_empty());
 }
+
+#[tokio::test]
+async fn a_hook_that_redirects_elsewhere_is_not_followed_and_not_booked_delivered() {
+    // The configured hook answers 307 to another host: a re-POST would hand the signed alert
+    // payload to an address nobody configured.
+    let elsewhere = HttpServer::start(vec![]).await;
+    let hook = HttpServer::start(vec![307, 307]).await;
+    hook.set_location(&format!("http://localhost:{}/stolen", elsewhere.port));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let s = seed(&store);
+    let n = notifier(&format!(
+        "[[webhooks]]\nurl = \"http://127.0.0.1:{}/h\"\nkind = \"json\"\nmin_severity = \"critical\"\n",
+        hook.port
+    ));
+    let report = n.deliver_new(&store, t(7, 0)).await.unwrap();
+    assert!(!report.ok());
+    assert!(
+        elsewhere.requests().is_empty(),
+        "nothing reaches the other host"
+    );
+    for w in &report.webhooks {
+        assert!(
+            matches!(&w.outcome, Delivery::Failed(r) if r.contains("redirect")),
+            "{:?}",
+            w.outcome
+        );
+    }
+    let hook_key =
+        webhook::hook_key(&url::Url::parse(&format!("http://127.0.0.1:{}/h", hook.port)).unwrap());
+    assert!(!webhook::was_delivered(&store, &hook_key, s.insolvency).unwrap());
+    assert!(!webhook::was_delivered(&store, &hook_key, s.vat_invalid).unwrap());
+}

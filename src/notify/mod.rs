@@ -230,6 +230,9 @@ impl Notifier {
             .collect::<Result<Vec<_>, _>>()?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("kontra/", env!("CARGO_PKG_VERSION")))
+            // A redirected hook would re-send the signed alert payload to an address nobody
+            // configured (and book it delivered there); the answer is a refusal instead.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| NotifyError::Http {
                 message: e.to_string(),

@@ -292,6 +292,20 @@ pub async fn post_once(
     }
     match req.send().await {
         Ok(r) if r.status().is_success() => Attempt::Done,
+        Ok(r) if r.status().is_redirection() => {
+            let to = r
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("(no location)")
+                .chars()
+                .take(200)
+                .collect::<String>();
+            Attempt::Fail(format!(
+                "HTTP {}: redirect to {to} not followed (configure the hook's final URL)",
+                r.status()
+            ))
+        }
         Ok(r) => {
             let status = r.status();
             let after = retry_after(&r);

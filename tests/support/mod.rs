@@ -411,6 +411,7 @@ pub struct HttpServer {
     pub port: u16,
     requests: Arc<Mutex<Vec<HttpRequest>>>,
     script: Arc<Mutex<std::collections::VecDeque<u16>>>,
+    location: Arc<Mutex<Option<String>>>,
 }
 
 impl HttpServer {
@@ -425,17 +426,18 @@ impl HttpServer {
                 .into_iter()
                 .collect::<std::collections::VecDeque<u16>>(),
         ));
-        let (reqs, scr) = (requests.clone(), script.clone());
+        let location: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+        let (reqs, scr, loc) = (requests.clone(), script.clone(), location.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                let (reqs, scr) = (reqs.clone(), scr.clone());
+                let (reqs, scr, loc) = (reqs.clone(), scr.clone(), loc.clone());
                 tokio::spawn(async move {
                     let svc = hyper::service::service_fn(
                         move |req: hyper::Request<hyper::body::Incoming>| {
-                            let (reqs, scr) = (reqs.clone(), scr.clone());
+                            let (reqs, scr, loc) = (reqs.clone(), scr.clone(), loc.clone());
                             async move {
                                 let (parts, body) = req.into_parts();
                                 let body = body.collect().await?.to_bytes().to_vec();
@@ -455,11 +457,12 @@ impl HttpServer {
                                     body,
                                 });
                                 let status: u16 = scr.lock().unwrap().pop_front().unwrap_or(200);
+                                let mut resp = hyper::Response::builder().status(status);
+                                if let Some(to) = loc.lock().unwrap().clone() {
+                                    resp = resp.header("location", to);
+                                }
                                 Ok::<_, hyper::Error>(
-                                    hyper::Response::builder()
-                                        .status(status)
-                                        .body(Full::new(Bytes::from_static(b"ok")))
-                                        .unwrap(),
+                                    resp.body(Full::new(Bytes::from_static(b"ok"))).unwrap(),
                                 )
                             }
                         },
@@ -474,7 +477,13 @@ impl HttpServer {
             port,
             requests,
             script,
+            location,
         }
+    }
+
+    /// Every answer from now on carries this `Location` header (for redirects).
+    pub fn set_location(&self, to: &str) {
+        *self.location.lock().unwrap() = Some(to.to_string());
     }
 
     pub fn requests(&self) -> Vec<HttpRequest> {
