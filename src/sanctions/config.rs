@@ -146,23 +146,8 @@ impl<'de> Deserialize<'de> for Megabytes {
     }
 }
 
-/// A User-Agent header value: printable ASCII, not empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserAgent(pub String);
-
-impl<'de> Deserialize<'de> for UserAgent {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        let ok = !s.trim().is_empty() && s.chars().all(|c| c.is_ascii() && !c.is_ascii_control());
-        if ok {
-            Ok(UserAgent(s.trim().to_string()))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "\"{s}\" is not a usable User-Agent (printable ASCII, not empty)"
-            )))
-        }
-    }
-}
+/// The registry clients' User-Agent type: one validation for every header Kontra sends.
+pub use crate::sources::config::UserAgent;
 
 /// An http(s) URL, checked when the config is read.
 struct Url(String);
