@@ -374,51 +374,37 @@ impl Notifier {
         let (mut alerts, cps) = self.pending(store)?;
         let health = self.health(store);
         let ctx = self.context(now, health.as_ref(), false);
-        let mut digests = match owner {
-            Some(o) => {
-                alerts.retain(|a| {
-                    cps.get(&a.counterparty_id)
-                        .and_then(|c| c.owner.as_deref())
-                        .is_some_and(|x| x.trim().eq_ignore_ascii_case(o.trim()))
-                });
-                let plan = self.plan(
-                    store,
-                    &alerts,
-                    &cps,
-                    &self.config.analysts,
-                    self.fallback(),
-                    false,
-                )?;
-                let mut ds = plan.digests;
-                if ds.is_empty() {
-                    let address = self
-                        .config
+        if let Some(o) = owner {
+            alerts.retain(|a| {
+                cps.get(&a.counterparty_id)
+                    .and_then(|c| c.owner.as_deref())
+                    .is_some_and(|x| x.trim().eq_ignore_ascii_case(o.trim()))
+            });
+        }
+        let mut digests = self
+            .plan(
+                store,
+                &alerts,
+                &cps,
+                &self.config.analysts,
+                self.fallback(),
+                false,
+            )?
+            .digests;
+        if digests.is_empty() {
+            // Nothing pending: show the empty digest the owner (or the fallback) would get.
+            let address = owner
+                .and_then(|o| {
+                    self.config
                         .analysts
                         .iter()
                         .find(|a| a.name.trim().eq_ignore_ascii_case(o.trim()))
                         .map(|a| a.email.0.clone())
-                        .or_else(|| self.fallback().map(str::to_string))
-                        .unwrap_or_default();
-                    ds.push(Digest::empty(&address));
-                }
-                ds
-            }
-            None => {
-                let plan = self.plan(
-                    store,
-                    &alerts,
-                    &cps,
-                    &self.config.analysts,
-                    self.fallback(),
-                    false,
-                )?;
-                let mut ds = plan.digests;
-                if ds.is_empty() {
-                    ds.push(Digest::empty(self.fallback().unwrap_or_default()));
-                }
-                ds
-            }
-        };
+                })
+                .or_else(|| self.fallback().map(str::to_string))
+                .unwrap_or_default();
+            digests.push(Digest::empty(&address));
+        }
         Ok(digests
             .drain(..)
             .map(|d| {

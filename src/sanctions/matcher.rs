@@ -852,6 +852,13 @@ impl Screener {
             {
                 continue;
             }
+            // Only a matching country (+0.05) or an identifier lifts a name score; a candidate
+            // that cannot reach the threshold (even after rounding to three decimals) is not
+            // scored again for its explanation.
+            let identified_here = id_hits.iter().any(|(x, _, _)| *x == e);
+            if !identified_here && f64::from(name_score) + COUNTRY_MATCH + 0.001 < threshold {
+                continue;
+            }
             let ns = self.score_name(q, norm, name_id);
             let name = &ix.names[name_id as usize];
             let listed_text = &entity.names[name.name as usize].text;
