@@ -66,9 +66,7 @@ impl ErrorClass {
         let has = |f: fn(&HitReason) -> bool| hit.reasons.iter().any(f);
         if matches!(hit.kind, EntityKind::Vessel | EntityKind::Aircraft) {
             ErrorClass::Craft
-        } else if has(|r| matches!(r, HitReason::SpellingDiffers { .. }))
-            || hit.explanation.tokens.iter().any(|t| t.similarity < 1.0)
-        {
+        } else if has(|r| matches!(r, HitReason::SpellingDiffers { .. })) {
             ErrorClass::Spelling
         } else if has(|r| matches!(r, HitReason::ListedWordsMissing { .. })) {
             ErrorClass::ListedWordsMissing
