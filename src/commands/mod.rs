@@ -6,7 +6,6 @@ pub mod monitor;
 pub mod register;
 pub mod sanctions;
 pub mod sanctions_decide;
-pub mod sanctions_eval;
 pub mod ui;
 pub mod vat;
 

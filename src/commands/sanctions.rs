@@ -70,12 +70,6 @@ pub enum SanctionsCommand {
     Decisions(crate::commands::sanctions_decide::ListDecisionsArgs),
     /// Withdraw a "not this entity" decision.
     UndoDecision(crate::commands::sanctions_decide::UndoArgs),
-    /// Measure recall and false alerts on the evaluation set built from full lists.
-    #[command(hide = true)]
-    Eval(crate::commands::sanctions_eval::EvalArgs),
-    /// Measure index build, throughput, latency against a brute-force baseline.
-    #[command(hide = true)]
-    Bench(crate::commands::sanctions_eval::BenchArgs),
 }
 
 /// `kontra sanctions screen`.
@@ -138,8 +132,6 @@ pub fn run(ctx: &Ctx, cmd: SanctionsCommand) -> Result<u8> {
         SanctionsCommand::Decide(a) => crate::commands::sanctions_decide::decide(ctx, a),
         SanctionsCommand::Decisions(a) => crate::commands::sanctions_decide::list(ctx, a),
         SanctionsCommand::UndoDecision(a) => crate::commands::sanctions_decide::undo(ctx, a),
-        SanctionsCommand::Eval(a) => crate::commands::sanctions_eval::eval(a),
-        SanctionsCommand::Bench(a) => crate::commands::sanctions_eval::bench(ctx, a),
     }
 }
 

@@ -1,69 +1,69 @@
-//! Hidden measurement commands: `kontra sanctions eval` (quality) and `kontra sanctions bench`
-//! (speed), both over full lists read from files.
+//! `kontra-eval`: the measurement commands for sanctions screening, `eval` (quality) and
+//! `bench` (speed), both over full lists read from files. Run from a checkout:
+//! `cargo run --release -p kontra-eval -- eval` (or `-- bench`).
 
-use crate::commands::Ctx;
-use crate::exit;
-use crate::sanctions::eval;
-use crate::sanctions::snapshot;
-use crate::sanctions::{self, ListSource, ListedEntity, RawList, ScreenQuery, Screener};
-use crate::sanctions::{real_names, self_recall};
-use clap::Args;
+use clap::{Args, Parser, Subcommand};
 use color_eyre::Result;
 use color_eyre::eyre::eyre;
+use kontra::sanctions::snapshot;
+use kontra::sanctions::{self, ListSource, ListedEntity, RawList, ScreenQuery, Screener};
+use kontra_eval::generate as eval;
+use kontra_eval::{real_names, self_recall};
 use std::path::PathBuf;
 use std::time::Instant;
 
 /// Where the full lists are: arguments, else environment variables, else the copies committed
-/// under `tests/fixtures/sanctions_full/` (relative to the working directory, i.e. a checkout).
+/// under `tests/fixtures/sanctions_full/` (relative to the working directory: run it from the
+/// root of a checkout).
 #[derive(Debug, Args)]
-pub struct ListPaths {
+struct ListPaths {
     /// OFAC CSV directory (sdn.csv, alt.csv, add.csv).
     #[arg(
         long,
         env = "KONTRA_EVAL_OFAC",
         default_value = "tests/fixtures/sanctions_full/ofac_2021"
     )]
-    pub ofac: PathBuf,
+    ofac: PathBuf,
     /// UN consolidated XML.
     #[arg(
         long,
         env = "KONTRA_EVAL_UN",
         default_value = "tests/fixtures/sanctions_full/un_consolidated_2026-02-27.xml"
     )]
-    pub un: PathBuf,
+    un: PathBuf,
 }
 
-/// `kontra sanctions eval`.
+/// `kontra-eval eval`.
 #[derive(Debug, Args)]
-pub struct EvalArgs {
+struct EvalArgs {
     /// The lists.
     #[command(flatten)]
-    pub lists: ListPaths,
+    lists: ListPaths,
     /// Generator seed.
     #[arg(long, default_value_t = 7)]
-    pub seed: u64,
+    seed: u64,
     /// Number of target entities.
     #[arg(long, default_value_t = 400)]
-    pub targets: usize,
+    targets: usize,
     /// Number of clean synthetic company names.
     #[arg(long, default_value_t = 5000)]
-    pub clean: usize,
+    clean: usize,
     /// Alert threshold to report at.
-    #[arg(long, default_value_t = crate::sanctions::matcher::DEFAULT_THRESHOLD)]
-    pub threshold: f64,
+    #[arg(long, default_value_t = kontra::sanctions::matcher::DEFAULT_THRESHOLD)]
+    threshold: f64,
     /// Print up to this many misses and false alerts per class.
     #[arg(long, default_value_t = 0)]
-    pub examples: usize,
+    examples: usize,
     /// Write a small deterministic sample (entities + queries) into this directory.
     #[arg(long)]
-    pub write_sample: Option<PathBuf>,
+    write_sample: Option<PathBuf>,
     /// Write the whole generated set into this directory, to compare matcher versions on the
     /// same queries (the generator itself reads the normalisation tables).
     #[arg(long)]
-    pub save_set: Option<PathBuf>,
+    save_set: Option<PathBuf>,
     /// Evaluate a set written by `--save-set` instead of generating one.
     #[arg(long)]
-    pub load_set: Option<PathBuf>,
+    load_set: Option<PathBuf>,
     /// Real, unsanctioned company names (JSON lines: name, country) screened against the full
     /// lists; every alert on them is false.
     #[arg(
@@ -71,27 +71,27 @@ pub struct EvalArgs {
         env = "KONTRA_EVAL_REAL_COMPANIES",
         default_value = "tests/fixtures/screening/real_companies_dev.jsonl"
     )]
-    pub real_companies: PathBuf,
+    real_companies: PathBuf,
     /// Skip the full-list passes (self-recall and real company names).
     #[arg(long)]
-    pub no_full: bool,
+    no_full: bool,
 }
 
-/// `kontra sanctions bench`.
+/// `kontra-eval bench`.
 #[derive(Debug, Args)]
-pub struct BenchArgs {
+struct BenchArgs {
     /// The lists.
     #[command(flatten)]
-    pub lists: ListPaths,
+    lists: ListPaths,
     /// Number of counterparty names to screen.
     #[arg(long, default_value_t = 100_000)]
-    pub queries: usize,
+    queries: usize,
     /// Queries for the brute-force baseline (it is slow; the rate is extrapolated).
     #[arg(long, default_value_t = 300)]
-    pub baseline_queries: usize,
+    baseline_queries: usize,
     /// Worker threads (default: all cores).
     #[arg(long)]
-    pub threads: Option<usize>,
+    threads: Option<usize>,
 }
 
 fn load_full(lists: &ListPaths) -> Result<Vec<ListedEntity>> {
@@ -105,7 +105,7 @@ fn load_full(lists: &ListPaths) -> Result<Vec<ListedEntity>> {
 }
 
 /// Runs the quality evaluation and prints the report.
-pub fn eval(a: EvalArgs) -> Result<u8> {
+fn eval(a: EvalArgs) -> Result<()> {
     let set = match &a.load_set {
         Some(dir) => {
             let saved = eval::Sample::read(dir)
@@ -161,7 +161,7 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
             println!("{class}\t{q}\t{k}\t{top}");
         }
     }
-    Ok(exit::OK)
+    Ok(())
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -173,7 +173,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Runs the speed benchmark and prints the figures.
-pub fn bench(_ctx: &Ctx, a: BenchArgs) -> Result<u8> {
+fn bench(a: BenchArgs) -> Result<()> {
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -183,9 +183,11 @@ pub fn bench(_ctx: &Ctx, a: BenchArgs) -> Result<u8> {
     // Snapshot reload: what opening Kontra costs (bincode entities, no XML/CSV parsing).
     let dir = tempfile_dir()?;
     let path = dir.join("entities.bin");
-    std::fs::write(&path, crate::store::codec::encode(&entities)?)?;
+    let config = bincode::config::standard();
+    std::fs::write(&path, bincode::serde::encode_to_vec(&entities, config)?)?;
     let t1 = Instant::now();
-    let reloaded: Vec<ListedEntity> = crate::store::codec::decode(&std::fs::read(&path)?)?;
+    let (reloaded, _): (Vec<ListedEntity>, usize) =
+        bincode::serde::decode_from_slice(&std::fs::read(&path)?, config)?;
     let reload_s = t1.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&dir);
     let t2 = Instant::now();
@@ -203,7 +205,7 @@ pub fn bench(_ctx: &Ctx, a: BenchArgs) -> Result<u8> {
     println!("parse raw files: {parse_s:.2} s; reload parsed snapshot: {reload_s:.3} s");
     println!("index build: {build_s:.2} s");
     let queries = eval::counterparty_names(&entities, a.queries, 11);
-    let threshold = crate::sanctions::matcher::DEFAULT_THRESHOLD;
+    let threshold = kontra::sanctions::matcher::DEFAULT_THRESHOLD;
     // Per-query latency, one thread.
     let mut lat: Vec<f64> = Vec::with_capacity(queries.len().min(20_000));
     for q in queries.iter().take(20_000) {
@@ -238,7 +240,7 @@ pub fn bench(_ctx: &Ctx, a: BenchArgs) -> Result<u8> {
         queries.len(),
         queries.len() as f64 / rate
     );
-    Ok(exit::OK)
+    Ok(())
 }
 
 fn tempfile_dir() -> Result<PathBuf> {
@@ -275,4 +277,32 @@ fn batch(
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
     })
+}
+
+/// The measurement commands.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kontra-eval",
+    version,
+    about = "Measure Kontra's sanctions screening"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Recall and false alerts on a generated set, self-recall and real company names.
+    Eval(EvalArgs),
+    /// Screening speed: index build, per-query latency, batch throughput.
+    Bench(BenchArgs),
+}
+
+fn main() -> Result<()> {
+    color_eyre::install()?;
+    match Cli::parse().command {
+        Command::Eval(a) => eval(a),
+        Command::Bench(a) => bench(a),
+    }
 }

@@ -1,5 +1,5 @@
 //! The screening invariants that cannot be traded away, on the whole OFAC 2021 and UN
-//! 2026-02-27 lists (committed under tests/fixtures/sanctions_full/): every listed organisation
+//! 2026-02-27 lists (committed under the main crate's tests/fixtures/sanctions_full/): every listed organisation
 //! name, strong alias and vessel name finds itself with any country; the name as written is a
 //! strong hit; real company names stay quiet (a ceiling on the dev set); strength and kinds.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
@@ -7,14 +7,15 @@
 use kontra::domain::CounterpartyKind;
 use kontra::domain::screening::{HitReason, HitStrength};
 use kontra::sanctions::matcher::DEFAULT_THRESHOLD;
-use kontra::sanctions::real_names::{self, ErrorClass};
-use kontra::sanctions::self_recall;
 use kontra::sanctions::{self, ListSource, ScreenQuery, Screener, snapshot};
+use kontra_eval::real_names::{self, ErrorClass};
+use kontra_eval::self_recall;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// The main crate's fixtures (this crate lives in `tools/eval/`).
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
 /// The whole lists, parsed and indexed once for every test of this file.

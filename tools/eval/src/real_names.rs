@@ -3,11 +3,11 @@
 //! error behind it. Synthetic clean names do not show these classes (short brand words,
 //! acronyms, one common English word), so the evaluation needs real ones.
 
-use super::Hit;
-use super::matcher::{ScreenQuery, Screener};
-use super::model::EntityKind;
-use crate::domain::counterparty::CounterpartyKind;
-use crate::domain::screening::{HitReason, HitStrength};
+use kontra::domain::counterparty::CounterpartyKind;
+use kontra::domain::screening::{HitReason, HitStrength};
+use kontra::sanctions::Hit;
+use kontra::sanctions::matcher::{ScreenQuery, Screener};
+use kontra::sanctions::model::EntityKind;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;

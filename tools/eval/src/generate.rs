@@ -4,9 +4,9 @@
 //! negatives (generic-token names, token swaps, edits beyond a typo, generic-only names, clean
 //! synthetic EU company names), the metrics, and a token-set-ratio baseline.
 
-use super::matcher::{ScreenQuery, Screener};
-use super::model::{EntityKind, ListSource, ListedEntity, NameKind};
-use super::normalise::{self, TokenClass};
+use kontra::sanctions::matcher::{ScreenQuery, Screener};
+use kontra::sanctions::model::{EntityKind, ListSource, ListedEntity, NameKind};
+use kontra::sanctions::normalise::{self, TokenClass};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -77,7 +77,7 @@ pub struct EvalSet {
 /// An evaluation query: a counterparty name screened as an organisation, as the monitor does.
 fn org_query(name: &str) -> ScreenQuery {
     ScreenQuery {
-        kind: Some(crate::domain::counterparty::CounterpartyKind::Organisation),
+        kind: Some(kontra::domain::counterparty::CounterpartyKind::Organisation),
         ..ScreenQuery::name(name)
     }
 }

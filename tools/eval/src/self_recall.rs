@@ -4,11 +4,11 @@
 //!
 //! A screen that misses a listed name as the list writes it cannot be trusted with anything
 //! else, so this is checked on the committed sample in the test suite and on whole lists by
-//! `kontra sanctions eval`.
+//! `kontra-eval eval`.
 
-use super::matcher::{ScreenQuery, Screener};
-use super::model::{EntityKind, ListedEntity, NameKind};
-use crate::domain::counterparty::CounterpartyKind;
+use kontra::domain::counterparty::CounterpartyKind;
+use kontra::sanctions::matcher::{ScreenQuery, Screener};
+use kontra::sanctions::model::{EntityKind, ListedEntity, NameKind};
 
 /// The country used as "unrelated": where front companies of listed entities are registered in
 /// the evasion pattern the screen must catch.
@@ -137,7 +137,7 @@ pub fn measure(screener: &Screener, threshold: f64) -> SelfRecall {
                     country: country_for(e, mode),
                     ..ScreenQuery::name(n.text.clone())
                 };
-                let own = |h: &super::Hit| h.source == e.source && h.entity_id == e.id;
+                let own = |h: &kontra::sanctions::Hit| h.source == e.source && h.entity_id == e.id;
                 let found = screener.screen(&q, threshold).iter().any(own);
                 out.counts[m].1 += 1;
                 if found {
