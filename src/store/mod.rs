@@ -280,3 +280,52 @@ mod test_support {
         .unwrap()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    /// The trees the notifier and the screening used to open by name keep their names and key
+    /// layouts, so data directories written before the store owned them read the same.
+    #[test]
+    fn subsystem_trees_keep_their_names_and_key_layouts() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), "t").unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+        s.put_outbox_entry("<m1@kontra>", &("entry", 7u64)).unwrap();
+        s.record_webhook_delivered("hook1", &[5], at).unwrap();
+        s.set_webhook_since("hook1", at).unwrap();
+        s.put_sanctions_decision((3, "ofac", "28603"), &"decision")
+            .unwrap();
+        let raw = |tree: &str, key: &[u8]| {
+            s.db.open_tree(tree)
+                .unwrap()
+                .get(key)
+                .unwrap()
+                .map(|v| v.to_vec())
+        };
+        assert_eq!(
+            raw("notify_outbox", b"<m1@kontra>"),
+            Some(codec::encode(&("entry", 7u64)).unwrap())
+        );
+        let mut sent = b"hook1\0".to_vec();
+        sent.extend_from_slice(&5u64.to_be_bytes());
+        assert_eq!(
+            raw("notify_webhook_sent", &sent),
+            Some(codec::encode(&at).unwrap())
+        );
+        assert_eq!(
+            raw("notify_webhook_since", b"hook1"),
+            Some(codec::encode(&at).unwrap())
+        );
+        let mut decision = 3u64.to_be_bytes().to_vec();
+        decision.extend_from_slice(b"ofac\x0028603");
+        assert_eq!(
+            raw("sanctions_decisions", &decision),
+            Some(codec::encode(&"decision").unwrap())
+        );
+        let back: Option<String> = s.sanctions_decision((3, "ofac", "28603")).unwrap();
+        assert_eq!(back.as_deref(), Some("decision"));
+    }
+}
