@@ -119,7 +119,8 @@ impl Live {
         Ok(())
     }
 
-    fn screen_query(cp: &Counterparty) -> ScreenQuery {
+    /// What the lists are screened for: everything known about the counterparty.
+    pub fn screen_query(cp: &Counterparty) -> ScreenQuery {
         ScreenQuery {
             name: cp.name.clone(),
             country: Some(cp.country.clone()),
