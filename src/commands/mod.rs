@@ -7,6 +7,7 @@ pub mod register;
 pub mod sanctions;
 pub mod sanctions_decide;
 pub mod sanctions_eval;
+pub mod sources;
 pub mod ui;
 pub mod vat;
 
@@ -164,6 +165,7 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Lookup(c) => lookup::run(ctx, c),
         Command::Digest(c) => digest::run(ctx, c),
         Command::Sanctions(c) => sanctions::run(ctx, c),
+        Command::Sources(c) => sources::run(ctx, c),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod codec;
 pub mod keys;
 pub mod lock;
+mod pause;
 mod v1;
 
 use chrono::{DateTime, Utc};
@@ -130,6 +131,9 @@ pub enum AuditAction {
     Checked,
     /// Alerts were mailed.
     AlertSent,
+    /// An operator lifted a registry pause (VIES `IP_BLOCKED`); appended last so stored
+    /// events keep their tags.
+    SourceResumed,
 }
 
 impl AuditAction {
@@ -145,6 +149,7 @@ impl AuditAction {
             AuditAction::Decision => "decision",
             AuditAction::Checked => "checked",
             AuditAction::AlertSent => "alert_sent",
+            AuditAction::SourceResumed => "source_resumed",
         }
     }
 }
