@@ -23,7 +23,7 @@ impl SourcePause {
     /// "could not ask" text: since when, why, and how to lift it.
     pub fn describe(&self) -> String {
         format!(
-            "{} paused since {} because {}: {}; nothing is sent to it from this machine until an operator lifts the pause (`kontra sources resume {}`, or the key on the Stats tab)",
+            "{} paused since {} because {}: {}; nothing is sent to it from this machine until an operator lifts the pause with `kontra sources resume {}`",
             self.source.as_str().to_uppercase(),
             self.since.format("%Y-%m-%d %H:%M UTC"),
             self.code,
