@@ -207,6 +207,9 @@ pub fn detect(
                 // GLEIF never issued the stored LEI: a data-entry error the check's answer
                 // shows; there is no earlier registry state for a change to start from.
                 Answer::LeiNotFound(_) => {}
+                // No LEI under any form of the register number or name: not evidence that none
+                // exists, so never compared with an earlier record.
+                Answer::LeiNoMatch(_) => {}
             },
         }
     }

@@ -45,6 +45,9 @@ pub enum AuditAction {
     Checked,
     /// Alerts were mailed.
     AlertSent,
+    /// An operator lifted a registry pause (VIES `IP_BLOCKED`); appended last so stored
+    /// events keep their tags.
+    SourceResumed,
 }
 
 impl AuditAction {
@@ -60,6 +63,7 @@ impl AuditAction {
             AuditAction::Decision => "decision",
             AuditAction::Checked => "checked",
             AuditAction::AlertSent => "alert_sent",
+            AuditAction::SourceResumed => "source_resumed",
         }
     }
 }

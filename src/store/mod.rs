@@ -20,6 +20,7 @@ pub mod lock;
 mod migrate;
 mod open;
 mod outbox;
+mod pause;
 mod state;
 mod v1;
 mod webhooks;

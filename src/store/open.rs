@@ -160,7 +160,7 @@ impl Store {
         }
     }
 
-    fn open_copy(dir: &Path) -> Result<Store> {
+    pub(crate) fn open_copy(dir: &Path) -> Result<Store> {
         let copy = std::env::temp_dir().join(format!(
             "kontra-read-{}-{:016x}",
             std::process::id(),
