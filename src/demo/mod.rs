@@ -237,3 +237,32 @@ pub fn populate(store: &Store, spec: &DemoSpec) -> Result<DemoSummary, StoreErro
     store.flush()?;
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::AlertKind;
+    use std::collections::BTreeMap;
+
+    /// The standard demo shows every kind of alert, and each was written by the change
+    /// detector: its key names counterparty, kind and source the way `changes::detect` does.
+    #[test]
+    fn every_alert_kind_occurs_and_comes_from_the_detector() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("data"), "test").unwrap();
+        let now = Utc.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap();
+        let summary = populate(&store, &DemoSpec::standard(now)).unwrap();
+        let alerts = store.alerts().unwrap();
+        assert_eq!(summary.alerts, alerts.len());
+        let mut kinds = BTreeMap::new();
+        for a in &alerts {
+            *kinds.entry(a.kind).or_insert(0) += 1;
+            let prefix = format!("{}/{}/", a.counterparty_id, a.kind);
+            assert!(a.dedup_key.starts_with(&prefix), "{}", a.dedup_key);
+            assert!(a.check_run_id.is_some(), "{a:?}");
+        }
+        for kind in AlertKind::ALL {
+            assert!(kinds.contains_key(&kind), "no {kind} in {kinds:?}");
+        }
+    }
+}

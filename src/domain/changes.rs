@@ -233,7 +233,7 @@ fn sanctions_detail(list: &str, entity_id: &str, anchor: u64) -> String {
 }
 
 /// The dedup key of a `sanctions_found` or `sanctions_possible` alert, as the detector writes
-/// it (for made-up alerts such as the demo's, which must read back like real ones).
+/// it (the inverse of [`sanctions_entity`]).
 pub fn sanctions_key(
     kind: AlertKind,
     counterparty_id: u64,
