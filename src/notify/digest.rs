@@ -2,6 +2,7 @@
 //! subject, plain text and HTML of each message, in German or English.
 
 use super::health::SourceHealth;
+use crate::sanctions::health::ListHealth;
 use super::template::{self, escape_html, fill};
 use crate::config::{Analyst, Language};
 use crate::domain::{Alert, AlertKind, Counterparty, DeliveryUnknown, Severity, Source};
@@ -214,6 +215,9 @@ pub struct RenderContext<'a> {
     pub now: DateTime<Utc>,
     /// Source health as the monitor last wrote it; `None` when no check has run yet.
     pub health: Option<&'a SourceHealth>,
+    /// The health of every sanctions list (see `sanctions::health`); `None` when the store could
+    /// not tell.
+    pub lists: Option<&'a [ListHealth]>,
     /// A message sent at once for critical alerts rather than the daily digest.
     pub immediate: bool,
 }
@@ -370,6 +374,9 @@ struct Words {
     last_answer: &'static str,
     never_answered: &'static str,
     unavailable_since: &'static str,
+    lists_used: &'static str,
+    lists_unknown: &'static str,
+    no_lists: &'static str,
     repeated: &'static str,
     earlier: &'static str,
 }
@@ -394,6 +401,9 @@ const DE: Words = Words {
     last_answer: "letzte Antwort",
     never_answered: "noch nie geantwortet",
     unavailable_since: "nicht erreichbar seit",
+    lists_used: "Sanktionslisten (Alter des verwendeten Stands)",
+    lists_unknown: "Der Zustand der Sanktionslisten konnte nicht gelesen werden.",
+    no_lists: "Keine Sanktionsliste ist konfiguriert.",
     repeated: "Zustellung unbekannt: {n} dieser Alerts wurden schon einmal an den Mailserver übergeben, der darauf nicht geantwortet hat. Sie sind unten markiert und werden hier wiederholt, falls die frühere Nachricht nicht angekommen ist.",
     earlier: "Zustellung unbekannt: am {when} als {id} übergeben, ohne Antwort des Mailservers; hier wiederholt.",
 };
@@ -418,6 +428,9 @@ const EN: Words = Words {
     last_answer: "last answer",
     never_answered: "never answered",
     unavailable_since: "unavailable since",
+    lists_used: "Sanctions lists (age of the version in use)",
+    lists_unknown: "The state of the sanctions lists could not be read.",
+    no_lists: "No sanctions list is configured.",
     repeated: "Delivery unknown: {n} of these alerts were handed to the mail server before, which did not answer. They are marked below and repeated here in case that earlier message did not arrive.",
     earlier: "Delivery unknown: handed over at {when} as {id} without a reply from the mail server; repeated here.",
 };
@@ -613,8 +626,12 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
             escape_html(s)
         )
     };
+    let (lists_text, lists_html) = lists_block(ctx);
     let Some((h, updated)) = ctx.health.and_then(|h| h.updated_at.map(|u| (h, u))) else {
-        return (format!("{}\n", w.never_checked), para(w.never_checked));
+        return (
+            format!("{}\n{lists_text}", w.never_checked),
+            para(w.never_checked) + &lists_html,
+        );
     };
     let mut text = format!("{}: {}\n", w.last_cycle, format_time(updated, ctx.tz, l));
     let mut html = para(&format!(
@@ -630,8 +647,9 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
         ));
     }
     if h.sources.is_empty() {
-        text.push_str(&format!("{}\n", w.no_sources));
+        text.push_str(&format!("{}\n{lists_text}", w.no_sources));
         html.push_str(&para(w.no_sources));
+        html.push_str(&lists_html);
         return (text, html);
     }
     let mut rows = String::new();
@@ -665,9 +683,60 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
             ],
         ));
     }
-    html.push_str(&format!(
+    html.push_str(&table(&rows));
+    text.push_str(&lists_text);
+    html.push_str(&lists_html);
+    (text, html)
+}
+
+fn table(rows: &str) -> String {
+    format!(
         "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"margin-top:4px;\">\n{rows}</table>"
-    ));
+    )
+}
+
+/// Which sanctions lists screening uses and how old each is, with the reason a list is stale
+/// or missing: a digest never reads "no sanctions alert" without saying against what.
+fn lists_block(ctx: &RenderContext<'_>) -> (String, String) {
+    let l = ctx.language;
+    let w = words(l);
+    let note = |s: &str| {
+        (
+            format!("{s}\n"),
+            format!(
+                "<p style=\"margin:4px 0;font-size:13px;line-height:19px;color:#424242;\">{}</p>",
+                escape_html(s)
+            ),
+        )
+    };
+    let Some(lists) = ctx.lists else {
+        return note(w.lists_unknown);
+    };
+    let configured: Vec<&ListHealth> = lists.iter().filter(|h| h.enabled).collect();
+    if configured.is_empty() {
+        return note(w.no_lists);
+    }
+    let (mut text, mut html) = note(&format!("{}:", w.lists_used));
+    let mut rows = String::new();
+    for h in configured {
+        let line = h.line(l.as_str());
+        text.push_str(&format!("  {line}\n"));
+        let col = if h.is_unhealthy() {
+            colour(Severity::Critical)
+        } else {
+            colour(Severity::Low)
+        };
+        let (name, status) = line.split_once(": ").unwrap_or((h.source.as_str(), &line));
+        rows.push_str(&fill(
+            template::HEALTH_ROW_HTML,
+            &[
+                ("colour", col),
+                ("source", &escape_html(name)),
+                ("status", &escape_html(status)),
+            ],
+        ));
+    }
+    html.push_str(&table(&rows));
     (text, html)
 }
 
@@ -817,6 +886,7 @@ mod tests {
             tz: chrono_tz::Europe::Berlin,
             now: t(7, 0),
             health: None,
+            lists: None,
             immediate: false,
         };
         assert_eq!(
@@ -865,6 +935,7 @@ mod tests {
                 tz: chrono_tz::Europe::Berlin,
                 now: t(7, 0),
                 health: Some(&health),
+                lists: None,
                 immediate: false,
             };
             let r = render(&p.digests[0], &ctx);
@@ -935,6 +1006,7 @@ mod tests {
                 tz: chrono_tz::Europe::Berlin,
                 now: t(7, 0),
                 health: None,
+                lists: None,
                 immediate: false,
             };
             let r = render(&p.digests[0], &ctx);
@@ -957,6 +1029,7 @@ mod tests {
             tz: chrono_tz::Europe::Berlin,
             now: t(7, 0),
             health: None,
+            lists: None,
             immediate: false,
         };
         let r = render(&d, &ctx);

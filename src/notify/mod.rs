@@ -30,6 +30,7 @@ use crate::store::{AuditAction, AuditEvent, Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use digest::{Digest, RenderContext, Rendered};
+use crate::sanctions::health::ListHealth;
 use health::{SOURCE_HEALTH_KEY, SourceHealth};
 use outbox::{Channel, Outbox, OutboxEntry};
 use schedule::{DIGEST_STATE_KEY, DigestState};
@@ -283,10 +284,23 @@ impl Notifier {
         }
     }
 
+    /// The health of the sanctions lists for the digest; None (said in the mail) when the store
+    /// cannot tell.
+    fn lists(&self, store: &Store, now: DateTime<Utc>) -> Option<Vec<ListHealth>> {
+        match crate::sanctions::health::load(store, &self.config.sanctions, now) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::warn!("sanctions list health in the store cannot be read: {e}");
+                None
+            }
+        }
+    }
+
     fn context<'a>(
         &self,
         now: DateTime<Utc>,
         health: Option<&'a SourceHealth>,
+        lists: Option<&'a [ListHealth]>,
         immediate: bool,
     ) -> RenderContext<'a> {
         RenderContext {
@@ -294,6 +308,7 @@ impl Notifier {
             tz: self.tz(),
             now,
             health,
+            lists,
             immediate,
         }
     }
@@ -348,7 +363,8 @@ impl Notifier {
             include_empty,
         )?;
         let health = self.health(store);
-        let ctx = self.context(now, health.as_ref(), false);
+        let lists = self.lists(store, now);
+        let ctx = self.context(now, health.as_ref(), lists.as_deref(), false);
         let messages = plan
             .digests
             .into_iter()
@@ -373,7 +389,8 @@ impl Notifier {
     ) -> Result<Vec<(Digest, Rendered)>, NotifyError> {
         let (mut alerts, cps) = self.pending(store)?;
         let health = self.health(store);
-        let ctx = self.context(now, health.as_ref(), false);
+        let lists = self.lists(store, now);
+        let ctx = self.context(now, health.as_ref(), lists.as_deref(), false);
         if let Some(o) = owner {
             alerts.retain(|a| {
                 cps.get(&a.counterparty_id)
@@ -457,7 +474,8 @@ impl Notifier {
                 .retain(|d| d.count() > 0 || !reached.contains(&d.recipient));
             report.unroutable = plan.unroutable;
             let health = self.health(store);
-            let ctx = self.context(now, health.as_ref(), false);
+            let lists = self.lists(store, now);
+            let ctx = self.context(now, health.as_ref(), lists.as_deref(), false);
             report.messages = self
                 .send_all(store, smtp, &mail.from.0, plan.digests, &ctx)
                 .await?;
@@ -546,7 +564,8 @@ impl Notifier {
             )?;
             report.unroutable = plan.unroutable;
             let health = self.health(store);
-            let ctx = self.context(now, health.as_ref(), true);
+            let lists = self.lists(store, now);
+            let ctx = self.context(now, health.as_ref(), lists.as_deref(), true);
             report.messages = self
                 .send_all(store, smtp, &mail.from.0, plan.digests, &ctx)
                 .await?;
