@@ -260,7 +260,8 @@ fn status(ctx: &Ctx, json_out: bool) -> Result<u8> {
 }
 
 fn status_line(h: &ListHealth) -> String {
-    let s = h.source;
+    // `as_str`: the list's Display ignores padding.
+    let s = h.source.as_str();
     let enabled = if h.enabled { "enabled " } else { "disabled" };
     let last_error = h
         .problems

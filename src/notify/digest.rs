@@ -1051,4 +1051,80 @@ mod tests {
         assert!(r.text.contains("more than 48 hours"), "{}", r.text);
         assert!(!r.text.contains("No check has run yet"));
     }
+
+    #[test]
+    fn every_digest_names_the_lists_used_their_age_and_why_one_is_stale() {
+        use crate::sanctions::ListSource;
+        use crate::sanctions::health::{FailureKind, ListReport, assess};
+        use crate::sanctions::snapshot::{ListState, SnapshotMeta};
+        let now = t(7, 0);
+        let report = |source, accepted: Option<DateTime<Utc>>, error: Option<&str>| ListReport {
+            state: ListState {
+                source,
+                current: accepted.map(|at| SnapshotMeta {
+                    source,
+                    published: Some("2026-03-01".into()),
+                    sha256: "abc".into(),
+                    bytes: 1,
+                    entities: 1,
+                    accepted_at: at,
+                    origin: "test".into(),
+                }),
+                last_attempt: Some(now),
+                last_error: error.map(str::to_string),
+            },
+            failure: error.map(|_| FailureKind::Blocked),
+            skipped: Default::default(),
+        };
+        let max = Duration::hours(24);
+        let lists = vec![
+            assess(&report(ListSource::Eu, Some(t(2, 0)), None), true, now, max),
+            assess(
+                &report(ListSource::Ofac, Some(t(1, 0)), Some("HTTP 403")),
+                true,
+                now,
+                max,
+            ),
+            assess(&report(ListSource::Uk, None, None), true, now, max),
+            assess(&report(ListSource::Un, None, None), false, now, max),
+        ];
+        let health = SourceHealth {
+            updated_at: Some(t(6, 0)),
+            sources: vec![],
+        };
+        let ctx = RenderContext {
+            language: Language::En,
+            tz: chrono_tz::Europe::Berlin,
+            now,
+            health: Some(&health),
+            lists: Some(&lists),
+            immediate: false,
+        };
+        for d in [Digest::empty("anna@example.de"), {
+            let p = plan(
+                &[alert(1, 1, AlertKind::SanctionsFound, t(6, 0))],
+                &cps(),
+                &analysts(),
+                Some("team@example.de"),
+                false,
+            );
+            p.digests[0].clone()
+        }] {
+            let r = render(&d, &ctx);
+            for line in [
+                "Sanctions lists (age of the version in use):",
+                "  eu: 5h old (published 2026-03-01)",
+                "  ofac: 6h old (published 2026-03-01), STALE: last refresh failed: blocked by the host (HTTP 403)",
+                "  uk: not loaded, STALE: never loaded",
+            ] {
+                assert!(r.text.contains(line), "{line}\n{}", r.text);
+            }
+            assert!(!r.text.contains("un:"), "a disabled list is not one used");
+            assert!(r.html.contains("5h old (published 2026-03-01)"), "{}", r.html);
+            assert!(r.html.contains("not loaded, STALE: never loaded"));
+        }
+        let ctx = RenderContext { lists: None, ..ctx };
+        let r = render(&Digest::empty("anna@example.de"), &ctx);
+        assert!(r.text.contains("state of the sanctions lists could not be read"));
+    }
 }
