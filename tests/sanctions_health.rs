@@ -70,7 +70,11 @@ fn a_ragged_uk_row_is_left_out_and_reported_and_too_many_refuse_the_file() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let said = "malformed rows left out: 1 of 150 rows (0.67%) at line 57";
     assert!(stdout(&out).contains(said), "{}", stdout(&out));
-    assert!(stdout(&out).contains("uk: 148 entities"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("uk: 148 entities"),
+        "{}",
+        stdout(&out)
+    );
 
     let out = env.kontra().args(["sanctions", "status"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -86,11 +90,7 @@ fn a_ragged_uk_row_is_left_out_and_reported_and_too_many_refuse_the_file() {
 
     // Five in 150 (3.33%) is more than the default 1%: refused, the snapshot stays, and the
     // message names the share and the lines.
-    write_config(
-        &env,
-        &["uk"],
-        Some(&server.url(&format!("/{MANY_RAGGED}"))),
-    );
+    write_config(&env, &["uk"], Some(&server.url(&format!("/{MANY_RAGGED}"))));
     let out = env.kontra().args(["sanctions", "update"]).output().unwrap();
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
     let err = stderr(&out);
@@ -169,7 +169,11 @@ fn status_exits_8_for_a_never_loaded_or_stale_list_and_0_when_all_are_fresh() {
     let out = env.kontra().args(["sanctions", "status"]).output().unwrap();
     assert_eq!(out.status.code(), Some(8));
     assert!(stdout(&out).contains("uk    enabled   no snapshot  STALE: never loaded"));
-    assert!(stderr(&out).contains("never loaded or stale: uk"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("never loaded or stale: uk"),
+        "{}",
+        stderr(&out)
+    );
     let (code, rows) = status_json(&env);
     assert_eq!(code, Some(8));
     assert_eq!(row(&rows, "uk")["reasons"][0]["code"], "never_loaded");
@@ -244,13 +248,22 @@ fn screening_and_the_digest_say_which_lists_were_used_and_how_old() {
         first.starts_with("# lists: uk: not loaded, STALE: never loaded | un: "),
         "{first}"
     );
-    assert!(first.contains("old (published 2026-02-27T00:00:09.554Z)"), "{first}");
+    assert!(
+        first.contains("old (published 2026-02-27T00:00:09.554Z)"),
+        "{first}"
+    );
 
     let out = env.kontra().args(["digest", "preview"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("Sanktionslisten (Alter des verwendeten Stands):"), "{text}");
-    assert!(text.contains("  uk: nicht geladen, VERALTET: nie geladen"), "{text}");
+    assert!(
+        text.contains("Sanktionslisten (Alter des verwendeten Stands):"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  uk: nicht geladen, VERALTET: nie geladen"),
+        "{text}"
+    );
     assert!(
         text.contains("alt (veröffentlicht 2026-02-27T00:00:09.554Z)"),
         "{text}"
@@ -261,5 +274,8 @@ fn screening_and_the_digest_say_which_lists_were_used_and_how_old() {
         .output()
         .unwrap();
     let html = stdout(&out);
-    assert!(html.contains("nicht geladen, VERALTET: nie geladen"), "{html}");
+    assert!(
+        html.contains("nicht geladen, VERALTET: nie geladen"),
+        "{html}"
+    );
 }

@@ -162,12 +162,12 @@ fn uk_csv_leaves_a_ragged_row_out_and_counts_it() {
     assert_eq!(list.skipped.lines, vec![57]);
     // Three real rows (two entities) and 147 made ones, one of them ragged.
     assert_eq!(list.entities.len(), 2 + 146);
-    assert!(!list.entities.iter().any(|e| e.id == "TST0052"), "line 57 is TST0052");
-    assert!(list.entities.iter().any(|e| e.id == "TST0053"));
-    assert_eq!(
-        list.skipped.describe(),
-        "1 of 150 rows (0.67%) at line 57"
+    assert!(
+        !list.entities.iter().any(|e| e.id == "TST0052"),
+        "line 57 is TST0052"
     );
+    assert!(list.entities.iter().any(|e| e.id == "TST0053"));
+    assert_eq!(list.skipped.describe(), "1 of 150 rows (0.67%) at line 57");
 
     let raw = RawList::single(
         "list.csv",

@@ -38,9 +38,10 @@ fn steps(h: &Harness) -> Vec<LoadStep> {
         now(),
         PLAN,
         &mut |s| {
-        out.push(s);
-        true
-    })
+            out.push(s);
+            true
+        },
+    )
     .unwrap();
     assert!(finished);
     out

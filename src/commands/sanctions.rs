@@ -334,9 +334,13 @@ fn status_json(h: &ListHealth) -> serde_json::Value {
 /// The configured lists a screening now uses, with their age and problems; empty (said on
 /// stderr) when the store cannot be read, e.g. while a daemon holds it: screening goes on.
 fn screened_lists(ctx: &Ctx) -> Vec<ListHealth> {
-    let lists = ctx
-        .store_read("sanctions screen")
-        .and_then(|store| Ok(health::load(&store, &ctx.config.sanctions, chrono::Utc::now())?));
+    let lists = ctx.store_read("sanctions screen").and_then(|store| {
+        Ok(health::load(
+            &store,
+            &ctx.config.sanctions,
+            chrono::Utc::now(),
+        )?)
+    });
     match lists {
         Ok(l) => l.into_iter().filter(|h| h.enabled).collect(),
         Err(e) => {

@@ -2,10 +2,10 @@
 //! subject, plain text and HTML of each message, in German or English.
 
 use super::health::SourceHealth;
-use crate::sanctions::health::ListHealth;
 use super::template::{self, escape_html, fill};
 use crate::config::{Analyst, Language};
 use crate::domain::{Alert, AlertKind, Counterparty, DeliveryUnknown, Severity, Source};
+use crate::sanctions::health::ListHealth;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap};
@@ -1120,11 +1120,18 @@ mod tests {
                 assert!(r.text.contains(line), "{line}\n{}", r.text);
             }
             assert!(!r.text.contains("un:"), "a disabled list is not one used");
-            assert!(r.html.contains("5h old (published 2026-03-01)"), "{}", r.html);
+            assert!(
+                r.html.contains("5h old (published 2026-03-01)"),
+                "{}",
+                r.html
+            );
             assert!(r.html.contains("not loaded, STALE: never loaded"));
         }
         let ctx = RenderContext { lists: None, ..ctx };
         let r = render(&Digest::empty("anna@example.de"), &ctx);
-        assert!(r.text.contains("state of the sanctions lists could not be read"));
+        assert!(
+            r.text
+                .contains("state of the sanctions lists could not be read")
+        );
     }
 }

@@ -251,7 +251,12 @@ pub fn load(
         .into_iter()
         .map(|s| {
             let report = snapshot::list_report(store, s)?;
-            Ok(assess(&report, config.list(s).enabled, now, config.max_age()))
+            Ok(assess(
+                &report,
+                config.list(s).enabled,
+                now,
+                config.max_age(),
+            ))
         })
         .collect()
 }

@@ -271,9 +271,7 @@ pub fn list_report(store: &Store, source: ListSource) -> Result<ListReport, Stor
     Ok(ListReport {
         state: read_state(store, source)?,
         failure: store.get_state(&failure_key(source))?,
-        skipped: store
-            .get_state(&skipped_key(source))?
-            .unwrap_or_default(),
+        skipped: store.get_state(&skipped_key(source))?.unwrap_or_default(),
     })
 }
 
@@ -577,9 +575,7 @@ pub fn commit(store: &Store, staged: &Staged) -> Result<(), RefreshError> {
     let skipped: SkippedRows = store
         .get_state(&staged_skipped_key(source))?
         .unwrap_or_default();
-    let mut history: Vec<SnapshotMeta> = store
-        .get_state(&history_key(source))?
-        .unwrap_or_default();
+    let mut history: Vec<SnapshotMeta> = store.get_state(&history_key(source))?.unwrap_or_default();
     // A commit repeated by `recover` adds its snapshot once.
     if history.last() != Some(&staged.meta) {
         history.push(staged.meta.clone());
@@ -593,7 +589,10 @@ pub fn commit(store: &Store, staged: &Staged) -> Result<(), RefreshError> {
                 state_key(source),
                 encode(&staged.state, "sanctions list state")?,
             ),
-            (skipped_key(source), encode(&skipped, "sanctions skipped rows")?),
+            (
+                skipped_key(source),
+                encode(&skipped, "sanctions skipped rows")?,
+            ),
             (history_key(source), encode(&history, "sanctions history")?),
         ],
         vec![

@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::config::MonitorConfig;
-use crate::sanctions::config::SanctionsConfig;
-use crate::sanctions::health::{self, ListHealth};
-use crate::sanctions::snapshot::{self, SnapshotMeta};
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
 use crate::domain::{Alert, CheckRun, Counterparty, Source};
+use crate::sanctions::config::SanctionsConfig;
+use crate::sanctions::health::{self, ListHealth};
+use crate::sanctions::snapshot::{self, SnapshotMeta};
 use crate::store::{Store, StoreError, codec, keys};
 
 /// Days of history the stats charts cover.
@@ -445,28 +445,35 @@ pub fn load_snapshot(
         runs: RunStats::default(),
         next_cycle: None,
     };
-    load_in_steps(store, monitor, sanctions, now, ChunkPlan::DEFAULT, &mut |step| {
-        match step {
-            LoadStep::Rows { rows, .. } => snap.rows.extend(rows),
-            LoadStep::Alerts(a, unknown) => {
-                snap.alerts = a;
-                snap.delivery_unknown = unknown;
-            }
-            LoadStep::LastChecks(checks) => {
-                for (id, last, vat) in checks {
-                    // Rows come in id order.
-                    if let Ok(i) = snap.rows.binary_search_by_key(&id, |r| r.cp.id) {
-                        snap.rows[i].set_last(last, vat);
+    load_in_steps(
+        store,
+        monitor,
+        sanctions,
+        now,
+        ChunkPlan::DEFAULT,
+        &mut |step| {
+            match step {
+                LoadStep::Rows { rows, .. } => snap.rows.extend(rows),
+                LoadStep::Alerts(a, unknown) => {
+                    snap.alerts = a;
+                    snap.delivery_unknown = unknown;
+                }
+                LoadStep::LastChecks(checks) => {
+                    for (id, last, vat) in checks {
+                        // Rows come in id order.
+                        if let Ok(i) = snap.rows.binary_search_by_key(&id, |r| r.cp.id) {
+                            snap.rows[i].set_last(last, vat);
+                        }
                     }
                 }
+                LoadStep::Finished { runs, next_cycle } => {
+                    snap.runs = runs;
+                    snap.next_cycle = next_cycle;
+                }
             }
-            LoadStep::Finished { runs, next_cycle } => {
-                snap.runs = runs;
-                snap.next_cycle = next_cycle;
-            }
-        }
-        true
-    })?;
+            true
+        },
+    )?;
     Ok(snap)
 }
 

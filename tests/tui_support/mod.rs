@@ -52,8 +52,7 @@ impl Harness {
         };
         let mut app = tui::app(&config, read_only, false, size).unwrap();
         app.state.now = now();
-        let snap =
-            data::load_snapshot(&store, &config.monitor, &config.sanctions, now()).unwrap();
+        let snap = data::load_snapshot(&store, &config.monitor, &config.sanctions, now()).unwrap();
         app.handle(Event::Done(Done::Loaded(Box::new(snap))));
         let env = EffectEnv {
             actor: "tester".to_string(),

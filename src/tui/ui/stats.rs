@@ -122,11 +122,10 @@ fn render_lists(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ),
             (None, None) => "never".to_string(),
         };
-        let screened = state
-            .runs
-            .lists
-            .get(list)
-            .map_or_else(|| "never".to_string(), |t| format!("{} ago", age(state.now, *t)));
+        let screened = state.runs.lists.get(list).map_or_else(
+            || "never".to_string(),
+            |t| format!("{} ago", age(state.now, *t)),
+        );
         // A refresh the monitor reported after the last attempt the store knew resolves them.
         let refreshed_since = state
             .lists_refreshed
@@ -161,10 +160,11 @@ fn render_lists(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ],
     )
     .header(Row::new(["List", "Loaded", "Screened", "State"]).style(theme.title))
-    .block(Block::default().borders(Borders::ALL).title(Span::styled(
-        " Sanctions lists ",
-        theme.title,
-    )))
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(" Sanctions lists ", theme.title)),
+    )
     .render(area, buf);
 }
 
