@@ -1,5 +1,6 @@
 //! Digest composition: routing 1,000 pending alerts of 300 counterparties to 5 analysts and a
 //! fallback, then rendering every message (text and HTML) in German.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};

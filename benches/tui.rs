@@ -1,5 +1,6 @@
 //! Render and update paths of the UI with 100,000 counterparties: selection move, a filter
 //! character, and drawing the counterparty and stats tabs (TestBackend, 200x50).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use chrono::Utc;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};

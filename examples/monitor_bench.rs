@@ -5,6 +5,7 @@
 //!
 //! `cargo run --release --example monitor_bench -- [N=10000] [CONCURRENCY=32] [LATENCY_MS=20]
 //! [CYCLES=1]`: more than one cycle over the same store shows memory over a longer run.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use kontra::config::Config;
 use kontra::domain::{CounterpartyDraft, vat};

@@ -4,6 +4,7 @@
 //! from the runner's.
 //!
 //! `cargo run --release --example store_growth -- [N=100000] [EVERY=10000]`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use kontra::domain::check::{Answer, Evidence, Outcome, SourceResult, VatAnswer};
 use kontra::domain::{CheckRun, Source};

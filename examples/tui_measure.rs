@@ -5,6 +5,7 @@
 //! open, the chunked background load (first frame with data, all rows, everything; TestBackend
 //! 200x50), the one-go load for comparison, selection moves and filter characters (update +
 //! render, per key), and peak memory. Keep DIR to run the real binary on it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use std::time::{Duration, Instant};
 

@@ -1,4 +1,5 @@
 //! `kontra digest send|preview` end to end: the binary against a real SMTP server on 127.0.0.1.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! The binary under hostile or unusual conditions: `--read-only` honoured or refused for every
 //! command, private file modes, a world-readable password file, and small robustness cases.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

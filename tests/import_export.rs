@@ -1,4 +1,5 @@
 //! CSV import (bad rows, duplicates, German Excel files, dry run, update) and export round trips.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 use common::{Env, fixture_path as fixture, stderr, stdout};

@@ -2,6 +2,7 @@
 //! cycles: VIES valid -> unavailable -> invalid -> invalid, name and address changes, a new
 //! sanctions listing screened as a delta; `alerts`, `alerts ack`, `history`; a cycle killed with
 //! SIGKILL and restarted without duplicates; the daemon stopping cleanly on SIGTERM.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

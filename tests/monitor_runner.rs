@@ -2,6 +2,7 @@
 //! between cycles), the bound on concurrent questions, cancellation and resume without
 //! duplicates, owner rules, and the UI's check requests. The scheduler on paused time (DST
 //! changes, missed runs) is in `monitor_schedule.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use chrono::{DateTime, TimeZone, Utc};
 use kontra::domain::check::{

@@ -3,6 +3,7 @@
 //! it, against a fake VIES on 127.0.0.1: the spring-forward gap, the autumn fold, and a run missed
 //! while the process was down. Each test counts the cycles that actually ran, by their stored
 //! check runs and by the requests the registry received.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Digest delivery to a real SMTP server on 127.0.0.1: MIME structure, subject, grouping and
 //! order, both languages, no resend, nothing marked sent on refusal or outage, a connection
 //! broken before, inside and after the message (hand-rolled server), crash recovery.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod support;
 

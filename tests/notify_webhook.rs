@@ -1,5 +1,6 @@
 //! Webhook delivery to a real HTTP server on 127.0.0.1: payloads, HMAC signature, retries with
 //! backoff, permanent refusals, outages, and no repeats.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod support;
 

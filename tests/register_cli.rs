@@ -1,4 +1,5 @@
 //! The register from the command line: add, list, show, edit, rm, monitor, import, export.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 use common::{Env, stderr, stdout};

@@ -1,5 +1,6 @@
 //! The four list parsers against the committed fixtures, and a property test that no input
 //! makes a parser panic.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use kontra::sanctions::{self, EntityKind, ListSource, NameKind, ParseError, RawList};
 use proptest::prelude::*;

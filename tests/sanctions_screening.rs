@@ -1,5 +1,6 @@
 //! Screening behaviour on the committed list fixtures, the quality gate on the committed
 //! evaluation sample, and the `kontra sanctions` command line.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use assert_cmd::Command;
 use kontra::sanctions::eval::{self, Sample};

@@ -2,6 +2,7 @@
 //! 2026-02-27 lists (committed under tests/fixtures/sanctions_full/): every listed organisation
 //! name, strong alias and vessel name finds itself with any country; the name as written is a
 //! strong hit; real company names stay quiet (a ceiling on the dev set); strength and kinds.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use kontra::domain::CounterpartyKind;
 use kontra::domain::screening::{HitReason, HitStrength};

@@ -1,4 +1,5 @@
 //! `kontra lookup ...` run as a binary against local fixture servers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! eVatR client against a local server serving the fixture payloads.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

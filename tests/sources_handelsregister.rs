@@ -1,5 +1,6 @@
 //! Handelsregister client against a local server that plays the portal's JSF pages and serves
 //! the real result-table fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

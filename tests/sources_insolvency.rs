@@ -1,5 +1,6 @@
 //! Insolvency-portal client against a local server that plays the JSF search form the way the
 //! live portal behaves (see `common::insolvency_portal`) and serves the composed result pages.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The store on a real sled directory: reopen, indexes, dedup, audit, the lock, and a kill -9.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 use chrono::Utc;

@@ -1,5 +1,6 @@
 //! End-to-end: the built binary runs in a real tmux pane, a counterparty is added through the
 //! form, the app quits with `q`, and `kontra list --json` finds the record.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use std::path::Path;
 use std::process::Command;

@@ -1,5 +1,6 @@
 //! Headless app tests: the app is driven by events (keys, monitor reports, effect results)
 //! with effects executed against a real sled store, as the event loop does.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod tui_support;
 

@@ -1,6 +1,7 @@
 //! The chunked background load: rows show after the first chunk, everything after the last,
 //! filtering, selection, sorting and deletes work while chunks arrive, and the result equals
 //! the one-go load.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod tui_support;
 

@@ -1,5 +1,6 @@
 //! Snapshot tests: every tab, the form, help and confirmations, at 100x30 and at 20x5, drawn
 //! on ratatui's TestBackend from a demo register with a fixed clock.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod tui_support;
 

@@ -201,8 +201,12 @@ pub fn detect(
                     }
                 }
                 Answer::Sanctions(s) => d.sanctions(r, s, dismissed),
-                #[allow(unreachable_patterns)]
-                _ => {}
+                // Every answer kind is listed: a new kind must decide here whether it alerts.
+                // No record or several records identify no entity to compare with before.
+                Answer::LeiSearch(_) => {}
+                // GLEIF never issued the stored LEI: a data-entry error the check's answer
+                // shows; there is no earlier registry state for a change to start from.
+                Answer::LeiNotFound(_) => {}
             },
         }
     }

@@ -10,6 +10,7 @@ pub mod health;
 pub mod index;
 pub mod matcher;
 pub mod model;
+mod name_score;
 pub mod normalise;
 pub mod ofac;
 pub mod real_names;
