@@ -1,6 +1,7 @@
 //! Sanctions list health through the binary: a ragged UK row is left out and reported, too many
 //! refuse the file; `sanctions status` exits 8 for a never-loaded or stale list; screening and
 //! the digest say which lists were used and how old they were.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 
