@@ -442,7 +442,7 @@ fn not_this_entity_records_the_reason_and_acknowledges_the_sanctions_alert() {
         ListSource::Eu,
         &RawList::single("eu.xml", xml.into_bytes()),
         "test",
-        0.9,
+        Default::default(),
         now(),
     )
     .unwrap();
@@ -543,7 +543,13 @@ fn an_alert_whose_mail_got_no_answer_shows_delivery_unknown_not_sent() {
     let (_, fresh) = h.store.record_check(run, vec![alert]).unwrap();
     let id = fresh[0].id;
     let load = |h: &mut Harness| {
-        let snap = kontra::tui::data::load_snapshot(&h.store, &Default::default(), now()).unwrap();
+        let snap = kontra::tui::data::load_snapshot(
+            &h.store,
+            &Default::default(),
+            &Default::default(),
+            now(),
+        )
+        .unwrap();
         h.send(Event::Done(kontra::tui::event::Done::Loaded(Box::new(
             snap,
         ))));
