@@ -576,3 +576,67 @@ fn an_alert_whose_mail_got_no_answer_shows_delivery_unknown_not_sent() {
         "{line}"
     );
 }
+
+/// Replaces the text of form field `field` (counted from the first) with `text`.
+fn retype_field(h: &mut Harness, field: usize, text: &str) {
+    for _ in 0..field {
+        h.key(KeyCode::Tab);
+    }
+    for _ in 0..200 {
+        h.key(KeyCode::Backspace);
+    }
+    h.typ(text);
+    for _ in 0..field {
+        h.shift_tab();
+    }
+}
+
+#[test]
+fn details_follow_an_edit_and_a_monitoring_toggle() {
+    let mut h = Harness::new((120, 40));
+    let id = h.app.state.selected_row().unwrap().cp.id;
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.tab, Tab::Details);
+    assert!(h.app.state.details.data.is_some());
+    let was_monitored = h.app.state.details.data.as_ref().unwrap().cp.monitor;
+    h.ch('e');
+    retype_field(&mut h, 4, "Neue Straße 5, 10115 Berlin");
+    retype_field(&mut h, 7, "zoe");
+    h.key(KeyCode::Enter);
+    assert!(h.app.state.popup.is_none(), "saved: {}", h.flash());
+    let screen = h.screen();
+    assert!(
+        screen.contains("Neue Straße 5, 10115 Berlin"),
+        "the new address shows:\n{screen}"
+    );
+    assert!(screen.contains("zoe"), "the new owner shows:\n{screen}");
+    // Leaving and reopening shows the stored values too.
+    h.ch('2');
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.details.id, Some(id));
+    let screen = h.screen();
+    assert!(screen.contains("Neue Straße 5, 10115 Berlin"), "{screen}");
+    h.ch('m');
+    let cp = h.store.counterparty(id).unwrap().unwrap();
+    assert_eq!(cp.monitor, !was_monitored);
+    assert_eq!(
+        h.app.state.details.data.as_ref().unwrap().cp.monitor,
+        cp.monitor
+    );
+    let screen = h.screen();
+    let monitor_line = screen
+        .lines()
+        .find(|l| l.contains("Monitor "))
+        .unwrap_or_default()
+        .to_string();
+    if cp.monitor {
+        assert!(monitor_line.contains("on, "), "{monitor_line}");
+    } else {
+        assert!(monitor_line.contains("off"), "{monitor_line}");
+    }
+    h.ch('m');
+    assert_eq!(
+        h.app.state.details.data.as_ref().unwrap().cp.monitor,
+        was_monitored
+    );
+}

@@ -691,6 +691,13 @@ impl AppState {
     pub fn upsert(&mut self, cps: Vec<Counterparty>) {
         let selected = self.selected_row().map(|r| r.cp.id);
         for cp in cps {
+            // The details tab keeps its own copy (loaded with the history): replace it too, or
+            // it shows the record as it was before an edit or a monitoring switch.
+            if let Some(d) = &mut self.details.data
+                && d.cp.id == cp.id
+            {
+                d.cp = cp.clone();
+            }
             match self.index.get(&cp.id) {
                 Some(&i) => {
                     self.search.set(i, &cp);
