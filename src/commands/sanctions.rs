@@ -258,7 +258,7 @@ fn status(ctx: &Ctx, json_out: bool) -> Result<u8> {
                 c.published.as_deref().unwrap_or("?"),
                 c.entities,
                 c.bytes as f64 / 1_000_000.0,
-                c.accepted_at.format("%Y-%m-%d %H:%M UTC"),
+                crate::local_time::minutes(c.accepted_at, ctx.config.monitor.timezone.0),
                 if stale { "  STALE" } else { "" },
                 st.last_error
                     .as_deref()

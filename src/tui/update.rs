@@ -744,6 +744,14 @@ fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
                 format!("cycle finished: {checked} checked, {new_alerts} new alerts"),
             );
         }
+        MonitorEvent::NextRun { at } => {
+            state.next_cycle = Some(at);
+            let text = format!(
+                "next check run {}",
+                crate::local_time::minutes(at, state.tz)
+            );
+            return flash(state, Level::Info, text);
+        }
         MonitorEvent::Status { level, message } => return flash(state, level, message),
     }
     Vec::new()

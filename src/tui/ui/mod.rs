@@ -226,11 +226,9 @@ pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     }
 }
 
-/// A date and time in the configured zone.
+/// A date and time in the configured zone, with its abbreviation.
 pub fn time(state: &AppState, at: DateTime<Utc>) -> String {
-    at.with_timezone(&state.tz)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    crate::local_time::minutes(at, state.tz)
 }
 
 /// A style for the label of a key-value pair.
