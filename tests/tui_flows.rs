@@ -255,6 +255,12 @@ fn alert_enter_jumps_to_the_counterparty_details() {
     h.ch('4');
     let cp = h.app.state.selected_alert().unwrap().counterparty_id;
     h.key(KeyCode::Enter);
+    assert!(
+        h.app.state.alert_view.detail.is_some(),
+        "Enter reads the alert"
+    );
+    assert_eq!(h.app.state.tab, Tab::Alerts);
+    h.key(KeyCode::Enter);
     assert_eq!(h.app.state.tab, Tab::Details);
     let d = h.app.state.details.data.as_ref().expect("details loaded");
     assert_eq!(d.cp.id, cp);
@@ -512,7 +518,8 @@ fn not_this_entity_applies_to_possible_sanctions_alerts_too() {
 
 #[test]
 fn an_alert_whose_mail_got_no_answer_shows_delivery_unknown_not_sent() {
-    let mut h = Harness::new((100, 30));
+    // Wide enough for the Sent column (narrower terminals leave it to the alert view).
+    let mut h = Harness::new((120, 30));
     let cp = h.store.counterparties().unwrap()[0].id;
     // A fresh unsent alert (the newest, so the first row of the tab) and its unanswered mail.
     let run = kontra::domain::CheckRun {
@@ -638,5 +645,62 @@ fn details_follow_an_edit_and_a_monitoring_toggle() {
     assert_eq!(
         h.app.state.details.data.as_ref().unwrap().cp.monitor,
         was_monitored
+    );
+}
+
+#[test]
+fn acknowledge_from_the_alert_view_with_a_comment_is_audited() {
+    let mut h = Harness::new((120, 40));
+    h.ch('4');
+    h.ch('u');
+    let a = h.app.state.selected_alert().unwrap().clone();
+    assert!(a.acknowledged_at.is_none());
+    h.ch('v');
+    assert!(
+        h.screen().contains(&format!("Alert #{}", a.id)),
+        "{}",
+        h.screen()
+    );
+    // Moving in the view scrolls it; the alert stays the one read.
+    h.key(KeyCode::Down);
+    h.ch('a');
+    assert!(
+        matches!(&h.app.state.popup, Some(Popup::Reason { .. })),
+        "acknowledging from the view asks for a comment"
+    );
+    h.typ("called the customer, number is fine");
+    h.key(KeyCode::Enter);
+    assert!(h.app.state.popup.is_none());
+    let stored = h.store.alert(a.id).unwrap().unwrap();
+    assert_eq!(stored.acknowledged_by.as_deref(), Some("tester"));
+    let audit = h.store.audit_for(a.counterparty_id).unwrap();
+    assert!(
+        audit.iter().any(|e| e.actor == "tester"
+            && e.detail.contains(&format!("alert {}", a.id))
+            && e.detail.contains("called the customer, number is fine")),
+        "{audit:#?}"
+    );
+    // The view shows who acknowledged; Esc goes back to the list.
+    assert!(
+        h.screen().contains("acknowledged by tester"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Esc);
+    assert!(h.app.state.alert_view.detail.is_none());
+
+    // The comment is optional: an empty one acknowledges too.
+    let b = h.app.state.selected_alert().unwrap().clone();
+    assert!(b.acknowledged_at.is_none() && b.id != a.id);
+    h.ch('v');
+    h.ch('a');
+    h.key(KeyCode::Enter);
+    assert!(
+        h.store
+            .alert(b.id)
+            .unwrap()
+            .unwrap()
+            .acknowledged_at
+            .is_some()
     );
 }
