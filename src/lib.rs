@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod exit;
+pub mod local_time;
 pub mod logging;
 pub mod monitor;
 pub mod notify;

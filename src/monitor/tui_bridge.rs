@@ -119,9 +119,6 @@ async fn translate(
             })
             .collect(),
         MonitorEvent::SourceFinished { .. } | MonitorEvent::CheckStarted { .. } => Vec::new(),
-        MonitorEvent::NextRun { at } => vec![ui::MonitorEvent::Status {
-            level: Level::Info,
-            message: format!("next check run {}", at.format("%Y-%m-%d %H:%M UTC")),
-        }],
+        MonitorEvent::NextRun { at } => vec![ui::MonitorEvent::NextRun { at }],
     }
 }

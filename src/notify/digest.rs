@@ -320,11 +320,7 @@ pub fn source_label(s: Source, l: Language) -> &'static str {
 
 /// A time in the configured zone, written the way the language expects.
 pub fn format_time(t: DateTime<Utc>, tz: Tz, l: Language) -> String {
-    let local = t.with_timezone(&tz);
-    match l {
-        Language::De => local.format("%d.%m.%Y %H:%M %Z").to_string(),
-        Language::En => local.format("%Y-%m-%d %H:%M %Z").to_string(),
-    }
+    crate::local_time::in_language(t, tz, l)
 }
 
 /// `3 neue Alerts (1 kritisch)` / `3 new alerts (1 critical)`, without the `[Kontra]` tag.

@@ -78,6 +78,11 @@ pub enum MonitorEvent {
         /// When the next cycle is due, if scheduled.
         next: Option<DateTime<Utc>>,
     },
+    /// The next scheduled cycle (the UI shows it in the configured zone).
+    NextRun {
+        /// When it is due.
+        at: DateTime<Utc>,
+    },
     /// A message for the status line (also logged by the monitor).
     Status {
         /// How serious.

@@ -375,6 +375,17 @@ pub struct AlertsState {
     pub owner: Option<String>,
     /// Only unacknowledged alerts.
     pub unacked_only: bool,
+    /// The alert read in full, if its view is open.
+    pub detail: Option<AlertDetail>,
+}
+
+/// The alert view: one alert with its evidence (the alerts tab's detail view).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertDetail {
+    /// The alert (by id: filters may drop it from the list while it is read).
+    pub id: u64,
+    /// Lines scrolled.
+    pub scroll: usize,
 }
 
 /// What a confirmation does when answered yes.
@@ -428,6 +439,27 @@ pub enum ReasonFor {
         /// The list's id of the entity.
         entity_id: String,
     },
+    /// Acknowledging an alert from its view; the comment is optional and goes to the audit
+    /// trail.
+    Acknowledge {
+        /// The alert.
+        alert_id: u64,
+    },
+}
+
+impl ReasonFor {
+    /// The popup title.
+    pub fn title(&self) -> &'static str {
+        match self {
+            ReasonFor::NotThisEntity { .. } => " Not this entity ",
+            ReasonFor::Acknowledge { .. } => " Acknowledge ",
+        }
+    }
+
+    /// Whether the text may be left empty.
+    pub fn optional(&self) -> bool {
+        matches!(self, ReasonFor::Acknowledge { .. })
+    }
 }
 
 /// A status-line message that clears itself.
@@ -691,6 +723,13 @@ impl AppState {
     pub fn upsert(&mut self, cps: Vec<Counterparty>) {
         let selected = self.selected_row().map(|r| r.cp.id);
         for cp in cps {
+            // The details tab keeps its own copy (loaded with the history): replace it too, or
+            // it shows the record as it was before an edit or a monitoring switch.
+            if let Some(d) = &mut self.details.data
+                && d.cp.id == cp.id
+            {
+                d.cp = cp.clone();
+            }
             match self.index.get(&cp.id) {
                 Some(&i) => {
                     self.search.set(i, &cp);
@@ -806,6 +845,14 @@ impl AppState {
         self.alert_view
             .cursor
             .fit(self.alert_view.visible.len(), rows);
+    }
+
+    /// The alert actions apply to: the one read in the alert view, else the selection.
+    pub fn current_alert(&self) -> Option<&Alert> {
+        match self.alert_view.detail {
+            Some(d) => self.alerts.iter().find(|a| a.id == d.id),
+            None => self.selected_alert(),
+        }
     }
 
     /// The selected alert.
