@@ -84,6 +84,9 @@ pub enum Command {
     /// Sanctions lists: import, update, status, screen.
     #[command(subcommand)]
     Sanctions(crate::commands::sanctions::SanctionsCommand),
+    /// Registry pauses: show them, or lift one (`sources resume vies`).
+    #[command(subcommand)]
+    Sources(crate::commands::sources::SourcesCommand),
 }
 
 /// `on` or `off`.

@@ -34,8 +34,12 @@ fn json(s: &str) -> serde_json::Value {
 
 #[test]
 fn vies_answer_unavailable_and_bad_input() {
+    // The documented POST route refused (405): the client falls back to the GET bodies served
+    // here (the POST path itself is tested in sources_pause.rs).
     let server = Server::start_in_thread(|req| {
-        if req.path.contains("/ms/DE/") {
+        if req.method == "POST" {
+            Reply::html(405, "<html>Method Not Allowed</html>")
+        } else if req.path.contains("/ms/DE/") {
             Reply::json(
                 200,
                 fixture("vies", "rest_get_ms_vat_ms_unavailable.COMPOSED.json"),

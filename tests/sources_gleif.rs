@@ -138,6 +138,7 @@ async fn search_by_register_and_court() {
     let q = GleifSearch::Register {
         number: "0450486330".into(),
         court: Some("RA000625".into()),
+        court_name: None,
         country: Some("us".into()),
     };
     let r = s.gleif_search(&q).await;
@@ -156,16 +157,20 @@ async fn search_by_register_and_court() {
     assert!(pairs.contains(&("filter[entity.legalAddress.country]".into(), "US".into())));
     assert!(pairs.contains(&("page[size]".into(), "20".into())));
 
-    // Same number, other court: German numbers are unique only with the court.
+    // Same number, other court: German numbers are unique only with the court. Every form
+    // was searched and none carried that court: no match listed with the forms, not "no LEI".
     let q = GleifSearch::Register {
         number: "0450486330".into(),
         court: Some("RA000999".into()),
+        court_name: None,
         country: None,
     };
     let r = s.gleif_search(&q).await;
-    assert!(
-        matches!(&r.outcome, Outcome::Answer(Answer::LeiSearch(f)) if f.records.is_empty() && f.total == 0)
-    );
+    let Outcome::Answer(Answer::LeiNoMatch(m)) = &r.outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!(m.variants, ["0450486330", "450486330"]);
+    assert_eq!(m.court.as_deref(), Some("RA000999"));
 
     let r = s
         .gleif_search(&GleifSearch::Name {
@@ -173,12 +178,131 @@ async fn search_by_register_and_court() {
             country: Some("DE".into()),
         })
         .await;
-    assert!(matches!(&r.outcome, Outcome::Answer(Answer::LeiSearch(f)) if f.records.is_empty()));
-    let path = &server.requests()[2].path;
     assert!(
-        path.contains("filter%5Bentity.legalName%5D=Nobody+GmbH"),
-        "{path}"
+        matches!(&r.outcome, Outcome::Answer(Answer::LeiNoMatch(m)) if m.variants == ["Nobody GmbH"] && m.field == "fulltext"),
+        "{r:?}"
     );
+    let path = server.requests().last().unwrap().path.clone();
+    assert!(path.contains("filter%5Bfulltext%5D=Nobody+GmbH"), "{path}");
+}
+
+/// The local GLEIF stores "HRB 12345 B" (Berlin) and matches only that exact text, as live
+/// GLEIF's `registeredAs` filter does; the old client searched only the form it was given.
+#[tokio::test]
+async fn register_number_forms_are_searched_until_gleif_s_own_form_matches() {
+    let records = vec![common::gleif_api::berlin_record()];
+    let server = Server::start(move |req| common::gleif_api::answer(req, &records)).await;
+    let s = sources(&server, "");
+    let q = GleifSearch::Register {
+        number: "HRB 12345".into(),
+        court: Some("RA000999".into()),
+        court_name: Some("Berlin (Charlottenburg)".into()),
+        country: Some("DE".into()),
+    };
+    let r = s.gleif_search(&q).await;
+    let Outcome::Answer(Answer::LeiSearch(found)) = &r.outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!(
+        found.records[0].registered_as.as_deref(),
+        Some("HRB 12345 B")
+    );
+    assert_eq!(
+        r.evidence.code.as_deref(),
+        Some("entity.registeredAs=HRB 12345 B")
+    );
+    let asked: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|req| {
+            let url = url::Url::parse(&format!("http://x{}", req.path)).unwrap();
+            let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+            // GLEIF is never asked to filter by the court (the local GLEIF refuses unknown
+            // filters with 400, as a JSON:API server does).
+            assert!(
+                pairs.iter().all(|(k, _)| !k.contains("registeredAt")),
+                "{pairs:?}"
+            );
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == "filter[entity.registeredAs]")
+                .unwrap()
+                .1
+        })
+        .collect();
+    assert_eq!(asked, ["HRB 12345", "HRB 12345 B"]);
+
+    // The right number at another registration authority is not this company.
+    let q = GleifSearch::Register {
+        number: "HRB 12345 B".into(),
+        court: Some("RA000131".into()),
+        court_name: None,
+        country: Some("DE".into()),
+    };
+    let before = server.count();
+    let r = s.gleif_search(&q).await;
+    let Outcome::Answer(Answer::LeiNoMatch(m)) = &r.outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!(
+        m.variants,
+        ["HRB 12345 B", "HRB 12345", "HRB12345B", "HRB12345", "12345"]
+    );
+    assert_eq!(server.count() - before, 5);
+    let text = m.describe();
+    assert!(
+        text.starts_with("no LEI found for these variants: \"HRB 12345 B\""),
+        "{text}"
+    );
+    assert!(text.contains("not \"no LEI exists\""), "{text}");
+
+    // A court given as a name is not an RA code and is refused before any request.
+    let q = GleifSearch::Register {
+        number: "HRB 12345".into(),
+        court: Some("Berlin".into()),
+        court_name: None,
+        country: None,
+    };
+    let before = server.count();
+    let r = s.gleif_search(&q).await;
+    assert_eq!(reason(&r.outcome), Some(Unavailable::Rejected));
+    assert_eq!(server.count(), before);
+
+    // A failure on one form is that failure, never a no-match.
+    let server = Server::start(|req: &common::Req| {
+        if req.path.contains("HRB12345") {
+            Reply::json(503, "{}")
+        } else {
+            common::gleif_api::answer(req, &[])
+        }
+    })
+    .await;
+    let r = sources(&server, "")
+        .gleif_search(&GleifSearch::Register {
+            number: "HRB 12345".into(),
+            court: None,
+            court_name: None,
+            country: None,
+        })
+        .await;
+    assert_eq!(reason(&r.outcome), Some(Unavailable::ServiceUnavailable));
+}
+
+/// Names are searched with GLEIF's `filter[fulltext]`, which finds a word of the legal name.
+#[tokio::test]
+async fn names_are_searched_in_fulltext() {
+    let records = vec![common::gleif_api::berlin_record()];
+    let server = Server::start(move |req| common::gleif_api::answer(req, &records)).await;
+    let r = sources(&server, "")
+        .gleif_search(&GleifSearch::Name {
+            name: " apple ".into(),
+            country: Some("de".into()),
+        })
+        .await;
+    let Outcome::Answer(Answer::LeiSearch(found)) = &r.outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!(found.records[0].lei, "HWUPKR0MPOU8FGXBT394");
 }
 
 #[tokio::test(start_paused = true)]

@@ -31,6 +31,28 @@ fn sources(server: &Server, extra: &str) -> Sources {
     Sources::new(&config(&text)).unwrap()
 }
 
+/// A VIES whose documented POST route is refused as a route (HTTP 405), so that the client
+/// falls back to the web UI's GET, which `handler` serves: for the tests of GET answers.
+async fn start_get(handler: impl Fn(&common::Req) -> Reply + Send + Sync + 'static) -> Server {
+    Server::start(move |req| {
+        if req.method == "POST" && req.path.ends_with("/check-vat-number") {
+            Reply::html(405, "<html>Method Not Allowed</html>")
+        } else {
+            handler(req)
+        }
+    })
+    .await
+}
+
+/// The GET requests a [`start_get`] server saw (each follows its refused POST).
+fn gets(server: &Server) -> Vec<common::Req> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .collect()
+}
+
 fn reason(o: &Outcome) -> Option<Unavailable> {
     match o {
         Outcome::CouldNotAsk { reason, .. } => Some(*reason),
@@ -50,7 +72,7 @@ fn get_body(code: &str, req: &common::Req) -> String {
 #[tokio::test]
 async fn valid_answer_with_disclosed_name_and_address() {
     let server =
-        Server::start(|_| Reply::json(200, fixture("vies", "rest_get_ms_vat_valid_pl.json"))).await;
+        start_get(|_| Reply::json(200, fixture("vies", "rest_get_ms_vat_valid_pl.json"))).await;
     let r = sources(&server, "").vies(&vat("PL7740001454")).await;
     let Outcome::Answer(Answer::Vat(a)) = &r.outcome else {
         panic!("{r:?}")
@@ -71,7 +93,7 @@ async fn valid_answer_with_disclosed_name_and_address() {
     assert_eq!(r.evidence.http_status, Some(200));
     assert_eq!(r.evidence.sha256.as_ref().map(String::len), Some(64));
     assert!(r.evidence.raw.as_deref().unwrap().contains("ORLEN"));
-    let reqs = server.requests();
+    let reqs = gets(&server);
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].method, "GET");
     assert_eq!(reqs[0].path, "/rest-api/ms/PL/vat/7740001454");
@@ -80,7 +102,7 @@ async fn valid_answer_with_disclosed_name_and_address() {
 
 #[tokio::test]
 async fn hidden_german_data_is_not_a_name() {
-    let server = Server::start(|_| {
+    let server = start_get(|_| {
         Reply::json(
             200,
             fixture("vies", "rest_get_ms_vat_valid_de_hidden.COMPOSED.json"),
@@ -98,15 +120,11 @@ async fn hidden_german_data_is_not_a_name() {
 
 #[tokio::test]
 async fn greece_is_asked_as_el() {
-    let server = Server::start(|req| Reply::json(200, get_body("INVALID", req))).await;
+    let server = start_get(|req| Reply::json(200, get_body("INVALID", req))).await;
     // 094259216 is a syntactically valid Greek number; VIES says INVALID here.
     let n = vat("EL094259216");
     let r = sources(&server, "").vies(&n).await;
-    assert!(
-        server.requests()[0]
-            .path
-            .starts_with("/rest-api/ms/EL/vat/")
-    );
+    assert!(gets(&server)[0].path.starts_with("/rest-api/ms/EL/vat/"));
     let Outcome::Answer(Answer::Vat(a)) = &r.outcome else {
         panic!("{r:?}")
     };
@@ -127,8 +145,7 @@ async fn every_error_code_is_could_not_ask() {
     assert!(codes.len() >= 12, "{codes:?}");
     let current = Arc::new(std::sync::Mutex::new(String::new()));
     let c2 = current.clone();
-    let server =
-        Server::start(move |req| Reply::json(200, get_body(&c2.lock().unwrap(), req))).await;
+    let server = start_get(move |req| Reply::json(200, get_body(&c2.lock().unwrap(), req))).await;
     for code in codes
         .iter()
         .chain(["SERVER_BUSY".to_string(), "SOMETHING_NEW".to_string()].iter())
@@ -220,7 +237,7 @@ async fn throttling_is_retried_with_backoff() {
 
 #[tokio::test(start_paused = true)]
 async fn member_state_down_after_all_retries_is_could_not_ask() {
-    let server = Server::start(|_| {
+    let server = start_get(|_| {
         Reply::json(
             200,
             fixture("vies", "rest_get_ms_vat_ms_unavailable.COMPOSED.json"),
@@ -234,20 +251,20 @@ async fn member_state_down_after_all_retries_is_could_not_ask() {
     let r = s.vies(&vat("DE136695976")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::ServiceUnavailable));
     assert_eq!(r.evidence.code.as_deref(), Some("MS_UNAVAILABLE"));
-    assert_eq!(server.count(), 3);
+    assert_eq!(gets(&server).len(), 3);
     let Outcome::CouldNotAsk { message, .. } = &r.outcome else {
         unreachable!()
     };
     assert!(message.contains("after 3 attempts"), "{message}");
     // Permanent errors are not retried.
-    let server = Server::start(|req| Reply::json(200, get_body("INVALID_INPUT", req))).await;
+    let server = start_get(|req| Reply::json(200, get_body("INVALID_INPUT", req))).await;
     let s = sources(
         &server,
         "retry = { max_attempts = 3, backoff_base_ms = 1000, backoff_max_ms = 8000 }\n",
     );
     let r = s.vies(&vat("DE136695976")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::Rejected));
-    assert_eq!(server.count(), 1);
+    assert_eq!(gets(&server).len(), 1);
 }
 
 #[tokio::test]
@@ -265,7 +282,7 @@ async fn real_post_error_bodies_are_mapped() {
 
 #[tokio::test]
 async fn ip_blocked_pauses_all_vies_traffic_until_resumed() {
-    let server = Server::start(|req| {
+    let server = start_get(|req| {
         if req.path.contains("/ms/IT/") {
             Reply::json(200, fixture("vies", "rest_get_ms_vat_ip_blocked.json"))
         } else {
@@ -281,19 +298,19 @@ async fn ip_blocked_pauses_all_vies_traffic_until_resumed() {
     // Another member state: no request is sent while paused.
     let r = s.vies(&vat("PL7740001454")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::Blocked));
-    assert_eq!(server.count(), 1);
+    assert_eq!(gets(&server).len(), 1);
     let status = s.vies_check_status().await;
     assert_eq!(status.unwrap_err().reason, Unavailable::Blocked);
-    assert_eq!(server.count(), 1);
+    assert_eq!(gets(&server).len(), 1);
     s.resume_vies();
     let r = s.vies(&vat("PL7740001454")).await;
     assert!(r.outcome.answer().is_some(), "{r:?}");
-    assert_eq!(server.count(), 2);
+    assert_eq!(gets(&server).len(), 2);
 }
 
 #[tokio::test]
 async fn check_status_marks_member_states_down() {
-    let server = Server::start(|req| {
+    let server = start_get(|req| {
         if req.path.ends_with("/check-status") {
             Reply::json(
                 200,
@@ -311,14 +328,18 @@ async fn check_status_marks_member_states_down() {
     assert_eq!(s.health().vies_member_states_down, vec!["DE".to_string()]);
     let r = s.vies(&vat("DE136695976")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::ServiceUnavailable));
-    assert_eq!(server.count(), 1, "DE is not asked while reported down");
+    assert_eq!(
+        gets(&server).len(),
+        1,
+        "DE is not asked while reported down"
+    );
     let r = s.vies(&vat("PL7740001454")).await;
     assert!(r.outcome.answer().is_some());
 }
 
 #[tokio::test(start_paused = true)]
 async fn german_budget_holds_under_many_concurrent_callers() {
-    let server = Server::start(|_| {
+    let server = start_get(|_| {
         Reply::json(
             200,
             fixture("vies", "rest_get_ms_vat_valid_de_hidden.COMPOSED.json"),
@@ -338,7 +359,7 @@ async fn german_budget_holds_under_many_concurrent_callers() {
     for t in tasks {
         assert!(t.await.unwrap().outcome.answer().is_some());
     }
-    let reqs = server.requests();
+    let reqs = gets(&server);
     assert_eq!(reqs.len(), 25);
     // Built-in DE budget: 10 per minute, one at a time.
     assert!(max_in_window(&reqs, Duration::from_secs(60)) <= 10);
@@ -352,7 +373,7 @@ async fn german_budget_holds_under_many_concurrent_callers() {
 
 #[tokio::test(start_paused = true)]
 async fn timeouts_and_refused_connections_are_could_not_ask() {
-    let server = Server::start(|_| {
+    let server = start_get(|_| {
         Reply::json(200, fixture("vies", "rest_get_ms_vat_valid_pl.json"))
             .delayed(Duration::from_secs(100))
     })
@@ -363,7 +384,7 @@ async fn timeouts_and_refused_connections_are_could_not_ask() {
     );
     let r = s.vies(&vat("PL7740001454")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::Timeout), "{r:?}");
-    assert_eq!(server.count(), 2);
+    assert_eq!(gets(&server).len(), 2);
 
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -381,23 +402,23 @@ async fn timeouts_and_refused_connections_are_could_not_ask() {
 async fn truncated_garbled_and_html_bodies_are_never_answers() {
     let body = fixture("vies", "rest_get_ms_vat_valid_pl.json");
     let b = body.clone();
-    let server = Server::start(move |_| Reply::json(200, b.clone()).cut(60)).await;
+    let server = start_get(move |_| Reply::json(200, b.clone()).cut(60)).await;
     let r = sources(&server, "").vies(&vat("PL7740001454")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::Connection), "{r:?}");
 
     // Complete response, but the JSON itself is cut off.
     let cut = body[..body.len() / 2].to_vec();
-    let server = Server::start(move |_| Reply::json(200, cut.clone())).await;
+    let server = start_get(move |_| Reply::json(200, cut.clone())).await;
     let r = sources(&server, "").vies(&vat("PL7740001454")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::Parse), "{r:?}");
     assert!(r.evidence.sha256.is_some());
 
-    let server = Server::start(|_| Reply::json(200, vec![0xff, 0xfe, 0x00, 0x80, b'{'])).await;
+    let server = start_get(|_| Reply::json(200, vec![0xff, 0xfe, 0x00, 0x80, b'{'])).await;
     let r = sources(&server, "").vies(&vat("PL7740001454")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::Parse), "{r:?}");
     assert!(r.evidence.raw.as_deref().unwrap().contains('\u{fffd}'));
 
-    let server = Server::start(|_| Reply::html(503, "<html><body>Maintenance</body></html>")).await;
+    let server = start_get(|_| Reply::html(503, "<html><body>Maintenance</body></html>")).await;
     let r = sources(&server, "").vies(&vat("PL7740001454")).await;
     assert_eq!(
         reason(&r.outcome),
@@ -406,8 +427,7 @@ async fn truncated_garbled_and_html_bodies_are_never_answers() {
     );
 
     let server =
-        Server::start(|_| Reply::html(301, "").header("Location", "https://elsewhere.example/"))
-            .await;
+        start_get(|_| Reply::html(301, "").header("Location", "https://elsewhere.example/")).await;
     let r = sources(&server, "").vies(&vat("PL7740001454")).await;
     assert!(r.outcome.answer().is_none(), "{r:?}");
 }
@@ -415,11 +435,11 @@ async fn truncated_garbled_and_html_bodies_are_never_answers() {
 #[tokio::test]
 async fn disabled_source_sends_nothing() {
     let server =
-        Server::start(|_| Reply::json(200, fixture("vies", "rest_get_ms_vat_valid_pl.json"))).await;
+        start_get(|_| Reply::json(200, fixture("vies", "rest_get_ms_vat_valid_pl.json"))).await;
     let s = sources(&server, "enabled = false\n");
     let r = s.vies(&vat("PL7740001454")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::Disabled));
-    assert_eq!(server.count(), 0);
+    assert_eq!(gets(&server).len(), 0);
     assert!(!s.health().sources[&kontra::domain::check::Source::Vies].enabled);
 }
 

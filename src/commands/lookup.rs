@@ -2,7 +2,7 @@
 //! Lookups do not touch the store, so they run while the monitor holds the data directory.
 
 use super::Ctx;
-use crate::domain::check::{Answer, Outcome, SourceResult, Unavailable};
+use crate::domain::check::{Answer, Outcome, Source, SourceResult, Unavailable};
 use crate::domain::vat;
 use crate::exit::{self, Failure};
 use crate::sources::{GleifSearch, InsolvencyQuery, QualifiedRequest, RegisterQuery, Sources};
@@ -60,10 +60,12 @@ pub struct GleifArgs {
     /// The LEI to look up.
     #[arg(conflicts_with_all = ["register", "name"])]
     pub lei: Option<String>,
-    /// Register number as GLEIF holds it (e.g. "HRB 12345").
+    /// Register number (e.g. "HRB 12345 B"); its other forms are searched too.
     #[arg(long, conflicts_with = "name")]
     pub register: Option<String>,
-    /// Registration authority of the court (RA code, e.g. RA000131); with --register.
+    /// Register court: its GLEIF registration authority code (e.g. RA000131) keeps only
+    /// records of that authority; a court name (e.g. "Berlin (Charlottenburg)") adds Berlin's
+    /// "B" suffix to the forms searched; with --register.
     #[arg(long, requires = "register")]
     pub court: Option<String>,
     /// Legal name.
@@ -127,7 +129,7 @@ pub fn run(ctx: &Ctx, cmd: LookupCommand) -> Result<u8> {
                 Ok(v) => v,
                 Err(e) => return input_error(json, "vies", &format!("{number}: {e}")),
             };
-            (json, runtime.block_on(sources.vies(&vat)))
+            (json, vies_honouring_pause(ctx, &sources, &runtime, &vat))
         }
         LookupCommand::Evatr(a) => {
             let vat = match vat::validate(&a.number) {
@@ -158,11 +160,18 @@ pub fn run(ctx: &Ctx, cmd: LookupCommand) -> Result<u8> {
         LookupCommand::Gleif(a) => {
             let query = match (a.lei, a.register, a.name) {
                 (Some(lei), None, None) => GleifSearch::Lei(lei),
-                (None, Some(number), None) => GleifSearch::Register {
-                    number,
-                    court: a.court,
-                    country: a.country,
-                },
+                (None, Some(number), None) => {
+                    let ra = a
+                        .court
+                        .as_deref()
+                        .filter(|c| crate::sources::gleif::is_ra_code(c));
+                    GleifSearch::Register {
+                        number,
+                        court: ra.map(str::to_string),
+                        court_name: a.court.clone(),
+                        country: a.country,
+                    }
+                }
                 (None, None, Some(name)) => GleifSearch::Name {
                     name,
                     country: a.country,
@@ -240,6 +249,54 @@ pub fn run(ctx: &Ctx, cmd: LookupCommand) -> Result<u8> {
     Ok(exit_code(&result))
 }
 
+/// Asks VIES unless the data directory holds a pause (`IP_BLOCKED` met by any process on this
+/// machine): then the answer is "could not ask" (reason blocked, exit 7) with how to lift it, and
+/// nothing is sent. A pause this lookup meets is recorded when the directory is free.
+fn vies_honouring_pause(
+    ctx: &Ctx,
+    sources: &Sources,
+    runtime: &tokio::runtime::Runtime,
+    vat: &vat::VatNumber,
+) -> SourceResult {
+    let dir = &ctx.paths.data;
+    let blocked = |message: String, code: Option<String>| SourceResult {
+        source: Source::Vies,
+        at: chrono::Utc::now(),
+        outcome: Outcome::CouldNotAsk {
+            reason: Unavailable::Blocked,
+            message,
+        },
+        evidence: crate::domain::check::Evidence {
+            code,
+            ..Default::default()
+        },
+    };
+    match crate::store::Store::read_source_pause(dir, Source::Vies) {
+        Ok(Some(p)) => return blocked(format!("could not ask: {}", p.describe()), Some(p.code)),
+        Ok(None) => {}
+        Err(e) => {
+            return blocked(
+                format!(
+                    "could not ask: whether VIES is paused for this machine could not be read from {}: {e}",
+                    dir.display()
+                ),
+                None,
+            );
+        }
+    }
+    let r = runtime.block_on(sources.vies(vat));
+    if let Some(p) = sources.vies_pause() {
+        let stored = crate::store::Store::open(dir, "lookup").and_then(|s| s.set_source_pause(&p));
+        if let Err(e) = stored {
+            eprintln!(
+                "kontra: VIES answered IP_BLOCKED; the pause could not be recorded in {} ({e}); the process holding it pauses at its next VIES check",
+                dir.display()
+            );
+        }
+    }
+    r
+}
+
 fn input_error(json: bool, source: &str, message: &str) -> Result<u8> {
     if json {
         let v = json!({"outcome": "error", "source": source, "reason": "input", "message": message,
@@ -289,6 +346,7 @@ fn answer_kind(a: &Answer) -> &'static str {
         Answer::Sanctions(_) => "sanctions",
         Answer::LeiSearch(_) => "lei_search",
         Answer::LeiNotFound(_) => "lei_not_found",
+        Answer::LeiNoMatch(_) => "lei_no_match",
     }
 }
 
@@ -307,6 +365,9 @@ pub fn to_json(r: &SourceResult) -> Value {
                         obj.extend(fields);
                     }
                 }
+            }
+            if let Answer::LeiNoMatch(m) = a {
+                obj.insert("message".into(), m.describe().into());
             }
         }
         Outcome::CouldNotAsk { reason, message } => {
@@ -387,6 +448,17 @@ pub fn to_text(r: &SourceResult) -> String {
             Answer::LeiNotFound(n) => {
                 line("lei", &n.lei);
                 line("found", "no (GLEIF has no such LEI)");
+            }
+            Answer::LeiNoMatch(m) => {
+                line(
+                    "found",
+                    "none under the forms searched (not \"no LEI exists\")",
+                );
+                line("searched", &m.field);
+                for v in &m.variants {
+                    line("variant", v);
+                }
+                line("message", &m.describe());
             }
             Answer::Register(reg) => {
                 line("found", &reg.records.len().to_string());

@@ -6,6 +6,7 @@ pub mod monitor;
 pub mod register;
 pub mod sanctions;
 pub mod sanctions_decide;
+pub mod sources;
 pub mod ui;
 pub mod vat;
 
@@ -163,6 +164,7 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Lookup(c) => lookup::run(ctx, c),
         Command::Digest(c) => digest::run(ctx, c),
         Command::Sanctions(c) => sanctions::run(ctx, c),
+        Command::Sources(c) => sources::run(ctx, c),
     }
 }
 

@@ -207,6 +207,9 @@ pub fn detect(
                 // GLEIF never issued the stored LEI: a data-entry error the check's answer
                 // shows; there is no earlier registry state for a change to start from.
                 Answer::LeiNotFound(_) => {}
+                // No LEI under any form of the register number or name: not evidence that none
+                // exists, so never compared with an earlier record.
+                Answer::LeiNoMatch(_) => {}
             },
         }
     }
@@ -230,7 +233,7 @@ fn sanctions_detail(list: &str, entity_id: &str, anchor: u64) -> String {
 }
 
 /// The dedup key of a `sanctions_found` or `sanctions_possible` alert, as the detector writes
-/// it (for made-up alerts such as the demo's, which must read back like real ones).
+/// it (the inverse of [`sanctions_entity`]).
 pub fn sanctions_key(
     kind: AlertKind,
     counterparty_id: u64,

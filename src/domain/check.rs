@@ -162,6 +162,9 @@ pub enum Answer {
     LeiSearch(LeiSearchAnswer),
     /// GLEIF: the registry has no record of this LEI.
     LeiNotFound(LeiNotFound),
+    /// GLEIF: no record under any of the forms searched; not "no LEI exists" (GLEIF holds
+    /// register numbers in forms of its own). Appended last so stored answers keep their tags.
+    LeiNoMatch(LeiNoMatch),
 }
 
 /// VIES answer.
@@ -254,6 +257,42 @@ pub struct LeiSearchAnswer {
 pub struct LeiNotFound {
     /// The LEI asked for.
     pub lei: String,
+}
+
+/// GLEIF found nothing under any of the forms searched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LeiNoMatch {
+    /// The GLEIF filter searched (`entity.registeredAs` or `fulltext`).
+    pub field: String,
+    /// Every form searched, in the order asked.
+    pub variants: Vec<String>,
+    /// The registration authority records had to carry, when known.
+    pub court: Option<String>,
+    /// The country of the legal address searched, when given.
+    pub country: Option<String>,
+}
+
+impl LeiNoMatch {
+    /// One line: what was searched and that it is not a definite "no LEI".
+    pub fn describe(&self) -> String {
+        let variants = self
+            .variants
+            .iter()
+            .map(|v| format!("\"{v}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut scope = vec![self.field.clone()];
+        if let Some(c) = &self.country {
+            scope.push(format!("country {c}"));
+        }
+        if let Some(c) = &self.court {
+            scope.push(format!("registration authority {c}"));
+        }
+        format!(
+            "no LEI found for these variants: {variants} ({}); GLEIF may hold the entity in another form, so this is not \"no LEI exists\"",
+            scope.join(", ")
+        )
+    }
 }
 
 /// One Handelsregister entry.

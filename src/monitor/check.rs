@@ -270,6 +270,27 @@ pub async fn check_counterparty<C: Checker>(
     .await
 }
 
+/// The alerts a check run raises: its results compared with the counterparty's history by the
+/// change detector, then the owner's alert rules applied; each alert is dated when the run
+/// finished. Pure: the monitor and the demo (`crate::demo`) both store a run with exactly these
+/// alerts through [`Store::record_check`] or [`Store::record_check_deferred`], so every alert
+/// anyone sees has the detector's message and dedup key.
+pub fn judge(
+    cp: &Counterparty,
+    history: &History,
+    run: &CheckRun,
+    change: &ChangeRules,
+    alert_rules: &AlertRules,
+    dismissed: &BTreeSet<(String, String)>,
+) -> Vec<Alert> {
+    let drafts = changes::detect(cp, history, &run.results, change, dismissed);
+    alert_rules
+        .apply(cp.owner.as_deref(), drafts)
+        .into_iter()
+        .map(|d| d.into_alert(cp.id, run.finished_at))
+        .collect()
+}
+
 /// The end of every check: compares the new results with the history, applies the owner's
 /// alert rules, stores run and alerts in one transaction and reports what was stored.
 #[allow(clippy::too_many_arguments)]
@@ -285,27 +306,22 @@ async fn conclude<C: Checker>(
     report: &Reporting<'_>,
 ) -> Result<CheckOutcome, CheckError> {
     let id = cp.id;
-    let drafts = changes::detect(
-        cp,
-        history,
-        &results,
-        &settings.change,
-        &checker.dismissed(cp),
-    );
-    let drafts = settings.alert_rules.apply(cp.owner.as_deref(), drafts);
-    let finished_at = settings.clock.now();
-    let alerts: Vec<Alert> = drafts
-        .into_iter()
-        .map(|d| d.into_alert(id, finished_at))
-        .collect();
     let run = CheckRun {
         id: 0,
         counterparty_id: id,
         started_at,
-        finished_at,
+        finished_at: settings.clock.now(),
         trigger: trigger.to_string(),
         results,
     };
+    let alerts = judge(
+        cp,
+        history,
+        &run,
+        &settings.change,
+        &settings.alert_rules,
+        &checker.dismissed(cp),
+    );
     let s = store.clone();
     let (run, alerts) = blocking(id, move || s.record_check_deferred(run, alerts)).await?;
     let _ = report.events.send(MonitorEvent::CheckFinished {

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::domain::check::{
     Answer, Evidence, Outcome, SanctionsAnswer, SanctionsHit, Source, SourceResult, Unavailable,
 };
+use crate::domain::pause::SourcePause;
 use crate::domain::{Counterparty, vat};
 use crate::sanctions::{self, ListSource, ScreenQuery, Screener, decisions, snapshot};
 use crate::sources::{GleifSearch, InsolvencyQuery, QualifiedRequest, RegisterQuery, Sources};
@@ -95,6 +96,10 @@ impl Live {
         .map(|(s, _)| s)
         .collect();
         let lists = load_lists(store, data_dir, &config.sanctions)?;
+        // A pause an earlier process met still holds: the block is on this machine's address.
+        if let Some(p) = store.source_pause(Source::Vies)? {
+            sources.pause_vies(p);
+        }
         Ok(Live {
             sources,
             store: store.clone(),
@@ -110,6 +115,34 @@ impl Live {
         &self.sources
     }
 
+    /// Makes the VIES client and the data directory agree on the `IP_BLOCKED` pause: a pause
+    /// the store holds (met by this or an earlier process) stops the client; a pause the client
+    /// just met is written to the store. Lifting goes through [`Live::resume_vies`], which
+    /// clears both. A store that cannot be read or written leaves the client paused as it is.
+    pub fn sync_vies_pause(&self) {
+        match (
+            self.store.source_pause(Source::Vies),
+            self.sources.vies_pause(),
+        ) {
+            (Ok(Some(p)), None) => self.sources.pause_vies(p),
+            (Ok(None), Some(p)) => {
+                if let Err(e) = self.store.set_source_pause(&p) {
+                    tracing::error!("the VIES pause could not be stored: {e}");
+                }
+            }
+            (Err(e), _) => tracing::warn!("the VIES pause could not be read: {e}"),
+            _ => {}
+        }
+    }
+
+    /// Lifts the VIES pause in the client and the data directory, with an audit entry by
+    /// `actor`; returns the pause that was in force.
+    pub fn resume_vies(&self, actor: &str) -> Result<Option<SourcePause>, LiveError> {
+        let was = resume_source(&self.store, Source::Vies, actor)?;
+        self.sources.resume_vies();
+        Ok(was)
+    }
+
     /// Reloads the sanctions lists after a refresh.
     pub fn reload_lists(&self) -> Result<(), LiveError> {
         let lists = load_lists(&self.store, &self.data_dir, &self.sanctions)?;
@@ -119,7 +152,8 @@ impl Live {
         Ok(())
     }
 
-    fn screen_query(cp: &Counterparty) -> ScreenQuery {
+    /// What the lists are screened for: everything known about the counterparty.
+    pub fn screen_query(cp: &Counterparty) -> ScreenQuery {
         ScreenQuery {
             name: cp.name.clone(),
             country: Some(cp.country.clone()),
@@ -196,6 +230,31 @@ impl Live {
     }
 }
 
+/// Lifts the pause of `source` in the store and audits it (`source_resumed`, by `actor`);
+/// returns the pause that was in force (None: nothing to lift, nothing audited).
+pub fn resume_source(
+    store: &Store,
+    source: Source,
+    actor: &str,
+) -> Result<Option<SourcePause>, StoreError> {
+    let was = store.clear_source_pause(source)?;
+    if let Some(p) = &was {
+        store.append_audit(&crate::store::AuditEvent {
+            at: Utc::now(),
+            actor: actor.to_string(),
+            counterparty_id: None,
+            action: crate::store::AuditAction::SourceResumed,
+            detail: format!(
+                "{} resumed; paused since {} because {}",
+                source.as_str(),
+                p.since.format("%Y-%m-%d %H:%M UTC"),
+                p.code
+            ),
+        })?;
+    }
+    Ok(was)
+}
+
 fn not_asked(source: Source, reason: Unavailable, message: String) -> SourceResult {
     SourceResult {
         source,
@@ -240,7 +299,12 @@ impl Checker for Live {
         let vat_number = || cp.vat.as_deref().map(vat::validate).and_then(Result::ok);
         match source {
             Source::Vies => match vat_number() {
-                Some(v) => self.sources.vies(&v).await,
+                Some(v) => {
+                    self.sync_vies_pause();
+                    let r = self.sources.vies(&v).await;
+                    self.sync_vies_pause();
+                    r
+                }
                 None => not_asked(source, Unavailable::Rejected, "no valid VAT number".into()),
             },
             Source::Evatr => match vat_number() {
@@ -268,10 +332,15 @@ impl Checker for Live {
                     } else {
                         format!("{} {}", r.kind, r.number)
                     };
+                    // Kontra ships no court-to-RA table (no public source at hand); a court
+                    // entered as its RA code is used as one.
+                    let court = r.court.trim();
                     self.sources
                         .gleif_search(&GleifSearch::Register {
                             number,
-                            court: None,
+                            court: crate::sources::gleif::is_ra_code(court)
+                                .then(|| court.to_string()),
+                            court_name: (!court.is_empty()).then(|| court.to_string()),
                             country: Some(cp.country.clone()),
                         })
                         .await

@@ -214,6 +214,8 @@ pub struct RenderContext<'a> {
     pub now: DateTime<Utc>,
     /// Source health as the monitor last wrote it; `None` when no check has run yet.
     pub health: Option<&'a SourceHealth>,
+    /// A registry paused for this machine (VIES `IP_BLOCKED`), said first in the health block.
+    pub pause: Option<&'a crate::domain::pause::SourcePause>,
     /// A message sent at once for critical alerts rather than the daily digest.
     pub immediate: bool,
 }
@@ -613,15 +615,31 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
             escape_html(s)
         )
     };
-    let Some((h, updated)) = ctx.health.and_then(|h| h.updated_at.map(|u| (h, u))) else {
-        return (format!("{}\n", w.never_checked), para(w.never_checked));
+    let (mut text, mut html) = match ctx.pause {
+        Some(p) => (
+            format!("{}\n", p.describe()),
+            format!(
+                "<p style=\"margin:4px 0;font-size:13px;font-weight:bold;color:#d32f2f;\">{}</p>",
+                escape_html(&p.describe())
+            ),
+        ),
+        None => (String::new(), String::new()),
     };
-    let mut text = format!("{}: {}\n", w.last_cycle, format_time(updated, ctx.tz, l));
-    let mut html = para(&format!(
-        "{}: {}",
+    let Some((h, updated)) = ctx.health.and_then(|h| h.updated_at.map(|u| (h, u))) else {
+        text.push_str(&format!("{}\n", w.never_checked));
+        html.push_str(&para(w.never_checked));
+        return (text, html);
+    };
+    text.push_str(&format!(
+        "{}: {}\n",
         w.last_cycle,
         format_time(updated, ctx.tz, l)
     ));
+    html.push_str(&para(&format!(
+        "{}: {}",
+        w.last_cycle,
+        format_time(updated, ctx.tz, l)
+    )));
     if ctx.now - updated > Duration::hours(48) {
         text.push_str(&format!("{}\n", w.stale));
         html.push_str(&format!(
@@ -817,6 +835,7 @@ mod tests {
             tz: chrono_tz::Europe::Berlin,
             now: t(7, 0),
             health: None,
+            pause: None,
             immediate: false,
         };
         assert_eq!(
@@ -865,6 +884,7 @@ mod tests {
                 tz: chrono_tz::Europe::Berlin,
                 now: t(7, 0),
                 health: Some(&health),
+                pause: None,
                 immediate: false,
             };
             let r = render(&p.digests[0], &ctx);
@@ -935,6 +955,7 @@ mod tests {
                 tz: chrono_tz::Europe::Berlin,
                 now: t(7, 0),
                 health: None,
+                pause: None,
                 immediate: false,
             };
             let r = render(&p.digests[0], &ctx);
@@ -957,6 +978,7 @@ mod tests {
             tz: chrono_tz::Europe::Berlin,
             now: t(7, 0),
             health: None,
+            pause: None,
             immediate: false,
         };
         let r = render(&d, &ctx);
@@ -977,5 +999,21 @@ mod tests {
         );
         assert!(r.text.contains("more than 48 hours"), "{}", r.text);
         assert!(!r.text.contains("No check has run yet"));
+        // A VIES pause in force is said in every digest, text and HTML.
+        let pause = crate::domain::pause::SourcePause {
+            source: crate::domain::check::Source::Vies,
+            since: Utc.with_ymd_and_hms(2026, 2, 28, 9, 30, 0).unwrap(),
+            code: "IP_BLOCKED".into(),
+            message: "VIES answered IP_BLOCKED for this machine's address".into(),
+        };
+        ctx.pause = Some(&pause);
+        let r = render(&d, &ctx);
+        for part in [&r.text, &r.html] {
+            assert!(
+                part.contains("VIES paused since 2026-02-28 09:30 UTC because IP_BLOCKED"),
+                "{part}"
+            );
+            assert!(part.contains("kontra sources resume vies"), "{part}");
+        }
     }
 }

@@ -294,6 +294,7 @@ impl Notifier {
             tz: self.tz(),
             now,
             health,
+            pause: None,
             immediate,
         }
     }
@@ -348,7 +349,9 @@ impl Notifier {
             include_empty,
         )?;
         let health = self.health(store);
-        let ctx = self.context(now, health.as_ref(), false);
+        let pause = vies_pause(store);
+        let mut ctx = self.context(now, health.as_ref(), false);
+        ctx.pause = pause.as_ref();
         let messages = plan
             .digests
             .into_iter()
@@ -373,7 +376,9 @@ impl Notifier {
     ) -> Result<Vec<(Digest, Rendered)>, NotifyError> {
         let (mut alerts, cps) = self.pending(store)?;
         let health = self.health(store);
-        let ctx = self.context(now, health.as_ref(), false);
+        let pause = vies_pause(store);
+        let mut ctx = self.context(now, health.as_ref(), false);
+        ctx.pause = pause.as_ref();
         if let Some(o) = owner {
             alerts.retain(|a| {
                 cps.get(&a.counterparty_id)
@@ -457,7 +462,9 @@ impl Notifier {
                 .retain(|d| d.count() > 0 || !reached.contains(&d.recipient));
             report.unroutable = plan.unroutable;
             let health = self.health(store);
-            let ctx = self.context(now, health.as_ref(), false);
+            let pause = vies_pause(store);
+            let mut ctx = self.context(now, health.as_ref(), false);
+            ctx.pause = pause.as_ref();
             report.messages = self
                 .send_all(store, smtp, &mail.from.0, plan.digests, &ctx)
                 .await?;
@@ -546,7 +553,9 @@ impl Notifier {
             )?;
             report.unroutable = plan.unroutable;
             let health = self.health(store);
-            let ctx = self.context(now, health.as_ref(), true);
+            let pause = vies_pause(store);
+            let mut ctx = self.context(now, health.as_ref(), true);
+            ctx.pause = pause.as_ref();
             report.messages = self
                 .send_all(store, smtp, &mail.from.0, plan.digests, &ctx)
                 .await?;
@@ -765,4 +774,14 @@ fn settle(store: &Store, entry: &OutboxEntry) -> Result<bool, NotifyError> {
         "the process stopped after handing it over, before the answer was recorded",
     )?;
     Ok(true)
+}
+
+/// The VIES pause in force, for every digest (a store that cannot be read: none, logged).
+fn vies_pause(store: &Store) -> Option<crate::domain::pause::SourcePause> {
+    store
+        .source_pause(crate::domain::check::Source::Vies)
+        .unwrap_or_else(|e| {
+            tracing::warn!("the VIES pause in the store cannot be read: {e}");
+            None
+        })
 }

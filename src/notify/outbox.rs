@@ -12,12 +12,9 @@
 //!    the failure the design rules out; a repeat that says it is one is the price). The audit
 //!    trail and the log name the message so an operator can check the server's log.
 
-use crate::store::{Store, StoreError, codec};
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-/// The sled tree holding outbox entries, keyed by the message or delivery id.
-pub const OUTBOX_TREE: &str = "notify_outbox";
 
 /// Where an outbox entry was going.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,58 +44,29 @@ pub struct OutboxEntry {
     pub handed_over_at: DateTime<Utc>,
 }
 
-/// Access to the outbox tree of a store.
+/// Access to the outbox of a store (entries are keyed by the message or delivery id).
 pub struct Outbox<'a> {
     store: &'a Store,
-    tree: sled::Tree,
-}
-
-fn sled_err(store: &Store, source: sled::Error) -> StoreError {
-    StoreError::Sled {
-        dir: store.dir().to_path_buf(),
-        source,
-    }
 }
 
 impl<'a> Outbox<'a> {
     /// Opens the outbox of a store.
     pub fn open(store: &'a Store) -> Result<Outbox<'a>, StoreError> {
-        Ok(Outbox {
-            store,
-            tree: store.tree(OUTBOX_TREE)?,
-        })
+        Ok(Outbox { store })
     }
 
     /// Records an entry durably (flushed before returning).
     pub fn put(&self, e: &OutboxEntry) -> Result<(), StoreError> {
-        let bytes = codec::encode(e).map_err(|source| StoreError::Codec {
-            what: "outbox entry".into(),
-            source,
-        })?;
-        self.tree
-            .insert(e.id.as_bytes(), bytes)
-            .map_err(|s| sled_err(self.store, s))?;
-        self.store.flush()
+        self.store.put_outbox_entry(&e.id, e)
     }
 
     /// Removes an entry durably.
     pub fn remove(&self, id: &str) -> Result<(), StoreError> {
-        self.tree
-            .remove(id.as_bytes())
-            .map_err(|s| sled_err(self.store, s))?;
-        self.store.flush()
+        self.store.remove_outbox_entry(id)
     }
 
     /// Every entry still present.
     pub fn entries(&self) -> Result<Vec<OutboxEntry>, StoreError> {
-        let mut out = Vec::new();
-        for item in self.tree.iter() {
-            let (_, v) = item.map_err(|s| sled_err(self.store, s))?;
-            out.push(codec::decode(&v).map_err(|source| StoreError::Codec {
-                what: "outbox entry".into(),
-                source,
-            })?);
-        }
-        Ok(out)
+        self.store.outbox_entries()
     }
 }

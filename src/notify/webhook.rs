@@ -1,8 +1,8 @@
 //! Webhooks: one POST per new alert at or above a hook's `min_severity`, as Slack text, a Teams
 //! Adaptive Card or Kontra's JSON (optionally HMAC-SHA256 signed), retried with backoff.
 //!
-//! Each hook remembers which alerts it delivered (tree [`SENT_TREE`]) and since when it exists
-//! (tree [`SINCE_TREE`]): a hook added to the config later gets alerts from the day before it
+//! Each hook remembers in the store which alerts it delivered and since when it exists
+//! (`Store::record_webhook_delivered`, `Store::webhook_since`): a hook added to the config later gets alerts from the day before it
 //! was first used on, not the whole history.
 
 use super::config::{WebhookConfig, WebhookKind};
@@ -11,7 +11,7 @@ use super::outbox::{Channel, Outbox, OutboxEntry};
 use super::{Delivery, NotifyError, WebhookReport};
 use crate::config::Language;
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
-use crate::store::{Store, StoreError, codec, keys};
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use hmac::{Hmac, Mac};
@@ -22,10 +22,6 @@ use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
 
-/// Tree of delivered (hook, alert) pairs: key `hook key ++ 0 ++ alert id`, value the time.
-pub const SENT_TREE: &str = "notify_webhook_sent";
-/// Tree of hook first-use times: key `hook key`, value the time.
-pub const SINCE_TREE: &str = "notify_webhook_since";
 /// Header carrying `sha256=<hex HMAC of the body>` for signed JSON hooks.
 pub const SIGNATURE_HEADER: &str = "X-Kontra-Signature";
 /// Header carrying the delivery id, stable across retries, so receivers can drop repeats.
@@ -329,17 +325,6 @@ pub async fn post_once(
     }
 }
 
-fn sled_err(store: &Store, source: sled::Error) -> StoreError {
-    StoreError::Sled {
-        dir: store.dir().to_path_buf(),
-        source,
-    }
-}
-
-fn sent_key(hook: &str, alert: u64) -> Vec<u8> {
-    keys::text_then_id(hook, alert)
-}
-
 /// Records that a hook delivered alerts (idempotent).
 pub fn record_delivered(
     store: &Store,
@@ -347,39 +332,21 @@ pub fn record_delivered(
     alert_ids: &[u64],
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let tree = store.tree(SENT_TREE)?;
-    let value = codec::encode(&at).map_err(|source| StoreError::Codec {
-        what: "webhook delivery".into(),
-        source,
-    })?;
-    for &id in alert_ids {
-        tree.insert(sent_key(hook, id), value.clone())
-            .map_err(|s| sled_err(store, s))?;
-    }
-    store.flush()
+    store.record_webhook_delivered(hook, alert_ids, at)
 }
 
 /// Whether a hook delivered an alert.
 pub fn was_delivered(store: &Store, hook: &str, alert: u64) -> Result<bool, StoreError> {
-    let tree = store.tree(SENT_TREE)?;
-    tree.contains_key(sent_key(hook, alert))
-        .map_err(|s| sled_err(store, s))
+    store.webhook_delivered(hook, alert)
 }
 
 /// When the hook was first used, recording `now` minus a day on first sight.
 fn since(store: &Store, hook: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
-    let tree = store.tree(SINCE_TREE)?;
-    let codec_err = |source| StoreError::Codec {
-        what: "webhook first use".into(),
-        source,
-    };
-    if let Some(v) = tree.get(hook.as_bytes()).map_err(|s| sled_err(store, s))? {
-        return codec::decode(&v).map_err(codec_err);
+    if let Some(t) = store.webhook_since(hook)? {
+        return Ok(t);
     }
     let t = now - chrono::Duration::days(1);
-    tree.insert(hook.as_bytes(), codec::encode(&t).map_err(codec_err)?)
-        .map_err(|s| sled_err(store, s))?;
-    store.flush()?;
+    store.set_webhook_since(hook, t)?;
     Ok(t)
 }
 

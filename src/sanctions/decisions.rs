@@ -4,12 +4,10 @@
 use super::matcher::Hit;
 use super::model::ListSource;
 use super::snapshot::{self, RefreshError};
-use crate::store::{AuditAction, AuditEvent, Store, StoreError, codec};
+use crate::store::{AuditAction, AuditEvent, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-
-const TREE: &str = "sanctions_decisions";
 
 /// A reviewer's decision that a hit is not the counterparty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,28 +26,6 @@ pub struct Decision {
     pub at: DateTime<Utc>,
     /// Why, in the reviewer's words.
     pub reason: String,
-}
-
-fn key(counterparty_id: u64, source: ListSource, entity_id: &str) -> Vec<u8> {
-    let mut k = counterparty_id.to_be_bytes().to_vec();
-    k.extend_from_slice(source.as_str().as_bytes());
-    k.push(0);
-    k.extend_from_slice(entity_id.as_bytes());
-    k
-}
-
-fn codec_err(what: &str) -> impl FnOnce(codec::CodecError) -> StoreError + '_ {
-    move |source| StoreError::Codec {
-        what: what.to_string(),
-        source,
-    }
-}
-
-fn sled_err(store: &Store) -> impl FnOnce(sled::Error) -> StoreError + '_ {
-    move |source| StoreError::Sled {
-        dir: store.dir().to_path_buf(),
-        source,
-    }
 }
 
 /// Why a decision could not be taken.
@@ -116,12 +92,7 @@ pub fn decide(
 
 /// Records a decision (replacing an earlier one for the same pair).
 pub fn record(store: &Store, d: &Decision) -> Result<(), StoreError> {
-    let tree = store.tree(TREE)?;
-    let bytes = codec::encode(d).map_err(codec_err("sanctions decision"))?;
-    tree.insert(key(d.counterparty_id, d.source, &d.entity_id), bytes)
-        .map_err(sled_err(store))?;
-    tree.flush().map_err(sled_err(store))?;
-    Ok(())
+    store.put_sanctions_decision((d.counterparty_id, d.source.as_str(), &d.entity_id), d)
 }
 
 /// The decision for a counterparty and entity, if any.
@@ -131,16 +102,7 @@ pub fn get(
     source: ListSource,
     entity_id: &str,
 ) -> Result<Option<Decision>, StoreError> {
-    let tree = store.tree(TREE)?;
-    match tree
-        .get(key(counterparty_id, source, entity_id))
-        .map_err(sled_err(store))?
-    {
-        Some(b) => Ok(Some(
-            codec::decode(&b).map_err(codec_err("sanctions decision"))?,
-        )),
-        None => Ok(None),
-    }
+    store.sanctions_decision((counterparty_id, source.as_str(), entity_id))
 }
 
 /// Drops the hits a decision suppresses: same counterparty and entity, and the entity's names
@@ -167,25 +129,10 @@ pub fn remove(
     source: ListSource,
     entity_id: &str,
 ) -> Result<Option<Decision>, StoreError> {
-    let tree = store.tree(TREE)?;
-    let old = tree
-        .remove(key(counterparty_id, source, entity_id))
-        .map_err(sled_err(store))?;
-    tree.flush().map_err(sled_err(store))?;
-    old.map(|b| codec::decode(&b).map_err(codec_err("sanctions decision")))
-        .transpose()
+    store.remove_sanctions_decision((counterparty_id, source.as_str(), entity_id))
 }
 
 /// The decisions for one counterparty (all when `None`), ordered by counterparty, list and id.
 pub fn list(store: &Store, counterparty_id: Option<u64>) -> Result<Vec<Decision>, StoreError> {
-    let tree = store.tree(TREE)?;
-    let prefix = counterparty_id
-        .map(|c| c.to_be_bytes().to_vec())
-        .unwrap_or_default();
-    let mut out = Vec::new();
-    for item in tree.scan_prefix(prefix) {
-        let (_, v) = item.map_err(sled_err(store))?;
-        out.push(codec::decode(&v).map_err(codec_err("sanctions decision"))?);
-    }
-    Ok(out)
+    store.sanctions_decisions(counterparty_id)
 }

@@ -5,7 +5,7 @@
 
 use super::model::{ListSource, ListedEntity, ParseError};
 use super::{RawList, parse};
-use crate::store::{Store, StoreError, codec};
+use crate::store::{StateBatch, Store, StoreError, codec};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -426,19 +426,11 @@ pub fn install(data_dir: &Path, source: ListSource) -> Result<(), RefreshError> 
 /// Step 3 of [`accept`]: records the new state and delta and drops the journal, in one
 /// atomic write of the store.
 pub fn commit(store: &Store, staged: &Staged) -> Result<(), RefreshError> {
-    let codec_err = |what: &str| {
-        let what = what.to_string();
-        move |source| RefreshError::Store(StoreError::Codec { what, source })
-    };
-    let delta = codec::encode(&staged.delta).map_err(codec_err("sanctions delta"))?;
-    let state = codec::encode(&staged.state).map_err(codec_err("sanctions list state"))?;
-    store.apply_state(
-        vec![
-            (delta_key(staged.source), delta),
-            (state_key(staged.source), state),
-        ],
-        vec![journal_key(staged.source)],
-    )?;
+    let mut changes = StateBatch::default();
+    changes.put(&delta_key(staged.source), &staged.delta)?;
+    changes.put(&state_key(staged.source), &staged.state)?;
+    changes.remove(&journal_key(staged.source));
+    store.apply_state(changes)?;
     Ok(())
 }
 
@@ -475,7 +467,9 @@ fn recover_list(store: &Store, data_dir: &Path, source: ListSource) -> Result<()
             list = %source,
             "discarding an interrupted sanctions list acceptance whose files are incomplete; the previous snapshot stays"
         );
-        store.apply_state(Vec::new(), vec![journal_key(source)])?;
+        let mut changes = StateBatch::default();
+        changes.remove(&journal_key(source));
+        store.apply_state(changes)?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use super::http::Request;
 use super::retry::{RetryPolicy, with_retry};
 use super::{Attempt, Parsed, Registry, Shared};
 use crate::domain::check::{
-    Answer, LeiAnswer, LeiNotFound, LeiSearchAnswer, Source, SourceResult, Unavailable,
+    Answer, LeiAnswer, LeiNoMatch, LeiNotFound, LeiSearchAnswer, Source, SourceResult, Unavailable,
 };
 use crate::domain::counterparty::validate_lei;
 use serde::Deserialize;
@@ -23,20 +23,96 @@ pub enum GleifSearch {
     /// Records registered under a number, optionally only those of one registration authority
     /// (`RA000xxx`; German numbers are unique only together with the court) and country.
     Register {
-        /// The register number as GLEIF holds it (German records carry the type: `HRB 12345`).
+        /// The register number as the counterparty gives it (`HRB 12345 B`); every form of it
+        /// in [`register_variants`] is searched until one finds records.
         number: String,
-        /// Registration authority code of the court.
+        /// Registration authority code of the court (`RA000xxx`), when known: records of
+        /// other authorities are dropped (GLEIF is not asked to filter by it).
         court: Option<String>,
+        /// The register court's name (`Berlin (Charlottenburg)`): adds Berlin's `B` suffix.
+        court_name: Option<String>,
         /// ISO country of the legal address.
         country: Option<String>,
     },
-    /// Records by legal name, optionally in one country.
+    /// Records by name, optionally in one country (GLEIF's `filter[fulltext]`).
     Name {
-        /// Legal name (GLEIF matches it loosely).
+        /// Name of the entity.
         name: String,
         /// ISO country of the legal address.
         country: Option<String>,
     },
+}
+
+/// The GLEIF filter for register numbers.
+pub const REGISTERED_AS: &str = "entity.registeredAs";
+/// The GLEIF filter for name searches.
+pub const FULLTEXT: &str = "fulltext";
+/// At most this many forms of one number are searched (GLEIF allows 60 requests a minute).
+const MAX_VARIANTS: usize = 8;
+
+/// Whether `s` is a GLEIF registration authority code (`RA` and six digits).
+pub fn is_ra_code(s: &str) -> bool {
+    let s = s.trim();
+    s.len() == 8 && s[..2].eq_ignore_ascii_case("RA") && s[2..].chars().all(|c| c.is_ascii_digit())
+}
+
+/// The forms a register number may have in GLEIF, most likely first: as written; register type
+/// and number with and without a space, with and without the letter suffix (Berlin's `B`, added
+/// when the court is Berlin), with leading zeros kept and stripped; the bare number. GLEIF's
+/// `registeredAs` filter matches only the exact stored text (`HRB 12345`, `HRB123456` and
+/// `HRB 000001 B` all occur), so each form is a separate search.
+pub fn register_variants(number: &str, court_name: Option<&str>) -> Vec<String> {
+    let written = number.split_whitespace().collect::<Vec<_>>().join(" ");
+    let compact: String = written.chars().filter(|c| !c.is_whitespace()).collect();
+    let kind: String = compact
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    let rest = &compact[kind.len()..];
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let suffix = &rest[digits.len()..];
+    let mut out = vec![written.clone()];
+    if digits.is_empty() || !suffix.chars().all(|c| c.is_ascii_alphabetic()) {
+        return out;
+    }
+    let berlin = court_name.is_some_and(|c| {
+        let c = c.to_lowercase();
+        c.contains("berlin") || c.contains("charlottenburg")
+    });
+    let suffix = if suffix.is_empty() && berlin && kind.starts_with("HR") {
+        "B".to_string()
+    } else {
+        suffix.to_string()
+    };
+    let stripped = digits.trim_start_matches('0');
+    let mut numbers = vec![digits.as_str()];
+    if !stripped.is_empty() && stripped != digits {
+        numbers.push(stripped);
+    }
+    let suffixes: Vec<&str> = if suffix.is_empty() {
+        vec![""]
+    } else {
+        vec![suffix.as_str(), ""]
+    };
+    for n in &numbers {
+        if !kind.is_empty() {
+            for sep in [" ", ""] {
+                for s in &suffixes {
+                    let s = if s.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{sep}{s}")
+                    };
+                    out.push(format!("{kind}{sep}{n}{s}"));
+                }
+            }
+        }
+        out.push((*n).to_string());
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|v| !v.is_empty() && seen.insert(v.clone()));
+    out.truncate(MAX_VARIANTS);
+    out
 }
 
 /// ELF codes confirmed in our reference material, with their names.
@@ -342,37 +418,21 @@ impl GleifClient {
         }
     }
 
-    fn url(&self, q: &GleifSearch) -> Result<String, Parsed> {
+    /// The URL of one record, or of one filtered search (`field` = `value`, in `country`).
+    fn url(&self, ask: &Ask) -> Result<String, Parsed> {
         let bad = |e: super::http::TransportError| {
             Parsed::not_asked(Unavailable::Rejected, e.to_string())
         };
-        let filters: Vec<(&str, String)> = match q {
-            GleifSearch::Lei(lei) => {
+        let (field, value, country) = match ask {
+            Ask::Lei(lei) => {
                 return super::url_with_segments(self.cfg.base_url.as_str(), &["lei-records", lei])
                     .map_err(bad);
             }
-            GleifSearch::Register {
-                number, country, ..
-            } => {
-                let mut f = vec![("filter[entity.registeredAs]", number.trim().to_string())];
-                if let Some(c) = country {
-                    f.push((
-                        "filter[entity.legalAddress.country]",
-                        c.trim().to_uppercase(),
-                    ));
-                }
-                f
-            }
-            GleifSearch::Name { name, country } => {
-                let mut f = vec![("filter[entity.legalName]", name.trim().to_string())];
-                if let Some(c) = country {
-                    f.push((
-                        "filter[entity.legalAddress.country]",
-                        c.trim().to_uppercase(),
-                    ));
-                }
-                f
-            }
+            Ask::Filter {
+                field,
+                value,
+                country,
+            } => (field, value, country),
         };
         let base =
             super::url_with_segments(self.cfg.base_url.as_str(), &["lei-records"]).map_err(bad)?;
@@ -380,8 +440,9 @@ impl GleifClient {
             .map_err(|e| Parsed::not_asked(Unavailable::Rejected, e.to_string()))?;
         {
             let mut pairs = url.query_pairs_mut();
-            for (k, v) in &filters {
-                pairs.append_pair(k, v);
+            pairs.append_pair(&format!("filter[{field}]"), value);
+            if let Some(c) = country {
+                pairs.append_pair("filter[entity.legalAddress.country]", c);
             }
             pairs.append_pair("page[size]", &self.cfg.page_size.0.min(200).to_string());
             pairs.append_pair("page[number]", "1");
@@ -401,6 +462,9 @@ impl GleifClient {
             GleifSearch::Register { number, .. } if number.trim().is_empty() => Err(rejected(
                 "a register search needs the register number".into(),
             )),
+            GleifSearch::Register { court: Some(c), .. } if !is_ra_code(c) => Err(rejected(
+                format!("\"{c}\" is not a GLEIF registration authority code such as RA000131"),
+            )),
             GleifSearch::Name { name, .. } if name.trim().is_empty() => {
                 Err(rejected("a name search needs a name".into()))
             }
@@ -408,8 +472,8 @@ impl GleifClient {
         }
     }
 
-    async fn attempt(&self, q: &GleifSearch) -> Attempt {
-        let url = match self.url(q) {
+    async fn attempt(&self, ask: &Ask, court: Option<&str>) -> Attempt {
+        let url = match self.url(ask) {
             Ok(u) => u,
             Err(p) => return Attempt::local(p),
         };
@@ -419,15 +483,71 @@ impl GleifClient {
             Ok(r) => r,
             Err(e) => return Attempt::transport(&e),
         };
-        let parsed = match q {
-            GleifSearch::Lei(lei) => parse_record(resp.status, &resp.body, lei),
-            GleifSearch::Register { court, .. } => {
-                parse_search(resp.status, &resp.body, court.as_deref())
-            }
-            GleifSearch::Name { .. } => parse_search(resp.status, &resp.body, None),
+        let parsed = match ask {
+            Ask::Lei(lei) => parse_record(resp.status, &resp.body, lei),
+            Ask::Filter { .. } => parse_search(resp.status, &resp.body, court),
         };
         Attempt::of(&resp, parsed)
     }
+
+    /// Searches `field` for each value in turn until one finds records; none found after all
+    /// is [`LeiNoMatch`] listing them, and a failure on any is that failure (never a no-match).
+    async fn search(
+        &self,
+        field: &'static str,
+        values: Vec<String>,
+        court: Option<&str>,
+        country: Option<String>,
+    ) -> (Attempt, u32) {
+        let mut total = 0;
+        let mut last = None;
+        for value in &values {
+            let ask = Ask::Filter {
+                field,
+                value: value.clone(),
+                country: country.clone(),
+            };
+            let (attempt, n) = with_retry(&self.policy, |_| self.attempt(&ask, court)).await;
+            total += n;
+            match &attempt.parsed.outcome {
+                crate::domain::check::Outcome::Answer(Answer::LeiSearch(found))
+                    if found.records.is_empty() =>
+                {
+                    last = Some(attempt);
+                }
+                crate::domain::check::Outcome::Answer(_) => {
+                    let mut attempt = attempt;
+                    attempt.parsed = attempt.parsed.with_code(format!("{field}={value}"));
+                    return (attempt, total);
+                }
+                crate::domain::check::Outcome::CouldNotAsk { .. } => return (attempt, total),
+            }
+        }
+        let no_match = Answer::LeiNoMatch(LeiNoMatch {
+            field: field.to_string(),
+            variants: values,
+            court: court.map(str::to_string),
+            country,
+        });
+        let attempt = match last {
+            Some(mut a) => {
+                a.parsed = Parsed::answer(no_match).with_code("NO_MATCH");
+                a
+            }
+            None => Attempt::local(Parsed::answer(no_match).with_code("NO_MATCH")),
+        };
+        (attempt, total.max(1))
+    }
+}
+
+/// One request to GLEIF.
+enum Ask {
+    Lei(String),
+    Filter {
+        field: &'static str,
+        value: String,
+        country: Option<String>,
+    },
 }
 
 impl Registry for GleifClient {
@@ -442,7 +562,32 @@ impl Registry for GleifClient {
             Ok(q) => q,
             Err(p) => return self.shared.finish(Source::Gleif, Attempt::local(p), 1),
         };
-        let (attempt, n) = with_retry(&self.policy, |_| self.attempt(&q)).await;
+        let country = |c: &Option<String>| {
+            c.as_deref()
+                .map(|c| c.trim().to_uppercase())
+                .filter(|c| !c.is_empty())
+        };
+        let (attempt, n) = match &q {
+            GleifSearch::Lei(lei) => {
+                let ask = Ask::Lei(lei.clone());
+                with_retry(&self.policy, |_| self.attempt(&ask, None)).await
+            }
+            GleifSearch::Register {
+                number,
+                court,
+                court_name,
+                country: c,
+            } => {
+                let court = court.as_deref().map(|c| c.trim().to_uppercase());
+                let values = register_variants(number, court_name.as_deref());
+                self.search(REGISTERED_AS, values, court.as_deref(), country(c))
+                    .await
+            }
+            GleifSearch::Name { name, country: c } => {
+                let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+                self.search(FULLTEXT, vec![name], None, country(c)).await
+            }
+        };
         self.shared.finish(Source::Gleif, attempt, n)
     }
 }
@@ -466,6 +611,30 @@ mod tests {
         };
         assert_eq!(one_line(Some(a)), "One Apple Park Way, 95014 Cupertino, US");
         assert_eq!(one_line(None), "");
+    }
+
+    #[test]
+    fn register_numbers_have_their_gleif_forms() {
+        assert_eq!(
+            register_variants("HRB 12345", Some("Berlin (Charlottenburg)")),
+            ["HRB 12345", "HRB 12345 B", "HRB12345B", "HRB12345", "12345"]
+        );
+        assert_eq!(
+            register_variants("HRB 12345 B", None),
+            ["HRB 12345 B", "HRB 12345", "HRB12345B", "HRB12345", "12345"]
+        );
+        assert_eq!(
+            register_variants("HRB 000001", Some("München")),
+            ["HRB 000001", "HRB000001", "000001", "HRB 1", "HRB1", "1"]
+        );
+        // Not a register number we can take apart: only as written.
+        assert_eq!(
+            register_variants(" 0450486330 ", None),
+            ["0450486330", "450486330"]
+        );
+        assert_eq!(register_variants("A-12 / 7", None), ["A-12 / 7"]);
+        assert!(is_ra_code("RA000131") && is_ra_code("ra000131"));
+        assert!(!is_ra_code("Berlin") && !is_ra_code("RA00013"));
     }
 
     proptest! {

@@ -1,5 +1,6 @@
-//! EU VIES REST client: GET per member state, POST `check-vat-number` with our requester number
-//! (consultation number as evidence), `check-status`, every error code mapped, and the
+//! EU VIES REST client: the documented POST `check-vat-number` (with our requester number when
+//! configured: consultation number as evidence), the web UI's GET per member state only when
+//! the POST route itself is refused, `check-status`, every error code mapped, and the
 //! `IP_BLOCKED` pause.
 
 use super::budget::ViesBudgets;
@@ -9,19 +10,14 @@ use super::retry::{Retry, RetryPolicy, with_retry};
 use super::{Attempt, NotAsked, Parsed, Registry, Shared};
 use crate::domain::check::{Answer, Source, SourceResult, Unavailable, VatAnswer};
 use crate::domain::vat::VatNumber;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 
-/// VIES traffic stopped after `IP_BLOCKED`, until an operator resumes it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ViesPause {
-    /// When VIES said `IP_BLOCKED`.
-    pub since: DateTime<Utc>,
-    /// What to tell the operator.
-    pub message: String,
-}
+/// VIES traffic stopped after `IP_BLOCKED`, until an operator resumes it (kept in the data
+/// directory by the processes that hold the store; see `Store::source_pause`).
+pub type ViesPause = crate::domain::pause::SourcePause;
 
 /// Member-state availability from `check-status`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -90,15 +86,7 @@ impl ViesClient {
 
     fn paused_result(&self) -> Option<Parsed> {
         self.pause().map(|p| {
-            Parsed::not_asked(
-                Unavailable::Blocked,
-                format!(
-                    "VIES traffic is paused since {}: {} (resume it once the block is lifted)",
-                    p.since.format("%Y-%m-%d %H:%M UTC"),
-                    p.message
-                ),
-            )
-            .with_code("IP_BLOCKED")
+            Parsed::not_asked(Unavailable::Blocked, p.describe()).with_code(p.code.clone())
         })
     }
 
@@ -140,54 +128,76 @@ impl ViesClient {
             );
         }
         let timeout = self.cfg.timeout_secs.duration();
-        let (req, post) = match &self.cfg.requester_vat {
-            Some(requester) => {
-                let body = serde_json::json!({
-                    "countryCode": cc,
-                    "vatNumber": vat.national(),
-                    "requesterMemberStateCode": requester.0.prefix(),
-                    "requesterNumber": requester.0.national(),
-                });
-                let url = self.cfg.base_url.join("/check-vat-number");
-                (
-                    Request::post_json(url, body.to_string().into_bytes(), timeout),
-                    true,
-                )
-            }
-            None => {
-                let url = match super::url_with_segments(
-                    self.cfg.base_url.as_str(),
-                    &["ms", cc, "vat", vat.national()],
-                ) {
-                    Ok(u) => u,
-                    Err(e) => return Attempt::transport(&e),
-                };
-                (Request::get(url, "application/json", timeout), false)
-            }
-        };
+        // The documented endpoint, with or without a requester (without one there is no
+        // consultation number, as with the GET).
+        let mut body = serde_json::json!({
+            "countryCode": cc,
+            "vatNumber": vat.national(),
+        });
+        if let Some(requester) = &self.cfg.requester_vat {
+            body["requesterMemberStateCode"] = requester.0.prefix().into();
+            body["requesterNumber"] = requester.0.national().into();
+        }
+        let post = Request::post_json(
+            self.cfg.base_url.join("/check-vat-number"),
+            body.to_string().into_bytes(),
+            timeout,
+        );
         let _permits = self.budgets.acquire(cc).await;
         // Another caller may have been told IP_BLOCKED while this one waited for its slot.
         if let Some(p) = self.paused_result() {
             return Attempt::local(p);
         }
-        let resp = match self.shared.http.send(&req, None).await {
+        let resp = match self.shared.http.send(&post, None).await {
             Ok(r) => r,
             Err(e) => return Attempt::transport(&e),
         };
-        let parsed = if post {
-            parse_post(resp.status, &resp.body, vat.as_str())
-        } else {
-            parse_get(resp.status, &resp.body, vat.as_str())
-        };
+        let mut parsed = parse_post(resp.status, &resp.body, vat.as_str());
+        let mut resp = resp;
+        if self.cfg.requester_vat.is_none() && post_route_refused(resp.status, &parsed) {
+            let url = match super::url_with_segments(
+                self.cfg.base_url.as_str(),
+                &["ms", cc, "vat", vat.national()],
+            ) {
+                Ok(u) => u,
+                Err(e) => return Attempt::transport(&e),
+            };
+            tracing::warn!(
+                status = resp.status,
+                "VIES refused POST check-vat-number itself; asking the web UI's GET instead"
+            );
+            resp = match self
+                .shared
+                .http
+                .send(&Request::get(url, "application/json", timeout), None)
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => return Attempt::transport(&e),
+            };
+            parsed = parse_get(resp.status, &resp.body, vat.as_str());
+        }
         if parsed.code.as_deref() == Some("IP_BLOCKED") {
             tracing::error!("VIES answered IP_BLOCKED; all VIES traffic is paused");
             self.set_pause(Some(ViesPause {
+                source: Source::Vies,
                 since: Utc::now(),
+                code: "IP_BLOCKED".to_string(),
                 message: "VIES answered IP_BLOCKED for this machine's address".to_string(),
             }));
         }
         Attempt::of(&resp, parsed)
     }
+}
+
+/// Whether POST `check-vat-number` was refused as a route (HTTP 404, 405, 415 or 501 without a
+/// VIES error code): the documented endpoint missing or refusing the request shape, the one
+/// case where the web UI's GET, a different route, may still answer. Every VIES error code
+/// (`IP_BLOCKED`, the concurrency limits, `MS_UNAVAILABLE`) concerns the member state or this
+/// machine's address and would come back on the GET too, which is also the route reported
+/// blocked (review of 2026-12-04, §1.1).
+fn post_route_refused(status: u16, parsed: &Parsed) -> bool {
+    matches!(status, 404 | 405 | 415 | 501) && parsed.code.is_none()
 }
 
 fn to_not_asked(p: Parsed) -> NotAsked {

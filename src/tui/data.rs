@@ -11,7 +11,7 @@ use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
 use crate::domain::{Alert, CheckRun, Counterparty, Source};
 use crate::monitor::Schedule;
-use crate::store::{Store, StoreError, codec, keys};
+use crate::store::{Store, StoreError};
 
 /// Days of history the stats charts cover.
 pub const CHART_DAYS: usize = 30;
@@ -372,35 +372,18 @@ pub fn load_in_steps(
     if !emit(LoadStep::Alerts(store.alerts()?, delivery_unknown(store)?)) {
         return Ok(false);
     }
-    // Only counterparties with history have index entries: seek from one to the next instead
-    // of asking for each of the (possibly 100,000) counterparties.
-    let idx = store.tree("idx_check_cp")?;
-    let sled_err = |source| StoreError::Sled {
-        dir: store.dir().to_path_buf(),
-        source,
-    };
     let mut batch = Vec::new();
-    let mut from = [0u8; 8];
-    while let Some(item) = idx.range(from..).next() {
-        let (key, _) = item.map_err(sled_err)?;
-        let Some(id) = keys::read_id(&key) else {
-            break;
+    for item in store.last_check_per_counterparty() {
+        let (id, run) = item?;
+        let last = LastCheck {
+            at: run.finished_at,
+            status: CheckStatus::of(&run),
         };
-        if let Some(run) = store.last_check(id)? {
-            let last = LastCheck {
-                at: run.finished_at,
-                status: CheckStatus::of(&run),
-            };
-            batch.push((id, last, VatStatus::of_run(&run)));
-            if batch.len() >= plan.rest.max(1)
-                && !emit(LoadStep::LastChecks(std::mem::take(&mut batch)))
-            {
-                return Ok(false);
-            }
-        }
-        match id.checked_add(1) {
-            Some(next) => from = keys::id(next),
-            None => break,
+        batch.push((id, last, VatStatus::of_run(&run)));
+        if batch.len() >= plan.rest.max(1)
+            && !emit(LoadStep::LastChecks(std::mem::take(&mut batch)))
+        {
+            return Ok(false);
         }
     }
     if !batch.is_empty() && !emit(LoadStep::LastChecks(batch)) {
@@ -488,20 +471,11 @@ pub fn run_stats(store: &Store, now: DateTime<Utc>) -> Result<RunStats, StoreErr
         ..RunStats::default()
     };
     let window_start = now - Duration::days(CHART_DAYS as i64);
-    // Keys are big-endian ids and ids grow with time, so reverse order is newest first.
-    let tree = store.tree("checks")?;
-    for item in tree.iter().rev() {
+    for run in store.all_check_runs_newest_first() {
         if stats.runs_scanned >= MAX_RUNS_SCANNED {
             break;
         }
-        let (_, bytes) = item.map_err(|source| StoreError::Sled {
-            dir: store.dir().to_path_buf(),
-            source,
-        })?;
-        let run: CheckRun = codec::decode(&bytes).map_err(|source| StoreError::Codec {
-            what: "check run".to_string(),
-            source,
-        })?;
+        let run = run?;
         stats.runs_scanned += 1;
         if stats.last_run.is_none_or(|t| run.finished_at > t) {
             stats.last_run = Some(run.finished_at);

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod gleif_api;
 pub mod insolvency_portal;
 
 use kontra::sources::config::SourcesConfig;

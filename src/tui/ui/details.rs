@@ -269,6 +269,7 @@ pub fn summary(r: &SourceResult) -> (String, bool) {
                     None => "no LEI record found".to_string(),
                 },
                 Answer::LeiNotFound(n) => format!("LEI {} does not exist", n.lei),
+                Answer::LeiNoMatch(m) => m.describe(),
                 Answer::Register(reg) => match reg.records.first() {
                     Some(x) => format!(
                         "{} {} {}, {} · {} ({})",

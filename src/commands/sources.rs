@@ -1,0 +1,64 @@
+//! `kontra sources ...`: the registry pauses kept in the data directory (VIES `IP_BLOCKED`).
+//! Exit codes: 0 the pause was lifted (or none was in force: said so), 4 the data directory is
+//! held by a running monitor or UI (lift it there: key `R` on the Stats tab), 2 usage.
+
+use super::Ctx;
+use crate::domain::check::Source;
+use crate::exit;
+use clap::{Subcommand, ValueEnum};
+use color_eyre::Result;
+
+/// A registry that can be paused.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Pausable {
+    /// EU VIES (paused after `IP_BLOCKED`).
+    Vies,
+}
+
+impl Pausable {
+    fn source(self) -> Source {
+        match self {
+            Pausable::Vies => Source::Vies,
+        }
+    }
+}
+
+/// `kontra sources ...`
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// Lift the pause of a registry once its block is lifted (audited as `source_resumed`).
+    Resume {
+        /// The registry.
+        source: Pausable,
+    },
+    /// Show the pauses in force (exit 0 either way).
+    Status,
+}
+
+/// Runs `kontra sources ...`.
+pub fn run(ctx: &Ctx, cmd: SourcesCommand) -> Result<u8> {
+    match cmd {
+        SourcesCommand::Resume { source } => {
+            let store = ctx.store("sources resume")?;
+            let source = source.source();
+            match crate::monitor::live::resume_source(&store, source, &ctx.actor)? {
+                Some(p) => println!(
+                    "{} resumed (it was paused since {} because {}); the next check asks it again",
+                    source.as_str(),
+                    p.since.format("%Y-%m-%d %H:%M UTC"),
+                    p.code
+                ),
+                None => println!("{} was not paused; nothing changed", source.as_str()),
+            }
+            Ok(exit::OK)
+        }
+        SourcesCommand::Status => {
+            let store = ctx.store_read("sources status")?;
+            match store.source_pause(Source::Vies)? {
+                Some(p) => println!("{}", p.describe()),
+                None => println!("no registry is paused"),
+            }
+            Ok(exit::OK)
+        }
+    }
+}
