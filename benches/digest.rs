@@ -78,6 +78,7 @@ fn bench(c: &mut Criterion) {
         now: Utc.with_ymd_and_hms(2026, 3, 2, 7, 0, 0).unwrap(),
         health: None,
         pause: None,
+        lists: None,
         immediate: false,
     };
     c.bench_function("digest_plan_and_render_1000_alerts", |b| {

@@ -40,7 +40,7 @@ fn setup() -> (tempfile::TempDir, App) {
     demo::populate(&store, &spec).unwrap();
     let config = Config::default();
     let mut app = tui::app(&config, false, true, (200, 50)).unwrap();
-    let snap = data::load_snapshot(&store, &config.monitor, Utc::now()).unwrap();
+    let snap = data::load_snapshot(&store, &config.monitor, &config.sanctions, Utc::now()).unwrap();
     app.handle(Event::Done(Done::Loaded(Box::new(snap))));
     (dir, app)
 }

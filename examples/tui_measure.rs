@@ -90,10 +90,12 @@ fn main() {
         let (tx, rx) = std::sync::mpsc::sync_channel(64);
         let store = &store;
         let monitor = &config.monitor;
+        let sanctions = &config.sanctions;
         scope.spawn(move || {
             data::load_in_steps(
                 store,
                 monitor,
+                sanctions,
                 Utc::now(),
                 data::ChunkPlan::DEFAULT,
                 &mut |s| tx.send(s).is_ok(),
@@ -134,7 +136,8 @@ fn main() {
     let _ = data::run_stats(&store, Utc::now()).expect("runs");
     println!("run stats: {:.0} ms", ms(t2.elapsed()));
     let t2 = Instant::now();
-    let snap = data::load_snapshot(&store, &config.monitor, Utc::now()).expect("load");
+    let snap =
+        data::load_snapshot(&store, &config.monitor, &config.sanctions, Utc::now()).expect("load");
     let loaded = t2.elapsed();
     let mut one_go = tui::app(&config, false, true, (200, 50)).expect("app");
     one_go.handle(Event::Done(Done::Loaded(Box::new(snap))));

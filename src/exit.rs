@@ -16,6 +16,8 @@ pub const INVALID: u8 = 5;
 pub const NOT_FOUND: u8 = 6;
 /// A registry or mail server could not be reached or refused (nothing was concluded).
 pub const UNAVAILABLE: u8 = 7;
+/// A configured sanctions list was never loaded or is stale (`sanctions status`).
+pub const STALE_LIST: u8 = 8;
 
 /// An error that carries its exit code and a complete message for the user.
 #[derive(Debug, thiserror::Error)]

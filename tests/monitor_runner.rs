@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use kontra::domain::check::{
-    Answer, Evidence, Outcome, SanctionsAnswer, SanctionsHit, SourceResult, Unavailable, VatAnswer,
+    Answer, CheckRun, Evidence, Outcome, RegisterAnswer, RegisterRecord, SanctionsAnswer,
+    SanctionsHit, SourceResult, Unavailable, VatAnswer,
 };
 use kontra::domain::screening::{HitReason, HitStrength};
 mod support;
@@ -60,7 +61,14 @@ impl Scripted {
 
 impl Checker for Scripted {
     fn enabled(&self, source: Source) -> bool {
+        // VIES and screening always; another source when a test scripts it.
         matches!(source, Source::Vies | Source::Sanctions)
+            || self
+                .answers
+                .lock()
+                .unwrap()
+                .keys()
+                .any(|(_, s)| *s == source)
     }
 
     async fn ask(&self, source: Source, cp: &Counterparty) -> SourceResult {
@@ -505,6 +513,84 @@ async fn a_possible_hit_goes_to_review_and_alerts_again_only_when_it_turns_stron
     assert!(a[1].message.en.contains("previously a possible hit"));
     let b = store.alerts_for(bob).unwrap();
     assert_eq!(b[0].severity, Severity::Critical, "bob's rule raises it");
+}
+
+fn register_status(status: &str) -> Outcome {
+    Outcome::Answer(Answer::Register(RegisterAnswer {
+        records: vec![RegisterRecord {
+            court: "Berlin (Charlottenburg)".into(),
+            kind: "HRB".into(),
+            number: "12345 B".into(),
+            name: "Acme GmbH".into(),
+            seat: "Berlin".into(),
+            status: status.into(),
+            history: vec![],
+        }],
+    }))
+}
+
+/// The register is asked once a week, the other sources daily: its last answer lies further
+/// back than the few runs the VAT rule needs. A deletion must still be compared with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_register_deletion_is_compared_with_the_last_register_answer_however_far_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path(), "test").unwrap());
+    let id = add(&store, "Acme GmbH", "DE", Some("DE811907980"), "anna");
+    let result = |source, days_ago: i64, outcome| SourceResult {
+        source,
+        at: Utc::now() - chrono::Duration::days(days_ago),
+        outcome,
+        evidence: Evidence::default(),
+    };
+    let valid = || vat("DE811907980", true, "Acme GmbH");
+    // Eight days ago with the register ("aktuell"), then five daily runs without it.
+    for days_ago in [8, 6, 5, 4, 3, 2] {
+        let mut results = vec![
+            result(Source::Vies, days_ago, valid()),
+            result(Source::Sanctions, days_ago, screened(&[])),
+        ];
+        if days_ago == 8 {
+            results.push(result(
+                Source::Handelsregister,
+                days_ago,
+                register_status("aktuell"),
+            ));
+        }
+        let at = Utc::now() - chrono::Duration::days(days_ago);
+        let run = CheckRun {
+            id: 0,
+            counterparty_id: id,
+            started_at: at,
+            finished_at: at,
+            trigger: "monitor".into(),
+            results,
+        };
+        store.record_check(run, vec![]).unwrap();
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let checker = Arc::new(Scripted::new(Duration::ZERO, clock.clone()));
+    checker.set(id, Source::Vies, valid());
+    checker.set(id, Source::Sanctions, screened(&[]));
+    checker.set(id, Source::Handelsregister, register_status("gelöscht"));
+    let runner = Runner::new(
+        store.clone(),
+        checker.clone(),
+        settings(clock, AlertRules::default()),
+        1,
+    )
+    .unwrap();
+    runner
+        .run_cycle("test", vec![id], &CancellationToken::new())
+        .await
+        .unwrap();
+    let last = store.last_check(id).unwrap().unwrap();
+    assert!(
+        last.results
+            .iter()
+            .any(|r| r.source == Source::Handelsregister),
+        "the register was due (last asked 8 days ago)"
+    );
+    assert_eq!(kinds(&store, id), vec![AlertKind::RegisterStatusChanged]);
 }
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {

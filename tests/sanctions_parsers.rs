@@ -152,6 +152,40 @@ fn uk_csv() {
 }
 
 #[test]
+fn uk_csv_leaves_a_ragged_row_out_and_counts_it() {
+    let raw = RawList::single(
+        "list.csv",
+        fixture("sanctions_uk/UK-Sanctions-List.one-ragged.COMPOSED.csv"),
+    );
+    let list = sanctions::parse(ListSource::Uk, &raw).unwrap();
+    assert_eq!(list.skipped.rows, 150);
+    assert_eq!(list.skipped.malformed, 1);
+    assert_eq!(list.skipped.lines, vec![57]);
+    // Three real rows (two entities) and 147 made ones, one of them ragged.
+    assert_eq!(list.entities.len(), 2 + 146);
+    assert!(
+        !list.entities.iter().any(|e| e.id == "TST0052"),
+        "line 57 is TST0052"
+    );
+    assert!(list.entities.iter().any(|e| e.id == "TST0053"));
+    assert_eq!(list.skipped.describe(), "1 of 150 rows (0.67%) at line 57");
+
+    let raw = RawList::single(
+        "list.csv",
+        fixture("sanctions_uk/UK-Sanctions-List.many-ragged.COMPOSED.csv"),
+    );
+    let err = sanctions::parse(ListSource::Uk, &raw).unwrap_err();
+    assert!(matches!(err, ParseError::TooManyMalformed { .. }));
+    assert_eq!(
+        err.to_string(),
+        "uk: too many malformed rows: 5 of 150 rows (3.33%) at lines 10, 57, 100, 120, 140, \
+         more than the allowed 1.00% ([sanctions] max_malformed_share = 0.01)"
+    );
+    let list = sanctions::parse_with(ListSource::Uk, &raw, 0.05).unwrap();
+    assert_eq!(list.skipped.malformed, 5);
+}
+
+#[test]
 fn un_xml() {
     let raw = RawList::single("list.xml", fixture("sanctions_un/consolidated.sample.xml"));
     let list = sanctions::parse(ListSource::Un, &raw).unwrap();

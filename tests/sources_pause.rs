@@ -3,6 +3,7 @@
 //! honours the pause without sending anything (the server counts requests) until
 //! `kontra sources resume vies` lifts it. And the documented POST is used without a requester,
 //! against a VIES that refuses the web UI's GET (as seen live).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

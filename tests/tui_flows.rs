@@ -465,7 +465,7 @@ fn not_this_entity_records_the_reason_and_acknowledges_the_sanctions_alert() {
         ListSource::Eu,
         &RawList::single("eu.xml", xml.into_bytes()),
         "test",
-        0.9,
+        Default::default(),
         now(),
     )
     .unwrap();
@@ -566,7 +566,13 @@ fn an_alert_whose_mail_got_no_answer_shows_delivery_unknown_not_sent() {
     let (_, fresh) = h.store.record_check(run, vec![alert]).unwrap();
     let id = fresh[0].id;
     let load = |h: &mut Harness| {
-        let snap = kontra::tui::data::load_snapshot(&h.store, &Default::default(), now()).unwrap();
+        let snap = kontra::tui::data::load_snapshot(
+            &h.store,
+            &Default::default(),
+            &Default::default(),
+            now(),
+        )
+        .unwrap();
         h.send(Event::Done(kontra::tui::event::Done::Loaded(Box::new(
             snap,
         ))));
@@ -746,7 +752,8 @@ fn the_loaded_next_run_follows_the_schedule_through_the_spring_gap() {
     // Saturday 28 March 2026, 13:00 in Berlin: Sunday's 02:30 does not exist; the monitor runs
     // at 03:00 CEST (01:00 UTC), and the UI says so.
     let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 28, 12, 0, 0).unwrap();
-    let snap = kontra::tui::data::load_snapshot(&h.store, &config.monitor, at).unwrap();
+    let snap =
+        kontra::tui::data::load_snapshot(&h.store, &config.monitor, &config.sanctions, at).unwrap();
     assert_eq!(
         snap.next_cycle,
         Some(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 29, 1, 0, 0).unwrap())

@@ -32,10 +32,17 @@ fn fresh_app() -> App {
 
 fn steps(h: &Harness) -> Vec<LoadStep> {
     let mut out = Vec::new();
-    let finished = data::load_in_steps(&h.store, &config().monitor, now(), PLAN, &mut |s| {
-        out.push(s);
-        true
-    })
+    let finished = data::load_in_steps(
+        &h.store,
+        &config().monitor,
+        &config().sanctions,
+        now(),
+        PLAN,
+        &mut |s| {
+            out.push(s);
+            true
+        },
+    )
     .unwrap();
     assert!(finished);
     out

@@ -5,6 +5,7 @@ use crate::commands::Ctx;
 use crate::domain::counterparty::CounterpartyKind;
 use crate::domain::screening::reasons_text;
 use crate::exit::{self, Failure};
+use crate::sanctions::health::{self, ListHealth};
 use crate::sanctions::snapshot::{self, RefreshError};
 use crate::sanctions::{self, ListSource, ScreenQuery, Screener, update};
 use clap::{Args, Subcommand, ValueEnum};
@@ -56,7 +57,8 @@ pub enum SanctionsCommand {
         #[arg(long, value_enum)]
         source: Option<ListArg>,
     },
-    /// Show each list's publication date, size, entities and staleness.
+    /// Show each list's publication date, size, entities, age, skipped rows and staleness; exits
+    /// 8 when a configured list was never loaded or is stale.
     Status {
         /// Print one JSON array.
         #[arg(long)]
@@ -135,9 +137,14 @@ pub fn run(ctx: &Ctx, cmd: SanctionsCommand) -> Result<u8> {
     }
 }
 
-fn print_accepted(meta: &snapshot::SnapshotMeta, delta: &snapshot::Delta) -> Result<()> {
+fn print_accepted(
+    store: &crate::store::Store,
+    meta: &snapshot::SnapshotMeta,
+    delta: &snapshot::Delta,
+) -> Result<()> {
+    let skipped = snapshot::list_report(store, meta.source)?.skipped;
     println!(
-        "{}: {} entities, published {}, sha256 {:.12}; {} added, {} changed ({} in names/identifiers), {} removed",
+        "{}: {} entities, published {}, sha256 {:.12}; {} added, {} changed ({} in names/identifiers), {} removed{}",
         meta.source,
         meta.entities,
         meta.published.as_deref().unwrap_or("(not stated)"),
@@ -145,7 +152,12 @@ fn print_accepted(meta: &snapshot::SnapshotMeta, delta: &snapshot::Delta) -> Res
         delta.added.len(),
         delta.changed.len(),
         delta.changed_material.len(),
-        delta.removed.len()
+        delta.removed.len(),
+        if skipped.malformed > 0 {
+            format!("; malformed rows left out: {}", skipped.describe())
+        } else {
+            String::new()
+        }
     );
     Ok(())
 }
@@ -160,13 +172,13 @@ fn import(ctx: &Ctx, source: ListSource, path: &std::path::Path) -> Result<u8> {
             source,
             &raw,
             &path.display().to_string(),
-            ctx.config.sanctions.min_keep_ratio.0,
+            snapshot::Limits::of(&ctx.config.sanctions),
             now,
         )
     });
     match result {
         Ok((meta, delta)) => {
-            print_accepted(&meta, &delta)?;
+            print_accepted(&store, &meta, &delta)?;
             Ok(exit::OK)
         }
         Err(e) => {
@@ -197,7 +209,7 @@ fn update_lists(ctx: &Ctx, only: Option<ListSource>) -> Result<u8> {
             continue;
         }
         match rt.block_on(update::refresh(&store, &ctx.paths.data, cfg, &client, s)) {
-            Ok((meta, delta)) => print_accepted(&meta, &delta)?,
+            Ok((meta, delta)) => print_accepted(&store, &meta, &delta)?,
             Err(e) => {
                 failed += 1;
                 eprintln!("{e}; keeping the previous snapshot, list marked stale");
@@ -213,56 +225,136 @@ fn update_lists(ctx: &Ctx, only: Option<ListSource>) -> Result<u8> {
 
 fn status(ctx: &Ctx, json_out: bool) -> Result<u8> {
     let store = ctx.store_read("sanctions status")?;
-    let now = chrono::Utc::now();
-    let max_age = chrono::Duration::hours(2 * i64::from(ctx.config.sanctions.refresh_hours.0));
-    let mut rows = Vec::new();
-    for s in ListSource::ALL {
-        let st = snapshot::list_state(&store, s)?;
-        let enabled = ctx.config.sanctions.list(s).enabled;
-        let stale = st.is_stale(now, max_age);
-        if json_out {
-            rows.push(json!({
-                "source": s.as_str(),
-                "enabled": enabled,
-                "published": st.current.as_ref().and_then(|c| c.published.clone()),
-                "entities": st.current.as_ref().map(|c| c.entities),
-                "bytes": st.current.as_ref().map(|c| c.bytes),
-                "sha256": st.current.as_ref().map(|c| c.sha256.clone()),
-                "last_success": st.current.as_ref().map(|c| c.accepted_at.to_rfc3339()),
-                "last_attempt": st.last_attempt.map(|t| t.to_rfc3339()),
-                "last_error": st.last_error,
-                "stale": stale,
-            }));
-            continue;
-        }
-        match &st.current {
-            None => println!(
-                "{s:<5} {}  no snapshot{}",
-                if enabled { "enabled " } else { "disabled" },
-                st.last_error
-                    .as_deref()
-                    .map(|e| format!("; last attempt failed: {e}"))
-                    .unwrap_or_default()
-            ),
-            Some(c) => println!(
-                "{s:<5} {}  published {}  {} entities  {:.1} MB  last success {}{}{}",
-                if enabled { "enabled " } else { "disabled" },
-                c.published.as_deref().unwrap_or("?"),
-                c.entities,
-                c.bytes as f64 / 1_000_000.0,
-                c.accepted_at.format("%Y-%m-%d %H:%M UTC"),
-                if stale { "  STALE" } else { "" },
-                st.last_error
-                    .as_deref()
-                    .map(|e| format!("; last attempt failed: {e}"))
-                    .unwrap_or_default()
-            ),
-        }
-    }
+    let lists = health::load(&store, &ctx.config.sanctions, chrono::Utc::now())?;
     if json_out {
+        let rows: Vec<_> = lists.iter().map(status_json).collect();
         println!("{}", serde_json::Value::Array(rows));
+    } else {
+        for h in &lists {
+            println!("{}", status_line(h));
+        }
     }
-    Ok(exit::OK)
+    let unhealthy: Vec<&str> = lists
+        .iter()
+        .filter(|h| h.is_unhealthy())
+        .map(|h| h.source.as_str())
+        .collect();
+    if unhealthy.is_empty() {
+        return Ok(exit::OK);
+    }
+    // The report is on stdout; the exit code and this line tell scripts and cron.
+    eprintln!(
+        "kontra: sanctions list{} never loaded or stale: {}",
+        if unhealthy.len() == 1 { "" } else { "s" },
+        unhealthy.join(", ")
+    );
+    Ok(exit::STALE_LIST)
+}
+
+fn status_line(h: &ListHealth) -> String {
+    // `as_str`: the list's Display ignores padding.
+    let s = h.source.as_str();
+    let enabled = if h.enabled { "enabled " } else { "disabled" };
+    let last_error = h
+        .problems
+        .iter()
+        .find_map(|p| match p {
+            health::Problem::RefreshFailed { message, .. } => {
+                Some(format!("; last attempt failed: {message}"))
+            }
+            _ => None,
+        })
+        .unwrap_or_default();
+    let reasons = if h.is_unhealthy() {
+        format!("  STALE: {}", h.problems_text("en"))
+    } else {
+        String::new()
+    };
+    let skipped = if h.skipped.malformed > 0 {
+        format!("  malformed rows left out: {}", h.skipped.describe())
+    } else {
+        String::new()
+    };
+    match (&h.current, h.age) {
+        (Some(c), Some(age)) => format!(
+            "{s:<5} {enabled}  published {}  {} entities  {:.1} MB  last success {} ({} ago){skipped}{reasons}{last_error}",
+            c.published.as_deref().unwrap_or("?"),
+            c.entities,
+            c.bytes as f64 / 1_000_000.0,
+            c.accepted_at.format("%Y-%m-%d %H:%M UTC"),
+            health::age_text(age),
+        ),
+        _ => format!("{s:<5} {enabled}  no snapshot{reasons}{last_error}"),
+    }
+}
+
+fn status_json(h: &ListHealth) -> serde_json::Value {
+    let c = h.current.as_ref();
+    let last_error = h.problems.iter().find_map(|p| match p {
+        health::Problem::RefreshFailed { message, .. } => Some(message.clone()),
+        _ => None,
+    });
+    let failure = h.problems.iter().find_map(|p| match p {
+        health::Problem::RefreshFailed { kind, .. } => kind.map(|k| k.as_str()),
+        _ => None,
+    });
+    json!({
+        "source": h.source.as_str(),
+        "enabled": h.enabled,
+        "published": c.and_then(|c| c.published.clone()),
+        "entities": c.map(|c| c.entities),
+        "bytes": c.map(|c| c.bytes),
+        "sha256": c.map(|c| c.sha256.clone()),
+        "last_success": c.map(|c| c.accepted_at.to_rfc3339()),
+        "age_seconds": h.age.map(|a| a.num_seconds()),
+        "last_attempt": h.last_attempt.map(|t| t.to_rfc3339()),
+        "last_error": last_error,
+        "failure": failure,
+        "stale": h.is_unhealthy(),
+        "reasons": h.problems.iter().map(|p| json!({
+            "code": p.as_str(),
+            "text": p.text("en"),
+        })).collect::<Vec<_>>(),
+        "skipped_rows": {
+            "rows": h.skipped.rows,
+            "malformed": h.skipped.malformed,
+            "lines": h.skipped.lines,
+        },
+    })
+}
+
+/// The configured lists a screening now uses, with their age and problems; empty (said on
+/// stderr) when the store cannot be read, e.g. while a daemon holds it: screening goes on.
+fn screened_lists(ctx: &Ctx) -> Vec<ListHealth> {
+    let lists = ctx.store_read("sanctions screen").and_then(|store| {
+        Ok(health::load(
+            &store,
+            &ctx.config.sanctions,
+            chrono::Utc::now(),
+        )?)
+    });
+    match lists {
+        Ok(l) => l.into_iter().filter(|h| h.enabled).collect(),
+        Err(e) => {
+            eprintln!("kontra: the lists' age is unknown: {e}");
+            Vec::new()
+        }
+    }
+}
+
+/// One list a screening used, for `--json`.
+fn list_used_json(h: &ListHealth) -> serde_json::Value {
+    let c = h.current.as_ref();
+    json!({
+        "source": h.source.as_str(),
+        "used": c.is_some(),
+        "sha256": c.map(|c| c.sha256.clone()),
+        "published": c.and_then(|c| c.published.clone()),
+        "loaded_at": c.map(|c| c.accepted_at.to_rfc3339()),
+        "age_seconds": h.age.map(|a| a.num_seconds()),
+        "stale": h.is_unhealthy(),
+        "reasons": h.problems.iter().map(|p| p.text("en")).collect::<Vec<_>>(),
+    })
 }
 
 /// Loads the screener from the snapshots; an empty index is an error worth telling.
@@ -299,7 +391,21 @@ fn screen(ctx: &Ctx, a: ScreenArgs) -> Result<u8> {
         None => a.names.clone(),
     };
     let screener = load_screener(ctx)?;
+    let lists = screened_lists(ctx);
+    let lists_json: Vec<serde_json::Value> = lists.iter().map(list_used_json).collect();
     let mut out = std::io::stdout().lock();
+    if !a.json {
+        let text = if lists.is_empty() {
+            "unknown (the store could not be read)".to_string()
+        } else {
+            lists
+                .iter()
+                .map(|h| h.line("en"))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
+        writeln!(out, "# lists: {text}")?;
+    }
     for name in names {
         let q = ScreenQuery {
             name: name.clone(),
@@ -325,7 +431,11 @@ fn screen(ctx: &Ctx, a: ScreenArgs) -> Result<u8> {
                     })
                 })
                 .collect();
-            writeln!(out, "{}", json!({"query": name, "hits": hits}))?;
+            writeln!(
+                out,
+                "{}",
+                json!({"query": name, "hits": hits, "lists": lists_json})
+            )?;
         } else if hits.is_empty() {
             writeln!(out, "{name}\tno hit")?;
         } else {

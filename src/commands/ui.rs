@@ -68,6 +68,7 @@ fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Resul
     let env = EffectEnv {
         actor: ctx.actor.clone(),
         monitor: ctx.config.monitor.clone(),
+        sanctions: ctx.config.sanctions.clone(),
         export_dir: std::env::current_dir().unwrap_or_else(|_| std::env::temp_dir()),
         data_dir: data_dir.to_path_buf(),
         checks: None,

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::config::MonitorConfig;
 use crate::domain::{CheckRun, Counterparty, Frequency};
-use crate::monitor::check::{applicable_sources, judge, load_history};
+use crate::monitor::check::{applicable_sources, compared_sources, judge, load_history};
 use crate::monitor::rules::AlertRules;
 use crate::monitor::settings::change_rules;
 use crate::sanctions::Screener;
@@ -191,7 +191,7 @@ pub fn populate(store: &Store, spec: &DemoSpec) -> Result<DemoSummary, StoreErro
             }
             let at = (base + Duration::minutes((i as i64 * 3) % 240 + rng.below(5) as i64))
                 .min(spec.now - Duration::minutes(30));
-            let history = load_history(store, cp.id, &rules)?;
+            let history = load_history(store, cp.id, &rules, &compared_sources(cp, |_| true))?;
             let sources = applicable_sources(cp, &history, register_every, at, |_| true);
             let results: Vec<_> = (1..)
                 .zip(sources)

@@ -105,6 +105,11 @@ impl History {
         })
     }
 
+    /// Whether the history holds an answer (not a "could not ask") of `source`.
+    pub fn has_answer(&self, source: Source) -> bool {
+        self.answers(source).next().is_some()
+    }
+
     /// The earlier results of one source, newest first.
     pub fn results(&self, source: Source) -> &[PastResult] {
         self.per_source

@@ -161,13 +161,37 @@ pub fn applicable_sources(
 /// How many runs back a history is read at most, whatever the sources did.
 const HISTORY_CAP: usize = 1000;
 
-/// Reads as many earlier runs, newest first, as the change rules need.
-pub fn load_history(store: &Store, cp_id: u64, rules: &ChangeRules) -> Result<History, StoreError> {
+/// The sources whose earlier answers a check of `cp` may compare with: every source that
+/// applies to it, whatever the rotation (the register is asked only every few days, and its
+/// last answer is what a status change is measured against).
+pub fn compared_sources(cp: &Counterparty, enabled: impl Fn(Source) -> bool) -> Vec<Source> {
+    applicable_sources(
+        cp,
+        &History::default(),
+        Duration::zero(),
+        DateTime::<chrono::Utc>::MIN_UTC,
+        enabled,
+    )
+}
+
+/// Reads as many earlier runs, newest first, as the change rules need: enough answers of every
+/// source seen for the VAT rule, and the last answer of every source in `wanted` (see
+/// [`compared_sources`]), however far back it lies. Stopping at the first few runs would lose
+/// a source asked less often than the others: a register deletion would then be compared
+/// with nothing and never alert. A source that never answered is read for up to
+/// `HISTORY_CAP` runs.
+pub fn load_history(
+    store: &Store,
+    cp_id: u64,
+    rules: &ChangeRules,
+    wanted: &[Source],
+) -> Result<History, StoreError> {
     let depth = rules.vat_invalid_after as usize + 1;
     let mut history = History::default();
     for run in store.check_runs_newest_first(cp_id) {
         history.push_older(&run?);
-        if history.is_deep_enough(depth) || history.run_count() >= HISTORY_CAP {
+        let enough = history.is_deep_enough(depth) && wanted.iter().all(|&s| history.has_answer(s));
+        if enough || history.run_count() >= HISTORY_CAP {
             break;
         }
     }
@@ -223,7 +247,8 @@ pub async fn check_counterparty<C: Checker>(
         Some(h) => h,
         None => {
             let s = store.clone();
-            blocking(id, move || load_history(&s, id, &rules)).await?
+            let wanted = compared_sources(cp, |s| checker.enabled(s));
+            blocking(id, move || load_history(&s, id, &rules, &wanted)).await?
         }
     };
     let slot = tokio::select! {
@@ -354,7 +379,8 @@ pub async fn screen_delta<C: Checker>(
     let id = cp.id;
     let rules = settings.change;
     let s = store.clone();
-    let history = blocking(id, move || load_history(&s, id, &rules)).await?;
+    let wanted = compared_sources(cp, |s| checker.enabled(s));
+    let history = blocking(id, move || load_history(&s, id, &rules, &wanted)).await?;
     let previous =
         history
             .results(Source::Sanctions)

@@ -13,7 +13,7 @@ use super::delta::ListDelta;
 use super::events::{ChecksSummary, MonitorEvent};
 use super::health::HealthBook;
 use super::schedule::{Due, Schedule};
-use crate::domain::Counterparty;
+use crate::domain::{Counterparty, Source};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -451,9 +451,16 @@ impl<C: Checker> Runner<C> {
         let store = self.store.clone();
         let rules = self.settings.change;
         // One trip to the blocking pool for the counterparty and its history.
+        let enabled: Vec<Source> = Source::ALL
+            .into_iter()
+            .filter(|&s| self.checker.enabled(s))
+            .collect();
         let loaded = blocking(move || {
             let cp = store.counterparty(id)?;
-            let history = super::check::load_history(&store, id, &rules)?;
+            let wanted = cp.as_ref().map_or_else(Vec::new, |cp| {
+                super::check::compared_sources(cp, |s| enabled.contains(&s))
+            });
+            let history = super::check::load_history(&store, id, &rules, &wanted)?;
             Ok((cp, history))
         })
         .await;

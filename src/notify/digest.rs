@@ -5,6 +5,7 @@ use super::health::SourceHealth;
 use super::template::{self, escape_html, fill};
 use crate::config::{Analyst, Language};
 use crate::domain::{Alert, AlertKind, Counterparty, DeliveryUnknown, Severity, Source};
+use crate::sanctions::health::ListHealth;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap};
@@ -216,6 +217,9 @@ pub struct RenderContext<'a> {
     pub health: Option<&'a SourceHealth>,
     /// A registry paused for this machine (VIES `IP_BLOCKED`), said first in the health block.
     pub pause: Option<&'a crate::domain::pause::SourcePause>,
+    /// The health of every sanctions list (see `sanctions::health`); `None` when the store could
+    /// not tell.
+    pub lists: Option<&'a [ListHealth]>,
     /// A message sent at once for critical alerts rather than the daily digest.
     pub immediate: bool,
 }
@@ -372,6 +376,9 @@ struct Words {
     last_answer: &'static str,
     never_answered: &'static str,
     unavailable_since: &'static str,
+    lists_used: &'static str,
+    lists_unknown: &'static str,
+    no_lists: &'static str,
     repeated: &'static str,
     earlier: &'static str,
 }
@@ -396,6 +403,9 @@ const DE: Words = Words {
     last_answer: "letzte Antwort",
     never_answered: "noch nie geantwortet",
     unavailable_since: "nicht erreichbar seit",
+    lists_used: "Sanktionslisten (Alter des verwendeten Stands)",
+    lists_unknown: "Der Zustand der Sanktionslisten konnte nicht gelesen werden.",
+    no_lists: "Keine Sanktionsliste ist konfiguriert.",
     repeated: "Zustellung unbekannt: {n} dieser Alerts wurden schon einmal an den Mailserver übergeben, der darauf nicht geantwortet hat. Sie sind unten markiert und werden hier wiederholt, falls die frühere Nachricht nicht angekommen ist.",
     earlier: "Zustellung unbekannt: am {when} als {id} übergeben, ohne Antwort des Mailservers; hier wiederholt.",
 };
@@ -420,6 +430,9 @@ const EN: Words = Words {
     last_answer: "last answer",
     never_answered: "never answered",
     unavailable_since: "unavailable since",
+    lists_used: "Sanctions lists (age of the version in use)",
+    lists_unknown: "The state of the sanctions lists could not be read.",
+    no_lists: "No sanctions list is configured.",
     repeated: "Delivery unknown: {n} of these alerts were handed to the mail server before, which did not answer. They are marked below and repeated here in case that earlier message did not arrive.",
     earlier: "Delivery unknown: handed over at {when} as {id} without a reply from the mail server; repeated here.",
 };
@@ -615,6 +628,7 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
             escape_html(s)
         )
     };
+    let (lists_text, lists_html) = lists_block(ctx);
     let (mut text, mut html) = match ctx.pause {
         Some(p) => (
             format!("{}\n", p.describe()),
@@ -626,8 +640,9 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
         None => (String::new(), String::new()),
     };
     let Some((h, updated)) = ctx.health.and_then(|h| h.updated_at.map(|u| (h, u))) else {
-        text.push_str(&format!("{}\n", w.never_checked));
+        text.push_str(&format!("{}\n{lists_text}", w.never_checked));
         html.push_str(&para(w.never_checked));
+        html.push_str(&lists_html);
         return (text, html);
     };
     text.push_str(&format!(
@@ -648,8 +663,9 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
         ));
     }
     if h.sources.is_empty() {
-        text.push_str(&format!("{}\n", w.no_sources));
+        text.push_str(&format!("{}\n{lists_text}", w.no_sources));
         html.push_str(&para(w.no_sources));
+        html.push_str(&lists_html);
         return (text, html);
     }
     let mut rows = String::new();
@@ -683,9 +699,60 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
             ],
         ));
     }
-    html.push_str(&format!(
+    html.push_str(&table(&rows));
+    text.push_str(&lists_text);
+    html.push_str(&lists_html);
+    (text, html)
+}
+
+fn table(rows: &str) -> String {
+    format!(
         "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"margin-top:4px;\">\n{rows}</table>"
-    ));
+    )
+}
+
+/// Which sanctions lists screening uses and how old each is, with the reason a list is stale
+/// or missing: a digest never reads "no sanctions alert" without saying against what.
+fn lists_block(ctx: &RenderContext<'_>) -> (String, String) {
+    let l = ctx.language;
+    let w = words(l);
+    let note = |s: &str| {
+        (
+            format!("{s}\n"),
+            format!(
+                "<p style=\"margin:4px 0;font-size:13px;line-height:19px;color:#424242;\">{}</p>",
+                escape_html(s)
+            ),
+        )
+    };
+    let Some(lists) = ctx.lists else {
+        return note(w.lists_unknown);
+    };
+    let configured: Vec<&ListHealth> = lists.iter().filter(|h| h.enabled).collect();
+    if configured.is_empty() {
+        return note(w.no_lists);
+    }
+    let (mut text, mut html) = note(&format!("{}:", w.lists_used));
+    let mut rows = String::new();
+    for h in configured {
+        let line = h.line(l.as_str());
+        text.push_str(&format!("  {line}\n"));
+        let col = if h.is_unhealthy() {
+            colour(Severity::Critical)
+        } else {
+            colour(Severity::Low)
+        };
+        let (name, status) = line.split_once(": ").unwrap_or((h.source.as_str(), &line));
+        rows.push_str(&fill(
+            template::HEALTH_ROW_HTML,
+            &[
+                ("colour", col),
+                ("source", &escape_html(name)),
+                ("status", &escape_html(status)),
+            ],
+        ));
+    }
+    html.push_str(&table(&rows));
     (text, html)
 }
 
@@ -836,6 +903,7 @@ mod tests {
             now: t(7, 0),
             health: None,
             pause: None,
+            lists: None,
             immediate: false,
         };
         assert_eq!(
@@ -885,6 +953,7 @@ mod tests {
                 now: t(7, 0),
                 health: Some(&health),
                 pause: None,
+                lists: None,
                 immediate: false,
             };
             let r = render(&p.digests[0], &ctx);
@@ -956,6 +1025,7 @@ mod tests {
                 now: t(7, 0),
                 health: None,
                 pause: None,
+                lists: None,
                 immediate: false,
             };
             let r = render(&p.digests[0], &ctx);
@@ -979,6 +1049,7 @@ mod tests {
             now: t(7, 0),
             health: None,
             pause: None,
+            lists: None,
             immediate: false,
         };
         let r = render(&d, &ctx);
@@ -1015,5 +1086,89 @@ mod tests {
             );
             assert!(part.contains("kontra sources resume vies"), "{part}");
         }
+    }
+
+    #[test]
+    fn every_digest_names_the_lists_used_their_age_and_why_one_is_stale() {
+        use crate::sanctions::ListSource;
+        use crate::sanctions::health::{FailureKind, ListReport, assess};
+        use crate::sanctions::snapshot::{ListState, SnapshotMeta};
+        let now = t(7, 0);
+        let report = |source, accepted: Option<DateTime<Utc>>, error: Option<&str>| ListReport {
+            state: ListState {
+                source,
+                current: accepted.map(|at| SnapshotMeta {
+                    source,
+                    published: Some("2026-03-01".into()),
+                    sha256: "abc".into(),
+                    bytes: 1,
+                    entities: 1,
+                    accepted_at: at,
+                    origin: "test".into(),
+                }),
+                last_attempt: Some(now),
+                last_error: error.map(str::to_string),
+            },
+            failure: error.map(|_| FailureKind::Blocked),
+            skipped: Default::default(),
+        };
+        let max = Duration::hours(24);
+        let lists = vec![
+            assess(&report(ListSource::Eu, Some(t(2, 0)), None), true, now, max),
+            assess(
+                &report(ListSource::Ofac, Some(t(1, 0)), Some("HTTP 403")),
+                true,
+                now,
+                max,
+            ),
+            assess(&report(ListSource::Uk, None, None), true, now, max),
+            assess(&report(ListSource::Un, None, None), false, now, max),
+        ];
+        let health = SourceHealth {
+            updated_at: Some(t(6, 0)),
+            sources: vec![],
+        };
+        let ctx = RenderContext {
+            language: Language::En,
+            tz: chrono_tz::Europe::Berlin,
+            now,
+            health: Some(&health),
+            pause: None,
+            lists: Some(&lists),
+            immediate: false,
+        };
+        for d in [Digest::empty("anna@example.de"), {
+            let p = plan(
+                &[alert(1, 1, AlertKind::SanctionsFound, t(6, 0))],
+                &cps(),
+                &analysts(),
+                Some("team@example.de"),
+                false,
+            );
+            p.digests[0].clone()
+        }] {
+            let r = render(&d, &ctx);
+            for line in [
+                "Sanctions lists (age of the version in use):",
+                "  eu: 5h old (published 2026-03-01)",
+                "  ofac: 6h old (published 2026-03-01), STALE: last refresh failed: blocked by the host (HTTP 403)",
+                "  uk: not loaded, STALE: never loaded",
+            ] {
+                assert!(r.text.contains(line), "{line}\n{}", r.text);
+            }
+            assert!(!r.text.contains("un:"), "a disabled list is not one used");
+            assert!(
+                r.html.contains("5h old (published 2026-03-01)"),
+                "{}",
+                r.html
+            );
+            assert!(r.html.contains("not loaded, STALE: never loaded"));
+        }
+        let ctx = RenderContext { lists: None, ..ctx };
+        let r = render(&Digest::empty("anna@example.de"), &ctx);
+        assert!(
+            r.text
+                .contains("state of the sanctions lists could not be read")
+        );
     }
 }

@@ -26,6 +26,7 @@ pub mod webhook;
 use crate::config::{Config, ConfigError, Language};
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
+use crate::sanctions::health::ListHealth;
 use crate::store::{AuditAction, AuditEvent, Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -283,10 +284,23 @@ impl Notifier {
         }
     }
 
+    /// The health of the sanctions lists for the digest; None (said in the mail) when the store
+    /// cannot tell.
+    fn lists(&self, store: &Store, now: DateTime<Utc>) -> Option<Vec<ListHealth>> {
+        match crate::sanctions::health::load(store, &self.config.sanctions, now) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::warn!("sanctions list health in the store cannot be read: {e}");
+                None
+            }
+        }
+    }
+
     fn context<'a>(
         &self,
         now: DateTime<Utc>,
         health: Option<&'a SourceHealth>,
+        lists: Option<&'a [ListHealth]>,
         immediate: bool,
     ) -> RenderContext<'a> {
         RenderContext {
@@ -295,6 +309,7 @@ impl Notifier {
             now,
             health,
             pause: None,
+            lists,
             immediate,
         }
     }
@@ -350,7 +365,8 @@ impl Notifier {
         )?;
         let health = self.health(store);
         let pause = vies_pause(store);
-        let mut ctx = self.context(now, health.as_ref(), false);
+        let lists = self.lists(store, now);
+        let mut ctx = self.context(now, health.as_ref(), lists.as_deref(), false);
         ctx.pause = pause.as_ref();
         let messages = plan
             .digests
@@ -377,7 +393,8 @@ impl Notifier {
         let (mut alerts, cps) = self.pending(store)?;
         let health = self.health(store);
         let pause = vies_pause(store);
-        let mut ctx = self.context(now, health.as_ref(), false);
+        let lists = self.lists(store, now);
+        let mut ctx = self.context(now, health.as_ref(), lists.as_deref(), false);
         ctx.pause = pause.as_ref();
         if let Some(o) = owner {
             alerts.retain(|a| {
@@ -463,7 +480,8 @@ impl Notifier {
             report.unroutable = plan.unroutable;
             let health = self.health(store);
             let pause = vies_pause(store);
-            let mut ctx = self.context(now, health.as_ref(), false);
+            let lists = self.lists(store, now);
+            let mut ctx = self.context(now, health.as_ref(), lists.as_deref(), false);
             ctx.pause = pause.as_ref();
             report.messages = self
                 .send_all(store, smtp, &mail.from.0, plan.digests, &ctx)
@@ -554,7 +572,8 @@ impl Notifier {
             report.unroutable = plan.unroutable;
             let health = self.health(store);
             let pause = vies_pause(store);
-            let mut ctx = self.context(now, health.as_ref(), true);
+            let lists = self.lists(store, now);
+            let mut ctx = self.context(now, health.as_ref(), lists.as_deref(), true);
             ctx.pause = pause.as_ref();
             report.messages = self
                 .send_all(store, smtp, &mail.from.0, plan.digests, &ctx)

@@ -38,6 +38,11 @@ pub const DEFAULT_USER_AGENT: &str = concat!(
     "; +sanctions list refresh, counterparty due diligence)"
 );
 
+/// The default largest share of malformed rows a list file may have before it is refused: the
+/// live UK file has tens of thousands of rows, so one ragged row is far below it, while a file
+/// whose layout changed (most rows ragged) is still refused.
+pub const DEFAULT_MAX_MALFORMED_SHARE: f64 = 0.01;
+
 /// The `[sanctions]` section.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -50,6 +55,9 @@ pub struct SanctionsConfig {
     pub timeout_seconds: Seconds,
     /// A new publication with fewer entities than this share of the previous one is refused.
     pub min_keep_ratio: Threshold,
+    /// A file with more than this share of malformed rows is refused; fewer are left out and
+    /// reported.
+    pub max_malformed_share: Share,
     /// User-Agent of list downloads.
     pub user_agent: UserAgent,
     /// EU consolidated list.
@@ -69,6 +77,7 @@ impl Default for SanctionsConfig {
             refresh_hours: Hours(12),
             timeout_seconds: Seconds(120),
             min_keep_ratio: Threshold(0.9),
+            max_malformed_share: Share(DEFAULT_MAX_MALFORMED_SHARE),
             user_agent: UserAgent(DEFAULT_USER_AGENT.to_string()),
             eu: ListConfig::new(ListSource::Eu),
             ofac: ListConfig::new(ListSource::Ofac),
@@ -87,6 +96,11 @@ impl SanctionsConfig {
             ListSource::Uk => &self.uk,
             ListSource::Un => &self.un,
         }
+    }
+
+    /// How old a list may get before it is reported stale: twice the refresh interval.
+    pub fn max_age(&self) -> chrono::Duration {
+        chrono::Duration::hours(2 * i64::from(self.refresh_hours.0))
     }
 }
 
@@ -210,6 +224,23 @@ impl<'de> Deserialize<'de> for Threshold {
         } else {
             Err(serde::de::Error::custom(format!(
                 "{v} is out of range; use a number above 0 and at most 1 (e.g. 0.85)"
+            )))
+        }
+    }
+}
+
+/// A share from 0 to 0.5 (more than half of a file malformed is never a usable list).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Share(pub f64);
+
+impl<'de> Deserialize<'de> for Share {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if (0.0..=0.5).contains(&v) {
+            Ok(Share(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{v} is out of range; use a share from 0 to 0.5 (e.g. 0.01 for 1%)"
             )))
         }
     }

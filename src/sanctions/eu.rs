@@ -27,6 +27,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedList, ParseError> {
         published,
         declared_count: None,
         entities,
+        skipped: Default::default(),
     })
 }
 

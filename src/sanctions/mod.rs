@@ -5,6 +5,7 @@ pub mod config;
 pub mod countries;
 pub mod decisions;
 pub mod eu;
+pub mod health;
 pub mod index;
 pub mod matcher;
 pub mod model;
@@ -19,6 +20,7 @@ pub mod xml;
 
 pub use model::{
     EntityKind, Identifier, ListSource, ListedEntity, ListedName, NameKind, ParseError, ParsedList,
+    SkippedRows,
 };
 
 /// The raw bytes of one list publication: one file, or OFAC's CSV set (named files).
@@ -55,12 +57,23 @@ impl RawList {
     }
 }
 
-/// Parses a publication of `source` with the parser its format needs.
+/// Parses a publication of `source` with the parser its format needs, allowing the default
+/// share of malformed rows.
 pub fn parse(source: ListSource, raw: &RawList) -> Result<ParsedList, ParseError> {
+    parse_with(source, raw, config::DEFAULT_MAX_MALFORMED_SHARE)
+}
+
+/// Parses a publication of `source`, refusing it when more than `max_malformed_share` of its
+/// rows are malformed (only row-based formats skip rows).
+pub fn parse_with(
+    source: ListSource,
+    raw: &RawList,
+    max_malformed_share: f64,
+) -> Result<ParsedList, ParseError> {
     let first = raw.files.first().map(|(_, b)| b.as_slice()).unwrap_or(&[]);
     match source {
         ListSource::Eu => eu::parse(first),
-        ListSource::Uk => uk::parse(first),
+        ListSource::Uk => uk::parse(first, max_malformed_share),
         ListSource::Un => un::parse(first),
         ListSource::Ofac => match raw.file("sdn.csv") {
             Some(sdn) => ofac::parse_csv(ofac::CsvSet {

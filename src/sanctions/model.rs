@@ -335,10 +335,72 @@ pub struct ParsedList {
     pub declared_count: Option<usize>,
     /// The entities in file order.
     pub entities: Vec<ListedEntity>,
+    /// Rows that could not be read and were left out (only the UK CSV skips rows).
+    pub skipped: SkippedRows,
+}
+
+/// How many rows of a publication were malformed and left out, with the first few line numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SkippedRows {
+    /// Data rows in the file, malformed ones included.
+    pub rows: u64,
+    /// Rows left out as malformed.
+    pub malformed: u64,
+    /// Line numbers in the file of the first [`SkippedRows::KEPT_LINES`] malformed rows.
+    pub lines: Vec<u64>,
+}
+
+impl SkippedRows {
+    /// How many line numbers are kept for the message.
+    pub const KEPT_LINES: usize = 5;
+
+    /// Counts one read row.
+    pub fn read(&mut self) {
+        self.rows += 1;
+    }
+
+    /// Counts one malformed row at `line`.
+    pub fn skip(&mut self, line: u64) {
+        self.rows += 1;
+        self.malformed += 1;
+        if self.lines.len() < Self::KEPT_LINES {
+            self.lines.push(line);
+        }
+    }
+
+    /// The malformed share of all rows, 0 for an empty file.
+    pub fn share(&self) -> f64 {
+        if self.rows == 0 {
+            0.0
+        } else {
+            self.malformed as f64 / self.rows as f64
+        }
+    }
+
+    /// E.g. `1 of 150 rows (0.67%) at line 57` or `8 of 150 rows (5.33%) at lines 3, 9, 12, 15, 20 and 3 more`.
+    pub fn describe(&self) -> String {
+        let mut lines = self
+            .lines
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = self.malformed.saturating_sub(self.lines.len() as u64);
+        if more > 0 {
+            lines.push_str(&format!(" and {more} more"));
+        }
+        format!(
+            "{} of {} rows ({:.2}%) at line{} {lines}",
+            self.malformed,
+            self.rows,
+            self.share() * 100.0,
+            if self.malformed == 1 { "" } else { "s" }
+        )
+    }
 }
 
 /// Why a list file could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ParseError {
     /// The file is not the expected format (e.g. HTML instead of XML, wrong root or header).
     #[error("{list}: not a {expected} file: {detail}")]
@@ -357,6 +419,20 @@ pub enum ParseError {
         list: ListSource,
         /// Where and what.
         detail: String,
+    },
+    /// More rows were malformed than the configured share allows.
+    #[error(
+        "{list}: too many malformed rows: {}, more than the allowed {:.2}% ([sanctions] max_malformed_share = {max_share})",
+        skipped.describe(),
+        max_share * 100.0
+    )]
+    TooManyMalformed {
+        /// The list.
+        list: ListSource,
+        /// The malformed rows.
+        skipped: SkippedRows,
+        /// The configured largest share.
+        max_share: f64,
     },
 }
 

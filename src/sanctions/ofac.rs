@@ -152,6 +152,7 @@ pub fn parse_csv(set: CsvSet<'_>) -> Result<ParsedList, ParseError> {
         published: None,
         declared_count: None,
         entities: entities.into_iter().map(ListedEntity::finish).collect(),
+        skipped: Default::default(),
     })
 }
 
@@ -225,6 +226,7 @@ pub fn parse_xml(bytes: &[u8]) -> Result<ParsedList, ParseError> {
         published,
         declared_count,
         entities,
+        skipped: Default::default(),
     })
 }
 

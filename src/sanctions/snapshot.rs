@@ -3,8 +3,10 @@
 //! `<data>/sanctions/<list>/` (raw files plus the parsed entities), its metadata, the last
 //! attempt and the diff against the previous snapshot live in the store.
 
-use super::model::{ListSource, ListedEntity, ParseError};
-use super::{RawList, parse};
+use super::config::SanctionsConfig;
+use super::health::{FailureKind, ListReport};
+use super::model::{ListSource, ListedEntity, ParseError, SkippedRows};
+use super::{RawList, parse_with};
 use crate::store::{StateBatch, Store, StoreError, codec};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -111,6 +113,8 @@ pub enum RefreshError {
     Download {
         /// The list.
         list: ListSource,
+        /// The HTTP status, when the host answered with an error status.
+        status: Option<u16>,
         /// What happened.
         message: String,
     },
@@ -135,6 +139,56 @@ pub enum RefreshError {
     },
 }
 
+impl RefreshError {
+    /// The class of the failure, as list health reports it.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            RefreshError::Download {
+                status: Some(403), ..
+            } => FailureKind::Blocked,
+            RefreshError::Download {
+                status: Some(s), ..
+            } => FailureKind::HttpStatus(*s),
+            RefreshError::Download { status: None, .. } => FailureKind::Download,
+            RefreshError::Invalid(ParseError::TooManyMalformed { .. }) => {
+                FailureKind::TooManyMalformed
+            }
+            RefreshError::Invalid(_)
+            | RefreshError::Empty(_)
+            | RefreshError::CountMismatch { .. }
+            | RefreshError::Shrunk { .. } => FailureKind::Refused,
+            RefreshError::Io { .. } | RefreshError::Store(_) | RefreshError::Codec { .. } => {
+                FailureKind::Local
+            }
+        }
+    }
+}
+
+/// What a publication must pass to be accepted, from `[sanctions]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// A publication with fewer entities than this share of the current one is refused.
+    pub min_keep_ratio: f64,
+    /// A publication with more than this share of malformed rows is refused.
+    pub max_malformed_share: f64,
+}
+
+impl Limits {
+    /// The limits the configuration sets.
+    pub fn of(config: &SanctionsConfig) -> Limits {
+        Limits {
+            min_keep_ratio: config.min_keep_ratio.0,
+            max_malformed_share: config.max_malformed_share.0,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::of(&SanctionsConfig::default())
+    }
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RefreshError + '_ {
     move |source| RefreshError::Io {
         path: path.to_path_buf(),
@@ -149,6 +203,31 @@ fn state_key(source: ListSource) -> String {
 fn delta_key(source: ListSource) -> String {
     format!("sanctions.delta.{source}")
 }
+
+/// The class of the last failure ([`FailureKind`]); removed by a successful refresh. A key of its
+/// own, so that [`ListState`]'s stored shape stays as it was.
+fn failure_key(source: ListSource) -> String {
+    format!("sanctions.failure.{source}")
+}
+
+/// The rows the current snapshot's file had malformed ([`SkippedRows`]).
+fn skipped_key(source: ListSource) -> String {
+    format!("sanctions.skipped.{source}")
+}
+
+/// The skipped rows of a staged acceptance, moved to [`skipped_key`] by [`commit`].
+fn staged_skipped_key(source: ListSource) -> String {
+    format!("sanctions.accepting_skipped.{source}")
+}
+
+/// The metadata of the last [`HISTORY_KEPT`] accepted snapshots, oldest first, so that a stored
+/// screening (which names its snapshots by hash) can say how old its lists were.
+fn history_key(source: ListSource) -> String {
+    format!("sanctions.history.{source}")
+}
+
+/// How many accepted snapshots per list the history keeps (two years of daily refreshes).
+const HISTORY_KEPT: usize = 730;
 
 /// The directory of one list's snapshot.
 pub fn list_dir(data_dir: &Path, source: ListSource) -> PathBuf {
@@ -173,6 +252,10 @@ pub fn raw_hash(raw: &RawList) -> String {
 
 /// The state of one list (a default "never loaded" state when unknown).
 pub fn list_state(store: &Store, source: ListSource) -> Result<ListState, RefreshError> {
+    Ok(read_state(store, source)?)
+}
+
+fn read_state(store: &Store, source: ListSource) -> Result<ListState, StoreError> {
     Ok(store
         .get_state::<ListState>(&state_key(source))?
         .unwrap_or(ListState {
@@ -181,6 +264,33 @@ pub fn list_state(store: &Store, source: ListSource) -> Result<ListState, Refres
             last_attempt: None,
             last_error: None,
         }))
+}
+
+/// Everything list health needs about one list: state, class of the last failure, skipped rows.
+pub fn list_report(store: &Store, source: ListSource) -> Result<ListReport, StoreError> {
+    Ok(ListReport {
+        state: read_state(store, source)?,
+        failure: store.get_state(&failure_key(source))?,
+        skipped: store.get_state(&skipped_key(source))?.unwrap_or_default(),
+    })
+}
+
+/// The metadata of every snapshot still known: each list's history and its current snapshot.
+pub fn known_snapshots(store: &Store) -> Result<Vec<SnapshotMeta>, StoreError> {
+    let mut out = Vec::new();
+    for source in ListSource::ALL {
+        out.extend(
+            store
+                .get_state::<Vec<SnapshotMeta>>(&history_key(source))?
+                .unwrap_or_default(),
+        );
+        if let Some(c) = read_state(store, source)?.current
+            && !out.contains(&c)
+        {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 /// The delta of the last accepted refresh of one list.
@@ -211,7 +321,10 @@ pub fn record_failure(
     let mut st = list_state(store, source)?;
     st.last_attempt = Some(now);
     st.last_error = Some(error.to_string());
-    store.set_state(&state_key(source), &st)?;
+    let mut changes = StateBatch::default();
+    changes.put(&state_key(source), &st)?;
+    changes.put(&failure_key(source), &error.kind())?;
+    store.apply_state(changes)?;
     Ok(())
 }
 
@@ -253,10 +366,10 @@ pub fn accept(
     source: ListSource,
     raw: &RawList,
     origin: &str,
-    min_keep_ratio: f64,
+    limits: Limits,
     now: DateTime<Utc>,
 ) -> Result<(SnapshotMeta, Delta), RefreshError> {
-    let staged = stage(store, data_dir, source, raw, origin, min_keep_ratio, now)?;
+    let staged = stage(store, data_dir, source, raw, origin, limits, now)?;
     install(data_dir, source)?;
     commit(store, &staged)?;
     Ok((staged.meta, staged.delta))
@@ -313,13 +426,13 @@ pub fn stage(
     source: ListSource,
     raw: &RawList,
     origin: &str,
-    min_keep_ratio: f64,
+    limits: Limits,
     now: DateTime<Utc>,
 ) -> Result<Staged, RefreshError> {
     // An earlier acceptance that was cut short is finished first, so the delta below is taken
     // against the snapshot that is really in place.
     recover_list(store, data_dir, source)?;
-    let parsed = parse(source, raw)?;
+    let parsed = parse_with(source, raw, limits.max_malformed_share)?;
     if parsed.entities.is_empty() {
         return Err(RefreshError::Empty(source));
     }
@@ -334,7 +447,7 @@ pub fn stage(
     }
     let mut state = list_state(store, source)?;
     if let Some(cur) = &state.current
-        && (parsed.entities.len() as f64) < cur.entities as f64 * min_keep_ratio
+        && (parsed.entities.len() as f64) < cur.entities as f64 * limits.min_keep_ratio
     {
         return Err(RefreshError::Shrunk {
             list: source,
@@ -398,8 +511,19 @@ pub fn stage(
         state,
         entities_sha256: hex::encode(Sha256::digest(&encoded)),
     };
-    // From here on the acceptance is decided: a crash is finished by `recover`.
-    store.set_state(&journal_key(source), &staged)?;
+    if parsed.skipped.malformed > 0 {
+        tracing::warn!(
+            list = %source,
+            "malformed rows left out: {}",
+            parsed.skipped.describe()
+        );
+    }
+    // From here on the acceptance is decided: a crash is finished by `recover`. The skipped rows
+    // travel beside the journal (its stored shape stays as it was).
+    let mut changes = StateBatch::default();
+    changes.put(&journal_key(source), &staged)?;
+    changes.put(&staged_skipped_key(source), &parsed.skipped)?;
+    store.apply_state(changes)?;
     Ok(staged)
 }
 
@@ -423,13 +547,28 @@ pub fn install(data_dir: &Path, source: ListSource) -> Result<(), RefreshError> 
     sync_dir(&dir)
 }
 
-/// Step 3 of [`accept`]: records the new state and delta and drops the journal, in one
-/// atomic write of the store.
+/// Step 3 of [`accept`]: records the new state, delta, skipped rows and history entry and drops
+/// the journal and the last failure, in one atomic write of the store.
 pub fn commit(store: &Store, staged: &Staged) -> Result<(), RefreshError> {
+    let source = staged.source;
+    let skipped: SkippedRows = store
+        .get_state(&staged_skipped_key(source))?
+        .unwrap_or_default();
+    let mut history: Vec<SnapshotMeta> = store.get_state(&history_key(source))?.unwrap_or_default();
+    // A commit repeated by `recover` adds its snapshot once.
+    if history.last() != Some(&staged.meta) {
+        history.push(staged.meta.clone());
+    }
+    let excess = history.len().saturating_sub(HISTORY_KEPT);
+    history.drain(..excess);
     let mut changes = StateBatch::default();
-    changes.put(&delta_key(staged.source), &staged.delta)?;
-    changes.put(&state_key(staged.source), &staged.state)?;
-    changes.remove(&journal_key(staged.source));
+    changes.put(&delta_key(source), &staged.delta)?;
+    changes.put(&state_key(source), &staged.state)?;
+    changes.put(&skipped_key(source), &skipped)?;
+    changes.put(&history_key(source), &history)?;
+    changes.remove(&journal_key(source));
+    changes.remove(&staged_skipped_key(source));
+    changes.remove(&failure_key(source));
     store.apply_state(changes)?;
     Ok(())
 }
@@ -469,6 +608,7 @@ fn recover_list(store: &Store, data_dir: &Path, source: ListSource) -> Result<()
         );
         let mut changes = StateBatch::default();
         changes.remove(&journal_key(source));
+        changes.remove(&staged_skipped_key(source));
         store.apply_state(changes)?;
     }
     Ok(())

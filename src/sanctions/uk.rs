@@ -1,6 +1,12 @@
 //! Parser for the FCDO UK Sanctions List CSV (the only UK list since 28 January 2026).
+//!
+//! Rows are read flexibly: a row with another number of fields than the header (a stray comma,
+//! an unquoted line break) or unreadable bytes is left out and counted, as maintained readers of
+//! the live file do; only a file with more than the configured share of such rows is refused.
 
-use super::model::{EntityKind, ListSource, ListedEntity, NameKind, ParseError, ParsedList};
+use super::model::{
+    EntityKind, ListSource, ListedEntity, NameKind, ParseError, ParsedList, SkippedRows,
+};
 use std::collections::HashMap;
 
 const LIST: ListSource = ListSource::Uk;
@@ -22,8 +28,9 @@ fn iso_date(s: &str) -> String {
     }
 }
 
-/// Parses `UK-Sanctions-List.csv`.
-pub fn parse(bytes: &[u8]) -> Result<ParsedList, ParseError> {
+/// Parses `UK-Sanctions-List.csv`, leaving out malformed rows unless more than
+/// `max_malformed_share` of all rows are malformed.
+pub fn parse(bytes: &[u8], max_malformed_share: f64) -> Result<ParsedList, ParseError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let nl = bytes
         .iter()
@@ -43,11 +50,13 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedList, ParseError> {
         .to_string();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .flexible(false)
+        .flexible(true)
         .from_reader(&bytes[nl + 1..]);
-    let header: HashMap<String, usize> = reader
+    let headers = reader
         .headers()
         .map_err(|e| wrong(format!("header: {e}")))?
+        .clone();
+    let header: HashMap<String, usize> = headers
         .iter()
         .enumerate()
         .map(|(i, h)| (h.trim().to_string(), i))
@@ -66,11 +75,22 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedList, ParseError> {
     };
     let mut order: Vec<String> = Vec::new();
     let mut map: HashMap<String, ListedEntity> = HashMap::new();
-    for (n, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| ParseError::Malformed {
-            list: LIST,
-            detail: format!("row {}: {e} (truncated?)", n + 3),
-        })?;
+    let mut skipped = SkippedRows::default();
+    // The reader starts after the "Report Date" line, so its line 1 is the file's line 2.
+    let file_line = |p: Option<&csv::Position>| p.map_or(0, |p| p.line() + 1);
+    for rec in reader.records() {
+        let rec = match rec {
+            Ok(r) if r.len() == headers.len() => r,
+            Ok(r) => {
+                skipped.skip(file_line(r.position()));
+                continue;
+            }
+            Err(e) => {
+                skipped.skip(file_line(e.position()));
+                continue;
+            }
+        };
+        skipped.read();
         let id = col(&rec, "Unique ID");
         if id.is_empty() {
             continue;
@@ -136,6 +156,13 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedList, ParseError> {
             }
         }
     }
+    if skipped.share() > max_malformed_share {
+        return Err(ParseError::TooManyMalformed {
+            list: LIST,
+            skipped,
+            max_share: max_malformed_share,
+        });
+    }
     let entities = order
         .into_iter()
         .filter_map(|id| map.remove(&id))
@@ -146,5 +173,6 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedList, ParseError> {
         published: Some(published).filter(|s| !s.is_empty()),
         declared_count: None,
         entities,
+        skipped,
     })
 }

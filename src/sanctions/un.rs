@@ -26,6 +26,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedList, ParseError> {
         published: Some(root.attr("dateGenerated").to_string()).filter(|s| !s.is_empty()),
         declared_count: None,
         entities,
+        skipped: Default::default(),
     })
 }
 

@@ -42,6 +42,7 @@ pub fn client(timeout: Duration, user_agent: &str) -> Result<reqwest::Client, Re
         .build()
         .map_err(|e| RefreshError::Download {
             list: ListSource::Eu,
+            status: None,
             message: format!("cannot build HTTP client: {e}"),
         })
 }
@@ -95,6 +96,7 @@ pub async fn download(
     let max = config.list(source).max_bytes(source);
     let fail = |message: String| RefreshError::Download {
         list: source,
+        status: None,
         message,
     };
     let mut resp = client
@@ -104,7 +106,11 @@ pub async fn download(
         .map_err(|e| fail(describe(&e)))?;
     let status = resp.status();
     if !status.is_success() {
-        return Err(fail(status_message(status, url, &config.user_agent.0)));
+        return Err(RefreshError::Download {
+            list: source,
+            status: Some(status.as_u16()),
+            message: status_message(status, url, &config.user_agent.0),
+        });
     }
     let too_large = |what: String| {
         fail(format!(
@@ -154,7 +160,7 @@ pub async fn refresh(
             source,
             &raw,
             &url,
-            config.min_keep_ratio.0,
+            snapshot::Limits::of(config),
             Utc::now(),
         ),
         Err(e) => Err(e),

@@ -11,6 +11,9 @@ use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
 use crate::domain::{Alert, CheckRun, Counterparty, Source};
 use crate::monitor::Schedule;
+use crate::sanctions::config::SanctionsConfig;
+use crate::sanctions::health::{self, ListHealth};
+use crate::sanctions::snapshot::{self, SnapshotMeta};
 use crate::store::{Store, StoreError};
 
 /// Days of history the stats charts cover.
@@ -256,6 +259,8 @@ pub struct RunStats {
     pub failures_per_day: Vec<u64>,
     /// When the sanctions lists were last screened against, and which snapshots.
     pub lists: BTreeMap<String, DateTime<Utc>>,
+    /// The health of every sanctions list, configured or not, in display order.
+    pub list_health: Vec<ListHealth>,
     /// Runs read for these figures.
     pub runs_scanned: u64,
 }
@@ -284,6 +289,8 @@ pub struct Details {
     pub runs: Vec<CheckRun>,
     /// Its alerts, newest first.
     pub alerts: Vec<Alert>,
+    /// Every list snapshot still known, so a stored screening can say how old its lists were.
+    pub snapshots: Vec<SnapshotMeta>,
 }
 
 /// How the register is loaded in the background: a small first chunk so the first screenful
@@ -335,6 +342,7 @@ pub enum LoadStep {
 pub fn load_in_steps(
     store: &Store,
     monitor: &MonitorConfig,
+    sanctions: &SanctionsConfig,
     now: DateTime<Utc>,
     plan: ChunkPlan,
     emit: &mut dyn FnMut(LoadStep) -> bool,
@@ -389,8 +397,10 @@ pub fn load_in_steps(
     if !batch.is_empty() && !emit(LoadStep::LastChecks(batch)) {
         return Ok(false);
     }
+    let mut runs = run_stats(store, now)?;
+    runs.list_health = health::load(store, sanctions, now)?;
     Ok(emit(LoadStep::Finished {
-        runs: run_stats(store, now)?,
+        runs,
         next_cycle: Schedule::from_config(monitor)
             .next_after(now)
             .map(|slot| slot.at),
@@ -411,6 +421,7 @@ fn delivery_unknown(store: &Store) -> Result<BTreeSet<u64>, StoreError> {
 pub fn load_snapshot(
     store: &Store,
     monitor: &MonitorConfig,
+    sanctions: &SanctionsConfig,
     now: DateTime<Utc>,
 ) -> Result<Snapshot, StoreError> {
     let mut snap = Snapshot {
@@ -420,28 +431,35 @@ pub fn load_snapshot(
         runs: RunStats::default(),
         next_cycle: None,
     };
-    load_in_steps(store, monitor, now, ChunkPlan::DEFAULT, &mut |step| {
-        match step {
-            LoadStep::Rows { rows, .. } => snap.rows.extend(rows),
-            LoadStep::Alerts(a, unknown) => {
-                snap.alerts = a;
-                snap.delivery_unknown = unknown;
-            }
-            LoadStep::LastChecks(checks) => {
-                for (id, last, vat) in checks {
-                    // Rows come in id order.
-                    if let Ok(i) = snap.rows.binary_search_by_key(&id, |r| r.cp.id) {
-                        snap.rows[i].set_last(last, vat);
+    load_in_steps(
+        store,
+        monitor,
+        sanctions,
+        now,
+        ChunkPlan::DEFAULT,
+        &mut |step| {
+            match step {
+                LoadStep::Rows { rows, .. } => snap.rows.extend(rows),
+                LoadStep::Alerts(a, unknown) => {
+                    snap.alerts = a;
+                    snap.delivery_unknown = unknown;
+                }
+                LoadStep::LastChecks(checks) => {
+                    for (id, last, vat) in checks {
+                        // Rows come in id order.
+                        if let Ok(i) = snap.rows.binary_search_by_key(&id, |r| r.cp.id) {
+                            snap.rows[i].set_last(last, vat);
+                        }
                     }
                 }
+                LoadStep::Finished { runs, next_cycle } => {
+                    snap.runs = runs;
+                    snap.next_cycle = next_cycle;
+                }
             }
-            LoadStep::Finished { runs, next_cycle } => {
-                snap.runs = runs;
-                snap.next_cycle = next_cycle;
-            }
-        }
-        true
-    })?;
+            true
+        },
+    )?;
     Ok(snap)
 }
 
@@ -536,5 +554,10 @@ pub fn load_details(store: &Store, id: u64) -> Result<Option<Details>, StoreErro
     runs.reverse();
     let mut alerts = store.alerts_for(id)?;
     alerts.reverse();
-    Ok(Some(Details { cp, runs, alerts }))
+    Ok(Some(Details {
+        cp,
+        runs,
+        alerts,
+        snapshots: snapshot::known_snapshots(store)?,
+    }))
 }

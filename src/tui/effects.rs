@@ -78,6 +78,8 @@ pub struct EffectEnv {
     pub actor: String,
     /// The schedule, for "next cycle".
     pub monitor: MonitorConfig,
+    /// The sanctions lists, for their health on the stats tab.
+    pub sanctions: crate::sanctions::config::SanctionsConfig,
     /// Where exports go.
     pub export_dir: PathBuf,
     /// The data directory, whose sanctions snapshots decisions are taken against.
@@ -121,6 +123,7 @@ pub fn execute_into(
             let result = data::load_in_steps(
                 store,
                 &env.monitor,
+                &env.sanctions,
                 Utc::now(),
                 data::ChunkPlan::DEFAULT,
                 &mut emit,

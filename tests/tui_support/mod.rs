@@ -52,11 +52,12 @@ impl Harness {
         };
         let mut app = tui::app(&config, read_only, false, size).unwrap();
         app.state.now = now();
-        let snap = data::load_snapshot(&store, &config.monitor, now()).unwrap();
+        let snap = data::load_snapshot(&store, &config.monitor, &config.sanctions, now()).unwrap();
         app.handle(Event::Done(Done::Loaded(Box::new(snap))));
         let env = EffectEnv {
             actor: "tester".to_string(),
             monitor: config.monitor.clone(),
+            sanctions: config.sanctions.clone(),
             export_dir: dir.path().to_path_buf(),
             data_dir: dir.path().join("data"),
             checks: None,

@@ -14,6 +14,8 @@ use super::counterparties::status_style;
 use super::{age, clip, label, time};
 use crate::domain::check::{Answer, FieldMatch, Outcome, SourceResult};
 use crate::domain::{CheckRun, Counterparty};
+use crate::sanctions::health;
+use crate::sanctions::snapshot::SnapshotMeta;
 use crate::tui::data::{CheckStatus, Details};
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
@@ -306,7 +308,13 @@ pub fn summary(r: &SourceResult) -> (String, bool) {
     }
 }
 
-fn run_lines(state: &AppState, run: &CheckRun, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+fn run_lines(
+    state: &AppState,
+    run: &CheckRun,
+    snapshots: &[SnapshotMeta],
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for r in &run.results {
         let (text, answered) = summary(r);
@@ -344,6 +352,20 @@ fn run_lines(state: &AppState, run: &CheckRun, theme: &Theme, width: usize) -> V
                     )));
                 }
             }
+            // Which list snapshots the screening used and how old each was then.
+            let used: Vec<String> = health::lists_used(&s.lists, r.at, snapshots)
+                .iter()
+                .map(|u| u.text(lang))
+                .collect();
+            let lists = if used.is_empty() {
+                "none".to_string()
+            } else {
+                used.join(", ")
+            };
+            out.push(Line::from(Span::styled(
+                clip(&format!("{:21}lists: {lists}", ""), width),
+                theme.dim,
+            )));
         }
         let e = &r.evidence;
         let mut ev = Vec::new();
@@ -427,7 +449,7 @@ fn render_history(state: &AppState, data: &Details, theme: &Theme, area: Rect, b
             .style(row_style),
         );
         if expanded {
-            lines.extend(run_lines(state, run, theme, width));
+            lines.extend(run_lines(state, run, &data.snapshots, theme, width));
         }
         if i == selected {
             sel_end = lines.len();

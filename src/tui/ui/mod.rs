@@ -231,12 +231,7 @@ pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     if secs < 0 {
         return "in ".to_string() + &age(at, now);
     }
-    match secs {
-        0..=59 => format!("{secs}s"),
-        60..=3599 => format!("{}m", secs / 60),
-        3600..=86_399 => format!("{}h", secs / 3600),
-        _ => format!("{}d", secs / 86_400),
-    }
+    crate::sanctions::health::age_text(now - at)
 }
 
 /// A date and time in the configured zone.

@@ -1,5 +1,5 @@
-//! The stats view: cards (register, open alerts, cycles, lists), source health, and charts
-//! (alerts per day, check outcomes per day, VAT status distribution).
+//! The stats view: cards (register, open alerts, cycles), source health, the health of every
+//! sanctions list, and charts (alerts per day, check outcomes per day, VAT status distribution).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -29,9 +29,10 @@ fn kv<'a>(k: &str, v: String, theme: &Theme, style: ratatui::style::Style) -> Li
 
 /// Draws the stats tab.
 pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let [cards, middle, charts] = Layout::vertical([
+    let [cards, middle, lists, charts] = Layout::vertical([
         Constraint::Length(6),
         Constraint::Length(9),
+        Constraint::Length(7),
         Constraint::Fill(1),
     ])
     .areas(area);
@@ -40,6 +41,7 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(middle);
     render_health(state, theme, health, buf);
     render_distribution(state, theme, dist, buf);
+    render_lists(state, theme, lists, buf);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(charts);
     render_alert_chart(state, theme, left, buf);
@@ -47,7 +49,7 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let [a, b, c, d] = Layout::horizontal([Constraint::Fill(1); 4]).areas(area);
+    let [a, b, c] = Layout::horizontal([Constraint::Fill(1); 3]).areas(area);
     let monitored = state.rows.iter().filter(|r| r.cp.monitor).count();
     let unchecked = state.rows.iter().filter(|r| r.last.is_none()).count();
     card(
@@ -103,28 +105,67 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         theme,
     )
     .render(c, buf);
-    let mut lists: Vec<(String, String)> = state
-        .runs
-        .lists
-        .iter()
-        .map(|(l, t)| (l.clone(), format!("{} ago", age(state.now, *t))))
-        .collect();
-    for (l, (n, t)) in &state.lists_refreshed {
-        let text = format!("{} ago, {n}", age(state.now, *t));
-        match lists.iter_mut().find(|(x, _)| x == l) {
-            Some(e) => e.1 = text,
-            None => lists.push((l.clone(), text)),
-        }
-    }
-    let lines = if lists.is_empty() {
-        vec![Line::from(Span::styled("not screened yet", theme.dim))]
-    } else {
-        lists
-            .into_iter()
-            .map(|(l, t)| kv(&l, t, theme, theme.base))
-            .collect()
-    };
-    card("Lists screened", lines, theme).render(d, buf);
+}
+
+/// Every sanctions list, loaded or not: its age, when it was last screened against, and why it
+/// is stale or missing.
+fn render_lists(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let rows = state.runs.list_health.iter().map(|h| {
+        let list = h.source.as_str();
+        let loaded = match (&h.current, state.lists_refreshed.get(list)) {
+            // A refresh the monitor reported since the load is newer than the store's figure.
+            (_, Some((n, t))) => format!("{} ago, {n} entities", age(state.now, *t)),
+            (Some(c), None) => format!(
+                "{} ago, published {}",
+                age(state.now, c.accepted_at),
+                c.published.as_deref().unwrap_or("?")
+            ),
+            (None, None) => "never".to_string(),
+        };
+        let screened = state.runs.lists.get(list).map_or_else(
+            || "never".to_string(),
+            |t| format!("{} ago", age(state.now, *t)),
+        );
+        // A refresh the monitor reported after the last attempt the store knew resolves them.
+        let refreshed_since = state
+            .lists_refreshed
+            .get(list)
+            .is_some_and(|(_, t)| h.last_attempt.is_none_or(|a| *t >= a));
+        let (text, style) = if !h.enabled {
+            ("disabled".to_string(), theme.dim)
+        } else if h.problems.is_empty() || refreshed_since {
+            ("ok".to_string(), theme.ok)
+        } else {
+            (format!("STALE: {}", h.problems_text("en")), theme.bad)
+        };
+        let text = if h.skipped.malformed > 0 {
+            format!("{text} · {} malformed rows left out", h.skipped.malformed)
+        } else {
+            text
+        };
+        Row::new(vec![
+            Cell::from(list),
+            Cell::from(loaded),
+            Cell::from(screened),
+            Cell::from(text).style(style),
+        ])
+    });
+    Table::new(
+        rows,
+        [
+            Constraint::Length(5),
+            Constraint::Length(34),
+            Constraint::Length(9),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(Row::new(["List", "Loaded", "Screened", "State"]).style(theme.title))
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(" Sanctions lists ", theme.title)),
+    )
+    .render(area, buf);
 }
 
 fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
