@@ -95,7 +95,11 @@ impl Background {
     ) -> Background {
         let stop = CancellationToken::new();
         let upkeep = tokio::spawn(upkeep(runner.clone(), stop.clone()));
-        let deliveries = tokio::spawn(deliver(notifier, runner.store().clone(), runner.subscribe()));
+        let deliveries = tokio::spawn(deliver(
+            notifier,
+            runner.store().clone(),
+            runner.subscribe(),
+        ));
         let monitor = service::spawn(runner, schedule, clock);
         Background {
             monitor,

@@ -24,11 +24,11 @@ use kontra::monitor::service::Request;
 use kontra::notify::Notifier;
 use kontra::notify::schedule::{DIGEST_STATE_KEY, DigestState};
 use kontra::store::Store;
-use support::{Mail, Mode, SmtpServer, parse};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::{Mail, Mode, SmtpServer, parse};
 use tokio_util::sync::CancellationToken;
 
 /// Answers from a script the test changes between cycles; answers after `delay`.
@@ -673,7 +673,9 @@ async fn a_manual_check_reports_its_batch_and_mails_a_critical_alert_at_once() {
     let (run_id, note) = seen
         .iter()
         .find_map(|e| match e {
-            MonitorEvent::CheckFinished { run_id, alerts, .. } => Some((*run_id, alerts[0].clone())),
+            MonitorEvent::CheckFinished { run_id, alerts, .. } => {
+                Some((*run_id, alerts[0].clone()))
+            }
             _ => None,
         })
         .expect("the check was stored");

@@ -12,9 +12,9 @@ use common::{Reply, Server};
 use kontra::config::Config;
 use kontra::domain::check::{Answer, Outcome};
 use kontra::domain::{CounterpartyDraft, Source};
+use kontra::monitor::MonitorEvent;
 use kontra::monitor::check::CheckSettings;
 use kontra::monitor::clock::{Clock, TokioClock};
-use kontra::monitor::MonitorEvent;
 use kontra::monitor::live::Live;
 use kontra::monitor::runner::Runner;
 use kontra::monitor::schedule::Schedule;
@@ -232,19 +232,20 @@ async fn a_restart_inside_the_autumn_fold_does_not_run_the_repeated_hour_again()
 
 #[tokio::test(start_paused = true)]
 async fn an_idle_monitor_is_silent_and_a_cycle_reports_the_next_run() {
-    // Saturday 28 March 2026, 13:00 in Berlin; the next 02:30 falls into the spring-forward gap.
-    let i = Installation::new(utc(2026, 3, 28, 12, 0)).await;
+    // Saturday 28 March 2026, 15:00 in Berlin (after the default 14:00 high-priority run); the
+    // next 02:30 falls into the spring-forward gap.
+    let i = Installation::new(utc(2026, 3, 28, 14, 0)).await;
     let handle = i.start();
     let mut events = handle.subscribe();
-    // Twelve idle hours: nothing to report (the UI used to flash "next check run" every minute).
+    // Ten idle hours: nothing to report (the UI used to flash "next check run" every minute).
     tokio::time::sleep_until(i.until(utc(2026, 3, 29, 0, 0))).await;
     let mut idle = Vec::new();
     while let Ok(ev) = events.try_recv() {
         idle.push(ev);
     }
     assert!(idle.is_empty(), "an idle monitor sent {idle:?}");
-    // The run at 03:00 CEST (01:00 UTC) reports, when it ends, the next one: Monday 02:30 CEST,
-    // as the scheduler computes it (the UI has no schedule of its own).
+    // The run at 03:00 CEST (01:00 UTC) reports, when it ends, the next one: the 14:00 CEST
+    // high-priority run, as the scheduler computes it (the UI has no schedule of its own).
     tokio::time::sleep_until(i.until(utc(2026, 3, 29, 2, 0))).await;
     let mut finished = None;
     while let Ok(ev) = events.try_recv() {
@@ -255,7 +256,7 @@ async fn an_idle_monitor_is_silent_and_a_cycle_reports_the_next_run() {
     handle.shutdown().await.unwrap();
     assert_runs_at(&i, &[utc(2026, 3, 29, 1, 0)]);
     let next = finished.expect("the cycle ended");
-    assert_eq!(next, Some(utc(2026, 3, 30, 0, 30)));
+    assert_eq!(next, Some(utc(2026, 3, 29, 12, 0)));
     assert_eq!(
         next,
         Schedule::from_config(&i.config.monitor)

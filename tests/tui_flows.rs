@@ -7,11 +7,11 @@ mod tui_support;
 use chrono::Duration;
 use crossterm::event::KeyCode;
 use kontra::domain::{AlertKind, Severity, Source};
-use kontra::tui::effects::Effect;
-use kontra::tui::event::Event;
 use kontra::monitor::MonitorEvent;
 use kontra::monitor::events::{AlertNote, ChecksSummary};
 use kontra::monitor::service::Request;
+use kontra::tui::effects::Effect;
+use kontra::tui::event::Event;
 use kontra::tui::state::{Popup, Tab};
 use tui_support::{Harness, now};
 
@@ -664,7 +664,11 @@ fn a_manual_check_shows_progress_a_summary_and_a_critical_notice() {
             severity: Severity::Critical,
         }],
     }));
-    assert!(h.flash().contains("1 new alerts (1 critical)"), "{}", h.flash());
+    assert!(
+        h.flash().contains("1 new alerts (1 critical)"),
+        "{}",
+        h.flash()
+    );
     assert_eq!(h.app.state.unseen_critical, 1);
     assert!(h.loop_effects.contains(&Effect::Bell));
     assert!(h.screen().contains(" 4 Alerts 1! "), "{}", h.screen());

@@ -1,12 +1,12 @@
 //! Monitoring commands: `check`, `monitor on|off|run`, `daemon`, `alerts`, `alerts ack`, `history`.
 
 use super::Ctx;
+use crate::background::Background;
 use crate::cli::OnOff;
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::changes::source_label;
 use crate::domain::check::{Answer, Outcome, SourceResult};
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
-use crate::background::Background;
 use crate::exit::{self, Failure};
 use crate::monitor::check::CheckOutcome;
 use crate::monitor::clock::{Clock, SystemClock};

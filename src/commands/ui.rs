@@ -5,10 +5,10 @@ use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 
 use super::Ctx;
+use crate::background::Background;
 use crate::cli::Cli;
 use crate::demo::{self, DemoSpec};
 use crate::exit;
-use crate::background::Background;
 use crate::store::Store;
 use crate::tui::{self, effects::EffectEnv};
 use std::sync::Arc;

@@ -591,7 +591,9 @@ impl<C: Checker> Runner<C> {
             let _ = self.events.send(MonitorEvent::Health(snapshot));
         }
         let summary = ChecksSummary::of(out.iter().map(|(_, r)| r));
-        let _ = self.events.send(MonitorEvent::ChecksFinished { batch, summary });
+        let _ = self
+            .events
+            .send(MonitorEvent::ChecksFinished { batch, summary });
         out
     }
 }

@@ -147,11 +147,9 @@ pub fn execute_into(
 
 fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
     match effect {
-        Effect::Quit
-        | Effect::Suspend
-        | Effect::Redraw
-        | Effect::ExpireFlash(_)
-        | Effect::Bell => Vec::new(),
+        Effect::Quit | Effect::Suspend | Effect::Redraw | Effect::ExpireFlash(_) | Effect::Bell => {
+            Vec::new()
+        }
         Effect::LoadAll => execute(store, env, effect),
         Effect::LoadDetails(id) => match data::load_details(store, id) {
             Ok(Some(d)) => vec![Event::Done(Done::DetailsLoaded(Box::new(d)))],

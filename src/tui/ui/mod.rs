@@ -91,7 +91,10 @@ fn tab_bar(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         };
         spans.push(Span::styled(text, style));
         if *tab == Tab::Alerts && state.unseen_critical > 0 {
-            spans.push(Span::styled(format!("{}! ", state.unseen_critical), theme.bad));
+            spans.push(Span::styled(
+                format!("{}! ", state.unseen_critical),
+                theme.bad,
+            ));
         }
     }
     Paragraph::new(Line::from(spans)).render(area, buf);
