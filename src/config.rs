@@ -68,6 +68,8 @@ pub struct Config {
     pub sanctions: crate::sanctions::config::SanctionsConfig,
     /// Key bindings of the terminal UI, merged over the defaults.
     pub keymap: crate::tui::keymap::KeymapConfig,
+    /// The terminal UI's notices.
+    pub ui: crate::tui::config::UiConfig,
 }
 
 impl Default for Config {
@@ -85,6 +87,7 @@ impl Default for Config {
             webhooks: Vec::new(),
             sanctions: crate::sanctions::config::SanctionsConfig::default(),
             keymap: Default::default(),
+            ui: Default::default(),
         }
     }
 }
@@ -384,6 +387,7 @@ mod tests {
         assert_eq!(c.language, Language::De);
         // The example documents the defaults; it must not drift from them.
         assert_eq!(c.sources, crate::sources::config::SourcesConfig::default());
+        assert_eq!(c.ui, crate::tui::config::UiConfig::default());
         assert_eq!(
             c.sanctions,
             crate::sanctions::config::SanctionsConfig::default(),

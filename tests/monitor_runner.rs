@@ -10,19 +10,25 @@ use kontra::domain::check::{
     SanctionsHit, SourceResult, Unavailable, VatAnswer,
 };
 use kontra::domain::screening::{HitReason, HitStrength};
+mod support;
+
+use kontra::background::Background;
 use kontra::domain::{AlertKind, Counterparty, CounterpartyDraft, Severity, Source};
 use kontra::monitor::check::{CheckSettings, Checker};
 use kontra::monitor::clock::{Clock, SystemClock, TokioClock};
-use kontra::monitor::events::MonitorEvent;
+use kontra::monitor::events::{ChecksSummary, MonitorEvent};
 use kontra::monitor::rules::{AlertRules, OwnerRules};
 use kontra::monitor::runner::{CYCLE_KEY, CycleState, Runner};
 use kontra::monitor::schedule::Schedule;
-use kontra::monitor::service;
+use kontra::monitor::service::Request;
+use kontra::notify::Notifier;
+use kontra::notify::schedule::{DIGEST_STATE_KEY, DigestState};
 use kontra::store::Store;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::{Mail, Mode, SmtpServer, parse};
 use tokio_util::sync::CancellationToken;
 
 /// Answers from a script the test changes between cycles; answers after `delay`.
@@ -591,11 +597,41 @@ fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
 }
 
+/// What a manual check reports until its batch ends.
+async fn batch_events(
+    events: &mut tokio::sync::broadcast::Receiver<MonitorEvent>,
+) -> Vec<MonitorEvent> {
+    let mut seen = Vec::new();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("event in time")
+            .expect("channel open");
+        let end = matches!(ev, MonitorEvent::ChecksFinished { .. });
+        seen.push(ev);
+        if end {
+            return seen;
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_ui_requests_checks_and_receives_runs_and_alerts() {
+async fn a_manual_check_reports_its_batch_and_mails_a_critical_alert_at_once() {
+    let smtp = SmtpServer::start(Mode::Accept);
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path(), "test").unwrap());
     let id = add(&store, "Acme", "US", None, "anna");
+    // Today's digest already went out: only the immediate delivery can mail the alert now.
+    store
+        .set_state(
+            DIGEST_STATE_KEY,
+            &DigestState {
+                last_success: Some(Utc::now()),
+                last_attempt: Some(Utc::now()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let checker = Arc::new(Scripted::new(Duration::ZERO, clock.clone()));
     checker.set(id, Source::Sanctions, screened(&[("un", "KPe.1")]));
@@ -606,31 +642,72 @@ async fn the_ui_requests_checks_and_receives_runs_and_alerts() {
         2,
     )
     .unwrap();
+    let notifier = Notifier::new(
+        &support::config(smtp.port, "en", "critical_immediately = true"),
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap();
+    // No run times: nothing but the manual check runs.
     let schedule = Schedule::new(chrono_tz::Europe::Berlin, vec![], vec![]);
-    let handle = service::spawn(runner, schedule, clock);
-    let (monitor_end, mut port) = kontra::tui::monitor::link();
-    kontra::monitor::tui_bridge::attach(&handle, store.clone(), monitor_end);
-    port.requests
-        .send(kontra::tui::monitor::CheckRequest {
-            ids: vec![id],
-            actor: "anna".into(),
-        })
-        .await
-        .unwrap();
-    let (mut run, mut alerts) = (None, None);
-    while run.is_none() || alerts.is_none() {
-        let ev = tokio::time::timeout(Duration::from_secs(10), port.events.recv())
+    let background = Background::start(runner, schedule, clock, notifier);
+    let mut events = background.monitor().subscribe();
+    assert!(
+        background
+            .monitor()
+            .request(Request::CheckAs(vec![id], "anna".into()))
             .await
-            .expect("event in time")
-            .expect("channel open");
-        match ev {
-            kontra::tui::monitor::MonitorEvent::CheckRecorded(r) => run = Some(r),
-            kontra::tui::monitor::MonitorEvent::NewAlerts(a) => alerts = Some(a),
-            _ => {}
+    );
+    let seen = batch_events(&mut events).await;
+    let batch = match &seen[0] {
+        MonitorEvent::ChecksStarted { batch, ids } => {
+            assert_eq!(ids, &vec![id]);
+            *batch
         }
-    }
-    let run = run.unwrap();
+        other => panic!("the batch starts first, got {other:?}"),
+    };
+    assert!(seen.contains(&MonitorEvent::ChecksProgress {
+        batch,
+        done: 1,
+        total: 1
+    }));
+    let (run_id, note) = seen
+        .iter()
+        .find_map(|e| match e {
+            MonitorEvent::CheckFinished { run_id, alerts, .. } => {
+                Some((*run_id, alerts[0].clone()))
+            }
+            _ => None,
+        })
+        .expect("the check was stored");
+    assert_eq!(
+        (note.kind, note.severity),
+        (AlertKind::SanctionsFound, Severity::Critical)
+    );
+    let run = store.check_run(run_id).unwrap().unwrap();
     assert_eq!((run.counterparty_id, run.trigger.as_str()), (id, "anna"));
-    assert_eq!(alerts.unwrap()[0].kind, AlertKind::SanctionsFound);
-    handle.shutdown().await.unwrap();
+    assert_eq!(
+        seen.last(),
+        Some(&MonitorEvent::ChecksFinished {
+            batch,
+            summary: ChecksSummary {
+                total: 1,
+                checked: 1,
+                answers: 1,
+                new_alerts: 1,
+                critical: 1,
+                ..Default::default()
+            }
+        })
+    );
+    // critical_immediately: mailed right after the manual check, not with the next cycle.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while smtp.received().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mails: Vec<Mail> = smtp.received().iter().map(parse).collect();
+    assert_eq!(mails.len(), 1, "one immediate mail");
+    assert_eq!(mails[0].envelope_to, vec!["anna@example.de".to_string()]);
+    assert!(mails[0].text.contains("Acme"), "{}", mails[0].text);
+    assert!(store.alert(note.id).unwrap().unwrap().sent_at.is_some());
+    background.stop().await.unwrap();
 }

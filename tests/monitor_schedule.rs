@@ -12,6 +12,7 @@ use common::{Reply, Server};
 use kontra::config::Config;
 use kontra::domain::check::{Answer, Outcome};
 use kontra::domain::{CounterpartyDraft, Source};
+use kontra::monitor::MonitorEvent;
 use kontra::monitor::check::CheckSettings;
 use kontra::monitor::clock::{Clock, TokioClock};
 use kontra::monitor::live::Live;
@@ -111,6 +112,13 @@ enabled = false
     /// Starts the monitor as a process start would (fresh checker, runner and scheduler over
     /// the persisted store), lets it run until `stop`, then shuts it down.
     async fn run_until(&self, stop: DateTime<Utc>) {
+        let handle = self.start();
+        tokio::time::sleep_until(self.until(stop)).await;
+        handle.shutdown().await.unwrap();
+    }
+
+    /// Starts the monitor as a process start would.
+    fn start(&self) -> service::MonitorHandle {
         let checker = Arc::new(Live::new(&self.config, &self.store, self.dir.path()).unwrap());
         let runner = Runner::new(
             self.store.clone(),
@@ -120,9 +128,7 @@ enabled = false
         )
         .unwrap();
         let schedule = Schedule::from_config(&self.config.monitor);
-        let handle = service::spawn(runner, schedule, self.clock.clone());
-        tokio::time::sleep_until(self.until(stop)).await;
-        handle.shutdown().await.unwrap();
+        service::spawn(runner, schedule, self.clock.clone())
     }
 
     /// No process runs until `t`.
@@ -222,4 +228,39 @@ async fn a_restart_inside_the_autumn_fold_does_not_run_the_repeated_hour_again()
     i.down_until(utc(2026, 10, 25, 1, 45)).await;
     i.run_until(utc(2026, 10, 26, 12, 0)).await;
     assert_runs_at(&i, &[utc(2026, 10, 25, 0, 30), utc(2026, 10, 26, 1, 30)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_monitor_is_silent_and_a_cycle_reports_the_next_run() {
+    // Saturday 28 March 2026, 15:00 in Berlin (after the default 14:00 high-priority run); the
+    // next 02:30 falls into the spring-forward gap.
+    let i = Installation::new(utc(2026, 3, 28, 14, 0)).await;
+    let handle = i.start();
+    let mut events = handle.subscribe();
+    // Ten idle hours: nothing to report (the UI used to flash "next check run" every minute).
+    tokio::time::sleep_until(i.until(utc(2026, 3, 29, 0, 0))).await;
+    let mut idle = Vec::new();
+    while let Ok(ev) = events.try_recv() {
+        idle.push(ev);
+    }
+    assert!(idle.is_empty(), "an idle monitor sent {idle:?}");
+    // The run at 03:00 CEST (01:00 UTC) reports, when it ends, the next one: the 14:00 CEST
+    // high-priority run, as the scheduler computes it (the UI has no schedule of its own).
+    tokio::time::sleep_until(i.until(utc(2026, 3, 29, 2, 0))).await;
+    let mut finished = None;
+    while let Ok(ev) = events.try_recv() {
+        if let MonitorEvent::CycleFinished { next, .. } = ev {
+            finished = Some(next);
+        }
+    }
+    handle.shutdown().await.unwrap();
+    assert_runs_at(&i, &[utc(2026, 3, 29, 1, 0)]);
+    let next = finished.expect("the cycle ended");
+    assert_eq!(next, Some(utc(2026, 3, 29, 12, 0)));
+    assert_eq!(
+        next,
+        Schedule::from_config(&i.config.monitor)
+            .next_after(utc(2026, 3, 29, 1, 0))
+            .map(|s| s.at)
+    );
 }

@@ -6,10 +6,12 @@ mod tui_support;
 
 use chrono::Duration;
 use crossterm::event::KeyCode;
-use kontra::domain::{AlertKind, Source};
+use kontra::domain::{AlertKind, Severity, Source};
+use kontra::monitor::MonitorEvent;
+use kontra::monitor::events::{AlertNote, ChecksSummary};
+use kontra::monitor::service::Request;
 use kontra::tui::effects::Effect;
 use kontra::tui::event::Event;
-use kontra::tui::monitor::{self, Current, MonitorEvent};
 use kontra::tui::state::{Popup, Tab};
 use tui_support::{Harness, now};
 
@@ -281,29 +283,31 @@ fn check_now_without_monitor_says_so_and_with_monitor_sends_a_request() {
     let mut h = Harness::new((100, 30));
     h.ch('c');
     assert!(h.flash().contains("monitor is configured"), "{}", h.flash());
-    let (mut handle, port) = monitor::link();
-    h.env.checks = Some(port.requests.clone());
+    let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+    h.env.checks = Some(tx);
     let id = h.app.state.selected_row().unwrap().cp.id;
     h.ch('c');
-    let req = handle.requests.try_recv().expect("request sent");
-    assert_eq!(req.ids, vec![id]);
-    assert_eq!(req.actor, "tester");
+    let req = rx.try_recv().expect("request sent");
+    assert_eq!(req, Request::CheckAs(vec![id], "tester".to_string()));
 }
 
 #[test]
 fn monitor_events_show_progress_new_alerts_and_fresh_checks() {
     let mut h = Harness::new((100, 30));
     h.send(Event::Monitor(MonitorEvent::CycleStarted {
+        cycle_id: 1,
         total: 12,
-        at: now(),
+        done: 0,
+        reason: "scheduled".into(),
+    }));
+    h.send(Event::Monitor(MonitorEvent::SourceStarted {
+        counterparty_id: 1,
+        source: Source::Vies,
     }));
     h.send(Event::Monitor(MonitorEvent::Progress {
+        cycle_id: 1,
         done: 3,
         total: 12,
-        current: Some(Current {
-            counterparty_id: 1,
-            source: Source::Vies,
-        }),
     }));
     assert!(h.screen().contains("checking 3/12 · #1 vies"));
     // quitting while a cycle runs asks first
@@ -311,26 +315,45 @@ fn monitor_events_show_progress_new_alerts_and_fresh_checks() {
     assert!(!h.app.state.quit);
     assert!(matches!(h.app.state.popup, Some(Popup::Confirm { .. })));
     h.ch('n');
+    // The monitor says what it stored; the UI reads it (an effect against the real store).
     let id = h.app.state.rows[0].cp.id;
     let mut run = h.store.last_check(id).unwrap().expect("demo history");
+    run.id = 0;
+    run.started_at = now() - Duration::minutes(2);
     run.finished_at = now() - Duration::minutes(1);
-    h.send(Event::Monitor(MonitorEvent::CheckRecorded(Box::new(run))));
+    let mut alert = h.store.alerts().unwrap()[0].clone();
+    alert.id = 0;
+    alert.counterparty_id = id;
+    alert.kind = AlertKind::LeiLapsed;
+    alert.severity = Severity::Medium;
+    alert.dedup_key = "test:lei-lapsed".into();
+    alert.acknowledged_at = None;
+    let (run, alerts) = h.store.record_check(run, vec![alert]).unwrap();
+    let before = h.app.state.alerts.len();
+    h.send(Event::Monitor(MonitorEvent::CheckFinished {
+        counterparty_id: id,
+        run_id: run.id,
+        alerts: alerts
+            .iter()
+            .map(|a| AlertNote {
+                id: a.id,
+                kind: a.kind,
+                severity: a.severity,
+            })
+            .collect(),
+    }));
     assert_eq!(
         h.app.state.rows[0].last.unwrap().at,
         now() - Duration::minutes(1)
     );
-    let mut alert = h.store.alerts().unwrap()[0].clone();
-    alert.id = 9999;
-    alert.kind = AlertKind::LeiLapsed;
-    alert.acknowledged_at = None;
-    let before = h.app.state.alerts.len();
-    h.send(Event::Monitor(MonitorEvent::NewAlerts(vec![alert])));
     assert_eq!(h.app.state.alerts.len(), before + 1);
-    assert!(h.flash().contains("1 new alerts"));
+    assert!(h.flash().contains("1 new alerts"), "{}", h.flash());
     h.send(Event::Monitor(MonitorEvent::CycleFinished {
-        checked: 12,
+        cycle_id: 1,
+        done: 12,
+        total: 12,
+        cancelled: false,
         new_alerts: 1,
-        at: now(),
         next: None,
     }));
     assert!(h.app.state.progress.is_none());
@@ -588,6 +611,163 @@ fn an_alert_whose_mail_got_no_answer_shows_delivery_unknown_not_sent() {
     assert!(
         line.contains("unknown") && !line.contains("unsent"),
         "{line}"
+    );
+}
+
+#[test]
+fn a_manual_check_shows_progress_a_summary_and_a_critical_notice() {
+    let mut h = Harness::new((100, 30));
+    h.app.state.monitor_attached = true;
+    h.app.state.bell_on_critical = true;
+    let ids: Vec<u64> = h.app.state.rows[..3].iter().map(|r| r.cp.id).collect();
+    h.send(Event::Monitor(MonitorEvent::ChecksStarted {
+        batch: 7,
+        ids: ids.clone(),
+    }));
+    h.send(Event::Monitor(MonitorEvent::SourceStarted {
+        counterparty_id: ids[0],
+        source: Source::Vies,
+    }));
+    h.send(Event::Monitor(MonitorEvent::ChecksProgress {
+        batch: 7,
+        done: 1,
+        total: 3,
+    }));
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("manual check 1/3 · #{} vies", ids[0])),
+        "{screen}"
+    );
+    insta::assert_snapshot!("manual_check_progress_100x30", screen);
+    // Quitting during a manual check asks, as during a cycle.
+    h.ch('q');
+    assert!(!h.app.state.quit);
+    match &h.app.state.popup {
+        Some(Popup::Confirm { question, .. }) => {
+            assert!(question.contains("check of 3 counterparties"), "{question}")
+        }
+        other => panic!("a question, got {other:?}"),
+    }
+    h.ch('n');
+    assert!(h.app.state.popup.is_none());
+    // A new critical alert: status line, a badge on the Alerts tab, the bell.
+    let mut run = h.store.last_check(ids[1]).unwrap().expect("demo history");
+    run.id = 0;
+    run.counterparty_id = ids[1];
+    let mut alert = h.store.alerts().unwrap()[0].clone();
+    alert.id = 0;
+    alert.counterparty_id = ids[1];
+    alert.kind = AlertKind::SanctionsFound;
+    alert.severity = Severity::Critical;
+    alert.dedup_key = "test:sanctions-found".into();
+    alert.acknowledged_at = None;
+    let (run, alerts) = h.store.record_check(run, vec![alert]).unwrap();
+    h.send(Event::Monitor(MonitorEvent::CheckFinished {
+        counterparty_id: ids[1],
+        run_id: run.id,
+        alerts: vec![AlertNote {
+            id: alerts[0].id,
+            kind: AlertKind::SanctionsFound,
+            severity: Severity::Critical,
+        }],
+    }));
+    assert!(
+        h.flash().contains("1 new alerts (1 critical)"),
+        "{}",
+        h.flash()
+    );
+    assert_eq!(h.app.state.unseen_critical, 1);
+    assert!(h.loop_effects.contains(&Effect::Bell));
+    assert!(h.screen().contains(" 4 Alerts 1! "), "{}", h.screen());
+    h.send(Event::Monitor(MonitorEvent::ChecksProgress {
+        batch: 7,
+        done: 3,
+        total: 3,
+    }));
+    h.send(Event::Monitor(MonitorEvent::ChecksFinished {
+        batch: 7,
+        summary: ChecksSummary {
+            total: 3,
+            checked: 3,
+            answers: 9,
+            could_not_ask: 2,
+            new_alerts: 1,
+            critical: 1,
+            ..Default::default()
+        },
+    }));
+    assert!(h.app.state.manual.is_none());
+    assert_eq!(
+        h.flash(),
+        "check finished: 3 of 3 checked, 9 answers, 2 could not ask, 1 new alerts (1 critical)"
+    );
+    insta::assert_snapshot!("manual_check_summary_100x30", h.screen());
+    // Seen on the Alerts tab: the badge goes.
+    h.ch('4');
+    assert_eq!(h.app.state.unseen_critical, 0);
+    assert!(!h.screen().contains("1!"));
+    h.ch('q');
+    assert!(h.app.state.quit, "nothing runs: q quits at once");
+}
+
+#[test]
+fn the_bell_rings_only_when_configured() {
+    let mut h = Harness::new((100, 30));
+    let id = h.app.state.rows[0].cp.id;
+    let mut run = h.store.last_check(id).unwrap().expect("demo history");
+    run.id = 0;
+    let mut alert = h.store.alerts().unwrap()[0].clone();
+    alert.id = 0;
+    alert.counterparty_id = id;
+    alert.severity = Severity::Critical;
+    alert.dedup_key = "test:critical".into();
+    let (run, alerts) = h.store.record_check(run, vec![alert]).unwrap();
+    h.send(Event::Monitor(MonitorEvent::CheckFinished {
+        counterparty_id: id,
+        run_id: run.id,
+        alerts: vec![AlertNote {
+            id: alerts[0].id,
+            kind: alerts[0].kind,
+            severity: Severity::Critical,
+        }],
+    }));
+    assert_eq!(h.app.state.unseen_critical, 1);
+    assert!(!h.loop_effects.contains(&Effect::Bell));
+}
+
+#[test]
+fn stats_shows_the_next_run_the_monitor_reports_after_a_cycle() {
+    let mut h = Harness::new((100, 30));
+    // What the UI knew before the cycle: the slot that has just run.
+    h.app.state.next_cycle = Some(now() - Duration::minutes(30));
+    let next = now() + Duration::hours(16);
+    h.send(Event::Monitor(MonitorEvent::CycleFinished {
+        cycle_id: 3,
+        done: 40,
+        total: 40,
+        cancelled: false,
+        new_alerts: 0,
+        next: Some(next),
+    }));
+    assert_eq!(h.app.state.next_cycle, Some(next));
+}
+
+#[test]
+fn the_loaded_next_run_follows_the_schedule_through_the_spring_gap() {
+    let h = Harness::new((100, 30));
+    let config = kontra::config::Config::parse(
+        "[monitor]\ntimezone = \"Europe/Berlin\"\nrun_at = [\"02:30\"]\nhigh_priority_run_at = []\n",
+        std::path::Path::new("gap.toml"),
+    )
+    .unwrap();
+    // Saturday 28 March 2026, 13:00 in Berlin: Sunday's 02:30 does not exist; the monitor runs
+    // at 03:00 CEST (01:00 UTC), and the UI says so.
+    let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 28, 12, 0, 0).unwrap();
+    let snap =
+        kontra::tui::data::load_snapshot(&h.store, &config.monitor, &config.sanctions, at).unwrap();
+    assert_eq!(
+        snap.next_cycle,
+        Some(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 29, 1, 0, 0).unwrap())
     );
 }
 

@@ -1,17 +1,17 @@
 //! Monitoring commands: `check`, `monitor on|off|run`, `daemon`, `alerts`, `alerts ack`, `history`.
 
 use super::Ctx;
+use crate::background::Background;
 use crate::cli::OnOff;
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::changes::source_label;
 use crate::domain::check::{Answer, Outcome, SourceResult};
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
 use crate::exit::{self, Failure};
-use crate::monitor::check::{CheckOutcome, CheckSettings};
+use crate::monitor::check::CheckOutcome;
 use crate::monitor::clock::{Clock, SystemClock};
 use crate::monitor::runner::{LAST_SLOT_KEY, Runner};
 use crate::monitor::schedule::Schedule;
-use crate::monitor::service;
 use crate::store::{AuditEvent, Store};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
@@ -117,27 +117,10 @@ fn counterparty(store: &Store, id: u64) -> Result<Counterparty> {
 }
 
 fn runner(ctx: &Ctx, store: Arc<Store>) -> Result<Runner<crate::monitor::live::Live>> {
-    runner_on(ctx, store, &ctx.paths.data)
-}
-
-/// The production runner over the live registry clients and the sanctions lists in `data_dir`.
-pub(crate) fn runner_on(
-    ctx: &Ctx,
-    store: Arc<Store>,
-    data_dir: &std::path::Path,
-) -> Result<Runner<crate::monitor::live::Live>> {
-    let checker = Arc::new(crate::monitor::live::Live::new(
+    Ok(crate::background::live_runner(
         &ctx.config,
-        &store,
-        data_dir,
-    )?);
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let settings = CheckSettings::from_config(&ctx.config, clock);
-    Ok(Runner::new(
         store,
-        checker,
-        settings,
-        ctx.config.monitor.concurrency.get() as usize,
+        &ctx.paths.data,
     )?)
 }
 
@@ -659,46 +642,19 @@ pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// Mail and webhooks beside the monitor: new alerts after each cycle that raised some (critical
-/// ones at once when configured), and the daily digest when it is due.
-pub(crate) async fn deliveries(
-    notifier: crate::notify::Notifier,
-    store: Arc<Store>,
-    mut events: tokio::sync::broadcast::Receiver<crate::monitor::MonitorEvent>,
-) {
-    use crate::monitor::MonitorEvent;
-    use tokio::sync::broadcast::error::RecvError;
-    loop {
-        let cycle_alerts = tokio::select! {
-            e = events.recv() => match e {
-                Ok(MonitorEvent::CycleFinished { new_alerts, .. }) => new_alerts > 0,
-                Ok(_) | Err(RecvError::Lagged(_)) => false,
-                Err(RecvError::Closed) => return,
-            },
-            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => false,
-        };
-        let now = Utc::now();
-        if cycle_alerts && let Err(e) = notifier.deliver_new(&store, now).await {
-            tracing::warn!("alert delivery: {e}");
-        }
-        if let Err(e) = notifier.run_digest_if_due(&store, now).await {
-            tracing::warn!("digest: {e}");
-        }
-    }
-}
-
 /// `kontra daemon`: the scheduler without a UI until SIGTERM or SIGINT.
 pub fn daemon(ctx: &Ctx) -> Result<u8> {
     let store = Arc::new(ctx.store("kontra daemon")?);
     let rt = runtime()?;
-    let runner = runner(ctx, store.clone())?;
-    let schedule = Schedule::from_config(&ctx.config.monitor);
     rt.block_on(async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .wrap_err("cannot listen for SIGTERM")?;
-        let handle = service::spawn(runner, schedule, Arc::new(SystemClock));
-        let notifier = crate::notify::Notifier::new(&ctx.config, &ctx.paths.config)?;
-        let mail = tokio::spawn(deliveries(notifier, store.clone(), handle.subscribe()));
+        let background = Background::start_live(
+            &ctx.config,
+            &ctx.paths.config,
+            store.clone(),
+            &ctx.paths.data,
+        )?;
         eprintln!(
             "kontra daemon: monitoring (pid {}); stop with SIGTERM or Ctrl-C",
             std::process::id()
@@ -711,9 +667,7 @@ pub fn daemon(ctx: &Ctx) -> Result<u8> {
             }
             tracing::info!("daemon stopping");
         };
-        let result = handle.run_until(stop).await;
-        mail.abort();
-        result?;
+        background.run_until(stop).await?;
         Ok::<_, color_eyre::Report>(())
     })?;
     store.flush()?;

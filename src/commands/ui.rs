@@ -5,12 +5,10 @@ use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 
 use super::Ctx;
+use crate::background::Background;
 use crate::cli::Cli;
 use crate::demo::{self, DemoSpec};
 use crate::exit;
-use crate::monitor::clock::SystemClock;
-use crate::monitor::schedule::Schedule;
-use crate::monitor::{service, tui_bridge};
 use crate::store::Store;
 use crate::tui::{self, effects::EffectEnv};
 use std::sync::Arc;
@@ -90,25 +88,12 @@ fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Resul
                 .await
                 .map_err(color_eyre::Report::from);
         }
-        let runner = super::monitor::runner_on(ctx, store.clone(), data_dir)?;
-        let service = service::spawn(
-            runner,
-            Schedule::from_config(&ctx.config.monitor),
-            Arc::new(SystemClock),
-        );
-        let notifier = crate::notify::Notifier::new(&ctx.config, &ctx.paths.config)?;
-        let mail = tokio::spawn(super::monitor::deliveries(
-            notifier,
-            store.clone(),
-            service.subscribe(),
-        ));
-        let (ui_end, port) = tui::monitor::link();
-        tui_bridge::attach(&service, store.clone(), ui_end);
-        let ui = tui::run(store.clone(), app, env, Some(port)).await;
-        // Finish the current writes of a running cycle before the process ends; the cycle
-        // resumes at the next start.
-        mail.abort();
-        if let Err(e) = service.shutdown().await {
+        let background =
+            Background::start_live(&ctx.config, &ctx.paths.config, store.clone(), data_dir)?;
+        let ui = tui::run(store.clone(), app, env, Some(background.monitor())).await;
+        // Finish the current writes of a running cycle or check before the process ends; the
+        // cycle resumes at the next start.
+        if let Err(e) = background.stop().await {
             tracing::warn!("stopping the monitor: {e}");
         }
         ui.map_err(color_eyre::Report::from)

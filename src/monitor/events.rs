@@ -1,7 +1,10 @@
-//! Events the monitor reports while it works: cycle progress, the source being asked, results,
-//! new alerts and source health. Sent on a `tokio::sync::broadcast` channel so that a slow
-//! subscriber (the UI) loses old progress events instead of slowing the checks down.
+//! Events the monitor reports while it works: cycle progress, manual checks, the source being
+//! asked, results, new alerts and source health. The one vocabulary of the monitor's seam: the
+//! UI and the deliveries consume these events as they are. Sent on a `tokio::sync::broadcast`
+//! channel so that a slow subscriber (the UI) loses old progress events instead of slowing the
+//! checks down.
 
+use super::check::CheckOutcome;
 use super::health::SourceHealth;
 use crate::domain::{AlertKind, Severity, Source};
 use chrono::{DateTime, Utc};
@@ -91,10 +94,85 @@ pub enum MonitorEvent {
         cancelled: bool,
         /// New alerts raised in this start of the cycle.
         new_alerts: usize,
+        /// When the next scheduled cycle is due ([`super::Schedule::next_after`] the end of
+        /// this one); None outside the scheduler (`kontra monitor run`) or without run times.
+        next: Option<DateTime<Utc>>,
     },
-    /// The scheduler is waiting for its next slot.
-    NextRun {
-        /// When.
-        at: DateTime<Utc>,
+    /// A check of some counterparties asked for by hand (the UI's `c`) began, beside any cycle.
+    ChecksStarted {
+        /// The batch, so that its progress and end can be told from another batch's.
+        batch: u64,
+        /// The counterparties to check, in order.
+        ids: Vec<u64>,
     },
+    /// A counterparty of a manual batch is done (checked, skipped or failed).
+    ChecksProgress {
+        /// The batch.
+        batch: u64,
+        /// Counterparties done.
+        done: usize,
+        /// Counterparties in the batch.
+        total: usize,
+    },
+    /// A manual batch ended.
+    ChecksFinished {
+        /// The batch.
+        batch: u64,
+        /// What it found.
+        summary: ChecksSummary,
+    },
+}
+
+/// What a batch of manual checks did, for the status line and for the deliveries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChecksSummary {
+    /// Counterparties asked for.
+    pub total: usize,
+    /// Check runs stored.
+    pub checked: usize,
+    /// Counterparties whose check was already under way (not checked twice).
+    pub skipped: usize,
+    /// Checks that could not be stored or were stopped.
+    pub failed: usize,
+    /// Source results that were answers.
+    pub answers: usize,
+    /// Source results that were "could not ask".
+    pub could_not_ask: usize,
+    /// New alerts raised.
+    pub new_alerts: usize,
+    /// Of those, critical.
+    pub critical: usize,
+}
+
+impl ChecksSummary {
+    /// Counts what the checks of a batch returned.
+    pub fn of<'a, E: 'a>(
+        outcomes: impl IntoIterator<Item = &'a Result<Option<CheckOutcome>, E>>,
+    ) -> ChecksSummary {
+        let mut s = ChecksSummary::default();
+        for o in outcomes {
+            s.total += 1;
+            match o {
+                Ok(Some(outcome)) => {
+                    s.checked += 1;
+                    for r in &outcome.run.results {
+                        if r.outcome.answer().is_some() {
+                            s.answers += 1;
+                        } else {
+                            s.could_not_ask += 1;
+                        }
+                    }
+                    s.new_alerts += outcome.alerts.len();
+                    s.critical += outcome
+                        .alerts
+                        .iter()
+                        .filter(|a| a.severity == Severity::Critical)
+                        .count();
+                }
+                Ok(None) => s.skipped += 1,
+                Err(_) => s.failed += 1,
+            }
+        }
+        s
+    }
 }

@@ -12,7 +12,6 @@ pub mod runner;
 pub mod schedule;
 pub mod service;
 pub mod settings;
-pub mod tui_bridge;
 
 pub use check::{CheckOutcome, CheckSettings, Checker};
 pub use events::MonitorEvent;

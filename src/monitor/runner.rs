@@ -10,7 +10,7 @@ use super::check::{
     CheckError, CheckOutcome, CheckSettings, Checker, Reporting, check_counterparty, screen_delta,
 };
 use super::delta::ListDelta;
-use super::events::MonitorEvent;
+use super::events::{ChecksSummary, MonitorEvent};
 use super::health::HealthBook;
 use super::schedule::{Due, Schedule};
 use crate::domain::{Counterparty, Source};
@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 use tokio::sync::{Semaphore, broadcast};
@@ -95,6 +96,10 @@ pub struct Runner<C: Checker> {
     health: Arc<Mutex<HealthBook>>,
     in_flight: Arc<Mutex<HashSet<u64>>>,
     slots: Arc<Semaphore>,
+    /// The schedule whose next run a finished cycle reports; None outside the scheduler.
+    schedule: Option<Arc<Schedule>>,
+    /// The last manual batch handed out (see [`MonitorEvent::ChecksStarted`]).
+    batches: Arc<AtomicU64>,
 }
 
 impl<C: Checker> Clone for Runner<C> {
@@ -108,6 +113,8 @@ impl<C: Checker> Clone for Runner<C> {
             health: self.health.clone(),
             in_flight: self.in_flight.clone(),
             slots: self.slots.clone(),
+            schedule: self.schedule.clone(),
+            batches: self.batches.clone(),
         }
     }
 }
@@ -147,7 +154,15 @@ impl<C: Checker> Runner<C> {
             health: Arc::new(Mutex::new(health)),
             in_flight: Arc::new(Mutex::new(HashSet::new())),
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            schedule: None,
+            batches: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// The same runner, reporting with each finished cycle when `schedule` runs next.
+    pub fn with_schedule(mut self, schedule: Schedule) -> Runner<C> {
+        self.schedule = Some(Arc::new(schedule));
+        self
     }
 
     /// How many checks a cycle keeps under way: twice the registry slots, so that while
@@ -369,12 +384,18 @@ impl<C: Checker> Runner<C> {
         }
         let snapshot = self.save_health().await?;
         let _ = self.events.send(MonitorEvent::Health(snapshot));
+        let next = self
+            .schedule
+            .as_ref()
+            .and_then(|s| s.next_after(self.settings.clock.now()))
+            .map(|slot| slot.at);
         let _ = self.events.send(MonitorEvent::CycleFinished {
             cycle_id: state.id,
             done: done.len(),
             total,
             cancelled,
             new_alerts,
+            next,
         });
         tracing::info!(
             cycle = state.id,
@@ -536,23 +557,43 @@ impl<C: Checker> Runner<C> {
 
     /// Checks the given counterparties now (outside any cycle), `concurrency` at a time, in
     /// the order given. A counterparty whose check is already under way is skipped (None).
+    /// Reports the batch as [`MonitorEvent::ChecksStarted`], `ChecksProgress` and
+    /// `ChecksFinished`.
     pub async fn check_now(
         &self,
         cps: Vec<Counterparty>,
         trigger: &str,
         cancel: &CancellationToken,
     ) -> Vec<(u64, Result<Option<CheckOutcome>, CheckError>)> {
-        let out = futures::stream::iter(cps)
+        let batch = self.batches.fetch_add(1, Ordering::Relaxed) + 1;
+        let total = cps.len();
+        let _ = self.events.send(MonitorEvent::ChecksStarted {
+            batch,
+            ids: cps.iter().map(|c| c.id).collect(),
+        });
+        let mut steps = futures::stream::iter(cps)
             .map(|cp| async move {
                 let r = self.check_guarded(&cp, trigger, cancel, None).await;
                 (cp.id, r)
             })
-            .buffered(self.pipeline_width())
-            .collect::<Vec<_>>()
-            .await;
+            .buffered(self.pipeline_width());
+        let mut out = Vec::with_capacity(total);
+        while let Some(step) = steps.next().await {
+            out.push(step);
+            let _ = self.events.send(MonitorEvent::ChecksProgress {
+                batch,
+                done: out.len(),
+                total,
+            });
+        }
+        drop(steps);
         if let Ok(snapshot) = self.save_health().await {
             let _ = self.events.send(MonitorEvent::Health(snapshot));
         }
+        let summary = ChecksSummary::of(out.iter().map(|(_, r)| r));
+        let _ = self
+            .events
+            .send(MonitorEvent::ChecksFinished { batch, summary });
         out
     }
 }

@@ -88,6 +88,7 @@ pub fn spawn<C: Checker>(
 ) -> MonitorHandle {
     let (tx, rx) = mpsc::channel(64);
     let shutdown = CancellationToken::new();
+    let runner = runner.with_schedule(schedule.clone());
     let events = runner.events().clone();
     let task = tokio::spawn(run(runner, schedule, clock, shutdown.clone(), rx));
     MonitorHandle {
@@ -119,10 +120,19 @@ pub async fn run<C: Checker>(
         let current = current_cycle.clone();
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
-            while let Some(r) = tokio::select! {
-                _ = shutdown.cancelled() => None,
-                r = requests.recv() => r,
-            } {
+            // Manual checks run as tasks of their own; on shutdown they are cancelled and
+            // awaited, so that a check that began storing finishes before the store closes.
+            let mut checks = tokio::task::JoinSet::new();
+            loop {
+                let r = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    r = requests.recv() => match r {
+                        Some(r) => r,
+                        None => break,
+                    },
+                    // Reaps finished checks so the set does not grow with the session.
+                    Some(_) = checks.join_next(), if !checks.is_empty() => continue,
+                };
                 let r = match r {
                     Request::CheckNow(ids) => Request::CheckAs(ids, "monitor".to_string()),
                     other => other,
@@ -131,7 +141,7 @@ pub async fn run<C: Checker>(
                     Request::CheckAs(ids, actor) => {
                         let runner = runner.clone();
                         let token = shutdown.child_token();
-                        tokio::spawn(async move {
+                        checks.spawn(async move {
                             let store = runner.store().clone();
                             let cps = tokio::task::spawn_blocking(move || {
                                 ids.iter()
@@ -155,27 +165,10 @@ pub async fn run<C: Checker>(
                     }
                 }
             }
+            while checks.join_next().await.is_some() {}
         })
     };
 
-    // Upkeep (sanctions list downloads) runs beside the cycles so a slow download delays
-    // neither a scheduled run nor a shutdown.
-    let upkeep = {
-        let runner = runner.clone();
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = runner.maintain() => {}
-                }
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(MAX_SLEEP) => {}
-                }
-            }
-        })
-    };
     let run_cycle = |reason: &'static str, ids: Vec<u64>| {
         let token = shutdown.child_token();
         if let Ok(mut c) = current_cycle.lock() {
@@ -223,9 +216,6 @@ pub async fn run<C: Checker>(
             continue;
         }
         let next = schedule.next_after(now).map(|s| s.at);
-        if let Some(at) = next {
-            let _ = runner.events().send(MonitorEvent::NextRun { at });
-        }
         let wait = next
             .and_then(|at| (at - now).to_std().ok())
             .unwrap_or(MAX_SLEEP)
@@ -247,8 +237,10 @@ pub async fn run<C: Checker>(
             },
         }
     };
-    reader.abort();
-    upkeep.abort();
+    // The reader ends with the shutdown and waits for the manual checks it started.
+    if let Err(e) = reader.await {
+        tracing::warn!("monitor: request reader: {e}");
+    }
     runner.save_health().await?;
     runner.store().flush()?;
     result

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
 use crate::domain::{Alert, CheckRun, Counterparty, Source};
+use crate::monitor::Schedule;
 use crate::monitor::settings::MonitorConfig;
 use crate::sanctions::config::SanctionsConfig;
 use crate::sanctions::health::{self, ListHealth};
@@ -400,7 +401,9 @@ pub fn load_in_steps(
     runs.list_health = health::load(store, sanctions, now)?;
     Ok(emit(LoadStep::Finished {
         runs,
-        next_cycle: next_cycle(monitor, now),
+        next_cycle: Schedule::from_config(monitor)
+            .next_after(now)
+            .map(|slot| slot.at),
     }))
 }
 
@@ -540,26 +543,6 @@ pub fn run_stats(store: &Store, now: DateTime<Utc>) -> Result<RunStats, StoreErr
         }
     }
     Ok(stats)
-}
-
-/// The next configured run time after `now`.
-pub fn next_cycle(monitor: &MonitorConfig, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let tz = monitor.timezone.0;
-    let local_today = now.with_timezone(&tz).date_naive();
-    let mut best: Option<DateTime<Utc>> = None;
-    for day in 0..2 {
-        let date = local_today + Duration::days(day);
-        for t in monitor.run_at.iter().chain(&monitor.high_priority_run_at) {
-            let Some(local) = date.and_time(t.0).and_local_timezone(tz).earliest() else {
-                continue;
-            };
-            let utc = local.with_timezone(&Utc);
-            if utc > now && best.is_none_or(|b| utc < b) {
-                best = Some(utc);
-            }
-        }
-    }
-    best
 }
 
 /// Loads one counterparty's details; None when it no longer exists.

@@ -9,9 +9,9 @@ use tokio::sync::mpsc;
 
 use super::data;
 use super::event::{Done, Event};
-use super::monitor::{CheckRequest, Level};
-use super::state::ReasonFor;
+use super::state::{Level, ReasonFor};
 use crate::domain::{Counterparty, CounterpartyDraft};
+use crate::monitor::Request;
 use crate::monitor::settings::MonitorConfig;
 use crate::sanctions::decisions::{self, DecideError};
 use crate::store::{Store, StoreError};
@@ -63,8 +63,17 @@ pub enum Effect {
     Export(Vec<Counterparty>),
     /// Ask the monitor to check these counterparties now.
     CheckNow(Vec<u64>),
+    /// Read a check run the monitor stored and its new alerts.
+    LoadCheck {
+        /// The run.
+        run_id: u64,
+        /// The alerts it raised.
+        alert_ids: Vec<u64>,
+    },
     /// Clear the status message `seq` after a while.
     ExpireFlash(u64),
+    /// Ring the terminal bell (a new critical alert, when configured).
+    Bell,
 }
 
 /// What effects need besides the store.
@@ -81,7 +90,7 @@ pub struct EffectEnv {
     /// The data directory, whose sanctions snapshots decisions are taken against.
     pub data_dir: PathBuf,
     /// Where check requests go, when a monitor is attached.
-    pub checks: Option<mpsc::Sender<CheckRequest>>,
+    pub checks: Option<mpsc::Sender<Request>>,
 }
 
 fn failed(what: &str, e: &StoreError) -> Vec<Event> {
@@ -94,8 +103,8 @@ fn failed(what: &str, e: &StoreError) -> Vec<Event> {
 
 /// Performs a store, file or channel effect and returns the events to feed back.
 ///
-/// `Quit`, `Suspend`, `Redraw` and `ExpireFlash` belong to the terminal loop and return nothing
-/// here.
+/// `Quit`, `Suspend`, `Redraw`, `ExpireFlash` and `Bell` belong to the terminal loop and return
+/// nothing here.
 pub fn execute(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
     let mut out = Vec::new();
     execute_into(store, env, effect, &mut |ev| {
@@ -143,7 +152,9 @@ pub fn execute_into(
 
 fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
     match effect {
-        Effect::Quit | Effect::Suspend | Effect::Redraw | Effect::ExpireFlash(_) => Vec::new(),
+        Effect::Quit | Effect::Suspend | Effect::Redraw | Effect::ExpireFlash(_) | Effect::Bell => {
+            Vec::new()
+        }
         Effect::LoadAll => execute(store, env, effect),
         Effect::LoadDetails(id) => match data::load_details(store, id) {
             Ok(Some(d)) => vec![Event::Done(Done::DetailsLoaded(Box::new(d)))],
@@ -222,6 +233,7 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
         }
         Effect::NotThisEntity { about, reason } => not_this_entity(store, env, about, &reason),
         Effect::Export(cps) => export(env, &cps),
+        Effect::LoadCheck { run_id, alert_ids } => load_check(store, run_id, &alert_ids),
         Effect::CheckNow(ids) => match &env.checks {
             None => vec![Event::Done(Done::Status(
                 Level::Info,
@@ -229,10 +241,8 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             ))],
             Some(tx) => {
                 let n = ids.len();
-                match tx.try_send(CheckRequest {
-                    ids,
-                    actor: env.actor.clone(),
-                }) {
+                match tx.try_send(Request::CheckAs(ids, env.actor.clone())) {
+                    // The monitor's ChecksStarted replaces this with the progress at once.
                     Ok(()) => vec![Event::Done(Done::Status(
                         Level::Info,
                         format!("check requested for {n} counterparties"),
@@ -252,6 +262,28 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             }
         },
     }
+}
+
+/// Reads a stored run and its alerts; a run gone meanwhile (its counterparty deleted) is no
+/// news.
+fn load_check(store: &Store, run_id: u64, alert_ids: &[u64]) -> Vec<Event> {
+    let run = match store.check_run(run_id) {
+        Ok(Some(run)) => run,
+        Ok(None) => return Vec::new(),
+        Err(e) => return failed("reading a check run", &e),
+    };
+    let mut alerts = Vec::with_capacity(alert_ids.len());
+    for id in alert_ids {
+        match store.alert(*id) {
+            Ok(Some(a)) => alerts.push(a),
+            Ok(None) => {}
+            Err(e) => return failed("reading new alerts", &e),
+        }
+    }
+    vec![Event::Done(Done::CheckLoaded {
+        run: Box::new(run),
+        alerts,
+    })]
 }
 
 fn save(store: &Store, env: &EffectEnv, id: Option<u64>, draft: &CounterpartyDraft) -> Vec<Event> {

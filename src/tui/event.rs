@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use crossterm::event::KeyEvent;
 
 use super::data::{Details, LoadStep, Snapshot};
-use super::monitor::{Level, MonitorEvent};
-use crate::domain::{Alert, Counterparty};
+use super::state::Level;
+use crate::domain::{Alert, CheckRun, Counterparty};
+use crate::monitor::MonitorEvent;
 
 /// Signals that end or pause the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +33,7 @@ pub enum Event {
     InputClosed,
     /// A signal arrived.
     Signal(SignalKind),
-    /// The monitor reported something.
+    /// The monitor reported something (its own events, as the daemon's deliveries see them).
     Monitor(MonitorEvent),
     /// An effect finished.
     Done(Done),
@@ -82,6 +83,14 @@ pub enum Done {
         path: PathBuf,
         /// How many rows.
         rows: usize,
+    },
+    /// A check run the monitor stored, with the alerts it raised (read after
+    /// [`MonitorEvent::CheckFinished`]).
+    CheckLoaded {
+        /// The stored run.
+        run: Box<CheckRun>,
+        /// Its new alerts.
+        alerts: Vec<Alert>,
     },
     /// A message for the status line.
     Status(Level, String),

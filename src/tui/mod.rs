@@ -1,18 +1,19 @@
 //! The full-screen terminal UI: terminal guard, events, actions, keymap, theme, state and
 //! reducers, effects, and one view per tab. See DESIGN.md sections 3 and 4.
 //!
-//! Flow: terminal input, signals, the monitor and effect results all arrive as [`event::Event`]s
-//! on one bounded channel; [`update::on_event`] maps keys to [`action::Action`]s through the
+//! Flow: terminal input, signals, the monitor's own events ([`crate::monitor::MonitorEvent`])
+//! and effect results all arrive as [`event::Event`]s on one bounded channel; [`update::on_event`] maps keys to [`action::Action`]s through the
 //! [`keymap::Keymap`] and returns [`effects::Effect`]s, which run as tasks and report back as
 //! events. The screen is redrawn only after something happened, at most ~30 times a second.
 
 pub mod action;
+pub mod config;
 pub mod data;
 pub mod effects;
 pub mod event;
+pub mod follow;
 pub mod form;
 pub mod keymap;
-pub mod monitor;
 pub mod search;
 pub mod state;
 pub mod terminal;
@@ -34,9 +35,9 @@ use tokio::sync::mpsc;
 use self::effects::{Effect, EffectEnv};
 use self::event::{Event, SignalKind};
 use self::keymap::Keymap;
-use self::monitor::MonitorPort;
 use self::state::AppState;
 use self::theme::Theme;
+use crate::monitor::MonitorHandle;
 use crate::store::Store;
 
 /// Shortest time between two frames (about 30 per second).
@@ -75,30 +76,23 @@ pub enum TuiError {
 
 /// Runs the UI until the user quits, the input ends or a signal arrives.
 ///
-/// `monitor` connects a running monitor (see [`monitor::link`]); without one, check requests
-/// tell the user that checks need the monitor.
+/// `monitor` is the running monitor (see [`crate::background`]): its events arrive as
+/// [`Event::Monitor`] and `c` sends it check requests; without one, check requests tell the
+/// user that checks need the monitor.
 pub async fn run(
     store: Arc<Store>,
     mut app: App,
     mut env: EffectEnv,
-    monitor: Option<MonitorPort>,
+    monitor: Option<&MonitorHandle>,
 ) -> Result<(), TuiError> {
     let started = Instant::now();
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
-    if let Some(port) = monitor {
+    if let Some(monitor) = monitor {
         app.state.monitor_attached = true;
-        env.checks = Some(port.requests);
-        let mtx = tx.clone();
-        let mut events = port.events;
-        tokio::spawn(async move {
-            while let Some(ev) = events.recv().await {
-                if mtx.send(Event::Monitor(ev)).await.is_err() {
-                    break;
-                }
-            }
-        });
+        env.checks = Some(monitor.requester());
+        spawn_monitor(monitor.subscribe(), tx.clone());
     }
     let env = Arc::new(env);
     let guard = terminal::TerminalGuard::enter()?;
@@ -160,6 +154,12 @@ pub async fn run(
                     Effect::Redraw => {
                         repaint(&mut term)?;
                     }
+                    Effect::Bell => {
+                        use std::io::Write;
+                        let mut out = io::stdout();
+                        out.write_all(b"\x07")?;
+                        out.flush()?;
+                    }
                     Effect::ExpireFlash(seq) => {
                         let tx = tx.clone();
                         tokio::spawn(async move {
@@ -211,6 +211,34 @@ fn spawn_effect(
     let (store, env, tx) = (store.clone(), env.clone(), tx.clone());
     tokio::task::spawn_blocking(move || {
         effects::execute_into(&store, &env, effect, &mut |ev| tx.blocking_send(ev).is_ok());
+    });
+}
+
+/// Forwards the monitor's events. Progress the UI lagged behind on is dropped (the next
+/// progress event says the same); events it does not show are not forwarded.
+fn spawn_monitor(
+    mut events: tokio::sync::broadcast::Receiver<crate::monitor::MonitorEvent>,
+    tx: mpsc::Sender<Event>,
+) {
+    use crate::monitor::MonitorEvent;
+    use tokio::sync::broadcast::error::RecvError;
+    tokio::spawn(async move {
+        loop {
+            let ev = match events.recv().await {
+                Ok(MonitorEvent::SourceFinished { .. } | MonitorEvent::CheckStarted { .. }) => {
+                    continue;
+                }
+                Ok(ev) => ev,
+                Err(RecvError::Lagged(n)) => {
+                    tracing::debug!(missed = n, "the UI lagged behind the monitor's events");
+                    continue;
+                }
+                Err(RecvError::Closed) => break,
+            };
+            if tx.send(Event::Monitor(ev)).await.is_err() {
+                break;
+            }
+        }
     });
 }
 
@@ -270,6 +298,7 @@ pub fn app(
 ) -> Result<App, keymap::KeymapError> {
     let mut state = AppState::new(Utc::now(), size, read_only, config.language);
     state.tz = config.monitor.timezone.0;
+    state.bell_on_critical = config.ui.bell_on_critical;
     Ok(App {
         state,
         keymap: Keymap::new(&config.keymap, read_only)?,

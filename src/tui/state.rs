@@ -7,9 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::data::{CheckStatus, Details, LoadStep, Row, RunStats, Snapshot};
 use super::form::FormState;
-use super::monitor::{Current, Level};
 use super::search::{Query, SearchIndex};
-use crate::domain::{Alert, Counterparty, Severity};
+use crate::domain::{Alert, Counterparty, Severity, Source};
 use crate::sanctions::ListSource;
 use crate::values::Language;
 
@@ -395,7 +394,7 @@ pub enum Pending {
     Delete(Vec<u64>),
     /// Acknowledge these alerts.
     Acknowledge(Vec<u64>),
-    /// Quit although a cycle is running.
+    /// Quit although a cycle or a manual check is running.
     Quit,
 }
 
@@ -462,6 +461,17 @@ impl ReasonFor {
     }
 }
 
+/// How serious a status message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Progress and confirmations.
+    Info,
+    /// Something did not work but nothing is lost (a source is down).
+    Warn,
+    /// Something failed, or needs attention now (a critical alert).
+    Error,
+}
+
 /// A status-line message that clears itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flash {
@@ -473,6 +483,15 @@ pub struct Flash {
     pub seq: u64,
 }
 
+/// What the monitor is asking right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Current {
+    /// The counterparty being checked.
+    pub counterparty_id: u64,
+    /// The source being asked.
+    pub source: Source,
+}
+
 /// Progress of a running monitor cycle.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
@@ -481,6 +500,21 @@ pub struct Progress {
     /// Counterparties in the cycle.
     pub total: usize,
     /// What is asked now.
+    pub current: Option<Current>,
+}
+
+/// Progress of the checks asked for by hand (`c`), shown in the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManualChecks {
+    /// The monitor's batch.
+    pub batch: u64,
+    /// The counterparties of the batch.
+    pub ids: BTreeSet<u64>,
+    /// Counterparties done.
+    pub done: usize,
+    /// Counterparties in the batch.
+    pub total: usize,
+    /// What is asked now for this batch.
     pub current: Option<Current>,
 }
 
@@ -553,6 +587,12 @@ pub struct AppState {
     pub flash_seq: u64,
     /// The running cycle, if any.
     pub progress: Option<Progress>,
+    /// The running manual checks, if any.
+    pub manual: Option<ManualChecks>,
+    /// Critical alerts that arrived since the Alerts tab was last shown (its badge).
+    pub unseen_critical: usize,
+    /// Ring the terminal bell on a new critical alert (`[ui] bell_on_critical`).
+    pub bell_on_critical: bool,
     /// Whether a monitor is connected.
     pub monitor_attached: bool,
     /// Set when the app should exit.
@@ -589,6 +629,9 @@ impl AppState {
             flash: None,
             flash_seq: 0,
             progress: None,
+            manual: None,
+            unseen_critical: 0,
+            bell_on_critical: false,
             monitor_attached: false,
             quit: false,
         }

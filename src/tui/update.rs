@@ -5,14 +5,13 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, Kind};
-use super::data::{Row, day_slot};
 use super::effects::Effect;
 use super::event::{Done, Event};
+use super::follow;
 use super::form::FormState;
 use super::keymap::{Context, KeyChord, Keymap};
-use super::monitor::{Level, MonitorEvent};
 use super::state::{
-    AlertDetail, AppState, Flash, Pending, Popup, Progress, ReasonFor, SortColumn, Tab,
+    AlertDetail, AppState, Flash, Level, Pending, Popup, ReasonFor, SortColumn, Tab,
 };
 use crate::domain::changes::sanctions_entity;
 use crate::domain::{Counterparty, Severity};
@@ -49,6 +48,15 @@ pub fn flash(state: &mut AppState, level: Level, text: impl Into<String>) -> Vec
 
 /// Handles one event; returns the effects to run.
 pub fn on_event(state: &mut AppState, keymap: &Keymap, event: Event) -> Vec<Effect> {
+    let effects = on_event_inner(state, keymap, event);
+    // Critical alerts are seen once the Alerts tab shows them; its badge counts the others.
+    if state.tab == Tab::Alerts {
+        state.unseen_critical = 0;
+    }
+    effects
+}
+
+fn on_event_inner(state: &mut AppState, keymap: &Keymap, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) => on_key(state, keymap, key),
         Event::Paste(text) => {
@@ -83,7 +91,7 @@ pub fn on_event(state: &mut AppState, keymap: &Keymap, event: Event) -> Vec<Effe
             state.quit = true;
             vec![Effect::Quit]
         }
-        Event::Monitor(ev) => on_monitor(state, ev),
+        Event::Monitor(ev) => follow::on_monitor(state, ev),
         Event::Done(done) => on_done(state, done),
         Event::FlashExpired(seq) => {
             if state.flash.as_ref().is_some_and(|f| f.seq == seq) {
@@ -207,11 +215,21 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     let page = state.page_rows() as isize;
     match action {
         Action::Quit => {
-            if state.progress.is_some() {
+            let question = match (&state.progress, &state.manual) {
+                (Some(_), _) => Some(
+                    "A check cycle is running. Quit anyway? It resumes at the next start."
+                        .to_string(),
+                ),
+                (None, Some(m)) => Some(format!(
+                    "A check of {} counterparties is running ({} done). Quit anyway? \
+                     Checks not yet stored are dropped.",
+                    m.total, m.done
+                )),
+                (None, None) => None,
+            };
+            if let Some(question) = question {
                 state.popup = Some(Popup::Confirm {
-                    question:
-                        "A check cycle is running. Quit anyway? It resumes at the next start."
-                            .to_string(),
+                    question,
                     pending: Pending::Quit,
                 });
                 return Vec::new();
@@ -683,127 +701,9 @@ fn on_done(state: &mut AppState, done: Done) -> Vec<Effect> {
             Level::Info,
             format!("exported {rows} rows to {}", path.display()),
         ),
+        Done::CheckLoaded { run, alerts } => follow::on_check_loaded(state, *run, alerts),
         Done::Status(level, text) => flash(state, level, text),
     }
-}
-
-fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
-    match ev {
-        MonitorEvent::CycleStarted { total, .. } => {
-            state.progress = Some(Progress {
-                done: 0,
-                total,
-                current: None,
-            });
-        }
-        MonitorEvent::Progress {
-            done,
-            total,
-            current,
-        } => {
-            state.progress = Some(Progress {
-                done,
-                total,
-                current,
-            });
-        }
-        MonitorEvent::CheckRecorded(run) => {
-            if let Some(&i) = state.index.get(&run.counterparty_id) {
-                let cp = state.rows[i].cp.clone();
-                state.rows[i] = Row::new(cp, Some(&run));
-            }
-            for r in &run.results {
-                if let Some(slot) = day_slot(state.now, r.at) {
-                    let per_day = if r.outcome.answer().is_some() {
-                        &mut state.runs.answers_per_day
-                    } else {
-                        &mut state.runs.failures_per_day
-                    };
-                    if let Some(v) = per_day.get_mut(slot) {
-                        *v += 1;
-                    }
-                }
-                if r.outcome.answer().is_some()
-                    && let Some(h) = state.runs.sources.iter_mut().find(|h| h.source == r.source)
-                {
-                    h.last_answer = Some(r.at);
-                    h.answers += 1;
-                } else if let Some(h) = state.runs.sources.iter_mut().find(|h| h.source == r.source)
-                {
-                    h.failures += 1;
-                }
-            }
-            state.runs.last_run = Some(run.finished_at);
-            if state.table.sort == SortColumn::LastCheck || state.table.sort == SortColumn::Status {
-                let selected = state.selected_row().map(|r| r.cp.id);
-                state.resort(selected);
-            } else {
-                state.refilter(false);
-            }
-            if state.details.id == Some(run.counterparty_id)
-                && let Some(d) = &mut state.details.data
-            {
-                d.runs.insert(0, *run);
-            }
-        }
-        MonitorEvent::NewAlerts(alerts) => {
-            let n = alerts.len();
-            let critical = alerts
-                .iter()
-                .filter(|a| a.severity == Severity::Critical)
-                .count();
-            for a in alerts {
-                if state.details.id == Some(a.counterparty_id)
-                    && let Some(d) = &mut state.details.data
-                {
-                    d.alerts.insert(0, a.clone());
-                }
-                state.alerts.push(a);
-            }
-            state.refilter_alerts();
-            let level = if critical > 0 {
-                Level::Error
-            } else {
-                Level::Warn
-            };
-            return flash(
-                state,
-                level,
-                format!("{n} new alerts ({critical} critical)"),
-            );
-        }
-        MonitorEvent::CounterpartiesChanged(ids) => return vec![Effect::Reload(ids)],
-        MonitorEvent::ListRefreshed { list, entries, at } => {
-            state.lists_refreshed.insert(list, (entries, at));
-        }
-        MonitorEvent::CycleFinished {
-            checked,
-            new_alerts,
-            at,
-            next,
-        } => {
-            state.progress = None;
-            state.runs.last_run = Some(at);
-            if next.is_some() {
-                state.next_cycle = next;
-            }
-            return flash(
-                state,
-                Level::Info,
-                format!("cycle finished: {checked} checked, {new_alerts} new alerts"),
-            );
-        }
-        MonitorEvent::NextRun { at } => {
-            state.next_cycle = Some(at);
-            let text = format!(
-                "next check run {}",
-                crate::local_time::minutes(at, state.tz)
-            );
-            return flash(state, Level::Info, text);
-        }
-        MonitorEvent::Status { level, message } => return flash(state, level, message),
-    }
-    Vec::new()
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub struct Harness {
     pub app: App,
     pub store: Store,
     pub env: EffectEnv,
-    /// Effects the loop would handle itself (quit, suspend, redraw, flash timers).
+    /// Effects the loop would handle itself (quit, suspend, redraw, flash timers, bell).
     pub loop_effects: Vec<Effect>,
     pub dir: tempfile::TempDir,
 }
@@ -77,9 +77,11 @@ impl Harness {
         while let Some(ev) = queue.pop() {
             for effect in self.app.handle(ev) {
                 match effect {
-                    Effect::Quit | Effect::Suspend | Effect::Redraw | Effect::ExpireFlash(_) => {
-                        self.loop_effects.push(effect)
-                    }
+                    Effect::Quit
+                    | Effect::Suspend
+                    | Effect::Redraw
+                    | Effect::ExpireFlash(_)
+                    | Effect::Bell => self.loop_effects.push(effect),
                     other => {
                         let mut evs = effects::execute(&self.store, &self.env, other);
                         evs.reverse();

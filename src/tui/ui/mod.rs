@@ -18,8 +18,7 @@ use ratatui::widgets::{Block, Paragraph, Row, StatefulWidget, Table, TableState,
 
 use super::action::Action;
 use super::keymap::{Context, Keymap};
-use super::monitor::Level;
-use super::state::{AppState, Popup, Tab};
+use super::state::{AppState, Current, Level, Popup, Tab};
 use super::theme::Theme;
 use super::update::context;
 
@@ -97,14 +96,17 @@ fn tab_bar(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.base
         };
         spans.push(Span::styled(text, style));
+        if *tab == Tab::Alerts && state.unseen_critical > 0 {
+            spans.push(Span::styled(
+                format!("{}! ", state.unseen_critical),
+                theme.bad,
+            ));
+        }
     }
     Paragraph::new(Line::from(spans)).render(area, buf);
     let mut right = Vec::new();
     if let Some(p) = &state.progress {
-        let mut t = format!("checking {}/{}", p.done, p.total);
-        if let Some(c) = &p.current {
-            t.push_str(&format!(" · #{} {}", c.counterparty_id, c.source));
-        }
+        let t = progress_text("checking", p.done, p.total, p.current.as_ref());
         right.push(Span::styled(t, theme.info));
     }
     if state.read_only {
@@ -123,6 +125,15 @@ fn tab_bar(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         };
         Paragraph::new(line).render(r, buf);
     }
+}
+
+/// "checking 3/12 · #1 vies": how far, and what is asked now.
+fn progress_text(what: &str, done: usize, total: usize, current: Option<&Current>) -> String {
+    let mut t = format!("{what} {done}/{total}");
+    if let Some(c) = current {
+        t.push_str(&format!(" · #{} {}", c.counterparty_id, c.source));
+    }
+    t
 }
 
 fn status_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut Buffer) {
@@ -148,6 +159,11 @@ fn status_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
             Level::Error => theme.bad,
         };
         Line::from(Span::styled(f.text.clone(), style))
+    } else if let Some(m) = &state.manual {
+        Line::from(Span::styled(
+            progress_text("manual check", m.done, m.total, m.current.as_ref()),
+            theme.info,
+        ))
     } else if state.loading() {
         Line::from(Span::styled("loading the register…", theme.dim))
     } else {
