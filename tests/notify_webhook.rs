@@ -7,7 +7,8 @@ mod support;
 use chrono::Duration as ChronoDuration;
 use kontra::config::Config;
 use kontra::domain::AlertKind;
-use kontra::notify::webhook::{self, RetryPolicy};
+use kontra::http::retry::RetryPolicy;
+use kontra::notify::webhook;
 use kontra::notify::{Delivery, Notifier};
 use kontra::store::Store;
 use std::path::Path;
@@ -16,10 +17,9 @@ use support::*;
 
 fn policy() -> RetryPolicy {
     RetryPolicy {
-        attempts: 3,
+        max_attempts: 3,
         base: Duration::from_millis(20),
         max: Duration::from_millis(100),
-        timeout: Duration::from_secs(5),
     }
 }
 
@@ -31,6 +31,7 @@ fn notifier(hooks: &str) -> Notifier {
     Notifier::new(&config, Path::new("test.toml"))
         .unwrap()
         .with_retry_policy(policy())
+        .with_webhook_timeout(Duration::from_secs(5))
 }
 
 #[tokio::test]
@@ -252,10 +253,8 @@ async fn hook_that_never_answers_is_delivery_unknown_and_posted_again_with_the_s
     let config = Config::parse(&text, Path::new("test.toml")).unwrap();
     let n = Notifier::new(&config, Path::new("test.toml"))
         .unwrap()
-        .with_retry_policy(RetryPolicy {
-            timeout: Duration::from_millis(500),
-            ..policy()
-        });
+        .with_retry_policy(policy())
+        .with_webhook_timeout(Duration::from_millis(500));
     let report = n.deliver_new(&store, t(7, 0)).await.unwrap();
     assert_eq!(report.webhooks.len(), 2);
     for w in &report.webhooks {
