@@ -16,3 +16,4 @@ pub mod sanctions;
 pub mod sources;
 pub mod store;
 pub mod tui;
+pub mod values;

@@ -3,9 +3,10 @@
 
 use super::health::SourceHealth;
 use super::template::{self, escape_html, fill};
-use crate::config::{Analyst, Language};
+use crate::domain::analyst::Analyst;
 use crate::domain::{Alert, AlertKind, Counterparty, DeliveryUnknown, Severity, Source};
 use crate::sanctions::health::ListHealth;
+use crate::values::Language;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap};
@@ -759,8 +760,8 @@ fn lists_block(ctx: &RenderContext<'_>) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Email;
     use crate::domain::alert::Bilingual;
+    use crate::domain::analyst::Email;
     use crate::notify::health::SourceStatus;
     use chrono::TimeZone;
 

@@ -11,8 +11,8 @@ use super::data;
 use super::event::{Done, Event};
 use super::monitor::{CheckRequest, Level};
 use super::state::ReasonFor;
-use crate::config::MonitorConfig;
 use crate::domain::{Counterparty, CounterpartyDraft};
+use crate::monitor::settings::MonitorConfig;
 use crate::sanctions::decisions::{self, DecideError};
 use crate::store::{Store, StoreError};
 

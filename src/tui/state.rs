@@ -9,9 +9,9 @@ use super::data::{CheckStatus, Details, LoadStep, Row, RunStats, Snapshot};
 use super::form::FormState;
 use super::monitor::{Current, Level};
 use super::search::{Query, SearchIndex};
-use crate::config::Language;
 use crate::domain::{Alert, Counterparty, Severity};
 use crate::sanctions::ListSource;
+use crate::values::Language;
 
 /// Rows of screen the tab bar, table border and header, status line and footer take.
 pub const TABLE_CHROME_ROWS: u16 = 6;
