@@ -7,7 +7,8 @@ mod support;
 use chrono::Duration as ChronoDuration;
 use kontra::config::Config;
 use kontra::domain::AlertKind;
-use kontra::notify::webhook::{self, RetryPolicy};
+use kontra::http::retry::RetryPolicy;
+use kontra::notify::webhook;
 use kontra::notify::{Delivery, Notifier};
 use kontra::store::Store;
 use std::path::Path;
@@ -16,10 +17,9 @@ use support::*;
 
 fn policy() -> RetryPolicy {
     RetryPolicy {
-        attempts: 3,
+        max_attempts: 3,
         base: Duration::from_millis(20),
         max: Duration::from_millis(100),
-        timeout: Duration::from_secs(5),
     }
 }
 
@@ -31,6 +31,7 @@ fn notifier(hooks: &str) -> Notifier {
     Notifier::new(&config, Path::new("test.toml"))
         .unwrap()
         .with_retry_policy(policy())
+        .with_webhook_timeout(Duration::from_secs(5))
 }
 
 #[tokio::test]
@@ -181,6 +182,45 @@ async fn permanent_refusal_is_not_retried_now_but_on_the_next_run() {
 }
 
 #[tokio::test]
+async fn retry_after_beyond_the_longest_wait_leaves_the_alert_for_the_next_run() {
+    let server = HttpServer::start(vec![429]).await;
+    // An HTTP-date an hour ahead: far beyond the policy's longest wait of 100 ms.
+    let later = chrono::Utc::now() + ChronoDuration::hours(1);
+    server.set_header(
+        "retry-after",
+        &later.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let s = seed(&store);
+    let url = format!("http://127.0.0.1:{}/h", server.port);
+    let n = notifier(&format!(
+        "[[webhooks]]\nurl = \"{url}\"\nkind = \"json\"\nmin_severity = \"critical\"\n"
+    ));
+    let started = std::time::Instant::now();
+    let report = n.deliver_new(&store, t(7, 0)).await.unwrap();
+    // Not waited for and not asked again in this run; the next alert goes out normally.
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(report.webhooks.len(), 2);
+    assert_eq!(report.webhooks[0].attempts, 1);
+    assert!(
+        matches!(&report.webhooks[0].outcome, Delivery::Failed(r) if r.contains("429")),
+        "{:?}",
+        report.webhooks[0].outcome
+    );
+    assert!(report.webhooks[1].outcome.is_delivered());
+    assert_eq!(server.requests().len(), 2);
+    let key = webhook::hook_key(&url::Url::parse(&url).unwrap());
+    assert!(!webhook::was_delivered(&store, &key, s.insolvency).unwrap());
+
+    let report = n.deliver_new(&store, t(7, 30)).await.unwrap();
+    assert!(report.ok(), "{:?}", report.problems());
+    assert_eq!(report.webhooks.len(), 1);
+    assert_eq!(report.webhooks[0].alert_id, s.insolvency);
+    assert!(webhook::was_delivered(&store, &key, s.insolvency).unwrap());
+}
+
+#[tokio::test]
 async fn unreachable_hook_is_retried_then_left_pending() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), "test").unwrap();
@@ -200,8 +240,9 @@ async fn unreachable_hook_is_retried_then_left_pending() {
             w.outcome
         );
     }
-    // Two alerts, each waited 20 ms and 40 ms between its attempts.
-    assert!(started.elapsed() >= Duration::from_millis(120));
+    // Two alerts, each waited at least half of 20 ms and 40 ms between its attempts (the other
+    // half is jitter).
+    assert!(started.elapsed() >= Duration::from_millis(60));
     let key = webhook::hook_key(&url::Url::parse(&format!("http://127.0.0.1:{port}/h")).unwrap());
     assert!(!webhook::was_delivered(&store, &key, s.vat_invalid).unwrap());
 }
@@ -252,10 +293,8 @@ async fn hook_that_never_answers_is_delivery_unknown_and_posted_again_with_the_s
     let config = Config::parse(&text, Path::new("test.toml")).unwrap();
     let n = Notifier::new(&config, Path::new("test.toml"))
         .unwrap()
-        .with_retry_policy(RetryPolicy {
-            timeout: Duration::from_millis(500),
-            ..policy()
-        });
+        .with_retry_policy(policy())
+        .with_webhook_timeout(Duration::from_millis(500));
     let report = n.deliver_new(&store, t(7, 0)).await.unwrap();
     assert_eq!(report.webhooks.len(), 2);
     for w in &report.webhooks {

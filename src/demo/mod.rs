@@ -20,7 +20,7 @@ use crate::sanctions::Screener;
 use crate::store::{Store, StoreError, Write};
 use registries::{Chapter, Day, STORIES, Story};
 
-pub use register::{Rng, lei, vat_number};
+pub use register::{lei, vat_number};
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +93,7 @@ fn chapter(story: Option<(Story, i64)>, day: i64) -> Chapter {
 /// Fills `store` with a generated register and its check history; the alerts are what the
 /// monitor's judgement makes of the history, with the default `[monitor]` settings.
 pub fn populate(store: &Store, spec: &DemoSpec) -> Result<DemoSummary, StoreError> {
-    let mut rng = Rng::new(spec.seed);
+    let mut rng = crate::rng::Rng::new(spec.seed);
     let mut used = HashSet::new();
     let start = spec.now - Duration::days(i64::from(spec.history_days));
     let mut ids = Vec::with_capacity(spec.counterparties);

@@ -5,13 +5,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::register::Rng;
 use crate::domain::check::{
     Answer, Evidence, FieldMatch, InsolvencyAnswer, LeiAnswer, LeiSearchAnswer, Publication,
     QualifiedAnswer, RegisterAnswer, RegisterRecord, SanctionsAnswer, Unavailable, VatAnswer,
 };
 use crate::domain::{Counterparty, Outcome, Source, SourceResult};
 use crate::monitor::live::Live;
+use crate::rng::Rng;
 use crate::sanctions::{EntityKind, ListSource, ListedEntity, NameKind, Screener};
 
 /// A change in what the registries say about one counterparty, from a day of the history on.

@@ -26,6 +26,8 @@ pub mod webhook;
 use crate::config::{Config, ConfigError};
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
+use crate::http::client::{ClientSettings, Redirects};
+use crate::http::retry::RetryPolicy;
 use crate::sanctions::health::ListHealth;
 use crate::store::{AuditAction, AuditEvent, Store, StoreError};
 use crate::values::Language;
@@ -38,7 +40,8 @@ use schedule::{DIGEST_STATE_KEY, DigestState};
 use smtp::{SendError, SmtpSettings};
 use std::collections::HashMap;
 use std::path::Path;
-use webhook::{Hook, RetryPolicy, WebhookRun};
+use std::time::Duration;
+use webhook::{Hook, WebhookRun};
 
 /// The actor named in the audit trail for deliveries.
 pub const AUDIT_ACTOR: &str = "notify";
@@ -216,6 +219,7 @@ pub struct Notifier {
     hooks: Vec<Hook>,
     http: reqwest::Client,
     policy: RetryPolicy,
+    webhook_timeout: Duration,
 }
 
 impl Notifier {
@@ -230,27 +234,37 @@ impl Notifier {
             .iter()
             .map(|w| Hook::from_config(w, config_path))
             .collect::<Result<Vec<_>, _>>()?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("kontra/", env!("CARGO_PKG_VERSION")))
+        let http = crate::http::client::build(&ClientSettings {
+            user_agent: concat!("kontra/", env!("CARGO_PKG_VERSION")).to_string(),
+            connect_timeout: None,
+            // Each POST carries its own timeout.
+            timeout: None,
             // A redirected hook would re-send the signed alert payload to an address nobody
             // configured (and book it delivered there); the answer is a refusal instead.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| NotifyError::Http {
-                message: e.to_string(),
-            })?;
+            redirects: Redirects::Refuse,
+        })
+        .map_err(|e| NotifyError::Http {
+            message: e.to_string(),
+        })?;
         Ok(Notifier {
             config: config.clone(),
             smtp,
             hooks,
             http,
-            policy: RetryPolicy::default(),
+            policy: webhook::DEFAULT_RETRY,
+            webhook_timeout: webhook::DEFAULT_TIMEOUT,
         })
     }
 
     /// Replaces the webhook retry policy (tests use short waits).
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Notifier {
         self.policy = policy;
+        self
+    }
+
+    /// Replaces the timeout of one webhook POST (tests use short ones).
+    pub fn with_webhook_timeout(mut self, timeout: Duration) -> Notifier {
+        self.webhook_timeout = timeout;
         self
     }
 
@@ -609,6 +623,7 @@ impl Notifier {
             hooks: &self.hooks,
             client: &self.http,
             policy: &self.policy,
+            timeout: self.webhook_timeout,
             language: self.config.language,
             tz: self.tz(),
         };

@@ -10,6 +10,7 @@ use super::digest::{format_time, kind_label, severity_label};
 use super::outbox::{Channel, Outbox, OutboxEntry};
 use super::{Delivery, NotifyError, WebhookReport};
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
+use crate::http::retry::{Retry, RetryPolicy, Retryable, retry_after, with_retry};
 use crate::store::{Store, StoreError};
 use crate::values::Language;
 use chrono::{DateTime, Utc};
@@ -89,39 +90,16 @@ pub fn signature(key: &[u8], body: &[u8]) -> String {
     }
 }
 
-/// How often and how patiently a POST is retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts in total (the first one included).
-    pub attempts: u32,
-    /// Wait after the first failure; doubled after each further one.
-    pub base: Duration,
-    /// Upper bound of any wait, also of a server's `Retry-After`.
-    pub max: Duration,
-    /// Timeout of one request.
-    pub timeout: Duration,
-}
+/// The retry policy of a POST: four attempts; the waits are at least the 2, 4 and 8 seconds the
+/// hooks always had (equal jitter adds up to as much again), at most a minute.
+pub const DEFAULT_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 4,
+    base: Duration::from_secs(4),
+    max: Duration::from_secs(60),
+};
 
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 4,
-            base: Duration::from_secs(2),
-            max: Duration::from_secs(60),
-            timeout: Duration::from_secs(15),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The wait after failed attempt `n` (1-based), before attempt `n + 1`.
-    pub fn delay(&self, n: u32, retry_after: Option<Duration>) -> Duration {
-        let exp = self
-            .base
-            .saturating_mul(2u32.saturating_pow(n.saturating_sub(1)));
-        retry_after.unwrap_or(exp).min(self.max)
-    }
-}
+/// Timeout of one POST.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// What one attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,32 +120,41 @@ pub enum Attempt {
     Uncertain(String),
 }
 
-/// Runs `attempt` until it succeeds, fails for good, or the attempts are used up, sleeping
-/// with exponential backoff in between. Returns the outcome and the number of attempts made.
-pub async fn with_retry<F, Fut>(policy: &RetryPolicy, mut attempt: F) -> (Delivery, u32)
+impl Retryable for Attempt {
+    fn retry(&self) -> Retry {
+        match self {
+            Attempt::Retry {
+                after: Some(after), ..
+            } => Retry::After(*after),
+            Attempt::Retry { after: None, .. } => Retry::Transient,
+            Attempt::Done | Attempt::Fail(_) | Attempt::Uncertain(_) => Retry::No,
+        }
+    }
+}
+
+/// What the last of `attempts` attempts means for the alert.
+pub fn delivery(last: Attempt, attempts: u32) -> Delivery {
+    match last {
+        Attempt::Done => Delivery::Delivered,
+        Attempt::Fail(r) => Delivery::Failed(r),
+        Attempt::Uncertain(r) => Delivery::Uncertain(r),
+        // Attempts used up, or the server asked for a longer wait than the policy allows: the
+        // alert stays pending and is posted on the next run.
+        Attempt::Retry { reason, .. } => {
+            Delivery::Failed(format!("{reason} (after {attempts} attempts)"))
+        }
+    }
+}
+
+/// Runs `attempt` under `policy` (see [`with_retry`]) and says what came of it. Returns the
+/// outcome and the number of attempts made.
+pub async fn post_with_retry<F, Fut>(policy: &RetryPolicy, attempt: F) -> (Delivery, u32)
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Attempt>,
 {
-    let mut n = 0;
-    loop {
-        n += 1;
-        match attempt(n).await {
-            Attempt::Done => return (Delivery::Delivered, n),
-            Attempt::Fail(r) => return (Delivery::Failed(r), n),
-            Attempt::Uncertain(r) => return (Delivery::Uncertain(r), n),
-            Attempt::Retry { reason, after } => {
-                if n >= policy.attempts {
-                    return (
-                        Delivery::Failed(format!("{reason} (after {n} attempts)")),
-                        n,
-                    );
-                }
-                tracing::info!(attempt = n, "webhook: {reason}; retrying");
-                tokio::time::sleep(policy.delay(n, after)).await;
-            }
-        }
-    }
+    let (last, n) = with_retry(policy, attempt).await;
+    (delivery(last, n), n)
 }
 
 /// The body a hook receives for one alert.
@@ -258,17 +245,6 @@ pub fn payload(
     }
 }
 
-fn retry_after(r: &reqwest::Response) -> Option<Duration> {
-    r.headers()
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
 /// One POST, classified.
 pub async fn post_once(
     client: &reqwest::Client,
@@ -304,7 +280,7 @@ pub async fn post_once(
         }
         Ok(r) => {
             let status = r.status();
-            let after = retry_after(&r);
+            let after = retry_after(r.headers());
             let text = r.text().await.unwrap_or_default();
             let reason = format!(
                 "HTTP {status}: {}",
@@ -358,6 +334,8 @@ pub struct WebhookRun<'a> {
     pub client: &'a reqwest::Client,
     /// Retry behaviour.
     pub policy: &'a RetryPolicy,
+    /// Timeout of one POST.
+    pub timeout: Duration,
     /// Language of Slack and Teams texts.
     pub language: Language,
     /// Time zone of the times shown.
@@ -404,8 +382,8 @@ pub async fn deliver_pending(
                 alert_ids: vec![alert.id],
                 handed_over_at: now,
             })?;
-            let (outcome, attempts) = with_retry(run.policy, |_| {
-                post_once(run.client, hook, &body, &delivery_id, run.policy.timeout)
+            let (outcome, attempts) = post_with_retry(run.policy, |_| {
+                post_once(run.client, hook, &body, &delivery_id, run.timeout)
             })
             .await;
             match &outcome {
@@ -459,63 +437,48 @@ pub async fn deliver_pending(
 mod tests {
     use super::*;
 
-    #[test]
-    fn backoff_doubles_and_is_capped() {
-        let p = RetryPolicy {
-            attempts: 6,
-            base: Duration::from_secs(2),
-            max: Duration::from_secs(10),
-            timeout: Duration::from_secs(1),
-        };
-        let d: Vec<u64> = (1..=5).map(|n| p.delay(n, None).as_secs()).collect();
-        assert_eq!(d, vec![2, 4, 8, 10, 10]);
-        assert_eq!(p.delay(1, Some(Duration::from_secs(7))).as_secs(), 7);
-        assert_eq!(p.delay(1, Some(Duration::from_secs(700))).as_secs(), 10);
+    fn retry(reason: &str, after: Option<u64>) -> Attempt {
+        Attempt::Retry {
+            reason: reason.into(),
+            after: after.map(Duration::from_secs),
+        }
     }
 
     #[tokio::test(start_paused = true)]
-    async fn retry_loop_waits_the_backoff_and_stops_at_the_limit() {
-        let p = RetryPolicy {
-            attempts: 4,
-            base: Duration::from_secs(2),
-            max: Duration::from_secs(60),
-            timeout: Duration::from_secs(1),
-        };
+    async fn outcomes_follow_the_shared_retry_policy() {
+        let p = DEFAULT_RETRY;
         let start = tokio::time::Instant::now();
-        let mut seen = Vec::new();
-        let (outcome, n) = with_retry(&p, |n| {
-            seen.push((n, start.elapsed().as_secs()));
-            async {
-                Attempt::Retry {
-                    reason: "HTTP 503".into(),
-                    after: None,
-                }
-            }
-        })
-        .await;
+        let (outcome, n) = post_with_retry(&p, |_| async { retry("HTTP 503", None) }).await;
         assert_eq!(n, 4);
         assert!(matches!(outcome, Delivery::Failed(r) if r.contains("after 4 attempts")));
-        assert_eq!(seen, vec![(1, 0), (2, 2), (3, 6), (4, 14)]);
+        // At least the 2 + 4 + 8 seconds of the doubling backoff, at most twice that.
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_secs(14) && waited <= Duration::from_secs(28));
 
-        let mut calls = 0;
-        let (outcome, n) = with_retry(&p, |_| {
-            calls += 1;
-            let c = calls;
-            async move {
-                if c < 3 {
-                    Attempt::Retry {
-                        reason: "HTTP 429".into(),
-                        after: Some(Duration::from_secs(5)),
-                    }
-                } else {
-                    Attempt::Done
-                }
+        // A Retry-After within the longest wait is honoured.
+        let (outcome, n) = post_with_retry(&p, |n| async move {
+            if n < 3 {
+                retry("HTTP 429", Some(5))
+            } else {
+                Attempt::Done
             }
         })
         .await;
         assert_eq!((outcome, n), (Delivery::Delivered, 3));
-        let (outcome, n) = with_retry(&p, |_| async { Attempt::Fail("HTTP 400".into()) }).await;
+
+        // One beyond it ends this run's attempts: the alert stays pending for the next run.
+        let before = tokio::time::Instant::now();
+        let (outcome, n) = post_with_retry(&p, |_| async { retry("HTTP 429", Some(3600)) }).await;
+        assert_eq!(n, 1);
+        assert!(matches!(outcome, Delivery::Failed(r) if r.starts_with("HTTP 429")));
+        assert_eq!(before.elapsed(), Duration::ZERO);
+
+        let (outcome, n) =
+            post_with_retry(&p, |_| async { Attempt::Fail("HTTP 400".into()) }).await;
         assert_eq!((outcome, n), (Delivery::Failed("HTTP 400".into()), 1));
+        let (outcome, n) =
+            post_with_retry(&p, |_| async { Attempt::Uncertain("no answer".into()) }).await;
+        assert_eq!((outcome, n), (Delivery::Uncertain("no answer".into()), 1));
     }
 
     #[test]

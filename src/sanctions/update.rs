@@ -9,6 +9,10 @@ use super::RawList;
 use super::config::SanctionsConfig;
 use super::model::ListSource;
 use super::snapshot::{self, Delta, RefreshError, SnapshotMeta};
+use crate::http::{
+    self,
+    client::{ClientSettings, Redirects},
+};
 use crate::store::Store;
 use chrono::Utc;
 use std::path::Path;
@@ -19,32 +23,17 @@ use std::time::Duration;
 /// Redirects are followed (the UN and OFAC hosts hand out storage URLs on other hosts) but never
 /// from https to http, and no `Referer` is sent, so the EU download token stays with its host.
 pub fn client(timeout: Duration, user_agent: &str) -> Result<reqwest::Client, RefreshError> {
-    let policy = reqwest::redirect::Policy::custom(|attempt| {
-        let downgrade = attempt
-            .previous()
-            .last()
-            .is_some_and(|prev| prev.scheme() == "https" && attempt.url().scheme() != "https");
-        if downgrade {
-            let to = attempt.url().to_string();
-            attempt.error(format!("redirect from https to {to} refused"))
-        } else if attempt.previous().len() > 10 {
-            attempt.error("more than 10 redirects")
-        } else {
-            attempt.follow()
-        }
-    });
-    reqwest::Client::builder()
-        .user_agent(user_agent)
-        .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(30)))
-        .redirect(policy)
-        .referer(false)
-        .build()
-        .map_err(|e| RefreshError::Download {
-            list: ListSource::Eu,
-            status: None,
-            message: format!("cannot build HTTP client: {e}"),
-        })
+    http::client::build(&ClientSettings {
+        user_agent: user_agent.to_string(),
+        connect_timeout: Some(timeout.min(Duration::from_secs(30))),
+        timeout: Some(timeout),
+        redirects: Redirects::FollowSecure { max: 10 },
+    })
+    .map_err(|e| RefreshError::Download {
+        list: ListSource::Eu,
+        status: None,
+        message: format!("cannot build HTTP client: {e}"),
+    })
 }
 
 fn describe(e: &reqwest::Error) -> String {

@@ -5,6 +5,7 @@
 //! Handelsregister 60/h) and pace the registries without published limits gently.
 
 use crate::domain::vat::{self, VatNumber};
+use crate::http::retry::RetryPolicy;
 use crate::values::{Millis, Seconds};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
@@ -65,6 +66,15 @@ pub struct RetryConfig {
 }
 
 impl RetryConfig {
+    /// The retry policy these settings describe (at least one attempt).
+    pub fn policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.max_attempts.0.max(1),
+            base: self.backoff_base_ms.duration(),
+            max: self.backoff_max_ms.duration(),
+        }
+    }
+
     fn new(max_attempts: u32, base_ms: u64, max_ms: u64) -> RetryConfig {
         RetryConfig {
             max_attempts: Count(max_attempts),

@@ -4,12 +4,12 @@
 use super::budget::Budget;
 use super::config::EvatrConfig;
 use super::http::Request;
-use super::retry::{RetryPolicy, with_retry};
 use super::{Attempt, NotAsked, Parsed, Registry, Shared};
 use crate::domain::check::{
     Answer, FieldMatch, QualifiedAnswer, Source, SourceResult, Unavailable,
 };
 use crate::domain::vat::VatNumber;
+use crate::http::retry::{RetryPolicy, with_retry};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -269,7 +269,7 @@ impl EvatrClient {
         EvatrClient {
             shared,
             budget: Budget::new(&cfg.budget),
-            policy: RetryPolicy::from_config(&cfg.retry),
+            policy: cfg.retry.policy(),
             cfg: cfg.clone(),
             catalogue: RwLock::new(Catalogue::bundled()),
         }
@@ -392,7 +392,7 @@ impl Registry for EvatrClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::retry::Retry;
+    use crate::http::retry::Retry;
     use proptest::prelude::*;
 
     #[test]

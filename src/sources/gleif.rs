@@ -4,12 +4,12 @@
 use super::budget::Budget;
 use super::config::GleifConfig;
 use super::http::Request;
-use super::retry::{RetryPolicy, with_retry};
 use super::{Attempt, Parsed, Registry, Shared};
 use crate::domain::check::{
     Answer, LeiAnswer, LeiNoMatch, LeiNotFound, LeiSearchAnswer, Source, SourceResult, Unavailable,
 };
 use crate::domain::counterparty::validate_lei;
+use crate::http::retry::{RetryPolicy, with_retry};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -413,7 +413,7 @@ impl GleifClient {
         GleifClient {
             shared,
             budget: Budget::new(&cfg.budget),
-            policy: RetryPolicy::from_config(&cfg.retry),
+            policy: cfg.retry.policy(),
             cfg: cfg.clone(),
         }
     }

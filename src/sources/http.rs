@@ -1,7 +1,9 @@
-//! The one HTTP client every source shares: rustls, gzip, timeouts, User-Agent, bounded bodies,
-//! manual redirects with a per-session cookie jar for the scraped portals.
+//! The HTTP client every source shares (built by [`crate::http::client`]): requests with their
+//! timeouts, bounded bodies, manual redirects with a per-session cookie jar for the scraped
+//! portals.
 
 use super::config::SourcesConfig;
+use crate::http::client::{ClientSettings, Redirects};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -133,7 +135,7 @@ pub struct Response {
     pub status: u16,
     /// `Content-Type`, when given.
     pub content_type: Option<String>,
-    /// `Retry-After` in seconds, when given as seconds.
+    /// `Retry-After` as a wait from when the response came (given as seconds or as a date).
     pub retry_after: Option<Duration>,
     /// `Location`, when given.
     pub location: Option<String>,
@@ -211,15 +213,16 @@ pub struct Http {
 impl Http {
     /// Builds the client from `[sources]` settings.
     pub fn new(cfg: &SourcesConfig) -> Result<Http, TransportError> {
-        let client = reqwest::Client::builder()
-            .user_agent(cfg.user_agent.0.clone())
-            .connect_timeout(cfg.connect_timeout_secs.duration())
-            .gzip(true)
+        let client = crate::http::client::build(&ClientSettings {
+            user_agent: cfg.user_agent.0.clone(),
+            connect_timeout: Some(cfg.connect_timeout_secs.duration()),
+            // Each request carries its own timeout.
+            timeout: None,
             // Redirects are followed by hand so that the scrapers keep their session cookies and
             // the APIs report an unexpected move instead of silently following it.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| TransportError::Build(e.to_string()))?;
+            redirects: Redirects::Refuse,
+        })
+        .map_err(|e| TransportError::Build(e.to_string()))?;
         Ok(Http { client })
     }
 
@@ -257,9 +260,7 @@ impl Http {
             url: resp.url().to_string(),
             status: resp.status().as_u16(),
             content_type: header("content-type"),
-            retry_after: header("retry-after")
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs),
+            retry_after: crate::http::retry::retry_after(headers),
             location: header("location"),
             set_cookies: headers
                 .get_all("set-cookie")

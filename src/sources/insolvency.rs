@@ -10,12 +10,12 @@ use super::config::InsolvencyConfig;
 use super::courts::{self, InsolvencyCourt};
 use super::html::{self, Form};
 use super::http::{CookieJar, Request, Response};
-use super::retry::{Retry, RetryPolicy, Retryable, with_retry};
 use super::{Attempt, Parsed, Registry, Shared};
 use crate::domain::check::{
     Answer, InsolvencyAnswer, Publication, Source, SourceResult, Unavailable,
 };
 use crate::domain::cosmetic;
+use crate::http::retry::{Retry, RetryPolicy, Retryable, with_retry};
 use chrono::NaiveDate;
 use scraper::Html;
 use std::collections::BTreeSet;
@@ -290,7 +290,7 @@ impl InsolvencyClient {
         InsolvencyClient {
             shared,
             budget: Budget::new(&cfg.budget),
-            policy: RetryPolicy::from_config(&cfg.retry),
+            policy: cfg.retry.policy(),
             cfg: cfg.clone(),
         }
     }

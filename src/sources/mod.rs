@@ -42,15 +42,14 @@ pub mod handelsregister;
 pub mod html;
 pub mod http;
 pub mod insolvency;
-pub mod retry;
 pub mod vies;
 
 use crate::domain::check::{Answer, Evidence, Outcome, Source, SourceResult, Unavailable};
 use crate::domain::vat::VatNumber;
+use crate::http::retry::{Retry, Retryable};
 use chrono::{DateTime, Utc};
 use config::SourcesConfig;
 use http::{Http, Response, TransportError};
-use retry::{Retry, Retryable};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};

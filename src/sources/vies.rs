@@ -6,10 +6,10 @@
 use super::budget::ViesBudgets;
 use super::config::ViesConfig;
 use super::http::Request;
-use super::retry::{Retry, RetryPolicy, with_retry};
 use super::{Attempt, NotAsked, Parsed, Registry, Shared};
 use crate::domain::check::{Answer, Source, SourceResult, Unavailable, VatAnswer};
 use crate::domain::vat::VatNumber;
+use crate::http::retry::{Retry, RetryPolicy, with_retry};
 use chrono::Utc;
 use serde::Deserialize;
 use std::sync::{Arc, Mutex};
@@ -55,7 +55,7 @@ impl ViesClient {
         ViesClient {
             shared,
             budgets: ViesBudgets::new(cfg),
-            policy: RetryPolicy::from_config(&cfg.retry),
+            policy: cfg.retry.policy(),
             cfg: cfg.clone(),
             pause: Mutex::new(None),
             status: Mutex::new(None),

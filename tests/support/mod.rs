@@ -411,7 +411,7 @@ pub struct HttpServer {
     pub port: u16,
     requests: Arc<Mutex<Vec<HttpRequest>>>,
     script: Arc<Mutex<std::collections::VecDeque<u16>>>,
-    location: Arc<Mutex<Option<String>>>,
+    headers: Arc<Mutex<Vec<(&'static str, String)>>>,
 }
 
 impl HttpServer {
@@ -426,8 +426,8 @@ impl HttpServer {
                 .into_iter()
                 .collect::<std::collections::VecDeque<u16>>(),
         ));
-        let location: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
-        let (reqs, scr, loc) = (requests.clone(), script.clone(), location.clone());
+        let headers: Arc<Mutex<Vec<(&'static str, String)>>> = Arc::new(Mutex::new(Vec::new()));
+        let (reqs, scr, loc) = (requests.clone(), script.clone(), headers.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -458,8 +458,8 @@ impl HttpServer {
                                 });
                                 let status: u16 = scr.lock().unwrap().pop_front().unwrap_or(200);
                                 let mut resp = hyper::Response::builder().status(status);
-                                if let Some(to) = loc.lock().unwrap().clone() {
-                                    resp = resp.header("location", to);
+                                for (name, value) in loc.lock().unwrap().iter() {
+                                    resp = resp.header(*name, value);
                                 }
                                 Ok::<_, hyper::Error>(
                                     resp.body(Full::new(Bytes::from_static(b"ok"))).unwrap(),
@@ -477,13 +477,18 @@ impl HttpServer {
             port,
             requests,
             script,
-            location,
+            headers,
         }
     }
 
     /// Every answer from now on carries this `Location` header (for redirects).
     pub fn set_location(&self, to: &str) {
-        *self.location.lock().unwrap() = Some(to.to_string());
+        self.set_header("location", to);
+    }
+
+    /// Every answer from now on carries this header (such as `retry-after`).
+    pub fn set_header(&self, name: &'static str, value: &str) {
+        self.headers.lock().unwrap().push((name, value.to_string()));
     }
 
     pub fn requests(&self) -> Vec<HttpRequest> {

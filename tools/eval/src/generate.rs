@@ -4,6 +4,7 @@
 //! negatives (generic-token names, token swaps, edits beyond a typo, generic-only names, clean
 //! synthetic EU company names), the metrics, and a token-set-ratio baseline.
 
+use kontra::rng::Rng;
 use kontra::sanctions::matcher::{ScreenQuery, Screener};
 use kontra::sanctions::model::{EntityKind, ListSource, ListedEntity, NameKind};
 use kontra::sanctions::normalise::{self, TokenClass};
@@ -11,39 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-/// A small deterministic generator (splitmix64), so sets never change with a crate update.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when n is 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next_u64() % n as u64) as usize
-        }
-    }
-
-    /// One element of a non-empty slice.
-    pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len())]
-    }
-}
+/// Mixed into every seed before it starts the generator, so the sets generated since the first
+/// evaluation stay exactly the same (the generator once did this itself).
+const SEED_MIX: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// One evaluation query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,7 +152,7 @@ const CITIES: &[&str] = &[
 ];
 
 fn brand(rng: &mut Rng) -> String {
-    let n = 2 + rng.below(2);
+    let n = 2 + rng.index(2);
     let mut s: String = (0..n).map(|_| *rng.pick(SYLLABLES)).collect();
     if let Some(f) = s.get_mut(0..1) {
         f.make_ascii_uppercase();
@@ -244,7 +215,7 @@ pub fn generic_name(rng: &mut Rng) -> String {
         "S.A.",
         "JSC",
     ];
-    let n = 2 + rng.below(2);
+    let n = 2 + rng.index(2);
     let mut words: Vec<&str> = (0..n).map(|_| *rng.pick(G)).collect();
     words.dedup();
     format!("{} {}", words.join(" "), rng.pick(F))
@@ -301,8 +272,8 @@ fn typo(word: &str, rng: &mut Rng) -> String {
         return word.to_string();
     }
     // Keep the first letter: most real typos do, and it is what analysts see first.
-    let i = 1 + rng.below(c.len() - 1);
-    match rng.below(4) {
+    let i = 1 + rng.index(c.len() - 1);
+    match rng.index(4) {
         0 => {
             let lower = c[i].to_ascii_lowercase();
             if let Some((_, near)) = KEYBOARD.iter().find(|(k, _)| *k == lower) {
@@ -332,14 +303,14 @@ fn edit_beyond(word: &str, rng: &mut Rng) -> String {
     let mut c: Vec<char> = word.to_uppercase().chars().collect();
     let mut positions: Vec<usize> = (0..c.len()).collect();
     for i in (1..positions.len()).rev() {
-        let j = rng.below(i + 1);
+        let j = rng.index(i + 1);
         positions.swap(i, j);
     }
     for &i in positions.iter().take((c.len() / 2).max(3)) {
         let old = c[i];
         let mut new = old;
         while new == old {
-            new = (b'A' + rng.below(26) as u8) as char;
+            new = (b'A' + rng.index(26) as u8) as char;
         }
         c[i] = new;
     }
@@ -361,7 +332,7 @@ fn homoglyphs(s: &str, rng: &mut Rng) -> String {
             _ => None,
         };
         match sub {
-            Some(x) if rng.below(2) == 0 => out.push(x),
+            Some(x) if rng.index(2) == 0 => out.push(x),
             _ => out.push(ch),
         }
         if i == 2 {
@@ -537,8 +508,8 @@ fn perturb(class: &str, name: &str, rng: &mut Rng) -> Option<String> {
             }
         }
         "P7" => {
-            if ws.len() >= 2 && rng.below(2) == 0 {
-                let i = rng.below(ws.len() - 1);
+            if ws.len() >= 2 && rng.index(2) == 0 {
+                let i = rng.index(ws.len() - 1);
                 let j = ws.remove(i + 1);
                 ws[i].push_str(&j);
                 ws.join(" ")
@@ -557,7 +528,7 @@ fn perturb(class: &str, name: &str, rng: &mut Rng) -> Option<String> {
             ws.join(" ")
         }
         "P9" => {
-            if ws.len() >= 3 && rng.below(2) == 0 {
+            if ws.len() >= 3 && rng.index(2) == 0 {
                 let cand: Vec<usize> = (1..ws.len())
                     .filter(|&i| Some(i) != d && ws[i].len() >= 4)
                     .collect();
@@ -590,7 +561,7 @@ fn perturb(class: &str, name: &str, rng: &mut Rng) -> Option<String> {
 
 /// Generates the evaluation set from full lists.
 pub fn generate(entities: &[ListedEntity], seed: u64, targets: usize, clean: usize) -> EvalSet {
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::new(seed ^ SEED_MIX);
     let mut pool: Vec<usize> = (0..entities.len())
         .filter(|&i| {
             let e = &entities[i];
@@ -600,7 +571,7 @@ pub fn generate(entities: &[ListedEntity], seed: u64, targets: usize, clean: usi
         .collect();
     // Deterministic shuffle.
     for i in (1..pool.len()).rev() {
-        let j = rng.below(i + 1);
+        let j = rng.index(i + 1);
         pool.swap(i, j);
     }
     pool.truncate(targets);
@@ -616,7 +587,7 @@ pub fn generate(entities: &[ListedEntity], seed: u64, targets: usize, clean: usi
                     .programmes
                     .iter()
                     .any(|p| p.contains("RUS") || p.contains("UKRAINE")))
-                && rng.below(4) != 0
+                && rng.index(4) != 0
             {
                 continue;
             }
@@ -724,10 +695,10 @@ pub fn generate(entities: &[ListedEntity], seed: u64, targets: usize, clean: usi
 
 /// Counterparty-like names for speed runs: mostly clean synthetic names, 2% perturbed list names.
 pub fn counterparty_names(entities: &[ListedEntity], n: usize, seed: u64) -> Vec<String> {
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::new(seed ^ SEED_MIX);
     (0..n)
         .map(|_| {
-            if rng.below(50) == 0 && !entities.is_empty() {
+            if rng.index(50) == 0 && !entities.is_empty() {
                 let e = rng.pick(entities);
                 let name = e.primary_name();
                 perturb("P4", name, &mut rng).unwrap_or_else(|| name.to_string())
@@ -1088,7 +1059,7 @@ pub fn sample(
     others: usize,
     seed: u64,
 ) -> Sample {
-    let mut rng = Rng::new(seed ^ 0x5A5A);
+    let mut rng = Rng::new(seed ^ 0x5A5A ^ SEED_MIX);
     let mut chosen: Vec<String> = Vec::new();
     for q in &set.queries {
         if let Some(e) = &q.expected
@@ -1111,7 +1082,7 @@ pub fn sample(
         .filter(|e| !chosen_set.contains(&key(e)))
         .collect();
     for i in (1..rest.len()).rev() {
-        let j = rng.below(i + 1);
+        let j = rng.index(i + 1);
         rest.swap(i, j);
     }
     entities.extend(rest.into_iter().take(others).cloned());

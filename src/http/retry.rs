@@ -1,7 +1,8 @@
-//! Retry with exponential backoff and jitter: transient failures are tried again, permanent
-//! ones and answers are returned at once. Sleeps use tokio time, so tests run on paused time.
+//! The one retry policy: exponential backoff with equal jitter, a server's `Retry-After` honoured
+//! up to the longest wait, and the loop that runs attempts until one is final. Sleeps use tokio
+//! time, so tests run on paused time.
 
-use super::config::RetryConfig;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use std::future::Future;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ pub enum Retry {
     No,
     /// A transient failure: try again after the backoff.
     Transient,
-    /// A transient failure with the registry's own `Retry-After`.
+    /// A transient failure with the server's own `Retry-After`.
     After(Duration),
 }
 
@@ -28,15 +29,6 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// From `[sources.<name>.retry]`.
-    pub fn from_config(cfg: &RetryConfig) -> RetryPolicy {
-        RetryPolicy {
-            max_attempts: cfg.max_attempts.0.max(1),
-            base: cfg.backoff_base_ms.duration(),
-            max: cfg.backoff_max_ms.duration(),
-        }
-    }
-
     /// The delay before retry number `retry` (0 for the first retry), given `jitter` in [0, 1].
     ///
     /// "Equal jitter": half of the exponential delay is fixed, the other half random, so callers
@@ -63,7 +55,7 @@ impl RetryPolicy {
         match retry {
             Retry::No => None,
             Retry::Transient => Some(self.delay(attempt.saturating_sub(1), jitter)),
-            // A registry that asks for more patience than we have is not asked again now.
+            // A server that asks for more patience than we have is not asked again now.
             Retry::After(after) if after > self.max => None,
             Retry::After(after) => Some(after.max(self.delay(attempt.saturating_sub(1), jitter))),
         }
@@ -99,9 +91,36 @@ where
     }
 }
 
+/// The `Retry-After` of a response's headers, as a wait from now.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value, Utc::now())
+}
+
+/// A `Retry-After` value as a wait from `now`: delay seconds, or an HTTP-date (IMF-fixdate, and
+/// the obsolete RFC 850 and asctime forms RFC 9110 asks recipients to accept); a date in the past
+/// is no wait. None when the value is neither.
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = DateTime::parse_from_rfc2822(value)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(value, f).ok())
+                .map(|t| t.and_utc())
+        })?;
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use proptest::prelude::*;
 
     fn policy() -> RetryPolicy {
@@ -137,6 +156,57 @@ mod tests {
             p.next_wait(1, Retry::After(Duration::from_secs(3600)), 0.0),
             None
         );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = Utc.with_ymd_and_hms(1994, 11, 6, 8, 49, 0).unwrap();
+        let secs = |v| parse_retry_after(v, now).map(|d| d.as_secs());
+        assert_eq!(secs(" 120 "), Some(120));
+        assert_eq!(secs("Sun, 06 Nov 1994 08:49:37 GMT"), Some(37));
+        assert_eq!(secs("Sunday, 06-Nov-94 08:49:37 GMT"), Some(37));
+        assert_eq!(secs("Sun Nov  6 08:49:37 1994"), Some(37));
+        assert_eq!(secs("Sun, 06 Nov 1994 08:00:00 GMT"), Some(0));
+        assert_eq!(secs("soon"), None);
+        assert_eq!(secs("-5"), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn loop_waits_the_backoff_and_stops_at_the_limit() {
+        #[derive(Debug, PartialEq)]
+        struct Verdict(Retry);
+        impl Retryable for Verdict {
+            fn retry(&self) -> Retry {
+                self.0
+            }
+        }
+        let start = tokio::time::Instant::now();
+        let mut seen = Vec::new();
+        let (last, n) = with_retry(&policy(), |_| {
+            seen.push(start.elapsed());
+            async { Verdict(Retry::Transient) }
+        })
+        .await;
+        assert_eq!((last, n), (Verdict(Retry::Transient), 4));
+        // Waits of [1, 2], [2, 4] and [4, 8] seconds: half fixed, half jitter.
+        let waits: Vec<Duration> = seen.windows(2).map(|w| w[1] - w[0]).collect();
+        for (wait, full) in waits.iter().zip([2u64, 4, 8]) {
+            let full = Duration::from_secs(full);
+            assert!(*wait >= full / 2 && *wait <= full, "{waits:?}");
+        }
+
+        let again = tokio::time::Instant::now();
+        let (last, n) = with_retry(&policy(), |n| async move {
+            Verdict(if n < 3 {
+                Retry::After(Duration::from_secs(5))
+            } else {
+                Retry::No
+            })
+        })
+        .await;
+        assert_eq!((last, n), (Verdict(Retry::No), 3));
+        // The server's 5 s are longer than the backoff of the first two retries.
+        assert_eq!(again.elapsed(), Duration::from_secs(10));
     }
 
     proptest! {
