@@ -4,10 +4,11 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use kontra::config::{Analyst, Email, Language};
 use kontra::domain::alert::Bilingual;
+use kontra::domain::analyst::{Analyst, Email};
 use kontra::domain::{Alert, AlertKind, Counterparty};
 use kontra::notify::digest::{self, RenderContext};
+use kontra::values::Language;
 use std::collections::HashMap;
 use std::hint::black_box;
 

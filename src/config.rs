@@ -1,7 +1,9 @@
 //! Typed configuration: defaults, paths, and validation with messages naming file, key and line.
 
-use crate::monitor::settings::Within;
-use serde::{Deserialize, Deserializer};
+use crate::domain::analyst::Analyst;
+use crate::monitor::settings::MonitorConfig;
+use crate::values::Language;
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// The documented example configuration, embedded so tests and `kontra config example` use it.
@@ -90,39 +92,6 @@ impl Default for Config {
     }
 }
 
-/// Languages Kontra writes in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Language {
-    /// German (default: most users are German analysts).
-    #[default]
-    De,
-    /// English.
-    En,
-}
-
-impl Language {
-    /// `de` or `en`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Language::De => "de",
-            Language::En => "en",
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Language {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        match s.to_ascii_lowercase().as_str() {
-            "de" => Ok(Language::De),
-            "en" => Ok(Language::En),
-            other => Err(serde::de::Error::custom(format!(
-                "language \"{other}\" is not supported; use \"de\" or \"en\""
-            ))),
-        }
-    }
-}
-
 /// Logging settings.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -139,100 +108,6 @@ impl Default for LogConfig {
             level: "info".to_string(),
             dir: None,
         }
-    }
-}
-
-/// When the monitor runs.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct MonitorConfig {
-    /// Time zone of every configured time of day (run times, digest hour).
-    pub timezone: TimeZone,
-    /// Times of day of the regular runs.
-    pub run_at: Vec<TimeOfDay>,
-    /// Extra times of day at which high-priority counterparties run.
-    pub high_priority_run_at: Vec<TimeOfDay>,
-    /// How many counterparties a cycle asks the registries about at the same time (sources keep
-    /// their own budgets).
-    pub concurrency: Within<1, 256>,
-    /// Consecutive definite INVALID answers before `vat_invalid` is raised.
-    pub vat_invalid_after: Within<1, 10>,
-    /// Days without any answer from a source before `source_unverifiable` is raised.
-    pub unverifiable_after_days: Within<1, 90>,
-    /// Days between Handelsregister look-ups of one counterparty (its budget is 60 an hour).
-    pub register_every_days: Within<1, 365>,
-}
-
-impl Default for MonitorConfig {
-    fn default() -> Self {
-        MonitorConfig {
-            timezone: TimeZone(chrono_tz::Europe::Berlin),
-            run_at: vec![TimeOfDay(
-                chrono::NaiveTime::MIN + chrono::Duration::hours(2),
-            )],
-            high_priority_run_at: vec![TimeOfDay(
-                chrono::NaiveTime::MIN + chrono::Duration::hours(14),
-            )],
-            concurrency: Within(8),
-            vat_invalid_after: Within(2),
-            unverifiable_after_days: Within(3),
-            register_every_days: Within(7),
-        }
-    }
-}
-
-/// An IANA time zone name, checked when the config is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimeZone(pub chrono_tz::Tz);
-
-impl<'de> Deserialize<'de> for TimeZone {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse::<chrono_tz::Tz>().map(TimeZone).map_err(|_| {
-            serde::de::Error::custom(format!(
-                "\"{s}\" is not an IANA time zone (e.g. \"Europe/Berlin\")"
-            ))
-        })
-    }
-}
-
-/// A time of day written `HH:MM`, checked when the config is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TimeOfDay(pub chrono::NaiveTime);
-
-impl<'de> Deserialize<'de> for TimeOfDay {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M")
-            .map(TimeOfDay)
-            .map_err(|_| {
-                serde::de::Error::custom(format!(
-                    "\"{s}\" is not a time of day (HH:MM, e.g. \"02:00\")"
-                ))
-            })
-    }
-}
-
-/// An analyst who owns counterparties and gets their alerts.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Analyst {
-    /// Name as used in the counterparty `owner` field.
-    pub name: String,
-    /// Where the digest goes.
-    pub email: Email,
-}
-
-/// An e-mail address checked when the config is read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email(pub String);
-
-impl<'de> Deserialize<'de> for Email {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        crate::domain::counterparty::validate_email(&s)
-            .map(Email)
-            .map_err(|e| serde::de::Error::custom(e.reason))
     }
 }
 

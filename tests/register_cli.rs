@@ -344,3 +344,73 @@ fn kind_is_given_shown_edited_and_refused_when_unknown() {
         "a refused edit changes nothing"
     );
 }
+
+/// One clock: the text of `show`, `history` and `alerts` gives times in the configured zone with
+/// its abbreviation; `--json` keeps RFC 3339 with the offset.
+#[test]
+fn text_times_are_in_the_configured_zone_and_json_keeps_rfc3339() {
+    use chrono::{DateTime, TimeZone, Utc};
+    let env = Env::new();
+    env.write("config.toml", "[monitor]\ntimezone = \"Europe/Berlin\"\n");
+    {
+        let store = kontra::store::Store::open(&env.data(), "test").unwrap();
+        let spec = kontra::demo::DemoSpec {
+            counterparties: 5,
+            history_days: 3,
+            history_for: usize::MAX,
+            seed: 7,
+            now: Utc.with_ymd_and_hms(2026, 1, 15, 17, 2, 48).unwrap(),
+        };
+        kontra::demo::populate(&store, &spec).unwrap();
+        store.flush().unwrap();
+    }
+    let run = |args: &[&str]| -> String {
+        let out = env.kontra().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let berlin = |rfc: &str| -> DateTime<chrono_tz::Tz> {
+        DateTime::parse_from_rfc3339(rfc)
+            .unwrap_or_else(|e| panic!("{rfc:?} is not RFC 3339: {e}"))
+            .with_timezone(&chrono_tz::Europe::Berlin)
+    };
+
+    let h: Value = serde_json::from_str(&run(&["history", "1", "--json"])).unwrap();
+    let started = h["checks"][0]["started_at"].as_str().expect("a check run");
+    let local = berlin(started);
+    let text = run(&["history", "1"]);
+    let want = local.format("%Y-%m-%d %H:%M:%S %Z").to_string();
+    assert!(want.ends_with(" CET") || want.ends_with(" CEST"), "{want}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(&want) && l.contains("check run")),
+        "history shows {want} for the run that JSON gives as {started}:\n{text}"
+    );
+    let utc = DateTime::parse_from_rfc3339(started)
+        .unwrap()
+        .with_timezone(&Utc)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    assert!(
+        !text.contains(&utc),
+        "no UTC wall time in the text:\n{text}"
+    );
+
+    let alerts: Vec<Value> = serde_json::from_str(&run(&["alerts", "--json"])).unwrap();
+    let first = alerts.first().expect("the demo has alerts");
+    let created = first["created_at"].as_str().unwrap();
+    assert!(created.contains('T') && (created.ends_with('Z') || created.contains("+00:00")));
+    let text = run(&["alerts"]);
+    let want = berlin(created).format("%Y-%m-%d %H:%M %Z").to_string();
+    assert!(text.contains(&want), "alerts shows {want}:\n{text}");
+
+    let shown = run(&["show", "1"]);
+    let cp: Value = serde_json::from_str(&run(&["show", "1", "--json"])).unwrap();
+    let want = berlin(cp["created_at"].as_str().unwrap())
+        .format("%Y-%m-%d %H:%M:%S %Z")
+        .to_string();
+    assert!(
+        shown.contains(&format!("created:   {want}")),
+        "show gives {want}:\n{shown}"
+    );
+}

@@ -1,5 +1,6 @@
 //! End-to-end: the built binary runs in a real tmux pane, a counterparty is added through the
-//! form, the app quits with `q`, and `kontra list --json` finds the record.
+//! form, the app quits with `q`, and `kontra list --json` finds the record; Ctrl-z and `fg` in
+//! an interactive shell suspend and resume the app with its screen restored.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use std::path::Path;
@@ -194,4 +195,82 @@ fn second_instance_is_refused_with_the_holder_and_how_to_attach() {
     assert!(err.contains("kontra tui"), "{err}");
     assert!(err.contains("tmux attach -t e2e"), "{err}");
     tmux.send(&["q"]);
+}
+
+#[test]
+fn ctrl_z_then_fg_restores_the_screen_and_keeps_running() {
+    let bin = env!("CARGO_BIN_EXE_kontra");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[log]\ndir = \"{}\"\n", dir.path().join("logs").display()),
+    )
+    .unwrap();
+    let tmux = Tmux {
+        socket: format!("kontra-e2e-tstp-{}", std::process::id()),
+    };
+    // Job control needs an interactive shell: `sh -c` (tmux's command) has no `fg`.
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "env PS1='shell$ ' bash --norc --noprofile -i",
+    ]);
+    assert!(out.status.success());
+    tmux.wait_for("shell$");
+    let exit_file = dir.path().join("exit");
+    // No `; echo $?` after the command: bash runs the rest of a list as soon as a job stops.
+    tmux.typ(&format!(
+        "{bin} --config {} --data-dir {}",
+        config.display(),
+        data.display(),
+    ));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("The register is empty");
+    for round in 0..2 {
+        tmux.send(&["C-z"]);
+        let screen = tmux.wait_for("Stopped");
+        assert!(
+            !screen.contains("The register is empty"),
+            "round {round}: the alternate screen was left; screen:\n{screen}"
+        );
+        tmux.typ("fg");
+        tmux.send(&["Enter"]);
+        tmux.wait_for("The register is empty");
+        // Wait past crossterm's 2 s cursor-position timeout that used to end the app here.
+        std::thread::sleep(Duration::from_millis(2500));
+        let screen = tmux.capture();
+        assert!(
+            screen.contains("The register is empty") && !screen.contains("shell$"),
+            "round {round}: the screen was not restored; screen:\n{screen}"
+        );
+        // Keys still reach the app: the help overlay opens and closes.
+        tmux.send(&["?"]);
+        tmux.wait_for("j/k scroll");
+        tmux.send(&["Escape"]);
+    }
+    tmux.send(&["q"]);
+    tmux.wait_for("shell$");
+    tmux.typ(&format!("echo exited $? > {}", exit_file.display()));
+    tmux.send(&["Enter"]);
+    let start = Instant::now();
+    while !exit_file.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "kontra did not quit; screen:\n{}",
+            tmux.capture()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&exit_file).unwrap().trim(),
+        "exited 0"
+    );
 }

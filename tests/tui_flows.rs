@@ -258,6 +258,12 @@ fn alert_enter_jumps_to_the_counterparty_details() {
     h.ch('4');
     let cp = h.app.state.selected_alert().unwrap().counterparty_id;
     h.key(KeyCode::Enter);
+    assert!(
+        h.app.state.alert_view.detail.is_some(),
+        "Enter reads the alert"
+    );
+    assert_eq!(h.app.state.tab, Tab::Alerts);
+    h.key(KeyCode::Enter);
     assert_eq!(h.app.state.tab, Tab::Details);
     let d = h.app.state.details.data.as_ref().expect("details loaded");
     assert_eq!(d.cp.id, cp);
@@ -536,7 +542,8 @@ fn not_this_entity_applies_to_possible_sanctions_alerts_too() {
 
 #[test]
 fn an_alert_whose_mail_got_no_answer_shows_delivery_unknown_not_sent() {
-    let mut h = Harness::new((100, 30));
+    // Wide enough for the Sent column (narrower terminals leave it to the alert view).
+    let mut h = Harness::new((120, 30));
     let cp = h.store.counterparties().unwrap()[0].id;
     // A fresh unsent alert (the newest, so the first row of the tab) and its unanswered mail.
     let run = kontra::domain::CheckRun {
@@ -761,5 +768,126 @@ fn the_loaded_next_run_follows_the_schedule_through_the_spring_gap() {
     assert_eq!(
         snap.next_cycle,
         Some(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 29, 1, 0, 0).unwrap())
+    );
+}
+
+/// Replaces the text of form field `field` (counted from the first) with `text`.
+fn retype_field(h: &mut Harness, field: usize, text: &str) {
+    for _ in 0..field {
+        h.key(KeyCode::Tab);
+    }
+    for _ in 0..200 {
+        h.key(KeyCode::Backspace);
+    }
+    h.typ(text);
+    for _ in 0..field {
+        h.shift_tab();
+    }
+}
+
+#[test]
+fn details_follow_an_edit_and_a_monitoring_toggle() {
+    let mut h = Harness::new((120, 40));
+    let id = h.app.state.selected_row().unwrap().cp.id;
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.tab, Tab::Details);
+    assert!(h.app.state.details.data.is_some());
+    let was_monitored = h.app.state.details.data.as_ref().unwrap().cp.monitor;
+    h.ch('e');
+    retype_field(&mut h, 4, "Neue Straße 5, 10115 Berlin");
+    retype_field(&mut h, 7, "zoe");
+    h.key(KeyCode::Enter);
+    assert!(h.app.state.popup.is_none(), "saved: {}", h.flash());
+    let screen = h.screen();
+    assert!(
+        screen.contains("Neue Straße 5, 10115 Berlin"),
+        "the new address shows:\n{screen}"
+    );
+    assert!(screen.contains("zoe"), "the new owner shows:\n{screen}");
+    // Leaving and reopening shows the stored values too.
+    h.ch('2');
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.details.id, Some(id));
+    let screen = h.screen();
+    assert!(screen.contains("Neue Straße 5, 10115 Berlin"), "{screen}");
+    h.ch('m');
+    let cp = h.store.counterparty(id).unwrap().unwrap();
+    assert_eq!(cp.monitor, !was_monitored);
+    assert_eq!(
+        h.app.state.details.data.as_ref().unwrap().cp.monitor,
+        cp.monitor
+    );
+    let screen = h.screen();
+    let monitor_line = screen
+        .lines()
+        .find(|l| l.contains("Monitor "))
+        .unwrap_or_default()
+        .to_string();
+    if cp.monitor {
+        assert!(monitor_line.contains("on, "), "{monitor_line}");
+    } else {
+        assert!(monitor_line.contains("off"), "{monitor_line}");
+    }
+    h.ch('m');
+    assert_eq!(
+        h.app.state.details.data.as_ref().unwrap().cp.monitor,
+        was_monitored
+    );
+}
+
+#[test]
+fn acknowledge_from_the_alert_view_with_a_comment_is_audited() {
+    let mut h = Harness::new((120, 40));
+    h.ch('4');
+    h.ch('u');
+    let a = h.app.state.selected_alert().unwrap().clone();
+    assert!(a.acknowledged_at.is_none());
+    h.ch('v');
+    assert!(
+        h.screen().contains(&format!("Alert #{}", a.id)),
+        "{}",
+        h.screen()
+    );
+    // Moving in the view scrolls it; the alert stays the one read.
+    h.key(KeyCode::Down);
+    h.ch('a');
+    assert!(
+        matches!(&h.app.state.popup, Some(Popup::Reason { .. })),
+        "acknowledging from the view asks for a comment"
+    );
+    h.typ("called the customer, number is fine");
+    h.key(KeyCode::Enter);
+    assert!(h.app.state.popup.is_none());
+    let stored = h.store.alert(a.id).unwrap().unwrap();
+    assert_eq!(stored.acknowledged_by.as_deref(), Some("tester"));
+    let audit = h.store.audit_for(a.counterparty_id).unwrap();
+    assert!(
+        audit.iter().any(|e| e.actor == "tester"
+            && e.detail.contains(&format!("alert {}", a.id))
+            && e.detail.contains("called the customer, number is fine")),
+        "{audit:#?}"
+    );
+    // The view shows who acknowledged; Esc goes back to the list.
+    assert!(
+        h.screen().contains("acknowledged by tester"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Esc);
+    assert!(h.app.state.alert_view.detail.is_none());
+
+    // The comment is optional: an empty one acknowledges too.
+    let b = h.app.state.selected_alert().unwrap().clone();
+    assert!(b.acknowledged_at.is_none() && b.id != a.id);
+    h.ch('v');
+    h.ch('a');
+    h.key(KeyCode::Enter);
+    assert!(
+        h.store
+            .alert(b.id)
+            .unwrap()
+            .unwrap()
+            .acknowledged_at
+            .is_some()
     );
 }

@@ -19,7 +19,7 @@ const PLAN: ChunkPlan = ChunkPlan { first: 5, rest: 10 };
 
 fn config() -> Config {
     Config {
-        language: kontra::config::Language::En,
+        language: kontra::values::Language::En,
         ..Config::default()
     }
 }

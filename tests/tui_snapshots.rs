@@ -1,5 +1,6 @@
-//! Snapshot tests: every tab, the form, help and confirmations, at 100x30 and at 20x5, drawn
-//! on ratatui's TestBackend from a demo register with a fixed clock.
+//! Snapshot tests: every tab, the form, help and confirmations, at 100x30 and at 20x5, and the
+//! alert view at 120x40 and 80x24, drawn on ratatui's TestBackend from a demo register with a
+//! fixed clock.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod tui_support;
@@ -144,7 +145,7 @@ fn details_of_a_possible_sanctions_hit() {
             .unwrap();
         h.app.state.alert_view.cursor.selected = at;
         let run_id = h.app.state.selected_alert().unwrap().check_run_id;
-        h.key(KeyCode::Enter);
+        h.ch('l');
         let data = h.app.state.details.data.as_ref().expect("details loaded");
         let i = data
             .runs
@@ -160,4 +161,85 @@ fn details_of_a_possible_sanctions_hit() {
         "{screen}"
     );
     insta::assert_snapshot!("details_possible_hit_100x40", screen);
+}
+
+/// Selects the newest alert of one of these kinds on the alerts tab.
+fn select_alert(h: &mut Harness, kinds: &[kontra::domain::AlertKind]) {
+    h.ch('4');
+    let at = h
+        .app
+        .state
+        .alert_view
+        .visible
+        .iter()
+        .position(|&i| kinds.contains(&h.app.state.alerts[i as usize].kind))
+        .expect("the demo has such an alert");
+    h.app.state.alert_view.cursor.selected = at;
+}
+
+/// The alert view at 120x40, and at 80x24 before and after scrolling one page (what a small
+/// terminal shows below the fold); `must` is on the big screen and on one of the small ones.
+fn alert_view_shots(name: &str, kinds: &[kontra::domain::AlertKind], must: &[&str]) {
+    let mut h = Harness::new((120, 40));
+    select_alert(&mut h, kinds);
+    h.ch('v');
+    let screen = h.screen();
+    for m in must {
+        assert!(screen.contains(m), "{m:?} missing at 120x40:\n{screen}");
+    }
+    insta::assert_snapshot!(format!("{name}_120x40"), screen);
+    let mut h = Harness::new((80, 24));
+    select_alert(&mut h, kinds);
+    h.ch('v');
+    let top = h.screen();
+    insta::assert_snapshot!(format!("{name}_80x24"), top);
+    h.key(KeyCode::PageDown);
+    let below = h.screen();
+    insta::assert_snapshot!(format!("{name}_80x24_scrolled"), below);
+    for m in must {
+        assert!(
+            top.contains(m) || below.contains(m),
+            "{m:?} missing at 80x24:\n{top}\n{below}"
+        );
+    }
+}
+
+#[test]
+fn alert_view_of_a_change() {
+    use kontra::domain::AlertKind::*;
+    alert_view_shots(
+        "alert_view_change",
+        &[
+            CompanyNameChanged,
+            CompanyAddressChanged,
+            VatInvalid,
+            VatStatusChanged,
+        ],
+        &[
+            "Message",
+            "What changed",
+            "Before",
+            "Now",
+            "Evidence",
+            "Reference",
+        ],
+    );
+}
+
+#[test]
+fn alert_view_of_a_sanctions_hit() {
+    alert_view_shots(
+        "alert_view_sanctions",
+        &[kontra::domain::AlertKind::SanctionsFound],
+        &["Listed entity", "score", "Explanation"],
+    );
+}
+
+#[test]
+fn alerts_table_gives_the_message_the_room() {
+    for (w, h) in [(120, 40), (80, 24)] {
+        let mut harness = Harness::new((w, h));
+        harness.ch('4');
+        insta::assert_snapshot!(format!("alerts_{w}x{h}"), harness.screen());
+    }
 }

@@ -462,6 +462,7 @@ pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
         None => None,
     };
     let lang = ctx.config.language.as_str();
+    let tz = ctx.config.monitor.timezone.0;
     let mut names: std::collections::HashMap<u64, Option<Counterparty>> = Default::default();
     let mut out: Box<dyn std::io::Write> = if a.json {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
@@ -495,7 +496,7 @@ pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
                 out,
                 "{:>6}  {}  {:<8} {:<26} #{:<5} {}{}{}",
                 al.id,
-                al.created_at.format("%Y-%m-%d %H:%M"),
+                crate::local_time::minutes(al.created_at, tz),
                 al.severity.as_str(),
                 al.kind.as_str(),
                 al.counterparty_id,
@@ -556,6 +557,7 @@ pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
     let alerts = store.alerts_for(id)?;
     let unknown = store.deliveries_unknown()?;
     let lang = ctx.config.language.as_str();
+    let tz = ctx.config.monitor.timezone.0;
     let mut out: Box<dyn std::io::Write> = if as_json {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
     } else {
@@ -598,7 +600,7 @@ pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
                 writeln!(
                     out,
                     "{}  check run {} ({})",
-                    t.format("%Y-%m-%d %H:%M:%S"),
+                    crate::local_time::seconds(t, tz),
                     r.id,
                     r.trigger
                 )?;
@@ -624,7 +626,7 @@ pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
                 writeln!(
                     out,
                     "{}  {} by {}{}",
-                    t.format("%Y-%m-%d %H:%M:%S"),
+                    crate::local_time::seconds(t, tz),
                     e.action.as_str(),
                     e.actor,
                     if e.detail.is_empty() {

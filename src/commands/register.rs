@@ -7,6 +7,7 @@ use crate::cli::{
 use crate::domain::counterparty::FieldError;
 use crate::domain::{Counterparty, CounterpartyDraft};
 use crate::exit::{self, Failure};
+use crate::local_time;
 use crate::register::{self, csv_io, filter::Filter};
 use crate::store::{Store, StoreError, Write as StoreWrite};
 use chrono::Utc;
@@ -166,8 +167,9 @@ pub fn show(ctx: &Ctx, id: u64, json: bool) -> Result<u8> {
     )?;
     writeln!(out, "tags:      {}", cp.tags.join(", "))?;
     writeln!(out, "notes:     {}", cp.notes)?;
-    writeln!(out, "created:   {}", cp.created_at.to_rfc3339())?;
-    writeln!(out, "updated:   {}", cp.updated_at.to_rfc3339())?;
+    let tz = ctx.config.monitor.timezone.0;
+    writeln!(out, "created:   {}", local_time::seconds(cp.created_at, tz))?;
+    writeln!(out, "updated:   {}", local_time::seconds(cp.updated_at, tz))?;
     out.flush()?;
     Ok(exit::OK)
 }
@@ -249,7 +251,7 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
             "kontra: warning: {} has the same content (SHA-256 {}) as a file imported on {} ({} new counterparties); its rows without a VAT number are added again{}",
             a.file.display(),
             &sha256[..16],
-            prev.at.format("%Y-%m-%d %H:%M UTC"),
+            local_time::minutes(prev.at, ctx.config.monitor.timezone.0),
             prev.inserted,
             if a.dry_run {
                 ""

@@ -231,7 +231,7 @@ fn status(ctx: &Ctx, json_out: bool) -> Result<u8> {
         println!("{}", serde_json::Value::Array(rows));
     } else {
         for h in &lists {
-            println!("{}", status_line(h));
+            println!("{}", status_line(h, ctx.config.monitor.timezone.0));
         }
     }
     let unhealthy: Vec<&str> = lists
@@ -251,7 +251,7 @@ fn status(ctx: &Ctx, json_out: bool) -> Result<u8> {
     Ok(exit::STALE_LIST)
 }
 
-fn status_line(h: &ListHealth) -> String {
+fn status_line(h: &ListHealth, tz: chrono_tz::Tz) -> String {
     // `as_str`: the list's Display ignores padding.
     let s = h.source.as_str();
     let enabled = if h.enabled { "enabled " } else { "disabled" };
@@ -281,7 +281,7 @@ fn status_line(h: &ListHealth) -> String {
             c.published.as_deref().unwrap_or("?"),
             c.entities,
             c.bytes as f64 / 1_000_000.0,
-            c.accepted_at.format("%Y-%m-%d %H:%M UTC"),
+            crate::local_time::minutes(c.accepted_at, tz),
             health::age_text(age),
         ),
         _ => format!("{s:<5} {enabled}  no snapshot{reasons}{last_error}"),

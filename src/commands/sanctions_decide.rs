@@ -118,7 +118,7 @@ pub fn list(ctx: &Ctx, a: ListDecisionsArgs) -> Result<u8> {
                 d.source,
                 d.entity_id,
                 d.decided_by,
-                d.at.format("%Y-%m-%d %H:%M UTC"),
+                crate::local_time::minutes(d.at, ctx.config.monitor.timezone.0),
                 d.reason
             );
         }

@@ -45,7 +45,7 @@ pub fn run(ctx: &Ctx, cmd: SourcesCommand) -> Result<u8> {
                 Some(p) => println!(
                     "{} resumed (it was paused since {} because {}); the next check asks it again",
                     source.as_str(),
-                    p.since.format("%Y-%m-%d %H:%M UTC"),
+                    crate::local_time::minutes(p.since, ctx.config.monitor.timezone.0),
                     p.code
                 ),
                 None => println!("{} was not paused; nothing changed", source.as_str()),

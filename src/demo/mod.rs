@@ -11,10 +11,10 @@ use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use crate::config::MonitorConfig;
 use crate::domain::{CheckRun, Counterparty, Frequency};
 use crate::monitor::check::{applicable_sources, compared_sources, judge, load_history};
 use crate::monitor::rules::AlertRules;
+use crate::monitor::settings::MonitorConfig;
 use crate::monitor::settings::change_rules;
 use crate::sanctions::Screener;
 use crate::store::{Store, StoreError, Write};

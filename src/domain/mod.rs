@@ -1,6 +1,7 @@
 //! Pure types and rules of the domain: counterparties, VAT numbers, checks, alerts. No I/O.
 
 pub mod alert;
+pub mod analyst;
 pub mod changes;
 pub mod check;
 pub mod cosmetic;

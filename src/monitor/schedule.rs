@@ -5,8 +5,8 @@
 //! of March in Berlin) runs at the first minute that exists after it (03:00); a run time that
 //! happens twice in the autumn fold runs once, at its first occurrence.
 
-use crate::config::MonitorConfig;
 use crate::domain::{Counterparty, Frequency, Priority};
+use crate::monitor::settings::MonitorConfig;
 use chrono::{DateTime, Duration, LocalResult, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};

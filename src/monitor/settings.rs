@@ -1,30 +1,46 @@
-//! Checked numeric settings of the monitor (`[monitor]` in the config) and the derived rules.
+//! The monitor's config section (`[monitor]`: when it runs, how many at once, the change
+//! thresholds) and the rules derived from it.
 
-use crate::config::MonitorConfig;
 use crate::domain::changes::ChangeRules;
-use serde::{Deserialize, Deserializer};
+use crate::values::{TimeOfDay, TimeZone, Within};
+use serde::Deserialize;
 
-/// A whole number that must lie in `LO..=HI`; checked when the config is read, so the error
-/// names the key and line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Within<const LO: u32, const HI: u32>(pub u32);
-
-impl<'de, const LO: u32, const HI: u32> Deserialize<'de> for Within<LO, HI> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = i64::deserialize(d)?;
-        if v < i64::from(LO) || v > i64::from(HI) {
-            return Err(serde::de::Error::custom(format!(
-                "{v} is out of range: use a whole number from {LO} to {HI}"
-            )));
-        }
-        Ok(Within(v as u32))
-    }
+/// When the monitor runs.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MonitorConfig {
+    /// Time zone of every configured time of day (run times, digest hour).
+    pub timezone: TimeZone,
+    /// Times of day of the regular runs.
+    pub run_at: Vec<TimeOfDay>,
+    /// Extra times of day at which high-priority counterparties run.
+    pub high_priority_run_at: Vec<TimeOfDay>,
+    /// How many counterparties a cycle asks the registries about at the same time (sources keep
+    /// their own budgets).
+    pub concurrency: Within<1, 256>,
+    /// Consecutive definite INVALID answers before `vat_invalid` is raised.
+    pub vat_invalid_after: Within<1, 10>,
+    /// Days without any answer from a source before `source_unverifiable` is raised.
+    pub unverifiable_after_days: Within<1, 90>,
+    /// Days between Handelsregister look-ups of one counterparty (its budget is 60 an hour).
+    pub register_every_days: Within<1, 365>,
 }
 
-impl<const LO: u32, const HI: u32> Within<LO, HI> {
-    /// The value.
-    pub fn get(self) -> u32 {
-        self.0
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            timezone: TimeZone(chrono_tz::Europe::Berlin),
+            run_at: vec![TimeOfDay(
+                chrono::NaiveTime::MIN + chrono::Duration::hours(2),
+            )],
+            high_priority_run_at: vec![TimeOfDay(
+                chrono::NaiveTime::MIN + chrono::Duration::hours(14),
+            )],
+            concurrency: Within(8),
+            vat_invalid_after: Within(2),
+            unverifiable_after_days: Within(3),
+            register_every_days: Within(7),
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The `[mail]` and `[[webhooks]]` configuration: typed, checked when the file is read.
 
-use crate::config::{Email, Language, TimeOfDay};
 use crate::domain::Severity;
+use crate::domain::analyst::Email;
+use crate::values::{Language, TimeOfDay};
 use lettre::message::Mailbox;
 use serde::{Deserialize, Deserializer};
 use std::path::PathBuf;

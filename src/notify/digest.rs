@@ -3,9 +3,10 @@
 
 use super::health::SourceHealth;
 use super::template::{self, escape_html, fill};
-use crate::config::{Analyst, Language};
+use crate::domain::analyst::Analyst;
 use crate::domain::{Alert, AlertKind, Counterparty, DeliveryUnknown, Severity, Source};
 use crate::sanctions::health::ListHealth;
+use crate::values::Language;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap};
@@ -319,11 +320,7 @@ pub fn source_label(s: Source, l: Language) -> &'static str {
 
 /// A time in the configured zone, written the way the language expects.
 pub fn format_time(t: DateTime<Utc>, tz: Tz, l: Language) -> String {
-    let local = t.with_timezone(&tz);
-    match l {
-        Language::De => local.format("%d.%m.%Y %H:%M %Z").to_string(),
-        Language::En => local.format("%Y-%m-%d %H:%M %Z").to_string(),
-    }
+    crate::local_time::in_language(t, tz, l)
 }
 
 /// `3 neue Alerts (1 kritisch)` / `3 new alerts (1 critical)`, without the `[Kontra]` tag.
@@ -759,8 +756,8 @@ fn lists_block(ctx: &RenderContext<'_>) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Email;
     use crate::domain::alert::Bilingual;
+    use crate::domain::analyst::Email;
     use crate::notify::health::SourceStatus;
     use chrono::TimeZone;
 

@@ -23,11 +23,12 @@ pub mod smtp;
 pub mod template;
 pub mod webhook;
 
-use crate::config::{Config, ConfigError, Language};
+use crate::config::{Config, ConfigError};
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
 use crate::sanctions::health::ListHealth;
 use crate::store::{AuditAction, AuditEvent, Store, StoreError};
+use crate::values::Language;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use digest::{Digest, RenderContext, Rendered};
@@ -321,7 +322,7 @@ impl Notifier {
         store: &Store,
         alerts: &[Alert],
         cps: &HashMap<u64, Counterparty>,
-        analysts: &[crate::config::Analyst],
+        analysts: &[crate::domain::analyst::Analyst],
         fallback: Option<&str>,
         include_empty: bool,
     ) -> Result<digest::Plan, NotifyError> {

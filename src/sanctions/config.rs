@@ -2,6 +2,7 @@
 //! `url` and `enabled` with the official download addresses as defaults.
 
 use super::model::ListSource;
+use crate::values::{Hours, Seconds};
 use serde::{Deserialize, Deserializer};
 
 /// The official download address of each list.
@@ -50,9 +51,9 @@ pub struct SanctionsConfig {
     /// Hits at or above this score alert.
     pub threshold: Threshold,
     /// Hours between list refreshes; a list older than twice this is reported stale.
-    pub refresh_hours: Hours,
+    pub refresh_hours: Hours<1, 720>,
     /// Seconds a download may take.
-    pub timeout_seconds: Seconds,
+    pub timeout_seconds: Seconds<1, 3600>,
     /// A new publication with fewer entities than this share of the previous one is refused.
     pub min_keep_ratio: Threshold,
     /// A file with more than this share of malformed rows is refused; fewer are left out and
@@ -243,39 +244,5 @@ impl<'de> Deserialize<'de> for Share {
                 "{v} is out of range; use a share from 0 to 0.5 (e.g. 0.01 for 1%)"
             )))
         }
-    }
-}
-
-/// Whole hours, 1 to 720.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hours(pub u32);
-
-impl<'de> Deserialize<'de> for Hours {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = i64::deserialize(d)?;
-        u32::try_from(v)
-            .ok()
-            .filter(|h| (1..=720).contains(h))
-            .map(Hours)
-            .ok_or_else(|| {
-                serde::de::Error::custom(format!("{v} hours is out of range; use 1 to 720"))
-            })
-    }
-}
-
-/// Whole seconds, 1 to 3600.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Seconds(pub u64);
-
-impl<'de> Deserialize<'de> for Seconds {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = i64::deserialize(d)?;
-        u64::try_from(v)
-            .ok()
-            .filter(|s| (1..=3600).contains(s))
-            .map(Seconds)
-            .ok_or_else(|| {
-                serde::de::Error::custom(format!("{v} seconds is out of range; use 1 to 3600"))
-            })
     }
 }

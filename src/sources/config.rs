@@ -5,9 +5,9 @@
 //! Handelsregister 60/h) and pace the registries without published limits gently.
 
 use crate::domain::vat::{self, VatNumber};
+use crate::values::{Millis, Seconds};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// The terms of use of handelsregister.de allow at most this many retrievals per hour.
 pub const HANDELSREGISTER_MAX_PER_HOUR: u32 = 60;
@@ -19,7 +19,7 @@ pub struct SourcesConfig {
     /// User-Agent sent with every request; a contact address in it is good manners.
     pub user_agent: UserAgent,
     /// Connection set-up timeout for every source, in seconds.
-    pub connect_timeout_secs: Seconds,
+    pub connect_timeout_secs: Seconds<1, 604_800>,
     /// How much of each raw response is kept as evidence (the SHA-256 covers the whole body).
     pub evidence_max_bytes: Count,
     /// EU VIES.
@@ -59,9 +59,9 @@ pub struct RetryConfig {
     /// Attempts in total, the first included (1 = no retry).
     pub max_attempts: Count,
     /// Delay before the first retry, in milliseconds; doubles with each retry.
-    pub backoff_base_ms: Millis,
+    pub backoff_base_ms: Millis<0, 3_600_000>,
     /// Upper bound of one delay, in milliseconds.
-    pub backoff_max_ms: Millis,
+    pub backoff_max_ms: Millis<0, 3_600_000>,
 }
 
 impl RetryConfig {
@@ -111,7 +111,7 @@ pub struct ViesConfig {
     /// consultation number (`requestIdentifier`) kept as evidence.
     pub requester_vat: Option<RequesterVat>,
     /// Whole-request timeout, in seconds.
-    pub timeout_secs: Seconds,
+    pub timeout_secs: Seconds<1, 604_800>,
     /// Retry of transient failures (throttling, member state down).
     pub retry: RetryConfig,
     /// Budget for all of VIES.
@@ -121,7 +121,7 @@ pub struct ViesConfig {
     /// Budgets for single member states, keyed by VIES code (`DE`, `EL`, `XI`).
     pub member_states: BTreeMap<MemberState, BudgetConfig>,
     /// How long a `check-status` report of a member state being down is trusted, in seconds.
-    pub status_ttl_secs: Seconds,
+    pub status_ttl_secs: Seconds<1, 604_800>,
 }
 
 impl Default for ViesConfig {
@@ -166,7 +166,7 @@ pub struct EvatrConfig {
     /// Our own German VAT number; eVatR answers only German requesters.
     pub requester_vat: Option<GermanVat>,
     /// Whole-request timeout, in seconds.
-    pub timeout_secs: Seconds,
+    pub timeout_secs: Seconds<1, 604_800>,
     /// Retry of transient failures.
     pub retry: RetryConfig,
     /// Budget (no published limit; eVatR asks VIES behind the scenes, so pace it like VIES).
@@ -195,7 +195,7 @@ pub struct GleifConfig {
     /// API base URL.
     pub base_url: BaseUrl,
     /// Whole-request timeout, in seconds.
-    pub timeout_secs: Seconds,
+    pub timeout_secs: Seconds<1, 604_800>,
     /// Retry of transient failures.
     pub retry: RetryConfig,
     /// Budget (GLEIF allows 60 requests per minute).
@@ -226,11 +226,11 @@ pub struct HandelsregisterConfig {
     /// Portal base URL.
     pub base_url: BaseUrl,
     /// Whole-request timeout, in seconds.
-    pub timeout_secs: Seconds,
+    pub timeout_secs: Seconds<1, 604_800>,
     /// Retrievals per hour (every page counts); at most 60, the portal's terms of use.
     pub retrievals_per_hour: HourlyCap,
     /// How long a search result is reused, in seconds.
-    pub cache_ttl_secs: Seconds,
+    pub cache_ttl_secs: Seconds<1, 604_800>,
     /// Results per page requested from the portal (10, 25, 50 or 100).
     pub results_per_page: Count,
 }
@@ -257,7 +257,7 @@ pub struct InsolvencyConfig {
     /// Portal base URL.
     pub base_url: BaseUrl,
     /// Whole-request timeout, in seconds.
-    pub timeout_secs: Seconds,
+    pub timeout_secs: Seconds<1, 604_800>,
     /// Retry of transient failures.
     pub retry: RetryConfig,
     /// Budget: the portal throttles bursts, so pages are fetched slowly and one at a time.
@@ -385,54 +385,6 @@ impl<'de> Deserialize<'de> for UserAgent {
         } else {
             Err(serde::de::Error::custom(format!(
                 "\"{s}\" is not a usable User-Agent (printable ASCII, not empty)"
-            )))
-        }
-    }
-}
-
-/// A number of seconds between 1 and one week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Seconds(pub u64);
-
-impl Seconds {
-    /// As a duration.
-    pub fn duration(self) -> Duration {
-        Duration::from_secs(self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Seconds {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = u64::deserialize(d)?;
-        if (1..=7 * 24 * 3600).contains(&v) {
-            Ok(Seconds(v))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "{v} seconds is out of range (1 to 604800)"
-            )))
-        }
-    }
-}
-
-/// A number of milliseconds between 0 and one hour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Millis(pub u64);
-
-impl Millis {
-    /// As a duration.
-    pub fn duration(self) -> Duration {
-        Duration::from_millis(self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Millis {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = u64::deserialize(d)?;
-        if v <= 3_600_000 {
-            Ok(Millis(v))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "{v} ms is out of range (0 to 3600000)"
             )))
         }
     }

@@ -43,6 +43,17 @@ impl Store {
     /// Marks alerts acknowledged by `actor`; already acknowledged ones stay as they were.
     /// Returns the ids that changed.
     pub fn acknowledge(&self, ids: &[u64], actor: &str) -> Result<Vec<u64>> {
+        self.acknowledge_with_comment(ids, actor, "")
+    }
+
+    /// Like [`Store::acknowledge`], with the analyst's comment (if not empty) in the same audit
+    /// event.
+    pub fn acknowledge_with_comment(
+        &self,
+        ids: &[u64],
+        actor: &str,
+        comment: &str,
+    ) -> Result<Vec<u64>> {
         let now = Utc::now();
         let t = &self.t;
         let r = (&t.alerts, &t.audit, &t.idx_audit_cp).transaction(|(alerts, audit, idx)| {
@@ -66,7 +77,11 @@ impl Store {
                         actor: actor.to_string(),
                         counterparty_id: Some(a.counterparty_id),
                         action: AuditAction::AlertAcknowledged,
-                        detail: format!("alert {id} ({})", a.kind),
+                        detail: if comment.is_empty() {
+                            format!("alert {id} ({})", a.kind)
+                        } else {
+                            format!("alert {id} ({}): {comment}", a.kind)
+                        },
                     },
                 )?;
                 changed.push(id);

@@ -117,7 +117,11 @@ actions! {
     CycleOwnerFilter = "cycle_owner_filter", "owner", View;
     /// Show only unacknowledged alerts, or all again
     ToggleUnacknowledged = "toggle_unacknowledged", "unacked", View;
-    /// Acknowledge the selected alert (asks first)
+    /// Read the selected alert: full message, what changed, evidence, the listed entity
+    ViewAlert = "view_alert", "read", View;
+    /// Close the alert and go back to the list
+    CloseAlert = "close_alert", "close", View;
+    /// Acknowledge the selected alert (asks first; in the alert view with an optional comment)
     Acknowledge = "acknowledge", "ack", Write;
     /// Acknowledge every alert shown (asks first)
     AcknowledgeAll = "acknowledge_all", "ack all", Write;

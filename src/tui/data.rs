@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::config::MonitorConfig;
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
 use crate::domain::{Alert, CheckRun, Counterparty, Source};
 use crate::monitor::Schedule;
+use crate::monitor::settings::MonitorConfig;
 use crate::sanctions::config::SanctionsConfig;
 use crate::sanctions::health::{self, ListHealth};
 use crate::sanctions::snapshot::{self, SnapshotMeta};

@@ -10,9 +10,9 @@ use tokio::sync::mpsc;
 use super::data;
 use super::event::{Done, Event};
 use super::state::{Level, ReasonFor};
-use crate::config::MonitorConfig;
 use crate::domain::{Counterparty, CounterpartyDraft};
 use crate::monitor::Request;
+use crate::monitor::settings::MonitorConfig;
 use crate::sanctions::decisions::{self, DecideError};
 use crate::store::{Store, StoreError};
 
@@ -45,8 +45,13 @@ pub enum Effect {
     Delete(Vec<u64>),
     /// Switch monitoring on or off.
     SetMonitoring(Vec<u64>, bool),
-    /// Acknowledge alerts.
-    Acknowledge(Vec<u64>),
+    /// Acknowledge alerts, with the analyst's comment (may be empty) for the audit trail.
+    Acknowledge {
+        /// The alerts.
+        ids: Vec<u64>,
+        /// The comment.
+        comment: String,
+    },
     /// Record a "not this entity" decision and acknowledge its alert.
     NotThisEntity {
         /// What the decision is about.
@@ -207,23 +212,25 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
                 message: format!("monitoring {state} for {changed} counterparties"),
             })]
         }
-        Effect::Acknowledge(ids) => match store.acknowledge(&ids, &env.actor) {
-            Ok(changed) => {
-                let mut alerts = Vec::new();
-                for id in &changed {
-                    match store.alert(*id) {
-                        Ok(Some(a)) => alerts.push(a),
-                        Ok(None) => {}
-                        Err(e) => return failed("acknowledge", &e),
+        Effect::Acknowledge { ids, comment } => {
+            match store.acknowledge_with_comment(&ids, &env.actor, &comment) {
+                Ok(changed) => {
+                    let mut alerts = Vec::new();
+                    for id in &changed {
+                        match store.alert(*id) {
+                            Ok(Some(a)) => alerts.push(a),
+                            Ok(None) => {}
+                            Err(e) => return failed("acknowledge", &e),
+                        }
                     }
+                    vec![Event::Done(Done::AlertsUpdated {
+                        message: format!("{} alerts acknowledged", alerts.len()),
+                        alerts,
+                    })]
                 }
-                vec![Event::Done(Done::AlertsUpdated {
-                    message: format!("{} alerts acknowledged", alerts.len()),
-                    alerts,
-                })]
+                Err(e) => failed("acknowledge", &e),
             }
-            Err(e) => failed("acknowledge", &e),
-        },
+        }
         Effect::NotThisEntity { about, reason } => not_this_entity(store, env, about, &reason),
         Effect::Export(cps) => export(env, &cps),
         Effect::LoadCheck { run_id, alert_ids } => load_check(store, run_id, &alert_ids),
@@ -348,7 +355,10 @@ fn not_this_entity(store: &Store, env: &EffectEnv, about: ReasonFor, reason: &st
         counterparty_id,
         list,
         entity_id,
-    } = about;
+    } = about
+    else {
+        return Vec::new();
+    };
     let decided = decisions::decide(
         store,
         &env.data_dir,

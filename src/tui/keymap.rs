@@ -195,6 +195,8 @@ pub enum Context {
     Details,
     /// The alerts tab.
     Alerts,
+    /// One alert read in full (the alerts tab's detail view).
+    Alert,
     /// Typing a table filter.
     Filter,
     /// The add/edit form.
@@ -207,12 +209,13 @@ pub enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::Stats,
         Context::Counterparties,
         Context::Details,
         Context::Alerts,
+        Context::Alert,
         Context::Filter,
         Context::Form,
         Context::Confirm,
@@ -227,6 +230,7 @@ impl Context {
             Context::Counterparties => "counterparties",
             Context::Details => "details",
             Context::Alerts => "alerts",
+            Context::Alert => "alert",
             Context::Filter => "filter",
             Context::Form => "form",
             Context::Confirm => "confirm",
@@ -239,7 +243,11 @@ impl Context {
     pub fn falls_back_to_global(self) -> bool {
         matches!(
             self,
-            Context::Stats | Context::Counterparties | Context::Details | Context::Alerts
+            Context::Stats
+                | Context::Counterparties
+                | Context::Details
+                | Context::Alerts
+                | Context::Alert
         )
     }
 }
@@ -258,6 +266,8 @@ pub struct KeymapConfig {
     pub details: BTreeMap<KeyChord, Binding>,
     /// Alerts tab.
     pub alerts: BTreeMap<KeyChord, Binding>,
+    /// One alert read in full.
+    pub alert: BTreeMap<KeyChord, Binding>,
     /// While typing a filter.
     pub filter: BTreeMap<KeyChord, Binding>,
     /// The add/edit form.
@@ -276,6 +286,7 @@ impl KeymapConfig {
             Context::Counterparties => &self.counterparties,
             Context::Details => &self.details,
             Context::Alerts => &self.alerts,
+            Context::Alert => &self.alert,
             Context::Filter => &self.filter,
             Context::Form => &self.form,
             Context::Confirm => &self.confirm,

@@ -147,9 +147,13 @@ pub async fn run(
                     Effect::Quit => {}
                     Effect::Suspend => {
                         terminal::suspend()?;
-                        term.clear()?;
+                        let (w, h) = repaint(&mut term)?;
+                        // The terminal may have been resized while stopped.
+                        app.handle(Event::Resize(w, h));
                     }
-                    Effect::Redraw => term.clear()?,
+                    Effect::Redraw => {
+                        repaint(&mut term)?;
+                    }
                     Effect::Bell => {
                         use std::io::Write;
                         let mut out = io::stdout();
@@ -185,6 +189,17 @@ fn draw(term: &mut Terminal<CrosstermBackend<io::Stdout>>, app: &App) -> io::Res
     term.draw(|f| app.render(f))?;
     crossterm::execute!(term.backend_mut(), EndSynchronizedUpdate)?;
     Ok(())
+}
+
+/// Clears the screen and forgets what is on it, so the next draw paints every cell; returns
+/// the terminal's size. `Terminal::clear` would ask the terminal for the cursor position, and
+/// the answer never arrives while the input task's reader holds crossterm's event lock: after
+/// two seconds crossterm gives up and the app ended with "The cursor position could not be
+/// read". Resizing to the current size clears without asking anything.
+fn repaint(term: &mut Terminal<CrosstermBackend<io::Stdout>>) -> io::Result<(u16, u16)> {
+    let size = term.size()?;
+    term.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+    Ok((size.width, size.height))
 }
 
 fn spawn_effect(

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use super::data::{CheckStatus, Details, LoadStep, Row, RunStats, Snapshot};
 use super::form::FormState;
 use super::search::{Query, SearchIndex};
-use crate::config::Language;
 use crate::domain::{Alert, Counterparty, Severity, Source};
 use crate::sanctions::ListSource;
+use crate::values::Language;
 
 /// Rows of screen the tab bar, table border and header, status line and footer take.
 pub const TABLE_CHROME_ROWS: u16 = 6;
@@ -374,6 +374,17 @@ pub struct AlertsState {
     pub owner: Option<String>,
     /// Only unacknowledged alerts.
     pub unacked_only: bool,
+    /// The alert read in full, if its view is open.
+    pub detail: Option<AlertDetail>,
+}
+
+/// The alert view: one alert with its evidence (the alerts tab's detail view).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertDetail {
+    /// The alert (by id: filters may drop it from the list while it is read).
+    pub id: u64,
+    /// Lines scrolled.
+    pub scroll: usize,
 }
 
 /// What a confirmation does when answered yes.
@@ -427,6 +438,27 @@ pub enum ReasonFor {
         /// The list's id of the entity.
         entity_id: String,
     },
+    /// Acknowledging an alert from its view; the comment is optional and goes to the audit
+    /// trail.
+    Acknowledge {
+        /// The alert.
+        alert_id: u64,
+    },
+}
+
+impl ReasonFor {
+    /// The popup title.
+    pub fn title(&self) -> &'static str {
+        match self {
+            ReasonFor::NotThisEntity { .. } => " Not this entity ",
+            ReasonFor::Acknowledge { .. } => " Acknowledge ",
+        }
+    }
+
+    /// Whether the text may be left empty.
+    pub fn optional(&self) -> bool {
+        matches!(self, ReasonFor::Acknowledge { .. })
+    }
 }
 
 /// How serious a status message is.
@@ -734,6 +766,13 @@ impl AppState {
     pub fn upsert(&mut self, cps: Vec<Counterparty>) {
         let selected = self.selected_row().map(|r| r.cp.id);
         for cp in cps {
+            // The details tab keeps its own copy (loaded with the history): replace it too, or
+            // it shows the record as it was before an edit or a monitoring switch.
+            if let Some(d) = &mut self.details.data
+                && d.cp.id == cp.id
+            {
+                d.cp = cp.clone();
+            }
             match self.index.get(&cp.id) {
                 Some(&i) => {
                     self.search.set(i, &cp);
@@ -849,6 +888,14 @@ impl AppState {
         self.alert_view
             .cursor
             .fit(self.alert_view.visible.len(), rows);
+    }
+
+    /// The alert actions apply to: the one read in the alert view, else the selection.
+    pub fn current_alert(&self) -> Option<&Alert> {
+        match self.alert_view.detail {
+            Some(d) => self.alerts.iter().find(|a| a.id == d.id),
+            None => self.selected_alert(),
+        }
     }
 
     /// The selected alert.

@@ -10,7 +10,9 @@ use super::event::{Done, Event};
 use super::follow;
 use super::form::FormState;
 use super::keymap::{Context, KeyChord, Keymap};
-use super::state::{AppState, Flash, Level, Pending, Popup, ReasonFor, SortColumn, Tab};
+use super::state::{
+    AlertDetail, AppState, Flash, Level, Pending, Popup, ReasonFor, SortColumn, Tab,
+};
 use crate::domain::changes::sanctions_entity;
 use crate::domain::{Counterparty, Severity};
 use crate::sanctions::ListSource;
@@ -23,6 +25,7 @@ pub fn context(state: &AppState) -> Context {
         // A reason is a one-field form: typed text, save or cancel.
         Some(Popup::Form(_) | Popup::Reason { .. }) => Context::Form,
         None if state.tab == Tab::Counterparties && state.table.typing => Context::Filter,
+        None if state.tab == Tab::Alerts && state.alert_view.detail.is_some() => Context::Alert,
         None => match state.tab {
             Tab::Stats => Context::Stats,
             Tab::Counterparties => Context::Counterparties,
@@ -152,6 +155,11 @@ fn move_selection(state: &mut AppState, delta: isize) {
             state.table.cursor.shift(delta, len, rows);
         }
         Tab::Alerts => {
+            if let Some(d) = &mut state.alert_view.detail {
+                // The view clamps to its content; keep the number from running away.
+                d.scroll = (d.scroll as isize + delta).clamp(0, 10_000) as usize;
+                return;
+            }
             let len = state.alert_view.visible.len();
             state.alert_view.cursor.shift(delta, len, rows);
         }
@@ -166,6 +174,12 @@ fn move_selection(state: &mut AppState, delta: isize) {
 
 fn open_details(state: &mut AppState, id: u64) -> Vec<Effect> {
     state.tab = Tab::Details;
+    load_details(state, id)
+}
+
+/// Loads a counterparty's details and history unless they are loaded (the details tab and the
+/// alert view, which finds its evidence in the history, share them).
+fn load_details(state: &mut AppState, id: u64) -> Vec<Effect> {
     if state.details.id == Some(id) && state.details.data.is_some() {
         return Vec::new();
     }
@@ -268,7 +282,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 }
             }
             Tab::Alerts => {
-                if let Some(id) = state.selected_alert().map(|a| a.counterparty_id) {
+                if let Some(id) = state.current_alert().map(|a| a.counterparty_id) {
                     if !state.index.contains_key(&id) {
                         return flash(state, Level::Warn, "this counterparty was deleted");
                     }
@@ -432,12 +446,37 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.alert_view.unacked_only = !state.alert_view.unacked_only;
             state.refilter_alerts();
         }
+        Action::ViewAlert => {
+            let Some((id, cp)) = state.selected_alert().map(|a| (a.id, a.counterparty_id)) else {
+                return flash(state, Level::Warn, "no alert selected");
+            };
+            state.alert_view.detail = Some(AlertDetail { id, scroll: 0 });
+            if state.index.contains_key(&cp) {
+                return load_details(state, cp);
+            }
+        }
+        Action::CloseAlert => state.alert_view.detail = None,
         Action::Acknowledge => {
-            let Some(a) = state.selected_alert() else {
+            let Some(a) = state.current_alert() else {
                 return flash(state, Level::Warn, "no alert selected");
             };
             if a.acknowledged_at.is_some() {
                 return flash(state, Level::Info, "already acknowledged");
+            }
+            if state.alert_view.detail.is_some() {
+                let question = format!(
+                    "Acknowledge alert #{} ({}, {})? A comment is optional; it goes to the audit trail with your name.",
+                    a.id,
+                    a.kind,
+                    state.alert_name(a)
+                );
+                let pending = ReasonFor::Acknowledge { alert_id: a.id };
+                state.popup = Some(Popup::Reason {
+                    question,
+                    text: String::new(),
+                    pending,
+                });
+                return Vec::new();
             }
             let question = format!(
                 "Acknowledge alert #{} ({}, {})?",
@@ -468,7 +507,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             });
         }
         Action::NotThisEntity => {
-            let Some(a) = state.selected_alert() else {
+            let Some(a) = state.current_alert() else {
                 return flash(state, Level::Warn, "no alert selected");
             };
             let Some((list, entity)) = sanctions_entity(a.kind, &a.dedup_key)
@@ -504,14 +543,21 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
         }
         Action::Save => {
-            if let Some(Popup::Reason { text, .. }) = &state.popup {
-                if text.trim().is_empty() {
+            if let Some(Popup::Reason { text, pending, .. }) = &state.popup {
+                if text.trim().is_empty() && !pending.optional() {
                     return flash(state, Level::Warn, "type the reason first");
                 }
                 if let Some(Popup::Reason { text, pending, .. }) = state.popup.take() {
-                    return vec![Effect::NotThisEntity {
-                        about: pending,
-                        reason: text.trim().to_string(),
+                    let text = text.trim().to_string();
+                    return vec![match pending {
+                        ReasonFor::Acknowledge { alert_id } => Effect::Acknowledge {
+                            ids: vec![alert_id],
+                            comment: text,
+                        },
+                        about @ ReasonFor::NotThisEntity { .. } => Effect::NotThisEntity {
+                            about,
+                            reason: text,
+                        },
                     }];
                 }
             }
@@ -535,7 +581,10 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             if let Some(Popup::Confirm { pending, .. }) = state.popup.take() {
                 return match pending {
                     Pending::Delete(ids) => vec![Effect::Delete(ids)],
-                    Pending::Acknowledge(ids) => vec![Effect::Acknowledge(ids)],
+                    Pending::Acknowledge(ids) => vec![Effect::Acknowledge {
+                        ids,
+                        comment: String::new(),
+                    }],
                     Pending::Quit => {
                         state.quit = true;
                         vec![Effect::Quit]

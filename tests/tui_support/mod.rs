@@ -47,7 +47,7 @@ impl Harness {
         };
         demo::populate(&store, &spec).unwrap();
         let config = Config {
-            language: kontra::config::Language::En,
+            language: kontra::values::Language::En,
             ..Config::default()
         };
         let mut app = tui::app(&config, read_only, false, size).unwrap();

@@ -1,6 +1,7 @@
 //! Views: pure functions from borrowed state to a frame. Layout: tab bar, body, status line,
 //! footer with the keys of the current context. Nothing here mutates state or does I/O.
 
+mod alert_view;
 mod alerts;
 mod counterparties;
 mod details;
@@ -53,7 +54,10 @@ fn draw(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut 
         Tab::Stats => stats::render(state, theme, body, buf),
         Tab::Counterparties => counterparties::render(state, theme, body, buf),
         Tab::Details => details::render(state, theme, body, buf),
-        Tab::Alerts => alerts::render(state, theme, body, buf),
+        Tab::Alerts => match state.alert_view.detail {
+            Some(d) => alert_view::render(state, d, theme, body, buf),
+            None => alerts::render(state, theme, body, buf),
+        },
     }
     status_line(state, theme, keymap, status, buf);
     footer_line(state, theme, keymap, footer, buf);
@@ -62,9 +66,11 @@ fn draw(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut 
         Some(Popup::Confirm { question, .. }) => {
             popups::confirm(question, theme, keymap, area, buf)
         }
-        Some(Popup::Reason { question, text, .. }) => {
-            popups::reason(question, text, theme, keymap, area, buf)
-        }
+        Some(Popup::Reason {
+            question,
+            text,
+            pending,
+        }) => popups::reason(pending.title(), question, text, theme, keymap, area, buf),
         _ => {}
     }
 }
@@ -237,11 +243,9 @@ pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     crate::sanctions::health::age_text(now - at)
 }
 
-/// A date and time in the configured zone.
+/// A date and time in the configured zone, with its abbreviation.
 pub fn time(state: &AppState, at: DateTime<Utc>) -> String {
-    at.with_timezone(&state.tz)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    crate::local_time::minutes(at, state.tz)
 }
 
 /// A style for the label of a key-value pair.

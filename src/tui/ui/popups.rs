@@ -113,6 +113,7 @@ pub fn confirm(question: &str, theme: &Theme, keymap: &Keymap, area: Rect, buf: 
 
 /// A question answered with one line of text (the reason of a decision).
 pub fn reason(
+    title: &str,
     question: &str,
     text: &str,
     theme: &Theme,
@@ -150,7 +151,7 @@ pub fn reason(
     .block(
         Block::default()
             .borders(Borders::ALL)
-            .title(Span::styled(" Not this entity ", theme.title)),
+            .title(Span::styled(title.to_string(), theme.title)),
     )
     .render(r, buf);
 }
