@@ -1,4 +1,5 @@
-//! Snapshot tests: every tab, the form, help and confirmations, at 100x30 and at 20x5, and the
+//! Snapshot tests: every tab, the form, help and confirmations, at 100x30 and at the smallest
+//! size drawn (50x12; one test for the notice below it), and the
 //! alert view at 120x40 and 80x24, drawn on ratatui's TestBackend from a demo register with a
 //! fixed clock.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
@@ -13,8 +14,9 @@ fn shots(name: &str, setup: impl FnOnce(&mut Harness)) {
     let mut h = Harness::new((100, 30));
     setup(&mut h);
     insta::assert_snapshot!(format!("{name}_100x30"), h.screen());
-    h.send(Event::Resize(20, 5));
-    insta::assert_snapshot!(format!("{name}_20x5"), h.screen());
+    // The smallest size the UI draws (MIN_SIZE): the real layout squeezed, not a notice.
+    h.send(Event::Resize(50, 12));
+    insta::assert_snapshot!(format!("{name}_50x12"), h.screen());
 }
 
 #[test]
@@ -242,4 +244,20 @@ fn alerts_table_gives_the_message_the_room() {
         harness.ch('4');
         insta::assert_snapshot!(format!("alerts_{w}x{h}"), harness.screen());
     }
+}
+
+/// One column or row below the minimum, the UI says so instead of drawing a broken layout.
+#[test]
+fn below_the_minimum_size_a_notice_names_it() {
+    let mut h = Harness::new((100, 30));
+    for (w, hgt) in [(49, 12), (50, 11)] {
+        h.send(Event::Resize(w, hgt));
+        let screen = h.screen();
+        assert!(
+            screen.contains("too small") && screen.contains("50x12"),
+            "{w}x{hgt}:\n{screen}"
+        );
+    }
+    h.send(Event::Resize(49, 11));
+    insta::assert_snapshot!("too_small_49x11", h.screen());
 }
