@@ -2,7 +2,8 @@
 //! command, private file modes, a world-readable password file, and small robustness cases.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
+use support::common;
 
 use common::{Env, stderr, stdout};
 use std::os::unix::fs::PermissionsExt;

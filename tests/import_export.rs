@@ -1,9 +1,10 @@
 //! CSV import (bad rows, duplicates, German Excel files, dry run, update) and export round trips.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
 use common::{Env, fixture_path as fixture, stderr, stdout};
 use serde_json::Value;
+use support::common;
 
 #[test]
 fn bad_rows_are_reported_and_good_rows_stored() {

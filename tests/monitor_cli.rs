@@ -4,7 +4,8 @@
 //! SIGKILL and restarted without duplicates; the daemon stopping cleanly on SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
+use support::common;
 
 use common::{Env, stderr, stdout};
 use serde_json::Value;

@@ -5,7 +5,8 @@
 //! check runs and by the requests the registry received.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
+use support::common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{Reply, Server};

@@ -1,9 +1,10 @@
 //! The register from the command line: add, list, show, edit, rm, monitor, import, export.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
 use common::{Env, stderr, stdout};
 use serde_json::Value;
+use support::common;
 
 fn add(env: &Env, args: &[&str]) -> u64 {
     let out = env.kontra().arg("add").args(args).output().unwrap();

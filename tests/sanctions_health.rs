@@ -3,7 +3,8 @@
 //! the digest say which lists were used and how old they were.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
+use support::common;
 
 use chrono::{Duration, Utc};
 use common::{Env, Reply, Server, fixture, stderr, stdout};

@@ -3,7 +3,8 @@
 //! edits that do not touch names or identifiers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
+use support::common;
 
 use chrono::Utc;
 use kontra::sanctions::config::{DEFAULT_USER_AGENT, SanctionsConfig};

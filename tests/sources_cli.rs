@@ -1,7 +1,8 @@
 //! `kontra lookup ...` run as a binary against local fixture servers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
+use support::common;
 
 use assert_cmd::Command;
 use common::{Reply, Server, fixture};

@@ -1,7 +1,8 @@
 //! GLEIF client against a local server serving the fixture payloads.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
+use support::common;
 
 use common::{Reply, Server, config, fixture, max_in_window};
 use kontra::domain::check::{Answer, Outcome, Unavailable};

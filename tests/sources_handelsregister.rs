@@ -2,7 +2,8 @@
 //! the real result-table fixture.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
+use support::common;
 
 use common::{Reply, Req, Server, config, fixture};
 use kontra::domain::check::{Answer, Outcome, RegisterRecord, Unavailable};

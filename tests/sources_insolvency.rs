@@ -2,7 +2,8 @@
 //! live portal behaves (see `common::insolvency_portal`) and serves the composed result pages.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
+use support::common;
 
 use common::insolvency_portal::{
     COURT_FIELD, LAND_FIELD, Notice, Results, WILDCARD_FIELD, Wildcard, form, law_abiding, portal,

@@ -5,7 +5,8 @@
 //! against a VIES that refuses the web UI's GET (as seen live).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
+use support::common;
 
 use common::{Env, Reply, Server, fixture};
 use kontra::domain::check::Source;

@@ -1,7 +1,7 @@
 //! The store on a real sled directory: reopen, indexes, dedup, audit, the lock, and a kill -9.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod common;
+mod support;
 use chrono::Utc;
 use common::{Env, stderr};
 use kontra::domain::alert::Bilingual;
@@ -10,6 +10,7 @@ use kontra::domain::{Alert, AlertKind, CheckRun, CounterpartyDraft, Source};
 use kontra::store::{AuditAction, LockError, Store, StoreError};
 use std::io::Write as _;
 use std::process::Stdio;
+use support::common;
 
 fn draft(
     name: &str,

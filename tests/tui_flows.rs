@@ -2,7 +2,8 @@
 //! with effects executed against a real sled store, as the event loop does.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod tui_support;
+mod support;
+use support::tui as tui_support;
 
 use chrono::Duration;
 use crossterm::event::KeyCode;

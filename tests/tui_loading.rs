@@ -3,7 +3,8 @@
 //! the one-go load.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod tui_support;
+mod support;
+use support::tui as tui_support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kontra::config::Config;

@@ -4,7 +4,8 @@
 //! fixed clock.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-mod tui_support;
+mod support;
+use support::tui as tui_support;
 
 use crossterm::event::KeyCode;
 use kontra::tui::event::Event;

@@ -1,6 +1,12 @@
-//! Test support for delivery tests: a real SMTP server (mailin-embedded) and an HTTP server
-//! (hyper) on 127.0.0.1, and a store with counterparties and alerts.
+//! The one home of test support, included by every integration test as `mod support;`:
+//! here a real SMTP server (mailin-embedded), an HTTP server (hyper) on 127.0.0.1 and a store
+//! with counterparties and alerts for the delivery tests; `common` the registry fakes (local
+//! VIES, eVatR, GLEIF, Handelsregister and insolvency servers), fixtures and CLI helpers;
+//! `tui` the UI harness on ratatui's TestBackend.
 #![allow(dead_code)]
+
+pub mod common;
+pub mod tui;
 
 use chrono::{DateTime, TimeZone, Utc};
 use kontra::config::Config;
