@@ -161,6 +161,12 @@ pub fn applicable_sources(
 /// How many runs back a history is read at most, whatever the sources did.
 const HISTORY_CAP: usize = 1000;
 
+/// How many runs back a history is read to find the last answer of a source that is asked
+/// less often (the register, weekly) or was down for a while. A source that never answers
+/// (an insolvency search limited to the last 14 days is "could not ask" on every check) would
+/// otherwise make every check of that counterparty read `HISTORY_CAP` runs.
+const LAST_ANSWER_SEARCH: usize = 100;
+
 /// The sources whose earlier answers a check of `cp` may compare with: every source that
 /// applies to it, whatever the rotation (the register is asked only every few days, and its
 /// last answer is what a status change is measured against).
@@ -178,8 +184,8 @@ pub fn compared_sources(cp: &Counterparty, enabled: impl Fn(Source) -> bool) -> 
 /// source seen for the VAT rule, and the last answer of every source in `wanted` (see
 /// [`compared_sources`]), however far back it lies. Stopping at the first few runs would lose
 /// a source asked less often than the others: a register deletion would then be compared
-/// with nothing and never alert. A source that never answered is read for up to
-/// `HISTORY_CAP` runs.
+/// with nothing and never alert. The search for a last answer ends after
+/// `LAST_ANSWER_SEARCH` runs.
 pub fn load_history(
     store: &Store,
     cp_id: u64,
@@ -190,8 +196,10 @@ pub fn load_history(
     let mut history = History::default();
     for run in store.check_runs_newest_first(cp_id) {
         history.push_older(&run?);
-        let enough = history.is_deep_enough(depth) && wanted.iter().all(|&s| history.has_answer(s));
-        if enough || history.run_count() >= HISTORY_CAP {
+        let deep = history.is_deep_enough(depth);
+        let searched = history.run_count() >= LAST_ANSWER_SEARCH
+            || wanted.iter().all(|&s| history.has_answer(s));
+        if (deep && searched) || history.run_count() >= HISTORY_CAP {
             break;
         }
     }
