@@ -655,9 +655,18 @@ pub fn daemon(ctx: &Ctx) -> Result<u8> {
             store.clone(),
             &ctx.paths.data,
         )?;
+        let instance = Arc::new(crate::app::Instance::new(
+            store.clone(),
+            Arc::new(ctx.config.clone()),
+            &ctx.paths.data,
+            &ctx.paths.config,
+        ));
+        instance.attach_monitor(background.monitor());
+        let server = crate::app::Server::start(instance, "kontra daemon")?;
         eprintln!(
-            "kontra daemon: monitoring (pid {}); stop with SIGTERM or Ctrl-C",
-            std::process::id()
+            "kontra daemon: monitoring (pid {}); serving {}; stop with SIGTERM or Ctrl-C",
+            std::process::id(),
+            crate::app::wire::socket_path(&ctx.paths.data).display()
         );
         tracing::info!("daemon started");
         let stop = async move {
@@ -667,7 +676,9 @@ pub fn daemon(ctx: &Ctx) -> Result<u8> {
             }
             tracing::info!("daemon stopping");
         };
-        background.run_until(stop).await?;
+        let stopped = background.run_until(stop).await;
+        server.stop().await;
+        stopped?;
         Ok::<_, color_eyre::Report>(())
     })?;
     store.flush()?;

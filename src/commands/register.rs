@@ -4,7 +4,8 @@ use super::Ctx;
 use crate::cli::{
     AddArgs, EditArgs, ExportArgs, ExportFormat, FieldArgs, ImportArgs, ListArgs, OnOff,
 };
-use crate::domain::counterparty::FieldError;
+use crate::app::local::field_failure;
+use crate::app::Access;
 use crate::domain::{Counterparty, CounterpartyDraft};
 use crate::exit::{self, Failure};
 use crate::local_time;
@@ -38,35 +39,21 @@ fn draft_from(f: FieldArgs, monitor: Option<bool>) -> CounterpartyDraft {
     }
 }
 
-fn field_failure(errors: &[FieldError]) -> Failure {
-    let lines: Vec<String> = errors
-        .iter()
-        .map(|e| format!("--{}: {}", e.field, e.reason))
-        .collect();
-    Failure::new(exit::INVALID, lines.join("\n"))
-}
-
 /// `kontra add`.
 pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
     let draft = draft_from(a.fields, Some(a.monitor));
-    let cp = draft
+    // Refuse invalid input before asking for the data directory, as a typo needs no store.
+    draft
         .apply(None, Utc::now())
         .map_err(|e| field_failure(&e))?;
-    let store = ctx.store("kontra add")?;
-    let cp = store.add_counterparty(cp, &ctx.actor)?;
+    let api = ctx.api("kontra add", Access::Write)?;
+    let cp = api.add(draft)?;
     println!("{}", cp.id);
     Ok(exit::OK)
 }
 
-fn get(store: &Store, id: u64) -> Result<Counterparty> {
-    store.counterparty(id)?.ok_or_else(|| {
-        Failure::new(exit::NOT_FOUND, format!("no counterparty with id {id}")).into()
-    })
-}
-
 /// `kontra list`.
 pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
-    let store = ctx.store_read("kontra list")?;
     let country = match a.country.as_deref() {
         Some(c) => Some(
             crate::domain::country::normalise(c)
@@ -80,22 +67,9 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
         ),
         None => None,
     };
+    let api = ctx.api("kontra list", Access::Read)?;
     let filter = Filter::new(country, a.search, a.owner.clone(), a.monitored);
-    // With an owner filter the index narrows the scan; otherwise one pass over the tree.
-    // Records are decoded and printed one at a time so memory stays flat for any size.
-    let source: Box<dyn Iterator<Item = Result<Counterparty, StoreError>>> = match &a.owner {
-        Some(o) => Box::new(
-            store
-                .ids_by_owner(o)?
-                .into_iter()
-                .filter_map(|id| store.counterparty(id).transpose()),
-        ),
-        None => Box::new(store.iter_counterparties()),
-    };
-    let mut failed = None;
-    let rows = source
-        .map_while(|r| r.map_err(|e| failed = Some(e)).ok())
-        .filter(|cp| filter.matches(cp));
+    let rows = api.counterparties(filter)?.into_iter();
     let mut out: Box<dyn std::io::Write> = if a.json {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
     } else {
@@ -118,16 +92,12 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
         }
     }
     out.flush()?;
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
     Ok(exit::OK)
 }
 
 /// `kontra show`.
 pub fn show(ctx: &Ctx, id: u64, json: bool) -> Result<u8> {
-    let store = ctx.store_read("kontra show")?;
-    let cp = get(&store, id)?;
+    let cp = ctx.api("kontra show", Access::Read)?.counterparty(id)?;
     if json {
         let mut out = std::io::stdout().lock();
         writeln!(
@@ -176,8 +146,6 @@ pub fn show(ctx: &Ctx, id: u64, json: bool) -> Result<u8> {
 
 /// `kontra edit`.
 pub fn edit(ctx: &Ctx, a: EditArgs) -> Result<u8> {
-    let store = ctx.store("kontra edit")?;
-    let old = get(&store, a.id)?;
     let draft = draft_from(a.fields, a.monitor);
     if draft == CounterpartyDraft::default() {
         return Err(Failure::new(
@@ -186,26 +154,19 @@ pub fn edit(ctx: &Ctx, a: EditArgs) -> Result<u8> {
         )
         .into());
     }
-    let cp = draft
-        .apply(Some(&old), Utc::now())
-        .map_err(|e| field_failure(&e))?;
-    store.update_counterparty(&cp, &ctx.actor)?;
-    let changed = crate::store::changed_fields(&old, &cp);
-    if changed.is_empty() {
-        println!("{}: nothing changed", cp.id);
+    let edited = ctx.api("kontra edit", Access::Write)?.edit(a.id, draft)?;
+    let id = edited.counterparty.id;
+    if edited.changed.is_empty() {
+        println!("{id}: nothing changed");
     } else {
-        println!("{}: changed {}", cp.id, changed.join(", "));
+        println!("{id}: changed {}", edited.changed.join(", "));
     }
     Ok(exit::OK)
 }
 
 /// `kontra rm`.
 pub fn remove(ctx: &Ctx, ids: &[u64]) -> Result<u8> {
-    let store = ctx.store("kontra rm")?;
-    for &id in ids {
-        get(&store, id)?;
-    }
-    let gone = store.delete_counterparties(ids, &ctx.actor)?;
+    let gone = ctx.api("kontra rm", Access::Write)?.delete(ids.to_vec())?;
     for cp in gone {
         println!("deleted {} {}", cp.id, cp.name);
     }
@@ -214,11 +175,8 @@ pub fn remove(ctx: &Ctx, ids: &[u64]) -> Result<u8> {
 
 /// `kontra monitor on|off`.
 pub fn monitor(ctx: &Ctx, state: OnOff, ids: &[u64]) -> Result<u8> {
-    let store = ctx.store("kontra monitor")?;
-    for &id in ids {
-        get(&store, id)?;
-    }
-    let n = store.set_monitoring(ids, state == OnOff::On, &ctx.actor)?;
+    let api = ctx.api("kontra monitor", Access::Write)?;
+    let n = api.set_monitoring(ids.to_vec(), state == OnOff::On)?;
     println!(
         "monitoring {} for {} counterparties ({} changed)",
         if state == OnOff::On { "on" } else { "off" },

@@ -82,20 +82,30 @@ fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Resul
     // a read-only session neither writes check runs nor sends mail. Every other session runs
     // the same monitor and digest schedulers as `kontra daemon`, so tmux is the deployment.
     let with_monitor = !demo && !cli.read_only;
+    let instance = Arc::new(crate::app::Instance::new(
+        store.clone(),
+        Arc::new(ctx.config.clone()),
+        data_dir,
+        &ctx.paths.config,
+    ));
     rt.block_on(async {
-        if !with_monitor {
-            return tui::run(store.clone(), app, env, None)
-                .await
-                .map_err(color_eyre::Report::from);
-        }
-        let background =
-            Background::start_live(&ctx.config, &ctx.paths.config, store.clone(), data_dir)?;
-        let ui = tui::run(store.clone(), app, env, Some(background.monitor())).await;
-        // Finish the current writes of a running cycle or check before the process ends; the
-        // cycle resumes at the next start.
-        if let Err(e) = background.stop().await {
-            tracing::warn!("stopping the monitor: {e}");
-        }
+        // Every other `kontra` on this data directory attaches to this one as a client.
+        let server = crate::app::Server::start(instance.clone(), "kontra tui")?;
+        let ui = if with_monitor {
+            let background =
+                Background::start_live(&ctx.config, &ctx.paths.config, store.clone(), data_dir)?;
+            instance.attach_monitor(background.monitor());
+            let ui = tui::run(store.clone(), app, env, Some(background.monitor())).await;
+            // Finish the current writes of a running cycle or check before the process ends;
+            // the cycle resumes at the next start.
+            if let Err(e) = background.stop().await {
+                tracing::warn!("stopping the monitor: {e}");
+            }
+            ui
+        } else {
+            tui::run(store.clone(), app, env, None).await
+        };
+        server.stop().await;
         ui.map_err(color_eyre::Report::from)
     })?;
     store.flush()?;

@@ -10,7 +10,7 @@ use crate::domain::{AlertKind, Severity, Source};
 use chrono::{DateTime, Utc};
 
 /// A new alert, as events carry it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AlertNote {
     /// Store id.
     pub id: u64,
@@ -20,8 +20,8 @@ pub struct AlertNote {
     pub severity: Severity,
 }
 
-/// Something the monitor did.
-#[derive(Debug, Clone, PartialEq)]
+/// Something the monitor did. Serializable: a shared Kontra sends it to attached clients.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum MonitorEvent {
     /// A cycle started (or resumed after a restart).
     CycleStarted {
@@ -124,7 +124,7 @@ pub enum MonitorEvent {
 }
 
 /// What a batch of manual checks did, for the status line and for the deliveries.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChecksSummary {
     /// Counterparties asked for.
     pub total: usize,

@@ -813,10 +813,14 @@ mod tests {
             Analyst {
                 name: "Anna".into(),
                 email: Email("anna@example.de".into()),
+                unix_user: None,
+                role: Default::default(),
             },
             Analyst {
                 name: "bernd".into(),
                 email: Email("bernd@example.de".into()),
+                unix_user: None,
+                role: Default::default(),
             },
         ]
     }

@@ -2,8 +2,9 @@
 
 use crate::domain::Counterparty;
 
-/// What to keep; empty fields keep everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What to keep; empty fields keep everything. Serializable: `kontra list` sends it to a shared
+/// Kontra.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Filter {
     /// ISO country code.
     pub country: Option<String>,

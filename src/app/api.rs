@@ -1,0 +1,167 @@
+//! The application API: every operation of the CLI and the UI as one typed interface, [`Api`],
+//! with two implementations, in-process ([`super::Local`], over the store) and remote
+//! ([`super::Remote`], a client of the running Kontra). Commands and the UI hold a
+//! `dyn Api` and do not know which they have.
+//!
+//! The operations are listed once, in the `operations!` invocation below; the macro derives
+//! from that list the trait, the request and response messages that cross the socket, the
+//! server's dispatch and the remote implementation, so the four cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+
+use super::events::Subscription;
+use super::identity::Identity;
+use crate::domain::{Counterparty, CounterpartyDraft};
+use crate::exit::Failure;
+use crate::register::filter::Filter;
+
+/// Whether an operation only reads (runs beside others on the server) or writes (runs in
+/// turn on the server's one writer, so writes are ordered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads only.
+    Read,
+    /// Changes data or sends something.
+    Write,
+}
+
+/// The answer to an edit: the counterparty as stored and the fields that changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Edited {
+    /// The counterparty after the edit.
+    pub counterparty: Counterparty,
+    /// Names of the fields that changed (empty: nothing changed).
+    pub changed: Vec<String>,
+}
+
+macro_rules! access {
+    (read) => {
+        Access::Read
+    };
+    (write) => {
+        Access::Write
+    };
+}
+
+macro_rules! operations {
+    ($(
+        $(#[doc = $doc:literal])*
+        $access:ident $variant:ident => fn $method:ident($($arg:ident: $ty:ty),*) -> $ret:ty;
+    )*) => {
+        /// One call of the application API, as it crosses the socket.
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        pub enum Request {
+            $(
+                $(#[doc = $doc])*
+                $variant { $(
+                    #[allow(missing_docs)]
+                    $arg: $ty
+                ),* },
+            )*
+        }
+
+        /// The answer to a [`Request`], variant for variant.
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        pub enum Response {
+            $(
+                $(#[doc = $doc])*
+                $variant($ret),
+            )*
+        }
+
+        /// Every operation of Kontra, in-process or through the running instance.
+        pub trait Api: Send + Sync {
+            /// Who the implementation acts for (the audit trail's analyst and their role).
+            fn identity(&self) -> &Identity;
+
+            /// Events from now on: monitor progress and what others change.
+            fn subscribe(&self) -> Result<Subscription, Failure>;
+
+            $(
+                $(#[doc = $doc])*
+                fn $method(&self, $($arg: $ty),*) -> Result<$ret, Failure>;
+            )*
+        }
+
+        impl Request {
+            /// Whether the request only reads or writes.
+            pub fn access(&self) -> Access {
+                match self {
+                    $(Request::$variant { .. } => access!($access),)*
+                }
+            }
+
+            /// The operation's name, for logs and the audit trail.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Request::$variant { .. } => stringify!($method),)*
+                }
+            }
+        }
+
+        /// Carries out `request` on `api`: the server's side of a call.
+        pub fn dispatch(api: &dyn Api, request: Request) -> Result<Response, Failure> {
+            match request {
+                $(Request::$variant { $($arg),* } => api.$method($($arg),*).map(Response::$variant),)*
+            }
+        }
+
+        /// An implementation that carries requests somewhere (over the socket, or in turn to
+        /// the server's writer) instead of carrying them out itself: it gets the typed API
+        /// from the macro, method for method.
+        pub trait Caller: Send + Sync {
+            /// Who the calls are made for.
+            fn who(&self) -> &Identity;
+            /// Events from now on.
+            fn open_subscription(&self) -> Result<Subscription, Failure>;
+            /// Carries one request and returns its answer.
+            fn call(&self, request: Request) -> Result<Response, Failure>;
+        }
+
+        impl<T: Caller> Api for T {
+            fn identity(&self) -> &Identity {
+                self.who()
+            }
+
+            fn subscribe(&self) -> Result<Subscription, Failure> {
+                self.open_subscription()
+            }
+
+            $(
+                fn $method(&self, $($arg: $ty),*) -> Result<$ret, Failure> {
+                    match self.call(Request::$variant { $($arg),* })? {
+                        Response::$variant(v) => Ok(v),
+                        other => Err(Failure::new(
+                            crate::exit::ERROR,
+                            format!("`{}` was answered as `{}`", stringify!($method), other.name()),
+                        )),
+                    }
+                }
+            )*
+        }
+
+        impl Response {
+            /// The operation this answers, for messages about a mismatched answer.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Response::$variant(_) => stringify!($method),)*
+                }
+            }
+        }
+    };
+}
+
+operations! {
+    /// The counterparty with this id (exit 6 when there is none).
+    read Counterparty => fn counterparty(id: u64) -> Counterparty;
+    /// The counterparties that pass the filter, by id.
+    read Counterparties => fn counterparties(filter: Filter) -> Vec<Counterparty>;
+    /// Adds a counterparty; returns it as stored, with its id.
+    write Add => fn add(draft: CounterpartyDraft) -> Counterparty;
+    /// Changes fields of a counterparty.
+    write Edit => fn edit(id: u64, draft: CounterpartyDraft) -> Edited;
+    /// Deletes counterparties with their history; returns those deleted.
+    write Delete => fn delete(ids: Vec<u64>) -> Vec<Counterparty>;
+    /// Switches monitoring on or off; returns how many changed.
+    write SetMonitoring => fn set_monitoring(ids: Vec<u64>, on: bool) -> usize;
+}

@@ -1,0 +1,312 @@
+//! The in-process implementation of the application API: the operations carried out on the
+//! store this process holds, for one identified caller, with the role checks of
+//! [`super::access`]. The server runs the same implementation for each attached client, so a
+//! command does exactly the same thing wherever it runs.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use tokio::sync::{broadcast, mpsc};
+
+use super::access::{self, Need};
+use super::api::{Api, Edited};
+use super::events::{Event, Hub, Subscription};
+use super::identity::{self, Identity};
+use crate::config::Config;
+use crate::domain::counterparty::FieldError;
+use crate::domain::{Counterparty, CounterpartyDraft};
+use crate::exit::{self, Failure};
+use crate::monitor::Request as MonitorRequest;
+use crate::monitor::service::MonitorHandle;
+use crate::register::filter::Filter;
+use crate::store::{AuditAction, AuditEvent, Store};
+
+/// What a running Kontra shares between the callers it serves: the store, the configuration,
+/// the event hub and, when the monitor runs in this process, the way to ask it for checks.
+pub struct Instance {
+    store: Arc<Store>,
+    config: Arc<Config>,
+    data_dir: PathBuf,
+    config_path: PathBuf,
+    hub: Hub,
+    monitor: Mutex<Option<mpsc::Sender<MonitorRequest>>>,
+    owner: u32,
+}
+
+impl Instance {
+    /// The instance over an open store.
+    pub fn new(store: Arc<Store>, config: Arc<Config>, data_dir: &Path, config_path: &Path) -> Instance {
+        use std::os::unix::fs::MetadataExt;
+        // The directory's owner runs the instance; without the metadata, this process's user.
+        let owner = std::fs::metadata(data_dir)
+            .map(|m| m.uid())
+            .unwrap_or_else(|_| identity::own_uid());
+        Instance {
+            store,
+            config,
+            data_dir: data_dir.to_path_buf(),
+            config_path: config_path.to_path_buf(),
+            hub: Hub::new(),
+            monitor: Mutex::new(None),
+            owner,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// The configuration the instance runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The config file the instance was started with.
+    pub fn config_path(&self) -> &Path {
+        &self.config_path
+    }
+
+    /// Where events are published.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// Lets operations that need the monitor (checks now) reach the one running here, and
+    /// passes the monitor's events on to every subscriber. Must run inside the tokio runtime.
+    pub fn attach_monitor(&self, monitor: &MonitorHandle) {
+        if let Ok(mut m) = self.monitor.lock() {
+            *m = Some(monitor.requester());
+        }
+        let mut events = monitor.subscribe();
+        let hub = self.hub.clone();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(e) => hub.publish(Event::Monitor(e)),
+                    // Progress was lost: subscribers read the state afresh.
+                    Err(broadcast::error::RecvError::Lagged(_)) => hub.publish(Event::Reload),
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+    }
+
+    /// The monitor's request channel, when a monitor runs in this process.
+    pub fn monitor(&self) -> Option<mpsc::Sender<MonitorRequest>> {
+        self.monitor.lock().ok().and_then(|m| m.clone())
+    }
+
+    /// Who the OS user `uid` is to this instance.
+    pub fn identify(&self, uid: u32) -> Result<Identity, Failure> {
+        identity::resolve(
+            uid,
+            &identity::account_name(uid),
+            self.owner,
+            &self.config.analysts,
+            &self.config.server,
+            &self.config.actor(),
+        )
+    }
+}
+
+/// The API for one caller of an instance.
+pub struct Local {
+    instance: Arc<Instance>,
+    who: Identity,
+    read_only: bool,
+}
+
+impl Local {
+    /// The API for `who`; `read_only` (the `--read-only` flag) refuses every write.
+    pub fn new(instance: Arc<Instance>, who: Identity, read_only: bool) -> Local {
+        Local {
+            instance,
+            who,
+            read_only,
+        }
+    }
+
+    /// The instance served.
+    pub fn instance(&self) -> &Arc<Instance> {
+        &self.instance
+    }
+
+    /// The store (for the operation modules).
+    pub(crate) fn store(&self) -> &Store {
+        &self.instance.store
+    }
+
+    /// Refuses a write under `--read-only`, then asks the role rules; a refusal by role is
+    /// recorded in the audit trail under the caller's name.
+    pub(crate) fn permit(
+        &self,
+        action: &str,
+        counterparty_id: Option<u64>,
+        need: Need<'_>,
+    ) -> Result<(), Failure> {
+        if self.read_only && need != Need::Read {
+            return Err(Failure::new(
+                exit::USAGE,
+                format!(
+                    "--read-only was given and to {action} changes data; run it without --read-only"
+                ),
+            ));
+        }
+        access::permit(&self.who, action, need).inspect_err(|refusal| {
+            let event = AuditEvent {
+                at: Utc::now(),
+                actor: self.who.analyst.clone(),
+                counterparty_id,
+                action: AuditAction::Refused,
+                detail: refusal.message.clone(),
+            };
+            if let Err(e) = self.store().append_audit(&event) {
+                tracing::warn!("recording a refusal: {e}");
+            }
+        })
+    }
+
+    /// The counterparty `id`, or exit 6.
+    pub(crate) fn get(&self, id: u64) -> Result<Counterparty, Failure> {
+        self.store()
+            .counterparty(id)
+            .map_err(Failure::from_error)?
+            .ok_or_else(|| Failure::new(exit::NOT_FOUND, format!("no counterparty with id {id}")))
+    }
+
+    /// Each counterparty of `ids`, all of which must exist.
+    pub(crate) fn get_all(&self, ids: &[u64]) -> Result<Vec<Counterparty>, Failure> {
+        ids.iter().map(|&id| self.get(id)).collect()
+    }
+
+    /// Asks the role rules once per distinct owner among `cps`.
+    pub(crate) fn permit_each(&self, verb: &str, cps: &[Counterparty]) -> Result<(), Failure> {
+        for cp in cps {
+            self.permit(
+                &format!("{verb} counterparty {}", cp.id),
+                Some(cp.id),
+                Need::Counterparty(cp.owner.as_deref()),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The message for fields that failed validation, one line per field, named as on the command
+/// line.
+pub fn field_failure(errors: &[FieldError]) -> Failure {
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|e| format!("--{}: {}", e.field, e.reason))
+        .collect();
+    Failure::new(exit::INVALID, lines.join("\n"))
+}
+
+impl Api for Local {
+    fn identity(&self) -> &Identity {
+        &self.who
+    }
+
+    fn subscribe(&self) -> Result<Subscription, Failure> {
+        Ok(self.instance.hub.subscribe())
+    }
+
+    fn counterparty(&self, id: u64) -> Result<Counterparty, Failure> {
+        self.get(id)
+    }
+
+    fn counterparties(&self, filter: Filter) -> Result<Vec<Counterparty>, Failure> {
+        let store = self.store();
+        // With an owner filter the index narrows the scan; otherwise one pass over the tree.
+        let all = match &filter.owner {
+            Some(o) => {
+                let ids = store.ids_by_owner(o).map_err(Failure::from_error)?;
+                let mut cps = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if let Some(cp) = store.counterparty(id).map_err(Failure::from_error)? {
+                        cps.push(cp);
+                    }
+                }
+                cps
+            }
+            None => store.counterparties().map_err(Failure::from_error)?,
+        };
+        Ok(all.into_iter().filter(|cp| filter.matches(cp)).collect())
+    }
+
+    fn add(&self, draft: CounterpartyDraft) -> Result<Counterparty, Failure> {
+        let cp = draft
+            .apply(None, Utc::now())
+            .map_err(|e| field_failure(&e))?;
+        self.permit(
+            "add a counterparty",
+            None,
+            Need::Counterparty(cp.owner.as_deref()),
+        )?;
+        let cp = self
+            .store()
+            .add_counterparty(cp, &self.who.analyst)
+            .map_err(Failure::from_error)?;
+        self.instance.hub.publish(Event::Changed(vec![cp.id]));
+        Ok(cp)
+    }
+
+    fn edit(&self, id: u64, draft: CounterpartyDraft) -> Result<Edited, Failure> {
+        let old = self.get(id)?;
+        self.permit_each("change", std::slice::from_ref(&old))?;
+        let cp = draft
+            .apply(Some(&old), Utc::now())
+            .map_err(|e| field_failure(&e))?;
+        // Giving the counterparty to someone else is the same as changing theirs.
+        if cp.owner != old.owner {
+            self.permit_each("change", std::slice::from_ref(&cp))?;
+        }
+        self.store()
+            .update_counterparty(&cp, &self.who.analyst)
+            .map_err(Failure::from_error)?;
+        let changed = crate::store::changed_fields(&old, &cp)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        self.instance.hub.publish(Event::Changed(vec![id]));
+        Ok(Edited {
+            counterparty: cp,
+            changed,
+        })
+    }
+
+    fn delete(&self, ids: Vec<u64>) -> Result<Vec<Counterparty>, Failure> {
+        self.get_all(&ids)?;
+        let what = match ids.as_slice() {
+            [one] => format!("delete counterparty {one}"),
+            _ => format!("delete {} counterparties", ids.len()),
+        };
+        self.permit(&what, ids.first().copied(), Need::Lead)?;
+        let gone = self
+            .store()
+            .delete_counterparties(&ids, &self.who.analyst)
+            .map_err(Failure::from_error)?;
+        self.instance
+            .hub
+            .publish(Event::Deleted(gone.iter().map(|c| c.id).collect()));
+        Ok(gone)
+    }
+
+    fn set_monitoring(&self, ids: Vec<u64>, on: bool) -> Result<usize, Failure> {
+        let cps = self.get_all(&ids)?;
+        self.permit_each("switch the monitoring of", &cps)?;
+        let n = self
+            .store()
+            .set_monitoring(&ids, on, &self.who.analyst)
+            .map_err(Failure::from_error)?;
+        self.instance.hub.publish(Event::Changed(ids));
+        Ok(n)
+    }
+}

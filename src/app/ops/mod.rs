@@ -1,0 +1,2 @@
+//! The bodies of the application API's larger operations, one module per area, each a
+//! function over [`super::Local`]; `Local`'s `Api` implementation delegates to them.
