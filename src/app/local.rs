@@ -36,7 +36,12 @@ pub struct Instance {
 
 impl Instance {
     /// The instance over an open store.
-    pub fn new(store: Arc<Store>, config: Arc<Config>, data_dir: &Path, config_path: &Path) -> Instance {
+    pub fn new(
+        store: Arc<Store>,
+        config: Arc<Config>,
+        data_dir: &Path,
+        config_path: &Path,
+    ) -> Instance {
         use std::os::unix::fs::MetadataExt;
         // The directory's owner runs the instance; without the metadata, this process's user.
         let owner = std::fs::metadata(data_dir)
