@@ -5,6 +5,7 @@ pub mod analyst;
 pub mod changes;
 pub mod check;
 pub mod cosmetic;
+pub mod health;
 pub mod counterparty;
 pub mod country;
 pub mod pause;

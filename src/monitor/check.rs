@@ -4,7 +4,6 @@
 use super::clock::Clock;
 use super::delta::{self, ListDelta};
 use super::events::{AlertNote, MonitorEvent};
-use super::health::HealthBook;
 use super::rules::AlertRules;
 use super::settings;
 use crate::config::Config;
@@ -15,7 +14,7 @@ use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::{Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 
@@ -224,8 +223,6 @@ async fn blocking<T: Send + 'static>(
 pub struct Reporting<'a> {
     /// Where progress events go.
     pub events: &'a broadcast::Sender<MonitorEvent>,
-    /// Per-source health.
-    pub health: &'a Mutex<HealthBook>,
     /// Stops the questions still open.
     pub cancel: &'a CancellationToken,
     /// Registry slots: one is held only while a check's sources are asked, so that the local
@@ -292,11 +289,6 @@ pub async fn check_counterparty<C: Checker>(
         r = futures::future::join_all(asks) => r,
     };
     drop(slot);
-    if let Ok(mut h) = report.health.lock() {
-        for r in &results {
-            h.record(r);
-        }
-    }
     conclude(
         store, checker, settings, cp, &history, results, started_at, trigger, report,
     )
@@ -419,9 +411,6 @@ pub async fn screen_delta<C: Checker>(
             ..Default::default()
         },
     };
-    if let Ok(mut h) = report.health.lock() {
-        h.record(&result);
-    }
     conclude(
         store,
         checker,

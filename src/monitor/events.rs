@@ -5,7 +5,7 @@
 //! checks down.
 
 use super::check::CheckOutcome;
-use super::health::SourceHealth;
+use crate::domain::health::SourceHealth;
 use crate::domain::{AlertKind, Severity, Source};
 use chrono::{DateTime, Utc};
 

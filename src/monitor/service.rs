@@ -134,7 +134,7 @@ pub async fn run<C: Checker>(
                     Some(_) = checks.join_next(), if !checks.is_empty() => continue,
                 };
                 let r = match r {
-                    Request::CheckNow(ids) => Request::CheckAs(ids, "monitor".to_string()),
+                    Request::CheckNow(ids) => Request::CheckAs(ids, "manual".to_string()),
                     other => other,
                 };
                 match r {
@@ -241,7 +241,6 @@ pub async fn run<C: Checker>(
     if let Err(e) = reader.await {
         tracing::warn!("monitor: request reader: {e}");
     }
-    runner.save_health().await?;
     runner.store().flush()?;
     result
 }

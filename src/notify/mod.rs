@@ -16,7 +16,6 @@
 
 pub mod config;
 pub mod digest;
-pub mod health;
 pub mod outbox;
 pub mod schedule;
 pub mod smtp;
@@ -25,6 +24,7 @@ pub mod webhook;
 
 use crate::config::{Config, ConfigError};
 use crate::domain::alert::MAIL_CHANNEL;
+use crate::domain::health::{Health, MAX_RUNS as HEALTH_RUNS};
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
 use crate::http::client::{ClientSettings, Redirects};
 use crate::http::retry::RetryPolicy;
@@ -34,7 +34,6 @@ use crate::values::Language;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use digest::{Digest, RenderContext, Rendered};
-use health::{SOURCE_HEALTH_KEY, SourceHealth};
 use outbox::{Channel, Outbox, OutboxEntry};
 use schedule::{DIGEST_STATE_KEY, DigestState};
 use smtp::{SendError, SmtpSettings};
@@ -289,9 +288,11 @@ impl Notifier {
             .map(|e| e.0.as_str())
     }
 
-    fn health(&self, store: &Store) -> Option<SourceHealth> {
-        match store.get_state::<SourceHealth>(SOURCE_HEALTH_KEY) {
-            Ok(h) => h,
+    /// Every source's health from the stored runs, by the function the Stats tab uses; None
+    /// (said in the mail as "no check yet") when the store cannot be read.
+    fn health(&self, store: &Store, now: DateTime<Utc>) -> Option<Health> {
+        match store.source_health(now, HEALTH_RUNS, &mut |_| {}) {
+            Ok((h, _)) => Some(h),
             Err(e) => {
                 tracing::warn!("source health in the store cannot be read: {e}");
                 None
@@ -314,7 +315,7 @@ impl Notifier {
     fn context<'a>(
         &self,
         now: DateTime<Utc>,
-        health: Option<&'a SourceHealth>,
+        health: Option<&'a Health>,
         lists: Option<&'a [ListHealth]>,
         immediate: bool,
     ) -> RenderContext<'a> {
@@ -378,7 +379,7 @@ impl Notifier {
             self.fallback(),
             include_empty,
         )?;
-        let health = self.health(store);
+        let health = self.health(store, now);
         let pause = vies_pause(store);
         let lists = self.lists(store, now);
         let mut ctx = self.context(now, health.as_ref(), lists.as_deref(), false);
@@ -406,7 +407,7 @@ impl Notifier {
         owner: Option<&str>,
     ) -> Result<Vec<(Digest, Rendered)>, NotifyError> {
         let (mut alerts, cps) = self.pending(store)?;
-        let health = self.health(store);
+        let health = self.health(store, now);
         let pause = vies_pause(store);
         let lists = self.lists(store, now);
         let mut ctx = self.context(now, health.as_ref(), lists.as_deref(), false);
@@ -493,7 +494,7 @@ impl Notifier {
             plan.digests
                 .retain(|d| d.count() > 0 || !reached.contains(&d.recipient));
             report.unroutable = plan.unroutable;
-            let health = self.health(store);
+            let health = self.health(store, now);
             let pause = vies_pause(store);
             let lists = self.lists(store, now);
             let mut ctx = self.context(now, health.as_ref(), lists.as_deref(), false);
@@ -585,7 +586,7 @@ impl Notifier {
                 false,
             )?;
             report.unroutable = plan.unroutable;
-            let health = self.health(store);
+            let health = self.health(store, now);
             let pause = vies_pause(store);
             let lists = self.lists(store, now);
             let mut ctx = self.context(now, health.as_ref(), lists.as_deref(), true);

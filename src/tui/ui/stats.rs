@@ -82,7 +82,7 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         theme,
     )
     .render(b, buf);
-    let last = match state.runs.last_run {
+    let last = match state.runs.health.last_cycle {
         Some(t) => format!("{} ago", age(state.now, t)),
         None => "never".to_string(),
     };
@@ -169,8 +169,8 @@ fn render_lists(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let rows = state.runs.sources.iter().map(|h| {
-        let last = match h.last_answer {
+    let rows = state.runs.health.sources.iter().map(|h| {
+        let last = match h.last_answer_at {
             Some(t) => format!("{} ago · {}", age(state.now, t), time(state, t)),
             None => "never".to_string(),
         };
