@@ -52,6 +52,18 @@ pub trait Checker: Send + Sync + 'static {
     fn maintain(&self) -> impl Future<Output = ()> + Send {
         async {}
     }
+
+    /// Lifts the operator-cleared pause of `source` in the store, audited as `source_resumed` by
+    /// `actor`, and in any copy the checker keeps (the live VIES client), so that the pause is
+    /// not written back; returns the pause that was in force.
+    fn resume(
+        &self,
+        store: &Store,
+        source: Source,
+        actor: &str,
+    ) -> Result<Option<crate::domain::pause::SourcePause>, StoreError> {
+        store.resume_source(source, actor)
+    }
 }
 
 /// Why a check could not be stored.

@@ -383,6 +383,7 @@ impl<C: Checker> Runner<C> {
         }
         let snapshot = self.source_health().await?;
         let _ = self.events.send(MonitorEvent::Health(snapshot));
+        self.report_pause().await;
         let next = self
             .schedule
             .as_ref()
@@ -421,6 +422,45 @@ impl<C: Checker> Runner<C> {
         let store = self.store.clone();
         let state = state.clone();
         blocking(move || store.set_state(CYCLE_KEY, &state)).await
+    }
+
+    /// Lifts the pause of `source` through the checker (store and its own copy), audited by
+    /// `actor`, and reports it as an event.
+    pub async fn resume_source(&self, source: Source, actor: String) {
+        let (store, checker) = (self.store.clone(), self.checker.clone());
+        let by = actor.clone();
+        let r = tokio::task::spawn_blocking(move || checker.resume(&store, source, &by)).await;
+        let event = match r {
+            Ok(Ok(was)) => {
+                tracing::info!(%source, %actor, lifted = was.is_some(), "pause lifted");
+                MonitorEvent::SourceResumed {
+                    source,
+                    by: actor,
+                    was,
+                }
+            }
+            Ok(Err(e)) => MonitorEvent::ResumeFailed {
+                source,
+                error: e.to_string(),
+            },
+            Err(e) => MonitorEvent::ResumeFailed {
+                source,
+                error: e.to_string(),
+            },
+        };
+        let _ = self.events.send(event);
+    }
+
+    /// Reports the VIES pause the store holds, so a pause met during a cycle or a batch shows.
+    async fn report_pause(&self) {
+        let store = self.store.clone();
+        match blocking(move || store.source_pause(Source::Vies)).await {
+            Ok(Some(p)) => {
+                let _ = self.events.send(MonitorEvent::SourcePaused(p));
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!("the VIES pause could not be read: {e}"),
+        }
     }
 
     /// Every source's health, from the stored runs by the function the digest and the Stats
@@ -587,6 +627,7 @@ impl<C: Checker> Runner<C> {
         if let Ok(snapshot) = self.source_health().await {
             let _ = self.events.send(MonitorEvent::Health(snapshot));
         }
+        self.report_pause().await;
         let summary = ChecksSummary::of(out.iter().map(|(_, r)| r));
         let _ = self
             .events

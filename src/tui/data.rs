@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
 use crate::domain::health::Health;
+use crate::domain::pause::SourcePause;
 use crate::domain::{Alert, CheckRun, Counterparty, Source};
 use crate::monitor::Schedule;
 use crate::monitor::settings::MonitorConfig;
@@ -250,6 +251,8 @@ pub struct RunStats {
     pub list_health: Vec<ListHealth>,
     /// Runs read for these figures.
     pub runs_scanned: u64,
+    /// The VIES pause (`IP_BLOCKED`) in force, kept current by the monitor's pause events.
+    pub pause: Option<SourcePause>,
 }
 
 /// Everything the tabs need, loaded in one go.
@@ -386,6 +389,7 @@ pub fn load_in_steps(
     }
     let mut runs = run_stats(store, now)?;
     runs.list_health = health::load(store, sanctions, now)?;
+    runs.pause = store.source_pause(Source::Vies)?;
     Ok(emit(LoadStep::Finished {
         runs,
         next_cycle: Schedule::from_config(monitor)

@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 use super::data;
 use super::event::{Done, Event};
 use super::state::{Level, ReasonFor};
-use crate::domain::{Counterparty, CounterpartyDraft};
-use crate::monitor::Request;
+use crate::domain::{Counterparty, CounterpartyDraft, Source};
+use crate::monitor::{MonitorEvent, Request};
 use crate::monitor::settings::MonitorConfig;
 use crate::sanctions::decisions::{self, DecideError};
 use crate::store::{Store, StoreError};
@@ -74,6 +74,9 @@ pub enum Effect {
     ExpireFlash(u64),
     /// Ring the terminal bell (a new critical alert, when configured).
     Bell,
+    /// Lift a registry's pause: through the monitor when one runs in this process (its client
+    /// keeps a copy), else in the store, audited by the analyst either way.
+    ResumeSource(Source),
 }
 
 /// What effects need besides the store.
@@ -234,6 +237,7 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
         Effect::NotThisEntity { about, reason } => not_this_entity(store, env, about, &reason),
         Effect::Export(cps) => export(env, &cps),
         Effect::LoadCheck { run_id, alert_ids } => load_check(store, run_id, &alert_ids),
+        Effect::ResumeSource(source) => resume_source(store, env, source),
         Effect::CheckNow(ids) => match &env.checks {
             None => vec![Event::Done(Done::Status(
                 Level::Info,
@@ -261,6 +265,44 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
                 }
             }
         },
+    }
+}
+
+/// Asks the monitor to lift the pause; without one, lifts it in the store and answers as the
+/// monitor would.
+fn resume_source(store: &Store, env: &EffectEnv, source: Source) -> Vec<Event> {
+    let Some(tx) = &env.checks else {
+        let ev = match store.resume_source(source, &env.actor) {
+            Ok(was) => MonitorEvent::SourceResumed {
+                source,
+                by: env.actor.clone(),
+                was,
+            },
+            Err(e) => MonitorEvent::ResumeFailed {
+                source,
+                error: e.to_string(),
+            },
+        };
+        return vec![Event::Monitor(ev)];
+    };
+    let request = Request::Resume {
+        source,
+        actor: env.actor.clone(),
+    };
+    match tx.try_send(request) {
+        // The monitor's SourceResumed follows at once.
+        Ok(()) => vec![Event::Done(Done::Status(
+            Level::Info,
+            format!("asked the monitor to lift the {source} pause"),
+        ))],
+        Err(mpsc::error::TrySendError::Full(_)) => vec![Event::Done(Done::Status(
+            Level::Warn,
+            "the monitor is busy; try again in a moment".to_string(),
+        ))],
+        Err(mpsc::error::TrySendError::Closed(_)) => vec![Event::Done(Done::Status(
+            Level::Error,
+            "the monitor has stopped; lift the pause with `kontra sources resume vies`".to_string(),
+        ))],
     }
 }
 

@@ -51,6 +51,9 @@ pub fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
             }];
         }
         MonitorEvent::CheckFailed { error, .. } => return flash(state, Level::Error, error),
+        ev @ (MonitorEvent::SourcePaused(_)
+        | MonitorEvent::SourceResumed { .. }
+        | MonitorEvent::ResumeFailed { .. }) => return super::pause::on_monitor(state, ev),
         MonitorEvent::Health(list) => {
             let down: Vec<String> = list
                 .iter()
