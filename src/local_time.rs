@@ -17,11 +17,16 @@ pub fn minutes(t: DateTime<Utc>, tz: Tz) -> String {
 /// the year before it cuts the zone's abbreviation.
 pub fn fitting(t: DateTime<Utc>, tz: Tz, width: usize) -> String {
     let local = t.with_timezone(&tz);
-    ["%Y-%m-%d %H:%M %Z", "%m-%d %H:%M %Z", "%m-%d %H:%M", "%H:%M"]
-        .iter()
-        .map(|f| local.format(f).to_string())
-        .find(|s| s.chars().count() <= width)
-        .unwrap_or_else(|| local.format("%H:%M").to_string())
+    [
+        "%Y-%m-%d %H:%M %Z",
+        "%m-%d %H:%M %Z",
+        "%m-%d %H:%M",
+        "%H:%M",
+    ]
+    .iter()
+    .map(|f| local.format(f).to_string())
+    .find(|s| s.chars().count() <= width)
+    .unwrap_or_else(|| local.format("%H:%M").to_string())
 }
 
 /// Like [`minutes`] with seconds: `2026-03-14 10:30:05 CET` (history lines).

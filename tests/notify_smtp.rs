@@ -5,9 +5,11 @@
 
 mod support;
 
-use kontra::domain::Source;
-use kontra::domain::check::{Answer, Evidence, Outcome, SanctionsAnswer, SourceResult, Unavailable};
 use kontra::domain::CheckRun;
+use kontra::domain::Source;
+use kontra::domain::check::{
+    Answer, Evidence, Outcome, SanctionsAnswer, SourceResult, Unavailable,
+};
 use kontra::notify::outbox::{Channel, Outbox, OutboxEntry};
 use kontra::notify::schedule::{DIGEST_STATE_KEY, DigestState};
 use kontra::notify::{Delivery, Notifier};

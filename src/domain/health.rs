@@ -86,7 +86,10 @@ impl Health {
     /// same rules as [`HealthTally`] reading backwards, so a screen kept current by events shows
     /// what a fresh load would.
     pub fn add_newer(&mut self, run: &CheckRun) {
-        self.last_run = Some(self.last_run.map_or(run.finished_at, |t| t.max(run.finished_at)));
+        self.last_run = Some(
+            self.last_run
+                .map_or(run.finished_at, |t| t.max(run.finished_at)),
+        );
         if run.trigger == CYCLE_TRIGGER {
             self.last_cycle = Some(
                 self.last_cycle
@@ -98,7 +101,8 @@ impl Health {
                 Some(i) => i,
                 None => {
                     self.sources.push(SourceHealth::new(r.source));
-                    self.sources.sort_by_key(|s| Source::ALL.iter().position(|x| *x == s.source));
+                    self.sources
+                        .sort_by_key(|s| Source::ALL.iter().position(|x| *x == s.source));
                     match self.sources.iter().position(|s| s.source == r.source) {
                         Some(i) => i,
                         None => continue,
@@ -178,7 +182,8 @@ impl HealthTally {
                     }
                     // Older failures before any answer move the start of the outage back.
                     if !self.answered[i] {
-                        s.unavailable_since = Some(s.unavailable_since.map_or(r.at, |t| t.min(r.at)));
+                        s.unavailable_since =
+                            Some(s.unavailable_since.map_or(r.at, |t| t.min(r.at)));
                     }
                     if in_window {
                         s.failures += 1;

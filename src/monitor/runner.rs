@@ -11,8 +11,8 @@ use super::check::{
 };
 use super::delta::ListDelta;
 use super::events::{ChecksSummary, MonitorEvent};
-use crate::domain::health::SourceHealth;
 use super::schedule::{Due, Schedule};
+use crate::domain::health::SourceHealth;
 use crate::domain::{Counterparty, Source};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};

@@ -1,10 +1,10 @@
 //! Digest composition, pure: which alerts go to whom (grouped by owner, then severity), and the
 //! subject, plain text and HTML of each message, in German or English.
 
-use crate::domain::health::Health;
-use crate::domain::pause::SourcePause;
 use super::template::{self, escape_html, fill};
 use crate::domain::analyst::Analyst;
+use crate::domain::health::Health;
+use crate::domain::pause::SourcePause;
 use crate::domain::{Alert, AlertKind, Counterparty, DeliveryUnknown, Severity, Source};
 use crate::sanctions::health::ListHealth;
 use crate::values::Language;
@@ -655,7 +655,9 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
         .map_or_else(|| w.no_cycle.to_string(), |t| format_time(t, ctx.tz, l));
     text.push_str(&format!("{}: {last_cycle}\n", w.last_cycle));
     html.push_str(&para(&format!("{}: {last_cycle}", w.last_cycle)));
-    if h.last_cycle.is_none_or(|t| ctx.now - t > Duration::hours(48)) {
+    if h.last_cycle
+        .is_none_or(|t| ctx.now - t > Duration::hours(48))
+    {
         text.push_str(&format!("{}\n", w.stale));
         html.push_str(&format!(
             "<p style=\"margin:4px 0;font-size:13px;font-weight:bold;color:#d32f2f;\">{}</p>",
@@ -966,7 +968,12 @@ mod tests {
             t(2, 10),
             vec![
                 source(Source::Vies, Some(t(2, 9)), None, None),
-                source(Source::Evatr, None, Some(t(1, 0)), Some("evatr-0011 <down>")),
+                source(
+                    Source::Evatr,
+                    None,
+                    Some(t(1, 0)),
+                    Some("evatr-0011 <down>"),
+                ),
             ],
         );
         for language in [Language::De, Language::En] {
@@ -1156,7 +1163,10 @@ mod tests {
             assess(&report(ListSource::Uk, None, None), true, now, max),
             assess(&report(ListSource::Un, None, None), false, now, max),
         ];
-        let health = health(t(6, 0), vec![source(Source::Vies, Some(t(6, 0)), None, None)]);
+        let health = health(
+            t(6, 0),
+            vec![source(Source::Vies, Some(t(6, 0)), None, None)],
+        );
         let ctx = RenderContext {
             language: Language::En,
             tz: chrono_tz::Europe::Berlin,

@@ -11,8 +11,8 @@ use super::data;
 use super::event::{Done, Event};
 use super::state::{Level, ReasonFor};
 use crate::domain::{Counterparty, CounterpartyDraft, Source};
-use crate::monitor::{MonitorEvent, Request};
 use crate::monitor::settings::MonitorConfig;
+use crate::monitor::{MonitorEvent, Request};
 use crate::sanctions::decisions::{self, DecideError};
 use crate::store::{Store, StoreError};
 

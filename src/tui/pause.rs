@@ -75,6 +75,16 @@ pub fn text(state: &AppState, p: &SourcePause) -> String {
     )
 }
 
+/// The status line's short form: "VIES paused since … (IP_BLOCKED)".
+pub fn short_text(state: &AppState, p: &SourcePause) -> String {
+    format!(
+        "{} paused since {} ({})",
+        name(p.source),
+        super::ui::time(state, p.since),
+        p.code
+    )
+}
+
 /// How to lift it: the key when the keymap has one (not in `--read-only`), else the command.
 pub fn how_to_lift(key: Option<String>, p: &SourcePause) -> String {
     match key {

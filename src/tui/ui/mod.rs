@@ -177,9 +177,12 @@ fn status_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
         Line::from(Span::styled("loading the register…", theme.dim))
     } else if let Some(p) = &state.runs.pause {
         Line::from(vec![
-            Span::styled(crate::tui::pause::text(state, p), theme.bad),
+            Span::styled(crate::tui::pause::short_text(state, p), theme.bad),
             Span::styled(
-                format!(" · {}", crate::tui::pause::how_to_lift(resume_key(state, keymap), p)),
+                format!(
+                    " · {}",
+                    crate::tui::pause::how_to_lift(resume_key(state, keymap), p)
+                ),
                 theme.dim,
             ),
         ])

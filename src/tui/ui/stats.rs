@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use super::alerts::kind_short;
-use super::{age, clip, label, time};
+use super::{age, clip, label};
 use crate::domain::Severity;
 use crate::tui::data::{CHART_DAYS, VatStatus, day_slot};
 use crate::tui::keymap::Keymap;
@@ -51,7 +51,10 @@ fn plan(state: &AppState, height: u16) -> Vec<(Section, u16)> {
     let health_rows = state.runs.health.sources.len().max(1) as u16 + 3;
     let wanted = [
         (Section::Cards, 5),
-        (Section::Pause, if state.runs.pause.is_some() { 2 } else { 0 }),
+        (
+            Section::Pause,
+            if state.runs.pause.is_some() { 2 } else { 0 },
+        ),
         (Section::Health, health_rows),
         (Section::Charts, 7),
         (Section::Recent, 5),
@@ -88,21 +91,20 @@ fn plan(state: &AppState, height: u16) -> Vec<(Section, u16)> {
         Section::Recent => 4,
         Section::Charts => 5,
     });
-    if let Some(last) = out.last_mut() {
-        last.1 += left;
-    }
     out
 }
 
 /// Draws the stats tab.
 pub fn render(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut Buffer) {
     let sections = plan(state, area.height);
-    let areas = Layout::vertical(sections.iter().map(|(_, rows)| Constraint::Length(*rows)))
-        .split(area);
+    let areas =
+        Layout::vertical(sections.iter().map(|(_, rows)| Constraint::Length(*rows))).split(area);
     for ((section, _), area) in sections.iter().zip(areas.iter().copied()) {
         match section {
             Section::Cards => render_cards(state, theme, area, buf),
-            Section::Pause => render_pause(state, theme, super::resume_key(state, keymap), area, buf),
+            Section::Pause => {
+                render_pause(state, theme, super::resume_key(state, keymap), area, buf)
+            }
             Section::Health => {
                 let [health, dist] =
                     Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)])
@@ -271,9 +273,20 @@ fn render_lists(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    // Room for the time beside the age: the table less its borders, fixed columns and gaps.
+    let room = usize::from(area.width.saturating_sub(2 + 15 + 8 + 7 + 3));
     let rows = state.runs.health.sources.iter().map(|h| {
         let last = match h.last_answer_at {
-            Some(t) => format!("{} ago · {}", age(state.now, t), time(state, t)),
+            Some(t) => {
+                let ago = format!("{} ago", age(state.now, t));
+                let at =
+                    crate::local_time::fitting(t, state.tz, room.saturating_sub(ago.len() + 3));
+                if room >= ago.len() + 3 + 11 {
+                    format!("{ago} · {at}")
+                } else {
+                    ago
+                }
+            }
             None => "never".to_string(),
         };
         let total = h.answers + h.failures;
@@ -285,7 +298,11 @@ fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
         } else {
             theme.base
         };
-        let paused = state.runs.pause.as_ref().is_some_and(|p| p.source == h.source);
+        let paused = state
+            .runs
+            .pause
+            .as_ref()
+            .is_some_and(|p| p.source == h.source);
         let source = if paused {
             Cell::from(format!("{} (paused)", h.source.as_str())).style(theme.bad)
         } else {
@@ -366,8 +383,7 @@ fn render_alert_chart(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buf
     ));
     let inner = block.inner(area);
     block.render(area, buf);
-    let [bars, axis] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+    let [bars, axis] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
     let days = DayColumns::fit(bars.width);
     days.bars(&per_day, theme.warn, theme.info, bars, buf);
     days.axis(state, theme, axis, buf);
@@ -377,12 +393,28 @@ fn render_outcome_chart(state: &AppState, theme: &Theme, area: Rect, buf: &mut B
     let runs = &state.runs;
     let a_max = runs.answers_per_day.iter().copied().max().unwrap_or(0);
     let f_max = runs.failures_per_day.iter().copied().max().unwrap_or(0);
-    let block = Block::default().borders(Borders::ALL).title(Line::from(vec![
-        Span::styled(" Check results per day: ", theme.title),
-        Span::styled(format!("answers (max {a_max})"), theme.ok),
-        Span::styled(" / ", theme.title),
-        Span::styled(format!("could not ask (max {f_max}) "), theme.warn),
-    ]));
+    // A narrow chart keeps both maxima and drops the words around them.
+    let (lead, a, f) = if area.width >= 64 {
+        (
+            " Results per day: ",
+            format!("answers (max {a_max})"),
+            format!("no answer (max {f_max}) "),
+        )
+    } else {
+        (
+            " ",
+            format!("answers ≤{a_max}"),
+            format!("no answer ≤{f_max} "),
+        )
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::from(vec![
+            Span::styled(lead, theme.title),
+            Span::styled(a, theme.ok),
+            Span::styled(" / ", theme.title),
+            Span::styled(f, theme.warn),
+        ]));
     let inner = block.inner(area);
     block.render(area, buf);
     let [top, bottom, axis] = Layout::vertical([
@@ -397,8 +429,8 @@ fn render_outcome_chart(state: &AppState, theme: &Theme, area: Rect, buf: &mut B
     days.axis(state, theme, axis, buf);
 }
 
-/// How the days of a chart lie across its width: the newest `days` of the window, each
-/// `width` columns wide (a one-column gap between bars once they are three wide), today last.
+/// How the days of a chart lie across its width: the newest `days` of the window spread over
+/// all `width` columns (a one-column gap between bars once they are three wide), today last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct DayColumns {
     days: usize,
@@ -406,19 +438,25 @@ struct DayColumns {
 }
 
 impl DayColumns {
-    /// The whole window spread over `width` columns, or its newest days when there are more
-    /// days than columns.
+    /// The whole window over `width` columns, or its newest days when there are more days
+    /// than columns.
     fn fit(width: u16) -> DayColumns {
-        let days = CHART_DAYS.min(usize::from(width)).max(1);
         DayColumns {
-            days,
-            width: (width / days as u16).max(1),
+            days: CHART_DAYS.min(usize::from(width)).max(1),
+            width,
         }
     }
 
     /// The column where the bar of shown day `i` (0 = oldest shown) starts.
     fn x(&self, area: Rect, i: usize) -> u16 {
-        area.x + self.width.saturating_mul(i as u16)
+        let offset = i * usize::from(self.width) / self.days;
+        area.x + offset as u16
+    }
+
+    /// Columns of day `i`'s bar (its span less the gap to the next).
+    fn bar_width(&self, area: Rect, i: usize) -> u16 {
+        let span = self.x(area, i + 1).saturating_sub(self.x(area, i));
+        if span >= 3 { span - 1 } else { span }
     }
 
     /// Draws one bar per day in eighths of a row, scaled to the largest value; today's bar in
@@ -430,11 +468,14 @@ impl DayColumns {
         if max == 0 || area.height == 0 {
             return;
         }
-        let bar_width = if self.width >= 3 { self.width - 1 } else { self.width };
         let full = u64::from(area.height) * 8;
         for (i, v) in shown.iter().enumerate() {
             // Any count shows at least one eighth, so a single failure is never invisible.
-            let units = if *v == 0 { 0 } else { (v * full).div_ceil(max).max(1) };
+            let units = if *v == 0 {
+                0
+            } else {
+                (v * full).div_ceil(max).max(1)
+            };
             let style = if i + 1 == shown.len() { today } else { style };
             for row in 0..area.height {
                 let filled = units.saturating_sub(u64::from(row) * 8).min(8) as usize;
@@ -442,7 +483,7 @@ impl DayColumns {
                     break;
                 }
                 let y = area.bottom() - 1 - row;
-                for dx in 0..bar_width {
+                for dx in 0..self.bar_width(area, i) {
                     let x = self.x(area, i) + dx;
                     if x < area.right() {
                         buf[(x, y)].set_symbol(EIGHTHS[filled]).set_style(style);
@@ -476,7 +517,9 @@ impl DayColumns {
         let mid = self.days / 2;
         let mid_x = self.x(area, mid);
         let mid_label = day(mid);
-        if mid > 0 && mid_x > first_end + 1 && mid_x + mid_label.chars().count() as u16 + 1 < marker_x
+        if mid > 0
+            && mid_x > first_end + 1
+            && mid_x + mid_label.chars().count() as u16 + 1 < marker_x
         {
             buf.set_string(mid_x, area.y, &mid_label, theme.dim);
         }
@@ -525,7 +568,10 @@ fn render_recent(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
     )
     .header(Row::new(["When", "Severity", "Counterparty", "Kind", "Message"]).style(theme.title))
     .block(Block::default().borders(Borders::ALL).title(Span::styled(
-        format!(" Recent alerts: {} in all, {open} open ", state.alerts.len()),
+        format!(
+            " Recent alerts: {} in all, {open} open ",
+            state.alerts.len()
+        ),
         theme.title,
     )))
     .render(area, buf);
