@@ -245,27 +245,34 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             ))],
             Some(tx) => {
                 let n = ids.len();
-                match tx.try_send(Request::CheckAs(ids, env.actor.clone())) {
-                    // The monitor's ChecksStarted replaces this with the progress at once.
-                    Ok(()) => vec![Event::Done(Done::Status(
-                        Level::Info,
-                        format!("check requested for {n} counterparties"),
-                    ))],
-                    Err(mpsc::error::TrySendError::Full(_)) => vec![Event::Done(Done::Status(
-                        Level::Warn,
-                        "the monitor is busy; try again in a moment".to_string(),
-                    ))],
-                    Err(mpsc::error::TrySendError::Closed(_)) => {
-                        tracing::warn!("check request: monitor channel closed");
-                        vec![Event::Done(Done::Status(
-                            Level::Error,
-                            "the monitor has stopped; see the log".to_string(),
-                        ))]
-                    }
-                }
+                // The monitor's ChecksStarted replaces the message with the progress at once.
+                request(
+                    tx,
+                    Request::CheckAs(ids, env.actor.clone()),
+                    format!("check requested for {n} counterparties"),
+                )
             }
         },
     }
+}
+
+/// Hands a request to the monitor without waiting: `sent` when it went, else why not.
+fn request(tx: &mpsc::Sender<Request>, r: Request, sent: String) -> Vec<Event> {
+    let (level, text) = match tx.try_send(r) {
+        Ok(()) => (Level::Info, sent),
+        Err(mpsc::error::TrySendError::Full(_)) => (
+            Level::Warn,
+            "the monitor is busy; try again in a moment".to_string(),
+        ),
+        Err(mpsc::error::TrySendError::Closed(_)) => {
+            tracing::warn!("monitor request: channel closed");
+            (
+                Level::Error,
+                "the monitor has stopped; see the log".to_string(),
+            )
+        }
+    };
+    vec![Event::Done(Done::Status(level, text))]
 }
 
 /// Asks the monitor to lift the pause; without one, lifts it in the store and answers as the
@@ -285,25 +292,15 @@ fn resume_source(store: &Store, env: &EffectEnv, source: Source) -> Vec<Event> {
         };
         return vec![Event::Monitor(ev)];
     };
-    let request = Request::Resume {
-        source,
-        actor: env.actor.clone(),
-    };
-    match tx.try_send(request) {
-        // The monitor's SourceResumed follows at once.
-        Ok(()) => vec![Event::Done(Done::Status(
-            Level::Info,
-            format!("asked the monitor to lift the {source} pause"),
-        ))],
-        Err(mpsc::error::TrySendError::Full(_)) => vec![Event::Done(Done::Status(
-            Level::Warn,
-            "the monitor is busy; try again in a moment".to_string(),
-        ))],
-        Err(mpsc::error::TrySendError::Closed(_)) => vec![Event::Done(Done::Status(
-            Level::Error,
-            "the monitor has stopped; lift the pause with `kontra sources resume vies`".to_string(),
-        ))],
-    }
+    // The monitor's SourceResumed follows at once.
+    request(
+        tx,
+        Request::Resume {
+            source,
+            actor: env.actor.clone(),
+        },
+        format!("asked the monitor to lift the {source} pause"),
+    )
 }
 
 /// Reads a stored run and its alerts; a run gone meanwhile (its counterparty deleted) is no
