@@ -892,3 +892,83 @@ fn acknowledge_from_the_alert_view_with_a_comment_is_audited() {
             .is_some()
     );
 }
+
+/// The resume key lifts the VIES pause through the running monitor: the live checker's own copy
+/// goes too (else it would write the pause back), the store no longer holds it, the lift is
+/// audited by the analyst and the UI shows the monitor's answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_resume_key_lifts_the_vies_pause_through_the_monitor() {
+    use kontra::config::Config;
+    use kontra::monitor::clock::{Clock, SystemClock};
+    use kontra::monitor::live::Live;
+    use kontra::monitor::{CheckSettings, Runner, Schedule, service};
+    use kontra::store::AuditAction;
+    use std::sync::Arc;
+
+    let mut h = Harness::new((120, 40));
+    h.pause_vies();
+    assert!(h.app.state.runs.pause.is_some());
+    let config = Config::default();
+    let live = Arc::new(Live::new(&config, &h.store, &h.dir.path().join("data")).unwrap());
+    assert!(
+        live.sources().vies_pause().is_some(),
+        "the live client holds its copy"
+    );
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let runner = Runner::new(
+        h.store.clone(),
+        live.clone(),
+        CheckSettings::from_config(&config, clock.clone()),
+        1,
+    )
+    .unwrap();
+    let handle = service::spawn(runner, Schedule::from_config(&config.monitor), clock);
+    let mut events = handle.subscribe();
+    h.env.checks = Some(handle.requester());
+
+    h.ch('1');
+    h.ch('r');
+    assert!(h.flash().contains("asked the monitor"), "{}", h.flash());
+    let resumed = loop {
+        let ev = tokio::time::timeout(std::time::Duration::from_secs(10), events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if matches!(ev, MonitorEvent::SourceResumed { .. }) {
+            break ev;
+        }
+    };
+    h.send(Event::Monitor(resumed));
+    assert!(h.app.state.runs.pause.is_none());
+    assert!(
+        h.flash().contains("VIES resumed by tester"),
+        "{}",
+        h.flash()
+    );
+    assert!(!h.screen().contains("[VIES paused]"));
+    assert_eq!(h.store.source_pause(Source::Vies).unwrap(), None);
+    assert!(live.sources().vies_pause().is_none());
+    // The monitor's next sync does not write the pause back.
+    live.sync_vies_pause();
+    assert_eq!(h.store.source_pause(Source::Vies).unwrap(), None);
+    let audit = h.store.audit_all().unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == AuditAction::SourceResumed && e.actor == "tester"),
+        "{audit:?}"
+    );
+    handle.shutdown().await.unwrap();
+}
+
+/// Read-only refuses the resume action with its reason and asks nothing of anyone.
+#[test]
+fn read_only_refuses_the_resume_action() {
+    let mut h = Harness::with((100, 30), true, 10, 5);
+    h.pause_vies();
+    let effects =
+        kontra::tui::update::update(&mut h.app.state, kontra::tui::action::Action::ResumeVies);
+    assert!(effects.iter().all(|e| matches!(e, Effect::ExpireFlash(_))));
+    assert!(h.flash().contains("read-only"), "{}", h.flash());
+    assert!(h.store.source_pause(Source::Vies).unwrap().is_some());
+}

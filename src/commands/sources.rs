@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx, cmd: SourcesCommand) -> Result<u8> {
         SourcesCommand::Resume { source } => {
             let store = ctx.store("sources resume")?;
             let source = source.source();
-            match crate::monitor::live::resume_source(&store, source, &ctx.actor)? {
+            match store.resume_source(source, &ctx.actor)? {
                 Some(p) => println!(
                     "{} resumed (it was paused since {} because {}); the next check asks it again",
                     source.as_str(),

@@ -7,6 +7,7 @@ pub mod check;
 pub mod cosmetic;
 pub mod counterparty;
 pub mod country;
+pub mod health;
 pub mod pause;
 pub mod screening;
 pub mod vat;

@@ -5,7 +5,8 @@
 //! checks down.
 
 use super::check::CheckOutcome;
-use super::health::SourceHealth;
+use crate::domain::health::SourceHealth;
+use crate::domain::pause::SourcePause;
 use crate::domain::{AlertKind, Severity, Source};
 use chrono::{DateTime, Utc};
 
@@ -82,6 +83,25 @@ pub enum MonitorEvent {
     },
     /// Per-source health changed.
     Health(Vec<SourceHealth>),
+    /// A registry is paused for this machine (VIES `IP_BLOCKED`), as the store holds it after a
+    /// cycle or a manual batch; sent while the pause is in force.
+    SourcePaused(SourcePause),
+    /// An operator lifted a registry's pause through the monitor (audited as `source_resumed`).
+    SourceResumed {
+        /// The registry.
+        source: Source,
+        /// Who lifted it.
+        by: String,
+        /// The pause that was in force; None when there was none.
+        was: Option<SourcePause>,
+    },
+    /// Lifting a pause failed (the store could not be written); the pause stays.
+    ResumeFailed {
+        /// The registry.
+        source: Source,
+        /// What went wrong.
+        error: String,
+    },
     /// A cycle ended.
     CycleFinished {
         /// The cycle's id.

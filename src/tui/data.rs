@@ -4,10 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
+use crate::domain::health::Health;
+use crate::domain::pause::SourcePause;
 use crate::domain::{Alert, CheckRun, Counterparty, Source};
 use crate::monitor::Schedule;
 use crate::monitor::settings::MonitorConfig;
@@ -16,11 +18,12 @@ use crate::sanctions::health::{self, ListHealth};
 use crate::sanctions::snapshot::{self, SnapshotMeta};
 use crate::store::{Store, StoreError};
 
-/// Days of history the stats charts cover.
-pub const CHART_DAYS: usize = 30;
+/// Days of history the stats charts cover: the health window, so that the charts and the
+/// health table count the same runs.
+pub const CHART_DAYS: usize = crate::domain::health::WINDOW_DAYS;
 
-/// Most check runs the stats loader reads; bounds the load time of very large stores.
-pub const MAX_RUNS_SCANNED: u64 = 200_000;
+/// Most check runs the stats loader reads (the digest reads as many).
+pub const MAX_RUNS_SCANNED: u64 = crate::domain::health::MAX_RUNS;
 
 /// The overall result of a check run, as the table's status column shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -233,26 +236,11 @@ impl Row {
     }
 }
 
-/// One source's health: when it last answered and how it fared recently.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceHealth {
-    /// The source.
-    pub source: Source,
-    /// When it last gave an answer.
-    pub last_answer: Option<DateTime<Utc>>,
-    /// Answers within the chart window.
-    pub answers: u64,
-    /// "Could not ask" results within the chart window.
-    pub failures: u64,
-}
-
 /// Statistics over the recent check runs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RunStats {
-    /// When the newest run finished.
-    pub last_run: Option<DateTime<Utc>>,
-    /// Per source, in `Source::ALL` order.
-    pub sources: Vec<SourceHealth>,
+    /// Every source's health and the last cycle, by the one function the digest uses too.
+    pub health: Health,
     /// Answers per day, oldest first, ending today.
     pub answers_per_day: Vec<u64>,
     /// "Could not ask" results per day, oldest first, ending today.
@@ -263,6 +251,8 @@ pub struct RunStats {
     pub list_health: Vec<ListHealth>,
     /// Runs read for these figures.
     pub runs_scanned: u64,
+    /// The VIES pause (`IP_BLOCKED`) in force, kept current by the monitor's pause events.
+    pub pause: Option<SourcePause>,
 }
 
 /// Everything the tabs need, loaded in one go.
@@ -399,6 +389,7 @@ pub fn load_in_steps(
     }
     let mut runs = run_stats(store, now)?;
     runs.list_health = health::load(store, sanctions, now)?;
+    runs.pause = store.source_pause(Source::Vies)?;
     Ok(emit(LoadStep::Finished {
         runs,
         next_cycle: Schedule::from_config(monitor)
@@ -472,77 +463,43 @@ pub fn day_slot(now: DateTime<Utc>, at: DateTime<Utc>) -> Option<usize> {
         .then(|| CHART_DAYS - 1 - days as usize)
 }
 
-/// Reads runs newest first (ids grow with time) until the chart window is covered.
+/// Reads runs newest first (ids grow with time) until the chart window is covered: the
+/// sources' health by the store's one health query, the charts and the lists screened from the
+/// same runs.
 pub fn run_stats(store: &Store, now: DateTime<Utc>) -> Result<RunStats, StoreError> {
-    let mut stats = RunStats {
-        sources: Source::ALL
-            .iter()
-            .map(|s| SourceHealth {
-                source: *s,
-                last_answer: None,
-                answers: 0,
-                failures: 0,
-            })
-            .collect(),
-        answers_per_day: vec![0; CHART_DAYS],
-        failures_per_day: vec![0; CHART_DAYS],
-        ..RunStats::default()
-    };
-    let window_start = now - Duration::days(CHART_DAYS as i64);
-    for run in store.all_check_runs_newest_first() {
-        if stats.runs_scanned >= MAX_RUNS_SCANNED {
-            break;
-        }
-        let run = run?;
-        stats.runs_scanned += 1;
-        if stats.last_run.is_none_or(|t| run.finished_at > t) {
-            stats.last_run = Some(run.finished_at);
-        }
-        let in_window = run.finished_at >= window_start;
+    let mut answers_per_day = vec![0; CHART_DAYS];
+    let mut failures_per_day = vec![0; CHART_DAYS];
+    let mut lists: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
+    let (health, runs_scanned) = store.source_health(now, MAX_RUNS_SCANNED, &mut |run| {
         let slot = day_slot(now, run.finished_at);
         for r in &run.results {
-            let health = stats.sources.iter_mut().find(|h| h.source == r.source);
-            match &r.outcome {
+            let per_day = match &r.outcome {
                 Outcome::Answer(a) => {
-                    if let Some(h) = health {
-                        if h.last_answer.is_none_or(|t| r.at > t) {
-                            h.last_answer = Some(r.at);
-                        }
-                        if in_window {
-                            h.answers += 1;
-                        }
-                    }
-                    if let Some(s) = slot {
-                        stats.answers_per_day[s] += 1;
-                    }
                     if let Answer::Sanctions(s) = a {
                         for (list, _) in &s.lists {
-                            let e = stats.lists.entry(list.clone()).or_insert(r.at);
+                            let e = lists.entry(list.clone()).or_insert(r.at);
                             if r.at > *e {
                                 *e = r.at;
                             }
                         }
                     }
+                    &mut answers_per_day
                 }
-                Outcome::CouldNotAsk { .. } => {
-                    if let Some(h) = health
-                        && in_window
-                    {
-                        h.failures += 1;
-                    }
-                    if let Some(s) = slot {
-                        stats.failures_per_day[s] += 1;
-                    }
-                }
+                Outcome::CouldNotAsk { .. } => &mut failures_per_day,
+            };
+            if let Some(v) = slot.and_then(|s| per_day.get_mut(s)) {
+                *v += 1;
             }
         }
-        // Runs are stored in time order; once a run is older than the window and every source
-        // has a last answer, older runs cannot change anything shown.
-        if !in_window && stats.sources.iter().all(|h| h.last_answer.is_some()) {
-            break;
-        }
-    }
-    Ok(stats)
+    })?;
+    Ok(RunStats {
+        health,
+        answers_per_day,
+        failures_per_day,
+        lists,
+        runs_scanned,
+        ..RunStats::default()
+    })
 }
 
 /// Loads one counterparty's details; None when it no longer exists.

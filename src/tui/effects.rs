@@ -10,9 +10,9 @@ use tokio::sync::mpsc;
 use super::data;
 use super::event::{Done, Event};
 use super::state::{Level, ReasonFor};
-use crate::domain::{Counterparty, CounterpartyDraft};
-use crate::monitor::Request;
+use crate::domain::{Counterparty, CounterpartyDraft, Source};
 use crate::monitor::settings::MonitorConfig;
+use crate::monitor::{MonitorEvent, Request};
 use crate::sanctions::decisions::{self, DecideError};
 use crate::store::{Store, StoreError};
 
@@ -74,6 +74,9 @@ pub enum Effect {
     ExpireFlash(u64),
     /// Ring the terminal bell (a new critical alert, when configured).
     Bell,
+    /// Lift a registry's pause: through the monitor when one runs in this process (its client
+    /// keeps a copy), else in the store, audited by the analyst either way.
+    ResumeSource(Source),
 }
 
 /// What effects need besides the store.
@@ -234,6 +237,7 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
         Effect::NotThisEntity { about, reason } => not_this_entity(store, env, about, &reason),
         Effect::Export(cps) => export(env, &cps),
         Effect::LoadCheck { run_id, alert_ids } => load_check(store, run_id, &alert_ids),
+        Effect::ResumeSource(source) => resume_source(store, env, source),
         Effect::CheckNow(ids) => match &env.checks {
             None => vec![Event::Done(Done::Status(
                 Level::Info,
@@ -241,27 +245,62 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             ))],
             Some(tx) => {
                 let n = ids.len();
-                match tx.try_send(Request::CheckAs(ids, env.actor.clone())) {
-                    // The monitor's ChecksStarted replaces this with the progress at once.
-                    Ok(()) => vec![Event::Done(Done::Status(
-                        Level::Info,
-                        format!("check requested for {n} counterparties"),
-                    ))],
-                    Err(mpsc::error::TrySendError::Full(_)) => vec![Event::Done(Done::Status(
-                        Level::Warn,
-                        "the monitor is busy; try again in a moment".to_string(),
-                    ))],
-                    Err(mpsc::error::TrySendError::Closed(_)) => {
-                        tracing::warn!("check request: monitor channel closed");
-                        vec![Event::Done(Done::Status(
-                            Level::Error,
-                            "the monitor has stopped; see the log".to_string(),
-                        ))]
-                    }
-                }
+                // The monitor's ChecksStarted replaces the message with the progress at once.
+                request(
+                    tx,
+                    Request::CheckAs(ids, env.actor.clone()),
+                    format!("check requested for {n} counterparties"),
+                )
             }
         },
     }
+}
+
+/// Hands a request to the monitor without waiting: `sent` when it went, else why not.
+fn request(tx: &mpsc::Sender<Request>, r: Request, sent: String) -> Vec<Event> {
+    let (level, text) = match tx.try_send(r) {
+        Ok(()) => (Level::Info, sent),
+        Err(mpsc::error::TrySendError::Full(_)) => (
+            Level::Warn,
+            "the monitor is busy; try again in a moment".to_string(),
+        ),
+        Err(mpsc::error::TrySendError::Closed(_)) => {
+            tracing::warn!("monitor request: channel closed");
+            (
+                Level::Error,
+                "the monitor has stopped; see the log".to_string(),
+            )
+        }
+    };
+    vec![Event::Done(Done::Status(level, text))]
+}
+
+/// Asks the monitor to lift the pause; without one, lifts it in the store and answers as the
+/// monitor would.
+fn resume_source(store: &Store, env: &EffectEnv, source: Source) -> Vec<Event> {
+    let Some(tx) = &env.checks else {
+        let ev = match store.resume_source(source, &env.actor) {
+            Ok(was) => MonitorEvent::SourceResumed {
+                source,
+                by: env.actor.clone(),
+                was,
+            },
+            Err(e) => MonitorEvent::ResumeFailed {
+                source,
+                error: e.to_string(),
+            },
+        };
+        return vec![Event::Monitor(ev)];
+    };
+    // The monitor's SourceResumed follows at once.
+    request(
+        tx,
+        Request::Resume {
+            source,
+            actor: env.actor.clone(),
+        },
+        format!("asked the monitor to lift the {source} pause"),
+    )
 }
 
 /// Reads a stored run and its alerts; a run gone meanwhile (its counterparty deleted) is no

@@ -14,6 +14,7 @@ pub mod event;
 pub mod follow;
 pub mod form;
 pub mod keymap;
+pub mod pause;
 pub mod search;
 pub mod state;
 pub mod terminal;

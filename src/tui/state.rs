@@ -721,9 +721,11 @@ impl AppState {
             }
             LoadStep::Finished { runs, next_cycle } => {
                 // A check the monitor recorded while loading may be newer than the scan.
-                let last = self.runs.last_run.max(runs.last_run);
+                let (run, cycle) = (self.runs.health.last_run, self.runs.health.last_cycle);
                 self.runs = runs;
-                self.runs.last_run = last;
+                let h = &mut self.runs.health;
+                h.last_run = h.last_run.max(run);
+                h.last_cycle = h.last_cycle.max(cycle);
                 self.next_cycle = next_cycle.or(self.next_cycle);
                 self.load = None;
                 self.deleted_while_loading.clear();

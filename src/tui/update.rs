@@ -412,6 +412,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             });
             return vec![Effect::SetMonitoring(ids, !all_on)];
         }
+        Action::ResumeVies => return super::pause::resume(state),
         Action::CheckNow => {
             let ids = bulk_ids(state);
             if ids.is_empty() {

@@ -22,7 +22,8 @@ pub fn now() -> DateTime<Utc> {
 /// A store with a small demo register, an app showing it, and the effect environment.
 pub struct Harness {
     pub app: App,
-    pub store: Store,
+    /// Shared, so a monitor started by a test can use the same store.
+    pub store: std::sync::Arc<Store>,
     pub env: EffectEnv,
     /// Effects the loop would handle itself (quit, suspend, redraw, flash timers, bell).
     pub loop_effects: Vec<Effect>,
@@ -37,7 +38,7 @@ impl Harness {
 
     pub fn with(size: (u16, u16), read_only: bool, n: usize, days: u32) -> Harness {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("data"), "test").unwrap();
+        let store = std::sync::Arc::new(Store::open(&dir.path().join("data"), "test").unwrap());
         let spec = DemoSpec {
             counterparties: n,
             history_days: days,
@@ -69,6 +70,27 @@ impl Harness {
             loop_effects: Vec::new(),
             dir,
         }
+    }
+
+    /// Loads everything from the store again, as at start.
+    pub fn reload(&mut self) {
+        let config = Config::default();
+        let snap =
+            data::load_snapshot(&self.store, &config.monitor, &config.sanctions, now()).unwrap();
+        self.send(Event::Done(Done::Loaded(Box::new(snap))));
+    }
+
+    /// Pauses VIES in the store (as after `IP_BLOCKED`) and reloads.
+    pub fn pause_vies(&mut self) -> kontra::domain::pause::SourcePause {
+        let pause = kontra::domain::pause::SourcePause {
+            source: kontra::domain::Source::Vies,
+            since: now() - chrono::Duration::hours(3),
+            code: "IP_BLOCKED".into(),
+            message: "VIES answered IP_BLOCKED for this machine's address".into(),
+        };
+        self.store.set_source_pause(&pause).unwrap();
+        self.reload();
+        pause
     }
 
     /// Feeds an event and runs every effect it causes, like the loop does.
