@@ -7,6 +7,7 @@ pub mod check;
 pub mod cosmetic;
 pub mod counterparty;
 pub mod country;
+pub mod field;
 pub mod health;
 pub mod pause;
 pub mod screening;
@@ -17,3 +18,4 @@ pub use check::{CheckRun, Outcome, Source, SourceResult};
 pub use counterparty::{
     Counterparty, CounterpartyDraft, CounterpartyKind, Frequency, Priority, RegisterEntry,
 };
+pub use field::Field;

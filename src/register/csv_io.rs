@@ -1,8 +1,9 @@
 //! CSV import and export of the register, including files saved by German Excel
 //! (semicolon separator, byte-order mark, Windows-1252).
 
-use super::COLUMNS;
-use crate::domain::counterparty::{CounterpartyDraft, parse_bool};
+use crate::domain::Field;
+use crate::domain::counterparty::CounterpartyDraft;
+use crate::domain::field::is_id_header;
 use std::borrow::Cow;
 
 /// A rejected cell or line, with the 1-based line number where the record starts.
@@ -142,30 +143,31 @@ pub fn detect_separator(text: &str) -> u8 {
     }
 }
 
-/// Header spellings accepted for each column (German Excel exports use German names).
-fn canonical_column(name: &str) -> Option<&'static str> {
-    let n = name.trim().to_lowercase().replace([' ', '-', '_', '.'], "");
-    let canon = match n.as_str() {
-        "id" => "id",
-        "name" | "firma" | "firmenname" | "company" => "name",
-        "country" | "land" | "countrycode" => "country",
-        "vat" | "vatid" | "vatnumber" | "ustidnr" | "ustid" | "ustidnummer" => "vat",
-        "email" | "mail" => "email",
-        "address" | "adresse" | "anschrift" => "address",
-        "domain" | "website" | "web" => "domain",
-        "contact" | "kontakt" | "ansprechpartner" => "contact",
-        "owner" | "analyst" | "verantwortlich" => "owner",
-        "lei" => "lei",
-        "register" | "handelsregister" | "registernumber" => "register",
-        "priority" | "priorität" | "prioritaet" => "priority",
-        "monitor" | "monitoring" | "überwachung" => "monitor",
-        "frequency" | "frequenz" | "häufigkeit" => "frequency",
-        "tags" => "tags",
-        "notes" | "notizen" | "bemerkung" => "notes",
-        "kind" | "type" | "art" | "typ" | "partnerart" | "partnertyp" => "kind",
-        _ => return None,
-    };
-    Some(canon)
+/// What a header column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    /// The export's `id`, ignored on import.
+    Id,
+    /// A counterparty field.
+    Field(Field),
+    /// A trailing separator in the header (Excel writes one): not a column.
+    Trailing,
+}
+
+impl Column {
+    /// The column's name in messages.
+    fn name(self) -> &'static str {
+        match self {
+            Column::Id => "id",
+            Column::Field(f) => f.name(),
+            Column::Trailing => "",
+        }
+    }
+}
+
+/// The known columns for the unknown-column message.
+fn known_columns() -> String {
+    Field::ALL.map(Field::name).join(", ")
 }
 
 /// Parses CSV text into drafts and line errors; refuses the file when the header is unusable.
@@ -192,28 +194,29 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
         Some(Ok(h)) => h,
         _ => return Err(FileError::Empty),
     };
-    let mut columns: Vec<&'static str> = Vec::new();
+    let mut columns: Vec<Column> = Vec::new();
     for (i, h) in header.iter().enumerate() {
-        let Some(c) = canonical_column(h) else {
-            if h.trim().is_empty() && i + 1 == header.len() {
-                // A trailing separator in the header (Excel does this) is not a column.
-                columns.push("");
-                continue;
-            }
+        let c = if is_id_header(h) {
+            Column::Id
+        } else if let Some(f) = Field::from_header(h) {
+            Column::Field(f)
+        } else if h.trim().is_empty() && i + 1 == header.len() {
+            Column::Trailing
+        } else {
             return Err(FileError::UnknownColumn {
                 index: i + 1,
                 name: h.to_string(),
-                known: COLUMNS.join(", "),
+                known: known_columns(),
             });
         };
-        if columns.contains(&c) {
-            return Err(FileError::DuplicateColumn(c.to_string()));
+        if c != Column::Trailing && columns.contains(&c) {
+            return Err(FileError::DuplicateColumn(c.name().to_string()));
         }
         columns.push(c);
     }
-    for required in ["name", "country"] {
-        if !columns.contains(&required) {
-            return Err(FileError::MissingColumn(required.to_string()));
+    for required in Field::ALL.into_iter().filter(|f| f.required()) {
+        if !columns.contains(&Column::Field(required)) {
+            return Err(FileError::MissingColumn(required.name().to_string()));
         }
     }
     let sep_name = match sep {
@@ -242,7 +245,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let trailing_empty = columns.last() == Some(&"");
+        let trailing_empty = columns.last() == Some(&Column::Trailing);
         let expected = columns.len();
         let fits = rec.len() == expected
             || (trailing_empty && rec.len() + 1 == expected)
@@ -269,7 +272,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
         {
             parsed.errors.push(RowError {
                 line,
-                column: Some(col.to_string()),
+                column: Some(col.name().to_string()),
                 reason: format!("{n} characters; a cell holds at most {MAX_CELL_CHARS}"),
             });
             continue;
@@ -277,29 +280,10 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
         let mut draft = CounterpartyDraft::default();
         let mut bad = None;
         for (col, cell) in columns.iter().zip(rec.iter()) {
-            let cell = unguard_formula(cell);
-            let value = Some(cell.to_string());
-            match *col {
-                "name" => draft.name = value,
-                "country" => draft.country = value,
-                "vat" => draft.vat = value,
-                "email" => draft.email = value,
-                "address" => draft.address = value,
-                "domain" => draft.domain = value,
-                "contact" => draft.contact = value,
-                "owner" => draft.owner = value,
-                "lei" => draft.lei = value,
-                "register" => draft.register = value,
-                "priority" => draft.priority = value,
-                "frequency" => draft.frequency = value,
-                "tags" => draft.tags = value,
-                "notes" => draft.notes = value,
-                "kind" => draft.kind = value,
-                "monitor" => match parse_bool("monitor", cell) {
-                    Ok(b) => draft.monitor = Some(b),
-                    Err(e) => bad = Some(e),
-                },
-                _ => {}
+            if let Column::Field(field) = *col
+                && let Err(e) = draft.set(field, unguard_formula(cell))
+            {
+                bad = Some(e);
             }
         }
         if let Some(e) = bad {
@@ -350,7 +334,7 @@ pub fn unguard_formula(cell: &str) -> &str {
 pub fn write<W: std::io::Write>(out: W, cps: &[crate::domain::Counterparty]) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec!["id"];
-    header.extend_from_slice(&COLUMNS);
+    header.extend(Field::ALL.map(Field::name));
     w.write_record(&header)?;
     for cp in cps {
         let mut row = vec![cp.id.to_string()];
@@ -452,6 +436,31 @@ mod tests {
         assert_eq!(
             p.errors[0].to_string(),
             "line 2, column notes: 10001 characters; a cell holds at most 10000"
+        );
+    }
+
+    #[test]
+    fn the_export_header_and_the_known_columns_keep_their_text() {
+        let mut out = Vec::new();
+        write(&mut out, &[]).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "id,name,country,vat,email,address,domain,contact,owner,lei,register,priority,\
+             monitor,frequency,tags,notes,kind\n"
+        );
+        assert_eq!(
+            parse(b"name,country,colour\n").unwrap_err().to_string(),
+            "line 1, column 3: unknown column \"colour\" (known: id, name, country, vat, email, \
+             address, domain, contact, owner, lei, register, priority, monitor, frequency, tags, \
+             notes, kind)"
+        );
+        assert_eq!(
+            parse(b"ID,Firma,Land,id\n").unwrap_err(),
+            FileError::DuplicateColumn("id".into())
+        );
+        assert_eq!(
+            parse(b"name,Land,country\n").unwrap_err(),
+            FileError::DuplicateColumn("country".into())
         );
     }
 

@@ -358,7 +358,10 @@ fn save(store: &Store, env: &EffectEnv, id: Option<u64>, draft: &CounterpartyDra
             })]
         }
         Err(e @ StoreError::DuplicateVat { .. }) => {
-            vec![Event::Done(Done::SaveRefused(vec![("vat", e.to_string())]))]
+            vec![Event::Done(Done::SaveRefused(vec![(
+                crate::domain::Field::Vat,
+                e.to_string(),
+            )]))]
         }
         Err(e) => failed("save", &e),
     }

@@ -182,7 +182,8 @@ pub fn form(f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, frame: &m
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let rows = Layout::vertical(FIELDS.iter().map(|_| Constraint::Length(2))).split(inner);
-    for (i, (label, _)) in FIELDS.iter().enumerate() {
+    for (i, field) in FIELDS.iter().enumerate() {
+        let label = field.label();
         let Some(row) = rows.get(i) else { break };
         let [line1, line2] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(*row);
