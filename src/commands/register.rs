@@ -113,7 +113,7 @@ pub fn show(ctx: &Ctx, id: u64, json: bool) -> Result<u8> {
     writeln!(out, "name:      {}", cp.name)?;
     writeln!(out, "country:   {}", cp.country)?;
     writeln!(out, "kind:      {}", cp.kind)?;
-    writeln!(out, "vat:       {}", o(&cp.vat))?;
+    writeln!(out, "vat:       {}", cp.vat.as_deref().unwrap_or("-"))?;
     writeln!(out, "email:     {}", o(&cp.email))?;
     writeln!(out, "address:   {}", o(&cp.address))?;
     writeln!(out, "domain:    {}", o(&cp.domain))?;
@@ -355,7 +355,7 @@ pub fn plan_import(
             plan.inserts.push(fresh);
             continue;
         };
-        if let Some(first) = in_file.get(&vat) {
+        if let Some(first) = in_file.get(vat.as_str()) {
             plan.errors.push(csv_io::RowError {
                 line: row.line,
                 column: Some("vat".into()),
@@ -363,7 +363,7 @@ pub fn plan_import(
             });
             continue;
         }
-        in_file.insert(vat.clone(), row.line);
+        in_file.insert(vat.to_string(), row.line);
         match store.find_by_vat(&vat)? {
             None => plan.inserts.push(fresh),
             Some(existing) if update => {
@@ -418,7 +418,7 @@ pub fn plan_import(
                         })),
                 }
             }
-            Some(existing) => plan.duplicates.push((row.line, vat, existing)),
+            Some(existing) => plan.duplicates.push((row.line, vat.to_string(), existing)),
         }
     }
     plan.errors.sort_by_key(|e| e.line);

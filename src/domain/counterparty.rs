@@ -17,8 +17,8 @@ pub struct Counterparty {
     pub name: String,
     /// ISO 3166-1 alpha-2 country code, upper case.
     pub country: String,
-    /// Normalised VAT number (e.g. `DE136695976`).
-    pub vat: Option<String>,
+    /// Normalised VAT number (e.g. `DE136695976`), validated when it was entered.
+    pub vat: Option<vat::VatNumber>,
     /// Contact e-mail address.
     pub email: Option<String>,
     /// Web domain.
@@ -498,7 +498,7 @@ impl CounterpartyDraft {
             cp.vat = None;
             if !v.trim().is_empty() {
                 match vat::validate(v) {
-                    Ok(n) => cp.vat = Some(n.as_str().to_string()),
+                    Ok(n) => cp.vat = Some(n),
                     Err(e) => errors.push(FieldError::new(Field::Vat, e.to_string())),
                 }
             }
@@ -576,8 +576,7 @@ impl CounterpartyDraft {
         }
         // A VAT number from another country than the one recorded is almost always a typo in
         // one of the two fields; Northern Ireland (XI) belongs to GB and Greece's EL to GR.
-        if let (Some(v), false) = (&cp.vat, cp.country.is_empty())
-            && let Ok(n) = vat::validate(v)
+        if let (Some(n), false) = (&cp.vat, cp.country.is_empty())
             && n.iso_country() != cp.country
         {
             errors.push(FieldError::new(

@@ -95,7 +95,7 @@ pub fn cell(cp: &Counterparty, field: Field) -> String {
     match field {
         Field::Name => cp.name.clone(),
         Field::Country => cp.country.clone(),
-        Field::Vat => o(&cp.vat),
+        Field::Vat => cp.vat.as_deref().unwrap_or_default().to_string(),
         Field::Email => o(&cp.email),
         Field::Address => o(&cp.address),
         Field::Domain => o(&cp.domain),
