@@ -8,21 +8,29 @@ use ratatui_textarea::TextArea;
 
 use crate::domain::{Counterparty, CounterpartyDraft, CounterpartyKind, Field, vat};
 
-/// The form's fields, in the order it shows them (labels from [`Field::label`]).
-pub const FIELDS: [Field; 12] = [
-    Field::Name,
-    Field::Country,
-    Field::Vat,
-    Field::Email,
-    Field::Address,
-    Field::Domain,
-    Field::Contact,
-    Field::Owner,
-    Field::Lei,
-    Field::Register,
-    Field::Priority,
-    Field::Kind,
-];
+/// The form's fields: every field in [`Field::ALL`] order (labels from [`Field::label`])
+/// except monitoring, which has its own key, and frequency, tags and notes, which the command
+/// line and CSV set.
+pub const FIELDS: [Field; 12] = shown();
+
+const fn shown() -> [Field; 12] {
+    let mut out = [Field::Name; 12];
+    let (mut i, mut n) = (0, 0);
+    while i < Field::ALL.len() {
+        let f = Field::ALL[i];
+        if !matches!(
+            f,
+            Field::Monitor | Field::Frequency | Field::Tags | Field::Notes
+        ) {
+            // A field added to `Field::ALL` stops the build here until the form's size says it.
+            out[n] = f;
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == out.len());
+    out
+}
 
 /// The index of the kind field in [`FIELDS`]: a choice, not a text.
 pub const KIND: usize = 11;
