@@ -49,6 +49,12 @@ pub trait Checker: Send + Sync + 'static {
     /// Records that the register was screened against these deltas.
     fn mark_screened(&self, _deltas: &[ListDelta]) {}
 
+    /// Lifts the VIES pause, audited as `actor`'s (see [`super::live::Live::resume_vies`]).
+    fn lift_vies_pause(&self, _actor: &str) {}
+
+    /// Reloads the sanctions lists after they changed outside the checker.
+    fn lists_changed(&self) {}
+
     /// Periodic upkeep between cycles (e.g. refreshing sanctions lists).
     fn maintain(&self) -> impl Future<Output = ()> + Send {
         async {}

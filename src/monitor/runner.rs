@@ -182,6 +182,16 @@ impl<C: Checker> Runner<C> {
         &self.events
     }
 
+    /// Lifts the VIES pause in the checker and the store, audited as `actor`'s.
+    pub fn lift_vies_pause(&self, actor: &str) {
+        self.checker.lift_vies_pause(actor);
+    }
+
+    /// Tells the checker the sanctions lists changed.
+    pub fn lists_changed(&self) {
+        self.checker.lists_changed();
+    }
+
     /// The store.
     pub fn store(&self) -> &Arc<Store> {
         &self.store
@@ -579,6 +589,13 @@ impl<C: Checker> Runner<C> {
             .buffered(self.pipeline_width());
         let mut out = Vec::with_capacity(total);
         while let Some(step) = steps.next().await {
+            // Said per counterparty, as in a cycle, so whoever asked learns which one failed.
+            if let (id, Err(e)) = &step {
+                let _ = self.events.send(MonitorEvent::CheckFailed {
+                    counterparty_id: *id,
+                    error: e.to_string(),
+                });
+            }
             out.push(step);
             let _ = self.events.send(MonitorEvent::ChecksProgress {
                 batch,

@@ -32,6 +32,12 @@ pub enum Request {
     RunAll,
     /// Cancel the running cycle; it resumes before the next cycle starts.
     CancelCycle,
+    /// Lift the VIES pause in the running checker (and the store), audited under the analyst:
+    /// lifted in the store alone, the checker would keep its own copy of the pause.
+    ResumeVies(String),
+    /// The sanctions lists in the data directory changed (an import or update through the
+    /// running Kontra): the checker screens with the new ones.
+    ReloadLists,
 }
 
 /// A running service: send requests, subscribe to events, shut it down.
@@ -153,6 +159,8 @@ pub async fn run<C: Checker>(
                             runner.check_now(cps, &actor, &token).await;
                         });
                     }
+                    Request::ResumeVies(actor) => runner.lift_vies_pause(&actor),
+                    Request::ReloadLists => runner.lists_changed(),
                     Request::CancelCycle => {
                         if let Ok(c) = current.lock()
                             && let Some(t) = c.as_ref()
