@@ -164,4 +164,22 @@ operations! {
     write Delete => fn delete(ids: Vec<u64>) -> Vec<Counterparty>;
     /// Switches monitoring on or off; returns how many changed.
     write SetMonitoring => fn set_monitoring(ids: Vec<u64>, on: bool) -> usize;
+    /// Checks counterparties now (every one with `all`), by the running monitor when there is one; runs beside other calls, as the monitor stores its checks itself.
+    read Check => fn check(ids: Vec<u64>, all: bool) -> Vec<crate::app::ops::checks::CheckAnswer>;
+    /// The digests of the pending alerts (one owner's with `owner`), without sending.
+    read DigestPreview => fn digest_preview(owner: Option<String>) -> Vec<crate::app::ops::digest::Mail>;
+    /// The mails a delivery run would send now, without sending.
+    read DigestDryRun => fn digest_dry_run() -> crate::app::ops::digest::DryRun;
+    /// Sends the pending alerts now, from the running Kontra.
+    write DigestSend => fn digest_send() -> crate::app::ops::digest::Sent;
+    /// What the store holds about each sanctions list, in display order.
+    read SanctionsReports => fn sanctions_reports() -> Vec<crate::sanctions::health::ListReport>;
+    /// Accepts a list publication the caller read.
+    write SanctionsImport => fn sanctions_import(source: crate::sanctions::ListSource, file: crate::app::ops::sanctions::ListFile) -> crate::app::ops::sanctions::Accepted;
+    /// Downloads the enabled lists (or one) here; one answer per list.
+    write SanctionsUpdate => fn sanctions_update(only: Option<crate::sanctions::ListSource>) -> Vec<Result<crate::app::ops::sanctions::Accepted, String>>;
+    /// The pause of a registry in force, if any.
+    read SourcePause => fn source_pause(source: crate::domain::Source) -> Option<crate::domain::pause::SourcePause>;
+    /// Lifts a registry's pause; returns the pause that was in force.
+    write ResumeSource => fn resume_source(source: crate::domain::Source) -> Option<crate::domain::pause::SourcePause>;
 }

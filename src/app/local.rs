@@ -314,4 +314,54 @@ impl Api for Local {
         self.instance.hub.publish(Event::Changed(ids));
         Ok(n)
     }
+
+    fn check(
+        &self,
+        ids: Vec<u64>,
+        all: bool,
+    ) -> Result<Vec<super::ops::checks::CheckAnswer>, Failure> {
+        super::ops::checks::check(self, ids, all)
+    }
+    fn digest_preview(
+        &self,
+        owner: Option<String>,
+    ) -> Result<Vec<super::ops::digest::Mail>, Failure> {
+        super::ops::digest::preview(self, owner)
+    }
+    fn digest_dry_run(&self) -> Result<super::ops::digest::DryRun, Failure> {
+        super::ops::digest::dry_run(self)
+    }
+    fn digest_send(&self) -> Result<super::ops::digest::Sent, Failure> {
+        super::ops::digest::send(self)
+    }
+    fn sanctions_reports(&self) -> Result<Vec<crate::sanctions::health::ListReport>, Failure> {
+        super::ops::sanctions::reports(self)
+    }
+    fn sanctions_import(
+        &self,
+        source: crate::sanctions::ListSource,
+        file: super::ops::sanctions::ListFile,
+    ) -> Result<super::ops::sanctions::Accepted, Failure> {
+        super::ops::sanctions::import(self, source, file)
+    }
+    fn sanctions_update(
+        &self,
+        only: Option<crate::sanctions::ListSource>,
+    ) -> Result<Vec<Result<super::ops::sanctions::Accepted, String>>, Failure> {
+        super::ops::sanctions::update(self, only)
+    }
+    fn source_pause(
+        &self,
+        source: crate::domain::Source,
+    ) -> Result<Option<crate::domain::pause::SourcePause>, Failure> {
+        self.store()
+            .source_pause(source)
+            .map_err(Failure::from_error)
+    }
+    fn resume_source(
+        &self,
+        source: crate::domain::Source,
+    ) -> Result<Option<crate::domain::pause::SourcePause>, Failure> {
+        super::ops::sources::resume(self, source)
+    }
 }

@@ -1,6 +1,7 @@
 //! Monitoring commands: `check`, `monitor on|off|run`, `daemon`, `alerts`, `alerts ack`, `history`.
 
 use super::Ctx;
+use crate::app::ops::checks::Checked;
 use crate::background::Background;
 use crate::cli::OnOff;
 use crate::domain::alert::MAIL_CHANNEL;
@@ -8,7 +9,6 @@ use crate::domain::changes::source_label;
 use crate::domain::check::{Answer, Outcome, SourceResult};
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
 use crate::exit::{self, Failure};
-use crate::monitor::check::CheckOutcome;
 use crate::monitor::clock::{Clock, SystemClock};
 use crate::monitor::runner::{LAST_SLOT_KEY, Runner};
 use crate::monitor::schedule::Schedule;
@@ -197,22 +197,8 @@ fn run_cycle(ctx: &Ctx, all: bool) -> Result<u8> {
 
 /// `kontra check`.
 pub fn check(ctx: &Ctx, a: CheckArgs) -> Result<u8> {
-    let store = Arc::new(ctx.store("kontra check")?);
-    let cps: Vec<Counterparty> = if a.all {
-        store.counterparties()?
-    } else {
-        a.ids
-            .iter()
-            .map(|&id| counterparty(&store, id))
-            .collect::<Result<_>>()?
-    };
-    let rt = runtime()?;
-    let runner = runner(ctx, store.clone())?;
-    let outcomes = rt.block_on(async {
-        let cancel = CancellationToken::new();
-        cancel_on_ctrl_c(&cancel);
-        runner.check_now(cps.clone(), &ctx.actor, &cancel).await
-    });
+    let api = ctx.api("kontra check", crate::app::Access::Write)?;
+    let answers = api.check(a.ids.clone(), a.all)?;
     let lang = ctx.config.language.as_str();
     let mut out: Box<dyn std::io::Write> = if a.json {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
@@ -222,9 +208,10 @@ pub fn check(ctx: &Ctx, a: CheckArgs) -> Result<u8> {
     let mut json_items = Vec::new();
     let mut unanswered = false;
     let mut failed = false;
-    for (cp, (_, r)) in cps.iter().zip(outcomes) {
-        match r {
-            Ok(Some(CheckOutcome { run, alerts })) => {
+    for answer in &answers {
+        let cp = &answer.counterparty;
+        match &answer.checked {
+            Checked::Done { run, alerts } => {
                 unanswered |= run.results.iter().any(|r| {
                     matches!(&r.outcome, Outcome::CouldNotAsk { reason, .. }
                         if *reason != crate::domain::check::Unavailable::Disabled)
@@ -243,7 +230,7 @@ pub fn check(ctx: &Ctx, a: CheckArgs) -> Result<u8> {
                     for r in &run.results {
                         writeln!(out, "  {:<16} {}", r.source.as_str(), summary(r))?;
                     }
-                    for al in &alerts {
+                    for al in alerts {
                         writeln!(
                             out,
                             "  ALERT {} [{}] {}: {}",
@@ -255,14 +242,14 @@ pub fn check(ctx: &Ctx, a: CheckArgs) -> Result<u8> {
                     }
                 }
             }
-            Ok(None) => {
+            Checked::UnderWay => {
                 writeln!(
                     std::io::stderr(),
                     "#{}: a check of this counterparty is already under way",
                     cp.id
                 )?;
             }
-            Err(e) => {
+            Checked::Failed(e) => {
                 failed = true;
                 writeln!(std::io::stderr(), "{e}")?;
             }

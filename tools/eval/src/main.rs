@@ -354,7 +354,11 @@ fn server_load(a: ServerLoadArgs) -> Result<()> {
             "client {i}: {} events, {} new alerts announced{}, {} reloads, {} cycles/batches ended",
             c.events,
             c.new_alerts,
-            if c.new_alerts == grown { " (= store)" } else { " (differs from the store)" },
+            if c.new_alerts == grown {
+                " (= store)"
+            } else {
+                " (differs from the store)"
+            },
             c.reloads,
             c.finished
         );

@@ -123,7 +123,8 @@ pub fn run(load: &Load) -> Result<Report, String> {
                             s.new_alerts += alerts.len()
                         }
                         Event::Monitor(
-                            MonitorEvent::CycleFinished { .. } | MonitorEvent::ChecksFinished { .. },
+                            MonitorEvent::CycleFinished { .. }
+                            | MonitorEvent::ChecksFinished { .. },
                         ) => s.finished += 1,
                         Event::Changed(ids) => {
                             let now = Instant::now();
@@ -155,15 +156,12 @@ pub fn run(load: &Load) -> Result<Report, String> {
     let mut commands = Vec::new();
     for (label, child) in spawned {
         let code = match child {
-            Ok(c) => c
-                .wait_with_output()
-                .ok()
-                .and_then(|o| {
-                    if !o.status.success() {
-                        eprintln!("{label}: {}", String::from_utf8_lossy(&o.stderr));
-                    }
-                    o.status.code()
-                }),
+            Ok(c) => c.wait_with_output().ok().and_then(|o| {
+                if !o.status.success() {
+                    eprintln!("{label}: {}", String::from_utf8_lossy(&o.stderr));
+                }
+                o.status.code()
+            }),
             Err(e) => {
                 eprintln!("{label}: {e}");
                 None
