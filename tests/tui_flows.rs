@@ -285,7 +285,7 @@ fn check_now_without_monitor_says_so_and_with_monitor_sends_a_request() {
     h.ch('c');
     assert!(h.flash().contains("monitor is configured"), "{}", h.flash());
     let (tx, mut rx) = tokio::sync::mpsc::channel(8);
-    h.env.checks = Some(tx);
+    h.instance.set_monitor(tx);
     let id = h.app.state.selected_row().unwrap().cp.id;
     h.ch('c');
     let req = rx.try_recv().expect("request sent");
@@ -468,7 +468,7 @@ fn not_this_entity_records_the_reason_and_acknowledges_the_sanctions_alert() {
     );
     snapshot::accept(
         &h.store,
-        &h.env.data_dir,
+        &h.dir.path().join("data"),
         ListSource::Eu,
         &RawList::single("eu.xml", xml.into_bytes()),
         "test",
@@ -574,13 +574,7 @@ fn an_alert_whose_mail_got_no_answer_shows_delivery_unknown_not_sent() {
     let (_, fresh) = h.store.record_check(run, vec![alert]).unwrap();
     let id = fresh[0].id;
     let load = |h: &mut Harness| {
-        let snap = kontra::tui::data::load_snapshot(
-            &h.store,
-            &Default::default(),
-            &Default::default(),
-            now(),
-        )
-        .unwrap();
+        let snap = kontra::tui::data::load_snapshot(&*h.api, now()).unwrap();
         h.send(Event::Done(kontra::tui::event::Done::Loaded(Box::new(
             snap,
         ))));
@@ -764,8 +758,9 @@ fn the_loaded_next_run_follows_the_schedule_through_the_spring_gap() {
     // Saturday 28 March 2026, 13:00 in Berlin: Sunday's 02:30 does not exist; the monitor runs
     // at 03:00 CEST (01:00 UTC), and the UI says so.
     let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 28, 12, 0, 0).unwrap();
-    let snap =
-        kontra::tui::data::load_snapshot(&h.store, &config.monitor, &config.sanctions, at).unwrap();
+    let instance = support::tui::instance(h.store.clone(), config, &h.dir.path().join("data"));
+    let api = support::tui::tester(&instance, false);
+    let snap = kontra::tui::data::load_snapshot(&*api, at).unwrap();
     assert_eq!(
         snap.next_cycle,
         Some(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 29, 1, 0, 0).unwrap())

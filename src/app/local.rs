@@ -99,6 +99,13 @@ impl Instance {
         });
     }
 
+    /// Lets operations reach a monitor by its request channel alone (one run elsewhere, tests).
+    pub fn set_monitor(&self, requests: mpsc::Sender<MonitorRequest>) {
+        if let Ok(mut m) = self.monitor.lock() {
+            *m = Some(requests);
+        }
+    }
+
     /// The monitor's request channel, when a monitor runs in this process.
     pub fn monitor(&self) -> Option<mpsc::Sender<MonitorRequest>> {
         self.monitor.lock().ok().and_then(|m| m.clone())
