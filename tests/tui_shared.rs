@@ -180,7 +180,9 @@ fn an_add_in_one_ui_reaches_the_other_within_a_second_both_ways() {
         id: None,
         draft: draft("Serverseite GmbH"),
     });
-    let id = serving.id_of("Serverseite GmbH").expect("saved in the serving UI");
+    let id = serving
+        .id_of("Serverseite GmbH")
+        .expect("saved in the serving UI");
     assert!(
         client.follow_until(rt, WITHIN, |app| app.state.index.contains_key(&id)),
         "the client did not see the serving UI's add within a second"
@@ -190,7 +192,9 @@ fn an_add_in_one_ui_reaches_the_other_within_a_second_both_ways() {
         id: None,
         draft: draft("Clientseite AG"),
     });
-    let id2 = client.id_of("Clientseite AG").expect("saved through the socket");
+    let id2 = client
+        .id_of("Clientseite AG")
+        .expect("saved through the socket");
     assert!(
         serving.follow_until(rt, WITHIN, |app| app.state.index.contains_key(&id2)),
         "the serving UI did not see the client's add within a second"
@@ -238,7 +242,14 @@ fn deletes_and_acknowledgements_in_the_client_reach_the_serving_ui() {
         "the acknowledgement did not reach the serving UI within a second"
     );
     // The serving UI's status line is not overwritten by a colleague's acknowledgement.
-    assert!(serving.app.state.flash.as_ref().is_none_or(|f| !f.text.is_empty()));
+    assert!(
+        serving
+            .app
+            .state
+            .flash
+            .as_ref()
+            .is_none_or(|f| !f.text.is_empty())
+    );
 }
 
 #[test]

@@ -37,7 +37,12 @@ pub struct Instance {
 
 impl Instance {
     /// The instance over an open store.
-    pub fn new(store: Arc<Store>, config: Arc<Config>, data_dir: &Path, config_path: &Path) -> Instance {
+    pub fn new(
+        store: Arc<Store>,
+        config: Arc<Config>,
+        data_dir: &Path,
+        config_path: &Path,
+    ) -> Instance {
         use std::os::unix::fs::MetadataExt;
         // The directory's owner runs the instance; without the metadata, this process's user.
         let owner = std::fs::metadata(data_dir)
@@ -362,7 +367,11 @@ impl Api for Local {
         Ok(self.instance.monitor().is_some())
     }
 
-    fn acknowledge(&self, ids: Vec<u64>, comment: String) -> Result<Vec<crate::domain::Alert>, Failure> {
+    fn acknowledge(
+        &self,
+        ids: Vec<u64>,
+        comment: String,
+    ) -> Result<Vec<crate::domain::Alert>, Failure> {
         ops::ui::acknowledge(self, &ids, &comment)
     }
 
@@ -374,7 +383,12 @@ impl Api for Local {
         entity_id: String,
         reason: String,
     ) -> Result<(String, Option<crate::domain::Alert>), Failure> {
-        ops::ui::not_this_entity(self, (alert_id, counterparty_id), (list, &entity_id), &reason)
+        ops::ui::not_this_entity(
+            self,
+            (alert_id, counterparty_id),
+            (list, &entity_id),
+            &reason,
+        )
     }
 
     fn check_now(&self, ids: Vec<u64>) -> Result<ops::ui::CheckAsked, Failure> {

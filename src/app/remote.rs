@@ -54,7 +54,10 @@ fn greet(socket: &Path, hello: &Hello) -> Result<Option<(Conn, Identity, String)
         Err(e) => {
             return Err(Failure::new(
                 exit::LOCKED,
-                format!("cannot reach the running Kontra at {}: {e}", socket.display()),
+                format!(
+                    "cannot reach the running Kontra at {}: {e}",
+                    socket.display()
+                ),
             ));
         }
     };
@@ -87,7 +90,6 @@ impl Remote {
     pub fn server(&self) -> &str {
         &self.server
     }
-
 }
 
 impl Caller for Remote {
@@ -117,8 +119,7 @@ impl Caller for Remote {
     /// A second connection that only receives events, read by a thread of its own. The
     /// stream ends (`recv` gives `None`) when the server stops or dies.
     fn open_subscription(&self) -> Result<Subscription, Failure> {
-        let Some((mut conn, _, _)) = greet(&self.socket, &Hello::new(true, self.read_only))?
-        else {
+        let Some((mut conn, _, _)) = greet(&self.socket, &Hello::new(true, self.read_only))? else {
             return Err(gone(&self.server, None));
         };
         let (tx, rx) = mpsc::channel(EVENT_QUEUE);

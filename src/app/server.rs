@@ -55,7 +55,10 @@ fn stopped() -> Failure {
 }
 
 fn join_failure(e: tokio::task::JoinError) -> Failure {
-    Failure::new(exit::ERROR, format!("the request failed inside the server: {e}"))
+    Failure::new(
+        exit::ERROR,
+        format!("the request failed inside the server: {e}"),
+    )
 }
 
 impl Writer {

@@ -80,7 +80,11 @@ impl Ctx {
             &self.paths.config,
         ));
         let who = instance.identify(crate::app::identity::own_uid())?;
-        Ok(Box::new(crate::app::Local::new(instance, who, self.read_only)))
+        Ok(Box::new(crate::app::Local::new(
+            instance,
+            who,
+            self.read_only,
+        )))
     }
 
     /// Opens the store for a command-line action that writes, finishing first what a killed

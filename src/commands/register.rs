@@ -1,11 +1,11 @@
 //! Register commands: add, list, show, edit, rm, monitor on/off, import, export.
 
 use super::Ctx;
+use crate::app::Access;
+use crate::app::local::field_failure;
 use crate::cli::{
     AddArgs, EditArgs, ExportArgs, ExportFormat, FieldArgs, ImportArgs, ListArgs, OnOff,
 };
-use crate::app::local::field_failure;
-use crate::app::Access;
 use crate::domain::{Counterparty, CounterpartyDraft};
 use crate::exit::{self, Failure};
 use crate::local_time;

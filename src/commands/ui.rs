@@ -8,12 +8,12 @@ use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 
 use super::Ctx;
+use crate::app::{Api, Remote};
 use crate::background::Background;
 use crate::cli::Cli;
 use crate::demo::{self, DemoSpec};
 use crate::exit;
 use crate::store::Store;
-use crate::app::{Api, Remote};
 use crate::tui::{self, Ended, Session, effects::EffectEnv};
 use std::sync::Arc;
 
@@ -85,7 +85,12 @@ fn run_client(ctx: &Ctx, cli: &Cli, remote: Remote) -> Result<u8> {
     };
     tracing::info!(server, "attached to the running Kontra");
     let api: Arc<dyn Api> = Arc::new(remote);
-    let app = tui::app(&ctx.config, cli.read_only, cli.color.use_color_from_env(), (80, 24))?;
+    let app = tui::app(
+        &ctx.config,
+        cli.read_only,
+        cli.color.use_color_from_env(),
+        (80, 24),
+    )?;
     let ended = runtime()?.block_on(tui::run(api, app, effect_env(), session))?;
     match ended {
         Ended::Quit => Ok(exit::OK),

@@ -241,10 +241,13 @@ impl Store {
         &self,
         first: u64,
     ) -> impl Iterator<Item = Result<Counterparty>> + '_ {
-        self.t.counterparties.range(keys::id(first)..).map(move |item| {
-            let (_, v) = self.sled(item)?;
-            dec("counterparty", &v)
-        })
+        self.t
+            .counterparties
+            .range(keys::id(first)..)
+            .map(move |item| {
+                let (_, v) = self.sled(item)?;
+                dec("counterparty", &v)
+            })
     }
 
     /// Number of counterparties.

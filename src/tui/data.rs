@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::app::Api;
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
-use crate::app::Api;
 use crate::domain::{Alert, CheckRun, Counterparty, Source};
 use crate::exit::Failure;
 use crate::sanctions::health::ListHealth;

@@ -232,7 +232,10 @@ fn execute_one(api: &dyn Api, env: &EffectEnv, effect: Effect) -> Vec<Event> {
 fn check_now(api: &dyn Api, ids: Vec<u64>) -> Vec<Event> {
     let (level, text) = match api.check_now(ids) {
         // The monitor's ChecksStarted replaces this with the progress at once.
-        Ok(CheckAsked::Sent(n)) => (Level::Info, format!("check requested for {n} counterparties")),
+        Ok(CheckAsked::Sent(n)) => (
+            Level::Info,
+            format!("check requested for {n} counterparties"),
+        ),
         Ok(CheckAsked::NoMonitor) => (
             Level::Info,
             "checks become available when the monitor is configured".to_string(),

@@ -8,9 +8,9 @@ use super::action::{Action, Kind};
 use super::effects::Effect;
 use super::event::{Done, Event};
 use super::follow;
-use super::shared;
 use super::form::FormState;
 use super::keymap::{Context, KeyChord, Keymap};
+use super::shared;
 use super::state::{
     AlertDetail, AppState, Flash, Level, Pending, Popup, ReasonFor, SortColumn, Tab,
 };

@@ -60,7 +60,10 @@ pub(crate) fn register_page(
 pub(crate) fn alerts(local: &Local) -> Result<Alerts, Failure> {
     let store = local.store();
     let all = store.alerts().map_err(Failure::from_error)?;
-    Ok((all, data::delivery_unknown(store).map_err(Failure::from_error)?))
+    Ok((
+        all,
+        data::delivery_unknown(store).map_err(Failure::from_error)?,
+    ))
 }
 
 /// These alerts as stored now, leaving out those that no longer exist.
@@ -81,7 +84,11 @@ pub(crate) fn counterparties_by_id(
 ) -> Result<Vec<Counterparty>, Failure> {
     let mut out = Vec::with_capacity(ids.len());
     for &id in ids {
-        if let Some(cp) = local.store().counterparty(id).map_err(Failure::from_error)? {
+        if let Some(cp) = local
+            .store()
+            .counterparty(id)
+            .map_err(Failure::from_error)?
+        {
             out.push(cp);
         }
     }
@@ -144,7 +151,10 @@ pub(crate) fn acknowledge(
     let changed = store
         .acknowledge_with_comment(ids, &local.identity().analyst.clone(), comment)
         .map_err(Failure::from_error)?;
-    local.instance().hub().publish(Event::Alerts(changed.clone()));
+    local
+        .instance()
+        .hub()
+        .publish(Event::Alerts(changed.clone()));
     alerts_by_id(local, &changed)
 }
 
@@ -176,7 +186,10 @@ pub(crate) fn not_this_entity(
         .store()
         .acknowledge(&[alert_id], &actor)
         .map_err(Failure::from_error)?;
-    local.instance().hub().publish(Event::Alerts(vec![alert_id]));
+    local
+        .instance()
+        .hub()
+        .publish(Event::Alerts(vec![alert_id]));
     let alert = local.store().alert(alert_id).map_err(Failure::from_error)?;
     Ok((name, alert))
 }
@@ -191,7 +204,10 @@ pub(crate) fn check_now(local: &Local, ids: Vec<u64>) -> Result<CheckAsked, Fail
     };
     let n = ids.len();
     Ok(
-        match monitor.try_send(MonitorRequest::CheckAs(ids, local.identity().analyst.clone())) {
+        match monitor.try_send(MonitorRequest::CheckAs(
+            ids,
+            local.identity().analyst.clone(),
+        )) {
             Ok(()) => CheckAsked::Sent(n),
             Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => CheckAsked::Busy,
             Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => {
