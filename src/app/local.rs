@@ -351,8 +351,11 @@ impl Api for Local {
         ops::ui::stats(self, now)
     }
 
-    fn ui_details(&self, id: u64) -> Result<Option<crate::tui::data::Details>, Failure> {
-        crate::tui::data::load_details(self.store(), id).map_err(Failure::from_error)
+    fn ui_details(&self, id: u64) -> Result<Option<Box<crate::tui::data::Details>>, Failure> {
+        let details = crate::tui::data::load_details(self.store(), id);
+        details
+            .map(|d| d.map(Box::new))
+            .map_err(Failure::from_error)
     }
 
     fn ui_check_run(

@@ -150,7 +150,7 @@ fn execute_one(api: &dyn Api, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             Err(e) => failed("reloading the register", &e),
         },
         Effect::LoadDetails(id) => match api.ui_details(id) {
-            Ok(Some(d)) => vec![Event::Done(Done::DetailsLoaded(Box::new(d)))],
+            Ok(Some(d)) => vec![Event::Done(Done::DetailsLoaded(d))],
             Ok(None) => vec![Event::Done(Done::Deleted(vec![id]))],
             Err(e) => failed("loading the history", &e),
         },
