@@ -182,4 +182,30 @@ operations! {
     read SourcePause => fn source_pause(source: crate::domain::Source) -> Option<crate::domain::pause::SourcePause>;
     /// Lifts a registry's pause; returns the pause that was in force.
     write ResumeSource => fn resume_source(source: crate::domain::Source) -> Option<crate::domain::pause::SourcePause>;
+    /// The UI's register load: up to `limit` counterparties with ids from `from` on, in id order.
+    read RegisterPage => fn register_page(from: u64, limit: usize) -> Vec<Counterparty>;
+    /// How many counterparties the register holds.
+    read CounterpartyCount => fn counterparty_count() -> usize;
+    /// These counterparties as stored now (those that still exist).
+    read CounterpartiesById => fn counterparties_by_id(ids: Vec<u64>) -> Vec<Counterparty>;
+    /// Every alert, oldest first, with the ids of those whose mail's delivery is unknown.
+    read UiAlerts => fn ui_alerts() -> super::ops::ui::Alerts;
+    /// These alerts as stored now (those that still exist).
+    read AlertsById => fn alerts_by_id(ids: Vec<u64>) -> Vec<crate::domain::Alert>;
+    /// The last checks of up to `limit` counterparties with ids from `from` on.
+    read LastChecks => fn last_checks(from: u64, limit: usize) -> super::ops::ui::LastChecks;
+    /// The Stats tab's figures at `now` and the next scheduled cycle.
+    read UiStats => fn ui_stats(now: chrono::DateTime<chrono::Utc>) -> super::ops::ui::Stats;
+    /// One counterparty with its check runs and alerts, newest first; None when it is gone.
+    read UiDetails => fn ui_details(id: u64) -> Option<Box<crate::tui::data::Details>>;
+    /// A check run the monitor stored, with the alerts it raised; None when it is gone.
+    read UiCheckRun => fn ui_check_run(run_id: u64, alert_ids: Vec<u64>) -> Option<(crate::domain::CheckRun, Vec<crate::domain::Alert>)>;
+    /// Whether a monitor runs in the serving Kontra, so checks can be asked for now.
+    read MonitorRunning => fn monitor_running() -> bool;
+    /// Acknowledges alerts with a comment (may be empty) for the audit trail; returns them.
+    write Acknowledge => fn acknowledge(ids: Vec<u64>, comment: String) -> Vec<crate::domain::Alert>;
+    /// "Not this entity": records the decision and acknowledges the alert; returns the entity's name and the alert.
+    write NotThisEntity => fn not_this_entity(alert_id: u64, counterparty_id: u64, list: crate::sanctions::model::ListSource, entity_id: String, reason: String) -> (String, Option<crate::domain::Alert>);
+    /// Asks the serving Kontra's monitor to check these counterparties now, for the caller.
+    write CheckNow => fn check_now(ids: Vec<u64>) -> super::ops::ui::CheckAsked;
 }

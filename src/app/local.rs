@@ -13,6 +13,7 @@ use super::access::{self, Need};
 use super::api::{Api, Edited};
 use super::events::{Event, Hub, Subscription};
 use super::identity::{self, Identity};
+use super::ops;
 use crate::config::Config;
 use crate::domain::counterparty::FieldError;
 use crate::domain::{Counterparty, CounterpartyDraft};
@@ -101,6 +102,13 @@ impl Instance {
                 }
             }
         });
+    }
+
+    /// Lets operations reach a monitor by its request channel alone (one run elsewhere, tests).
+    pub fn set_monitor(&self, requests: mpsc::Sender<MonitorRequest>) {
+        if let Ok(mut m) = self.monitor.lock() {
+            *m = Some(requests);
+        }
     }
 
     /// The monitor's request channel, when a monitor runs in this process.
@@ -363,5 +371,80 @@ impl Api for Local {
         source: crate::domain::Source,
     ) -> Result<Option<crate::domain::pause::SourcePause>, Failure> {
         super::ops::sources::resume(self, source)
+    }
+
+    fn register_page(&self, from: u64, limit: usize) -> Result<Vec<Counterparty>, Failure> {
+        ops::ui::register_page(self, from, limit)
+    }
+
+    fn counterparty_count(&self) -> Result<usize, Failure> {
+        Ok(self.store().counterparty_count())
+    }
+
+    fn counterparties_by_id(&self, ids: Vec<u64>) -> Result<Vec<Counterparty>, Failure> {
+        ops::ui::counterparties_by_id(self, &ids)
+    }
+
+    fn ui_alerts(&self) -> Result<ops::ui::Alerts, Failure> {
+        ops::ui::alerts(self)
+    }
+
+    fn alerts_by_id(&self, ids: Vec<u64>) -> Result<Vec<crate::domain::Alert>, Failure> {
+        ops::ui::alerts_by_id(self, &ids)
+    }
+
+    fn last_checks(&self, from: u64, limit: usize) -> Result<ops::ui::LastChecks, Failure> {
+        crate::tui::data::last_checks(self.store(), from, limit).map_err(Failure::from_error)
+    }
+
+    fn ui_stats(&self, now: chrono::DateTime<Utc>) -> Result<ops::ui::Stats, Failure> {
+        ops::ui::stats(self, now)
+    }
+
+    fn ui_details(&self, id: u64) -> Result<Option<Box<crate::tui::data::Details>>, Failure> {
+        let details = crate::tui::data::load_details(self.store(), id);
+        details
+            .map(|d| d.map(Box::new))
+            .map_err(Failure::from_error)
+    }
+
+    fn ui_check_run(
+        &self,
+        run_id: u64,
+        alert_ids: Vec<u64>,
+    ) -> Result<Option<(crate::domain::CheckRun, Vec<crate::domain::Alert>)>, Failure> {
+        ops::ui::check_run(self, run_id, &alert_ids)
+    }
+
+    fn monitor_running(&self) -> Result<bool, Failure> {
+        Ok(self.instance.monitor().is_some())
+    }
+
+    fn acknowledge(
+        &self,
+        ids: Vec<u64>,
+        comment: String,
+    ) -> Result<Vec<crate::domain::Alert>, Failure> {
+        ops::ui::acknowledge(self, &ids, &comment)
+    }
+
+    fn not_this_entity(
+        &self,
+        alert_id: u64,
+        counterparty_id: u64,
+        list: crate::sanctions::model::ListSource,
+        entity_id: String,
+        reason: String,
+    ) -> Result<(String, Option<crate::domain::Alert>), Failure> {
+        ops::ui::not_this_entity(
+            self,
+            (alert_id, counterparty_id),
+            (list, &entity_id),
+            &reason,
+        )
+    }
+
+    fn check_now(&self, ids: Vec<u64>) -> Result<ops::ui::CheckAsked, Failure> {
+        ops::ui::check_now(self, ids)
     }
 }

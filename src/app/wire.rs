@@ -74,7 +74,8 @@ pub enum Welcome {
 }
 
 /// What the server sends after the greeting.
-// Each message is built, encoded and dropped at once: boxing the reply would buy nothing.
+// One message lives at a time per connection, on its way to or from the socket: a box per
+// reply would cost more than the bytes a small event leaves unused.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ToClient {

@@ -62,7 +62,7 @@ impl FailureKind {
 }
 
 /// One reason a configured list cannot be trusted to be current.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Problem {
     /// No publication was ever accepted.
     NeverLoaded,
@@ -135,7 +135,7 @@ pub struct ListReport {
 }
 
 /// The health of one list at one moment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListHealth {
     /// The list.
     pub source: ListSource,

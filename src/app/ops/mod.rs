@@ -5,3 +5,4 @@ pub mod checks;
 pub mod digest;
 pub mod sanctions;
 pub mod sources;
+pub mod ui;
