@@ -1,2 +1,7 @@
 //! The bodies of the application API's larger operations, one module per area, each a
 //! function over [`super::Local`]; `Local`'s `Api` implementation delegates to them.
+
+pub mod alerts;
+pub mod decisions;
+pub mod history;
+pub mod register;
