@@ -172,8 +172,9 @@ operations! {
     read Alerts => fn alerts(query: super::ops::alerts::AlertQuery) -> Vec<super::ops::alerts::AlertRow>;
     /// Acknowledges alerts with an optional comment; returns those not acknowledged before.
     write Acknowledge => fn acknowledge(ids: Vec<u64>, comment: String) -> Vec<u64>;
-    /// A counterparty's checks, audit trail and alerts (exit 6 when there is none).
-    read History => fn history(id: u64) -> super::ops::history::History;
+    /// A counterparty's checks, audit trail and alerts (exit 6 when there is none); boxed, as
+    /// it is the largest answer.
+    read History => fn history(id: u64) -> Box<super::ops::history::History>;
     /// Records a "not this entity" decision on a sanctions hit (lead only).
     write Decide => fn decide(counterparty_id: u64, source: crate::sanctions::ListSource, entity: String, reason: String) -> super::ops::decisions::Decided;
     /// The screening decisions, of one counterparty or all.

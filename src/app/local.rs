@@ -340,7 +340,7 @@ impl Api for Local {
         super::ops::alerts::acknowledge(self, ids, comment)
     }
 
-    fn history(&self, id: u64) -> Result<super::ops::history::History, Failure> {
+    fn history(&self, id: u64) -> Result<Box<super::ops::history::History>, Failure> {
         super::ops::history::history(self, id)
     }
 

@@ -541,7 +541,7 @@ pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
         events,
         alerts,
         unknown,
-    } = ctx
+    } = *ctx
         .api("kontra history", crate::app::Access::Read)?
         .history(id)?;
     let lang = ctx.config.language.as_str();

@@ -26,7 +26,7 @@ pub struct History {
 }
 
 /// The history of counterparty `id` (exit 6 when there is none).
-pub(crate) fn history(local: &Local, id: u64) -> Result<History, Failure> {
+pub(crate) fn history(local: &Local, id: u64) -> Result<Box<History>, Failure> {
     let counterparty = local.get(id)?;
     let store = local.store();
     let runs = store.check_runs(id).map_err(Failure::from_error)?;
@@ -36,11 +36,11 @@ pub(crate) fn history(local: &Local, id: u64) -> Result<History, Failure> {
     // Only this counterparty's hand-overs cross the socket.
     let ids: BTreeSet<u64> = alerts.iter().map(|a| a.id).collect();
     unknown.retain(|alert_id, _| ids.contains(alert_id));
-    Ok(History {
+    Ok(Box::new(History {
         counterparty,
         runs,
         events,
         alerts,
         unknown,
-    })
+    }))
 }
