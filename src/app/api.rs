@@ -208,4 +208,21 @@ operations! {
     write NotThisEntity => fn not_this_entity(alert_id: u64, counterparty_id: u64, list: crate::sanctions::model::ListSource, entity_id: String, reason: String) -> (String, Option<crate::domain::Alert>);
     /// Asks the serving Kontra's monitor to check these counterparties now, for the caller.
     write CheckNow => fn check_now(ids: Vec<u64>) -> super::ops::ui::CheckAsked;
+    /// What importing a CSV file would do, writing nothing (`kontra import --dry-run`).
+    read PlanImport => fn plan_import(file: super::ops::register::ImportFile) -> super::ops::register::ImportReport;
+    /// Imports a CSV file, all or nothing.
+    write Import => fn import(file: super::ops::register::ImportFile) -> super::ops::register::ImportReport;
+    /// The alerts that pass the query, by id.
+    read Alerts => fn alerts(query: super::ops::alerts::AlertQuery) -> Vec<super::ops::alerts::AlertRow>;
+    /// Acknowledges alerts with an optional comment; returns those not acknowledged before.
+    write AcknowledgeIds => fn acknowledge_ids(ids: Vec<u64>, comment: String) -> Vec<u64>;
+    /// A counterparty's checks, audit trail and alerts (exit 6 when there is none); boxed, as
+    /// it is the largest answer.
+    read History => fn history(id: u64) -> Box<super::ops::history::History>;
+    /// Records a "not this entity" decision on a sanctions hit (lead only).
+    write Decide => fn decide(counterparty_id: u64, source: crate::sanctions::ListSource, entity: String, reason: String) -> super::ops::decisions::Decided;
+    /// The screening decisions, of one counterparty or all.
+    read Decisions => fn decisions(counterparty_id: Option<u64>) -> Vec<crate::sanctions::decisions::Decision>;
+    /// Withdraws a screening decision (lead only); returns it.
+    write UndoDecision => fn undo_decision(counterparty_id: u64, source: crate::sanctions::ListSource, entity: String) -> crate::sanctions::decisions::Decision;
 }

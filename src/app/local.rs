@@ -447,4 +447,59 @@ impl Api for Local {
     fn check_now(&self, ids: Vec<u64>) -> Result<ops::ui::CheckAsked, Failure> {
         ops::ui::check_now(self, ids)
     }
+
+    fn plan_import(
+        &self,
+        file: super::ops::register::ImportFile,
+    ) -> Result<super::ops::register::ImportReport, Failure> {
+        super::ops::register::plan(self, file)
+    }
+
+    fn import(
+        &self,
+        file: super::ops::register::ImportFile,
+    ) -> Result<super::ops::register::ImportReport, Failure> {
+        super::ops::register::import(self, file)
+    }
+
+    fn alerts(
+        &self,
+        query: super::ops::alerts::AlertQuery,
+    ) -> Result<Vec<super::ops::alerts::AlertRow>, Failure> {
+        super::ops::alerts::list(self, query)
+    }
+
+    fn acknowledge_ids(&self, ids: Vec<u64>, comment: String) -> Result<Vec<u64>, Failure> {
+        super::ops::alerts::acknowledge(self, ids, comment)
+    }
+
+    fn history(&self, id: u64) -> Result<Box<super::ops::history::History>, Failure> {
+        super::ops::history::history(self, id)
+    }
+
+    fn decide(
+        &self,
+        counterparty_id: u64,
+        source: crate::sanctions::ListSource,
+        entity: String,
+        reason: String,
+    ) -> Result<super::ops::decisions::Decided, Failure> {
+        super::ops::decisions::decide(self, counterparty_id, source, entity, reason)
+    }
+
+    fn decisions(
+        &self,
+        counterparty_id: Option<u64>,
+    ) -> Result<Vec<crate::sanctions::decisions::Decision>, Failure> {
+        super::ops::decisions::list(self, counterparty_id)
+    }
+
+    fn undo_decision(
+        &self,
+        counterparty_id: u64,
+        source: crate::sanctions::ListSource,
+        entity: String,
+    ) -> Result<crate::sanctions::decisions::Decision, Failure> {
+        super::ops::decisions::undo(self, counterparty_id, source, entity)
+    }
 }
