@@ -87,9 +87,7 @@ impl Instance {
     /// Lets operations that need the monitor (checks now) reach the one running here, and
     /// passes the monitor's events on to every subscriber. Must run inside the tokio runtime.
     pub fn attach_monitor(&self, monitor: &MonitorHandle) {
-        if let Ok(mut m) = self.monitor.lock() {
-            *m = Some(monitor.requester());
-        }
+        self.set_monitor(monitor.requester());
         let mut events = monitor.subscribe();
         let hub = self.hub.clone();
         tokio::spawn(async move {
@@ -168,7 +166,7 @@ impl Local {
             return Err(Failure::new(
                 exit::USAGE,
                 format!(
-                    "--read-only was given and to {action} changes data; run it without --read-only"
+                    "--read-only was given, and to {action} would change data; run it without --read-only"
                 ),
             ));
         }
