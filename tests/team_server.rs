@@ -370,8 +370,7 @@ fn roles_come_from_the_os_user_on_the_socket_and_refusals_name_them() {
         .or_else(|| {
             audit
                 .iter()
-                .filter(|e| e.action == kontra::store::AuditAction::Added)
-                .last()
+                .rfind(|e| e.action == kontra::store::AuditAction::Added)
         })
         .unwrap();
     assert_eq!(added.actor, "Anton");

@@ -164,4 +164,65 @@ operations! {
     write Delete => fn delete(ids: Vec<u64>) -> Vec<Counterparty>;
     /// Switches monitoring on or off; returns how many changed.
     write SetMonitoring => fn set_monitoring(ids: Vec<u64>, on: bool) -> usize;
+    /// Checks counterparties now (every one with `all`), by the running monitor when there is one; runs beside other calls, as the monitor stores its checks itself.
+    read Check => fn check(ids: Vec<u64>, all: bool) -> Vec<crate::app::ops::checks::CheckAnswer>;
+    /// The digests of the pending alerts (one owner's with `owner`), without sending.
+    read DigestPreview => fn digest_preview(owner: Option<String>) -> Vec<crate::app::ops::digest::Mail>;
+    /// The mails a delivery run would send now, without sending.
+    read DigestDryRun => fn digest_dry_run() -> crate::app::ops::digest::DryRun;
+    /// Sends the pending alerts now, from the running Kontra.
+    write DigestSend => fn digest_send() -> crate::app::ops::digest::Sent;
+    /// What the store holds about each sanctions list, in display order.
+    read SanctionsReports => fn sanctions_reports() -> Vec<crate::sanctions::health::ListReport>;
+    /// Accepts a list publication the caller read.
+    write SanctionsImport => fn sanctions_import(source: crate::sanctions::ListSource, file: crate::app::ops::sanctions::ListFile) -> crate::app::ops::sanctions::Accepted;
+    /// Downloads the enabled lists (or one) here; one answer per list.
+    write SanctionsUpdate => fn sanctions_update(only: Option<crate::sanctions::ListSource>) -> Vec<Result<crate::app::ops::sanctions::Accepted, String>>;
+    /// The pause of a registry in force, if any.
+    read SourcePause => fn source_pause(source: crate::domain::Source) -> Option<crate::domain::pause::SourcePause>;
+    /// Lifts a registry's pause; returns the pause that was in force.
+    write ResumeSource => fn resume_source(source: crate::domain::Source) -> Option<crate::domain::pause::SourcePause>;
+    /// The UI's register load: up to `limit` counterparties with ids from `from` on, in id order.
+    read RegisterPage => fn register_page(from: u64, limit: usize) -> Vec<Counterparty>;
+    /// How many counterparties the register holds.
+    read CounterpartyCount => fn counterparty_count() -> usize;
+    /// These counterparties as stored now (those that still exist).
+    read CounterpartiesById => fn counterparties_by_id(ids: Vec<u64>) -> Vec<Counterparty>;
+    /// Every alert, oldest first, with the ids of those whose mail's delivery is unknown.
+    read UiAlerts => fn ui_alerts() -> super::ops::ui::Alerts;
+    /// These alerts as stored now (those that still exist).
+    read AlertsById => fn alerts_by_id(ids: Vec<u64>) -> Vec<crate::domain::Alert>;
+    /// The last checks of up to `limit` counterparties with ids from `from` on.
+    read LastChecks => fn last_checks(from: u64, limit: usize) -> super::ops::ui::LastChecks;
+    /// The Stats tab's figures at `now` and the next scheduled cycle.
+    read UiStats => fn ui_stats(now: chrono::DateTime<chrono::Utc>) -> super::ops::ui::Stats;
+    /// One counterparty with its check runs and alerts, newest first; None when it is gone.
+    read UiDetails => fn ui_details(id: u64) -> Option<Box<crate::tui::data::Details>>;
+    /// A check run the monitor stored, with the alerts it raised; None when it is gone.
+    read UiCheckRun => fn ui_check_run(run_id: u64, alert_ids: Vec<u64>) -> Option<(crate::domain::CheckRun, Vec<crate::domain::Alert>)>;
+    /// Whether a monitor runs in the serving Kontra, so checks can be asked for now.
+    read MonitorRunning => fn monitor_running() -> bool;
+    /// Acknowledges alerts with a comment (may be empty) for the audit trail; returns them.
+    write Acknowledge => fn acknowledge(ids: Vec<u64>, comment: String) -> Vec<crate::domain::Alert>;
+    /// "Not this entity": records the decision and acknowledges the alert; returns the entity's name and the alert.
+    write NotThisEntity => fn not_this_entity(alert_id: u64, counterparty_id: u64, list: crate::sanctions::model::ListSource, entity_id: String, reason: String) -> (String, Option<crate::domain::Alert>);
+    /// Asks the serving Kontra's monitor to check these counterparties now, for the caller.
+    write CheckNow => fn check_now(ids: Vec<u64>) -> super::ops::ui::CheckAsked;
+    /// What importing a CSV file would do, writing nothing (`kontra import --dry-run`).
+    read PlanImport => fn plan_import(file: super::ops::register::ImportFile) -> super::ops::register::ImportReport;
+    /// Imports a CSV file, all or nothing.
+    write Import => fn import(file: super::ops::register::ImportFile) -> super::ops::register::ImportReport;
+    /// The alerts that pass the query, by id.
+    read Alerts => fn alerts(query: super::ops::alerts::AlertQuery) -> Vec<super::ops::alerts::AlertRow>;
+    /// Acknowledges alerts with an optional comment; returns those not acknowledged before.
+    write AcknowledgeIds => fn acknowledge_ids(ids: Vec<u64>, comment: String) -> Vec<u64>;
+    /// A counterparty's checks, audit trail and alerts (exit 6 when there is none); boxed, as
+    /// it is the largest answer.
+    read History => fn history(id: u64) -> Box<super::ops::history::History>;
+    /// Records a "not this entity" decision on a sanctions hit (lead only).
+    write Decide => fn decide(counterparty_id: u64, source: crate::sanctions::ListSource, entity: String, reason: String) -> super::ops::decisions::Decided;
+    /// The screening decisions, of one counterparty or all.
+    read Decisions => fn decisions(counterparty_id: Option<u64>) -> Vec<crate::sanctions::decisions::Decision>;
+    /// Withdraws a screening decision (lead only); returns it.
+    write UndoDecision => fn undo_decision(counterparty_id: u64, source: crate::sanctions::ListSource, entity: String) -> crate::sanctions::decisions::Decision;
 }

@@ -13,6 +13,7 @@ use super::access::{self, Need};
 use super::api::{Api, Edited};
 use super::events::{Event, Hub, Subscription};
 use super::identity::{self, Identity};
+use super::ops;
 use crate::config::Config;
 use crate::domain::counterparty::FieldError;
 use crate::domain::{Counterparty, CounterpartyDraft};
@@ -86,9 +87,7 @@ impl Instance {
     /// Lets operations that need the monitor (checks now) reach the one running here, and
     /// passes the monitor's events on to every subscriber. Must run inside the tokio runtime.
     pub fn attach_monitor(&self, monitor: &MonitorHandle) {
-        if let Ok(mut m) = self.monitor.lock() {
-            *m = Some(monitor.requester());
-        }
+        self.set_monitor(monitor.requester());
         let mut events = monitor.subscribe();
         let hub = self.hub.clone();
         tokio::spawn(async move {
@@ -101,6 +100,13 @@ impl Instance {
                 }
             }
         });
+    }
+
+    /// Lets operations reach a monitor by its request channel alone (one run elsewhere, tests).
+    pub fn set_monitor(&self, requests: mpsc::Sender<MonitorRequest>) {
+        if let Ok(mut m) = self.monitor.lock() {
+            *m = Some(requests);
+        }
     }
 
     /// The monitor's request channel, when a monitor runs in this process.
@@ -160,7 +166,7 @@ impl Local {
             return Err(Failure::new(
                 exit::USAGE,
                 format!(
-                    "--read-only was given and to {action} changes data; run it without --read-only"
+                    "--read-only was given, and to {action} would change data; run it without --read-only"
                 ),
             ));
         }
@@ -313,5 +319,185 @@ impl Api for Local {
             .map_err(Failure::from_error)?;
         self.instance.hub.publish(Event::Changed(ids));
         Ok(n)
+    }
+
+    fn check(
+        &self,
+        ids: Vec<u64>,
+        all: bool,
+    ) -> Result<Vec<super::ops::checks::CheckAnswer>, Failure> {
+        super::ops::checks::check(self, ids, all)
+    }
+    fn digest_preview(
+        &self,
+        owner: Option<String>,
+    ) -> Result<Vec<super::ops::digest::Mail>, Failure> {
+        super::ops::digest::preview(self, owner)
+    }
+    fn digest_dry_run(&self) -> Result<super::ops::digest::DryRun, Failure> {
+        super::ops::digest::dry_run(self)
+    }
+    fn digest_send(&self) -> Result<super::ops::digest::Sent, Failure> {
+        super::ops::digest::send(self)
+    }
+    fn sanctions_reports(&self) -> Result<Vec<crate::sanctions::health::ListReport>, Failure> {
+        super::ops::sanctions::reports(self)
+    }
+    fn sanctions_import(
+        &self,
+        source: crate::sanctions::ListSource,
+        file: super::ops::sanctions::ListFile,
+    ) -> Result<super::ops::sanctions::Accepted, Failure> {
+        super::ops::sanctions::import(self, source, file)
+    }
+    fn sanctions_update(
+        &self,
+        only: Option<crate::sanctions::ListSource>,
+    ) -> Result<Vec<Result<super::ops::sanctions::Accepted, String>>, Failure> {
+        super::ops::sanctions::update(self, only)
+    }
+    fn source_pause(
+        &self,
+        source: crate::domain::Source,
+    ) -> Result<Option<crate::domain::pause::SourcePause>, Failure> {
+        self.store()
+            .source_pause(source)
+            .map_err(Failure::from_error)
+    }
+    fn resume_source(
+        &self,
+        source: crate::domain::Source,
+    ) -> Result<Option<crate::domain::pause::SourcePause>, Failure> {
+        super::ops::sources::resume(self, source)
+    }
+
+    fn register_page(&self, from: u64, limit: usize) -> Result<Vec<Counterparty>, Failure> {
+        ops::ui::register_page(self, from, limit)
+    }
+
+    fn counterparty_count(&self) -> Result<usize, Failure> {
+        Ok(self.store().counterparty_count())
+    }
+
+    fn counterparties_by_id(&self, ids: Vec<u64>) -> Result<Vec<Counterparty>, Failure> {
+        ops::ui::counterparties_by_id(self, &ids)
+    }
+
+    fn ui_alerts(&self) -> Result<ops::ui::Alerts, Failure> {
+        ops::ui::alerts(self)
+    }
+
+    fn alerts_by_id(&self, ids: Vec<u64>) -> Result<Vec<crate::domain::Alert>, Failure> {
+        ops::ui::alerts_by_id(self, &ids)
+    }
+
+    fn last_checks(&self, from: u64, limit: usize) -> Result<ops::ui::LastChecks, Failure> {
+        crate::tui::data::last_checks(self.store(), from, limit).map_err(Failure::from_error)
+    }
+
+    fn ui_stats(&self, now: chrono::DateTime<Utc>) -> Result<ops::ui::Stats, Failure> {
+        ops::ui::stats(self, now)
+    }
+
+    fn ui_details(&self, id: u64) -> Result<Option<Box<crate::tui::data::Details>>, Failure> {
+        let details = crate::tui::data::load_details(self.store(), id);
+        details
+            .map(|d| d.map(Box::new))
+            .map_err(Failure::from_error)
+    }
+
+    fn ui_check_run(
+        &self,
+        run_id: u64,
+        alert_ids: Vec<u64>,
+    ) -> Result<Option<(crate::domain::CheckRun, Vec<crate::domain::Alert>)>, Failure> {
+        ops::ui::check_run(self, run_id, &alert_ids)
+    }
+
+    fn monitor_running(&self) -> Result<bool, Failure> {
+        Ok(self.instance.monitor().is_some())
+    }
+
+    fn acknowledge(
+        &self,
+        ids: Vec<u64>,
+        comment: String,
+    ) -> Result<Vec<crate::domain::Alert>, Failure> {
+        ops::ui::acknowledge(self, &ids, &comment)
+    }
+
+    fn not_this_entity(
+        &self,
+        alert_id: u64,
+        counterparty_id: u64,
+        list: crate::sanctions::model::ListSource,
+        entity_id: String,
+        reason: String,
+    ) -> Result<(String, Option<crate::domain::Alert>), Failure> {
+        ops::ui::not_this_entity(
+            self,
+            (alert_id, counterparty_id),
+            (list, &entity_id),
+            &reason,
+        )
+    }
+
+    fn check_now(&self, ids: Vec<u64>) -> Result<ops::ui::CheckAsked, Failure> {
+        ops::ui::check_now(self, ids)
+    }
+
+    fn plan_import(
+        &self,
+        file: super::ops::register::ImportFile,
+    ) -> Result<super::ops::register::ImportReport, Failure> {
+        super::ops::register::plan(self, file)
+    }
+
+    fn import(
+        &self,
+        file: super::ops::register::ImportFile,
+    ) -> Result<super::ops::register::ImportReport, Failure> {
+        super::ops::register::import(self, file)
+    }
+
+    fn alerts(
+        &self,
+        query: super::ops::alerts::AlertQuery,
+    ) -> Result<Vec<super::ops::alerts::AlertRow>, Failure> {
+        super::ops::alerts::list(self, query)
+    }
+
+    fn acknowledge_ids(&self, ids: Vec<u64>, comment: String) -> Result<Vec<u64>, Failure> {
+        super::ops::alerts::acknowledge(self, ids, comment)
+    }
+
+    fn history(&self, id: u64) -> Result<Box<super::ops::history::History>, Failure> {
+        super::ops::history::history(self, id)
+    }
+
+    fn decide(
+        &self,
+        counterparty_id: u64,
+        source: crate::sanctions::ListSource,
+        entity: String,
+        reason: String,
+    ) -> Result<super::ops::decisions::Decided, Failure> {
+        super::ops::decisions::decide(self, counterparty_id, source, entity, reason)
+    }
+
+    fn decisions(
+        &self,
+        counterparty_id: Option<u64>,
+    ) -> Result<Vec<crate::sanctions::decisions::Decision>, Failure> {
+        super::ops::decisions::list(self, counterparty_id)
+    }
+
+    fn undo_decision(
+        &self,
+        counterparty_id: u64,
+        source: crate::sanctions::ListSource,
+        entity: String,
+    ) -> Result<crate::sanctions::decisions::Decision, Failure> {
+        super::ops::decisions::undo(self, counterparty_id, source, entity)
     }
 }

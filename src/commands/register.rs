@@ -3,19 +3,17 @@
 use super::Ctx;
 use crate::app::Access;
 use crate::app::local::field_failure;
+use crate::app::ops::register::{ImportFile, MAX_IMPORT_BYTES};
 use crate::cli::{
     AddArgs, EditArgs, ExportArgs, ExportFormat, FieldArgs, ImportArgs, ListArgs, OnOff,
 };
-use crate::domain::{Counterparty, CounterpartyDraft};
+use crate::domain::CounterpartyDraft;
 use crate::exit::{self, Failure};
 use crate::local_time;
 use crate::register::{self, csv_io, filter::Filter};
-use crate::store::{Store, StoreError, Write as StoreWrite};
 use chrono::Utc;
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
-use sha2::Digest as _;
-use std::collections::HashMap;
 use std::io::Write;
 
 fn draft_from(f: FieldArgs, monitor: Option<bool>) -> CounterpartyDraft {
@@ -186,29 +184,28 @@ pub fn monitor(ctx: &Ctx, state: OnOff, ids: &[u64]) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// `kontra import`.
+/// `kontra import`: the file is read here and its bytes sent, so the command works the same
+/// against a running Kontra that cannot open the caller's files.
 pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
     if !a.dry_run {
         ctx.writable("kontra import")?;
     }
-    let bytes = read_capped(&a.file)?;
-    let parsed = csv_io::parse(&bytes)
-        .map_err(|e| Failure::new(exit::INVALID, format!("{}: {e}", a.file.display())))?;
-    let store = if a.dry_run {
-        ctx.store_read("kontra import --dry-run")?
-    } else {
-        ctx.store("kontra import")?
+    let file = ImportFile {
+        name: a.file.display().to_string(),
+        bytes: read_capped(&a.file)?,
+        update: a.update,
     };
-    let plan = plan_import(&store, parsed, a.update)?;
-    // Rows without a VAT number cannot be recognised as already registered, so a second run of
-    // the same file would add them all again: say so before writing.
-    let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
-    let seen: Option<ImportRecord> = store.get_state(&import_key(&sha256))?;
-    if let Some(prev) = &seen {
+    let r = if a.dry_run {
+        ctx.api("kontra import --dry-run", Access::Read)?
+            .plan_import(file)?
+    } else {
+        ctx.api("kontra import", Access::Write)?.import(file)?
+    };
+    if let Some(prev) = &r.seen {
         eprintln!(
             "kontra: warning: {} has the same content (SHA-256 {}) as a file imported on {} ({} new counterparties); its rows without a VAT number are added again{}",
             a.file.display(),
-            &sha256[..16],
+            r.sha256.get(..16).unwrap_or(&r.sha256),
             local_time::minutes(prev.at, ctx.config.monitor.timezone.0),
             prev.inserted,
             if a.dry_run {
@@ -219,28 +216,14 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
         );
     }
     let mut err = std::io::stderr().lock();
-    for e in &plan.errors {
+    for e in &r.errors {
         writeln!(err, "{}: {e}", a.file.display())?;
     }
-    for (line, vat, existing) in &plan.duplicates {
+    for (line, vat, existing) in &r.duplicates {
         writeln!(
             err,
             "{}: line {line}, column vat: duplicate: {vat} is already registered as counterparty {existing}; skipped (use --update to merge)",
             a.file.display()
-        )?;
-    }
-    let (inserts, updates) = (plan.inserts.len(), plan.updates.len());
-    if !a.dry_run && (inserts > 0 || updates > 0) {
-        let mut writes: Vec<StoreWrite> =
-            plan.inserts.into_iter().map(StoreWrite::Insert).collect();
-        writes.extend(plan.updates.into_iter().map(StoreWrite::Update));
-        store.bulk_write_counterparties(writes, &ctx.actor)?;
-        store.set_state(
-            &import_key(&sha256),
-            &ImportRecord {
-                at: Utc::now(),
-                inserted: inserts as u64,
-            },
         )?;
     }
     let verb = if a.dry_run {
@@ -249,22 +232,21 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
         "imported"
     };
     println!(
-        "{verb} {inserts} new, {} {updates} updated, {} unchanged, {} duplicates skipped, {} rejected ({})",
+        "{verb} {} new, {} {} updated, {} unchanged, {} duplicates skipped, {} rejected ({})",
+        r.inserted,
         if a.dry_run { "would have" } else { "" }.trim(),
-        plan.unchanged,
-        plan.duplicates.len(),
-        plan.errors.len(),
-        plan.detected
+        r.updated,
+        r.unchanged,
+        r.duplicates.len(),
+        r.errors.len(),
+        r.detected
     );
-    Ok(if plan.errors.is_empty() && plan.duplicates.is_empty() {
+    Ok(if r.errors.is_empty() && r.duplicates.is_empty() {
         exit::OK
     } else {
         exit::INVALID
     })
 }
-
-/// The largest CSV file `kontra import` reads.
-pub const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Reads an import file, refusing one larger than [`MAX_IMPORT_BYTES`] (or endless, such as
 /// `/dev/zero`) before it takes the machine's memory.
@@ -290,145 +272,11 @@ fn read_capped(path: &std::path::Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// A file imported before, by the SHA-256 of its bytes.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct ImportRecord {
-    /// When it was imported.
-    at: chrono::DateTime<Utc>,
-    /// How many new counterparties it added.
-    inserted: u64,
-}
-
-fn import_key(sha256: &str) -> String {
-    format!("import.file.{sha256}")
-}
-
-/// What an import will do, decided before anything is written.
-pub struct ImportPlan {
-    /// New counterparties.
-    pub inserts: Vec<Counterparty>,
-    /// Existing counterparties with merged fields.
-    pub updates: Vec<Counterparty>,
-    /// `--update` rows that would change nothing (not written, no audit entry).
-    pub unchanged: usize,
-    /// (line, VAT number, existing id) of skipped duplicates.
-    pub duplicates: Vec<(u64, String, u64)>,
-    /// Rejected lines and cells.
-    pub errors: Vec<csv_io::RowError>,
-    /// Detected encoding and separator.
-    pub detected: String,
-}
-
-/// Validates every row against the field rules and the register, without writing.
-pub fn plan_import(
-    store: &Store,
-    parsed: csv_io::Parsed,
-    update: bool,
-) -> Result<ImportPlan, StoreError> {
-    let now = Utc::now();
-    let mut plan = ImportPlan {
-        inserts: Vec::new(),
-        updates: Vec::new(),
-        unchanged: 0,
-        duplicates: Vec::new(),
-        errors: parsed.errors,
-        detected: parsed.detected,
-    };
-    // VAT numbers seen earlier in this file: a second row with the same number is a duplicate
-    // of that row, not of the register.
-    let mut in_file: HashMap<String, u64> = HashMap::new();
-    let mut updated: HashMap<u64, usize> = HashMap::new();
-    for row in parsed.rows {
-        let fresh = match row.draft.apply(None, now) {
-            Ok(cp) => cp,
-            Err(errs) => {
-                plan.errors
-                    .extend(errs.into_iter().map(|e| csv_io::RowError {
-                        line: row.line,
-                        column: Some(e.field.to_string()),
-                        reason: e.reason,
-                    }));
-                continue;
-            }
-        };
-        let Some(vat) = fresh.vat.clone() else {
-            plan.inserts.push(fresh);
-            continue;
-        };
-        if let Some(first) = in_file.get(vat.as_str()) {
-            plan.errors.push(csv_io::RowError {
-                line: row.line,
-                column: Some("vat".into()),
-                reason: format!("duplicate: {vat} already appears on line {first}"),
-            });
-            continue;
-        }
-        in_file.insert(vat.to_string(), row.line);
-        match store.find_by_vat(&vat)? {
-            None => plan.inserts.push(fresh),
-            Some(existing) if update => {
-                let Some(old) = store.counterparty(existing)? else {
-                    plan.inserts.push(fresh);
-                    continue;
-                };
-                // Merge: cells that are present and non-empty win; empty cells keep what is stored.
-                let mut d = row.draft.clone();
-                for f in [
-                    &mut d.email,
-                    &mut d.address,
-                    &mut d.domain,
-                    &mut d.contact,
-                    &mut d.owner,
-                    &mut d.lei,
-                    &mut d.register,
-                    &mut d.priority,
-                    &mut d.frequency,
-                    &mut d.tags,
-                    &mut d.notes,
-                    &mut d.kind,
-                ] {
-                    if f.as_deref().is_some_and(|v| v.trim().is_empty()) {
-                        *f = None;
-                    }
-                }
-                match d.apply(Some(&old), now) {
-                    Ok(cp)
-                        if Counterparty {
-                            updated_at: old.updated_at,
-                            ..cp.clone()
-                        } == old
-                            && !updated.contains_key(&existing) =>
-                    {
-                        plan.unchanged += 1;
-                    }
-                    Ok(cp) => {
-                        if let Some(&i) = updated.get(&existing) {
-                            plan.updates[i] = cp;
-                        } else {
-                            updated.insert(existing, plan.updates.len());
-                            plan.updates.push(cp);
-                        }
-                    }
-                    Err(errs) => plan
-                        .errors
-                        .extend(errs.into_iter().map(|e| csv_io::RowError {
-                            line: row.line,
-                            column: Some(e.field.to_string()),
-                            reason: e.reason,
-                        })),
-                }
-            }
-            Some(existing) => plan.duplicates.push((row.line, vat.to_string(), existing)),
-        }
-    }
-    plan.errors.sort_by_key(|e| e.line);
-    Ok(plan)
-}
-
-/// `kontra export`.
+/// `kontra export`: the file named with `-o` is written here, by the caller.
 pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<u8> {
-    let store = ctx.store_read("kontra export")?;
-    let cps = store.counterparties()?;
+    let cps = ctx
+        .api("kontra export", Access::Read)?
+        .counterparties(Filter::default())?;
     let sink: Box<dyn Write> = match &a.out {
         Some(p) => Box::new(
             std::fs::File::create(p).wrap_err_with(|| format!("cannot create {}", p.display()))?,

@@ -66,7 +66,7 @@ impl SourceHealth {
 }
 
 /// The health of every source and when the last scheduled cycle stored a run.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Health {
     /// When the newest run of a scheduled cycle finished.
     pub last_cycle: Option<DateTime<Utc>>,

@@ -48,6 +48,9 @@ pub trait Checker: Send + Sync + 'static {
     /// Records that the register was screened against these deltas.
     fn mark_screened(&self, _deltas: &[ListDelta]) {}
 
+    /// Reloads the sanctions lists after they changed outside the checker.
+    fn lists_changed(&self) {}
+
     /// Periodic upkeep between cycles (e.g. refreshing sanctions lists).
     fn maintain(&self) -> impl Future<Output = ()> + Send {
         async {}

@@ -410,6 +410,12 @@ impl Checker for Live {
         }
     }
 
+    fn lists_changed(&self) {
+        if let Err(e) = self.reload_lists() {
+            tracing::error!("reloading the sanctions lists: {e}");
+        }
+    }
+
     async fn maintain(&self) {
         // Lists older than the refresh interval are downloaded again; a change reloads the
         // screener, and the register is then screened against the delta.

@@ -181,6 +181,11 @@ impl<C: Checker> Runner<C> {
         &self.events
     }
 
+    /// Tells the checker the sanctions lists changed.
+    pub fn lists_changed(&self) {
+        self.checker.lists_changed();
+    }
+
     /// The store.
     pub fn store(&self) -> &Arc<Store> {
         &self.store
@@ -616,6 +621,13 @@ impl<C: Checker> Runner<C> {
             .buffered(self.pipeline_width());
         let mut out = Vec::with_capacity(total);
         while let Some(step) = steps.next().await {
+            // Said per counterparty, as in a cycle, so whoever asked learns which one failed.
+            if let (id, Err(e)) = &step {
+                let _ = self.events.send(MonitorEvent::CheckFailed {
+                    counterparty_id: *id,
+                    error: e.to_string(),
+                });
+            }
             out.push(step);
             let _ = self.events.send(MonitorEvent::ChecksProgress {
                 batch,

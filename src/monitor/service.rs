@@ -42,6 +42,9 @@ pub enum Request {
         /// Who lifts it.
         actor: String,
     },
+    /// The sanctions lists in the data directory changed (an import or update through the
+    /// running Kontra): the checker screens with the new ones.
+    ReloadLists,
 }
 
 /// A running service: send requests, subscribe to events, shut it down.
@@ -167,6 +170,7 @@ pub async fn run<C: Checker>(
                         let runner = runner.clone();
                         checks.spawn(async move { runner.resume_source(source, actor).await });
                     }
+                    Request::ReloadLists => runner.lists_changed(),
                     Request::CancelCycle => {
                         if let Ok(c) = current.lock()
                             && let Some(t) = c.as_ref()

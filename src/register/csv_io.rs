@@ -7,7 +7,7 @@ use crate::domain::field::is_id_header;
 use std::borrow::Cow;
 
 /// A rejected cell or line, with the 1-based line number where the record starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowError {
     /// Line in the file.
     pub line: u64,

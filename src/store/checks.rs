@@ -158,7 +158,16 @@ impl Store {
     pub fn last_check_per_counterparty(
         &self,
     ) -> impl Iterator<Item = Result<(u64, CheckRun)>> + '_ {
-        let mut from = Some(keys::id(0));
+        self.last_check_per_counterparty_from(0)
+    }
+
+    /// Like [`Store::last_check_per_counterparty`], from counterparty `first` on (a page of the
+    /// UI's load through the application API).
+    pub fn last_check_per_counterparty_from(
+        &self,
+        first: u64,
+    ) -> impl Iterator<Item = Result<(u64, CheckRun)>> + '_ {
+        let mut from = Some(keys::id(first));
         std::iter::from_fn(move || {
             loop {
                 let start = from.take()?;

@@ -1,20 +1,22 @@
-//! What the UI shows, loaded from the store by effects: the register with each row's last
-//! check, the alerts, run statistics for the stats tab, and one counterparty's details.
-//! Loading runs on a blocking task, never inside a reducer or a view.
+//! What the UI shows: the register with each row's last check, the alerts, run statistics for
+//! the stats tab, and one counterparty's details. The UI loads them through the application
+//! API ([`load_in_steps`], in pages, so a second UI attached to the running Kontra loads the
+//! same way); the readers over the store ([`run_stats`], [`load_details`]) are the server's
+//! side of those operations. Loading runs on a blocking task, never inside a reducer or a view.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
+use crate::app::Api;
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
 use crate::domain::health::Health;
 use crate::domain::pause::SourcePause;
 use crate::domain::{Alert, CheckRun, Counterparty, Source};
-use crate::monitor::Schedule;
-use crate::monitor::settings::MonitorConfig;
-use crate::sanctions::config::SanctionsConfig;
-use crate::sanctions::health::{self, ListHealth};
+use crate::exit::Failure;
+use crate::sanctions::health::ListHealth;
 use crate::sanctions::snapshot::{self, SnapshotMeta};
 use crate::store::{Store, StoreError};
 
@@ -26,7 +28,7 @@ pub const CHART_DAYS: usize = crate::domain::health::WINDOW_DAYS;
 pub const MAX_RUNS_SCANNED: u64 = crate::domain::health::MAX_RUNS;
 
 /// The overall result of a check run, as the table's status column shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CheckStatus {
     /// Every source answered and nothing is wrong.
     Ok,
@@ -98,7 +100,7 @@ impl CheckStatus {
 }
 
 /// What the last check said about the VAT number (for the stats distribution).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum VatStatus {
     /// A registry said valid.
     Valid,
@@ -178,7 +180,7 @@ impl VatStatus {
 }
 
 /// A counterparty's last check, summarised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LastCheck {
     /// When it finished.
     pub at: DateTime<Utc>,
@@ -237,7 +239,7 @@ impl Row {
 }
 
 /// Statistics over the recent check runs.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RunStats {
     /// Every source's health and the last cycle, by the one function the digest uses too.
     pub health: Health,
@@ -271,7 +273,7 @@ pub struct Snapshot {
 }
 
 /// One counterparty with its history, for the details tab.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Details {
     /// The counterparty.
     pub cp: Counterparty,
@@ -327,79 +329,94 @@ pub enum LoadStep {
     },
 }
 
-/// Loads everything the tabs need step by step, handing each step to `emit` as soon as it is
-/// ready; stops early (returning `Ok(false)`) when `emit` returns false (nobody listens).
+/// Loads everything the tabs need step by step through `api`, handing each step to `emit` as
+/// soon as it is ready; stops early (returning `Ok(false)`) when `emit` returns false (nobody
+/// listens). Each page is one call, so a load through the running Kontra never holds it long.
 pub fn load_in_steps(
-    store: &Store,
-    monitor: &MonitorConfig,
-    sanctions: &SanctionsConfig,
+    api: &dyn Api,
     now: DateTime<Utc>,
     plan: ChunkPlan,
     emit: &mut dyn FnMut(LoadStep) -> bool,
-) -> Result<bool, StoreError> {
+) -> Result<bool, Failure> {
     let mut limit = plan.first.max(1);
-    let mut chunk = Vec::with_capacity(limit);
     let mut total = None;
     let mut seen = 0;
-    for cp in store.iter_counterparties() {
-        chunk.push(Row::new(cp?, None));
-        seen += 1;
-        if chunk.len() >= limit {
-            limit = plan.rest.max(1);
-            let rows = std::mem::replace(&mut chunk, Vec::with_capacity(limit));
+    let mut from = 0;
+    loop {
+        let page = api.register_page(from, limit)?;
+        let last_page = page.len() < limit;
+        seen += page.len();
+        if let Some(cp) = page.last() {
+            from = cp.id.saturating_add(1);
+        }
+        let rows: Vec<Row> = page.into_iter().map(|cp| Row::new(cp, None)).collect();
+        if last_page {
             if !emit(LoadStep::Rows {
                 rows,
-                total,
-                done: false,
+                total: Some(seen),
+                done: true,
             }) {
                 return Ok(false);
             }
-            // Counting is a scan of its own, so it waits until the first screenful is out.
-            if total.is_none() {
-                total = Some(store.counterparty_count());
-            }
+            break;
+        }
+        if !emit(LoadStep::Rows {
+            rows,
+            total,
+            done: false,
+        }) {
+            return Ok(false);
+        }
+        limit = plan.rest.max(1);
+        // Counting is a scan of its own, so it waits until the first screenful is out.
+        if total.is_none() {
+            total = Some(api.counterparty_count()?);
         }
     }
-    if !emit(LoadStep::Rows {
-        rows: chunk,
-        total: Some(seen),
-        done: true,
-    }) {
+    let (alerts, unknown) = api.ui_alerts()?;
+    if !emit(LoadStep::Alerts(alerts, unknown)) {
         return Ok(false);
     }
-    if !emit(LoadStep::Alerts(store.alerts()?, delivery_unknown(store)?)) {
-        return Ok(false);
+    let mut from = 0;
+    loop {
+        let batch = api.last_checks(from, plan.rest.max(1))?;
+        let Some(&(last_id, ..)) = batch.last() else {
+            break;
+        };
+        let full = batch.len() >= plan.rest.max(1);
+        from = last_id.saturating_add(1);
+        if !emit(LoadStep::LastChecks(batch)) {
+            return Ok(false);
+        }
+        if !full {
+            break;
+        }
     }
+    let (runs, next_cycle) = api.ui_stats(now)?;
+    Ok(emit(LoadStep::Finished { runs, next_cycle }))
+}
+
+/// The last check of each counterparty from id `from` on, at most `limit`: the id, the check,
+/// and the VAT status it gives a counterparty that has a VAT number.
+pub fn last_checks(
+    store: &Store,
+    from: u64,
+    limit: usize,
+) -> Result<Vec<(u64, LastCheck, VatStatus)>, StoreError> {
     let mut batch = Vec::new();
-    for item in store.last_check_per_counterparty() {
+    for item in store.last_check_per_counterparty_from(from).take(limit) {
         let (id, run) = item?;
         let last = LastCheck {
             at: run.finished_at,
             status: CheckStatus::of(&run),
         };
         batch.push((id, last, VatStatus::of_run(&run)));
-        if batch.len() >= plan.rest.max(1)
-            && !emit(LoadStep::LastChecks(std::mem::take(&mut batch)))
-        {
-            return Ok(false);
-        }
     }
-    if !batch.is_empty() && !emit(LoadStep::LastChecks(batch)) {
-        return Ok(false);
-    }
-    let mut runs = run_stats(store, now)?;
-    runs.list_health = health::load(store, sanctions, now)?;
-    runs.pause = store.source_pause(Source::Vies)?;
-    Ok(emit(LoadStep::Finished {
-        runs,
-        next_cycle: Schedule::from_config(monitor)
-            .next_after(now)
-            .map(|slot| slot.at),
-    }))
+    Ok(batch)
 }
 
 /// Ids of the unsent alerts whose mail went out without an answer.
-fn delivery_unknown(store: &Store) -> Result<BTreeSet<u64>, StoreError> {
+pub fn delivery_unknown(store: &Store) -> Result<BTreeSet<u64>, StoreError> {
     Ok(store
         .deliveries_unknown()?
         .into_iter()
@@ -409,12 +426,7 @@ fn delivery_unknown(store: &Store) -> Result<BTreeSet<u64>, StoreError> {
 }
 
 /// Loads the whole snapshot in one go (the steps of [`load_in_steps`], assembled).
-pub fn load_snapshot(
-    store: &Store,
-    monitor: &MonitorConfig,
-    sanctions: &SanctionsConfig,
-    now: DateTime<Utc>,
-) -> Result<Snapshot, StoreError> {
+pub fn load_snapshot(api: &dyn Api, now: DateTime<Utc>) -> Result<Snapshot, Failure> {
     let mut snap = Snapshot {
         rows: Vec::new(),
         alerts: Vec::new(),
@@ -422,35 +434,28 @@ pub fn load_snapshot(
         runs: RunStats::default(),
         next_cycle: None,
     };
-    load_in_steps(
-        store,
-        monitor,
-        sanctions,
-        now,
-        ChunkPlan::DEFAULT,
-        &mut |step| {
-            match step {
-                LoadStep::Rows { rows, .. } => snap.rows.extend(rows),
-                LoadStep::Alerts(a, unknown) => {
-                    snap.alerts = a;
-                    snap.delivery_unknown = unknown;
-                }
-                LoadStep::LastChecks(checks) => {
-                    for (id, last, vat) in checks {
-                        // Rows come in id order.
-                        if let Ok(i) = snap.rows.binary_search_by_key(&id, |r| r.cp.id) {
-                            snap.rows[i].set_last(last, vat);
-                        }
+    load_in_steps(api, now, ChunkPlan::DEFAULT, &mut |step| {
+        match step {
+            LoadStep::Rows { rows, .. } => snap.rows.extend(rows),
+            LoadStep::Alerts(a, unknown) => {
+                snap.alerts = a;
+                snap.delivery_unknown = unknown;
+            }
+            LoadStep::LastChecks(checks) => {
+                for (id, last, vat) in checks {
+                    // Rows come in id order.
+                    if let Ok(i) = snap.rows.binary_search_by_key(&id, |r| r.cp.id) {
+                        snap.rows[i].set_last(last, vat);
                     }
                 }
-                LoadStep::Finished { runs, next_cycle } => {
-                    snap.runs = runs;
-                    snap.next_cycle = next_cycle;
-                }
             }
-            true
-        },
-    )?;
+            LoadStep::Finished { runs, next_cycle } => {
+                snap.runs = runs;
+                snap.next_cycle = next_cycle;
+            }
+        }
+        true
+    })?;
     Ok(snap)
 }
 

@@ -595,6 +595,12 @@ pub struct AppState {
     pub bell_on_critical: bool,
     /// Whether a monitor is connected.
     pub monitor_attached: bool,
+    /// Whether this UI is a client of another running Kontra (quitting it stops nothing).
+    pub client: bool,
+    /// How many clients are attached to the running Kontra.
+    pub clients: usize,
+    /// Set when the running Kontra this UI is attached to stopped or died.
+    pub server_gone: bool,
     /// Set when the app should exit.
     pub quit: bool,
 }
@@ -633,6 +639,9 @@ impl AppState {
             unseen_critical: 0,
             bell_on_critical: false,
             monitor_attached: false,
+            client: false,
+            clients: 0,
+            server_gone: false,
             quit: false,
         }
     }

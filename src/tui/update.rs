@@ -10,6 +10,7 @@ use super::event::{Done, Event};
 use super::follow;
 use super::form::FormState;
 use super::keymap::{Context, KeyChord, Keymap};
+use super::shared;
 use super::state::{
     AlertDetail, AppState, Flash, Level, Pending, Popup, ReasonFor, SortColumn, Tab,
 };
@@ -92,6 +93,7 @@ fn on_event_inner(state: &mut AppState, keymap: &Keymap, event: Event) -> Vec<Ef
             vec![Effect::Quit]
         }
         Event::Monitor(ev) => follow::on_monitor(state, ev),
+        Event::Shared(ev) => shared::on_event(state, ev),
         Event::Done(done) => on_done(state, done),
         Event::FlashExpired(seq) => {
             if state.flash.as_ref().is_some_and(|f| f.seq == seq) {
@@ -227,7 +229,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 )),
                 (None, None) => None,
             };
-            if let Some(question) = question {
+            if let Some(question) = shared::quit_question(state, question) {
                 state.popup = Some(Popup::Confirm {
                     question,
                     pending: Pending::Quit,
@@ -695,6 +697,10 @@ fn on_done(state: &mut AppState, done: Done) -> Vec<Effect> {
                 }
             }
             state.refilter_alerts();
+            // Alerts read again after someone else acknowledged them change quietly.
+            if message.is_empty() {
+                return Vec::new();
+            }
             flash(state, Level::Info, message)
         }
         Done::Exported { path, rows } => flash(

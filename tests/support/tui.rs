@@ -1,29 +1,58 @@
 //! Shared test harness for the UI tests: a demo store in a temporary directory, an app with a
-//! fixed clock, and a driver that runs effects against the real store like the event loop does.
+//! fixed clock, and a driver that runs effects through the in-process application API over the
+//! real store like the event loop does.
 
 #![allow(dead_code)]
 
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kontra::app::{Api, Identity, Instance, Local};
 use kontra::config::Config;
 use kontra::demo::{self, DemoSpec};
+use kontra::domain::analyst::Role;
 use kontra::store::Store;
 use kontra::tui::effects::{self, Effect, EffectEnv};
 use kontra::tui::event::{Done, Event};
 use kontra::tui::{self, App, data};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use std::path::Path;
+use std::sync::Arc;
 
 /// The fixed "now" of every UI test.
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap()
 }
 
+/// The in-process API over `store` for the analyst "tester" (a lead), as the serving UI has it.
+pub fn instance(store: Arc<Store>, config: Config, data_dir: &Path) -> Arc<Instance> {
+    Arc::new(Instance::new(
+        store,
+        Arc::new(config),
+        data_dir,
+        Path::new("test.toml"),
+    ))
+}
+
+/// The in-process API of `instance` for the analyst "tester" (a lead).
+pub fn tester(instance: &Arc<Instance>, read_only: bool) -> Arc<dyn Api> {
+    let who = Identity {
+        uid: 0,
+        unix_user: "tester".into(),
+        analyst: "tester".into(),
+        role: Role::Lead,
+    };
+    Arc::new(Local::new(instance.clone(), who, read_only))
+}
+
 /// A store with a small demo register, an app showing it, and the effect environment.
 pub struct Harness {
     pub app: App,
-    /// Shared, so a monitor started by a test can use the same store.
-    pub store: std::sync::Arc<Store>,
+    pub store: Arc<Store>,
+    /// The running Kontra the harness's API serves (its hub, its monitor channel).
+    pub instance: Arc<Instance>,
+    /// What the effects go through.
+    pub api: Arc<dyn Api>,
     pub env: EffectEnv,
     /// Effects the loop would handle itself (quit, suspend, redraw, flash timers, bell).
     pub loop_effects: Vec<Effect>,
@@ -38,7 +67,7 @@ impl Harness {
 
     pub fn with(size: (u16, u16), read_only: bool, n: usize, days: u32) -> Harness {
         let dir = tempfile::tempdir().unwrap();
-        let store = std::sync::Arc::new(Store::open(&dir.path().join("data"), "test").unwrap());
+        let store = Arc::new(Store::open(&dir.path().join("data"), "test").unwrap());
         let spec = DemoSpec {
             counterparties: n,
             history_days: days,
@@ -53,19 +82,18 @@ impl Harness {
         };
         let mut app = tui::app(&config, read_only, false, size).unwrap();
         app.state.now = now();
-        let snap = data::load_snapshot(&store, &config.monitor, &config.sanctions, now()).unwrap();
+        let instance = instance(store.clone(), config, &dir.path().join("data"));
+        let api = tester(&instance, read_only);
+        let snap = data::load_snapshot(&*api, now()).unwrap();
         app.handle(Event::Done(Done::Loaded(Box::new(snap))));
         let env = EffectEnv {
-            actor: "tester".to_string(),
-            monitor: config.monitor.clone(),
-            sanctions: config.sanctions.clone(),
             export_dir: dir.path().to_path_buf(),
-            data_dir: dir.path().join("data"),
-            checks: None,
         };
         Harness {
             app,
             store,
+            instance,
+            api,
             env,
             loop_effects: Vec::new(),
             dir,
@@ -74,9 +102,7 @@ impl Harness {
 
     /// Loads everything from the store again, as at start.
     pub fn reload(&mut self) {
-        let config = Config::default();
-        let snap =
-            data::load_snapshot(&self.store, &config.monitor, &config.sanctions, now()).unwrap();
+        let snap = data::load_snapshot(self.api.as_ref(), now()).unwrap();
         self.send(Event::Done(Done::Loaded(Box::new(snap))));
     }
 
@@ -105,7 +131,7 @@ impl Harness {
                     | Effect::ExpireFlash(_)
                     | Effect::Bell => self.loop_effects.push(effect),
                     other => {
-                        let mut evs = effects::execute(&self.store, &self.env, other);
+                        let mut evs = effects::execute(&*self.api, &self.env, other);
                         evs.reverse();
                         queue.extend(evs);
                     }
