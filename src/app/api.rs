@@ -156,6 +156,8 @@ operations! {
     read Counterparty => fn counterparty(id: u64) -> Counterparty;
     /// The counterparties that pass the filter, by id.
     read Counterparties => fn counterparties(filter: Filter) -> Vec<Counterparty>;
+    /// The counterparties that pass the filter, by id, each with its last check: an export.
+    read Export => fn export(filter: Filter) -> Vec<crate::register::export::ExportRow>;
     /// Adds a counterparty; returns it as stored, with its id.
     write Add => fn add(draft: CounterpartyDraft) -> Counterparty;
     /// Changes fields of a counterparty.

@@ -252,6 +252,10 @@ impl Api for Local {
         Ok(all.into_iter().filter(|cp| filter.matches(cp)).collect())
     }
 
+    fn export(&self, filter: Filter) -> Result<Vec<crate::register::export::ExportRow>, Failure> {
+        super::ops::register::export(self, filter)
+    }
+
     fn add(&self, draft: CounterpartyDraft) -> Result<Counterparty, Failure> {
         let cp = draft
             .apply(None, Utc::now())

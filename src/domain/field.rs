@@ -1,6 +1,8 @@
 //! The fields of a counterparty, named once: the CSV header and its accepted spellings, the
 //! command-line flag, the form label and whether the field is required. The CSV reader and
 //! writer, the form, the field errors and the audit trail's change list all go through it.
+//! ERP files split the address into street, postcode and city: those columns are
+//! [`AddressPart`]s here, next to the fields, so every header spelling has one home.
 
 use std::fmt;
 
@@ -195,6 +197,130 @@ pub fn is_id_header(header: &str) -> bool {
     normalise_header(header) == "id"
 }
 
+/// The columns an export writes after the fields (the last check's time and status): facts
+/// of the register, not of the counterparty, so an import of an export skips them silently.
+pub const EXPORT_ONLY_HEADERS: [&str; 2] = ["last_check", "last_check_status"];
+
+/// Whether a header names one of the [`EXPORT_ONLY_HEADERS`].
+pub fn is_export_only_header(header: &str) -> bool {
+    let n = normalise_header(header);
+    EXPORT_ONLY_HEADERS.iter().any(|h| normalise_header(h) == n)
+}
+
+/// A part of the postal address that ERP files keep in a column of its own; an import joins
+/// the parts into [`Field::Address`] (see [`AddressParts::join`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AddressPart {
+    /// Street (with or without the house number).
+    Street,
+    /// House number, when the file keeps it apart from the street.
+    HouseNumber,
+    /// Postcode.
+    Postcode,
+    /// City.
+    City,
+}
+
+impl AddressPart {
+    /// Every part, in the order the address writes them.
+    pub const ALL: [AddressPart; 4] = [
+        AddressPart::Street,
+        AddressPart::HouseNumber,
+        AddressPart::Postcode,
+        AddressPart::City,
+    ];
+
+    /// The part's name in messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            AddressPart::Street => "street",
+            AddressPart::HouseNumber => "house number",
+            AddressPart::Postcode => "postcode",
+            AddressPart::City => "city",
+        }
+    }
+
+    /// The header spellings an import accepts, normalised as for [`Field::headers`].
+    pub const fn headers(self) -> &'static [&'static str] {
+        match self {
+            AddressPart::Street => &["street", "straße", "strasse", "str"],
+            // Not a bare "Nr.": ERP files use it for the customer's number.
+            AddressPart::HouseNumber => &["housenumber", "hausnummer", "hausnr"],
+            AddressPart::Postcode => &[
+                "postcode",
+                "postalcode",
+                "zip",
+                "zipcode",
+                "plz",
+                "postleitzahl",
+            ],
+            AddressPart::City => &["city", "town", "ort", "stadt", "wohnort"],
+        }
+    }
+
+    /// The part a CSV header names, in any accepted spelling and case.
+    pub fn from_header(header: &str) -> Option<AddressPart> {
+        let n = normalise_header(header);
+        AddressPart::ALL
+            .into_iter()
+            .find(|p| p.headers().contains(&n.as_str()))
+    }
+}
+
+/// The address cells of one row of a file with address parts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddressParts<'a> {
+    /// The `address` column's cell, when the file has one besides the parts.
+    pub address: &'a str,
+    /// Street.
+    pub street: &'a str,
+    /// House number.
+    pub house_number: &'a str,
+    /// Postcode.
+    pub postcode: &'a str,
+    /// City.
+    pub city: &'a str,
+}
+
+impl<'a> AddressParts<'a> {
+    /// Puts a part's cell in its place.
+    pub fn set(&mut self, part: AddressPart, cell: &'a str) {
+        let slot = match part {
+            AddressPart::Street => &mut self.street,
+            AddressPart::HouseNumber => &mut self.house_number,
+            AddressPart::Postcode => &mut self.postcode,
+            AddressPart::City => &mut self.city,
+        };
+        *slot = cell;
+    }
+
+    /// One address in German order, "Straße 1, 12345 Ort": the street line (an `address`
+    /// cell first, then street and house number), then postcode and city; empty parts are left
+    /// out, so a row without any gives an empty text.
+    pub fn join(&self) -> String {
+        let words = |parts: &[&str]| {
+            parts
+                .iter()
+                .map(|p| p.trim())
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let street = words(&[self.street, self.house_number]);
+        let lines = [
+            self.address.trim(),
+            &street,
+            &words(&[self.postcode, self.city]),
+        ];
+        lines
+            .iter()
+            .filter(|l| !l.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 impl CounterpartyDraft {
     /// The text the draft holds for a field; `None` when it leaves the field unchanged or the
     /// field is not text (monitoring is a switch).
@@ -270,6 +396,46 @@ mod tests {
         assert_eq!(Field::from_header(" USt-IdNr. "), Some(Field::Vat));
         assert_eq!(Field::from_header("colour"), None);
         assert!(is_id_header("ID") && Field::from_header("id").is_none());
+    }
+
+    #[test]
+    fn address_parts_are_found_by_german_and_english_headers_and_joined_in_german_order() {
+        for (header, part) in [
+            ("Straße", AddressPart::Street),
+            ("STRASSE", AddressPart::Street),
+            ("Street", AddressPart::Street),
+            ("Haus-Nr.", AddressPart::HouseNumber),
+            ("PLZ", AddressPart::Postcode),
+            ("Postcode", AddressPart::Postcode),
+            ("ZIP code", AddressPart::Postcode),
+            ("Ort", AddressPart::City),
+            ("stadt", AddressPart::City),
+            ("City", AddressPart::City),
+        ] {
+            assert_eq!(AddressPart::from_header(header), Some(part), "{header}");
+            assert_eq!(Field::from_header(header), None, "{header}");
+        }
+        // No spelling is both a field and a part, nor two parts.
+        for p in AddressPart::ALL {
+            for h in p.headers() {
+                assert_eq!(Field::from_header(h), None, "{h}");
+                assert_eq!(AddressPart::from_header(h), Some(p), "{h}");
+            }
+        }
+        let mut a = AddressParts::default();
+        a.set(AddressPart::Street, " Hauptstraße ");
+        a.set(AddressPart::HouseNumber, "1a");
+        a.set(AddressPart::Postcode, "80331");
+        a.set(AddressPart::City, "München");
+        assert_eq!(a.join(), "Hauptstraße 1a, 80331 München");
+        a.street = "";
+        a.house_number = "";
+        assert_eq!(a.join(), "80331 München");
+        a.address = "c/o Empfang";
+        a.postcode = "";
+        assert_eq!(a.join(), "c/o Empfang, München");
+        assert_eq!(AddressParts::default().join(), "");
+        assert!(is_export_only_header("Last Check") && is_export_only_header("last_check_status"));
     }
 
     #[test]

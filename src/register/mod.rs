@@ -1,6 +1,7 @@
-//! The register as files and filters: CSV import and export, JSON views, list filters.
+//! The register as files and filters: CSV import, exports, JSON views, list filters.
 
 pub mod csv_io;
+pub mod export;
 pub mod filter;
 
 use crate::domain::Counterparty;

@@ -14,8 +14,8 @@ use super::shared;
 use super::state::{
     AlertDetail, AppState, Flash, Level, Pending, Popup, ReasonFor, SortColumn, Tab,
 };
+use crate::domain::Severity;
 use crate::domain::changes::sanctions_entity;
-use crate::domain::{Counterparty, Severity};
 use crate::sanctions::ListSource;
 
 /// The keymap context for the current state.
@@ -357,15 +357,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.table.marks.clear();
             }
         }
-        Action::Export => {
-            let cps: Vec<Counterparty> = state
-                .table
-                .visible
-                .iter()
-                .map(|&i| state.rows[i as usize].cp.clone())
-                .collect();
-            return vec![Effect::Export(cps)];
-        }
+        Action::Export => state.popup = Some(super::export::prompt(state)),
         Action::Add => state.popup = Some(Popup::Form(Box::new(FormState::add(state.now)))),
         Action::Edit => {
             let cp = focused_id(state)
@@ -548,7 +540,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Save => {
             if let Some(Popup::Reason { text, pending, .. }) = &state.popup {
                 if text.trim().is_empty() && !pending.optional() {
-                    return flash(state, Level::Warn, "type the reason first");
+                    let missing = pending.missing();
+                    return flash(state, Level::Warn, missing);
                 }
                 if let Some(Popup::Reason { text, pending, .. }) = state.popup.take() {
                     let text = text.trim().to_string();
@@ -561,6 +554,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                             about,
                             reason: text,
                         },
+                        ReasonFor::ExportTo => super::export::effect(state, &text),
                     }];
                 }
             }

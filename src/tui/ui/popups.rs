@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use crate::tui::action::Action;
 use crate::tui::form::{FIELDS, FormState, choices};
 use crate::tui::keymap::{Context, Keymap};
-use crate::tui::state::{AppState, Tab};
+use crate::tui::state::{AppState, ReasonFor, Tab};
 use crate::tui::theme::Theme;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -113,7 +113,7 @@ pub fn confirm(question: &str, theme: &Theme, keymap: &Keymap, area: Rect, buf: 
 
 /// A question answered with one line of text (the reason of a decision).
 pub fn reason(
-    title: &str,
+    pending: &ReasonFor,
     question: &str,
     text: &str,
     theme: &Theme,
@@ -142,7 +142,7 @@ pub fn reason(
         Line::default(),
         Line::from(vec![
             Span::styled(save, theme.key),
-            Span::raw(" record   "),
+            Span::raw(format!(" {}   ", pending.save_label())),
             Span::styled(cancel, theme.key),
             Span::raw(" cancel"),
         ]),
@@ -151,7 +151,7 @@ pub fn reason(
     .block(
         Block::default()
             .borders(Borders::ALL)
-            .title(Span::styled(title.to_string(), theme.title)),
+            .title(Span::styled(pending.title(), theme.title)),
     )
     .render(r, buf);
 }
