@@ -6,6 +6,21 @@ use common::{Env, fixture_path as fixture, stderr, stdout};
 use serde_json::Value;
 use support::common;
 
+/// Two registers hold the same counterparties, field for field (times of writing aside).
+fn assert_same_fields(before: &[Value], after: &[Value]) {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        let o = v.as_object_mut().unwrap();
+        o.remove("created_at");
+        o.remove("updated_at");
+        v
+    };
+    assert_eq!(before.len(), after.len());
+    for (b, a) in before.iter().zip(after) {
+        assert_eq!(strip(b), strip(a));
+    }
+}
+
 #[test]
 fn bad_rows_are_reported_and_good_rows_stored() {
     let env = Env::new();
@@ -196,18 +211,7 @@ fn export_import_round_trip_is_field_for_field() {
     let fresh = Env::new();
     let out = fresh.kontra().arg("import").arg(&export).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let after = fresh.list_json();
-    assert_eq!(before.len(), after.len());
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        let o = v.as_object_mut().unwrap();
-        o.remove("created_at");
-        o.remove("updated_at");
-        v
-    };
-    for (b, a) in before.iter().zip(&after) {
-        assert_eq!(strip(b), strip(a));
-    }
+    assert_same_fields(&before, &fresh.list_json());
     assert_eq!(
         before[2]["kind"], "vessel",
         "the kind survives the round trip"
@@ -636,16 +640,5 @@ fn excel_export_has_a_bom_semicolons_the_last_check_and_imports_back() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("skipped"), "{}", stderr(&out));
     assert!(stdout(&out).contains("UTF-8 with BOM, semicolon-separated"));
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        let o = v.as_object_mut().unwrap();
-        o.remove("created_at");
-        o.remove("updated_at");
-        v
-    };
-    let (before, after) = (env.list_json(), fresh.list_json());
-    assert_eq!(before.len(), after.len());
-    for (b, a) in before.iter().zip(&after) {
-        assert_eq!(strip(b), strip(a));
-    }
+    assert_same_fields(&env.list_json(), &fresh.list_json());
 }

@@ -404,7 +404,7 @@ fn export_asks_where_and_writes_the_filtered_rows_for_excel_with_their_last_chec
     // Enter writes the default.
     h.ch('x');
     h.key(KeyCode::Enter);
-    assert_eq!(exports(&h), [default.clone()]);
+    assert_eq!(exports(&h), std::slice::from_ref(&default));
     let bytes = std::fs::read(&default).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
