@@ -146,7 +146,7 @@ async fn through_monitor(
         };
         match event {
             None | Some(Event::Stopping) => return Err(stopped()),
-            Some(Event::Reload) => lost_events = true,
+            Some(Event::Missed(_)) => lost_events = true,
             Some(Event::Monitor(MonitorEvent::ChecksStarted { batch: b, ids: got }))
                 if batch.is_none() && got == ids =>
             {
