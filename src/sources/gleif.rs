@@ -611,13 +611,13 @@ impl Registry for GleifClient {
                 let (mut attempt, n) = self
                     .search(REGISTERED_AS, values, court.as_deref(), country(c))
                     .await;
-                if let (Some(note), Some(code)) = (unchecked, attempt.parsed.code.as_mut()) {
-                    if matches!(
+                if let (Some(note), Some(code)) = (unchecked, attempt.parsed.code.as_mut())
+                    && matches!(
                         attempt.parsed.outcome,
                         crate::domain::check::Outcome::Answer(Answer::LeiSearch(_))
-                    ) {
-                        code.push_str(&note);
-                    }
+                    )
+                {
+                    code.push_str(&note);
                 }
                 (attempt, n)
             }
