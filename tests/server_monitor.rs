@@ -290,3 +290,35 @@ fn sanctions_status_import_and_update_through_the_daemon_match_in_process() {
     same(&direct, &served, &["sanctions", "screen", "Alpha GmbH"]);
     daemon.stop();
 }
+
+#[test]
+fn a_cycle_run_through_the_daemon_is_run_by_its_monitor_and_prints_the_same() {
+    let registry = vies(
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let url = registry.url("");
+    let direct = installation(&url, None);
+    let served = installation(&url, None);
+    for env in [&direct, &served] {
+        let (_, err, code) = outcome(env, &["monitor", "on", "1", "2"]);
+        assert_eq!(code, Some(0), "{err}");
+    }
+    let daemon = Daemon::start(&served);
+    // No sanctions list: every check has a source it could not ask, which is not a failure
+    // of the cycle (exit 0); both counterparties are checked once, by the daemon's monitor.
+    let (out, err, code) = same(&direct, &served, &["monitor", "run", "--all"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.starts_with("cycle 1: 2/2 done, 2 checked, 0 failed"),
+        "{out}"
+    );
+    let (out, _, code) = same(&direct, &served, &["monitor", "run", "--all"]);
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("cycle 2: 2/2 done, 2 checked"), "{out}");
+    daemon.stop();
+    // The runs were stored by the daemon's monitor as cycle runs.
+    let h: serde_json::Value =
+        serde_json::from_str(&outcome(&served, &["history", "1", "--json"]).0).unwrap();
+    assert_eq!(h["checks"].as_array().unwrap().len(), 2, "{h}");
+}

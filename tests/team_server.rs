@@ -313,6 +313,23 @@ fn roles_come_from_the_os_user_on_the_socket_and_refusals_name_them() {
         "the claimed $USER must not count: {msg}"
     );
 
+    // A dry run promises nothing the import would refuse, and is not itself a change.
+    let csv = vh.join("partner.csv");
+    std::fs::write(&csv, "name,country\nNeu GmbH,DE\n").unwrap();
+    std::os::unix::fs::chown(&csv, Some(viewer.uid), None).unwrap();
+    let dry = kontra_as(
+        &env,
+        &viewer,
+        &vh,
+        &["import", "--dry-run", csv.to_str().unwrap()],
+    );
+    assert_eq!(dry.status.code(), Some(9), "{}", stderr(&dry));
+    assert!(
+        stderr(&dry).contains("would be refused") && stderr(&dry).contains("viewer"),
+        "{}",
+        stderr(&dry)
+    );
+
     // An analyst changes their own and unowned counterparties, not a colleague's.
     let own = kontra_as(
         &env,
@@ -352,6 +369,10 @@ fn roles_come_from_the_os_user_on_the_socket_and_refusals_name_them() {
     let delete = kontra_as(&env, &analyst, &ah, &["rm", &own_id]);
     assert_eq!(delete.status.code(), Some(9));
     assert!(stderr(&delete).contains("needs the role lead"));
+    // Checking the whole register at once is a lead's call.
+    let cycle = kontra_as(&env, &analyst, &ah, &["monitor", "run", "--all"]);
+    assert_eq!(cycle.status.code(), Some(9), "{}", stderr(&cycle));
+    assert!(stderr(&cycle).contains("needs the role lead"));
 
     // An OS user who is no analyst is turned away.
     let unknown = kontra_as(&env, &stranger, &sh, &["list"]);

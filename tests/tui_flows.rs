@@ -355,6 +355,8 @@ fn monitor_events_show_progress_new_alerts_and_fresh_checks() {
         total: 12,
         cancelled: false,
         new_alerts: 1,
+        checked: 12,
+        failed: 0,
         next: None,
     }));
     assert!(h.app.state.progress.is_none());
@@ -826,6 +828,8 @@ fn stats_shows_the_next_run_the_monitor_reports_after_a_cycle() {
         total: 40,
         cancelled: false,
         new_alerts: 0,
+        checked: 40,
+        failed: 0,
         next: Some(next),
     }));
     assert_eq!(h.app.state.next_cycle, Some(next));

@@ -168,6 +168,8 @@ operations! {
     write SetMonitoring => fn set_monitoring(ids: Vec<u64>, on: bool) -> usize;
     /// Checks counterparties now (every one with `all`), by the running monitor when there is one; runs beside other calls, as the monitor stores its checks itself.
     read Check => fn check(ids: Vec<u64>, all: bool) -> Vec<crate::app::ops::checks::CheckAnswer>;
+    /// Runs a monitoring cycle now (of every monitored counterparty with `all`, else of what is due), by the running monitor when there is one; the reports of the cycles it carried out, in order.
+    read RunCycle => fn run_cycle(all: bool) -> Vec<crate::monitor::runner::CycleReport>;
     /// The digests of the pending alerts (one owner's with `owner`), without sending.
     read DigestPreview => fn digest_preview(owner: Option<String>) -> Vec<crate::app::ops::digest::Mail>;
     /// The mails a delivery run would send now, without sending.

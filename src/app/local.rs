@@ -332,6 +332,10 @@ impl Api for Local {
     ) -> Result<Vec<super::ops::checks::CheckAnswer>, Failure> {
         super::ops::checks::check(self, ids, all)
     }
+
+    fn run_cycle(&self, all: bool) -> Result<Vec<crate::monitor::runner::CycleReport>, Failure> {
+        super::ops::cycles::run_cycle(self, all)
+    }
     fn digest_preview(
         &self,
         owner: Option<String>,

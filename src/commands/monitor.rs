@@ -9,10 +9,7 @@ use crate::domain::changes::source_label;
 use crate::domain::check::{Answer, Outcome, SourceResult};
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
 use crate::exit;
-use crate::monitor::clock::{Clock, SystemClock};
-use crate::monitor::runner::{LAST_SLOT_KEY, Runner};
-use crate::monitor::schedule::Schedule;
-use crate::store::{AuditEvent, Store};
+use crate::store::AuditEvent;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use color_eyre::Result;
@@ -20,7 +17,6 @@ use color_eyre::eyre::WrapErr;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 
 /// `kontra monitor ...`
 #[derive(Debug, Subcommand)]
@@ -104,23 +100,6 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .wrap_err("cannot start the async runtime")
 }
 
-fn cancel_on_ctrl_c(token: &CancellationToken) {
-    let t = token.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            t.cancel();
-        }
-    });
-}
-
-fn runner(ctx: &Ctx, store: Arc<Store>) -> Result<Runner<crate::monitor::live::Live>> {
-    Ok(crate::background::live_runner(
-        &ctx.config,
-        store,
-        &ctx.paths.data,
-    )?)
-}
-
 /// `kontra monitor on|off|run`.
 pub fn monitor(ctx: &Ctx, c: MonitorCommand) -> Result<u8> {
     match c {
@@ -130,66 +109,48 @@ pub fn monitor(ctx: &Ctx, c: MonitorCommand) -> Result<u8> {
     }
 }
 
+/// `kontra monitor run [--all]`: through the running Kontra's monitor when one serves the data
+/// directory, else here; the earlier cycles it carried out (an interrupted one finished, the
+/// register screened against list changes) are named on stderr, the last is the result line.
 fn run_cycle(ctx: &Ctx, all: bool) -> Result<u8> {
-    let store = Arc::new(ctx.store("kontra monitor run")?);
-    let rt = runtime()?;
-    let runner = runner(ctx, store.clone())?;
-    let schedule = Schedule::from_config(&ctx.config.monitor);
-    let report = rt.block_on(async {
-        let cancel = CancellationToken::new();
-        cancel_on_ctrl_c(&cancel);
-        if let Some(r) = runner.resume(&cancel).await? {
-            eprintln!("finished interrupted cycle {} ({})", r.cycle_id, r.done);
-            return Ok::<_, color_eyre::Report>(r);
-        }
-        // Lists refreshed since the last screening of the register: screen what changed.
-        let deltas = runner.list_changes();
-        if !deltas.is_empty() {
-            let r = runner.run_sanctions_delta(deltas, &cancel).await?;
+    let reports = ctx
+        .api("kontra monitor run", crate::app::Access::Write)?
+        .run_cycle(all)?;
+    let mut code = exit::OK;
+    for (i, report) in reports.iter().enumerate() {
+        if report.resumed {
+            eprintln!(
+                "finished interrupted cycle {} ({})",
+                report.cycle_id, report.done
+            );
+        } else if report.reason == crate::monitor::runner::DELTA_REASON {
             eprintln!(
                 "screened {} counterparties against the sanctions list changes: {} new alerts",
-                r.done, r.new_alerts
+                report.done, report.new_alerts
             );
-            if r.cancelled {
-                return Ok(r);
-            }
         }
-        let now = SystemClock.now();
-        let (reason, ids) = if all {
-            ("all", runner.plan_all_monitored()?)
-        } else {
-            let due = schedule.current(now);
-            let ids = runner.plan_due(&schedule, &due)?;
-            if let Some(at) = due.at() {
-                let last: Option<DateTime<Utc>> = store.get_state(LAST_SLOT_KEY)?;
-                if last.is_none_or(|l| l < at) {
-                    store.set_state(LAST_SLOT_KEY, &at)?;
-                }
-            }
-            ("manual", ids)
-        };
-        Ok(runner.run_cycle(reason, ids, &cancel).await?)
-    })?;
-    println!(
-        "cycle {}: {}/{} done, {} checked, {} failed, {} new alerts{}",
-        report.cycle_id,
-        report.done,
-        report.total,
-        report.checked,
-        report.failed,
-        report.new_alerts,
-        if report.cancelled {
-            " (cancelled; `kontra monitor run` finishes it)"
-        } else {
-            ""
+        if report.cancelled || report.failed > 0 {
+            code = exit::ERROR;
         }
-    );
-    store.flush()?;
-    Ok(if report.cancelled || report.failed > 0 {
-        exit::ERROR
-    } else {
-        exit::OK
-    })
+        if i + 1 < reports.len() {
+            continue;
+        }
+        println!(
+            "cycle {}: {}/{} done, {} checked, {} failed, {} new alerts{}",
+            report.cycle_id,
+            report.done,
+            report.total,
+            report.checked,
+            report.failed,
+            report.new_alerts,
+            if report.cancelled {
+                " (cancelled; `kontra monitor run` finishes it)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(code)
 }
 
 /// `kontra check`.

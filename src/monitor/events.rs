@@ -114,6 +114,10 @@ pub enum MonitorEvent {
         cancelled: bool,
         /// New alerts raised in this start of the cycle.
         new_alerts: usize,
+        /// Check runs stored in this start of the cycle.
+        checked: usize,
+        /// Checks that could not be stored (retried on a later cycle).
+        failed: usize,
         /// When the next scheduled cycle is due ([`super::Schedule::next_after`] the end of
         /// this one); None outside the scheduler (`kontra monitor run`) or without run times.
         next: Option<DateTime<Utc>>,

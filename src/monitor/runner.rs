@@ -30,6 +30,9 @@ pub const CYCLE_KEY: &str = "monitor/cycle";
 /// State key of the last scheduled slot a cycle was started for.
 pub const LAST_SLOT_KEY: &str = "monitor/last_slot";
 const CYCLE_SEQ_KEY: &str = "monitor/cycle_seq";
+/// State key of the report of the last cycle that ended, so that whoever asked for a cycle
+/// and missed its end on the event hub can still read what it did.
+const LAST_REPORT_KEY: &str = "monitor/last_report";
 /// The reason of a sanctions-delta cycle.
 pub const DELTA_REASON: &str = "sanctions-delta";
 /// How often the done set is persisted during a cycle.
@@ -71,10 +74,14 @@ pub struct CycleState {
 }
 
 /// What a cycle did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CycleReport {
     /// The cycle's id.
     pub cycle_id: u64,
+    /// Why it ran (`scheduled`, `manual`, `all`, `sanctions-delta`).
+    pub reason: String,
+    /// Whether this start finished a cycle interrupted earlier.
+    pub resumed: bool,
     /// Counterparties planned.
     pub total: usize,
     /// Counterparties done (including those done before a restart).
@@ -217,6 +224,17 @@ impl<C: Checker> Runner<C> {
             .filter(|c| c.monitor)
             .map(|c| c.id)
             .collect())
+    }
+
+    /// The number of the last cycle started (0: none yet); a cycle started later has a
+    /// higher one.
+    pub fn cycles_started(store: &Store) -> Result<u64, RunnerError> {
+        Ok(store.get_state::<u64>(CYCLE_SEQ_KEY)?.unwrap_or(0))
+    }
+
+    /// The report of the last cycle that ended, if any.
+    pub fn last_report(store: &Store) -> Result<Option<CycleReport>, RunnerError> {
+        Ok(store.get_state(LAST_REPORT_KEY)?)
     }
 
     /// The cycle that was interrupted (killed or cancelled), if any.
@@ -386,6 +404,19 @@ impl<C: Checker> Runner<C> {
         if state.finished && !state.deltas.is_empty() {
             self.checker.mark_screened(&state.deltas);
         }
+        let report = CycleReport {
+            cycle_id: state.id,
+            reason: state.reason.clone(),
+            resumed,
+            total,
+            done: done.len(),
+            checked,
+            failed,
+            new_alerts,
+            cancelled,
+        };
+        let (store, kept) = (self.store.clone(), report.clone());
+        blocking(move || store.set_state(LAST_REPORT_KEY, &kept)).await?;
         let snapshot = self.source_health().await?;
         let _ = self.events.send(MonitorEvent::Health(snapshot));
         self.report_pause().await;
@@ -400,6 +431,8 @@ impl<C: Checker> Runner<C> {
             total,
             cancelled,
             new_alerts,
+            checked,
+            failed,
             next,
         });
         tracing::info!(
@@ -412,15 +445,7 @@ impl<C: Checker> Runner<C> {
             cancelled,
             "cycle ended"
         );
-        Ok(CycleReport {
-            cycle_id: state.id,
-            total,
-            done: done.len(),
-            checked,
-            failed,
-            new_alerts,
-            cancelled,
-        })
+        Ok(report)
     }
 
     async fn persist(&self, state: &CycleState) -> Result<(), RunnerError> {

@@ -116,6 +116,19 @@ fn set_last_slot<C: Checker>(runner: &Runner<C>, at: DateTime<Utc>) -> Result<()
     Ok(runner.store().set_state(LAST_SLOT_KEY, &at)?)
 }
 
+/// Records `at` (the slot a manual cycle runs) as the last slot, unless a later one is.
+pub fn mark_slot<C: Checker>(
+    runner: &Runner<C>,
+    at: Option<DateTime<Utc>>,
+) -> Result<(), RunnerError> {
+    let Some(at) = at else { return Ok(()) };
+    let last: Option<DateTime<Utc>> = runner.store().get_state(LAST_SLOT_KEY)?;
+    if last.is_none_or(|l| l < at) {
+        set_last_slot(runner, at)?;
+    }
+    Ok(())
+}
+
 /// The scheduler loop: runs until `shutdown` is cancelled.
 pub async fn run<C: Checker>(
     runner: Runner<C>,
@@ -249,6 +262,8 @@ pub async fn run<C: Checker>(
                 Some(Request::RunDue) => {
                     let due = schedule.current(clock.now());
                     let ids = runner.plan_due(&schedule, &due)?;
+                    // The slot is run by hand now: the scheduler does not run it again.
+                    mark_slot(&runner, due.at())?;
                     run_cycle("manual", ids).await?;
                 }
                 Some(_) | None => {}

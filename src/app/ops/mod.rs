@@ -4,6 +4,7 @@
 pub mod alerts;
 pub(crate) mod ask;
 pub mod checks;
+pub(crate) mod cycles;
 pub mod decisions;
 pub mod digest;
 pub mod history;

@@ -135,9 +135,10 @@ fn report(plan: &ImportPlan, sha256: String, seen: Option<ImportRecord>) -> Impo
     }
 }
 
-/// What importing `file` would do, writing nothing.
+/// What importing `file` would do, writing nothing; refused as the import would be.
 pub(crate) fn plan(local: &Local, file: ImportFile) -> Result<ImportReport, Failure> {
     let (plan, sha256, seen) = prepare(local, &file)?;
+    permit_plan(local, &plan, true)?;
     Ok(report(&plan, sha256, seen))
 }
 
@@ -145,7 +146,7 @@ pub(crate) fn plan(local: &Local, file: ImportFile) -> Result<ImportReport, Fail
 /// and change every counterparty an `--update` row merges into.
 pub(crate) fn import(local: &Local, file: ImportFile) -> Result<ImportReport, Failure> {
     let (plan, sha256, seen) = prepare(local, &file)?;
-    permit_plan(local, &plan)?;
+    permit_plan(local, &plan, false)?;
     let out = report(&plan, sha256.clone(), seen);
     if plan.inserts.is_empty() && plan.updates.is_empty() {
         return Ok(out);
@@ -187,8 +188,22 @@ pub(crate) fn export(local: &Local, filter: Filter) -> Result<Vec<ExportRow>, Fa
 }
 
 /// Asks the role rules once per owner of the new rows, and for each merged counterparty as
-/// for an edit (its owner, and the new owner when the row gives it away).
-fn permit_plan(local: &Local, plan: &ImportPlan) -> Result<(), Failure> {
+/// for an edit (its owner, and the new owner when the row gives it away). A real import asks
+/// [`Local::permit`] (a refusal is audited); a dry run asks the same rules and records nothing,
+/// so that it never promises an import the caller may not make.
+fn permit_plan(local: &Local, plan: &ImportPlan, dry_run: bool) -> Result<(), Failure> {
+    let permit = |action: &str, id: Option<u64>, need: Need<'_>| {
+        if dry_run {
+            crate::app::access::permit(local.identity(), action, need).map_err(|f| {
+                Failure::new(
+                    f.code,
+                    format!("the import would be refused: {}", f.message),
+                )
+            })
+        } else {
+            local.permit(action, id, need)
+        }
+    };
     let mut owners: Vec<Option<&str>> = Vec::new();
     for cp in &plan.inserts {
         let o = cp.owner.as_deref();
@@ -201,13 +216,16 @@ fn permit_plan(local: &Local, plan: &ImportPlan) -> Result<(), Failure> {
             Some(o) => format!("import counterparties owned by {o}"),
             None => "import counterparties without an owner".to_string(),
         };
-        local.permit(&action, None, Need::Counterparty(owner))?;
+        permit(&action, None, Need::Counterparty(owner))?;
     }
     for cp in &plan.updates {
         let old = local.get(cp.id)?;
-        local.permit_each("change", std::slice::from_ref(&old))?;
-        if cp.owner != old.owner {
-            local.permit_each("change", std::slice::from_ref(cp))?;
+        for owner in [&old.owner, &cp.owner] {
+            permit(
+                &format!("change counterparty {}", cp.id),
+                Some(cp.id),
+                Need::Counterparty(owner.as_deref()),
+            )?;
         }
     }
     Ok(())
