@@ -65,4 +65,4 @@ daemon=$!
 for _ in $(seq 500); do [ -S "$KONTRA_DATA_DIR/kontra.sock" ] && break; sleep 0.02; done
 echo "$n monitored counterparties, $clients clients, $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg), $(date -u +%FT%TZ)"
 "$eval_bin" server-load --kontra "$bin" --clients "$clients" \
-  --during "import $work/more.csv" --during "check --all" ${SETTLE:+--settle $SETTLE}
+  --during "import $work/more.csv" --during "monitor run --all" ${SETTLE:+--settle $SETTLE}
