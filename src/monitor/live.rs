@@ -319,8 +319,8 @@ impl Checker for Live {
                     } else {
                         format!("{} {}", r.kind, r.number)
                     };
-                    // Kontra ships no court-to-RA table (no public source at hand); a court
-                    // entered as its RA code is used as one.
+                    // A court written as its RA code is used as one; a court name is looked up
+                    // in the GLEIF client's court table.
                     let court = r.court.trim();
                     self.sources
                         .gleif_search(&GleifSearch::Register {
