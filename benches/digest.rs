@@ -69,6 +69,7 @@ fn data() -> (Vec<Alert>, HashMap<u64, Counterparty>, Vec<Analyst>) {
                 sent_at: None,
                 acknowledged_by: None,
                 acknowledged_at: None,
+                subject: None,
             }
         })
         .collect();

@@ -136,6 +136,7 @@ fn alert(cp: u64, key: &str) -> Alert {
         sent_at: None,
         acknowledged_by: None,
         acknowledged_at: None,
+        subject: None,
     }
 }
 

@@ -656,6 +656,7 @@ fn an_alert_whose_mail_got_no_answer_shows_delivery_unknown_not_sent() {
         sent_at: None,
         acknowledged_by: None,
         acknowledged_at: None,
+        subject: None,
     };
     let (_, fresh) = h.store.record_check(run, vec![alert]).unwrap();
     let id = fresh[0].id;

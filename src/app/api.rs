@@ -201,7 +201,7 @@ operations! {
     /// The Stats tab's figures at `now` and the next scheduled cycle.
     read UiStats => fn ui_stats(now: chrono::DateTime<chrono::Utc>) -> super::ops::ui::Stats;
     /// One counterparty with its check runs and alerts, newest first; None when it is gone.
-    read UiDetails => fn ui_details(id: u64) -> Option<Box<crate::tui::data::Details>>;
+    read UiDetails => fn ui_details(id: u64) -> Option<Box<super::ops::ui::Details>>;
     /// A check run the monitor stored, with the alerts it raised; None when it is gone.
     read UiCheckRun => fn ui_check_run(run_id: u64, alert_ids: Vec<u64>) -> Option<(crate::domain::CheckRun, Vec<crate::domain::Alert>)>;
     /// Whether a monitor runs in the serving Kontra, so checks can be asked for now.

@@ -400,15 +400,15 @@ impl Api for Local {
     }
 
     fn last_checks(&self, from: u64, limit: usize) -> Result<ops::ui::LastChecks, Failure> {
-        crate::tui::data::last_checks(self.store(), from, limit).map_err(Failure::from_error)
+        ops::ui::last_checks(self.store(), from, limit).map_err(Failure::from_error)
     }
 
     fn ui_stats(&self, now: chrono::DateTime<Utc>) -> Result<ops::ui::Stats, Failure> {
         ops::ui::stats(self, now)
     }
 
-    fn ui_details(&self, id: u64) -> Result<Option<Box<crate::tui::data::Details>>, Failure> {
-        let details = crate::tui::data::load_details(self.store(), id);
+    fn ui_details(&self, id: u64) -> Result<Option<Box<ops::ui::Details>>, Failure> {
+        let details = ops::ui::load_details(self.store(), id);
         details
             .map(|d| d.map(Box::new))
             .map_err(Failure::from_error)

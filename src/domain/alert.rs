@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+use super::check::Source;
+
 /// How serious an alert is; ordered from low to critical.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
@@ -135,6 +137,15 @@ impl AlertKind {
         }
     }
 
+    /// Whether an alert of this kind says that a listed entity matches (strongly or possibly),
+    /// so that a "not this entity" decision can be taken on it.
+    pub fn is_sanctions_hit(self) -> bool {
+        matches!(
+            self,
+            AlertKind::SanctionsFound | AlertKind::SanctionsPossible
+        )
+    }
+
     /// The severity a kind gets unless an analyst's rules override it.
     pub fn default_severity(self) -> Severity {
         match self {
@@ -217,6 +228,47 @@ pub struct Alert {
     pub acknowledged_by: Option<String>,
     /// When it was acknowledged.
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// What it is about besides the counterparty; None when not known (alerts not raised by the
+    /// detector). Last, so that older records' shape is a prefix of it (the store migrates
+    /// them; see `store::migrate`).
+    #[serde(default)]
+    pub subject: Option<AlertSubject>,
+}
+
+impl Alert {
+    /// The source whose answer raised the alert.
+    pub fn source(&self) -> Option<Source> {
+        self.subject.as_ref().map(|s| s.source)
+    }
+
+    /// The listed entity `(list, entity id)` a `sanctions_found` or `sanctions_possible` alert
+    /// says matches, so that a "not this entity" decision can be taken on it.
+    pub fn hit_entity(&self) -> Option<(&str, &str)> {
+        if !self.kind.is_sanctions_hit() {
+            return None;
+        }
+        let e = self.subject.as_ref()?.entity.as_ref()?;
+        Some((e.list.as_str(), e.entity_id.as_str()))
+    }
+}
+
+/// What an alert is about besides its counterparty and kind, typed so that no reader has to
+/// take the dedup key apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertSubject {
+    /// The source whose answer raised it.
+    pub source: Source,
+    /// The listed entity, for the sanctions kinds (found, possible, removed).
+    pub entity: Option<ListedEntity>,
+}
+
+/// An entity on a sanctions list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedEntity {
+    /// The list's short name (`eu`, `ofac`, `un`, `uk`, ...).
+    pub list: String,
+    /// The entity's id on that list (may contain '/').
+    pub entity_id: String,
 }
 
 /// The channel name of mail in [`DeliveryUnknown::channel`].

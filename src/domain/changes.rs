@@ -10,7 +10,7 @@
 //!   re-running the same comparison after a crash yields the same key and never alerts twice,
 //!   while the same kind of change happening again later yields a new key.
 
-use super::alert::{Alert, AlertKind, Bilingual, Severity};
+use super::alert::{Alert, AlertKind, AlertSubject, Bilingual, ListedEntity, Severity};
 use super::check::{
     Answer, CheckRun, FieldMatch, LeiAnswer, Outcome, QualifiedAnswer, RegisterAnswer,
     RegisterRecord, SanctionsAnswer, SanctionsHit, Source, SourceResult, Unavailable, VatAnswer,
@@ -139,6 +139,8 @@ pub struct AlertDraft {
     pub severity: Severity,
     /// The source whose answer raised it.
     pub source: Source,
+    /// The listed entity, for the sanctions kinds.
+    pub entity: Option<ListedEntity>,
     /// What changed, from what to what, and where the answer came from.
     pub message: Bilingual,
     /// Identity of the change (see the module docs).
@@ -160,6 +162,10 @@ impl AlertDraft {
             sent_at: None,
             acknowledged_by: None,
             acknowledged_at: None,
+            subject: Some(AlertSubject {
+                source: self.source,
+                entity: self.entity,
+            }),
         }
     }
 }
@@ -256,24 +262,42 @@ pub fn sanctions_key(
 /// Whether an alert of this kind says that a listed entity matches (strongly or possibly), so
 /// that a "not this entity" decision can be taken on it.
 pub fn is_sanctions_hit(kind: AlertKind) -> bool {
-    matches!(
-        kind,
-        AlertKind::SanctionsFound | AlertKind::SanctionsPossible
-    )
+    kind.is_sanctions_hit()
 }
 
 /// The listed entity `(list, entity id)` a `sanctions_found` or `sanctions_possible` alert is
-/// about, read back from its dedup key (`{cp}/{kind}/{source}/{list}/{entity id}/after-run-{n}`),
-/// so that the alerts tab can take a "not this entity" decision without a lookup.
+/// about, read back from its dedup key (`{cp}/{kind}/{source}/{list}/{entity id}/after-run-{n}`).
+/// Alerts carry it typed ([`Alert::hit_entity`]); this reads keys alone.
 pub fn sanctions_entity(kind: AlertKind, dedup_key: &str) -> Option<(&str, &str)> {
     if !is_sanctions_hit(kind) {
         return None;
     }
+    key_entity(dedup_key)
+}
+
+/// The `(list, entity id)` a sanctions key names, whatever the kind.
+fn key_entity(dedup_key: &str) -> Option<(&str, &str)> {
     // Skip counterparty, kind and source; the entity id may itself contain '/'.
     let rest = dedup_key.splitn(4, '/').nth(3)?;
     let (list, rest) = rest.split_once('/')?;
     let (entity, _) = rest.rsplit_once("/after-run-")?;
     (!list.is_empty() && !entity.is_empty()).then_some((list, entity))
+}
+
+/// The subject a dedup key written by the detector names (`{cp}/{kind}/{source}/{detail}`):
+/// read once, when the store brings alerts stored before they carried their subject up to date.
+/// None for a key of another shape.
+pub fn subject_of_key(kind: AlertKind, dedup_key: &str) -> Option<AlertSubject> {
+    let name = dedup_key.split('/').nth(2)?;
+    let source = Source::ALL.into_iter().find(|s| s.as_str() == name)?;
+    let sanctions = kind.is_sanctions_hit() || kind == AlertKind::SanctionsRemoved;
+    let entity = key_entity(dedup_key)
+        .filter(|_| sanctions && source == Source::Sanctions)
+        .map(|(list, entity_id)| ListedEntity {
+            list: list.to_string(),
+            entity_id: entity_id.to_string(),
+        });
+    Some(AlertSubject { source, entity })
 }
 
 /// Names of a source in German and English.
@@ -353,11 +377,40 @@ fn unavailable_text(reason: Unavailable) -> (&'static str, &'static str) {
 
 impl Detector<'_> {
     fn push(&mut self, kind: AlertKind, r: &SourceResult, message: Bilingual, detail: &str) {
+        self.push_about(kind, r, message, detail, None);
+    }
+
+    /// A sanctions alert about one listed entity, compared against run `anchor`.
+    fn push_listed(
+        &mut self,
+        kind: AlertKind,
+        r: &SourceResult,
+        message: Bilingual,
+        hit: &SanctionsHit,
+        anchor: u64,
+    ) {
+        let detail = sanctions_detail(&hit.list, &hit.entity_id, anchor);
+        let entity = ListedEntity {
+            list: hit.list.clone(),
+            entity_id: hit.entity_id.clone(),
+        };
+        self.push_about(kind, r, message, &detail, Some(entity));
+    }
+
+    fn push_about(
+        &mut self,
+        kind: AlertKind,
+        r: &SourceResult,
+        message: Bilingual,
+        detail: &str,
+        entity: Option<ListedEntity>,
+    ) {
         let dedup_key = format!("{}/{}/{}/{}", self.cp.id, kind, r.source, detail);
         self.out.push(AlertDraft {
             kind,
             severity: kind.default_severity(),
             source: r.source,
+            entity,
             message,
             dedup_key,
         });
@@ -908,12 +961,7 @@ impl Detector<'_> {
                     why("en")
                 ),
             );
-            self.push(
-                kind,
-                r,
-                msg,
-                &sanctions_detail(&h.list, &h.entity_id, *anchor),
-            );
+            self.push_listed(kind, r, msg, h, *anchor);
         }
         for (k, (h, anchor)) in &before {
             if now.contains_key(k) {
@@ -935,12 +983,7 @@ impl Detector<'_> {
                     h.score
                 ),
             );
-            self.push(
-                AlertKind::SanctionsRemoved,
-                r,
-                msg,
-                &sanctions_detail(&h.list, &h.entity_id, *anchor),
-            );
+            self.push_listed(AlertKind::SanctionsRemoved, r, msg, h, *anchor);
         }
     }
 }
@@ -1145,6 +1188,17 @@ mod tests {
                     assert_eq!(sanctions_entity(d.kind, &d.dedup_key), None);
                 }
                 assert_eq!(d.severity, d.kind.default_severity());
+                // The typed subject says what the key says, so stored alerts read back from
+                // their keys by the migration get the same subject as new ones.
+                let subject = subject_of_key(d.kind, &d.dedup_key).unwrap();
+                assert_eq!((subject.source, &subject.entity), (d.source, &d.entity));
+                assert_eq!(
+                    d.clone().into_alert(cp.id, base()).hit_entity(),
+                    sanctions_entity(d.kind, &d.dedup_key)
+                );
+                if d.kind.is_sanctions_hit() || d.kind == SanctionsRemoved {
+                    assert!(d.entity.is_some(), "{}", d.dedup_key);
+                }
                 assert!(d.dedup_key.starts_with(&format!("{}/{}/", cp.id, d.kind)));
                 assert!(!d.message.de.is_empty() && !d.message.en.is_empty());
             }

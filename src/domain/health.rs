@@ -21,6 +21,15 @@ pub const WINDOW_DAYS: usize = 30;
 /// stores; both use it so that they read the same runs.
 pub const MAX_RUNS: u64 = 200_000;
 
+/// Day index in the window (0 = oldest, `WINDOW_DAYS - 1` = today) of a time, or None outside
+/// it: the Stats charts' columns.
+pub fn day_slot(now: DateTime<Utc>, at: DateTime<Utc>) -> Option<usize> {
+    let days = (now.date_naive() - at.date_naive()).num_days();
+    (0..WINDOW_DAYS as i64)
+        .contains(&days)
+        .then(|| WINDOW_DAYS - 1 - days as usize)
+}
+
 /// How one source has been doing.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceHealth {

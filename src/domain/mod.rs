@@ -9,6 +9,7 @@ pub mod counterparty;
 pub mod country;
 pub mod field;
 pub mod health;
+pub mod last_check;
 pub mod pause;
 pub mod screening;
 pub mod vat;

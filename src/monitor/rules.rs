@@ -90,6 +90,7 @@ mod tests {
             kind,
             severity: kind.default_severity(),
             source: Source::Vies,
+            entity: None,
             message: Bilingual::default(),
             dedup_key: kind.to_string(),
         }

@@ -819,6 +819,7 @@ mod tests {
             sent_at: None,
             acknowledged_by: None,
             acknowledged_at: None,
+            subject: None,
         }
     }
 

@@ -801,7 +801,7 @@ fn settle(store: &Store, entry: &OutboxEntry) -> Result<bool, NotifyError> {
 }
 
 /// Every source's health for a digest, from the stored runs by the store query and the window
-/// the Stats tab uses (`tui::data::run_stats`), so the two cannot disagree; None (said in the
+/// the Stats tab uses (`app::ops::ui::run_stats`), so the two cannot disagree; None (said in the
 /// mail as "no check yet") when the store cannot be read.
 pub fn source_health(store: &Store, now: DateTime<Utc>) -> Option<Health> {
     match store.source_health(now, HEALTH_RUNS, &mut |_| {}) {
@@ -872,7 +872,7 @@ mod tests {
             store.record_check(run, vec![]).unwrap();
         }
         let now = at(5, 7);
-        let stats = crate::tui::data::run_stats(&store, now).unwrap().health;
+        let stats = crate::app::ops::ui::run_stats(&store, now).unwrap().health;
         let digest = source_health(&store, now).unwrap();
         assert_eq!(stats, digest);
         let vies = &digest.sources[0];

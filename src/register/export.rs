@@ -11,7 +11,7 @@ use super::csv_io::guard_formula;
 use super::{CounterpartyJson, to_cells};
 use crate::domain::Counterparty;
 use crate::domain::field::{EXPORT_ONLY_HEADERS, Field};
-use crate::tui::data::LastCheck;
+use crate::domain::last_check::LastCheck;
 
 /// One counterparty as an export writes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,8 +103,8 @@ pub fn write_json<W: Write>(mut out: W, rows: &[ExportRow]) -> std::io::Result<(
 mod tests {
     use super::*;
     use crate::domain::CounterpartyDraft;
+    use crate::domain::last_check::CheckStatus;
     use crate::register::csv_io;
-    use crate::tui::data::CheckStatus;
 
     fn row(name: &str, last: Option<LastCheck>) -> ExportRow {
         let draft = CounterpartyDraft {

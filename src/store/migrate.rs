@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
 use super::bulk::{BULK_JOURNAL, BulkJournal};
-use super::{Result, SCHEMA_VERSION, Store, StoreError, dec, encode_plain, unwrap_tx, v1};
+use super::{Result, SCHEMA_VERSION, Store, StoreError, dec, encode_plain, unwrap_tx, v1, v2};
 
 const MIGRATION_PROGRESS: &str = "migration_progress";
 
@@ -16,13 +16,13 @@ const MIGRATE_CHUNK: usize = 1024;
 /// Where a migration step stands, kept in `meta` and written in the same transaction as each
 /// chunk of rewritten records: a process killed part way resumes exactly after the last chunk
 /// it wrote, so no record is skipped and none is converted twice (a version-2 record read as
-/// version 1 would be garbage).
+/// version 1 would be garbage). Removed with the step's end, so each step starts afresh.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct MigrationProgress {
     /// The version being migrated to.
     to: u32,
     /// The step's phase: for 1 -> 2, 0 = bulk journal, 1 = counterparties, 2 = check runs,
-    /// 3 = done.
+    /// 3 = done; for 2 -> 3, 0 = alerts, 1 = done.
     phase: u8,
     /// The last key rewritten in this phase; none when the phase has not started.
     after: Option<Vec<u8>>,
@@ -57,7 +57,12 @@ impl Store {
         let mut v = found;
         while v < SCHEMA_VERSION {
             // Version 0 is a fresh directory: nothing to convert.
-            if v == 1 && !self.migrate_1_to_2(chunk, &mut budget)? {
+            let done = match v {
+                1 => self.migrate_1_to_2(chunk, &mut budget)?,
+                2 => self.migrate_2_to_3(chunk, &mut budget)?,
+                _ => true,
+            };
+            if !done {
                 self.flush()?;
                 return Ok(false);
             }
@@ -110,65 +115,117 @@ impl Store {
                     } else {
                         &t.checks
                     };
-                    let from = match &p.after {
-                        Some(k) => std::ops::Bound::Excluded(k.clone()),
-                        None => std::ops::Bound::Unbounded,
-                    };
-                    let mut rewrites: Vec<(sled::IVec, Vec<u8>)> = Vec::new();
-                    let mut last = None;
-                    for item in tree
-                        .range::<Vec<u8>, _>((from, std::ops::Bound::Unbounded))
-                        .take(chunk)
-                    {
-                        let (k, v) = self.sled(item)?;
-                        if p.phase == 1 {
-                            let cp: v1::CounterpartyV1 = dec("counterparty (version 1)", &v)?;
-                            rewrites.push((k.clone(), encode_plain(&cp.upgrade())?));
+                    let phase = p.phase;
+                    self.rewrite_chunk(tree, &mut p, chunk, |v| {
+                        if phase == 1 {
+                            let cp: v1::CounterpartyV1 = dec("counterparty (version 1)", v)?;
+                            return encode_plain(&cp.upgrade()).map(Some);
+                        }
+                        let run: v1::CheckRunV1 = dec("check run (version 1)", v)?;
+                        // Runs without hits are stored alike in both versions.
+                        if run.has_hits() {
+                            encode_plain(&run.upgrade()).map(Some)
                         } else {
-                            let run: v1::CheckRunV1 = dec("check run (version 1)", &v)?;
-                            // Runs without hits are stored alike in both versions.
-                            if run.has_hits() {
-                                rewrites.push((k.clone(), encode_plain(&run.upgrade())?));
-                            }
+                            Ok(None)
                         }
-                        last = Some(k.to_vec());
-                    }
-                    match last {
-                        None => {
-                            p.phase += 1;
-                            p.after = None;
-                            self.sled(t.meta.insert(MIGRATION_PROGRESS, encode_plain(&p)?))?;
-                        }
-                        Some(k) => {
-                            p.after = Some(k);
-                            let progress = encode_plain(&p)?;
-                            let r = (tree, &t.meta).transaction(|(tree, meta)| {
-                                for (k, v) in &rewrites {
-                                    tree.insert(k, v.as_slice())?;
-                                }
-                                meta.insert(MIGRATION_PROGRESS, progress.as_slice())?;
-                                Ok(())
-                            });
-                            unwrap_tx::<()>(r, &self.dir)?;
-                        }
-                    }
+                    })?;
                 }
                 _ => return Ok(true),
             }
-            if let Some(left) = budget {
-                *left = left.saturating_sub(1);
-                if *left == 0 {
-                    return Ok(false);
-                }
+            if spent(budget) {
+                return Ok(false);
             }
         }
+    }
+
+    /// Schema 2 -> 3: every alert gets its typed `subject`, read back from its dedup key.
+    fn migrate_2_to_3(&self, chunk: usize, budget: &mut Option<usize>) -> Result<bool> {
+        let t = &self.t;
+        let mut p = match self.sled(t.meta.get(MIGRATION_PROGRESS))? {
+            Some(b) => dec("migration progress", &b)?,
+            None => MigrationProgress {
+                to: 3,
+                phase: 0,
+                after: None,
+            },
+        };
+        while p.phase == 0 {
+            self.rewrite_chunk(&t.alerts, &mut p, chunk, |v| {
+                let alert: v2::AlertV2 = dec("alert (version 2)", v)?;
+                encode_plain(&alert.upgrade()).map(Some)
+            })?;
+            if spent(budget) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Rewrites the next `chunk` records of `tree` after `p.after` by `convert` (None leaves a
+    /// record as it is), in one transaction with the progress; when none are left, moves `p` to
+    /// the next phase.
+    fn rewrite_chunk(
+        &self,
+        tree: &sled::Tree,
+        p: &mut MigrationProgress,
+        chunk: usize,
+        convert: impl Fn(&[u8]) -> Result<Option<Vec<u8>>>,
+    ) -> Result<()> {
+        let t = &self.t;
+        let from = match &p.after {
+            Some(k) => std::ops::Bound::Excluded(k.clone()),
+            None => std::ops::Bound::Unbounded,
+        };
+        let mut rewrites: Vec<(sled::IVec, Vec<u8>)> = Vec::new();
+        let mut last = None;
+        for item in tree
+            .range::<Vec<u8>, _>((from, std::ops::Bound::Unbounded))
+            .take(chunk)
+        {
+            let (k, v) = self.sled(item)?;
+            if let Some(new) = convert(&v)? {
+                rewrites.push((k.clone(), new));
+            }
+            last = Some(k.to_vec());
+        }
+        match last {
+            None => {
+                p.phase += 1;
+                p.after = None;
+                self.sled(t.meta.insert(MIGRATION_PROGRESS, encode_plain(&*p)?))?;
+            }
+            Some(k) => {
+                p.after = Some(k);
+                let progress = encode_plain(&*p)?;
+                let r = (tree, &t.meta).transaction(|(tree, meta)| {
+                    for (k, v) in &rewrites {
+                        tree.insert(k, v.as_slice())?;
+                    }
+                    meta.insert(MIGRATION_PROGRESS, progress.as_slice())?;
+                    Ok(())
+                });
+                unwrap_tx::<()>(r, &self.dir)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Counts one transaction against the budget a test gave; true when it is used up.
+fn spent(budget: &mut Option<usize>) -> bool {
+    match budget {
+        Some(left) => {
+            *left = left.saturating_sub(1);
+            *left == 0
+        }
+        None => false,
     }
 }
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::screening::HitStrength;
-    use crate::domain::{Alert, CheckRun, Counterparty, CounterpartyKind};
+    use crate::domain::{Alert, CheckRun, Counterparty, CounterpartyKind, Source};
     use crate::store::test_support::cp;
     use crate::store::{codec, keys};
     use chrono::Utc;
@@ -265,6 +322,18 @@ mod tests {
         }
         assert_eq!(alerts.len(), 2);
         assert_eq!(alerts[0].acknowledged_by.as_deref(), Some("analyst"));
+        // Schema 3: the subject read back from the key the version-1 detector wrote.
+        let subjects: Vec<_> = alerts
+            .iter()
+            .map(|a| (a.source(), a.hit_entity()))
+            .collect();
+        assert_eq!(
+            subjects,
+            [
+                (Some(Source::Sanctions), Some(("ofac", "28603"))),
+                (Some(Source::Sanctions), Some(("un", "690735")))
+            ]
+        );
         assert!(s.sled(s.t.meta.get(MIGRATION_PROGRESS)).unwrap().is_none());
         // The migrated store takes new records and opens again without migrating twice.
         let mut v = cps[3].clone();
@@ -293,15 +362,14 @@ mod tests {
             if s.migrate_stopping(1, Some(1)).unwrap() {
                 break;
             }
-            assert_eq!(
-                s.schema_version().unwrap(),
-                1,
+            assert!(
+                s.schema_version().unwrap() < SCHEMA_VERSION,
                 "not done after open {opens}"
             );
             assert!(opens < 50, "the migration does not advance");
         }
-        // Journal, 5 counterparties, 5 check runs, and each phase's end.
-        assert!(opens >= 11, "{opens} opens");
+        // Journal, 5 counterparties, 5 check runs, 2 alerts, and each phase's end.
+        assert!(opens >= 16, "{opens} opens");
         let s = Store::open(dir.path(), "t").unwrap();
         assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(contents(&s), expected);

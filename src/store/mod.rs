@@ -23,6 +23,7 @@ mod outbox;
 mod pause;
 mod state;
 mod v1;
+mod v2;
 mod webhooks;
 
 use serde::Serialize;
@@ -40,8 +41,8 @@ pub use state::StateBatch;
 
 /// The schema this build writes. Bump it and add a step to `Store::migrate` when records change
 /// shape. Version 2 added the counterparty's `kind` and a sanctions hit's `strength` and
-/// `reasons`.
-pub const SCHEMA_VERSION: u32 = 2;
+/// `reasons`; version 3 the alert's typed `subject`.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]

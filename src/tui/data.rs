@@ -1,202 +1,22 @@
 //! What the UI shows: the register with each row's last check, the alerts, run statistics for
 //! the stats tab, and one counterparty's details. The UI loads them through the application
 //! API ([`load_in_steps`], in pages, so a second UI attached to the running Kontra loads the
-//! same way); the readers over the store ([`run_stats`], [`load_details`]) are the server's
-//! side of those operations. Loading runs on a blocking task, never inside a reducer or a view.
+//! same way); the readers over the store are the server's side of those operations
+//! (`app::ops::ui`). Loading runs on a blocking task, never inside a reducer or a view.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::app::Api;
-use crate::domain::alert::MAIL_CHANNEL;
-use crate::domain::check::{Answer, Outcome};
-use crate::domain::health::Health;
-use crate::domain::pause::SourcePause;
-use crate::domain::{Alert, CheckRun, Counterparty, Source};
+use crate::app::ops::ui::RunStats;
+use crate::domain::last_check::{LastCheck, VatStatus};
+use crate::domain::{Alert, CheckRun, Counterparty};
 use crate::exit::Failure;
-use crate::sanctions::health::ListHealth;
-use crate::sanctions::snapshot::{self, SnapshotMeta};
-use crate::store::{Store, StoreError};
 
 /// Days of history the stats charts cover: the health window, so that the charts and the
 /// health table count the same runs.
 pub const CHART_DAYS: usize = crate::domain::health::WINDOW_DAYS;
-
-/// Most check runs the stats loader reads (the digest reads as many).
-pub const MAX_RUNS_SCANNED: u64 = crate::domain::health::MAX_RUNS;
-
-/// The overall result of a check run, as the table's status column shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum CheckStatus {
-    /// Every source answered and nothing is wrong.
-    Ok,
-    /// Some sources could not be asked; the others found nothing wrong.
-    Partial,
-    /// No source could be asked.
-    NoAnswer,
-    /// The VAT number was reported invalid.
-    Invalid,
-    /// Insolvency publications name the counterparty.
-    Insolvency,
-    /// Sanctions screening found hits.
-    Sanctions,
-}
-
-impl CheckStatus {
-    /// The word the table shows.
-    pub fn label(self) -> &'static str {
-        match self {
-            CheckStatus::Ok => "ok",
-            CheckStatus::Partial => "partial",
-            CheckStatus::NoAnswer => "no answer",
-            CheckStatus::Invalid => "invalid",
-            CheckStatus::Insolvency => "insolvency",
-            CheckStatus::Sanctions => "sanctions",
-        }
-    }
-
-    /// Whether this is bad news about the counterparty (not about the registries).
-    pub fn is_problem(self) -> bool {
-        matches!(
-            self,
-            CheckStatus::Invalid | CheckStatus::Insolvency | CheckStatus::Sanctions
-        )
-    }
-
-    /// Summarises a run: the worst finding wins, then how much could be asked.
-    pub fn of(run: &CheckRun) -> CheckStatus {
-        let mut answered = 0;
-        let mut status = CheckStatus::Ok;
-        for r in &run.results {
-            let Outcome::Answer(a) = &r.outcome else {
-                continue;
-            };
-            answered += 1;
-            let finding = match a {
-                Answer::Vat(v) if !v.valid => Some(CheckStatus::Invalid),
-                Answer::Qualified(q) if !q.valid => Some(CheckStatus::Invalid),
-                Answer::Sanctions(s) if !s.hits.is_empty() => Some(CheckStatus::Sanctions),
-                Answer::Insolvency(i) if !i.publications.is_empty() => {
-                    Some(CheckStatus::Insolvency)
-                }
-                _ => None,
-            };
-            if let Some(f) = finding {
-                status = status.max(f);
-            }
-        }
-        if status != CheckStatus::Ok {
-            status
-        } else if answered == 0 {
-            CheckStatus::NoAnswer
-        } else if answered < run.results.len() {
-            CheckStatus::Partial
-        } else {
-            CheckStatus::Ok
-        }
-    }
-}
-
-/// What the last check said about the VAT number (for the stats distribution).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum VatStatus {
-    /// A registry said valid.
-    Valid,
-    /// A registry said invalid.
-    Invalid,
-    /// The VAT registries could not be asked.
-    CouldNotAsk,
-    /// Never checked.
-    Unchecked,
-    /// The counterparty has no VAT number.
-    NoNumber,
-}
-
-impl VatStatus {
-    /// Every value, in chart order.
-    pub const ALL: [VatStatus; 5] = [
-        VatStatus::Valid,
-        VatStatus::Invalid,
-        VatStatus::CouldNotAsk,
-        VatStatus::Unchecked,
-        VatStatus::NoNumber,
-    ];
-
-    /// The chart label.
-    pub fn label(self) -> &'static str {
-        match self {
-            VatStatus::Valid => "valid",
-            VatStatus::Invalid => "invalid",
-            VatStatus::CouldNotAsk => "no answer",
-            VatStatus::Unchecked => "unchecked",
-            VatStatus::NoNumber => "no number",
-        }
-    }
-
-    /// From a counterparty and its last run.
-    pub fn of(cp: &Counterparty, run: Option<&CheckRun>) -> VatStatus {
-        if cp.vat.is_none() {
-            return VatStatus::NoNumber;
-        }
-        match run {
-            Some(run) => VatStatus::of_run(run),
-            None => VatStatus::Unchecked,
-        }
-    }
-
-    /// From the last run of a counterparty that has a VAT number.
-    pub fn of_run(run: &CheckRun) -> VatStatus {
-        let mut asked = false;
-        for r in &run.results {
-            match &r.outcome {
-                Outcome::Answer(Answer::Vat(v)) => {
-                    return if v.valid {
-                        VatStatus::Valid
-                    } else {
-                        VatStatus::Invalid
-                    };
-                }
-                Outcome::Answer(Answer::Qualified(q)) => {
-                    return if q.valid {
-                        VatStatus::Valid
-                    } else {
-                        VatStatus::Invalid
-                    };
-                }
-                Outcome::CouldNotAsk { .. } if matches!(r.source, Source::Vies | Source::Evatr) => {
-                    asked = true;
-                }
-                _ => {}
-            }
-        }
-        if asked {
-            VatStatus::CouldNotAsk
-        } else {
-            VatStatus::Unchecked
-        }
-    }
-}
-
-/// A counterparty's last check, summarised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LastCheck {
-    /// When it finished.
-    pub at: DateTime<Utc>,
-    /// What it found.
-    pub status: CheckStatus,
-}
-
-impl LastCheck {
-    /// The summary of a check run.
-    pub fn of(run: &CheckRun) -> LastCheck {
-        LastCheck {
-            at: run.finished_at,
-            status: CheckStatus::of(run),
-        }
-    }
-}
 
 /// One row of the register.
 #[derive(Debug, Clone, PartialEq)]
@@ -245,25 +65,6 @@ impl Row {
     }
 }
 
-/// Statistics over the recent check runs.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct RunStats {
-    /// Every source's health and the last cycle, by the one function the digest uses too.
-    pub health: Health,
-    /// Answers per day, oldest first, ending today.
-    pub answers_per_day: Vec<u64>,
-    /// "Could not ask" results per day, oldest first, ending today.
-    pub failures_per_day: Vec<u64>,
-    /// When the sanctions lists were last screened against, and which snapshots.
-    pub lists: BTreeMap<String, DateTime<Utc>>,
-    /// The health of every sanctions list, configured or not, in display order.
-    pub list_health: Vec<ListHealth>,
-    /// Runs read for these figures.
-    pub runs_scanned: u64,
-    /// The VIES pause (`IP_BLOCKED`) in force, kept current by the monitor's pause events.
-    pub pause: Option<SourcePause>,
-}
-
 /// Everything the tabs need, loaded in one go.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
@@ -277,19 +78,6 @@ pub struct Snapshot {
     pub runs: RunStats,
     /// The next scheduled cycle according to the config.
     pub next_cycle: Option<DateTime<Utc>>,
-}
-
-/// One counterparty with its history, for the details tab.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Details {
-    /// The counterparty.
-    pub cp: Counterparty,
-    /// Its check runs, newest first.
-    pub runs: Vec<CheckRun>,
-    /// Its alerts, newest first.
-    pub alerts: Vec<Alert>,
-    /// Every list snapshot still known, so a stored screening can say how old its lists were.
-    pub snapshots: Vec<SnapshotMeta>,
 }
 
 /// How the register is loaded in the background: a small first chunk so the first screenful
@@ -403,31 +191,6 @@ pub fn load_in_steps(
     Ok(emit(LoadStep::Finished { runs, next_cycle }))
 }
 
-/// The last check of each counterparty from id `from` on, at most `limit`: the id, the check,
-/// and the VAT status it gives a counterparty that has a VAT number.
-pub fn last_checks(
-    store: &Store,
-    from: u64,
-    limit: usize,
-) -> Result<Vec<(u64, LastCheck, VatStatus)>, StoreError> {
-    let mut batch = Vec::new();
-    for item in store.last_check_per_counterparty_from(from).take(limit) {
-        let (id, run) = item?;
-        batch.push((id, LastCheck::of(&run), VatStatus::of_run(&run)));
-    }
-    Ok(batch)
-}
-
-/// Ids of the unsent alerts whose mail went out without an answer.
-pub fn delivery_unknown(store: &Store) -> Result<BTreeSet<u64>, StoreError> {
-    Ok(store
-        .deliveries_unknown()?
-        .into_iter()
-        .filter(|(_, ds)| ds.iter().any(|d| d.channel == MAIL_CHANNEL))
-        .map(|(id, _)| id)
-        .collect())
-}
-
 /// Loads the whole snapshot in one go (the steps of [`load_in_steps`], assembled).
 pub fn load_snapshot(api: &dyn Api, now: DateTime<Utc>) -> Result<Snapshot, Failure> {
     let mut snap = Snapshot {
@@ -460,69 +223,4 @@ pub fn load_snapshot(api: &dyn Api, now: DateTime<Utc>) -> Result<Snapshot, Fail
         true
     })?;
     Ok(snap)
-}
-
-/// Day index (0 = oldest, CHART_DAYS-1 = today) of a time, or None outside the window.
-pub fn day_slot(now: DateTime<Utc>, at: DateTime<Utc>) -> Option<usize> {
-    let today = now.date_naive();
-    let days = (today - at.date_naive()).num_days();
-    (0..CHART_DAYS as i64)
-        .contains(&days)
-        .then(|| CHART_DAYS - 1 - days as usize)
-}
-
-/// Reads runs newest first (ids grow with time) until the chart window is covered: the
-/// sources' health by the store's one health query, the charts and the lists screened from the
-/// same runs.
-pub fn run_stats(store: &Store, now: DateTime<Utc>) -> Result<RunStats, StoreError> {
-    let mut answers_per_day = vec![0; CHART_DAYS];
-    let mut failures_per_day = vec![0; CHART_DAYS];
-    let mut lists: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
-    let (health, runs_scanned) = store.source_health(now, MAX_RUNS_SCANNED, &mut |run| {
-        let slot = day_slot(now, run.finished_at);
-        for r in &run.results {
-            let per_day = match &r.outcome {
-                Outcome::Answer(a) => {
-                    if let Answer::Sanctions(s) = a {
-                        for (list, _) in &s.lists {
-                            let e = lists.entry(list.clone()).or_insert(r.at);
-                            if r.at > *e {
-                                *e = r.at;
-                            }
-                        }
-                    }
-                    &mut answers_per_day
-                }
-                Outcome::CouldNotAsk { .. } => &mut failures_per_day,
-            };
-            if let Some(v) = slot.and_then(|s| per_day.get_mut(s)) {
-                *v += 1;
-            }
-        }
-    })?;
-    Ok(RunStats {
-        health,
-        answers_per_day,
-        failures_per_day,
-        lists,
-        runs_scanned,
-        ..RunStats::default()
-    })
-}
-
-/// Loads one counterparty's details; None when it no longer exists.
-pub fn load_details(store: &Store, id: u64) -> Result<Option<Details>, StoreError> {
-    let Some(cp) = store.counterparty(id)? else {
-        return Ok(None);
-    };
-    let mut runs = store.check_runs(id)?;
-    runs.reverse();
-    let mut alerts = store.alerts_for(id)?;
-    alerts.reverse();
-    Ok(Some(Details {
-        cp,
-        runs,
-        alerts,
-        snapshots: snapshot::known_snapshots(store)?,
-    }))
 }

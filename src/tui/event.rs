@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use crossterm::event::KeyEvent;
 
-use super::data::{Details, LoadStep, Snapshot};
+use super::data::{LoadStep, Snapshot};
 use super::state::Level;
+use crate::app::ops::ui::Details;
 use crate::domain::{Alert, CheckRun, Counterparty};
 use crate::monitor::MonitorEvent;
 

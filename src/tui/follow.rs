@@ -3,10 +3,11 @@
 //! manual checks (`c`) in the status line with a summary at their end, and a new critical alert
 //! as a status message, a badge on the Alerts tab and, when configured, the terminal bell.
 
-use super::data::{Row, day_slot};
+use super::data::Row;
 use super::effects::Effect;
 use super::state::{AppState, Current, Level, ManualChecks, Progress, SortColumn, Tab};
 use super::update::flash;
+use crate::domain::health::day_slot;
 use crate::domain::{Alert, CheckRun, Severity};
 use crate::monitor::MonitorEvent;
 use crate::monitor::events::ChecksSummary;

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use super::data::{CheckStatus, Details, LoadStep, Row, RunStats, Snapshot};
+use super::data::{LoadStep, Row, Snapshot};
 use super::form::FormState;
 use super::search::{Query, SearchIndex};
+use crate::app::ops::ui::{Details, RunStats};
+use crate::domain::last_check::CheckStatus;
 use crate::domain::{Alert, Counterparty, Severity, Source};
 use crate::sanctions::ListSource;
 use crate::values::Language;

@@ -231,6 +231,7 @@ fn alert(cp: u64, kind: AlertKind, at: DateTime<Utc>, de: &str, en: &str) -> Ale
         sent_at: None,
         acknowledged_by: None,
         acknowledged_at: None,
+        subject: None,
     }
 }
 

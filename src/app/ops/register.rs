@@ -15,12 +15,12 @@ use crate::app::api::Api as _;
 use crate::app::events::Event;
 use crate::app::local::Local;
 use crate::domain::Counterparty;
+use crate::domain::last_check::LastCheck;
 use crate::exit::{self, Failure};
 use crate::register::csv_io::{self, RowError, UnknownColumn};
 use crate::register::export::ExportRow;
 use crate::register::filter::Filter;
 use crate::store::{Store, StoreError, Write as StoreWrite};
-use crate::tui::data::LastCheck;
 
 /// The largest CSV file an import takes.
 pub const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;

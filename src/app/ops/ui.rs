@@ -3,7 +3,7 @@
 //! entity" from an alert, checking now through the serving Kontra's monitor). The UI's other
 //! writes are the register's own operations (add, edit, delete, monitoring).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,13 +12,20 @@ use crate::app::access::Need;
 use crate::app::api::Api;
 use crate::app::events::Event;
 use crate::app::local::Local;
+use crate::domain::alert::MAIL_CHANNEL;
+use crate::domain::check::{Answer, Outcome};
+use crate::domain::health::{Health, MAX_RUNS, WINDOW_DAYS, day_slot};
+use crate::domain::last_check::{LastCheck, VatStatus};
+use crate::domain::pause::SourcePause;
 use crate::domain::{Alert, CheckRun, Counterparty};
 use crate::exit::{self, Failure};
 use crate::monitor::{Request as MonitorRequest, Schedule};
 use crate::sanctions::decisions;
 use crate::sanctions::health;
+use crate::sanctions::health::ListHealth;
 use crate::sanctions::model::ListSource;
-use crate::tui::data::{self, LastCheck, RunStats, VatStatus};
+use crate::sanctions::snapshot::{self, SnapshotMeta};
+use crate::store::{Store, StoreError};
 
 /// Last checks of a page of counterparties: id, the check, and the VAT status it gives.
 pub type LastChecks = Vec<(u64, LastCheck, VatStatus)>;
@@ -28,6 +35,38 @@ pub type Stats = (RunStats, Option<DateTime<Utc>>);
 
 /// All alerts, oldest first, with the ids of those whose mail's delivery is unknown.
 pub type Alerts = (Vec<Alert>, BTreeSet<u64>);
+
+/// Statistics over the recent check runs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RunStats {
+    /// Every source's health and the last cycle, by the one function the digest uses too.
+    pub health: Health,
+    /// Answers per day, oldest first, ending today.
+    pub answers_per_day: Vec<u64>,
+    /// "Could not ask" results per day, oldest first, ending today.
+    pub failures_per_day: Vec<u64>,
+    /// When the sanctions lists were last screened against, and which snapshots.
+    pub lists: BTreeMap<String, DateTime<Utc>>,
+    /// The health of every sanctions list, configured or not, in display order.
+    pub list_health: Vec<ListHealth>,
+    /// Runs read for these figures.
+    pub runs_scanned: u64,
+    /// The VIES pause (`IP_BLOCKED`) in force, kept current by the monitor's pause events.
+    pub pause: Option<SourcePause>,
+}
+
+/// One counterparty with its history, for the details tab.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Details {
+    /// The counterparty.
+    pub cp: Counterparty,
+    /// Its check runs, newest first.
+    pub runs: Vec<CheckRun>,
+    /// Its alerts, newest first.
+    pub alerts: Vec<Alert>,
+    /// Every list snapshot still known, so a stored screening can say how old its lists were.
+    pub snapshots: Vec<SnapshotMeta>,
+}
 
 /// What became of a request to check counterparties now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,10 +99,7 @@ pub(crate) fn register_page(
 pub(crate) fn alerts(local: &Local) -> Result<Alerts, Failure> {
     let store = local.store();
     let all = store.alerts().map_err(Failure::from_error)?;
-    Ok((
-        all,
-        data::delivery_unknown(store).map_err(Failure::from_error)?,
-    ))
+    Ok((all, delivery_unknown(store).map_err(Failure::from_error)?))
 }
 
 /// These alerts as stored now, leaving out those that no longer exist.
@@ -100,7 +136,7 @@ pub(crate) fn counterparties_by_id(
 pub(crate) fn stats(local: &Local, now: DateTime<Utc>) -> Result<Stats, Failure> {
     let store = local.store();
     let config = local.instance().config();
-    let mut runs = data::run_stats(store, now).map_err(Failure::from_error)?;
+    let mut runs = run_stats(store, now).map_err(Failure::from_error)?;
     runs.list_health = health::load(store, &config.sanctions, now).map_err(Failure::from_error)?;
     runs.pause = store
         .source_pause(crate::domain::Source::Vies)
@@ -219,4 +255,86 @@ pub(crate) fn check_now(local: &Local, ids: Vec<u64>) -> Result<CheckAsked, Fail
             }
         },
     )
+}
+
+/// The last check of each counterparty from id `from` on, at most `limit`: the id, the check,
+/// and the VAT status it gives a counterparty that has a VAT number.
+pub(crate) fn last_checks(
+    store: &Store,
+    from: u64,
+    limit: usize,
+) -> Result<Vec<(u64, LastCheck, VatStatus)>, StoreError> {
+    let mut batch = Vec::new();
+    for item in store.last_check_per_counterparty_from(from).take(limit) {
+        let (id, run) = item?;
+        batch.push((id, LastCheck::of(&run), VatStatus::of_run(&run)));
+    }
+    Ok(batch)
+}
+
+/// Ids of the unsent alerts whose mail went out without an answer.
+pub(crate) fn delivery_unknown(store: &Store) -> Result<BTreeSet<u64>, StoreError> {
+    Ok(store
+        .deliveries_unknown()?
+        .into_iter()
+        .filter(|(_, ds)| ds.iter().any(|d| d.channel == MAIL_CHANNEL))
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// The Stats figures: reads runs newest first (ids grow with time) until the chart window is
+/// covered: the
+/// sources' health by the store's one health query, the charts and the lists screened from the
+/// same runs.
+pub fn run_stats(store: &Store, now: DateTime<Utc>) -> Result<RunStats, StoreError> {
+    let mut answers_per_day = vec![0; WINDOW_DAYS];
+    let mut failures_per_day = vec![0; WINDOW_DAYS];
+    let mut lists: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
+    let (health, runs_scanned) = store.source_health(now, MAX_RUNS, &mut |run| {
+        let slot = day_slot(now, run.finished_at);
+        for r in &run.results {
+            let per_day = match &r.outcome {
+                Outcome::Answer(a) => {
+                    if let Answer::Sanctions(s) = a {
+                        for (list, _) in &s.lists {
+                            let e = lists.entry(list.clone()).or_insert(r.at);
+                            if r.at > *e {
+                                *e = r.at;
+                            }
+                        }
+                    }
+                    &mut answers_per_day
+                }
+                Outcome::CouldNotAsk { .. } => &mut failures_per_day,
+            };
+            if let Some(v) = slot.and_then(|s| per_day.get_mut(s)) {
+                *v += 1;
+            }
+        }
+    })?;
+    Ok(RunStats {
+        health,
+        answers_per_day,
+        failures_per_day,
+        lists,
+        runs_scanned,
+        ..RunStats::default()
+    })
+}
+
+/// Loads one counterparty's details; None when it no longer exists.
+pub(crate) fn load_details(store: &Store, id: u64) -> Result<Option<Details>, StoreError> {
+    let Some(cp) = store.counterparty(id)? else {
+        return Ok(None);
+    };
+    let mut runs = store.check_runs(id)?;
+    runs.reverse();
+    let mut alerts = store.alerts_for(id)?;
+    alerts.reverse();
+    Ok(Some(Details {
+        cp,
+        runs,
+        alerts,
+        snapshots: snapshot::known_snapshots(store)?,
+    }))
 }

@@ -11,9 +11,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::details::summary;
 use super::{age, label, time};
-use crate::domain::changes::sanctions_entity;
 use crate::domain::check::{Answer, Outcome, SanctionsHit, SourceResult};
-use crate::domain::{Alert, CheckRun, Source};
+use crate::domain::{Alert, CheckRun};
 use crate::notify::digest::{kind_label, source_label};
 use crate::tui::state::{AlertDetail, AppState};
 use crate::tui::theme::Theme;
@@ -69,12 +68,6 @@ fn heading(text: &str, theme: &Theme) -> Line<'static> {
 
 fn when(state: &AppState, t: DateTime<Utc>) -> String {
     format!("{} ({} ago)", time(state, t), age(state.now, t))
-}
-
-/// The source whose answer raised the alert, from its key (`{cp}/{kind}/{source}/…`).
-fn alert_source(a: &Alert) -> Option<Source> {
-    let name = a.dedup_key.split('/').nth(2)?;
-    Source::ALL.into_iter().find(|s| s.as_str() == name)
 }
 
 fn lines(state: &AppState, a: &Alert, theme: &Theme) -> Vec<Line<'static>> {
@@ -133,7 +126,7 @@ fn lines(state: &AppState, a: &Alert, theme: &Theme) -> Vec<Line<'static>> {
     let at = a
         .check_run_id
         .and_then(|id| runs.iter().position(|r| r.id == id));
-    let source = alert_source(a);
+    let source = a.source();
     let now_result = at.and_then(|i| {
         let run = &runs[i];
         run.results
@@ -174,7 +167,7 @@ fn lines(state: &AppState, a: &Alert, theme: &Theme) -> Vec<Line<'static>> {
             ));
             out.push(Line::default());
             evidence(state, r, theme, &mut out);
-            if let Some((list, entity)) = sanctions_entity(a.kind, &a.dedup_key) {
+            if let Some((list, entity)) = a.hit_entity() {
                 out.push(Line::default());
                 let hit = match &r.outcome {
                     Outcome::Answer(Answer::Sanctions(s)) => s
@@ -195,7 +188,7 @@ fn lines(state: &AppState, a: &Alert, theme: &Theme) -> Vec<Line<'static>> {
                 "its check run is not in the stored history"
             };
             out.push(Line::from(Span::styled(format!("  {why}"), theme.dim)));
-            if let Some((list, entity)) = sanctions_entity(a.kind, &a.dedup_key) {
+            if let Some((list, entity)) = a.hit_entity() {
                 out.push(Line::default());
                 sanctions(lang, list, entity, None, theme, &mut out);
             }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row};
 
 use super::{age, clip, window_table};
-use crate::tui::data::CheckStatus;
+use crate::domain::last_check::CheckStatus;
 use crate::tui::state::{AppState, LoadPhase, SortColumn};
 use crate::tui::theme::Theme;
 

@@ -12,11 +12,12 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::counterparties::status_style;
 use super::{age, clip, label, time};
+use crate::app::ops::ui::Details;
 use crate::domain::check::{Answer, FieldMatch, Outcome, SourceResult};
+use crate::domain::last_check::CheckStatus;
 use crate::domain::{CheckRun, Counterparty};
 use crate::sanctions::health;
 use crate::sanctions::snapshot::SnapshotMeta;
-use crate::tui::data::{CheckStatus, Details};
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
 

@@ -14,7 +14,9 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap
 use super::alerts::kind_short;
 use super::{age, clip, label};
 use crate::domain::Severity;
-use crate::tui::data::{CHART_DAYS, VatStatus, day_slot};
+use crate::domain::health::day_slot;
+use crate::domain::last_check::VatStatus;
+use crate::tui::data::CHART_DAYS;
 use crate::tui::keymap::Keymap;
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
