@@ -169,9 +169,13 @@ pub struct AddArgs {
     /// The fields.
     #[command(flatten)]
     pub fields: FieldArgs,
-    /// Monitor it from now on.
-    #[arg(long)]
+    /// Monitor it from now on (without --monitor or --no-monitor: `[register] monitor_new`,
+    /// on unless configured otherwise).
+    #[arg(long, conflicts_with = "no_monitor")]
     pub monitor: bool,
+    /// Do not monitor it.
+    #[arg(long)]
+    pub no_monitor: bool,
 }
 
 /// `kontra edit`.

@@ -72,6 +72,8 @@ pub struct Config {
     pub ui: crate::tui::config::UiConfig,
     /// Sharing the running Kontra with the team over its socket.
     pub server: crate::app::config::ServerConfig,
+    /// Defaults of new counterparties.
+    pub register: crate::register::config::RegisterConfig,
 }
 
 impl Default for Config {
@@ -91,6 +93,7 @@ impl Default for Config {
             keymap: Default::default(),
             ui: Default::default(),
             server: Default::default(),
+            register: Default::default(),
         }
     }
 }

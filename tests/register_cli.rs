@@ -44,6 +44,7 @@ fn add_list_show_edit_monitor_rm() {
             "FR",
             "--email",
             "x@acme.fr",
+            "--no-monitor",
         ],
     );
     assert_eq!((a, b), (1, 2));
@@ -129,11 +130,87 @@ fn add_list_show_edit_monitor_rm() {
         .assert()
         .success();
     assert!(env.list_json().iter().all(|c| c["monitor"] == false));
+    // The list filters select instead of ids.
+    let out = env
+        .kontra()
+        .args(["monitor", "on", "--all", "--country", "FR"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "monitoring on for 1 counterparty (1 changed)\n",
+        "{}",
+        stderr(&out)
+    );
+    let on: Vec<bool> = env
+        .list_json()
+        .iter()
+        .map(|c| c["monitor"].as_bool().unwrap())
+        .collect();
+    assert_eq!(on, [false, true]);
+    let out = env
+        .kontra()
+        .args(["monitor", "on", "--all"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "monitoring on for 2 counterparties (1 changed)\n"
+    );
+    // Ids and a selection together, or neither, is a usage error that changes nothing.
+    for args in [
+        &["monitor", "off", "1", "--all"][..],
+        &["monitor", "off"][..],
+    ] {
+        let out = env.kontra().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("--all"), "{}", stderr(&out));
+    }
+    assert!(env.list_json().iter().all(|c| c["monitor"] == true));
 
     env.kontra().args(["rm", "1"]).assert().success();
     let all = env.list_json();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["id"], 2);
+}
+
+/// A new counterparty is monitored unless it says otherwise or `[register] monitor_new = false`;
+/// the same default holds for CSV rows without a monitor column.
+#[test]
+fn new_counterparties_are_monitored_by_default_as_configured() {
+    let env = Env::new();
+    let b = add(&env, &["--name", "Silent GmbH", "--country", "DE"]);
+    let c = add(
+        &env,
+        &["--name", "Quiet GmbH", "--country", "DE", "--no-monitor"],
+    );
+    let csv = env.dir.path().join("rows.csv");
+    std::fs::write(&csv, "name,country\nRow GmbH,AT\n").unwrap();
+    env.kontra()
+        .args(["import", csv.to_str().unwrap()])
+        .assert()
+        .success();
+    let monitor = |env: &Env| -> Vec<bool> {
+        env.list_json()
+            .iter()
+            .map(|c| c["monitor"].as_bool().unwrap())
+            .collect()
+    };
+    assert_eq!((b, c), (1, 2));
+    assert_eq!(monitor(&env), [true, false, true]);
+
+    let off = Env::new();
+    off.write("config.toml", "[register]\nmonitor_new = false\n");
+    add(&off, &["--name", "Silent GmbH", "--country", "DE"]);
+    add(
+        &off,
+        &["--name", "Loud GmbH", "--country", "DE", "--monitor"],
+    );
+    off.kontra()
+        .args(["import", csv.to_str().unwrap()])
+        .assert()
+        .success();
+    assert_eq!(monitor(&off), [false, true, false]);
 }
 
 #[test]

@@ -334,12 +334,18 @@ fn an_analyst_is_refused_alike_for_others_alerts_and_imports_and_for_decisions()
     let out = pair.run(&["import", theirs.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
     assert!(stderr(&out).contains("owned by bernd"), "{}", stderr(&out));
-    // Looking is allowed.
+    // Looking is allowed, and says the import itself would be refused (exit 9).
     let out = pair.run(&["import", "--dry-run", theirs.to_str().unwrap()]);
     assert!(
         stdout(&out).contains("would import 2 new"),
         "{}",
         stdout(&out)
+    );
+    assert_eq!(out.status.code(), Some(9));
+    assert!(
+        stderr(&out).contains("the import would be refused") && stderr(&out).contains("bernd"),
+        "{}",
+        stderr(&out)
     );
     assert_eq!(pair.served.list_json().len(), 3);
     // Merging into Bernd's counterparty is changing it.

@@ -257,8 +257,11 @@ impl Api for Local {
     }
 
     fn add(&self, draft: CounterpartyDraft) -> Result<Counterparty, Failure> {
-        let cp = draft
-            .apply(None, Utc::now())
+        let cp = self
+            .instance
+            .config()
+            .register
+            .new_counterparty(&draft, Utc::now())
             .map_err(|e| field_failure(&e))?;
         self.permit(
             "add a counterparty",

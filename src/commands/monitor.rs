@@ -8,7 +8,7 @@ use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::changes::source_label;
 use crate::domain::check::{Answer, Outcome, SourceResult};
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
-use crate::exit;
+use crate::exit::{self, Failure};
 use crate::store::AuditEvent;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
@@ -24,14 +24,18 @@ pub enum MonitorCommand {
     /// Switch monitoring on for counterparties.
     On {
         /// Counterparty ids.
-        #[arg(required = true)]
         ids: Vec<u64>,
+        /// Which counterparties, instead of ids.
+        #[command(flatten)]
+        select: Selection,
     },
     /// Switch monitoring off for counterparties.
     Off {
         /// Counterparty ids.
-        #[arg(required = true)]
         ids: Vec<u64>,
+        /// Which counterparties, instead of ids.
+        #[command(flatten)]
+        select: Selection,
     },
     /// Run one check cycle of what is due now (an interrupted cycle is finished instead).
     Run {
@@ -93,6 +97,47 @@ pub enum AlertsCommand {
     },
 }
 
+/// `monitor on|off` selecting counterparties as `kontra list` does, instead of by id.
+#[derive(Debug, Args)]
+pub struct Selection {
+    /// Every counterparty (narrowed by the filters given with it).
+    #[arg(long)]
+    all: bool,
+    /// Only this country.
+    #[arg(long)]
+    country: Option<String>,
+    /// Text in name, VAT number, country, owner, e-mail or domain.
+    #[arg(long)]
+    search: Option<String>,
+    /// Only this owner.
+    #[arg(long)]
+    owner: Option<String>,
+}
+
+impl Selection {
+    /// The filter to select by (None: the ids given); exit 2 when both or neither are given.
+    fn filter(self, ids: &[u64]) -> Result<Option<crate::register::filter::Filter>, Failure> {
+        let filters = self.country.is_some() || self.search.is_some() || self.owner.is_some();
+        match (ids.is_empty(), self.all || filters) {
+            (false, false) => Ok(None),
+            (true, true) => Ok(Some(super::register::filter_from(
+                self.country.as_deref(),
+                self.search,
+                self.owner,
+                false,
+            )?)),
+            (false, true) => Err(Failure::new(
+                exit::USAGE,
+                "give counterparty ids or --all/--country/--search/--owner, not both",
+            )),
+            (true, false) => Err(Failure::new(
+                exit::USAGE,
+                "name the counterparties: ids, or --all (narrowed by --country, --search, --owner)",
+            )),
+        }
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -103,8 +148,12 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 /// `kontra monitor on|off|run`.
 pub fn monitor(ctx: &Ctx, c: MonitorCommand) -> Result<u8> {
     match c {
-        MonitorCommand::On { ids } => super::register::monitor(ctx, OnOff::On, &ids),
-        MonitorCommand::Off { ids } => super::register::monitor(ctx, OnOff::Off, &ids),
+        MonitorCommand::On { ids, select } => {
+            super::register::monitor(ctx, OnOff::On, &ids, select.filter(&ids)?)
+        }
+        MonitorCommand::Off { ids, select } => {
+            super::register::monitor(ctx, OnOff::Off, &ids, select.filter(&ids)?)
+        }
         MonitorCommand::Run { all } => run_cycle(ctx, all),
     }
 }

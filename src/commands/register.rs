@@ -38,22 +38,15 @@ fn draft_from(f: FieldArgs, monitor: Option<bool>) -> CounterpartyDraft {
     }
 }
 
-/// `kontra add`.
-pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
-    let draft = draft_from(a.fields, Some(a.monitor));
-    // Refuse invalid input before asking for the data directory, as a typo needs no store.
-    draft
-        .apply(None, Utc::now())
-        .map_err(|e| field_failure(&e))?;
-    let api = ctx.api("kontra add", Access::Write)?;
-    let cp = api.add(draft)?;
-    println!("{}", cp.id);
-    Ok(exit::OK)
-}
-
-/// `kontra list`.
-pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
-    let country = match a.country.as_deref() {
+/// The list filter the command-line flags `--country`, `--search`, `--owner` and `--monitored`
+/// give (exit 5 for a country that is no country code).
+pub(crate) fn filter_from(
+    country: Option<&str>,
+    search: Option<String>,
+    owner: Option<String>,
+    monitored: bool,
+) -> Result<Filter, Failure> {
+    let country = match country {
         Some(c) => Some(
             crate::domain::country::normalise(c)
                 .ok_or_else(|| {
@@ -66,8 +59,31 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
         ),
         None => None,
     };
+    Ok(Filter::new(country, search, owner, monitored))
+}
+
+/// `kontra add`.
+pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
+    let monitor = match (a.monitor, a.no_monitor) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    let draft = draft_from(a.fields, monitor);
+    // Refuse invalid input before asking for the data directory, as a typo needs no store.
+    draft
+        .apply(None, Utc::now())
+        .map_err(|e| field_failure(&e))?;
+    let api = ctx.api("kontra add", Access::Write)?;
+    let cp = api.add(draft)?;
+    println!("{}", cp.id);
+    Ok(exit::OK)
+}
+
+/// `kontra list`.
+pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
+    let filter = filter_from(a.country.as_deref(), a.search, a.owner.clone(), a.monitored)?;
     let api = ctx.api("kontra list", Access::Read)?;
-    let filter = Filter::new(country, a.search, a.owner.clone(), a.monitored);
     let rows = api.counterparties(filter)?.into_iter();
     let mut out: Box<dyn std::io::Write> = if a.json {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
@@ -173,13 +189,28 @@ pub fn remove(ctx: &Ctx, ids: &[u64]) -> Result<u8> {
 }
 
 /// `kontra monitor on|off`.
-pub fn monitor(ctx: &Ctx, state: OnOff, ids: &[u64]) -> Result<u8> {
+/// `kontra monitor on|off`: the counterparties named by id, or those `filter` selects (every
+/// one for `--all` without filters).
+pub fn monitor(ctx: &Ctx, state: OnOff, ids: &[u64], filter: Option<Filter>) -> Result<u8> {
     let api = ctx.api("kontra monitor", Access::Write)?;
-    let n = api.set_monitoring(ids.to_vec(), state == OnOff::On)?;
+    let ids = match filter {
+        None => ids.to_vec(),
+        Some(filter) => api.counterparties(filter)?.iter().map(|c| c.id).collect(),
+    };
+    let n = if ids.is_empty() {
+        0
+    } else {
+        api.set_monitoring(ids.clone(), state == OnOff::On)?
+    };
     println!(
-        "monitoring {} for {} counterparties ({} changed)",
+        "monitoring {} for {} {} ({} changed)",
         if state == OnOff::On { "on" } else { "off" },
         ids.len(),
+        if ids.len() == 1 {
+            "counterparty"
+        } else {
+            "counterparties"
+        },
         n
     );
     Ok(exit::OK)
@@ -202,7 +233,9 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
     } else {
         ctx.api("kontra import", Access::Write)?.import(file)?
     };
-    let code = if r.errors.is_empty() && r.duplicates.is_empty() {
+    let code = if r.refused.is_some() {
+        exit::REFUSED
+    } else if r.errors.is_empty() && r.duplicates.is_empty() {
         exit::OK
     } else {
         exit::INVALID
@@ -269,6 +302,9 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
         r.errors.len(),
         r.detected
     );
+    if let Some(why) = &r.refused {
+        eprintln!("kontra: {why}");
+    }
     Ok(code)
 }
 

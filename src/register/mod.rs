@@ -1,5 +1,6 @@
 //! The register as files and filters: CSV import, exports, JSON views, list filters.
 
+pub mod config;
 pub mod csv_io;
 pub mod export;
 pub mod filter;

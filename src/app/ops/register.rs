@@ -17,6 +17,7 @@ use crate::app::local::Local;
 use crate::domain::Counterparty;
 use crate::domain::last_check::LastCheck;
 use crate::exit::{self, Failure};
+use crate::register::config::RegisterConfig;
 use crate::register::csv_io::{self, RowError, UnknownColumn};
 use crate::register::export::ExportRow;
 use crate::register::filter::Filter;
@@ -67,6 +68,10 @@ pub struct ImportReport {
     /// Header columns Kontra does not know, skipped.
     #[serde(default)]
     pub unknown_columns: Vec<UnknownColumn>,
+    /// For a dry run: why the import itself would be refused to the caller (their role), if
+    /// it would; the plan is shown all the same.
+    #[serde(default)]
+    pub refused: Option<String>,
 }
 
 /// What an import will do, decided before anything is written.
@@ -111,7 +116,8 @@ fn prepare(
     let parsed = csv_io::parse(&file.bytes)
         .map_err(|e| Failure::new(exit::INVALID, format!("{}: {e}", file.name)))?;
     let store = local.store();
-    let plan = plan_import(store, parsed, file.update).map_err(Failure::from_error)?;
+    let defaults = &local.instance().config().register;
+    let plan = plan_import(store, parsed, file.update, defaults).map_err(Failure::from_error)?;
     // Rows without a VAT number cannot be recognised as already registered, so a second run of
     // the same file adds them all again: the caller warns about that.
     let sha256 = hex::encode(sha2::Sha256::digest(&file.bytes));
@@ -132,14 +138,23 @@ fn report(plan: &ImportPlan, sha256: String, seen: Option<ImportRecord>) -> Impo
         unchanged: plan.unchanged,
         detected: plan.detected.clone(),
         unknown_columns: plan.unknown_columns.clone(),
+        refused: None,
     }
 }
 
-/// What importing `file` would do, writing nothing; refused as the import would be.
+/// What importing `file` would do, writing nothing, and whether the import would be refused
+/// to the caller (so that a dry run never promises what the import will not do).
 pub(crate) fn plan(local: &Local, file: ImportFile) -> Result<ImportReport, Failure> {
     let (plan, sha256, seen) = prepare(local, &file)?;
-    permit_plan(local, &plan, true)?;
-    Ok(report(&plan, sha256, seen))
+    let refused = match permit_plan(local, &plan, true) {
+        Ok(()) => None,
+        Err(f) if f.code == exit::REFUSED => Some(f.message),
+        Err(f) => return Err(f),
+    };
+    Ok(ImportReport {
+        refused,
+        ..report(&plan, sha256, seen)
+    })
 }
 
 /// Imports `file`: refused as a whole unless the caller may add every new row (by its owner)
@@ -231,11 +246,14 @@ fn permit_plan(local: &Local, plan: &ImportPlan, dry_run: bool) -> Result<(), Fa
     Ok(())
 }
 
-/// Validates every row against the field rules and the register, without writing.
+/// Validates every row against the field rules and the register, without writing. New rows get
+/// the register's defaults (`defaults`); a row merged into a stored counterparty keeps what is
+/// stored where it is silent.
 pub fn plan_import(
     store: &Store,
     parsed: csv_io::Parsed,
     update: bool,
+    defaults: &RegisterConfig,
 ) -> Result<ImportPlan, StoreError> {
     let now = Utc::now();
     let mut plan = ImportPlan {
@@ -252,7 +270,7 @@ pub fn plan_import(
     let mut in_file: HashMap<String, u64> = HashMap::new();
     let mut updated: HashMap<u64, usize> = HashMap::new();
     for row in parsed.rows {
-        let fresh = match row.draft.apply(None, now) {
+        let fresh = match defaults.new_counterparty(&row.draft, now) {
             Ok(cp) => cp,
             Err(errs) => {
                 plan.errors.extend(errs.into_iter().map(|e| RowError {
