@@ -2,7 +2,7 @@
 //! ("2026-03-14 10:30 CET"). One home, so the UI, the CLI's text output, mail and webhooks
 //! show one clock; JSON output keeps RFC 3339 with its offset and does not come through here.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::values::Language;
@@ -28,6 +28,52 @@ pub fn in_language(t: DateTime<Utc>, tz: Tz, l: Language) -> String {
     }
 }
 
+/// Parses a date as a person types it: `2026-03-14` or `14.03.2026`.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
+        .ok()
+}
+
+/// Whole days in the configured zone, both ends included: `since` from its midnight, `until` to
+/// the next midnight (so `--until 2026-03-14` keeps everything of the 14th).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayRange {
+    /// First day, if bounded.
+    pub since: Option<NaiveDate>,
+    /// Last day, if bounded.
+    pub until: Option<NaiveDate>,
+}
+
+/// The instant a day begins in `tz` (the first valid local time where DST skips midnight).
+fn day_start(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let mut t = d.and_time(chrono::NaiveTime::MIN);
+    for _ in 0..4 {
+        if let Some(x) = tz.from_local_datetime(&t).earliest() {
+            return x.with_timezone(&Utc);
+        }
+        t += chrono::Duration::hours(1);
+    }
+    t.and_utc()
+}
+
+impl DayRange {
+    /// Whether the range is unbounded on both sides.
+    pub fn is_all(&self) -> bool {
+        self.since.is_none() && self.until.is_none()
+    }
+
+    /// Whether `t` falls on one of the range's days in `tz`.
+    pub fn contains(&self, t: DateTime<Utc>, tz: Tz) -> bool {
+        self.since.is_none_or(|d| t >= day_start(d, tz))
+            && self
+                .until
+                .and_then(|d| d.succ_opt())
+                .is_none_or(|d| t < day_start(d, tz))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +91,21 @@ mod tests {
             in_language(winter, Berlin, Language::De),
             "15.01.2026 18:02 CET"
         );
+    }
+
+    #[test]
+    fn day_ranges_are_whole_local_days() {
+        let r = DayRange {
+            since: parse_date("2026-03-14"),
+            until: parse_date("15.03.2026"),
+        };
+        // Midnight in Berlin (CET, UTC+1) is 23:00 UTC the day before.
+        let at = |d, h, m| Utc.with_ymd_and_hms(2026, 3, d, h, m, 0).unwrap();
+        assert!(!r.contains(at(13, 22, 59), Berlin));
+        assert!(r.contains(at(13, 23, 0), Berlin));
+        assert!(r.contains(at(15, 22, 59), Berlin));
+        assert!(!r.contains(at(15, 23, 0), Berlin));
+        assert!(DayRange::default().contains(at(1, 0, 0), Berlin));
+        assert_eq!(parse_date("14/03/2026"), None);
     }
 }

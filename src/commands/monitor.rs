@@ -81,6 +81,18 @@ pub struct AlertsArgs {
     /// Only alerts not yet acknowledged.
     #[arg(long)]
     pub open: bool,
+    /// Only alerts raised on or after this day in the configured zone (2026-03-14 or 14.03.2026).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub since: Option<chrono::NaiveDate>,
+    /// Only alerts raised on or before this day in the configured zone.
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub until: Option<chrono::NaiveDate>,
+}
+
+/// A day for `--since`/`--until`.
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    crate::local_time::parse_date(s)
+        .ok_or_else(|| format!("\"{s}\" is not a date (write 2026-03-14 or 14.03.2026)"))
 }
 
 /// `kontra alerts ack`.
@@ -463,6 +475,10 @@ pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
     };
     let lang = ctx.config.language.as_str();
     let tz = ctx.config.monitor.timezone.0;
+    let days = crate::local_time::DayRange {
+        since: a.since,
+        until: a.until,
+    };
     let mut names: std::collections::HashMap<u64, Option<Counterparty>> = Default::default();
     let mut out: Box<dyn std::io::Write> = if a.json {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
@@ -476,6 +492,7 @@ pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
         if (a.unsent && al.sent_at.is_some())
             || (a.open && al.acknowledged_at.is_some())
             || a.severity.is_some_and(|s| al.severity < s)
+            || !days.contains(al.created_at, tz)
             || owned
                 .as_ref()
                 .is_some_and(|o| !o.contains(&al.counterparty_id))

@@ -8,7 +8,8 @@ use crate::domain::counterparty::FieldError;
 use crate::domain::{Counterparty, CounterpartyDraft};
 use crate::exit::{self, Failure};
 use crate::local_time;
-use crate::register::{self, csv_io, filter::Filter};
+use crate::register::filter::{Filter, ListOrder};
+use crate::register::{self, csv_io};
 use crate::store::{Store, StoreError, Write as StoreWrite};
 use chrono::Utc;
 use color_eyre::Result;
@@ -96,6 +97,15 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
     let rows = source
         .map_while(|r| r.map_err(|e| failed = Some(e)).ok())
         .filter(|cp| filter.matches(cp));
+    // Another order than the store's needs the matching rows in memory.
+    let rows: Box<dyn Iterator<Item = Counterparty>> = match a.sort {
+        ListOrder::Id => Box::new(rows),
+        order => {
+            let mut all: Vec<Counterparty> = rows.collect();
+            all.sort_by(|x, y| order.cmp(x, y));
+            Box::new(all.into_iter())
+        }
+    };
     let mut out: Box<dyn std::io::Write> = if a.json {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
     } else {

@@ -64,7 +64,8 @@ fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Resul
         tracing::info!(?s, "demo register built");
     }
     let color = cli.color.use_color_from_env();
-    let app = tui::app(&ctx.config, cli.read_only, color, (80, 24))?;
+    let mut app = tui::app(&ctx.config, cli.read_only, color, (80, 24))?;
+    app.state.demo = demo;
     let env = EffectEnv {
         actor: ctx.actor.clone(),
         monitor: ctx.config.monitor.clone(),

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use super::data;
 use super::event::{Done, Event};
-use super::state::{Level, ReasonFor};
+use super::state::{Level, ReasonFor, counted};
 use crate::domain::{Counterparty, CounterpartyDraft};
 use crate::monitor::Request;
 use crate::monitor::settings::MonitorConfig;
@@ -209,7 +209,10 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             let state = if on { "on" } else { "off" };
             vec![Event::Done(Done::Upserted {
                 cps,
-                message: format!("monitoring {state} for {changed} counterparties"),
+                message: format!(
+                    "monitoring {state} for {}",
+                    counted(changed, "counterparty", "counterparties")
+                ),
             })]
         }
         Effect::Acknowledge { ids, comment } => {
@@ -224,7 +227,10 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
                         }
                     }
                     vec![Event::Done(Done::AlertsUpdated {
-                        message: format!("{} alerts acknowledged", alerts.len()),
+                        message: format!(
+                            "{} acknowledged",
+                            counted(alerts.len(), "alert", "alerts")
+                        ),
                         alerts,
                     })]
                 }
@@ -245,7 +251,10 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
                     // The monitor's ChecksStarted replaces this with the progress at once.
                     Ok(()) => vec![Event::Done(Done::Status(
                         Level::Info,
-                        format!("check requested for {n} counterparties"),
+                        format!(
+                            "check requested for {}",
+                            counted(n, "counterparty", "counterparties")
+                        ),
                     ))],
                     Err(mpsc::error::TrySendError::Full(_)) => vec![Event::Done(Done::Status(
                         Level::Warn,

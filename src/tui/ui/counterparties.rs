@@ -111,8 +111,9 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Constraint::Fill(1),
         Constraint::Length(4),
         Constraint::Length(12),
-        Constraint::Length(4),
-        Constraint::Length(10),
+        // Wide enough for each title with its sort arrow ("Last check ▲").
+        Constraint::Length(5),
+        Constraint::Length(12),
         Constraint::Length(10),
     ];
     let selected = (!t.visible.is_empty()).then(|| t.cursor.selected.saturating_sub(start));

@@ -1,7 +1,7 @@
 //! The alerts layer: the list (moving, filters, opening the counterparty) and the alert view
 //! (scrolling, acknowledging with a comment, "not this entity").
 
-use super::{flash, load_details, open_details, select_id};
+use super::{flash, load_details, names_of, open_details, select_id};
 use crate::domain::Severity;
 use crate::domain::changes::sanctions_entity;
 use crate::sanctions::ListSource;
@@ -30,8 +30,26 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                     return flash(state, Level::Warn, "this counterparty was deleted");
                 }
                 select_id(state, id);
-                return open_details(state, id);
+                let fx = open_details(state, id);
+                state.details.from_alert = true;
+                return fx;
             }
+        }
+        Action::Filter => state.alert_view.typing = true,
+        Action::FilterAccept => state.alert_view.typing = false,
+        Action::FilterCancel => {
+            state.alert_view.typing = false;
+            state.alert_view.query.clear();
+            state.refilter_alerts();
+        }
+        Action::ClearFilters => {
+            let v = &mut state.alert_view;
+            v.query.clear();
+            v.typing = false;
+            v.severity = None;
+            v.owner = None;
+            v.unacked_only = false;
+            state.refilter_alerts();
         }
         Action::CycleSeverityFilter => {
             let v = &mut state.alert_view;
@@ -83,8 +101,25 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             if ids.is_empty() {
                 return flash(state, Level::Info, "no unacknowledged alerts shown");
             }
+            let names = names_of(
+                state
+                    .alert_view
+                    .visible
+                    .iter()
+                    .map(|&i| &state.alerts[i as usize])
+                    .filter(|a| a.acknowledged_at.is_none())
+                    .map(|a| state.alert_name(a)),
+            );
+            let question = if let [id] = ids[..] {
+                format!("Acknowledge alert #{id} ({names})?")
+            } else {
+                format!(
+                    "Acknowledge all {} unacknowledged alerts shown ({names})?",
+                    ids.len()
+                )
+            };
             state.popup = Some(Popup::Confirm {
-                question: format!("Acknowledge all {} unacknowledged alerts shown?", ids.len()),
+                question,
                 pending: Pending::Acknowledge(ids),
             });
         }

@@ -3,7 +3,7 @@
 use super::open_details;
 use crate::tui::action::Action;
 use crate::tui::effects::Effect;
-use crate::tui::state::{AppState, Pending, Popup, Tab};
+use crate::tui::state::{AppState, Pending, Popup, Tab, counted};
 
 /// Applies an app-level action.
 pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -33,9 +33,10 @@ fn quit(state: &mut AppState) -> Vec<Effect> {
             Some("A check cycle is running. Quit anyway? It resumes at the next start.".to_string())
         }
         (None, Some(m)) => Some(format!(
-            "A check of {} counterparties is running ({} done). Quit anyway? \
+            "A check of {} is running ({} done). Quit anyway? \
              Checks not yet stored are dropped.",
-            m.total, m.done
+            counted(m.total, "counterparty", "counterparties"),
+            m.done
         )),
         (None, None) => None,
     };
@@ -53,7 +54,9 @@ fn quit(state: &mut AppState) -> Vec<Effect> {
 /// Shows a tab; the details tab follows the table's selection.
 fn switch_tab(state: &mut AppState, tab: Tab) -> Vec<Effect> {
     state.table.typing = false;
+    state.alert_view.typing = false;
     if tab == Tab::Details {
+        state.details.from_alert = false;
         let want = state.selected_row().map(|r| r.cp.id).or(state.details.id);
         return match want {
             Some(id) => open_details(state, id),

@@ -27,7 +27,14 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.details.expanded.insert(id);
             }
         }
-        Action::Back => state.tab = Tab::Counterparties,
+        Action::Back => {
+            // Back to where the counterparty was opened from.
+            state.tab = if state.details.from_alert {
+                Tab::Alerts
+            } else {
+                Tab::Counterparties
+            };
+        }
         _ => {}
     }
     Vec::new()

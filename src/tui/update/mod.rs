@@ -28,7 +28,7 @@ pub fn context(state: &AppState) -> Context {
         Some(Popup::Confirm { .. }) => Context::Confirm,
         // A reason is a one-field form: typed text, save or cancel.
         Some(Popup::Form(_) | Popup::Reason { .. }) => Context::Form,
-        None if state.tab == Tab::Counterparties && state.table.typing => Context::Filter,
+        None if state.typing() => Context::Filter,
         None if state.tab == Tab::Alerts && state.alert_view.detail.is_some() => Context::Alert,
         None => match state.tab {
             Tab::Stats => Context::Stats,
@@ -65,13 +65,13 @@ fn on_event_inner(state: &mut AppState, keymap: &Keymap, event: Event) -> Vec<Ef
         Event::Key(key) => on_key(state, keymap, key),
         Event::Paste(text) => {
             let now = state.now;
+            if state.popup.is_none() {
+                state.edit_query(true, |q| q.push_str(text.trim()));
+                return Vec::new();
+            }
             match &mut state.popup {
                 Some(Popup::Form(f)) => f.paste(&text, now),
                 Some(Popup::Reason { text: t, .. }) => t.push_str(text.trim()),
-                None if state.table.typing => {
-                    state.table.query.push_str(text.trim());
-                    state.refilter(true);
-                }
                 _ => {}
             }
             Vec::new()
@@ -113,7 +113,16 @@ fn on_key(state: &mut AppState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> {
     let ctx = context(state);
     let chord = KeyChord::from_event(&key);
     if let Some(action) = keymap.lookup(ctx, chord) {
-        return update(state, action);
+        let effects = update(state, action);
+        // The help scrolls no further than its last screenful.
+        if let Some(Popup::Help(scroll)) = &mut state.popup {
+            let page = usize::from(state.size.1.saturating_sub(4));
+            *scroll = (*scroll).min(keymap.help_lines().saturating_sub(page));
+        }
+        return effects;
+    }
+    if let Some(action) = keymap.refused(ctx, chord) {
+        return refuse_read_only(state, action);
     }
     // Unbound keys are text in the text contexts.
     match ctx {
@@ -137,18 +146,29 @@ fn on_key(state: &mut AppState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> {
         }
         Context::Filter => match key.code {
             KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                state.table.query.push(c);
-                state.refilter(true);
+                state.edit_query(true, |q| q.push(c));
             }
-            KeyCode::Backspace => {
-                state.table.query.pop();
-                state.refilter(false);
-            }
+            KeyCode::Backspace => state.edit_query(false, |q| {
+                q.pop();
+            }),
             _ => {}
         },
         _ => {}
     }
     Vec::new()
+}
+
+/// Says why a write action does nothing in `--read-only`.
+fn refuse_read_only(state: &mut AppState, action: Action) -> Vec<Effect> {
+    flash(
+        state,
+        Level::Warn,
+        format!(
+            "read-only: \"{}\" changes data, and Kontra was started with --read-only \
+             (nothing is written or sent); start it without --read-only to do this",
+            action.label()
+        ),
+    )
 }
 
 /// The reducer that owns an action.
@@ -207,6 +227,12 @@ fn layer(state: &AppState, action: Action) -> Layer {
         | A::SelectLast => Layer::Move(movement(state, action)),
         A::Open => tab_layer(state.tab),
         A::Back => Layer::Details,
+        // The alerts tab has its own filter line.
+        A::Filter | A::FilterAccept | A::FilterCancel | A::ClearFilters
+            if state.tab == Tab::Alerts =>
+        {
+            Layer::Alerts
+        }
         A::Filter
         | A::FilterAccept
         | A::FilterCancel
@@ -236,7 +262,7 @@ fn layer(state: &AppState, action: Action) -> Layer {
 /// Applies an action: refuses writes in `--read-only`, then hands it to its layer's reducer.
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     if state.read_only && action.kind() == Kind::Write {
-        return flash(state, Level::Warn, "read-only: nothing can be changed");
+        return refuse_read_only(state, action);
     }
     match layer(state, action) {
         Layer::App => app::update(state, action),
@@ -295,6 +321,28 @@ fn load_details(state: &mut AppState, id: u64) -> Vec<Effect> {
     state.details.selected = 0;
     state.details.expanded.clear();
     vec![Effect::LoadDetails(id)]
+}
+
+/// What a bulk prompt touches, by name: "Alpha, Beta, Gamma and 4 more" (distinct names, in
+/// order).
+fn names_of(names: impl Iterator<Item = String>) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut shown: Vec<String> = Vec::new();
+    let mut more = 0usize;
+    for n in names {
+        if seen.insert(n.clone()) {
+            if shown.len() < 3 {
+                shown.push(n);
+            } else {
+                more += 1;
+            }
+        }
+    }
+    let mut text = shown.join(", ");
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    text
 }
 
 /// Selects the counterparty in the table and keeps it on screen.

@@ -71,7 +71,10 @@ fn confirm(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     };
     match pending {
-        Pending::Delete(ids) => vec![Effect::Delete(ids)],
+        Pending::Delete(ids) => {
+            state.table.marks.clear();
+            vec![Effect::Delete(ids)]
+        }
         Pending::Acknowledge(ids) => vec![Effect::Acknowledge {
             ids,
             comment: String::new(),

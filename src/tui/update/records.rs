@@ -1,7 +1,7 @@
 //! The counterparty commands, from the table (selection or marks) or the details tab (the one
 //! shown): add, edit, delete, monitoring on/off, check now.
 
-use super::flash;
+use super::{flash, names_of};
 use crate::tui::action::Action;
 use crate::tui::effects::Effect;
 use crate::tui::form::FormState;
@@ -20,6 +20,14 @@ fn bulk_ids(state: &AppState) -> Vec<u64> {
     match state.tab {
         Tab::Details => state.details.id.into_iter().collect(),
         _ => state.target_ids(),
+    }
+}
+
+/// Clears the marks once a bulk action from the table took them (the details tab acts on its
+/// one counterparty and leaves them).
+fn clear_marks(state: &mut AppState) {
+    if state.tab != Tab::Details {
+        state.table.marks.clear();
     }
 }
 
@@ -51,8 +59,13 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                     .unwrap_or_default();
                 format!("Delete {name} (#{id})? Its checks and alerts stay in the audit trail.")
             } else {
+                let names = names_of(
+                    ids.iter()
+                        .filter_map(|id| state.index.get(id))
+                        .map(|&i| state.rows[i].cp.name.clone()),
+                );
                 format!(
-                    "Delete {} marked counterparties? Their checks and alerts stay in the audit trail.",
+                    "Delete {} marked counterparties ({names})? Their checks and alerts stay in the audit trail.",
                     ids.len()
                 )
             };
@@ -72,13 +85,23 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                     .get(id)
                     .is_some_and(|&i| state.rows[i].cp.monitor)
             });
+            clear_marks(state);
             return vec![Effect::SetMonitoring(ids, !all_on)];
         }
         Action::CheckNow => {
+            if state.demo {
+                return flash(
+                    state,
+                    Level::Info,
+                    "demo: checks are off, the demo register is made up and is never sent to \
+                     the registries (VIES, BZSt, GLEIF, ...)",
+                );
+            }
             let ids = bulk_ids(state);
             if ids.is_empty() {
                 return flash(state, Level::Warn, "select a counterparty first");
             }
+            clear_marks(state);
             return vec![Effect::CheckNow(ids)];
         }
         _ => {}

@@ -18,7 +18,9 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Open => {
             if let Some(id) = state.selected_row().map(|r| r.cp.id) {
-                return open_details(state, id);
+                let fx = open_details(state, id);
+                state.details.from_alert = false;
+                return fx;
             }
         }
         // Only the table's own tab has a filter line to type into.
