@@ -18,6 +18,8 @@ fn data() -> (Vec<Alert>, HashMap<u64, Counterparty>, Vec<Analyst>) {
         .map(|i| Analyst {
             name: format!("analyst{i}"),
             email: Email(format!("analyst{i}@example.de")),
+            unix_user: None,
+            role: Default::default(),
         })
         .collect();
     let cps: HashMap<u64, Counterparty> = (1..=300u64)

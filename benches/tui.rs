@@ -5,6 +5,7 @@
 use chrono::Utc;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kontra::app::{Instance, Local};
 use kontra::config::Config;
 use kontra::demo::{self, DemoSpec};
 use kontra::store::Store;
@@ -12,6 +13,8 @@ use kontra::tui::event::{Done, Event};
 use kontra::tui::{self, App, data};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use std::path::Path;
+use std::sync::Arc;
 
 /// 100,000 rows under `cargo bench`; a small register when `cargo test --all-targets` runs
 /// the benchmarks once as a smoke test, so the test suite stays fast.
@@ -29,7 +32,8 @@ fn key(c: char) -> Event {
 
 fn setup() -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("data"), "bench").unwrap();
+    let data_dir = dir.path().join("data");
+    let store = Arc::new(Store::open(&data_dir, "bench").unwrap());
     let spec = DemoSpec {
         counterparties: rows(),
         history_days: 5,
@@ -40,7 +44,14 @@ fn setup() -> (tempfile::TempDir, App) {
     demo::populate(&store, &spec).unwrap();
     let config = Config::default();
     let mut app = tui::app(&config, false, true, (200, 50)).unwrap();
-    let snap = data::load_snapshot(&store, &config.monitor, &config.sanctions, Utc::now()).unwrap();
+    let instance = Arc::new(Instance::new(
+        store,
+        Arc::new(config),
+        &data_dir,
+        Path::new("bench.toml"),
+    ));
+    let who = instance.identify(kontra::app::identity::own_uid()).unwrap();
+    let snap = data::load_snapshot(&Local::new(instance, who, true), Utc::now()).unwrap();
     app.handle(Event::Done(Done::Loaded(Box::new(snap))));
     (dir, app)
 }

@@ -7,10 +7,12 @@
 //! render, per key), and peak memory. Keep DIR to run the real binary on it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kontra::app::{Instance, Local, identity};
 use kontra::config::Config;
 use kontra::demo::{self, DemoSpec};
 use kontra::store::Store;
@@ -76,7 +78,15 @@ fn main() {
     }
     let config = Config::default();
     let t = Instant::now();
-    let store = Store::open(&dir, "measure").expect("open store");
+    let store = Arc::new(Store::open(&dir, "measure").expect("open store"));
+    let instance = Arc::new(Instance::new(
+        store.clone(),
+        Arc::new(config.clone()),
+        &dir,
+        std::path::Path::new("measure.toml"),
+    ));
+    let who = instance.identify(identity::own_uid()).expect("identity");
+    let api = Local::new(instance, who, true);
     let opened = t.elapsed();
     let mut app = tui::app(&config, false, true, (200, 50)).expect("app");
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
@@ -88,18 +98,11 @@ fn main() {
     let mut step_times = Vec::new();
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel(64);
-        let store = &store;
-        let monitor = &config.monitor;
-        let sanctions = &config.sanctions;
+        let api = &api;
         scope.spawn(move || {
-            data::load_in_steps(
-                store,
-                monitor,
-                sanctions,
-                Utc::now(),
-                data::ChunkPlan::DEFAULT,
-                &mut |s| tx.send(s).is_ok(),
-            )
+            data::load_in_steps(api, Utc::now(), data::ChunkPlan::DEFAULT, &mut |s| {
+                tx.send(s).is_ok()
+            })
             .expect("load");
         });
         for step in rx {
@@ -136,8 +139,7 @@ fn main() {
     let _ = data::run_stats(&store, Utc::now()).expect("runs");
     println!("run stats: {:.0} ms", ms(t2.elapsed()));
     let t2 = Instant::now();
-    let snap =
-        data::load_snapshot(&store, &config.monitor, &config.sanctions, Utc::now()).expect("load");
+    let snap = data::load_snapshot(&api, Utc::now()).expect("load");
     let loaded = t2.elapsed();
     let mut one_go = tui::app(&config, false, true, (200, 50)).expect("app");
     one_go.handle(Event::Done(Done::Loaded(Box::new(snap))));

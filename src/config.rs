@@ -70,6 +70,8 @@ pub struct Config {
     pub keymap: crate::tui::keymap::KeymapConfig,
     /// The terminal UI's notices.
     pub ui: crate::tui::config::UiConfig,
+    /// Sharing the running Kontra with the team over its socket.
+    pub server: crate::app::config::ServerConfig,
 }
 
 impl Default for Config {
@@ -88,6 +90,7 @@ impl Default for Config {
             sanctions: crate::sanctions::config::SanctionsConfig::default(),
             keymap: Default::default(),
             ui: Default::default(),
+            server: Default::default(),
         }
     }
 }

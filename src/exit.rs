@@ -18,9 +18,14 @@ pub const NOT_FOUND: u8 = 6;
 pub const UNAVAILABLE: u8 = 7;
 /// A configured sanctions list was never loaded or is stale (`sanctions status`).
 pub const STALE_LIST: u8 = 8;
+/// The analyst's role does not allow the action (a shared Kontra), or their OS account is not
+/// an analyst of it.
+pub const REFUSED: u8 = 9;
 
-/// An error that carries its exit code and a complete message for the user.
-#[derive(Debug, thiserror::Error)]
+/// An error that carries its exit code and a complete message for the user. It is also the
+/// error of the application API, so a command run through a shared Kontra fails with the same
+/// code and message as in-process.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("{message}")]
 pub struct Failure {
     /// The exit code.
@@ -36,6 +41,13 @@ impl Failure {
             code,
             message: message.into(),
         }
+    }
+
+    /// The failure an error chain amounts to: its exit code ([`code_for`]) and its whole
+    /// message, as the command line would print it.
+    pub fn from_error(e: impl Into<color_eyre::Report>) -> Failure {
+        let report = e.into();
+        Failure::new(code_for(&report), format!("{report:#}"))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Kontra: counterparty due diligence — register, registry checks, sanctions screening, monitoring.
 
+pub mod app;
 pub mod background;
 pub mod cli;
 pub mod commands;

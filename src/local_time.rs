@@ -12,6 +12,23 @@ pub fn minutes(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
 }
 
+/// The most of [`minutes`] that fits in `width` characters: the full form, then without the
+/// year (`03-14 10:30 CET`), then without the zone, then the time alone — a narrow card drops
+/// the year before it cuts the zone's abbreviation.
+pub fn fitting(t: DateTime<Utc>, tz: Tz, width: usize) -> String {
+    let local = t.with_timezone(&tz);
+    [
+        "%Y-%m-%d %H:%M %Z",
+        "%m-%d %H:%M %Z",
+        "%m-%d %H:%M",
+        "%H:%M",
+    ]
+    .iter()
+    .map(|f| local.format(f).to_string())
+    .find(|s| s.chars().count() <= width)
+    .unwrap_or_else(|| local.format("%H:%M").to_string())
+}
+
 /// Like [`minutes`] with seconds: `2026-03-14 10:30:05 CET` (history lines).
 pub fn seconds(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz)
@@ -64,13 +81,21 @@ impl DayRange {
         self.since.is_none() && self.until.is_none()
     }
 
+    /// The instants the range spans in `tz`: from the start of its first day (inclusive) to
+    /// the start of the day after its last (exclusive); `None` where it is unbounded.
+    pub fn instants(&self, tz: Tz) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        (
+            self.since.map(|d| day_start(d, tz)),
+            self.until
+                .and_then(|d| d.succ_opt())
+                .map(|d| day_start(d, tz)),
+        )
+    }
+
     /// Whether `t` falls on one of the range's days in `tz`.
     pub fn contains(&self, t: DateTime<Utc>, tz: Tz) -> bool {
-        self.since.is_none_or(|d| t >= day_start(d, tz))
-            && self
-                .until
-                .and_then(|d| d.succ_opt())
-                .is_none_or(|d| t < day_start(d, tz))
+        let (from, before) = self.instants(tz);
+        from.is_none_or(|f| t >= f) && before.is_none_or(|b| t < b)
     }
 }
 
@@ -79,6 +104,15 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
     use chrono_tz::Europe::Berlin;
+
+    #[test]
+    fn a_narrow_place_drops_the_year_before_the_zone() {
+        let t = Utc.with_ymd_and_hms(2026, 7, 15, 17, 2, 48).unwrap();
+        assert_eq!(fitting(t, Berlin, 30), "2026-07-15 19:02 CEST");
+        assert_eq!(fitting(t, Berlin, 16), "07-15 19:02 CEST");
+        assert_eq!(fitting(t, Berlin, 12), "07-15 19:02");
+        assert_eq!(fitting(t, Berlin, 3), "19:02");
+    }
 
     #[test]
     fn winter_and_summer_carry_their_abbreviation() {

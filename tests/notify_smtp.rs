@@ -5,8 +5,11 @@
 
 mod support;
 
+use kontra::domain::CheckRun;
 use kontra::domain::Source;
-use kontra::notify::health::{SOURCE_HEALTH_KEY, SourceHealth, SourceStatus};
+use kontra::domain::check::{
+    Answer, Evidence, Outcome, SanctionsAnswer, SourceResult, Unavailable,
+};
 use kontra::notify::outbox::{Channel, Outbox, OutboxEntry};
 use kontra::notify::schedule::{DIGEST_STATE_KEY, DigestState};
 use kontra::notify::{Delivery, Notifier};
@@ -121,28 +124,43 @@ async fn english_by_config_with_source_health() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), "test").unwrap();
     let s = seed(&store);
-    store
-        .set_state(
-            SOURCE_HEALTH_KEY,
-            &SourceHealth {
-                updated_at: Some(t(2, 15)),
-                sources: vec![
-                    SourceStatus {
-                        source: Source::Vies,
-                        last_answer_at: Some(t(2, 14)),
-                        unavailable_since: None,
-                        last_error: None,
-                    },
-                    SourceStatus {
-                        source: Source::Insolvency,
-                        last_answer_at: Some(t(0, 30)),
-                        unavailable_since: Some(t(1, 0)),
-                        last_error: Some("HTTP 503".into()),
-                    },
-                ],
-            },
-        )
-        .unwrap();
+    // Health comes from the stored runs: insolvency answered at 01:30 and failed since 02:00
+    // (UTC+1), VIES answered in the cycle at 03:15.
+    let result = |source, at, answered: bool| SourceResult {
+        source,
+        at,
+        outcome: if answered {
+            Outcome::Answer(Answer::Sanctions(SanctionsAnswer::default()))
+        } else {
+            Outcome::CouldNotAsk {
+                reason: Unavailable::ServiceUnavailable,
+                message: "HTTP 503".into(),
+            }
+        },
+        evidence: Evidence::default(),
+    };
+    let runs = [
+        (t(0, 30), vec![result(Source::Insolvency, t(0, 30), true)]),
+        (t(1, 0), vec![result(Source::Insolvency, t(1, 0), false)]),
+        (
+            t(2, 15),
+            vec![
+                result(Source::Vies, t(2, 14), true),
+                result(Source::Insolvency, t(2, 15), false),
+            ],
+        ),
+    ];
+    for (at, results) in runs {
+        let run = CheckRun {
+            id: 0,
+            counterparty_id: s.mueller,
+            started_at: at,
+            finished_at: at,
+            trigger: "monitor".into(),
+            results,
+        };
+        store.record_check(run, vec![]).unwrap();
+    }
     // The top-level language is German; [mail] language switches the mails to English.
     let n = notifier(server.port, "de", "language = \"en\"");
     let report = n.run_digest(&store, t(7, 0)).await.unwrap();

@@ -228,7 +228,7 @@ async fn hourly_allowance_is_never_exceeded() {
             .is_some()
     );
     assert!(server.count() > sent);
-    assert_eq!(s.health().handelsregister.remaining, 5);
+    assert_eq!(s.status().handelsregister.remaining, 5);
 }
 
 #[tokio::test]

@@ -295,7 +295,7 @@ async fn ip_blocked_pauses_all_vies_traffic_until_resumed() {
     let r = s.vies(&vat("IT00743110157")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::Blocked));
     assert!(s.vies_pause().is_some());
-    assert!(s.health().vies_paused.is_some());
+    assert!(s.status().vies_paused.is_some());
     // Another member state: no request is sent while paused.
     let r = s.vies(&vat("PL7740001454")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::Blocked));
@@ -326,7 +326,7 @@ async fn check_status_marks_member_states_down() {
     let status = s.vies_check_status().await.unwrap();
     assert!(status.vow_available);
     assert_eq!(status.down(), vec!["DE".to_string()]);
-    assert_eq!(s.health().vies_member_states_down, vec!["DE".to_string()]);
+    assert_eq!(s.status().vies_member_states_down, vec!["DE".to_string()]);
     let r = s.vies(&vat("DE136695976")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::ServiceUnavailable));
     assert_eq!(
@@ -441,7 +441,7 @@ async fn disabled_source_sends_nothing() {
     let r = s.vies(&vat("PL7740001454")).await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::Disabled));
     assert_eq!(gets(&server).len(), 0);
-    assert!(!s.health().sources[&kontra::domain::check::Source::Vies].enabled);
+    assert!(!s.status().enabled[&kontra::domain::check::Source::Vies]);
 }
 
 #[tokio::test]

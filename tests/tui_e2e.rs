@@ -1,6 +1,7 @@
 //! End-to-end: the built binary runs in a real tmux pane, a counterparty is added through the
 //! form, the app quits with `q`, and `kontra list --json` finds the record; Ctrl-z and `fg` in
-//! an interactive shell suspend and resume the app with its screen restored.
+//! an interactive shell suspend and resume the app with its screen restored; a second UI in
+//! another window attaches to the first and follows what the command line changes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use std::path::Path;
@@ -22,13 +23,23 @@ impl Tmux {
     }
 
     fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+        self.capture_at("e2e")
+    }
+
+    /// The screen of one pane (`e2e:srv`, a window of the session).
+    fn capture_at(&self, target: &str) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", target]).stdout)
+            .into_owned()
     }
 
     fn wait_for(&self, text: &str) -> String {
+        self.wait_at("e2e", text)
+    }
+
+    fn wait_at(&self, target: &str, text: &str) -> String {
         let start = Instant::now();
         loop {
-            let screen = self.capture();
+            let screen = self.capture_at(target);
             if screen.contains(text) {
                 return screen;
             }
@@ -41,7 +52,11 @@ impl Tmux {
     }
 
     fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
+        self.send_at("e2e", keys);
+    }
+
+    fn send_at(&self, target: &str, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", target];
         args.extend_from_slice(keys);
         assert!(self.run(&args).status.success());
         // Let the app take each key on its own, so Esc is never read as an Alt prefix.
@@ -152,17 +167,47 @@ fn add_through_the_form_in_tmux_then_list_finds_it() {
     assert!(Path::new(&dir.path().join("logs")).exists());
 }
 
+/// Config for the shared-UI tests: offline (no registries, no list downloads), logs in `dir`.
+fn offline_config(dir: &Path) -> std::path::PathBuf {
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "language = \"en\"\n[log]\ndir = \"{}\"\n\
+             [sources.vies]\nenabled = false\n[sources.evatr]\nenabled = false\n\
+             [sources.gleif]\nenabled = false\n[sources.handelsregister]\nenabled = false\n\
+             [sources.insolvency]\nenabled = false\n\
+             [sanctions.eu]\nenabled = false\n[sanctions.ofac]\nenabled = false\n\
+             [sanctions.uk]\nenabled = false\n[sanctions.un]\nenabled = false\n",
+            dir.join("logs").display()
+        ),
+    )
+    .unwrap();
+    config
+}
+
+/// Waits until `file` exists and returns its text.
+fn wait_file(tmux: &Tmux, target: &str, file: &Path) -> String {
+    let start = Instant::now();
+    while !file.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{} was not written; screen:\n{}",
+            file.display(),
+            tmux.capture_at(target)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    std::fs::read_to_string(file).unwrap().trim().to_string()
+}
+
 #[test]
-fn second_instance_is_refused_with_the_holder_and_how_to_attach() {
+fn second_instance_without_a_terminal_attaches_and_says_it_needs_one() {
     let bin = env!("CARGO_BIN_EXE_kontra");
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!("[log]\ndir = \"{}\"\n", dir.path().join("logs").display()),
-    )
-    .unwrap();
+    let config = offline_config(dir.path());
     let tmux = Tmux {
         socket: format!("kontra-e2e-lock-{}", std::process::id()),
     };
@@ -190,11 +235,123 @@ fn second_instance_is_refused_with_the_holder_and_how_to_attach() {
         .env_remove("TMUX")
         .output()
         .unwrap();
-    assert_eq!(second.status.code(), Some(4), "exit code LOCKED");
+    assert_eq!(second.status.code(), Some(2), "exit code USAGE");
     let err = String::from_utf8_lossy(&second.stderr);
-    assert!(err.contains("kontra tui"), "{err}");
-    assert!(err.contains("tmux attach -t e2e"), "{err}");
+    assert!(err.contains("needs a terminal"), "{err}");
     tmux.send(&["q"]);
+}
+
+/// One `kontra` UI serves in one tmux window, a second attaches in another; `kontra add` from
+/// the command line shows in both; the client quits and the server runs on; the server asks
+/// before quitting with a client attached; killed with -9, its client says so, restores the
+/// terminal and exits 4.
+#[test]
+fn two_uis_in_tmux_share_one_kontra_and_the_client_survives_the_server_dying() {
+    let bin = env!("CARGO_BIN_EXE_kontra");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = offline_config(dir.path());
+    let tmux = Tmux {
+        socket: format!("kontra-e2e-shared-{}", std::process::id()),
+    };
+    let args = format!(
+        "--config {} --data-dir {}",
+        config.display(),
+        data.display()
+    );
+    let pid_file = dir.path().join("server.pid");
+    let server = format!("echo $$ > {}; exec {bin} {args}", pid_file.display());
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-n",
+        "srv",
+        "-x",
+        "110",
+        "-y",
+        "32",
+        &server,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tmux.wait_at("e2e:srv", "The register is empty");
+    // A client's pane stays after it exits, so its last words can be read.
+    let client = |name: &str| {
+        let exit = dir.path().join(format!("{name}.exit"));
+        let cmd = format!(
+            "{bin} {args}; echo exited $? > {}; sleep 60",
+            exit.display()
+        );
+        let out = tmux.run(&["new-window", "-d", "-t", "e2e", "-n", name, &cmd]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        exit
+    };
+    let first_exit = client("cli");
+    tmux.wait_at("e2e:cli", "The register is empty");
+
+    let add = Command::new(bin)
+        .args(["--config", &config.display().to_string()])
+        .args(["--data-dir", &data.display().to_string()])
+        .args([
+            "add",
+            "--name",
+            "Geteilte Testfirma GmbH",
+            "--country",
+            "DE",
+        ])
+        .env_remove("TMUX")
+        .output()
+        .unwrap();
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    tmux.wait_at("e2e:srv", "Geteilte Testfirma GmbH");
+    tmux.wait_at("e2e:cli", "Geteilte Testfirma GmbH");
+
+    // Quitting a client asks nothing and stops nothing.
+    tmux.send_at("e2e:cli", &["q"]);
+    assert_eq!(wait_file(&tmux, "e2e:cli", &first_exit), "exited 0");
+    std::thread::sleep(Duration::from_millis(300));
+    let srv = tmux.capture_at("e2e:srv");
+    assert!(srv.contains("Geteilte Testfirma GmbH"), "{srv}");
+    assert!(data.join("kontra.sock").exists(), "the server still serves");
+
+    // Quitting the server with a client attached asks first and says how many.
+    let second_exit = client("cli2");
+    tmux.wait_at("e2e:cli2", "Geteilte Testfirma GmbH");
+    tmux.send_at("e2e:srv", &["q"]);
+    tmux.wait_at("e2e:srv", "1 client is attached");
+    tmux.send_at("e2e:srv", &["Escape"]);
+
+    // The server dies: the client says so, restores the terminal and exits 4.
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    assert!(
+        Command::new("kill")
+            .args(["-9", pid.trim()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(wait_file(&tmux, "e2e:cli2", &second_exit), "exited 4");
+    let screen = tmux.wait_at("e2e:cli2", "stopped");
+    assert!(screen.contains("the running Kontra"), "{screen}");
+    let alternate = tmux.run(&["display-message", "-p", "-t", "e2e:cli2", "#{alternate_on}"]);
+    assert_eq!(
+        String::from_utf8_lossy(&alternate.stdout).trim(),
+        "0",
+        "{screen}"
+    );
 }
 
 #[test]

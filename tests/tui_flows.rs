@@ -289,7 +289,7 @@ fn check_now_without_monitor_says_so_and_with_monitor_sends_a_request() {
     h.ch('c');
     assert!(h.flash().contains("monitor is configured"), "{}", h.flash());
     let (tx, mut rx) = tokio::sync::mpsc::channel(8);
-    h.env.checks = Some(tx);
+    h.instance.set_monitor(tx);
     let id = h.app.state.selected_row().unwrap().cp.id;
     h.ch('c');
     let req = rx.try_recv().expect("request sent");
@@ -473,7 +473,7 @@ fn not_this_entity_records_the_reason_and_acknowledges_the_sanctions_alert() {
     );
     snapshot::accept(
         &h.store,
-        &h.env.data_dir,
+        &h.dir.path().join("data"),
         ListSource::Eu,
         &RawList::single("eu.xml", xml.into_bytes()),
         "test",
@@ -579,13 +579,7 @@ fn an_alert_whose_mail_got_no_answer_shows_delivery_unknown_not_sent() {
     let (_, fresh) = h.store.record_check(run, vec![alert]).unwrap();
     let id = fresh[0].id;
     let load = |h: &mut Harness| {
-        let snap = kontra::tui::data::load_snapshot(
-            &h.store,
-            &Default::default(),
-            &Default::default(),
-            now(),
-        )
-        .unwrap();
+        let snap = kontra::tui::data::load_snapshot(&*h.api, now()).unwrap();
         h.send(Event::Done(kontra::tui::event::Done::Loaded(Box::new(
             snap,
         ))));
@@ -769,8 +763,9 @@ fn the_loaded_next_run_follows_the_schedule_through_the_spring_gap() {
     // Saturday 28 March 2026, 13:00 in Berlin: Sunday's 02:30 does not exist; the monitor runs
     // at 03:00 CEST (01:00 UTC), and the UI says so.
     let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 28, 12, 0, 0).unwrap();
-    let snap =
-        kontra::tui::data::load_snapshot(&h.store, &config.monitor, &config.sanctions, at).unwrap();
+    let instance = support::tui::instance(h.store.clone(), config, &h.dir.path().join("data"));
+    let api = support::tui::tester(&instance, false);
+    let snap = kontra::tui::data::load_snapshot(&*api, at).unwrap();
     assert_eq!(
         snap.next_cycle,
         Some(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 29, 1, 0, 0).unwrap())
@@ -1099,4 +1094,76 @@ fn one_is_singular() {
     let mut h = Harness::new((100, 30));
     h.ch('m');
     assert!(h.flash().ends_with("for 1 counterparty"), "{}", h.flash());
+}
+
+/// The resume key lifts the VIES pause through the running monitor: the live checker's own copy
+/// goes too (else it would write the pause back), the store no longer holds it, the lift is
+/// audited by the analyst and the UI shows the monitor's answer.
+#[test]
+fn the_resume_key_lifts_the_vies_pause_through_the_monitor() {
+    use kontra::config::Config;
+    use kontra::monitor::clock::{Clock, SystemClock};
+    use kontra::monitor::live::Live;
+    use kontra::monitor::{CheckSettings, Runner, Schedule, service};
+    use kontra::store::AuditAction;
+    use std::sync::Arc;
+
+    // The monitor runs on its own runtime, as in the UI; the key's effect runs on this thread,
+    // as on the UI's blocking tasks, and waits there for the monitor's answer.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let _entered = rt.enter();
+    let mut h = Harness::new((120, 40));
+    h.pause_vies();
+    assert!(h.app.state.runs.pause.is_some());
+    let config = Config::default();
+    let live = Arc::new(Live::new(&config, &h.store, &h.dir.path().join("data")).unwrap());
+    assert!(
+        live.sources().vies_pause().is_some(),
+        "the live client holds its copy"
+    );
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let runner = Runner::new(
+        h.store.clone(),
+        live.clone(),
+        CheckSettings::from_config(&config, clock.clone()),
+        1,
+    )
+    .unwrap();
+    let handle = service::spawn(runner, Schedule::from_config(&config.monitor), clock);
+    h.instance.attach_monitor(&handle);
+
+    h.ch('1');
+    h.ch('r');
+    assert!(h.app.state.runs.pause.is_none());
+    assert!(
+        h.flash().contains("VIES resumed by tester"),
+        "{}",
+        h.flash()
+    );
+    assert!(!h.screen().contains("[VIES paused]"));
+    assert_eq!(h.store.source_pause(Source::Vies).unwrap(), None);
+    assert!(live.sources().vies_pause().is_none());
+    // The monitor's next sync does not write the pause back.
+    live.sync_vies_pause();
+    assert_eq!(h.store.source_pause(Source::Vies).unwrap(), None);
+    let audit = h.store.audit_all().unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == AuditAction::SourceResumed && e.actor == "tester"),
+        "{audit:?}"
+    );
+    rt.block_on(handle.shutdown()).unwrap();
+}
+
+/// Read-only refuses the resume action with its reason and asks nothing of anyone.
+#[test]
+fn read_only_refuses_the_resume_action() {
+    let mut h = Harness::with((100, 30), true, 10, 5);
+    h.pause_vies();
+    let effects =
+        kontra::tui::update::update(&mut h.app.state, kontra::tui::action::Action::ResumeVies);
+    assert!(effects.iter().all(|e| matches!(e, Effect::ExpireFlash(_))));
+    assert!(h.flash().contains("read-only"), "{}", h.flash());
+    assert!(h.store.source_pause(Source::Vies).unwrap().is_some());
 }

@@ -33,17 +33,10 @@ fn fresh_app() -> App {
 
 fn steps(h: &Harness) -> Vec<LoadStep> {
     let mut out = Vec::new();
-    let finished = data::load_in_steps(
-        &h.store,
-        &config().monitor,
-        &config().sanctions,
-        now(),
-        PLAN,
-        &mut |s| {
-            out.push(s);
-            true
-        },
-    )
+    let finished = data::load_in_steps(&*h.api, now(), PLAN, &mut |s| {
+        out.push(s);
+        true
+    })
     .unwrap();
     assert!(finished);
     out
@@ -284,7 +277,7 @@ fn a_counterparty_deleted_during_the_load_does_not_come_back() {
 fn the_load_effect_reports_steps_and_ends_loaded() {
     let h = Harness::new((100, 30));
     let mut app = fresh_app();
-    let events = effects::execute(&h.store, &h.env, Effect::LoadAll);
+    let events = effects::execute(&*h.api, &h.env, Effect::LoadAll);
     assert!(
         events
             .iter()

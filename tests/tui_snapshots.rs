@@ -25,6 +25,56 @@ fn stats_tab() {
     shots("stats", |h| h.ch('1'));
 }
 
+/// The dashboard at the sizes analysts use and at the smallest drawn: cards, health, charts
+/// with a date axis and a today marker across the width, recent alerts when there is room.
+#[test]
+fn stats_dashboard_uses_the_room_it_has() {
+    for (w, hgt) in [(120, 40), (80, 24), (50, 12)] {
+        let mut h = Harness::new((w, hgt));
+        h.ch('1');
+        let screen = h.screen();
+        if hgt >= 24 {
+            assert!(screen.contains("today▲"), "{screen}");
+        }
+        if hgt >= 40 {
+            assert!(screen.contains("Recent alerts"), "{screen}");
+        }
+        insta::assert_snapshot!(format!("stats_dashboard_{w}x{hgt}"), screen);
+    }
+}
+
+/// The next cycle keeps its zone in the Cycles card at 100 columns (it was cut to "CE").
+#[test]
+fn the_cycles_card_keeps_the_time_zone() {
+    let mut h = Harness::new((100, 30));
+    h.app.state.next_cycle = Some(tui_support::now() + chrono::Duration::hours(5));
+    h.ch('1');
+    let screen = h.screen();
+    let line = screen.lines().find(|l| l.contains("next")).unwrap();
+    assert!(line.contains(" CET") || line.contains(" UTC"), "{line}");
+}
+
+/// The VIES pause in the tab bar, the status line and the Stats tab, with the key that lifts
+/// it; read-only names the command instead.
+#[test]
+fn the_vies_pause_shows_in_the_status_line_and_on_stats() {
+    let mut h = Harness::new((120, 40));
+    h.pause_vies();
+    h.ch('1');
+    let screen = h.screen();
+    assert!(screen.contains("[VIES paused]"), "{screen}");
+    assert!(screen.contains("vies (paused)"), "{screen}");
+    assert!(screen.contains("r lifts the pause"), "{screen}");
+    insta::assert_snapshot!("stats_vies_paused_120x40", screen);
+    let mut ro = Harness::with((120, 40), true, 40, 20);
+    ro.pause_vies();
+    ro.ch('1');
+    let screen = ro.screen();
+    assert!(screen.contains("kontra sources resume vies"), "{screen}");
+    assert!(!screen.contains("lifts the pause"), "{screen}");
+    insta::assert_snapshot!("stats_vies_paused_read_only_120x40", screen);
+}
+
 #[test]
 fn counterparties_tab() {
     shots("counterparties", |_| {});

@@ -61,6 +61,32 @@ impl Ctx {
         Ok(())
     }
 
+    /// The application API for a command: through the Kontra running on the data directory
+    /// when there is one (the command becomes its client), else in-process over the store,
+    /// opened for writing or, for `Access::Read`, as [`Ctx::store_read`] does.
+    pub fn api(&self, role: &str, access: crate::app::Access) -> Result<Box<dyn crate::app::Api>> {
+        if let Some(remote) = crate::app::Remote::connect(&self.paths.data, self.read_only)? {
+            tracing::debug!(server = remote.server(), "{role} runs as a client");
+            return Ok(Box::new(remote));
+        }
+        let store = match access {
+            crate::app::Access::Read => self.store_read(role)?,
+            crate::app::Access::Write => self.store(role)?,
+        };
+        let instance = std::sync::Arc::new(crate::app::Instance::new(
+            std::sync::Arc::new(store),
+            std::sync::Arc::new(self.config.clone()),
+            &self.paths.data,
+            &self.paths.config,
+        ));
+        let who = instance.identify(crate::app::identity::own_uid())?;
+        Ok(Box::new(crate::app::Local::new(
+            instance,
+            who,
+            self.read_only,
+        )))
+    }
+
     /// Opens the store for a command-line action that writes, finishing first what a killed
     /// process left half done (see [`crate::sanctions::snapshot::recover`]). Refused under
     /// `--read-only`.

@@ -1,14 +1,14 @@
 //! Monitoring commands: `check`, `monitor on|off|run`, `daemon`, `alerts`, `alerts ack`, `history`.
 
 use super::Ctx;
+use crate::app::ops::checks::Checked;
 use crate::background::Background;
 use crate::cli::OnOff;
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::changes::source_label;
 use crate::domain::check::{Answer, Outcome, SourceResult};
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
-use crate::exit::{self, Failure};
-use crate::monitor::check::CheckOutcome;
+use crate::exit;
 use crate::monitor::clock::{Clock, SystemClock};
 use crate::monitor::runner::{LAST_SLOT_KEY, Runner};
 use crate::monitor::schedule::Schedule;
@@ -103,6 +103,9 @@ pub enum AlertsCommand {
         /// Alert ids.
         #[arg(required = true)]
         ids: Vec<u64>,
+        /// A comment recorded with the acknowledgement in the audit trail.
+        #[arg(long, value_name = "TEXT")]
+        comment: Option<String>,
     },
 }
 
@@ -120,12 +123,6 @@ fn cancel_on_ctrl_c(token: &CancellationToken) {
             t.cancel();
         }
     });
-}
-
-fn counterparty(store: &Store, id: u64) -> Result<Counterparty> {
-    store.counterparty(id)?.ok_or_else(|| {
-        Failure::new(exit::NOT_FOUND, format!("no counterparty with id {id}")).into()
-    })
 }
 
 fn runner(ctx: &Ctx, store: Arc<Store>) -> Result<Runner<crate::monitor::live::Live>> {
@@ -209,22 +206,8 @@ fn run_cycle(ctx: &Ctx, all: bool) -> Result<u8> {
 
 /// `kontra check`.
 pub fn check(ctx: &Ctx, a: CheckArgs) -> Result<u8> {
-    let store = Arc::new(ctx.store("kontra check")?);
-    let cps: Vec<Counterparty> = if a.all {
-        store.counterparties()?
-    } else {
-        a.ids
-            .iter()
-            .map(|&id| counterparty(&store, id))
-            .collect::<Result<_>>()?
-    };
-    let rt = runtime()?;
-    let runner = runner(ctx, store.clone())?;
-    let outcomes = rt.block_on(async {
-        let cancel = CancellationToken::new();
-        cancel_on_ctrl_c(&cancel);
-        runner.check_now(cps.clone(), &ctx.actor, &cancel).await
-    });
+    let api = ctx.api("kontra check", crate::app::Access::Write)?;
+    let answers = api.check(a.ids.clone(), a.all)?;
     let lang = ctx.config.language.as_str();
     let mut out: Box<dyn std::io::Write> = if a.json {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
@@ -234,9 +217,10 @@ pub fn check(ctx: &Ctx, a: CheckArgs) -> Result<u8> {
     let mut json_items = Vec::new();
     let mut unanswered = false;
     let mut failed = false;
-    for (cp, (_, r)) in cps.iter().zip(outcomes) {
-        match r {
-            Ok(Some(CheckOutcome { run, alerts })) => {
+    for answer in &answers {
+        let cp = &answer.counterparty;
+        match &answer.checked {
+            Checked::Done { run, alerts } => {
                 unanswered |= run.results.iter().any(|r| {
                     matches!(&r.outcome, Outcome::CouldNotAsk { reason, .. }
                         if *reason != crate::domain::check::Unavailable::Disabled)
@@ -255,7 +239,7 @@ pub fn check(ctx: &Ctx, a: CheckArgs) -> Result<u8> {
                     for r in &run.results {
                         writeln!(out, "  {:<16} {}", r.source.as_str(), summary(r))?;
                     }
-                    for al in &alerts {
+                    for al in alerts {
                         writeln!(
                             out,
                             "  ALERT {} [{}] {}: {}",
@@ -267,14 +251,14 @@ pub fn check(ctx: &Ctx, a: CheckArgs) -> Result<u8> {
                     }
                 }
             }
-            Ok(None) => {
+            Checked::UnderWay => {
                 writeln!(
                     std::io::stderr(),
                     "#{}: a check of this counterparty is already under way",
                     cp.id
                 )?;
             }
-            Err(e) => {
+            Checked::Failed(e) => {
                 failed = true;
                 writeln!(std::io::stderr(), "{e}")?;
             }
@@ -465,49 +449,38 @@ pub fn alert_json(
 
 /// `kontra alerts [ack]`.
 pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
-    if let Some(AlertsCommand::Ack { ids }) = a.command {
-        return acknowledge(ctx, &ids);
+    if let Some(AlertsCommand::Ack { ids, comment }) = a.command {
+        return acknowledge(ctx, &ids, comment.unwrap_or_default());
     }
-    let store = ctx.store_read("kontra alerts")?;
-    let owned: Option<std::collections::BTreeSet<u64>> = match &a.owner {
-        Some(o) => Some(store.ids_by_owner(o)?.into_iter().collect()),
-        None => None,
-    };
-    let lang = ctx.config.language.as_str();
     let tz = ctx.config.monitor.timezone.0;
-    let days = crate::local_time::DayRange {
+    // Whole days in this Kontra's configured zone.
+    let (raised_from, raised_before) = crate::local_time::DayRange {
         since: a.since,
         until: a.until,
+    }
+    .instants(tz);
+    let query = crate::app::ops::alerts::AlertQuery {
+        unsent: a.unsent,
+        open: a.open,
+        severity: a.severity,
+        owner: a.owner.clone(),
+        raised_from,
+        raised_before,
     };
-    let mut names: std::collections::HashMap<u64, Option<Counterparty>> = Default::default();
+    let rows = ctx
+        .api("kontra alerts", crate::app::Access::Read)?
+        .alerts(query)?;
+    let lang = ctx.config.language.as_str();
     let mut out: Box<dyn std::io::Write> = if a.json {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
     } else {
         Box::new(super::text_out())
     };
     let mut items = Vec::new();
-    let unknown = store.deliveries_unknown()?;
-    for al in store.alerts()? {
-        let open = unknown.get(&al.id).map_or(&[][..], Vec::as_slice);
-        if (a.unsent && al.sent_at.is_some())
-            || (a.open && al.acknowledged_at.is_some())
-            || a.severity.is_some_and(|s| al.severity < s)
-            || !days.contains(al.created_at, tz)
-            || owned
-                .as_ref()
-                .is_some_and(|o| !o.contains(&al.counterparty_id))
-        {
-            continue;
-        }
-        let cp = match names.entry(al.counterparty_id) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(store.counterparty(al.counterparty_id)?)
-            }
-        };
-        let cp = cp.as_ref();
+    for row in &rows {
+        let (al, open) = (&row.alert, row.unknown.as_slice());
         if a.json {
-            items.push(alert_json(&al, lang, cp, open));
+            items.push(alert_json(al, lang, row.counterparty.as_ref(), open));
         } else {
             writeln!(
                 out,
@@ -518,7 +491,7 @@ pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
                 al.kind.as_str(),
                 al.counterparty_id,
                 al.message.get(lang),
-                if delivery_state(&al, open) == "unknown" {
+                if delivery_state(al, open) == "unknown" {
                     "  [delivery unknown]"
                 } else {
                     ""
@@ -539,14 +512,10 @@ pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-fn acknowledge(ctx: &Ctx, ids: &[u64]) -> Result<u8> {
-    let store = ctx.store("kontra alerts ack")?;
-    for &id in ids {
-        if store.alert(id)?.is_none() {
-            return Err(Failure::new(exit::NOT_FOUND, format!("no alert with id {id}")).into());
-        }
-    }
-    let changed = store.acknowledge(ids, &ctx.actor)?;
+fn acknowledge(ctx: &Ctx, ids: &[u64], comment: String) -> Result<u8> {
+    let changed = ctx
+        .api("kontra alerts ack", crate::app::Access::Write)?
+        .acknowledge_ids(ids.to_vec(), comment)?;
     println!(
         "acknowledged {} of {} alerts ({} already acknowledged)",
         changed.len(),
@@ -567,12 +536,15 @@ fn event_json(e: &AuditEvent) -> Value {
 
 /// `kontra history`.
 pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
-    let store = ctx.store_read("kontra history")?;
-    let cp = counterparty(&store, id)?;
-    let runs = store.check_runs(id)?;
-    let events = store.audit_for(id)?;
-    let alerts = store.alerts_for(id)?;
-    let unknown = store.deliveries_unknown()?;
+    let crate::app::ops::history::History {
+        counterparty: cp,
+        runs,
+        events,
+        alerts,
+        unknown,
+    } = *ctx
+        .api("kontra history", crate::app::Access::Read)?
+        .history(id)?;
     let lang = ctx.config.language.as_str();
     let tz = ctx.config.monitor.timezone.0;
     let mut out: Box<dyn std::io::Write> = if as_json {
@@ -672,9 +644,18 @@ pub fn daemon(ctx: &Ctx) -> Result<u8> {
             store.clone(),
             &ctx.paths.data,
         )?;
+        let instance = Arc::new(crate::app::Instance::new(
+            store.clone(),
+            Arc::new(ctx.config.clone()),
+            &ctx.paths.data,
+            &ctx.paths.config,
+        ));
+        instance.attach_monitor(background.monitor());
+        let server = crate::app::Server::start(instance, "kontra daemon")?;
         eprintln!(
-            "kontra daemon: monitoring (pid {}); stop with SIGTERM or Ctrl-C",
-            std::process::id()
+            "kontra daemon: monitoring (pid {}); serving {}; stop with SIGTERM or Ctrl-C",
+            std::process::id(),
+            crate::app::wire::socket_path(&ctx.paths.data).display()
         );
         tracing::info!("daemon started");
         let stop = async move {
@@ -684,7 +665,9 @@ pub fn daemon(ctx: &Ctx) -> Result<u8> {
             }
             tracing::info!("daemon stopping");
         };
-        background.run_until(stop).await?;
+        let stopped = background.run_until(stop).await;
+        server.stop().await;
+        stopped?;
         Ok::<_, color_eyre::Report>(())
     })?;
     store.flush()?;

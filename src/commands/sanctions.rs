@@ -1,20 +1,21 @@
 //! `kontra sanctions ...`: import, update, status and screen (plus hidden eval and bench;
 //! decisions live in `sanctions_decide`).
 
+use crate::app::Access;
+use crate::app::ops::sanctions::{Accepted, ListFile};
 use crate::commands::Ctx;
 use crate::domain::counterparty::CounterpartyKind;
 use crate::domain::screening::reasons_text;
 use crate::exit::{self, Failure};
 use crate::sanctions::health::{self, ListHealth};
 use crate::sanctions::snapshot::{self, RefreshError};
-use crate::sanctions::{self, ListSource, ScreenQuery, Screener, update};
+use crate::sanctions::{self, ListSource, ScreenQuery, Screener};
 use clap::{Args, Subcommand, ValueEnum};
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 use serde_json::json;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// A list as named on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -137,12 +138,8 @@ pub fn run(ctx: &Ctx, cmd: SanctionsCommand) -> Result<u8> {
     }
 }
 
-fn print_accepted(
-    store: &crate::store::Store,
-    meta: &snapshot::SnapshotMeta,
-    delta: &snapshot::Delta,
-) -> Result<()> {
-    let skipped = snapshot::list_report(store, meta.source)?.skipped;
+fn print_accepted(a: &Accepted) {
+    let (meta, delta) = (&a.meta, &a.delta);
     println!(
         "{}: {} entities, published {}, sha256 {:.12}; {} added, {} changed ({} in names/identifiers), {} removed{}",
         meta.source,
@@ -153,63 +150,41 @@ fn print_accepted(
         delta.changed.len(),
         delta.changed_material.len(),
         delta.removed.len(),
-        if skipped.malformed > 0 {
-            format!("; malformed rows left out: {}", skipped.describe())
+        if a.skipped.malformed > 0 {
+            format!("; malformed rows left out: {}", a.skipped.describe())
         } else {
             String::new()
         }
     );
-    Ok(())
 }
 
 fn import(ctx: &Ctx, source: ListSource, path: &std::path::Path) -> Result<u8> {
-    let store = ctx.store("sanctions import")?;
-    let now = chrono::Utc::now();
-    let result = snapshot::read_local(source, path).and_then(|raw| {
-        snapshot::accept(
-            &store,
-            &ctx.paths.data,
-            source,
-            &raw,
-            &path.display().to_string(),
-            snapshot::Limits::of(&ctx.config.sanctions),
-            now,
-        )
-    });
-    match result {
-        Ok((meta, delta)) => {
-            print_accepted(&store, &meta, &delta)?;
-            Ok(exit::OK)
-        }
-        Err(e) => {
-            snapshot::record_failure(&store, source, &e, now)?;
-            Err(Failure::new(
-                exit::INVALID,
-                format!("{e}; the previous snapshot (if any) stays in use"),
-            )
-            .into())
-        }
-    }
+    let api = ctx.api("sanctions import", Access::Write)?;
+    // The caller's file is read here: a running Kontra may not be able to open it.
+    let file = match snapshot::read_local(source, path) {
+        Ok(raw) => ListFile::Read {
+            raw,
+            origin: path.display().to_string(),
+        },
+        Err(RefreshError::Io { path, source }) => ListFile::Unreadable {
+            path,
+            error: source.to_string(),
+        },
+        Err(e) => ListFile::Unreadable {
+            path: path.to_path_buf(),
+            error: e.to_string(),
+        },
+    };
+    print_accepted(&api.sanctions_import(source, file)?);
+    Ok(exit::OK)
 }
 
 fn update_lists(ctx: &Ctx, only: Option<ListSource>) -> Result<u8> {
-    let store = ctx.store("sanctions update")?;
-    let cfg = &ctx.config.sanctions;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .wrap_err("cannot start the async runtime")?;
-    let client = update::client(
-        Duration::from_secs(cfg.timeout_seconds.0),
-        &cfg.user_agent.0,
-    )?;
+    let api = ctx.api("sanctions update", Access::Write)?;
     let mut failed = 0;
-    for s in ListSource::ALL {
-        if only.is_some_and(|o| o != s) || (only.is_none() && !cfg.list(s).enabled) {
-            continue;
-        }
-        match rt.block_on(update::refresh(&store, &ctx.paths.data, cfg, &client, s)) {
-            Ok((meta, delta)) => print_accepted(&store, &meta, &delta)?,
+    for answer in api.sanctions_update(only)? {
+        match answer {
+            Ok(a) => print_accepted(&a),
             Err(e) => {
                 failed += 1;
                 eprintln!("{e}; keeping the previous snapshot, list marked stale");
@@ -223,9 +198,18 @@ fn update_lists(ctx: &Ctx, only: Option<ListSource>) -> Result<u8> {
     })
 }
 
+/// Every list's health now, from what the store (here or in the running Kontra) holds.
+fn list_health(ctx: &Ctx, role: &str) -> Result<Vec<ListHealth>> {
+    let reports = ctx.api(role, Access::Read)?.sanctions_reports()?;
+    Ok(health::assess_all(
+        &reports,
+        &ctx.config.sanctions,
+        chrono::Utc::now(),
+    ))
+}
+
 fn status(ctx: &Ctx, json_out: bool) -> Result<u8> {
-    let store = ctx.store_read("sanctions status")?;
-    let lists = health::load(&store, &ctx.config.sanctions, chrono::Utc::now())?;
+    let lists = list_health(ctx, "sanctions status")?;
     if json_out {
         let rows: Vec<_> = lists.iter().map(status_json).collect();
         println!("{}", serde_json::Value::Array(rows));
@@ -323,17 +307,11 @@ fn status_json(h: &ListHealth) -> serde_json::Value {
     })
 }
 
-/// The configured lists a screening now uses, with their age and problems; empty (said on
-/// stderr) when the store cannot be read, e.g. while a daemon holds it: screening goes on.
+/// The configured lists a screening now uses, with their age and problems (from the running
+/// Kontra when there is one); empty (said on stderr) when the store cannot be read: screening
+/// goes on.
 fn screened_lists(ctx: &Ctx) -> Vec<ListHealth> {
-    let lists = ctx.store_read("sanctions screen").and_then(|store| {
-        Ok(health::load(
-            &store,
-            &ctx.config.sanctions,
-            chrono::Utc::now(),
-        )?)
-    });
-    match lists {
+    match list_health(ctx, "sanctions screen") {
         Ok(l) => l.into_iter().filter(|h| h.enabled).collect(),
         Err(e) => {
             eprintln!("kontra: the lists' age is unknown: {e}");

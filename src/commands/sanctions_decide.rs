@@ -1,12 +1,11 @@
 //! `kontra sanctions decide | decisions | undo-decision`: record, list and withdraw "not this
 //! entity" decisions for a counterparty, each recorded in the audit trail.
 
+use crate::app::Access;
 use crate::commands::Ctx;
 use crate::commands::sanctions::ListArg;
 use crate::exit::{self, Failure};
 use crate::sanctions::ListSource;
-use crate::sanctions::decisions::{self, DecideError};
-use crate::store::{AuditAction, AuditEvent, Store};
 use clap::Args;
 use color_eyre::Result;
 use serde_json::json;
@@ -50,13 +49,6 @@ pub struct UndoArgs {
     pub entity: String,
 }
 
-fn require_counterparty(store: &Store, id: u64) -> Result<String> {
-    match store.counterparty(id)? {
-        Some(cp) => Ok(cp.name),
-        None => Err(Failure::new(exit::NOT_FOUND, format!("no counterparty with id {id}")).into()),
-    }
-}
-
 /// Records a "not this entity" decision against the entity as it stands in the current snapshot.
 pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<u8> {
     let reason = a.not_this.trim();
@@ -64,34 +56,24 @@ pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<u8> {
         return Err(Failure::new(exit::USAGE, "--not-this needs a reason").into());
     }
     let source: ListSource = a.source.into();
-    let store = ctx.store("sanctions decide")?;
-    let cp_name = require_counterparty(&store, a.counterparty_id)?;
-    let (d, entity_name) = match decisions::decide(
-        &store,
-        &ctx.paths.data,
+    let done = ctx.api("sanctions decide", Access::Write)?.decide(
         a.counterparty_id,
-        (source, &a.entity),
-        reason,
-        &ctx.actor,
-        chrono::Utc::now(),
-    ) {
-        Ok(done) => done,
-        Err(e @ DecideError::NoEntity { .. }) => {
-            return Err(Failure::new(exit::NOT_FOUND, e.to_string()).into());
-        }
-        Err(e) => return Err(e.into()),
-    };
+        source,
+        a.entity,
+        reason.to_string(),
+    )?;
     println!(
         "{} ({}) is not {source}:{} ({}); this hit stays suppressed until the entity's names or identifiers change",
-        a.counterparty_id, cp_name, d.entity_id, entity_name
+        a.counterparty_id, done.counterparty_name, done.decision.entity_id, done.entity_name
     );
     Ok(exit::OK)
 }
 
 /// Lists decisions, for one counterparty or all.
 pub fn list(ctx: &Ctx, a: ListDecisionsArgs) -> Result<u8> {
-    let store = ctx.store_read("sanctions decisions")?;
-    let all = decisions::list(&store, a.counterparty_id)?;
+    let all = ctx
+        .api("sanctions decisions", Access::Read)?
+        .decisions(a.counterparty_id)?;
     if a.json {
         let rows: Vec<_> = all
             .iter()
@@ -129,28 +111,8 @@ pub fn list(ctx: &Ctx, a: ListDecisionsArgs) -> Result<u8> {
 /// Withdraws a decision, so the hit alerts again.
 pub fn undo(ctx: &Ctx, a: UndoArgs) -> Result<u8> {
     let source: ListSource = a.source.into();
-    let store = ctx.store("sanctions undo-decision")?;
-    require_counterparty(&store, a.counterparty_id)?;
-    let Some(old) = decisions::remove(&store, a.counterparty_id, source, &a.entity)? else {
-        return Err(Failure::new(
-            exit::NOT_FOUND,
-            format!(
-                "no decision for counterparty {} and {source}:{}",
-                a.counterparty_id, a.entity
-            ),
-        )
-        .into());
-    };
-    store.append_audit(&AuditEvent {
-        at: chrono::Utc::now(),
-        actor: ctx.actor.clone(),
-        counterparty_id: Some(a.counterparty_id),
-        action: AuditAction::Decision,
-        detail: format!(
-            "decision withdrawn: {source}:{} (was: not this entity, {}, by {})",
-            old.entity_id, old.reason, old.decided_by
-        ),
-    })?;
+    ctx.api("sanctions undo-decision", Access::Write)?
+        .undo_decision(a.counterparty_id, source, a.entity.clone())?;
     println!(
         "withdrew the decision for counterparty {} and {source}:{}",
         a.counterparty_id, a.entity

@@ -1,8 +1,10 @@
 //! `kontra sources ...`: the registry pauses kept in the data directory (VIES `IP_BLOCKED`).
-//! Exit codes: 0 the pause was lifted (or none was in force: said so), 4 the data directory is
-//! held by a running monitor or UI (lift it there: key `R` on the Stats tab), 2 usage.
+//! Exit codes: 0 the pause was lifted (or none was in force: said so), 9 lifting needs the role
+//! lead, 2 usage. With a Kontra running on the data directory the command is its client, and
+//! the pause is lifted in its monitor too.
 
 use super::Ctx;
+use crate::app::Access;
 use crate::domain::check::Source;
 use crate::exit;
 use clap::{Subcommand, ValueEnum};
@@ -39,9 +41,9 @@ pub enum SourcesCommand {
 pub fn run(ctx: &Ctx, cmd: SourcesCommand) -> Result<u8> {
     match cmd {
         SourcesCommand::Resume { source } => {
-            let store = ctx.store("sources resume")?;
+            let api = ctx.api("sources resume", Access::Write)?;
             let source = source.source();
-            match crate::monitor::live::resume_source(&store, source, &ctx.actor)? {
+            match api.resume_source(source)? {
                 Some(p) => println!(
                     "{} resumed (it was paused since {} because {}); the next check asks it again",
                     source.as_str(),
@@ -53,8 +55,8 @@ pub fn run(ctx: &Ctx, cmd: SourcesCommand) -> Result<u8> {
             Ok(exit::OK)
         }
         SourcesCommand::Status => {
-            let store = ctx.store_read("sources status")?;
-            match store.source_pause(Source::Vies)? {
+            let api = ctx.api("sources status", Access::Read)?;
+            match api.source_pause(Source::Vies)? {
                 Some(p) => println!("{}", p.describe()),
                 None => println!("no registry is paused"),
             }

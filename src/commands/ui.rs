@@ -1,16 +1,20 @@
-//! `kontra` without a subcommand: opens the store (or a throwaway demo store) and runs the
-//! full-screen UI on a tokio runtime.
+//! `kontra` without a subcommand: the full-screen UI on a tokio runtime. When a Kontra already
+//! serves the data directory, the UI attaches to it as a client (its own tabs, filters and
+//! selection; no monitor and no server of its own; quitting it stops nothing). Otherwise it
+//! opens the store (or a throwaway demo store), runs the monitor and serves the directory to
+//! every other `kontra`, its own effects going through the same writer as theirs.
 
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 
 use super::Ctx;
+use crate::app::{Api, Remote};
 use crate::background::Background;
 use crate::cli::Cli;
 use crate::demo::{self, DemoSpec};
 use crate::exit;
 use crate::store::Store;
-use crate::tui::{self, effects::EffectEnv};
+use crate::tui::{self, Ended, Session, effects::EffectEnv};
 use std::sync::Arc;
 
 /// The tmux session this process runs in, so a second instance can say where to attach.
@@ -42,10 +46,8 @@ pub fn run(ctx: &Ctx, cli: &Cli) -> Result<u8> {
     result
 }
 
-fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Result<u8> {
-    let store = Arc::new(Store::open_as(data_dir, "kontra tui", tmux_session())?);
-    crate::sanctions::snapshot::recover(&store, data_dir)?;
-    // After the store, so a second instance is told first who holds the directory.
+/// Refuses to start the full-screen UI without a terminal.
+fn require_terminal() -> Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(crate::exit::Failure::new(
@@ -54,6 +56,62 @@ fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Resul
         )
         .into());
     }
+    Ok(())
+}
+
+/// The async runtime the UI runs on.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .wrap_err("starting the async runtime")
+}
+
+/// Where the UI's exports go.
+fn effect_env() -> EffectEnv {
+    EffectEnv {
+        export_dir: std::env::current_dir().unwrap_or_else(|_| std::env::temp_dir()),
+    }
+}
+
+/// Runs the UI as a client of the Kontra that serves the data directory.
+fn run_client(ctx: &Ctx, cli: &Cli, remote: Remote) -> Result<u8> {
+    require_terminal()?;
+    let server = remote.server().to_string();
+    let session = Session {
+        client: true,
+        monitor: remote.monitor_running()?,
+    };
+    tracing::info!(server, "attached to the running Kontra");
+    let api: Arc<dyn Api> = Arc::new(remote);
+    let app = tui::app(
+        &ctx.config,
+        cli.read_only,
+        cli.color.use_color_from_env(),
+        (80, 24),
+    )?;
+    let ended = runtime()?.block_on(tui::run(api, app, effect_env(), session))?;
+    match ended {
+        Ended::Quit => Ok(exit::OK),
+        Ended::ServerGone => {
+            eprintln!(
+                "kontra: the running Kontra ({server}) stopped; run `kontra` again (the next one takes over the data directory)"
+            );
+            Ok(exit::LOCKED)
+        }
+    }
+}
+
+fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Result<u8> {
+    // A throwaway demo directory has no server; any other may have one to attach to.
+    if !demo && let Some(remote) = Remote::connect(data_dir, cli.read_only)? {
+        return run_client(ctx, cli, remote);
+    }
+    let store = Arc::new(Store::open_as(data_dir, "kontra tui", tmux_session())?);
+    crate::sanctions::snapshot::recover(&store, data_dir)?;
+    // After the store, so a second instance is told first who holds the directory.
+    require_terminal()?;
     if demo {
         eprintln!(
             "kontra: building the demo register in {} …",
@@ -66,37 +124,42 @@ fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Resul
     let color = cli.color.use_color_from_env();
     let mut app = tui::app(&ctx.config, cli.read_only, color, (80, 24))?;
     app.state.demo = demo;
-    let env = EffectEnv {
-        actor: ctx.actor.clone(),
-        monitor: ctx.config.monitor.clone(),
-        sanctions: ctx.config.sanctions.clone(),
-        export_dir: std::env::current_dir().unwrap_or_else(|_| std::env::temp_dir()),
-        data_dir: data_dir.to_path_buf(),
-        checks: None,
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .wrap_err("starting the async runtime")?;
+    let rt = runtime()?;
     // The demo register is made up, so its numbers must never reach the real registries; and
     // a read-only session neither writes check runs nor sends mail. Every other session runs
     // the same monitor and digest schedulers as `kontra daemon`, so tmux is the deployment.
     let with_monitor = !demo && !cli.read_only;
+    let instance = Arc::new(crate::app::Instance::new(
+        store.clone(),
+        Arc::new(ctx.config.clone()),
+        data_dir,
+        &ctx.paths.config,
+    ));
     rt.block_on(async {
-        if !with_monitor {
-            return tui::run(store.clone(), app, env, None)
-                .await
-                .map_err(color_eyre::Report::from);
-        }
-        let background =
-            Background::start_live(&ctx.config, &ctx.paths.config, store.clone(), data_dir)?;
-        let ui = tui::run(store.clone(), app, env, Some(background.monitor())).await;
-        // Finish the current writes of a running cycle or check before the process ends; the
-        // cycle resumes at the next start.
-        if let Err(e) = background.stop().await {
-            tracing::warn!("stopping the monitor: {e}");
-        }
+        // Every other `kontra` on this data directory attaches to this one as a client; this
+        // UI's own writes go through the server's writer too, so all are ordered and every
+        // attached UI hears of them.
+        let server = crate::app::Server::start(instance.clone(), "kontra tui")?;
+        let api: Arc<dyn Api> = Arc::new(server.own_api(cli.read_only)?);
+        let session = Session {
+            client: false,
+            monitor: with_monitor,
+        };
+        let ui = if with_monitor {
+            let background =
+                Background::start_live(&ctx.config, &ctx.paths.config, store.clone(), data_dir)?;
+            instance.attach_monitor(background.monitor());
+            let ui = tui::run(api, app, effect_env(), session).await;
+            // Finish the current writes of a running cycle or check before the process ends;
+            // the cycle resumes at the next start.
+            if let Err(e) = background.stop().await {
+                tracing::warn!("stopping the monitor: {e}");
+            }
+            ui
+        } else {
+            tui::run(api, app, effect_env(), session).await
+        };
+        server.stop().await;
         ui.map_err(color_eyre::Report::from)
     })?;
     store.flush()?;

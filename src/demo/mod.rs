@@ -206,7 +206,7 @@ pub fn populate(store: &Store, spec: &DemoSpec) -> Result<DemoSummary, StoreErro
                 counterparty_id: cp.id,
                 started_at: at,
                 finished_at: results.last().map_or(at, |r| r.at),
-                trigger: "monitor".to_string(),
+                trigger: crate::domain::health::CYCLE_TRIGGER.to_string(),
                 results,
             };
             let alerts = judge(cp, &history, &run, &rules, &alert_rules, &BTreeSet::new());

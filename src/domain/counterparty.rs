@@ -313,7 +313,7 @@ impl FieldError {
 }
 
 /// Unvalidated input for creating or editing a counterparty; `None` leaves a field unchanged.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CounterpartyDraft {
     /// Name.
     pub name: Option<String>,

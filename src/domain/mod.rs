@@ -8,6 +8,7 @@ pub mod collate;
 pub mod cosmetic;
 pub mod counterparty;
 pub mod country;
+pub mod health;
 pub mod pause;
 pub mod screening;
 pub mod vat;

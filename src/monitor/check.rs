@@ -4,7 +4,6 @@
 use super::clock::Clock;
 use super::delta::{self, ListDelta};
 use super::events::{AlertNote, MonitorEvent};
-use super::health::HealthBook;
 use super::rules::AlertRules;
 use super::settings;
 use crate::config::Config;
@@ -15,7 +14,7 @@ use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::{Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 
@@ -49,9 +48,24 @@ pub trait Checker: Send + Sync + 'static {
     /// Records that the register was screened against these deltas.
     fn mark_screened(&self, _deltas: &[ListDelta]) {}
 
+    /// Reloads the sanctions lists after they changed outside the checker.
+    fn lists_changed(&self) {}
+
     /// Periodic upkeep between cycles (e.g. refreshing sanctions lists).
     fn maintain(&self) -> impl Future<Output = ()> + Send {
         async {}
+    }
+
+    /// Lifts the operator-cleared pause of `source` in the store, audited as `source_resumed` by
+    /// `actor`, and in any copy the checker keeps (the live VIES client), so that the pause is
+    /// not written back; returns the pause that was in force.
+    fn resume(
+        &self,
+        store: &Store,
+        source: Source,
+        actor: &str,
+    ) -> Result<Option<crate::domain::pause::SourcePause>, StoreError> {
+        store.resume_source(source, actor)
     }
 }
 
@@ -224,8 +238,6 @@ async fn blocking<T: Send + 'static>(
 pub struct Reporting<'a> {
     /// Where progress events go.
     pub events: &'a broadcast::Sender<MonitorEvent>,
-    /// Per-source health.
-    pub health: &'a Mutex<HealthBook>,
     /// Stops the questions still open.
     pub cancel: &'a CancellationToken,
     /// Registry slots: one is held only while a check's sources are asked, so that the local
@@ -292,11 +304,6 @@ pub async fn check_counterparty<C: Checker>(
         r = futures::future::join_all(asks) => r,
     };
     drop(slot);
-    if let Ok(mut h) = report.health.lock() {
-        for r in &results {
-            h.record(r);
-        }
-    }
     conclude(
         store, checker, settings, cp, &history, results, started_at, trigger, report,
     )
@@ -419,9 +426,6 @@ pub async fn screen_delta<C: Checker>(
             ..Default::default()
         },
     };
-    if let Ok(mut h) = report.health.lock() {
-        h.record(&result);
-    }
     conclude(
         store,
         checker,

@@ -5,12 +5,13 @@
 //! checks down.
 
 use super::check::CheckOutcome;
-use super::health::SourceHealth;
+use crate::domain::health::SourceHealth;
+use crate::domain::pause::SourcePause;
 use crate::domain::{AlertKind, Severity, Source};
 use chrono::{DateTime, Utc};
 
 /// A new alert, as events carry it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AlertNote {
     /// Store id.
     pub id: u64,
@@ -20,8 +21,8 @@ pub struct AlertNote {
     pub severity: Severity,
 }
 
-/// Something the monitor did.
-#[derive(Debug, Clone, PartialEq)]
+/// Something the monitor did. Serializable: a shared Kontra sends it to attached clients.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum MonitorEvent {
     /// A cycle started (or resumed after a restart).
     CycleStarted {
@@ -82,6 +83,25 @@ pub enum MonitorEvent {
     },
     /// Per-source health changed.
     Health(Vec<SourceHealth>),
+    /// A registry is paused for this machine (VIES `IP_BLOCKED`), as the store holds it after a
+    /// cycle or a manual batch; sent while the pause is in force.
+    SourcePaused(SourcePause),
+    /// An operator lifted a registry's pause through the monitor (audited as `source_resumed`).
+    SourceResumed {
+        /// The registry.
+        source: Source,
+        /// Who lifted it.
+        by: String,
+        /// The pause that was in force; None when there was none.
+        was: Option<SourcePause>,
+    },
+    /// Lifting a pause failed (the store could not be written); the pause stays.
+    ResumeFailed {
+        /// The registry.
+        source: Source,
+        /// What went wrong.
+        error: String,
+    },
     /// A cycle ended.
     CycleFinished {
         /// The cycle's id.
@@ -124,7 +144,7 @@ pub enum MonitorEvent {
 }
 
 /// What a batch of manual checks did, for the status line and for the deliveries.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChecksSummary {
     /// Counterparties asked for.
     pub total: usize,

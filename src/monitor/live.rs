@@ -137,8 +137,8 @@ impl Live {
 
     /// Lifts the VIES pause in the client and the data directory, with an audit entry by
     /// `actor`; returns the pause that was in force.
-    pub fn resume_vies(&self, actor: &str) -> Result<Option<SourcePause>, LiveError> {
-        let was = resume_source(&self.store, Source::Vies, actor)?;
+    pub fn resume_vies(&self, actor: &str) -> Result<Option<SourcePause>, StoreError> {
+        let was = self.store.resume_source(Source::Vies, actor)?;
         self.sources.resume_vies();
         Ok(was)
     }
@@ -230,31 +230,6 @@ impl Live {
     }
 }
 
-/// Lifts the pause of `source` in the store and audits it (`source_resumed`, by `actor`);
-/// returns the pause that was in force (None: nothing to lift, nothing audited).
-pub fn resume_source(
-    store: &Store,
-    source: Source,
-    actor: &str,
-) -> Result<Option<SourcePause>, StoreError> {
-    let was = store.clear_source_pause(source)?;
-    if let Some(p) = &was {
-        store.append_audit(&crate::store::AuditEvent {
-            at: Utc::now(),
-            actor: actor.to_string(),
-            counterparty_id: None,
-            action: crate::store::AuditAction::SourceResumed,
-            detail: format!(
-                "{} resumed; paused since {} because {}",
-                source.as_str(),
-                p.since.format("%Y-%m-%d %H:%M UTC"),
-                p.code
-            ),
-        })?;
-    }
-    Ok(was)
-}
-
 fn not_asked(source: Source, reason: Unavailable, message: String) -> SourceResult {
     SourceResult {
         source,
@@ -293,6 +268,18 @@ fn street(address: &str) -> Option<String> {
 impl Checker for Live {
     fn enabled(&self, source: Source) -> bool {
         self.enabled.contains(&source)
+    }
+
+    fn resume(
+        &self,
+        store: &Store,
+        source: Source,
+        actor: &str,
+    ) -> Result<Option<SourcePause>, StoreError> {
+        match source {
+            Source::Vies => self.resume_vies(actor),
+            _ => store.resume_source(source, actor),
+        }
     }
 
     async fn ask(&self, source: Source, cp: &Counterparty) -> SourceResult {
@@ -420,6 +407,12 @@ impl Checker for Live {
     fn mark_screened(&self, deltas: &[ListDelta]) {
         if let Err(e) = self.record_screened(deltas) {
             tracing::warn!("cannot record screened list snapshots: {e}");
+        }
+    }
+
+    fn lists_changed(&self) {
+        if let Err(e) = self.reload_lists() {
+            tracing::error!("reloading the sanctions lists: {e}");
         }
     }
 

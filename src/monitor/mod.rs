@@ -5,7 +5,6 @@ pub mod check;
 pub mod clock;
 pub mod delta;
 pub mod events;
-pub mod health;
 pub mod live;
 pub mod rules;
 pub mod runner;

@@ -11,8 +11,8 @@ use super::check::{
 };
 use super::delta::ListDelta;
 use super::events::{ChecksSummary, MonitorEvent};
-use super::health::HealthBook;
 use super::schedule::{Due, Schedule};
+use crate::domain::health::SourceHealth;
 use crate::domain::{Counterparty, Source};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -33,6 +33,9 @@ const CYCLE_SEQ_KEY: &str = "monitor/cycle_seq";
 /// The reason of a sanctions-delta cycle.
 pub const DELTA_REASON: &str = "sanctions-delta";
 /// How often the done set is persisted during a cycle.
+/// Most runs read back for the health the monitor reports after a cycle or a manual batch: a
+/// source down for longer reads "unavailable since" the oldest failure among them.
+const HEALTH_RUNS: u64 = 2_000;
 const PERSIST_EVERY: StdDuration = StdDuration::from_secs(2);
 
 /// Why the runner failed as a whole (single checks fail individually, see events).
@@ -93,7 +96,6 @@ pub struct Runner<C: Checker> {
     settings: Arc<CheckSettings>,
     concurrency: usize,
     events: broadcast::Sender<MonitorEvent>,
-    health: Arc<Mutex<HealthBook>>,
     in_flight: Arc<Mutex<HashSet<u64>>>,
     slots: Arc<Semaphore>,
     /// The schedule whose next run a finished cycle reports; None outside the scheduler.
@@ -110,7 +112,6 @@ impl<C: Checker> Clone for Runner<C> {
             settings: self.settings.clone(),
             concurrency: self.concurrency,
             events: self.events.clone(),
-            health: self.health.clone(),
             in_flight: self.in_flight.clone(),
             slots: self.slots.clone(),
             schedule: self.schedule.clone(),
@@ -143,7 +144,6 @@ impl<C: Checker> Runner<C> {
         settings: CheckSettings,
         concurrency: usize,
     ) -> Result<Runner<C>, RunnerError> {
-        let health = HealthBook::load(&store)?;
         let (events, _) = broadcast::channel(1024);
         Ok(Runner {
             store,
@@ -151,7 +151,6 @@ impl<C: Checker> Runner<C> {
             settings: Arc::new(settings),
             concurrency: concurrency.max(1),
             events,
-            health: Arc::new(Mutex::new(health)),
             in_flight: Arc::new(Mutex::new(HashSet::new())),
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
             schedule: None,
@@ -180,6 +179,11 @@ impl<C: Checker> Runner<C> {
     /// The sender side, for components (the scheduler) that report on the same channel.
     pub fn events(&self) -> &broadcast::Sender<MonitorEvent> {
         &self.events
+    }
+
+    /// Tells the checker the sanctions lists changed.
+    pub fn lists_changed(&self) {
+        self.checker.lists_changed();
     }
 
     /// The store.
@@ -275,7 +279,7 @@ impl<C: Checker> Runner<C> {
             let state = CycleState {
                 id,
                 reason: reason_s,
-                trigger: "monitor".to_string(),
+                trigger: crate::domain::health::CYCLE_TRIGGER.to_string(),
                 started_at: now,
                 planned: ids,
                 done: Vec::new(),
@@ -382,8 +386,9 @@ impl<C: Checker> Runner<C> {
         if state.finished && !state.deltas.is_empty() {
             self.checker.mark_screened(&state.deltas);
         }
-        let snapshot = self.save_health().await?;
+        let snapshot = self.source_health().await?;
         let _ = self.events.send(MonitorEvent::Health(snapshot));
+        self.report_pause().await;
         let next = self
             .schedule
             .as_ref()
@@ -424,17 +429,56 @@ impl<C: Checker> Runner<C> {
         blocking(move || store.set_state(CYCLE_KEY, &state)).await
     }
 
-    /// Writes per-source health to the store and returns it.
-    pub async fn save_health(&self) -> Result<Vec<super::health::SourceHealth>, RunnerError> {
-        let book = match self.health.lock() {
-            Ok(b) => b.clone(),
-            Err(p) => p.into_inner().clone(),
+    /// Lifts the pause of `source` through the checker (store and its own copy), audited by
+    /// `actor`, and reports it as an event.
+    pub async fn resume_source(&self, source: Source, actor: String) {
+        let (store, checker) = (self.store.clone(), self.checker.clone());
+        let by = actor.clone();
+        let r = tokio::task::spawn_blocking(move || checker.resume(&store, source, &by)).await;
+        let event = match r {
+            Ok(Ok(was)) => {
+                tracing::info!(%source, %actor, lifted = was.is_some(), "pause lifted");
+                MonitorEvent::SourceResumed {
+                    source,
+                    by: actor,
+                    was,
+                }
+            }
+            Ok(Err(e)) => MonitorEvent::ResumeFailed {
+                source,
+                error: e.to_string(),
+            },
+            Err(e) => MonitorEvent::ResumeFailed {
+                source,
+                error: e.to_string(),
+            },
         };
+        let _ = self.events.send(event);
+    }
+
+    /// Reports the VIES pause the store holds, so a pause met during a cycle or a batch shows.
+    async fn report_pause(&self) {
         let store = self.store.clone();
-        let snapshot = book.snapshot();
+        match blocking(move || store.source_pause(Source::Vies)).await {
+            Ok(Some(p)) => {
+                let _ = self.events.send(MonitorEvent::SourcePaused(p));
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!("the VIES pause could not be read: {e}"),
+        }
+    }
+
+    /// Every source's health, from the stored runs by the function the digest and the Stats
+    /// tab use (so the monitor's warning and their figures agree).
+    pub async fn source_health(&self) -> Result<Vec<SourceHealth>, RunnerError> {
+        let store = self.store.clone();
         let now = self.settings.clock.now();
-        blocking(move || book.save(&store, now)).await?;
-        Ok(snapshot)
+        blocking(move || {
+            store
+                .source_health(now, HEALTH_RUNS, &mut |_| {})
+                .map(|(h, _)| h.sources)
+        })
+        .await
     }
 
     async fn step(
@@ -487,7 +531,6 @@ impl<C: Checker> Runner<C> {
         if !deltas.is_empty() {
             let report = Reporting {
                 events: &self.events,
-                health: &self.health,
                 cancel,
                 slots: &self.slots,
             };
@@ -535,7 +578,6 @@ impl<C: Checker> Runner<C> {
         }
         let report = Reporting {
             events: &self.events,
-            health: &self.health,
             cancel,
             slots: &self.slots,
         };
@@ -579,6 +621,13 @@ impl<C: Checker> Runner<C> {
             .buffered(self.pipeline_width());
         let mut out = Vec::with_capacity(total);
         while let Some(step) = steps.next().await {
+            // Said per counterparty, as in a cycle, so whoever asked learns which one failed.
+            if let (id, Err(e)) = &step {
+                let _ = self.events.send(MonitorEvent::CheckFailed {
+                    counterparty_id: *id,
+                    error: e.to_string(),
+                });
+            }
             out.push(step);
             let _ = self.events.send(MonitorEvent::ChecksProgress {
                 batch,
@@ -587,9 +636,10 @@ impl<C: Checker> Runner<C> {
             });
         }
         drop(steps);
-        if let Ok(snapshot) = self.save_health().await {
+        if let Ok(snapshot) = self.source_health().await {
             let _ = self.events.send(MonitorEvent::Health(snapshot));
         }
+        self.report_pause().await;
         let summary = ChecksSummary::of(out.iter().map(|(_, r)| r));
         let _ = self
             .events

@@ -32,6 +32,19 @@ pub enum Request {
     RunAll,
     /// Cancel the running cycle; it resumes before the next cycle starts.
     CancelCycle,
+    /// Lift the pause of a registry (VIES `IP_BLOCKED`) once an operator dealt with the block,
+    /// audited as `source_resumed` by `actor`: through the monitor, so the checker's own copy of
+    /// the pause is lifted too and not written back. Answered by
+    /// [`MonitorEvent::SourceResumed`] or [`MonitorEvent::ResumeFailed`].
+    Resume {
+        /// The registry.
+        source: crate::domain::Source,
+        /// Who lifts it.
+        actor: String,
+    },
+    /// The sanctions lists in the data directory changed (an import or update through the
+    /// running Kontra): the checker screens with the new ones.
+    ReloadLists,
 }
 
 /// A running service: send requests, subscribe to events, shut it down.
@@ -134,7 +147,7 @@ pub async fn run<C: Checker>(
                     Some(_) = checks.join_next(), if !checks.is_empty() => continue,
                 };
                 let r = match r {
-                    Request::CheckNow(ids) => Request::CheckAs(ids, "monitor".to_string()),
+                    Request::CheckNow(ids) => Request::CheckAs(ids, "manual".to_string()),
                     other => other,
                 };
                 match r {
@@ -153,6 +166,11 @@ pub async fn run<C: Checker>(
                             runner.check_now(cps, &actor, &token).await;
                         });
                     }
+                    Request::Resume { source, actor } => {
+                        let runner = runner.clone();
+                        checks.spawn(async move { runner.resume_source(source, actor).await });
+                    }
+                    Request::ReloadLists => runner.lists_changed(),
                     Request::CancelCycle => {
                         if let Ok(c) = current.lock()
                             && let Some(t) = c.as_ref()
@@ -241,7 +259,6 @@ pub async fn run<C: Checker>(
     if let Err(e) = reader.await {
         tracing::warn!("monitor: request reader: {e}");
     }
-    runner.save_health().await?;
     runner.store().flush()?;
     result
 }

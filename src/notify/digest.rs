@@ -1,9 +1,10 @@
 //! Digest composition, pure: which alerts go to whom (grouped by owner, then severity), and the
 //! subject, plain text and HTML of each message, in German or English.
 
-use super::health::SourceHealth;
 use super::template::{self, escape_html, fill};
 use crate::domain::analyst::Analyst;
+use crate::domain::health::Health;
+use crate::domain::pause::SourcePause;
 use crate::domain::{Alert, AlertKind, Counterparty, DeliveryUnknown, Severity, Source};
 use crate::sanctions::health::ListHealth;
 use crate::values::Language;
@@ -214,10 +215,11 @@ pub struct RenderContext<'a> {
     pub tz: Tz,
     /// When the message is composed.
     pub now: DateTime<Utc>,
-    /// Source health as the monitor last wrote it; `None` when no check has run yet.
-    pub health: Option<&'a SourceHealth>,
+    /// Every source's health from the stored runs (`Store::source_health`, the Stats tab's
+    /// function); `None` when the store could not tell, read as "no check yet".
+    pub health: Option<&'a Health>,
     /// A registry paused for this machine (VIES `IP_BLOCKED`), said first in the health block.
-    pub pause: Option<&'a crate::domain::pause::SourcePause>,
+    pub pause: Option<&'a SourcePause>,
     /// The health of every sanctions list (see `sanctions::health`); `None` when the store could
     /// not tell.
     pub lists: Option<&'a [ListHealth]>,
@@ -368,11 +370,12 @@ struct Words {
     never_checked: &'static str,
     last_cycle: &'static str,
     stale: &'static str,
-    no_sources: &'static str,
     answers: &'static str,
     last_answer: &'static str,
     never_answered: &'static str,
     unavailable_since: &'static str,
+    no_cycle: &'static str,
+    pause: &'static str,
     lists_used: &'static str,
     lists_unknown: &'static str,
     no_lists: &'static str,
@@ -395,11 +398,12 @@ const DE: Words = Words {
     never_checked: "Es ist noch kein Prüflauf gelaufen: Kontra hat bisher keine Quelle abgefragt. „Keine neuen Alerts“ heißt deshalb nicht, dass alles in Ordnung ist.",
     last_cycle: "Letzter Prüflauf",
     stale: "Achtung: Der letzte Prüflauf liegt mehr als 48 Stunden zurück; der Monitor läuft vermutlich nicht.",
-    no_sources: "Im letzten Prüflauf wurde keine Quelle abgefragt.",
     answers: "antwortet",
     last_answer: "letzte Antwort",
     never_answered: "noch nie geantwortet",
     unavailable_since: "nicht erreichbar seit",
+    no_cycle: "noch keiner (bisher nur manuelle Prüfungen)",
+    pause: "{source} ist seit {since} pausiert, weil {code}: {message}. Von diesem Rechner wird nichts an {source} gesendet, bis jemand die Pause mit `kontra sources resume {name}` oder in der Oberfläche aufhebt.",
     lists_used: "Sanktionslisten (Alter des verwendeten Stands)",
     lists_unknown: "Der Zustand der Sanktionslisten konnte nicht gelesen werden.",
     no_lists: "Keine Sanktionsliste ist konfiguriert.",
@@ -422,11 +426,12 @@ const EN: Words = Words {
     never_checked: "No check has run yet: Kontra has not asked any source so far. \"No new alerts\" therefore does not mean that all is well.",
     last_cycle: "Last check cycle",
     stale: "Warning: the last check cycle is more than 48 hours old; the monitor is probably not running.",
-    no_sources: "No source was asked in the last check cycle.",
     answers: "answering",
     last_answer: "last answer",
     never_answered: "never answered",
     unavailable_since: "unavailable since",
+    no_cycle: "none yet (manual checks only)",
+    pause: "{source} paused since {since} because {code}: {message}. Nothing is sent to {source} from this machine until someone lifts the pause with `kontra sources resume {name}` or in the UI.",
     lists_used: "Sanctions lists (age of the version in use)",
     lists_unknown: "The state of the sanctions lists could not be read.",
     no_lists: "No sanctions list is configured.",
@@ -627,46 +632,42 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
     };
     let (lists_text, lists_html) = lists_block(ctx);
     let (mut text, mut html) = match ctx.pause {
-        Some(p) => (
-            format!("{}\n", p.describe()),
-            format!(
-                "<p style=\"margin:4px 0;font-size:13px;font-weight:bold;color:#d32f2f;\">{}</p>",
-                escape_html(&p.describe())
-            ),
-        ),
+        Some(p) => {
+            let line = pause_line(p, ctx);
+            (
+                format!("{line}\n"),
+                format!(
+                    "<p style=\"margin:4px 0;font-size:13px;font-weight:bold;color:#d32f2f;\">{}</p>",
+                    escape_html(&line)
+                ),
+            )
+        }
         None => (String::new(), String::new()),
     };
-    let Some((h, updated)) = ctx.health.and_then(|h| h.updated_at.map(|u| (h, u))) else {
+    let Some(h) = ctx.health.filter(|h| !h.never_checked()) else {
         text.push_str(&format!("{}\n{lists_text}", w.never_checked));
         html.push_str(&para(w.never_checked));
         html.push_str(&lists_html);
         return (text, html);
     };
-    text.push_str(&format!(
-        "{}: {}\n",
-        w.last_cycle,
-        format_time(updated, ctx.tz, l)
-    ));
-    html.push_str(&para(&format!(
-        "{}: {}",
-        w.last_cycle,
-        format_time(updated, ctx.tz, l)
-    )));
-    if ctx.now - updated > Duration::hours(48) {
+    let last_cycle = h
+        .last_cycle
+        .map_or_else(|| w.no_cycle.to_string(), |t| format_time(t, ctx.tz, l));
+    text.push_str(&format!("{}: {last_cycle}\n", w.last_cycle));
+    html.push_str(&para(&format!("{}: {last_cycle}", w.last_cycle)));
+    if h.last_cycle
+        .is_none_or(|t| ctx.now - t > Duration::hours(48))
+    {
         text.push_str(&format!("{}\n", w.stale));
         html.push_str(&format!(
             "<p style=\"margin:4px 0;font-size:13px;font-weight:bold;color:#d32f2f;\">{}</p>",
             escape_html(w.stale)
         ));
     }
-    if h.sources.is_empty() {
-        text.push_str(&format!("{}\n{lists_text}", w.no_sources));
-        html.push_str(&para(w.no_sources));
-        html.push_str(&lists_html);
-        return (text, html);
-    }
+    // Sources no run asked (switched off) are left out; `never_checked` saw at least one.
+    let asked = h.sources.iter().filter(|s| s.was_asked());
     let mut rows = String::new();
-    for s in &h.sources {
+    for s in asked {
         let last = match s.last_answer_at {
             Some(t) => format!("{} {}", w.last_answer, format_time(t, ctx.tz, l)),
             None => w.never_answered.to_string(),
@@ -679,7 +680,7 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
                     w.unavailable_since,
                     format_time(since, ctx.tz, l)
                 );
-                if let Some(e) = s.last_error.as_deref().filter(|e| !e.is_empty()) {
+                if let Some(e) = s.last_failure.as_deref().filter(|e| !e.is_empty()) {
                     st.push_str(&format!(": {e}"));
                 }
                 (st, colour(Severity::Critical))
@@ -700,6 +701,18 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
     text.push_str(&lists_text);
     html.push_str(&lists_html);
     (text, html)
+}
+
+/// The registry pause in the message's language and time zone: since when, why, how to lift it.
+pub fn pause_line(p: &SourcePause, ctx: &RenderContext<'_>) -> String {
+    let name = p.source.as_str();
+    words(ctx.language)
+        .pause
+        .replace("{source}", &name.to_uppercase())
+        .replace("{since}", &format_time(p.since, ctx.tz, ctx.language))
+        .replace("{code}", &p.code)
+        .replace("{message}", &p.message)
+        .replace("{name}", name)
 }
 
 fn table(rows: &str) -> String {
@@ -758,11 +771,36 @@ mod tests {
     use super::*;
     use crate::domain::alert::Bilingual;
     use crate::domain::analyst::Email;
-    use crate::notify::health::SourceStatus;
+    use crate::domain::health::SourceHealth;
     use chrono::TimeZone;
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap()
+    }
+
+    fn source(
+        source: Source,
+        last_answer_at: Option<DateTime<Utc>>,
+        unavailable_since: Option<DateTime<Utc>>,
+        last_failure: Option<&str>,
+    ) -> SourceHealth {
+        SourceHealth {
+            source,
+            last_answer_at,
+            last_failure_at: unavailable_since,
+            last_failure: last_failure.map(str::to_string),
+            unavailable_since,
+            answers: 0,
+            failures: 0,
+        }
+    }
+
+    fn health(last_cycle: DateTime<Utc>, sources: Vec<SourceHealth>) -> Health {
+        Health {
+            last_cycle: Some(last_cycle),
+            last_run: Some(last_cycle),
+            sources,
+        }
     }
 
     fn alert(id: u64, cp: u64, kind: AlertKind, at: DateTime<Utc>) -> Alert {
@@ -813,10 +851,14 @@ mod tests {
             Analyst {
                 name: "Anna".into(),
                 email: Email("anna@example.de".into()),
+                unix_user: None,
+                role: Default::default(),
             },
             Analyst {
                 name: "bernd".into(),
                 email: Email("bernd@example.de".into()),
+                unix_user: None,
+                role: Default::default(),
             },
         ]
     }
@@ -926,23 +968,18 @@ mod tests {
             alert(2, 1, AlertKind::CompanyNameChanged, t(3, 0)),
         ];
         let p = plan(&alerts, &cps(), &analysts(), None, false);
-        let health = SourceHealth {
-            updated_at: Some(t(2, 10)),
-            sources: vec![
-                SourceStatus {
-                    source: Source::Vies,
-                    last_answer_at: Some(t(2, 9)),
-                    unavailable_since: None,
-                    last_error: None,
-                },
-                SourceStatus {
-                    source: Source::Evatr,
-                    last_answer_at: None,
-                    unavailable_since: Some(t(1, 0)),
-                    last_error: Some("evatr-0011 <down>".into()),
-                },
+        let health = health(
+            t(2, 10),
+            vec![
+                source(Source::Vies, Some(t(2, 9)), None, None),
+                source(
+                    Source::Evatr,
+                    None,
+                    Some(t(1, 0)),
+                    Some("evatr-0011 <down>"),
+                ),
             ],
-        };
+        );
         for language in [Language::De, Language::En] {
             let ctx = RenderContext {
                 language,
@@ -1053,10 +1090,8 @@ mod tests {
         assert_eq!(r.subject, "[Kontra] Keine neuen Alerts");
         assert!(r.text.contains("noch kein Prüflauf"), "{}", r.text);
         assert!(r.html.contains("noch kein Prüflauf"));
-        let health = SourceHealth {
-            updated_at: Some(Utc.with_ymd_and_hms(2026, 2, 27, 2, 0, 0).unwrap()),
-            sources: vec![],
-        };
+        let cycle = Utc.with_ymd_and_hms(2026, 2, 27, 2, 0, 0).unwrap();
+        let health = health(cycle, vec![source(Source::Vies, Some(cycle), None, None)]);
         ctx.health = Some(&health);
         ctx.language = Language::En;
         let r = render(&d, &ctx);
@@ -1078,10 +1113,21 @@ mod tests {
         let r = render(&d, &ctx);
         for part in [&r.text, &r.html] {
             assert!(
-                part.contains("VIES paused since 2026-02-28 09:30 UTC because IP_BLOCKED"),
+                part.contains("VIES paused since 2026-02-28 10:30 CET because IP_BLOCKED"),
                 "{part}"
             );
             assert!(part.contains("kontra sources resume vies"), "{part}");
+        }
+        // ... and in the configured language.
+        ctx.language = Language::De;
+        let r = render(&d, &ctx);
+        for part in [&r.text, &r.html] {
+            assert!(
+                part.contains("VIES ist seit 28.02.2026 10:30 CET pausiert, weil IP_BLOCKED"),
+                "{part}"
+            );
+            assert!(part.contains("kontra sources resume vies"), "{part}");
+            assert!(!part.contains("paused since"), "{part}");
         }
     }
 
@@ -1121,10 +1167,10 @@ mod tests {
             assess(&report(ListSource::Uk, None, None), true, now, max),
             assess(&report(ListSource::Un, None, None), false, now, max),
         ];
-        let health = SourceHealth {
-            updated_at: Some(t(6, 0)),
-            sources: vec![],
-        };
+        let health = health(
+            t(6, 0),
+            vec![source(Source::Vies, Some(t(6, 0)), None, None)],
+        );
         let ctx = RenderContext {
             language: Language::En,
             tz: chrono_tz::Europe::Berlin,

@@ -16,7 +16,6 @@
 
 pub mod config;
 pub mod digest;
-pub mod health;
 pub mod outbox;
 pub mod schedule;
 pub mod smtp;
@@ -25,6 +24,7 @@ pub mod webhook;
 
 use crate::config::{Config, ConfigError};
 use crate::domain::alert::MAIL_CHANNEL;
+use crate::domain::health::{Health, MAX_RUNS as HEALTH_RUNS};
 use crate::domain::{Alert, Counterparty, DeliveryUnknown, Severity};
 use crate::http::client::{ClientSettings, Redirects};
 use crate::http::retry::RetryPolicy;
@@ -34,7 +34,6 @@ use crate::values::Language;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use digest::{Digest, RenderContext, Rendered};
-use health::{SOURCE_HEALTH_KEY, SourceHealth};
 use outbox::{Channel, Outbox, OutboxEntry};
 use schedule::{DIGEST_STATE_KEY, DigestState};
 use smtp::{SendError, SmtpSettings};
@@ -289,16 +288,6 @@ impl Notifier {
             .map(|e| e.0.as_str())
     }
 
-    fn health(&self, store: &Store) -> Option<SourceHealth> {
-        match store.get_state::<SourceHealth>(SOURCE_HEALTH_KEY) {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::warn!("source health in the store cannot be read: {e}");
-                None
-            }
-        }
-    }
-
     /// The health of the sanctions lists for the digest; None (said in the mail) when the store
     /// cannot tell.
     fn lists(&self, store: &Store, now: DateTime<Utc>) -> Option<Vec<ListHealth>> {
@@ -314,7 +303,7 @@ impl Notifier {
     fn context<'a>(
         &self,
         now: DateTime<Utc>,
-        health: Option<&'a SourceHealth>,
+        health: Option<&'a Health>,
         lists: Option<&'a [ListHealth]>,
         immediate: bool,
     ) -> RenderContext<'a> {
@@ -378,7 +367,7 @@ impl Notifier {
             self.fallback(),
             include_empty,
         )?;
-        let health = self.health(store);
+        let health = source_health(store, now);
         let pause = vies_pause(store);
         let lists = self.lists(store, now);
         let mut ctx = self.context(now, health.as_ref(), lists.as_deref(), false);
@@ -406,7 +395,7 @@ impl Notifier {
         owner: Option<&str>,
     ) -> Result<Vec<(Digest, Rendered)>, NotifyError> {
         let (mut alerts, cps) = self.pending(store)?;
-        let health = self.health(store);
+        let health = source_health(store, now);
         let pause = vies_pause(store);
         let lists = self.lists(store, now);
         let mut ctx = self.context(now, health.as_ref(), lists.as_deref(), false);
@@ -493,7 +482,7 @@ impl Notifier {
             plan.digests
                 .retain(|d| d.count() > 0 || !reached.contains(&d.recipient));
             report.unroutable = plan.unroutable;
-            let health = self.health(store);
+            let health = source_health(store, now);
             let pause = vies_pause(store);
             let lists = self.lists(store, now);
             let mut ctx = self.context(now, health.as_ref(), lists.as_deref(), false);
@@ -585,7 +574,7 @@ impl Notifier {
                 false,
             )?;
             report.unroutable = plan.unroutable;
-            let health = self.health(store);
+            let health = source_health(store, now);
             let pause = vies_pause(store);
             let lists = self.lists(store, now);
             let mut ctx = self.context(now, health.as_ref(), lists.as_deref(), true);
@@ -811,6 +800,19 @@ fn settle(store: &Store, entry: &OutboxEntry) -> Result<bool, NotifyError> {
     Ok(true)
 }
 
+/// Every source's health for a digest, from the stored runs by the store query and the window
+/// the Stats tab uses (`tui::data::run_stats`), so the two cannot disagree; None (said in the
+/// mail as "no check yet") when the store cannot be read.
+pub fn source_health(store: &Store, now: DateTime<Utc>) -> Option<Health> {
+    match store.source_health(now, HEALTH_RUNS, &mut |_| {}) {
+        Ok((h, _)) => Some(h),
+        Err(e) => {
+            tracing::warn!("source health in the store cannot be read: {e}");
+            None
+        }
+    }
+}
+
 /// The VIES pause in force, for every digest (a store that cannot be read: none, logged).
 fn vies_pause(store: &Store) -> Option<crate::domain::pause::SourcePause> {
     store
@@ -819,4 +821,85 @@ fn vies_pause(store: &Store) -> Option<crate::domain::pause::SourcePause> {
             tracing::warn!("the VIES pause in the store cannot be read: {e}");
             None
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::check::{Answer, Evidence, Outcome, SanctionsAnswer, Unavailable};
+    use crate::domain::health::CYCLE_TRIGGER;
+    use crate::domain::{CheckRun, Source, SourceResult};
+    use chrono::TimeZone;
+
+    fn at(d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).unwrap()
+    }
+
+    /// The Stats tab and the digest read one `Health`, computed by one function from the same
+    /// runs: what the digest says about a source is what Stats shows.
+    #[test]
+    fn stats_and_digest_compute_health_by_the_same_function_from_the_same_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "test").unwrap();
+        let result = |source, t, answered: bool| SourceResult {
+            source,
+            at: t,
+            outcome: if answered {
+                Outcome::Answer(Answer::Sanctions(SanctionsAnswer::default()))
+            } else {
+                Outcome::CouldNotAsk {
+                    reason: Unavailable::ServiceUnavailable,
+                    message: "MS_UNAVAILABLE".into(),
+                }
+            },
+            evidence: Evidence::default(),
+        };
+        // VIES answered on the 1st and has failed since the 2nd; a manual check on the 4th.
+        for (t, trigger, answered) in [
+            (at(1, 2), CYCLE_TRIGGER, true),
+            (at(2, 2), CYCLE_TRIGGER, false),
+            (at(3, 2), CYCLE_TRIGGER, false),
+            (at(4, 9), "anna", false),
+        ] {
+            let run = CheckRun {
+                id: 0,
+                counterparty_id: 1,
+                started_at: t,
+                finished_at: t,
+                trigger: trigger.into(),
+                results: vec![result(Source::Vies, t, answered)],
+            };
+            store.record_check(run, vec![]).unwrap();
+        }
+        let now = at(5, 7);
+        let stats = crate::tui::data::run_stats(&store, now).unwrap().health;
+        let digest = source_health(&store, now).unwrap();
+        assert_eq!(stats, digest);
+        let vies = &digest.sources[0];
+        assert_eq!(vies.unavailable_since, Some(at(2, 2)));
+        assert_eq!((vies.answers, vies.failures), (1, 3));
+        assert_eq!(
+            digest.last_cycle,
+            Some(at(3, 2)),
+            "a manual check is no cycle"
+        );
+        let ctx = RenderContext {
+            language: Language::En,
+            tz: chrono_tz::UTC,
+            now,
+            health: Some(&digest),
+            pause: None,
+            lists: None,
+            immediate: false,
+        };
+        let text = digest::render(&Digest::empty("anna@example.de"), &ctx).text;
+        assert!(
+            text.contains("unavailable since 2026-03-02 02:00 UTC"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Last check cycle: 2026-03-03 02:00 UTC"),
+            "{text}"
+        );
+    }
 }

@@ -6,7 +6,7 @@ use crate::domain::counterparty::{CounterpartyDraft, parse_bool};
 use std::borrow::Cow;
 
 /// A rejected cell or line, with the 1-based line number where the record starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowError {
     /// Line in the file.
     pub line: u64,

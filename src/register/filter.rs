@@ -3,8 +3,9 @@
 use crate::domain::Counterparty;
 use crate::domain::collate;
 
-/// What to keep; empty fields keep everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What to keep; empty fields keep everything. Serializable: `kontra list` sends it to a shared
+/// Kontra.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Filter {
     /// ISO country code.
     pub country: Option<String>,
@@ -73,9 +74,19 @@ pub fn text_matches(cp: &Counterparty, q: &str) -> bool {
 }
 
 /// The orders `kontra list` can print in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum ListOrder {
-    /// By id (the order of the store; streams without holding the register in memory).
+    /// By id (the order of the store).
     #[default]
     Id,
     /// By name, in the collation order ("Ö" with "O", "ß" with "ss").

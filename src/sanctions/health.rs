@@ -62,7 +62,7 @@ impl FailureKind {
 }
 
 /// One reason a configured list cannot be trusted to be current.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Problem {
     /// No publication was ever accepted.
     NeverLoaded,
@@ -124,7 +124,7 @@ impl Problem {
 }
 
 /// What the store holds about one list (the input of [`assess`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ListReport {
     /// The current snapshot and the last attempt.
     pub state: ListState,
@@ -135,7 +135,7 @@ pub struct ListReport {
 }
 
 /// The health of one list at one moment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListHealth {
     /// The list.
     pub source: ListSource,
@@ -247,17 +247,27 @@ pub fn load(
     config: &SanctionsConfig,
     now: DateTime<Utc>,
 ) -> Result<Vec<ListHealth>, StoreError> {
+    Ok(assess_all(&reports(store)?, config, now))
+}
+
+/// What the store holds about every list, in display order ([`ListSource::ALL`]).
+pub fn reports(store: &Store) -> Result<Vec<ListReport>, StoreError> {
     ListSource::ALL
         .into_iter()
-        .map(|s| {
-            let report = snapshot::list_report(store, s)?;
-            Ok(assess(
-                &report,
-                config.list(s).enabled,
-                now,
-                config.max_age(),
-            ))
-        })
+        .map(|s| snapshot::list_report(store, s))
+        .collect()
+}
+
+/// The health of every list from [`reports`] (in the same order) under `config`.
+pub fn assess_all(
+    reports: &[ListReport],
+    config: &SanctionsConfig,
+    now: DateTime<Utc>,
+) -> Vec<ListHealth> {
+    ListSource::ALL
+        .into_iter()
+        .zip(reports)
+        .map(|(s, report)| assess(report, config.list(s).enabled, now, config.max_age()))
         .collect()
 }
 

@@ -24,7 +24,7 @@ pub use model::{
 };
 
 /// The raw bytes of one list publication: one file, or OFAC's CSV set (named files).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RawList {
     /// `(file name, bytes)`; OFAC CSV sets use `sdn.csv`, `alt.csv`, `add.csv`, `sdn_comments.csv`.
     pub files: Vec<(String, Vec<u8>)>,

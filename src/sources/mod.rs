@@ -12,7 +12,7 @@
 //! sources.gleif_search(&GleifSearch::Name{..}).await       -> SourceResult (Answer::LeiSearch)
 //! sources.handelsregister(&RegisterQuery{..}).await        -> SourceResult (Answer::Register)
 //! sources.insolvency(&InsolvencyQuery{..}).await           -> SourceResult (Answer::Insolvency)
-//! sources.health()                                         -> SourcesHealth (VIES pause, budgets)
+//! sources.status()                                         -> SourcesStatus (VIES pause, budgets)
 //! sources.handelsregister_budget()                         -> HourlyStatus (remaining this hour)
 //! sources.vies_pause() / resume_vies() / pause_vies(..)    operator control of IP_BLOCKED
 //! ```
@@ -47,12 +47,12 @@ pub mod vies;
 use crate::domain::check::{Answer, Evidence, Outcome, Source, SourceResult, Unavailable};
 use crate::domain::vat::VatNumber;
 use crate::http::retry::{Retry, Retryable};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use config::SourcesConfig;
 use http::{Http, Response, TransportError};
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub use budget::HourlyStatus;
 pub use evatr::QualifiedRequest;
@@ -215,26 +215,13 @@ pub fn transport_parsed(e: &TransportError) -> Parsed {
     }
 }
 
-/// Health of one source as seen by this process.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct SourceHealth {
-    /// Whether the source is enabled in config.
-    pub enabled: bool,
-    /// When the last answer came.
-    pub last_answer_at: Option<DateTime<Utc>>,
-    /// When the last could-not-ask came.
-    pub last_failure_at: Option<DateTime<Utc>>,
-    /// The last could-not-ask message.
-    pub last_failure: Option<String>,
-    /// Could-not-ask results since the last answer.
-    pub consecutive_failures: u32,
-}
-
-/// Health of every source, for the status line, the TUI and the monitor.
+/// What this process's clients hold beside the answers: which sources are switched on, the
+/// VIES pause and member states, the Handelsregister allowance. (How each source fared is the
+/// stored runs' business: `crate::domain::health`.)
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct SourcesHealth {
-    /// Per source.
-    pub sources: BTreeMap<Source, SourceHealth>,
+pub struct SourcesStatus {
+    /// Whether each source is enabled in config.
+    pub enabled: BTreeMap<Source, bool>,
     /// Set while VIES traffic is stopped after `IP_BLOCKED`.
     pub vies_paused: Option<ViesPause>,
     /// Member states VIES `check-status` last reported as not available.
@@ -248,11 +235,10 @@ pub struct SourcesHealth {
 pub(crate) struct Shared {
     pub http: Http,
     pub evidence_max: usize,
-    health: Mutex<BTreeMap<Source, SourceHealth>>,
 }
 
 impl Shared {
-    /// Turns the last attempt into the result callers see, and records health.
+    /// Turns the last attempt into the result callers see.
     pub fn finish(&self, source: Source, attempt: Attempt, attempts: u32) -> SourceResult {
         let Attempt {
             parsed,
@@ -267,7 +253,6 @@ impl Shared {
             other => other,
         };
         let at = Utc::now();
-        self.record(source, &outcome, at);
         SourceResult {
             source,
             at,
@@ -284,22 +269,6 @@ impl Shared {
             },
         }
     }
-
-    fn record(&self, source: Source, outcome: &Outcome, at: DateTime<Utc>) {
-        let mut map = self.health.lock().unwrap_or_else(|e| e.into_inner());
-        let h = map.entry(source).or_default();
-        match outcome {
-            Outcome::Answer(_) => {
-                h.last_answer_at = Some(at);
-                h.consecutive_failures = 0;
-            }
-            Outcome::CouldNotAsk { message, .. } => {
-                h.last_failure_at = Some(at);
-                h.last_failure = Some(message.clone());
-                h.consecutive_failures = h.consecutive_failures.saturating_add(1);
-            }
-        }
-    }
 }
 
 /// Every registry client, sharing one HTTP client; cheap to clone and share between tasks.
@@ -311,7 +280,6 @@ pub struct Sources {
 #[derive(Debug)]
 struct Inner {
     cfg: SourcesConfig,
-    shared: Arc<Shared>,
     vies: vies::ViesClient,
     evatr: evatr::EvatrClient,
     gleif: gleif::GleifClient,
@@ -325,7 +293,6 @@ impl Sources {
         let shared = Arc::new(Shared {
             http: Http::new(cfg)?,
             evidence_max: cfg.evidence_max_bytes.0 as usize,
-            health: Mutex::new(BTreeMap::new()),
         });
         Ok(Sources {
             inner: Arc::new(Inner {
@@ -337,8 +304,7 @@ impl Sources {
                     shared.clone(),
                     &cfg.handelsregister,
                 ),
-                insolvency: insolvency::InsolvencyClient::new(shared.clone(), &cfg.insolvency),
-                shared,
+                insolvency: insolvency::InsolvencyClient::new(shared, &cfg.insolvency),
             }),
         })
     }
@@ -414,33 +380,17 @@ impl Sources {
         self.inner.insolvency.ask(query).await
     }
 
-    /// Health of every source.
-    pub fn health(&self) -> SourcesHealth {
-        let recorded = self
-            .inner
-            .shared
-            .health
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+    /// Which sources are on, the VIES pause and member states, the Handelsregister allowance.
+    pub fn status(&self) -> SourcesStatus {
         let cfg = &self.inner.cfg;
-        let enabled = [
-            (Source::Vies, cfg.vies.enabled),
-            (Source::Evatr, cfg.evatr.enabled),
-            (Source::Gleif, cfg.gleif.enabled),
-            (Source::Handelsregister, cfg.handelsregister.enabled),
-            (Source::Insolvency, cfg.insolvency.enabled),
-        ];
-        let sources = enabled
-            .into_iter()
-            .map(|(s, on)| {
-                let mut h = recorded.get(&s).cloned().unwrap_or_default();
-                h.enabled = on;
-                (s, h)
-            })
-            .collect();
-        SourcesHealth {
-            sources,
+        SourcesStatus {
+            enabled: BTreeMap::from([
+                (Source::Vies, cfg.vies.enabled),
+                (Source::Evatr, cfg.evatr.enabled),
+                (Source::Gleif, cfg.gleif.enabled),
+                (Source::Handelsregister, cfg.handelsregister.enabled),
+                (Source::Insolvency, cfg.insolvency.enabled),
+            ]),
             vies_paused: self.inner.vies.pause(),
             vies_member_states_down: self.inner.vies.member_states_down(),
             handelsregister: self.handelsregister_budget(),

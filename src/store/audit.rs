@@ -48,6 +48,9 @@ pub enum AuditAction {
     /// An operator lifted a registry pause (VIES `IP_BLOCKED`); appended last so stored
     /// events keep their tags.
     SourceResumed,
+    /// An action was refused to an analyst whose role does not allow it (a shared Kontra);
+    /// appended last so stored events keep their tags.
+    Refused,
 }
 
 impl AuditAction {
@@ -64,6 +67,7 @@ impl AuditAction {
             AuditAction::Checked => "checked",
             AuditAction::AlertSent => "alert_sent",
             AuditAction::SourceResumed => "source_resumed",
+            AuditAction::Refused => "refused",
         }
     }
 }

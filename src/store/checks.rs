@@ -5,7 +5,9 @@ use sled::Transactional;
 
 use super::audit::{AuditAction, AuditEvent, audit_put};
 use super::{Result, Store, StoreError, dec, enc, keys, next_id, unwrap_tx};
+use crate::domain::health::{Health, HealthTally};
 use crate::domain::{Alert, CheckRun};
+use chrono::{DateTime, Utc};
 
 impl Store {
     /// Stores a check run and the alerts it raised in one transaction, with an audit entry.
@@ -156,7 +158,16 @@ impl Store {
     pub fn last_check_per_counterparty(
         &self,
     ) -> impl Iterator<Item = Result<(u64, CheckRun)>> + '_ {
-        let mut from = Some(keys::id(0));
+        self.last_check_per_counterparty_from(0)
+    }
+
+    /// Like [`Store::last_check_per_counterparty`], from counterparty `first` on (a page of the
+    /// UI's load through the application API).
+    pub fn last_check_per_counterparty_from(
+        &self,
+        first: u64,
+    ) -> impl Iterator<Item = Result<(u64, CheckRun)>> + '_ {
+        let mut from = Some(keys::id(first));
         std::iter::from_fn(move || {
             loop {
                 let start = from.take()?;
@@ -182,5 +193,32 @@ impl Store {
             let (_, v) = self.sled(item)?;
             dec("check run", &v)
         })
+    }
+
+    /// The health of every source (see [`crate::domain::health`]), from the runs read newest
+    /// first until older ones cannot change it or `max_runs` were read; `each` sees every run
+    /// read too, so a caller that draws more from the same runs (the Stats charts) reads them
+    /// once. Returns the health and the number of runs read.
+    pub fn source_health(
+        &self,
+        now: DateTime<Utc>,
+        max_runs: u64,
+        each: &mut dyn FnMut(&CheckRun),
+    ) -> Result<(Health, u64)> {
+        let mut tally = HealthTally::new(now);
+        let mut read = 0;
+        for run in self.all_check_runs_newest_first() {
+            if read >= max_runs {
+                break;
+            }
+            let run = run?;
+            read += 1;
+            tally.add(&run);
+            each(&run);
+            if tally.settled_after(&run) {
+                break;
+            }
+        }
+        Ok((tally.finish(), read))
     }
 }

@@ -233,10 +233,21 @@ impl Store {
 
     /// All counterparties in id order, decoded one at a time.
     pub fn iter_counterparties(&self) -> impl Iterator<Item = Result<Counterparty>> + '_ {
-        self.t.counterparties.iter().map(move |item| {
-            let (_, v) = self.sled(item)?;
-            dec("counterparty", &v)
-        })
+        self.iter_counterparties_from(0)
+    }
+
+    /// Like [`Store::iter_counterparties`], from id `first` on (a page of the UI's load).
+    pub fn iter_counterparties_from(
+        &self,
+        first: u64,
+    ) -> impl Iterator<Item = Result<Counterparty>> + '_ {
+        self.t
+            .counterparties
+            .range(keys::id(first)..)
+            .map(move |item| {
+                let (_, v) = self.sled(item)?;
+                dec("counterparty", &v)
+            })
     }
 
     /// Number of counterparties.

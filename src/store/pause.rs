@@ -36,6 +36,28 @@ impl Store {
         Ok(was)
     }
 
+    /// Lifts the pause of `source` and audits it (`source_resumed`, by `actor`); returns the
+    /// pause that was in force (None: nothing to lift, nothing audited). A process that asks the
+    /// registry itself must also lift its client's copy (`Checker::resume` does both).
+    pub fn resume_source(&self, source: Source, actor: &str) -> Result<Option<SourcePause>> {
+        let was = self.clear_source_pause(source)?;
+        if let Some(p) = &was {
+            self.append_audit(&super::AuditEvent {
+                at: chrono::Utc::now(),
+                actor: actor.to_string(),
+                counterparty_id: None,
+                action: super::AuditAction::SourceResumed,
+                detail: format!(
+                    "{} resumed; paused since {} because {}",
+                    source.as_str(),
+                    p.since.format("%Y-%m-%d %H:%M UTC"),
+                    p.code
+                ),
+            })?;
+        }
+        Ok(was)
+    }
+
     /// The pause of `source` in the data directory `dir`, for a process that does not keep the
     /// store open (a lookup): read under the lock when it is free, else from a private copy of
     /// the store while the holder (the monitor or the UI) runs. No data directory yet: no pause.

@@ -111,6 +111,8 @@ actions! {
     ToggleMonitoring = "toggle_monitoring", "monitor", Write;
     /// Check the selected or marked counterparties now
     CheckNow = "check_now", "check", Write;
+    /// Lift the VIES pause (IP_BLOCKED) once the block is gone, through the monitor (audited)
+    ResumeVies = "resume_vies", "resume VIES", Write;
     /// Cycle the severity filter: all, critical, high, medium, low
     CycleSeverityFilter = "cycle_severity_filter", "severity", View;
     /// Cycle the owner filter through the owners of the shown alerts

@@ -1,29 +1,34 @@
-//! What the UI shows, loaded from the store by effects: the register with each row's last
-//! check, the alerts, run statistics for the stats tab, and one counterparty's details.
-//! Loading runs on a blocking task, never inside a reducer or a view.
+//! What the UI shows: the register with each row's last check, the alerts, run statistics for
+//! the stats tab, and one counterparty's details. The UI loads them through the application
+//! API ([`load_in_steps`], in pages, so a second UI attached to the running Kontra loads the
+//! same way); the readers over the store ([`run_stats`], [`load_details`]) are the server's
+//! side of those operations. Loading runs on a blocking task, never inside a reducer or a view.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
+use crate::app::Api;
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
+use crate::domain::health::Health;
+use crate::domain::pause::SourcePause;
 use crate::domain::{Alert, CheckRun, Counterparty, Source};
-use crate::monitor::Schedule;
-use crate::monitor::settings::MonitorConfig;
-use crate::sanctions::config::SanctionsConfig;
-use crate::sanctions::health::{self, ListHealth};
+use crate::exit::Failure;
+use crate::sanctions::health::ListHealth;
 use crate::sanctions::snapshot::{self, SnapshotMeta};
 use crate::store::{Store, StoreError};
 
-/// Days of history the stats charts cover.
-pub const CHART_DAYS: usize = 30;
+/// Days of history the stats charts cover: the health window, so that the charts and the
+/// health table count the same runs.
+pub const CHART_DAYS: usize = crate::domain::health::WINDOW_DAYS;
 
-/// Most check runs the stats loader reads; bounds the load time of very large stores.
-pub const MAX_RUNS_SCANNED: u64 = 200_000;
+/// Most check runs the stats loader reads (the digest reads as many).
+pub const MAX_RUNS_SCANNED: u64 = crate::domain::health::MAX_RUNS;
 
 /// The overall result of a check run, as the table's status column shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CheckStatus {
     /// Every source answered and nothing is wrong.
     Ok,
@@ -95,7 +100,7 @@ impl CheckStatus {
 }
 
 /// What the last check said about the VAT number (for the stats distribution).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum VatStatus {
     /// A registry said valid.
     Valid,
@@ -175,7 +180,7 @@ impl VatStatus {
 }
 
 /// A counterparty's last check, summarised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LastCheck {
     /// When it finished.
     pub at: DateTime<Utc>,
@@ -233,26 +238,11 @@ impl Row {
     }
 }
 
-/// One source's health: when it last answered and how it fared recently.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceHealth {
-    /// The source.
-    pub source: Source,
-    /// When it last gave an answer.
-    pub last_answer: Option<DateTime<Utc>>,
-    /// Answers within the chart window.
-    pub answers: u64,
-    /// "Could not ask" results within the chart window.
-    pub failures: u64,
-}
-
 /// Statistics over the recent check runs.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RunStats {
-    /// When the newest run finished.
-    pub last_run: Option<DateTime<Utc>>,
-    /// Per source, in `Source::ALL` order.
-    pub sources: Vec<SourceHealth>,
+    /// Every source's health and the last cycle, by the one function the digest uses too.
+    pub health: Health,
     /// Answers per day, oldest first, ending today.
     pub answers_per_day: Vec<u64>,
     /// "Could not ask" results per day, oldest first, ending today.
@@ -263,6 +253,8 @@ pub struct RunStats {
     pub list_health: Vec<ListHealth>,
     /// Runs read for these figures.
     pub runs_scanned: u64,
+    /// The VIES pause (`IP_BLOCKED`) in force, kept current by the monitor's pause events.
+    pub pause: Option<SourcePause>,
 }
 
 /// Everything the tabs need, loaded in one go.
@@ -281,7 +273,7 @@ pub struct Snapshot {
 }
 
 /// One counterparty with its history, for the details tab.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Details {
     /// The counterparty.
     pub cp: Counterparty,
@@ -337,78 +329,94 @@ pub enum LoadStep {
     },
 }
 
-/// Loads everything the tabs need step by step, handing each step to `emit` as soon as it is
-/// ready; stops early (returning `Ok(false)`) when `emit` returns false (nobody listens).
+/// Loads everything the tabs need step by step through `api`, handing each step to `emit` as
+/// soon as it is ready; stops early (returning `Ok(false)`) when `emit` returns false (nobody
+/// listens). Each page is one call, so a load through the running Kontra never holds it long.
 pub fn load_in_steps(
-    store: &Store,
-    monitor: &MonitorConfig,
-    sanctions: &SanctionsConfig,
+    api: &dyn Api,
     now: DateTime<Utc>,
     plan: ChunkPlan,
     emit: &mut dyn FnMut(LoadStep) -> bool,
-) -> Result<bool, StoreError> {
+) -> Result<bool, Failure> {
     let mut limit = plan.first.max(1);
-    let mut chunk = Vec::with_capacity(limit);
     let mut total = None;
     let mut seen = 0;
-    for cp in store.iter_counterparties() {
-        chunk.push(Row::new(cp?, None));
-        seen += 1;
-        if chunk.len() >= limit {
-            limit = plan.rest.max(1);
-            let rows = std::mem::replace(&mut chunk, Vec::with_capacity(limit));
+    let mut from = 0;
+    loop {
+        let page = api.register_page(from, limit)?;
+        let last_page = page.len() < limit;
+        seen += page.len();
+        if let Some(cp) = page.last() {
+            from = cp.id.saturating_add(1);
+        }
+        let rows: Vec<Row> = page.into_iter().map(|cp| Row::new(cp, None)).collect();
+        if last_page {
             if !emit(LoadStep::Rows {
                 rows,
-                total,
-                done: false,
+                total: Some(seen),
+                done: true,
             }) {
                 return Ok(false);
             }
-            // Counting is a scan of its own, so it waits until the first screenful is out.
-            if total.is_none() {
-                total = Some(store.counterparty_count());
-            }
+            break;
+        }
+        if !emit(LoadStep::Rows {
+            rows,
+            total,
+            done: false,
+        }) {
+            return Ok(false);
+        }
+        limit = plan.rest.max(1);
+        // Counting is a scan of its own, so it waits until the first screenful is out.
+        if total.is_none() {
+            total = Some(api.counterparty_count()?);
         }
     }
-    if !emit(LoadStep::Rows {
-        rows: chunk,
-        total: Some(seen),
-        done: true,
-    }) {
+    let (alerts, unknown) = api.ui_alerts()?;
+    if !emit(LoadStep::Alerts(alerts, unknown)) {
         return Ok(false);
     }
-    if !emit(LoadStep::Alerts(store.alerts()?, delivery_unknown(store)?)) {
-        return Ok(false);
+    let mut from = 0;
+    loop {
+        let batch = api.last_checks(from, plan.rest.max(1))?;
+        let Some(&(last_id, ..)) = batch.last() else {
+            break;
+        };
+        let full = batch.len() >= plan.rest.max(1);
+        from = last_id.saturating_add(1);
+        if !emit(LoadStep::LastChecks(batch)) {
+            return Ok(false);
+        }
+        if !full {
+            break;
+        }
     }
+    let (runs, next_cycle) = api.ui_stats(now)?;
+    Ok(emit(LoadStep::Finished { runs, next_cycle }))
+}
+
+/// The last check of each counterparty from id `from` on, at most `limit`: the id, the check,
+/// and the VAT status it gives a counterparty that has a VAT number.
+pub fn last_checks(
+    store: &Store,
+    from: u64,
+    limit: usize,
+) -> Result<Vec<(u64, LastCheck, VatStatus)>, StoreError> {
     let mut batch = Vec::new();
-    for item in store.last_check_per_counterparty() {
+    for item in store.last_check_per_counterparty_from(from).take(limit) {
         let (id, run) = item?;
         let last = LastCheck {
             at: run.finished_at,
             status: CheckStatus::of(&run),
         };
         batch.push((id, last, VatStatus::of_run(&run)));
-        if batch.len() >= plan.rest.max(1)
-            && !emit(LoadStep::LastChecks(std::mem::take(&mut batch)))
-        {
-            return Ok(false);
-        }
     }
-    if !batch.is_empty() && !emit(LoadStep::LastChecks(batch)) {
-        return Ok(false);
-    }
-    let mut runs = run_stats(store, now)?;
-    runs.list_health = health::load(store, sanctions, now)?;
-    Ok(emit(LoadStep::Finished {
-        runs,
-        next_cycle: Schedule::from_config(monitor)
-            .next_after(now)
-            .map(|slot| slot.at),
-    }))
+    Ok(batch)
 }
 
 /// Ids of the unsent alerts whose mail went out without an answer.
-fn delivery_unknown(store: &Store) -> Result<BTreeSet<u64>, StoreError> {
+pub fn delivery_unknown(store: &Store) -> Result<BTreeSet<u64>, StoreError> {
     Ok(store
         .deliveries_unknown()?
         .into_iter()
@@ -418,12 +426,7 @@ fn delivery_unknown(store: &Store) -> Result<BTreeSet<u64>, StoreError> {
 }
 
 /// Loads the whole snapshot in one go (the steps of [`load_in_steps`], assembled).
-pub fn load_snapshot(
-    store: &Store,
-    monitor: &MonitorConfig,
-    sanctions: &SanctionsConfig,
-    now: DateTime<Utc>,
-) -> Result<Snapshot, StoreError> {
+pub fn load_snapshot(api: &dyn Api, now: DateTime<Utc>) -> Result<Snapshot, Failure> {
     let mut snap = Snapshot {
         rows: Vec::new(),
         alerts: Vec::new(),
@@ -431,35 +434,28 @@ pub fn load_snapshot(
         runs: RunStats::default(),
         next_cycle: None,
     };
-    load_in_steps(
-        store,
-        monitor,
-        sanctions,
-        now,
-        ChunkPlan::DEFAULT,
-        &mut |step| {
-            match step {
-                LoadStep::Rows { rows, .. } => snap.rows.extend(rows),
-                LoadStep::Alerts(a, unknown) => {
-                    snap.alerts = a;
-                    snap.delivery_unknown = unknown;
-                }
-                LoadStep::LastChecks(checks) => {
-                    for (id, last, vat) in checks {
-                        // Rows come in id order.
-                        if let Ok(i) = snap.rows.binary_search_by_key(&id, |r| r.cp.id) {
-                            snap.rows[i].set_last(last, vat);
-                        }
+    load_in_steps(api, now, ChunkPlan::DEFAULT, &mut |step| {
+        match step {
+            LoadStep::Rows { rows, .. } => snap.rows.extend(rows),
+            LoadStep::Alerts(a, unknown) => {
+                snap.alerts = a;
+                snap.delivery_unknown = unknown;
+            }
+            LoadStep::LastChecks(checks) => {
+                for (id, last, vat) in checks {
+                    // Rows come in id order.
+                    if let Ok(i) = snap.rows.binary_search_by_key(&id, |r| r.cp.id) {
+                        snap.rows[i].set_last(last, vat);
                     }
                 }
-                LoadStep::Finished { runs, next_cycle } => {
-                    snap.runs = runs;
-                    snap.next_cycle = next_cycle;
-                }
             }
-            true
-        },
-    )?;
+            LoadStep::Finished { runs, next_cycle } => {
+                snap.runs = runs;
+                snap.next_cycle = next_cycle;
+            }
+        }
+        true
+    })?;
     Ok(snap)
 }
 
@@ -472,77 +468,43 @@ pub fn day_slot(now: DateTime<Utc>, at: DateTime<Utc>) -> Option<usize> {
         .then(|| CHART_DAYS - 1 - days as usize)
 }
 
-/// Reads runs newest first (ids grow with time) until the chart window is covered.
+/// Reads runs newest first (ids grow with time) until the chart window is covered: the
+/// sources' health by the store's one health query, the charts and the lists screened from the
+/// same runs.
 pub fn run_stats(store: &Store, now: DateTime<Utc>) -> Result<RunStats, StoreError> {
-    let mut stats = RunStats {
-        sources: Source::ALL
-            .iter()
-            .map(|s| SourceHealth {
-                source: *s,
-                last_answer: None,
-                answers: 0,
-                failures: 0,
-            })
-            .collect(),
-        answers_per_day: vec![0; CHART_DAYS],
-        failures_per_day: vec![0; CHART_DAYS],
-        ..RunStats::default()
-    };
-    let window_start = now - Duration::days(CHART_DAYS as i64);
-    for run in store.all_check_runs_newest_first() {
-        if stats.runs_scanned >= MAX_RUNS_SCANNED {
-            break;
-        }
-        let run = run?;
-        stats.runs_scanned += 1;
-        if stats.last_run.is_none_or(|t| run.finished_at > t) {
-            stats.last_run = Some(run.finished_at);
-        }
-        let in_window = run.finished_at >= window_start;
+    let mut answers_per_day = vec![0; CHART_DAYS];
+    let mut failures_per_day = vec![0; CHART_DAYS];
+    let mut lists: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
+    let (health, runs_scanned) = store.source_health(now, MAX_RUNS_SCANNED, &mut |run| {
         let slot = day_slot(now, run.finished_at);
         for r in &run.results {
-            let health = stats.sources.iter_mut().find(|h| h.source == r.source);
-            match &r.outcome {
+            let per_day = match &r.outcome {
                 Outcome::Answer(a) => {
-                    if let Some(h) = health {
-                        if h.last_answer.is_none_or(|t| r.at > t) {
-                            h.last_answer = Some(r.at);
-                        }
-                        if in_window {
-                            h.answers += 1;
-                        }
-                    }
-                    if let Some(s) = slot {
-                        stats.answers_per_day[s] += 1;
-                    }
                     if let Answer::Sanctions(s) = a {
                         for (list, _) in &s.lists {
-                            let e = stats.lists.entry(list.clone()).or_insert(r.at);
+                            let e = lists.entry(list.clone()).or_insert(r.at);
                             if r.at > *e {
                                 *e = r.at;
                             }
                         }
                     }
+                    &mut answers_per_day
                 }
-                Outcome::CouldNotAsk { .. } => {
-                    if let Some(h) = health
-                        && in_window
-                    {
-                        h.failures += 1;
-                    }
-                    if let Some(s) = slot {
-                        stats.failures_per_day[s] += 1;
-                    }
-                }
+                Outcome::CouldNotAsk { .. } => &mut failures_per_day,
+            };
+            if let Some(v) = slot.and_then(|s| per_day.get_mut(s)) {
+                *v += 1;
             }
         }
-        // Runs are stored in time order; once a run is older than the window and every source
-        // has a last answer, older runs cannot change anything shown.
-        if !in_window && stats.sources.iter().all(|h| h.last_answer.is_some()) {
-            break;
-        }
-    }
-    Ok(stats)
+    })?;
+    Ok(RunStats {
+        health,
+        answers_per_day,
+        failures_per_day,
+        lists,
+        runs_scanned,
+        ..RunStats::default()
+    })
 }
 
 /// Loads one counterparty's details; None when it no longer exists.

@@ -1,20 +1,20 @@
-//! Effects: the I/O a reducer asks for (store reads and writes, exports, check requests,
-//! timers), and `execute`, which performs one on a blocking task and reports back as events.
+//! Effects: the I/O a reducer asks for (reads and writes through the application API, exports,
+//! check requests, timers), and `execute`, which performs one on a blocking task and reports
+//! back as events. The API is in-process or the running Kontra's; effects do not know which.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::mpsc;
 
 use super::data;
 use super::event::{Done, Event};
 use super::state::{Level, ReasonFor, counted};
-use crate::domain::{Counterparty, CounterpartyDraft};
-use crate::monitor::Request;
-use crate::monitor::settings::MonitorConfig;
-use crate::sanctions::decisions::{self, DecideError};
-use crate::store::{Store, StoreError};
+use crate::app::Api;
+use crate::app::ops::ui::CheckAsked;
+use crate::domain::{Counterparty, CounterpartyDraft, Source};
+use crate::exit::{self, Failure};
+use crate::monitor::MonitorEvent;
 
 /// How long a status message stays.
 pub const FLASH_FOR: Duration = Duration::from_secs(6);
@@ -34,6 +34,11 @@ pub enum Effect {
     LoadDetails(u64),
     /// Reload these counterparties (changed outside the UI).
     Reload(Vec<u64>),
+    /// Reload these alerts (acknowledged outside the UI).
+    ReloadAlerts(Vec<u64>),
+    /// Read the register, alerts and statistics again in one go, keeping filters and selection
+    /// (much changed elsewhere, or events were missed).
+    ReloadAll,
     /// Save the form: a new counterparty (None) or an edit.
     Save {
         /// The id edited, or None to add.
@@ -74,40 +79,34 @@ pub enum Effect {
     ExpireFlash(u64),
     /// Ring the terminal bell (a new critical alert, when configured).
     Bell,
+    /// Lift a registry's pause: through the monitor when one runs in this process (its client
+    /// keeps a copy), else in the store, audited by the analyst either way.
+    ResumeSource(Source),
 }
 
-/// What effects need besides the store.
+/// What effects need besides the application API.
 #[derive(Debug, Clone)]
 pub struct EffectEnv {
-    /// The analyst, for the audit trail.
-    pub actor: String,
-    /// The schedule, for "next cycle".
-    pub monitor: MonitorConfig,
-    /// The sanctions lists, for their health on the stats tab.
-    pub sanctions: crate::sanctions::config::SanctionsConfig,
-    /// Where exports go.
+    /// Where exports go (this process's directory: an attached UI exports on its own side).
     pub export_dir: PathBuf,
-    /// The data directory, whose sanctions snapshots decisions are taken against.
-    pub data_dir: PathBuf,
-    /// Where check requests go, when a monitor is attached.
-    pub checks: Option<mpsc::Sender<Request>>,
 }
 
-fn failed(what: &str, e: &StoreError) -> Vec<Event> {
-    tracing::warn!(error = %e, "{what} failed");
+fn failed(what: &str, e: &Failure) -> Vec<Event> {
+    tracing::warn!(error = %e.message, "{what} failed");
     vec![Event::Done(Done::Status(
         Level::Error,
-        format!("{what} failed: {e}"),
+        format!("{what} failed: {}", e.message),
     ))]
 }
 
-/// Performs a store, file or channel effect and returns the events to feed back.
+/// Performs an effect through the application API (or on a file) and returns the events to
+/// feed back.
 ///
 /// `Quit`, `Suspend`, `Redraw`, `ExpireFlash` and `Bell` belong to the terminal loop and return
 /// nothing here.
-pub fn execute(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
+pub fn execute(api: &dyn Api, env: &EffectEnv, effect: Effect) -> Vec<Event> {
     let mut out = Vec::new();
-    execute_into(store, env, effect, &mut |ev| {
+    execute_into(api, env, effect, &mut |ev| {
         out.push(ev);
         true
     });
@@ -117,7 +116,7 @@ pub fn execute(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
 /// Like [`execute`], but hands each event to `send` as soon as it exists, so a long effect (the
 /// chunked load) reports progress; stops early when `send` returns false (nobody listens).
 pub fn execute_into(
-    store: &Store,
+    api: &dyn Api,
     env: &EffectEnv,
     effect: Effect,
     send: &mut dyn FnMut(Event) -> bool,
@@ -125,23 +124,17 @@ pub fn execute_into(
     match effect {
         Effect::LoadAll => {
             let mut emit = |step| send(Event::Done(Done::Step(Box::new(step))));
-            let result = data::load_in_steps(
-                store,
-                &env.monitor,
-                &env.sanctions,
-                Utc::now(),
-                data::ChunkPlan::DEFAULT,
-                &mut emit,
-            );
+            let result = data::load_in_steps(api, Utc::now(), data::ChunkPlan::DEFAULT, &mut emit);
             if let Err(e) = result {
-                tracing::warn!(error = %e, "loading the register failed");
+                tracing::warn!(error = %e.message, "loading the register failed");
                 send(Event::Done(Done::LoadFailed(format!(
-                    "loading the register failed: {e}"
+                    "loading the register failed: {}",
+                    e.message
                 ))));
             }
         }
         other => {
-            for ev in execute_one(store, env, other) {
+            for ev in execute_one(api, env, other) {
                 if !send(ev) {
                     break;
                 }
@@ -150,27 +143,30 @@ pub fn execute_into(
     }
 }
 
-fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
+fn execute_one(api: &dyn Api, env: &EffectEnv, effect: Effect) -> Vec<Event> {
     match effect {
         Effect::Quit | Effect::Suspend | Effect::Redraw | Effect::ExpireFlash(_) | Effect::Bell => {
             Vec::new()
         }
-        Effect::LoadAll => execute(store, env, effect),
-        Effect::LoadDetails(id) => match data::load_details(store, id) {
-            Ok(Some(d)) => vec![Event::Done(Done::DetailsLoaded(Box::new(d)))],
+        Effect::LoadAll => execute(api, env, effect),
+        Effect::ReloadAll => match data::load_snapshot(api, Utc::now()) {
+            Ok(snap) => vec![Event::Done(Done::Loaded(Box::new(snap)))],
+            Err(e) => failed("reloading the register", &e),
+        },
+        Effect::LoadDetails(id) => match api.ui_details(id) {
+            Ok(Some(d)) => vec![Event::Done(Done::DetailsLoaded(d))],
             Ok(None) => vec![Event::Done(Done::Deleted(vec![id]))],
             Err(e) => failed("loading the history", &e),
         },
         Effect::Reload(ids) => {
-            let mut cps = Vec::new();
-            let mut gone = Vec::new();
-            for id in ids {
-                match store.counterparty(id) {
-                    Ok(Some(cp)) => cps.push(cp),
-                    Ok(None) => gone.push(id),
-                    Err(e) => return failed("reloading counterparties", &e),
-                }
-            }
+            let cps = match api.counterparties_by_id(ids.clone()) {
+                Ok(cps) => cps,
+                Err(e) => return failed("reloading counterparties", &e),
+            };
+            let gone: Vec<u64> = ids
+                .into_iter()
+                .filter(|id| !cps.iter().any(|cp| cp.id == *id))
+                .collect();
             let mut out = Vec::new();
             if !gone.is_empty() {
                 out.push(Event::Done(Done::Deleted(gone)));
@@ -183,8 +179,15 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             }
             out
         }
-        Effect::Save { id, draft } => save(store, env, id, &draft),
-        Effect::Delete(ids) => match store.delete_counterparties(&ids, &env.actor) {
+        Effect::ReloadAlerts(ids) => match api.alerts_by_id(ids) {
+            Ok(alerts) => vec![Event::Done(Done::AlertsUpdated {
+                alerts,
+                message: String::new(),
+            })],
+            Err(e) => failed("reloading alerts", &e),
+        },
+        Effect::Save { id, draft } => save(api, id, *draft),
+        Effect::Delete(ids) => match api.delete(ids) {
             Ok(gone) => {
                 tracing::info!(count = gone.len(), "counterparties deleted from the UI");
                 vec![Event::Done(Done::Deleted(
@@ -194,18 +197,14 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             Err(e) => failed("delete", &e),
         },
         Effect::SetMonitoring(ids, on) => {
-            let changed = match store.set_monitoring(&ids, on, &env.actor) {
+            let changed = match api.set_monitoring(ids.clone(), on) {
                 Ok(n) => n,
                 Err(e) => return failed("switching monitoring", &e),
             };
-            let mut cps = Vec::new();
-            for id in &ids {
-                match store.counterparty(*id) {
-                    Ok(Some(cp)) => cps.push(cp),
-                    Ok(None) => {}
-                    Err(e) => return failed("switching monitoring", &e),
-                }
-            }
+            let cps = match api.counterparties_by_id(ids) {
+                Ok(cps) => cps,
+                Err(e) => return failed("switching monitoring", &e),
+            };
             let state = if on { "on" } else { "off" };
             vec![Event::Done(Done::Upserted {
                 cps,
@@ -215,109 +214,94 @@ fn execute_one(store: &Store, env: &EffectEnv, effect: Effect) -> Vec<Event> {
                 ),
             })]
         }
-        Effect::Acknowledge { ids, comment } => {
-            match store.acknowledge_with_comment(&ids, &env.actor, &comment) {
-                Ok(changed) => {
-                    let mut alerts = Vec::new();
-                    for id in &changed {
-                        match store.alert(*id) {
-                            Ok(Some(a)) => alerts.push(a),
-                            Ok(None) => {}
-                            Err(e) => return failed("acknowledge", &e),
-                        }
-                    }
-                    vec![Event::Done(Done::AlertsUpdated {
-                        message: format!(
-                            "{} acknowledged",
-                            counted(alerts.len(), "alert", "alerts")
-                        ),
-                        alerts,
-                    })]
-                }
-                Err(e) => failed("acknowledge", &e),
-            }
-        }
-        Effect::NotThisEntity { about, reason } => not_this_entity(store, env, about, &reason),
-        Effect::Export(cps) => export(env, &cps),
-        Effect::LoadCheck { run_id, alert_ids } => load_check(store, run_id, &alert_ids),
-        Effect::CheckNow(ids) => match &env.checks {
-            None => vec![Event::Done(Done::Status(
-                Level::Info,
-                "checks become available when the monitor is configured".to_string(),
-            ))],
-            Some(tx) => {
-                let n = ids.len();
-                match tx.try_send(Request::CheckAs(ids, env.actor.clone())) {
-                    // The monitor's ChecksStarted replaces this with the progress at once.
-                    Ok(()) => vec![Event::Done(Done::Status(
-                        Level::Info,
-                        format!(
-                            "check requested for {}",
-                            counted(n, "counterparty", "counterparties")
-                        ),
-                    ))],
-                    Err(mpsc::error::TrySendError::Full(_)) => vec![Event::Done(Done::Status(
-                        Level::Warn,
-                        "the monitor is busy; try again in a moment".to_string(),
-                    ))],
-                    Err(mpsc::error::TrySendError::Closed(_)) => {
-                        tracing::warn!("check request: monitor channel closed");
-                        vec![Event::Done(Done::Status(
-                            Level::Error,
-                            "the monitor has stopped; see the log".to_string(),
-                        ))]
-                    }
-                }
-            }
+        Effect::Acknowledge { ids, comment } => match api.acknowledge(ids, comment) {
+            Ok(alerts) => vec![Event::Done(Done::AlertsUpdated {
+                message: format!("{} acknowledged", counted(alerts.len(), "alert", "alerts")),
+                alerts,
+            })],
+            Err(e) => failed("acknowledge", &e),
         },
+        Effect::NotThisEntity { about, reason } => not_this_entity(api, about, reason),
+        Effect::Export(cps) => export(env, &cps),
+        Effect::LoadCheck { run_id, alert_ids } => match api.ui_check_run(run_id, alert_ids) {
+            // A run gone meanwhile (its counterparty deleted) is no news.
+            Ok(None) => Vec::new(),
+            Ok(Some((run, alerts))) => vec![Event::Done(Done::CheckLoaded {
+                run: Box::new(run),
+                alerts,
+            })],
+            Err(e) => failed("reading a check run", &e),
+        },
+        Effect::CheckNow(ids) => check_now(api, ids),
+        Effect::ResumeSource(source) => resume_source(api, source),
     }
 }
 
-/// Reads a stored run and its alerts; a run gone meanwhile (its counterparty deleted) is no
-/// news.
-fn load_check(store: &Store, run_id: u64, alert_ids: &[u64]) -> Vec<Event> {
-    let run = match store.check_run(run_id) {
-        Ok(Some(run)) => run,
-        Ok(None) => return Vec::new(),
-        Err(e) => return failed("reading a check run", &e),
+/// Lifts a registry's pause through the API (a lead's action; the serving Kontra's monitor
+/// lifts its own copy too) and answers as the monitor would.
+fn resume_source(api: &dyn Api, source: Source) -> Vec<Event> {
+    let ev = match api.resume_source(source) {
+        Ok(was) => MonitorEvent::SourceResumed {
+            source,
+            by: api.identity().analyst.clone(),
+            was,
+        },
+        Err(e) => MonitorEvent::ResumeFailed {
+            source,
+            error: e.message,
+        },
     };
-    let mut alerts = Vec::with_capacity(alert_ids.len());
-    for id in alert_ids {
-        match store.alert(*id) {
-            Ok(Some(a)) => alerts.push(a),
-            Ok(None) => {}
-            Err(e) => return failed("reading new alerts", &e),
-        }
-    }
-    vec![Event::Done(Done::CheckLoaded {
-        run: Box::new(run),
-        alerts,
-    })]
+    vec![Event::Monitor(ev)]
 }
 
-fn save(store: &Store, env: &EffectEnv, id: Option<u64>, draft: &CounterpartyDraft) -> Vec<Event> {
-    let base = match id.map(|id| store.counterparty(id)).transpose() {
-        Ok(b) => b.flatten(),
-        Err(e) => return failed("save", &e),
-    };
-    if id.is_some() && base.is_none() {
-        return vec![Event::Done(Done::Status(
+fn check_now(api: &dyn Api, ids: Vec<u64>) -> Vec<Event> {
+    let (level, text) = match api.check_now(ids) {
+        // The monitor's ChecksStarted replaces this with the progress at once.
+        Ok(CheckAsked::Sent(n)) => (
+            Level::Info,
+            format!(
+                "check requested for {}",
+                counted(n, "counterparty", "counterparties")
+            ),
+        ),
+        Ok(CheckAsked::NoMonitor) => (
+            Level::Info,
+            "checks become available when the monitor is configured".to_string(),
+        ),
+        Ok(CheckAsked::Busy) => (
+            Level::Warn,
+            "the monitor is busy; try again in a moment".to_string(),
+        ),
+        Ok(CheckAsked::Stopped) => (
             Level::Error,
-            "this counterparty was deleted meanwhile".to_string(),
-        ))];
-    }
-    let cp = match draft.apply(base.as_ref(), Utc::now()) {
-        Ok(cp) => cp,
-        Err(errors) => {
-            return vec![Event::Done(Done::SaveRefused(
-                errors.into_iter().map(|e| (e.field, e.reason)).collect(),
+            "the monitor has stopped; see the log".to_string(),
+        ),
+        Err(e) => return failed("check request", &e),
+    };
+    vec![Event::Done(Done::Status(level, text))]
+}
+
+fn save(api: &dyn Api, id: Option<u64>, draft: CounterpartyDraft) -> Vec<Event> {
+    // The base is read first so the form shows its field errors itself, as the server would
+    // refuse them; only a duplicate VAT number can be refused after that.
+    let base = match id.map(|id| api.counterparty(id)).transpose() {
+        Ok(b) => b,
+        Err(e) if e.code == exit::NOT_FOUND => {
+            return vec![Event::Done(Done::Status(
+                Level::Error,
+                "this counterparty was deleted meanwhile".to_string(),
             ))];
         }
+        Err(e) => return failed("save", &e),
     };
-    let result = if id.is_some() {
-        store.update_counterparty(&cp, &env.actor).map(|_| cp)
-    } else {
-        store.add_counterparty(cp, &env.actor)
+    if let Err(errors) = draft.apply(base.as_ref(), Utc::now()) {
+        return vec![Event::Done(Done::SaveRefused(
+            errors.into_iter().map(|e| (e.field, e.reason)).collect(),
+        ))];
+    }
+    let result = match id {
+        Some(id) => api.edit(id, draft).map(|e| e.counterparty),
+        None => api.add(draft),
     };
     match result {
         Ok(cp) => {
@@ -327,8 +311,8 @@ fn save(store: &Store, env: &EffectEnv, id: Option<u64>, draft: &CounterpartyDra
                 created: id.is_none(),
             })]
         }
-        Err(e @ StoreError::DuplicateVat { .. }) => {
-            vec![Event::Done(Done::SaveRefused(vec![("vat", e.to_string())]))]
+        Err(e) if e.code == exit::INVALID => {
+            vec![Event::Done(Done::SaveRefused(vec![("vat", e.message)]))]
         }
         Err(e) => failed("save", &e),
     }
@@ -358,7 +342,7 @@ fn export(env: &EffectEnv, cps: &[Counterparty]) -> Vec<Event> {
     }
 }
 
-fn not_this_entity(store: &Store, env: &EffectEnv, about: ReasonFor, reason: &str) -> Vec<Event> {
+fn not_this_entity(api: &dyn Api, about: ReasonFor, reason: String) -> Vec<Event> {
     let ReasonFor::NotThisEntity {
         alert_id,
         counterparty_id,
@@ -368,34 +352,16 @@ fn not_this_entity(store: &Store, env: &EffectEnv, about: ReasonFor, reason: &st
     else {
         return Vec::new();
     };
-    let decided = decisions::decide(
-        store,
-        &env.data_dir,
-        counterparty_id,
-        (list, &entity_id),
-        reason,
-        &env.actor,
-        Utc::now(),
-    );
-    let name = match decided {
-        Ok((_, name)) => name,
-        Err(DecideError::Store(e)) => return failed("decision", &e),
+    match api.not_this_entity(alert_id, counterparty_id, list, entity_id.clone(), reason) {
+        Ok((name, alert)) => vec![Event::Done(Done::AlertsUpdated {
+            alerts: alert.into_iter().collect(),
+            message: format!(
+                "#{counterparty_id} is not {list}:{entity_id} ({name}); suppressed until its names or identifiers change"
+            ),
+        })],
         Err(e) => {
-            tracing::warn!(error = %e, "decision refused");
-            return vec![Event::Done(Done::Status(Level::Error, e.to_string()))];
+            tracing::warn!(error = %e.message, "decision refused");
+            vec![Event::Done(Done::Status(Level::Error, e.message))]
         }
-    };
-    let message = format!(
-        "#{counterparty_id} is not {list}:{entity_id} ({name}); suppressed until its names or identifiers change"
-    );
-    match store.acknowledge(&[alert_id], &env.actor) {
-        Ok(_) => match store.alert(alert_id) {
-            Ok(a) => vec![Event::Done(Done::AlertsUpdated {
-                alerts: a.into_iter().collect(),
-                message,
-            })],
-            Err(e) => failed("acknowledge", &e),
-        },
-        Err(e) => failed("acknowledge", &e),
     }
 }

@@ -35,6 +35,8 @@ pub enum Event {
     Signal(SignalKind),
     /// The monitor reported something (its own events, as the daemon's deliveries see them).
     Monitor(MonitorEvent),
+    /// The running Kontra reported something: what others changed, attached clients, its end.
+    Shared(crate::app::Event),
     /// An effect finished.
     Done(Done),
     /// The status message with this sequence number has been shown long enough.

@@ -51,6 +51,9 @@ pub fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
             }];
         }
         MonitorEvent::CheckFailed { error, .. } => return flash(state, Level::Error, error),
+        ev @ (MonitorEvent::SourcePaused(_)
+        | MonitorEvent::SourceResumed { .. }
+        | MonitorEvent::ResumeFailed { .. }) => return super::pause::on_monitor(state, ev),
         MonitorEvent::Health(list) => {
             let down: Vec<String> = list
                 .iter()
@@ -75,7 +78,6 @@ pub fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
             ..
         } => {
             state.progress = None;
-            state.runs.last_run = Some(state.now);
             if next.is_some() {
                 state.next_cycle = next;
             }
@@ -172,16 +174,8 @@ fn record_run(state: &mut AppState, run: CheckRun) {
                 *v += 1;
             }
         }
-        if let Some(h) = state.runs.sources.iter_mut().find(|h| h.source == r.source) {
-            if r.outcome.answer().is_some() {
-                h.last_answer = Some(r.at);
-                h.answers += 1;
-            } else {
-                h.failures += 1;
-            }
-        }
     }
-    state.runs.last_run = Some(run.finished_at);
+    state.runs.health.add_newer(&run);
     if state.table.sort == SortColumn::LastCheck || state.table.sort == SortColumn::Status {
         let selected = state.selected_row().map(|r| r.cp.id);
         state.resort(selected);

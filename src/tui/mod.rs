@@ -1,8 +1,9 @@
 //! The full-screen terminal UI: terminal guard, events, actions, keymap, theme, state and
 //! reducers, effects, and one view per tab. See DESIGN.md sections 3 and 4.
 //!
-//! Flow: terminal input, signals, the monitor's own events ([`crate::monitor::MonitorEvent`])
-//! and effect results all arrive as [`event::Event`]s on one bounded channel; [`update::on_event`] maps keys to [`action::Action`]s through the
+//! Flow: terminal input, signals, the running Kontra's events ([`crate::app::Event`]: the
+//! monitor's own, what others changed, the server's end) and effect results all arrive as
+//! [`event::Event`]s on one bounded channel; [`update::on_event`] maps keys to [`action::Action`]s through the
 //! [`keymap::Keymap`] and returns [`effects::Effect`]s, which run as tasks and report back as
 //! events. The screen is redrawn only after something happened, at most ~30 times a second.
 
@@ -14,7 +15,9 @@ pub mod event;
 pub mod follow;
 pub mod form;
 pub mod keymap;
+pub mod pause;
 pub mod search;
+pub mod shared;
 pub mod state;
 pub mod terminal;
 pub mod theme;
@@ -37,8 +40,8 @@ use self::event::{Event, SignalKind};
 use self::keymap::Keymap;
 use self::state::AppState;
 use self::theme::Theme;
-use crate::monitor::MonitorHandle;
-use crate::store::Store;
+use crate::app::{Api, Subscription};
+use crate::exit::Failure;
 
 /// Shortest time between two frames (about 30 per second).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -72,34 +75,54 @@ pub enum TuiError {
     /// The terminal could not be set up or written.
     #[error("terminal: {0}")]
     Terminal(#[from] io::Error),
+    /// The running Kontra's events could not be subscribed to.
+    #[error("{0}")]
+    Api(#[from] Failure),
 }
 
-/// Runs the UI until the user quits, the input ends or a signal arrives.
+/// How this UI takes part in the running Kontra.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Session {
+    /// Whether it is a client of a Kontra that another process runs (its own tabs, filters and
+    /// selection; quitting it stops nothing).
+    pub client: bool,
+    /// Whether a monitor runs in the running Kontra (cycle progress, checks now).
+    pub monitor: bool,
+}
+
+/// How the UI ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The user quit, the terminal went away or a signal arrived.
+    Quit,
+    /// The running Kontra this client was attached to stopped or died.
+    ServerGone,
+}
+
+/// Runs the UI until the user quits, the input ends, a signal arrives or (for a client) the
+/// running Kontra goes away.
 ///
-/// `monitor` is the running monitor (see [`crate::background`]): its events arrive as
-/// [`Event::Monitor`] and `c` sends it check requests; without one, check requests tell the
-/// user that checks need the monitor.
+/// `api` carries every read and write; its events ([`Api::subscribe`]) bring the monitor's
+/// progress and what others change, so the screen follows within a second.
 pub async fn run(
-    store: Arc<Store>,
+    api: Arc<dyn Api>,
     mut app: App,
-    mut env: EffectEnv,
-    monitor: Option<&MonitorHandle>,
-) -> Result<(), TuiError> {
+    env: EffectEnv,
+    session: Session,
+) -> Result<Ended, TuiError> {
     let started = Instant::now();
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
+    spawn_shared(api.subscribe()?, tx.clone());
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
-    if let Some(monitor) = monitor {
-        app.state.monitor_attached = true;
-        env.checks = Some(monitor.requester());
-        spawn_monitor(monitor.subscribe(), tx.clone());
-    }
+    app.state.monitor_attached = session.monitor;
+    app.state.client = session.client;
     let env = Arc::new(env);
     let guard = terminal::TerminalGuard::enter()?;
     let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = term.size()?;
     app.state.size = (size.width, size.height);
-    spawn_effect(Effect::LoadAll, &store, &env, &tx);
+    spawn_effect(Effect::LoadAll, &api, &env, &tx);
 
     let mut buf: Vec<Event> = Vec::with_capacity(64);
     let mut dirty = true;
@@ -167,7 +190,7 @@ pub async fn run(
                             let _ = tx.send(Event::FlashExpired(seq)).await;
                         });
                     }
-                    other => spawn_effect(other, &store, &env, &tx),
+                    other => spawn_effect(other, &api, &env, &tx),
                 }
             }
             dirty = true;
@@ -177,10 +200,11 @@ pub async fn run(
         }
     }
     drop(guard);
-    if let Err(e) = store.flush() {
-        tracing::warn!(error = %e, "flushing the store on exit");
-    }
-    Ok(())
+    Ok(if app.state.server_gone {
+        Ended::ServerGone
+    } else {
+        Ended::Quit
+    })
 }
 
 fn draw(term: &mut Terminal<CrosstermBackend<io::Stdout>>, app: &App) -> io::Result<()> {
@@ -204,38 +228,32 @@ fn repaint(term: &mut Terminal<CrosstermBackend<io::Stdout>>) -> io::Result<(u16
 
 fn spawn_effect(
     effect: Effect,
-    store: &Arc<Store>,
+    api: &Arc<dyn Api>,
     env: &Arc<EffectEnv>,
     tx: &mpsc::Sender<Event>,
 ) {
-    let (store, env, tx) = (store.clone(), env.clone(), tx.clone());
+    let (api, env, tx) = (api.clone(), env.clone(), tx.clone());
     tokio::task::spawn_blocking(move || {
-        effects::execute_into(&store, &env, effect, &mut |ev| tx.blocking_send(ev).is_ok());
+        effects::execute_into(&*api, &env, effect, &mut |ev| tx.blocking_send(ev).is_ok());
     });
 }
 
-/// Forwards the monitor's events. Progress the UI lagged behind on is dropped (the next
-/// progress event says the same); events it does not show are not forwarded.
-fn spawn_monitor(
-    mut events: tokio::sync::broadcast::Receiver<crate::monitor::MonitorEvent>,
-    tx: mpsc::Sender<Event>,
-) {
+/// Forwards the running Kontra's events; the monitor's that the UI does not show are left
+/// out. The end of the stream is the end of the server (it stopped or died).
+fn spawn_shared(mut events: Subscription, tx: mpsc::Sender<Event>) {
+    use crate::app::Event as Shared;
     use crate::monitor::MonitorEvent;
-    use tokio::sync::broadcast::error::RecvError;
     tokio::spawn(async move {
         loop {
             let ev = match events.recv().await {
-                Ok(MonitorEvent::SourceFinished { .. } | MonitorEvent::CheckStarted { .. }) => {
-                    continue;
-                }
-                Ok(ev) => ev,
-                Err(RecvError::Lagged(n)) => {
-                    tracing::debug!(missed = n, "the UI lagged behind the monitor's events");
-                    continue;
-                }
-                Err(RecvError::Closed) => break,
+                Some(Shared::Monitor(
+                    MonitorEvent::SourceFinished { .. } | MonitorEvent::CheckStarted { .. },
+                )) => continue,
+                Some(ev) => ev,
+                None => Shared::Stopping,
             };
-            if tx.send(Event::Monitor(ev)).await.is_err() {
+            let last = ev == Shared::Stopping;
+            if tx.send(Event::Shared(ev)).await.is_err() || last {
                 break;
             }
         }

@@ -613,6 +613,12 @@ pub struct AppState {
     pub bell_on_critical: bool,
     /// Whether a monitor is connected.
     pub monitor_attached: bool,
+    /// Whether this UI is a client of another running Kontra (quitting it stops nothing).
+    pub client: bool,
+    /// How many clients are attached to the running Kontra.
+    pub clients: usize,
+    /// Set when the running Kontra this UI is attached to stopped or died.
+    pub server_gone: bool,
     /// Set when the app should exit.
     pub quit: bool,
 }
@@ -652,6 +658,9 @@ impl AppState {
             unseen_critical: 0,
             bell_on_critical: false,
             monitor_attached: false,
+            client: false,
+            clients: 0,
+            server_gone: false,
             quit: false,
         }
     }
@@ -740,9 +749,11 @@ impl AppState {
             }
             LoadStep::Finished { runs, next_cycle } => {
                 // A check the monitor recorded while loading may be newer than the scan.
-                let last = self.runs.last_run.max(runs.last_run);
+                let (run, cycle) = (self.runs.health.last_run, self.runs.health.last_cycle);
                 self.runs = runs;
-                self.runs.last_run = last;
+                let h = &mut self.runs.health;
+                h.last_run = h.last_run.max(run);
+                h.last_cycle = h.last_cycle.max(cycle);
                 self.next_cycle = next_cycle.or(self.next_cycle);
                 self.load = None;
                 self.deleted_while_loading.clear();

@@ -1,28 +1,58 @@
 //! Shared test harness for the UI tests: a demo store in a temporary directory, an app with a
-//! fixed clock, and a driver that runs effects against the real store like the event loop does.
+//! fixed clock, and a driver that runs effects through the in-process application API over the
+//! real store like the event loop does.
 
 #![allow(dead_code)]
 
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kontra::app::{Api, Identity, Instance, Local};
 use kontra::config::Config;
 use kontra::demo::{self, DemoSpec};
+use kontra::domain::analyst::Role;
 use kontra::store::Store;
 use kontra::tui::effects::{self, Effect, EffectEnv};
 use kontra::tui::event::{Done, Event};
 use kontra::tui::{self, App, data};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use std::path::Path;
+use std::sync::Arc;
 
 /// The fixed "now" of every UI test.
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap()
 }
 
+/// The in-process API over `store` for the analyst "tester" (a lead), as the serving UI has it.
+pub fn instance(store: Arc<Store>, config: Config, data_dir: &Path) -> Arc<Instance> {
+    Arc::new(Instance::new(
+        store,
+        Arc::new(config),
+        data_dir,
+        Path::new("test.toml"),
+    ))
+}
+
+/// The in-process API of `instance` for the analyst "tester" (a lead).
+pub fn tester(instance: &Arc<Instance>, read_only: bool) -> Arc<dyn Api> {
+    let who = Identity {
+        uid: 0,
+        unix_user: "tester".into(),
+        analyst: "tester".into(),
+        role: Role::Lead,
+    };
+    Arc::new(Local::new(instance.clone(), who, read_only))
+}
+
 /// A store with a small demo register, an app showing it, and the effect environment.
 pub struct Harness {
     pub app: App,
-    pub store: Store,
+    pub store: Arc<Store>,
+    /// The running Kontra the harness's API serves (its hub, its monitor channel).
+    pub instance: Arc<Instance>,
+    /// What the effects go through.
+    pub api: Arc<dyn Api>,
     pub env: EffectEnv,
     /// Effects the loop would handle itself (quit, suspend, redraw, flash timers, bell).
     pub loop_effects: Vec<Effect>,
@@ -37,7 +67,7 @@ impl Harness {
 
     pub fn with(size: (u16, u16), read_only: bool, n: usize, days: u32) -> Harness {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("data"), "test").unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("data"), "test").unwrap());
         let spec = DemoSpec {
             counterparties: n,
             history_days: days,
@@ -52,23 +82,41 @@ impl Harness {
         };
         let mut app = tui::app(&config, read_only, false, size).unwrap();
         app.state.now = now();
-        let snap = data::load_snapshot(&store, &config.monitor, &config.sanctions, now()).unwrap();
+        let instance = instance(store.clone(), config, &dir.path().join("data"));
+        let api = tester(&instance, read_only);
+        let snap = data::load_snapshot(&*api, now()).unwrap();
         app.handle(Event::Done(Done::Loaded(Box::new(snap))));
         let env = EffectEnv {
-            actor: "tester".to_string(),
-            monitor: config.monitor.clone(),
-            sanctions: config.sanctions.clone(),
             export_dir: dir.path().to_path_buf(),
-            data_dir: dir.path().join("data"),
-            checks: None,
         };
         Harness {
             app,
             store,
+            instance,
+            api,
             env,
             loop_effects: Vec::new(),
             dir,
         }
+    }
+
+    /// Loads everything from the store again, as at start.
+    pub fn reload(&mut self) {
+        let snap = data::load_snapshot(self.api.as_ref(), now()).unwrap();
+        self.send(Event::Done(Done::Loaded(Box::new(snap))));
+    }
+
+    /// Pauses VIES in the store (as after `IP_BLOCKED`) and reloads.
+    pub fn pause_vies(&mut self) -> kontra::domain::pause::SourcePause {
+        let pause = kontra::domain::pause::SourcePause {
+            source: kontra::domain::Source::Vies,
+            since: now() - chrono::Duration::hours(3),
+            code: "IP_BLOCKED".into(),
+            message: "VIES answered IP_BLOCKED for this machine's address".into(),
+        };
+        self.store.set_source_pause(&pause).unwrap();
+        self.reload();
+        pause
     }
 
     /// Feeds an event and runs every effect it causes, like the loop does.
@@ -83,7 +131,7 @@ impl Harness {
                     | Effect::ExpireFlash(_)
                     | Effect::Bell => self.loop_effects.push(effect),
                     other => {
-                        let mut evs = effects::execute(&self.store, &self.env, other);
+                        let mut evs = effects::execute(&*self.api, &self.env, other);
                         evs.reverse();
                         queue.extend(evs);
                     }

@@ -51,7 +51,7 @@ fn draw(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut 
     .areas(area);
     tab_bar(state, theme, tabs, buf);
     match state.tab {
-        Tab::Stats => stats::render(state, theme, body, buf),
+        Tab::Stats => stats::render(state, theme, keymap, body, buf),
         Tab::Counterparties => counterparties::render(state, theme, body, buf),
         Tab::Details => details::render(state, theme, body, buf),
         Tab::Alerts => match state.alert_view.detail {
@@ -108,6 +108,15 @@ fn tab_bar(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(p) = &state.progress {
         let t = progress_text("checking", p.done, p.total, p.current.as_ref());
         right.push(Span::styled(t, theme.info));
+    }
+    if let Some(p) = &state.runs.pause {
+        if !right.is_empty() {
+            right.push(Span::raw(" "));
+        }
+        right.push(Span::styled(
+            format!("[{} paused]", p.source.as_str().to_uppercase()),
+            theme.bad,
+        ));
     }
     if state.read_only {
         if !right.is_empty() {
@@ -166,10 +175,28 @@ fn status_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
         ))
     } else if state.loading() {
         Line::from(Span::styled("loading the register…", theme.dim))
+    } else if let Some(p) = &state.runs.pause {
+        Line::from(vec![
+            Span::styled(crate::tui::pause::short_text(state, p), theme.bad),
+            Span::styled(
+                format!(
+                    " · {}",
+                    crate::tui::pause::how_to_lift(resume_key(state, keymap), p)
+                ),
+                theme.dim,
+            ),
+        ])
     } else {
         Line::default()
     };
     Paragraph::new(line).render(area, buf);
+}
+
+/// The key that lifts the VIES pause from the current view, if the keymap has one.
+fn resume_key(state: &AppState, keymap: &Keymap) -> Option<String> {
+    keymap
+        .key_for(context(state), Action::ResumeVies)
+        .map(|k| k.to_string())
 }
 
 fn footer_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut Buffer) {

@@ -1,14 +1,21 @@
-//! The stats view: cards (register, open alerts, cycles), source health, the health of every
-//! sanctions list, and charts (alerts per day, check outcomes per day, VAT status distribution).
+//! The stats view: cards (register, open alerts, cycles), the registry pause when one is in
+//! force, source health, the VAT status distribution, charts per day (alerts; answers and
+//! could-not-ask) with a date axis and a today marker, the recent alerts, and the health of
+//! every sanctions list. Sections are given their rows in order of importance, so a small
+//! terminal drops the last ones whole instead of squeezing every one.
 
+use chrono::Duration;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, Widget};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
-use super::{age, label, time};
+use super::alerts::kind_short;
+use super::{age, clip, label};
 use crate::domain::Severity;
 use crate::tui::data::{CHART_DAYS, VatStatus, day_slot};
+use crate::tui::keymap::Keymap;
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
 
@@ -20,32 +27,125 @@ fn card<'a>(title: &'a str, lines: Vec<Line<'a>>, theme: &Theme) -> Paragraph<'a
     )
 }
 
-fn kv<'a>(k: &str, v: String, theme: &Theme, style: ratatui::style::Style) -> Line<'a> {
+fn kv<'a>(k: &str, width: usize, v: String, theme: &Theme, style: Style) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{k:<12}"), label(theme)),
+        Span::styled(format!("{k:<width$}"), label(theme)),
         Span::styled(v, style),
     ])
 }
 
+/// The sections in the order they get rows, with the rows each needs at least.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Cards,
+    Pause,
+    Health,
+    Charts,
+    Recent,
+    Lists,
+}
+
+/// Rows per section for a body of `height` rows: each in order of importance gets its minimum
+/// while it fits; what is left goes to the recent alerts and the charts.
+fn plan(state: &AppState, height: u16) -> Vec<(Section, u16)> {
+    let health_rows = state.runs.health.sources.len().max(1) as u16 + 3;
+    let wanted = [
+        (Section::Cards, 5),
+        (
+            Section::Pause,
+            if state.runs.pause.is_some() { 2 } else { 0 },
+        ),
+        (Section::Health, health_rows),
+        (Section::Charts, 7),
+        (Section::Recent, 5),
+        (Section::Lists, state.runs.list_health.len() as u16 + 3),
+    ];
+    let mut left = height;
+    let mut out: Vec<(Section, u16)> = Vec::new();
+    for (section, rows) in wanted {
+        if rows > 0 && rows <= left {
+            left -= rows;
+            out.push((section, rows));
+        }
+    }
+    // The alerts table grows to ten alerts, the charts take the rest.
+    for (section, rows) in out.iter_mut() {
+        if *section == Section::Recent {
+            let more = (left / 2).min(13u16.saturating_sub(*rows));
+            *rows += more;
+            left -= more;
+        }
+    }
+    for (section, rows) in out.iter_mut() {
+        if *section == Section::Charts {
+            *rows += left;
+            left = 0;
+        }
+    }
+    // Screen order: the lists sit above the recent alerts and the charts.
+    out.sort_by_key(|(s, _)| match s {
+        Section::Cards => 0,
+        Section::Pause => 1,
+        Section::Health => 2,
+        Section::Lists => 3,
+        Section::Recent => 4,
+        Section::Charts => 5,
+    });
+    out
+}
+
 /// Draws the stats tab.
-pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let [cards, middle, lists, charts] = Layout::vertical([
-        Constraint::Length(6),
-        Constraint::Length(9),
-        Constraint::Length(7),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    render_cards(state, theme, cards, buf);
-    let [health, dist] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(middle);
-    render_health(state, theme, health, buf);
-    render_distribution(state, theme, dist, buf);
-    render_lists(state, theme, lists, buf);
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(charts);
-    render_alert_chart(state, theme, left, buf);
-    render_outcome_chart(state, theme, right, buf);
+pub fn render(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut Buffer) {
+    let sections = plan(state, area.height);
+    let areas =
+        Layout::vertical(sections.iter().map(|(_, rows)| Constraint::Length(*rows))).split(area);
+    for ((section, _), area) in sections.iter().zip(areas.iter().copied()) {
+        match section {
+            Section::Cards => render_cards(state, theme, area, buf),
+            Section::Pause => {
+                render_pause(state, theme, super::resume_key(state, keymap), area, buf)
+            }
+            Section::Health => {
+                let [health, dist] =
+                    Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)])
+                        .areas(area);
+                render_health(state, theme, health, buf);
+                render_distribution(state, theme, dist, buf);
+            }
+            Section::Lists => render_lists(state, theme, area, buf),
+            Section::Recent => render_recent(state, theme, area, buf),
+            Section::Charts => {
+                let [left, right] =
+                    Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)])
+                        .areas(area);
+                render_alert_chart(state, theme, left, buf);
+                render_outcome_chart(state, theme, right, buf);
+            }
+        }
+    }
+}
+
+/// The registry pause: since when, why, and how to lift it.
+fn render_pause(
+    state: &AppState,
+    theme: &Theme,
+    key: Option<String>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let Some(p) = &state.runs.pause else {
+        return;
+    };
+    Paragraph::new(Line::from(vec![
+        Span::styled(crate::tui::pause::text(state, p), theme.bad),
+        Span::styled(format!(": {}", p.message), theme.base),
+        Span::styled(
+            format!(" · {}", crate::tui::pause::how_to_lift(key, p)),
+            theme.dim,
+        ),
+    ]))
+    .wrap(Wrap { trim: true })
+    .render(area, buf);
 }
 
 fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -55,9 +155,9 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     card(
         "Register",
         vec![
-            kv("total", state.rows.len().to_string(), theme, theme.base),
-            kv("monitored", monitored.to_string(), theme, theme.ok),
-            kv("unchecked", unchecked.to_string(), theme, theme.dim),
+            kv("total", 10, state.rows.len().to_string(), theme, theme.base),
+            kv("monitored", 10, monitored.to_string(), theme, theme.ok),
+            kv("unchecked", 10, unchecked.to_string(), theme, theme.dim),
         ],
         theme,
     )
@@ -73,6 +173,7 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
             .map(|s| {
                 kv(
                     s.as_str(),
+                    10,
                     open[*s as usize].to_string(),
                     theme,
                     theme.severity(*s),
@@ -82,12 +183,15 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         theme,
     )
     .render(b, buf);
-    let last = match state.runs.last_run {
+    // Only scheduled cycles count here; a manual check is not a cycle.
+    let last = match state.runs.health.last_cycle {
         Some(t) => format!("{} ago", age(state.now, t)),
         None => "never".to_string(),
     };
+    // The label column is as wide as the longest label, so the time keeps its zone.
+    let value_width = usize::from(c.width.saturating_sub(2 + 8));
     let next = match state.next_cycle {
-        Some(t) => time(state, t),
+        Some(t) => crate::local_time::fitting(t, state.tz, value_width),
         None => "not scheduled".to_string(),
     };
     let running = match &state.progress {
@@ -98,9 +202,9 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     card(
         "Cycles",
         vec![
-            kv("last", last, theme, theme.base),
-            kv("next", next, theme, theme.base),
-            kv("running", running, theme, theme.info),
+            kv("last", 8, last, theme, theme.base),
+            kv("next", 8, next, theme, theme.base),
+            kv("running", 8, running, theme, theme.info),
         ],
         theme,
     )
@@ -169,9 +273,20 @@ fn render_lists(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let rows = state.runs.sources.iter().map(|h| {
-        let last = match h.last_answer {
-            Some(t) => format!("{} ago · {}", age(state.now, t), time(state, t)),
+    // Room for the time beside the age: the table less its borders, fixed columns and gaps.
+    let room = usize::from(area.width.saturating_sub(2 + 15 + 8 + 7 + 3));
+    let rows = state.runs.health.sources.iter().map(|h| {
+        let last = match h.last_answer_at {
+            Some(t) => {
+                let ago = format!("{} ago", age(state.now, t));
+                let at =
+                    crate::local_time::fitting(t, state.tz, room.saturating_sub(ago.len() + 3));
+                if room >= ago.len() + 3 + 11 {
+                    format!("{ago} · {at}")
+                } else {
+                    ago
+                }
+            }
             None => "never".to_string(),
         };
         let total = h.answers + h.failures;
@@ -183,8 +298,18 @@ fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
         } else {
             theme.base
         };
+        let paused = state
+            .runs
+            .pause
+            .as_ref()
+            .is_some_and(|p| p.source == h.source);
+        let source = if paused {
+            Cell::from(format!("{} (paused)", h.source.as_str())).style(theme.bad)
+        } else {
+            Cell::from(h.source.as_str())
+        };
         Row::new(vec![
-            Cell::from(h.source.as_str()),
+            source,
             Cell::from(last),
             Cell::from(share).style(style),
             Cell::from(h.failures.to_string()),
@@ -252,59 +377,202 @@ fn render_alert_chart(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buf
     }
     let max = per_day.iter().copied().max().unwrap_or(0);
     let total: u64 = per_day.iter().sum();
-    Sparkline::default()
-        .data(&per_day)
-        .style(theme.warn)
-        .block(Block::default().borders(Borders::ALL).title(Span::styled(
-            format!(" Alerts per day, {CHART_DAYS} days: {total} (max {max}/day) "),
-            theme.title,
-        )))
-        .render(area, buf);
-}
-
-fn render_outcome_chart(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let block = Block::default().borders(Borders::ALL).title(Span::styled(
-        " Check results per day: answers / could not ask ",
+        format!(" Alerts per day: {total} in {CHART_DAYS} days, max {max} "),
         theme.title,
     ));
     let inner = block.inner(area);
     block.render(area, buf);
-    let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(60), Constraint::Fill(1)]).areas(inner);
-    let a_max = state
-        .runs
-        .answers_per_day
-        .iter()
-        .copied()
-        .max()
-        .unwrap_or(0);
-    let f_max = state
-        .runs
-        .failures_per_day
-        .iter()
-        .copied()
-        .max()
-        .unwrap_or(0);
-    let [t_label, t_chart] =
-        Layout::horizontal([Constraint::Length(10), Constraint::Fill(1)]).areas(top);
-    let [b_label, b_chart] =
-        Layout::horizontal([Constraint::Length(10), Constraint::Fill(1)]).areas(bottom);
-    Paragraph::new(vec![
-        Line::from(Span::styled("answers", label(theme))),
-        Line::from(format!("max {a_max}")),
+    let [bars, axis] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+    let days = DayColumns::fit(bars.width);
+    days.bars(&per_day, theme.warn, theme.info, bars, buf);
+    days.axis(state, theme, axis, buf);
+}
+
+fn render_outcome_chart(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let runs = &state.runs;
+    let a_max = runs.answers_per_day.iter().copied().max().unwrap_or(0);
+    let f_max = runs.failures_per_day.iter().copied().max().unwrap_or(0);
+    // A narrow chart keeps both maxima and drops the words around them.
+    let (lead, a, f) = if area.width >= 64 {
+        (
+            " Results per day: ",
+            format!("answers (max {a_max})"),
+            format!("no answer (max {f_max}) "),
+        )
+    } else {
+        (
+            " ",
+            format!("answers ≤{a_max}"),
+            format!("no answer ≤{f_max} "),
+        )
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::from(vec![
+            Span::styled(lead, theme.title),
+            Span::styled(a, theme.ok),
+            Span::styled(" / ", theme.title),
+            Span::styled(f, theme.warn),
+        ]));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let [top, bottom, axis] = Layout::vertical([
+        Constraint::Percentage(60),
+        Constraint::Fill(1),
+        Constraint::Length(1),
     ])
-    .render(t_label, buf);
-    Paragraph::new(vec![
-        Line::from(Span::styled("no answer", label(theme))),
-        Line::from(format!("max {f_max}")),
-    ])
-    .render(b_label, buf);
-    Sparkline::default()
-        .data(&state.runs.answers_per_day)
-        .style(theme.ok)
-        .render(t_chart, buf);
-    Sparkline::default()
-        .data(&state.runs.failures_per_day)
-        .style(theme.warn)
-        .render(b_chart, buf);
+    .areas(inner);
+    let days = DayColumns::fit(inner.width);
+    days.bars(&runs.answers_per_day, theme.ok, theme.info, top, buf);
+    days.bars(&runs.failures_per_day, theme.warn, theme.info, bottom, buf);
+    days.axis(state, theme, axis, buf);
+}
+
+/// How the days of a chart lie across its width: the newest `days` of the window spread over
+/// all `width` columns (a one-column gap between bars once they are three wide), today last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DayColumns {
+    days: usize,
+    width: u16,
+}
+
+impl DayColumns {
+    /// The whole window over `width` columns, or its newest days when there are more days
+    /// than columns.
+    fn fit(width: u16) -> DayColumns {
+        DayColumns {
+            days: CHART_DAYS.min(usize::from(width)).max(1),
+            width,
+        }
+    }
+
+    /// The column where the bar of shown day `i` (0 = oldest shown) starts.
+    fn x(&self, area: Rect, i: usize) -> u16 {
+        let offset = i * usize::from(self.width) / self.days;
+        area.x + offset as u16
+    }
+
+    /// Columns of day `i`'s bar (its span less the gap to the next).
+    fn bar_width(&self, area: Rect, i: usize) -> u16 {
+        let span = self.x(area, i + 1).saturating_sub(self.x(area, i));
+        if span >= 3 { span - 1 } else { span }
+    }
+
+    /// Draws one bar per day in eighths of a row, scaled to the largest value; today's bar in
+    /// `today` so it stands out.
+    fn bars(&self, values: &[u64], style: Style, today: Style, area: Rect, buf: &mut Buffer) {
+        const EIGHTHS: [&str; 9] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
+        let shown = &values[values.len().saturating_sub(self.days)..];
+        let max = shown.iter().copied().max().unwrap_or(0);
+        if max == 0 || area.height == 0 {
+            return;
+        }
+        let full = u64::from(area.height) * 8;
+        for (i, v) in shown.iter().enumerate() {
+            // Any count shows at least one eighth, so a single failure is never invisible.
+            let units = if *v == 0 {
+                0
+            } else {
+                (v * full).div_ceil(max).max(1)
+            };
+            let style = if i + 1 == shown.len() { today } else { style };
+            for row in 0..area.height {
+                let filled = units.saturating_sub(u64::from(row) * 8).min(8) as usize;
+                if filled == 0 {
+                    break;
+                }
+                let y = area.bottom() - 1 - row;
+                for dx in 0..self.bar_width(area, i) {
+                    let x = self.x(area, i) + dx;
+                    if x < area.right() {
+                        buf[(x, y)].set_symbol(EIGHTHS[filled]).set_style(style);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The date axis: the first day shown on the left, the middle day when there is room, and
+    /// "today" with a marker under today's bar.
+    fn axis(&self, state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
+        if area.height == 0 || area.width == 0 {
+            return;
+        }
+        let day = |i: usize| {
+            let back = (self.days - 1 - i) as i64;
+            (state.now - Duration::days(back))
+                .with_timezone(&state.tz)
+                .format("%m-%d")
+                .to_string()
+        };
+        let today_x = self.x(area, self.days - 1);
+        let marker = "today▲";
+        let marker_x = today_x.saturating_sub(marker.chars().count() as u16 - 1);
+        let first = day(0);
+        let first_end = area.x + first.chars().count() as u16;
+        if first_end < marker_x.max(area.x) {
+            buf.set_string(area.x, area.y, &first, theme.dim);
+        }
+        let mid = self.days / 2;
+        let mid_x = self.x(area, mid);
+        let mid_label = day(mid);
+        if mid > 0
+            && mid_x > first_end + 1
+            && mid_x + mid_label.chars().count() as u16 + 1 < marker_x
+        {
+            buf.set_string(mid_x, area.y, &mid_label, theme.dim);
+        }
+        if marker_x >= area.x && today_x < area.right() {
+            buf.set_string(marker_x, area.y, marker, theme.info);
+        }
+    }
+}
+
+/// The newest alerts, as many as the rows allow: when, severity, counterparty, kind, message.
+fn render_recent(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let open = state
+        .alerts
+        .iter()
+        .filter(|a| a.acknowledged_at.is_none())
+        .count();
+    let rows_shown = usize::from(area.height.saturating_sub(3));
+    let lang = state.language.as_str();
+    let name_w: u16 = if area.width >= 110 { 24 } else { 16 };
+    let when_w = 11u16;
+    let rows = state.alerts.iter().rev().take(rows_shown).map(|a| {
+        let when = crate::local_time::fitting(a.created_at, state.tz, usize::from(when_w));
+        let style = if a.acknowledged_at.is_some() {
+            theme.dim
+        } else {
+            theme.base
+        };
+        Row::new(vec![
+            Cell::from(when),
+            Cell::from(a.severity.as_str()).style(theme.severity(a.severity)),
+            Cell::from(clip(&state.alert_name(a), usize::from(name_w))),
+            Cell::from(kind_short(a.kind)),
+            Cell::from(a.message.get(lang).to_string()),
+        ])
+        .style(style)
+    });
+    Table::new(
+        rows,
+        [
+            Constraint::Length(when_w),
+            Constraint::Length(8),
+            Constraint::Length(name_w),
+            Constraint::Length(15),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(Row::new(["When", "Severity", "Counterparty", "Kind", "Message"]).style(theme.title))
+    .block(Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(
+            " Recent alerts: {} in all, {open} open ",
+            state.alerts.len()
+        ),
+        theme.title,
+    )))
+    .render(area, buf);
 }

@@ -1,9 +1,11 @@
-//! The app layer: quitting (asking while checks run), help, tabs, suspend and redraw.
+//! The app layer: quitting (asking while checks run or clients are attached), help, tabs,
+//! suspend and redraw, and lifting a source's pause.
 
 use super::open_details;
 use crate::tui::action::Action;
 use crate::tui::effects::Effect;
 use crate::tui::state::{AppState, Pending, Popup, Tab, counted};
+use crate::tui::{pause, shared};
 
 /// Applies an app-level action.
 pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -21,12 +23,14 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::TabAlerts => return switch_tab(state, Tab::Alerts),
         Action::Suspend => return vec![Effect::Suspend],
         Action::Redraw => return vec![Effect::Redraw],
+        Action::ResumeVies => return pause::resume(state),
         _ => {}
     }
     Vec::new()
 }
 
-/// Quits, or asks first while a cycle or a manual check would be cut short.
+/// Quits, or asks first while a cycle or a manual check would be cut short or clients of this
+/// (serving) UI would be disconnected.
 fn quit(state: &mut AppState) -> Vec<Effect> {
     let question = match (&state.progress, &state.manual) {
         (Some(_), _) => {
@@ -40,7 +44,7 @@ fn quit(state: &mut AppState) -> Vec<Effect> {
         )),
         (None, None) => None,
     };
-    if let Some(question) = question {
+    if let Some(question) = shared::quit_question(state, question) {
         state.popup = Some(Popup::Confirm {
             question,
             pending: Pending::Quit,

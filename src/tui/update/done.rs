@@ -84,6 +84,10 @@ pub(super) fn on_done(state: &mut AppState, done: Done) -> Vec<Effect> {
                 }
             }
             state.refilter_alerts();
+            // Alerts read again after someone else acknowledged them change quietly.
+            if message.is_empty() {
+                return Vec::new();
+            }
             flash(state, Level::Info, message)
         }
         Done::Exported { path, rows } => flash(

@@ -19,6 +19,7 @@ use super::effects::Effect;
 use super::event::Event;
 use super::follow;
 use super::keymap::{Context, KeyChord, Keymap};
+use super::shared;
 use super::state::{AppState, Flash, Level, Popup, Tab};
 
 /// The keymap context for the current state.
@@ -96,6 +97,7 @@ fn on_event_inner(state: &mut AppState, keymap: &Keymap, event: Event) -> Vec<Ef
             vec![Effect::Quit]
         }
         Event::Monitor(ev) => follow::on_monitor(state, ev),
+        Event::Shared(ev) => shared::on_event(state, ev),
         Event::Done(d) => done::on_done(state, d),
         Event::FlashExpired(seq) => {
             if state.flash.as_ref().is_some_and(|f| f.seq == seq) {
@@ -215,7 +217,8 @@ fn layer(state: &AppState, action: Action) -> Layer {
         | A::TabDetails
         | A::TabAlerts
         | A::Suspend
-        | A::Redraw => Layer::App,
+        | A::Redraw
+        | A::ResumeVies => Layer::App,
         A::SelectNext | A::SelectPrev if matches!(state.popup, Some(Popup::Help(_))) => {
             Layer::Prompts
         }

@@ -6,6 +6,7 @@
 
 pub mod gleif_api;
 pub mod insolvency_portal;
+pub mod server;
 
 use kontra::sources::config::SourcesConfig;
 use std::net::SocketAddr;

@@ -297,6 +297,91 @@ enum Command {
     Eval(EvalArgs),
     /// Screening speed: index build, per-query latency, batch throughput.
     Bench(BenchArgs),
+    /// Load on a running, serving Kontra: attached clients, commands side by side, event
+    /// latency, server memory (`scripts/measure-server-load.sh` sets it up).
+    ServerLoad(ServerLoadArgs),
+}
+
+/// `kontra-eval server-load`.
+#[derive(Debug, Args)]
+struct ServerLoadArgs {
+    /// The `kontra` binary.
+    #[arg(long, default_value = "target/release/kontra")]
+    kontra: PathBuf,
+    /// The data directory a Kontra serves ($KONTRA_DATA_DIR).
+    #[arg(long, env = "KONTRA_DATA_DIR")]
+    data_dir: PathBuf,
+    /// Attached clients subscribing to events.
+    #[arg(long, default_value_t = 10)]
+    clients: usize,
+    /// A `kontra` command run during the load (repeat for several, run side by side), e.g.
+    /// --during "import big.csv" --during "monitor run --all".
+    #[arg(long)]
+    during: Vec<String>,
+    /// Event probes (adds whose arrival at every client is timed).
+    #[arg(long, default_value_t = 20)]
+    probes: usize,
+    /// Seconds to wait for the cycle or check batch to end.
+    #[arg(long, default_value_t = 900)]
+    settle: u64,
+}
+
+fn server_load(a: ServerLoadArgs) -> Result<()> {
+    use kontra_eval::server_load::{self, Load};
+    let load = Load {
+        kontra: a.kontra,
+        data_dir: a.data_dir,
+        clients: a.clients,
+        during: a
+            .during
+            .iter()
+            .map(|c| c.split_whitespace().map(str::to_string).collect())
+            .collect(),
+        probes: a.probes,
+        settle: std::time::Duration::from_secs(a.settle),
+    };
+    let r = server_load::run(&load).map_err(|e| eyre!(e))?;
+    for (cmd, code) in &r.commands {
+        println!("command `kontra {cmd}`: exit {code:?}");
+    }
+    let grown = r.alerts.1.saturating_sub(r.alerts.0);
+    println!(
+        "store alerts: {} before, {} after (+{grown})",
+        r.alerts.0, r.alerts.1
+    );
+    for (i, c) in r.clients.iter().enumerate() {
+        println!(
+            "client {i}: {} events, {} new alerts announced{}, {} reloads, {} cycles/batches ended",
+            c.events,
+            c.new_alerts,
+            if c.new_alerts == grown {
+                " (= store)"
+            } else {
+                " (differs from the store)"
+            },
+            c.reloads,
+            c.finished
+        );
+    }
+    let mut l = r.latencies.clone();
+    l.sort();
+    if let (Some(first), Some(last)) = (l.first(), l.last()) {
+        println!(
+            "event latency (add → all {} clients), {} probes: min {:.1} ms, median {:.1} ms, max {:.1} ms",
+            load.clients,
+            l.len(),
+            first.as_secs_f64() * 1e3,
+            l[l.len() / 2].as_secs_f64() * 1e3,
+            last.as_secs_f64() * 1e3
+        );
+    }
+    println!(
+        "server resident memory: {} MB before, {} MB after (+{} MB)",
+        r.rss_kb.0 / 1024,
+        r.rss_kb.1 / 1024,
+        r.rss_kb.1.saturating_sub(r.rss_kb.0) / 1024
+    );
+    Ok(())
 }
 
 fn main() -> Result<()> {
@@ -304,5 +389,6 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Eval(a) => eval(a),
         Command::Bench(a) => bench(a),
+        Command::ServerLoad(a) => server_load(a),
     }
 }
