@@ -28,7 +28,9 @@ fn data() -> (Vec<Alert>, HashMap<u64, Counterparty>, Vec<Analyst>) {
                 id,
                 name: format!("Müller & Söhne {id} GmbH"),
                 country: "DE".into(),
-                vat: Some(format!("DE{id:09}")),
+                // A well-formed number per id: the last digit is the one whose check passes.
+                vat: (0..10)
+                    .find_map(|d| kontra::domain::vat::validate(&format!("DE{id:08}{d}")).ok()),
                 email: None,
                 domain: None,
                 address: None,

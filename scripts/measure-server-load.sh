@@ -44,7 +44,9 @@ un=tests/fixtures/sanctions_full/un_consolidated_2026-02-27.xml
 python3 - "$n" "$un" > "$work/register.csv" <<'PY'
 import sys, re
 n = int(sys.argv[1])
-listed = re.findall(r"<FIRST_NAME>([^<]+)</FIRST_NAME>", open(sys.argv[2], encoding="utf-8").read())
+# Entities (not people): a listed entity's whole name is its FIRST_NAME in the UN's XML.
+entities = re.findall(r"<ENTITY>.*?</ENTITY>", open(sys.argv[2], encoding="utf-8").read(), re.S)
+listed = [m.group(1) for e in entities if (m := re.search(r"<FIRST_NAME>([^<]+)</FIRST_NAME>", e))]
 listed = [x for x in listed if len(x) > 12][:50]
 print("name,country,owner,monitor")
 for i in range(n):

@@ -222,12 +222,15 @@ pub struct ImportArgs {
     /// Merge rows whose VAT number is already registered into the existing counterparty.
     #[arg(long)]
     pub update: bool,
+    /// Print the report (counts, rejected lines, skipped columns) as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
 pub enum ExportFormat {
-    /// CSV with the import header plus id.
+    /// CSV with the import header plus id, last check and its status.
     #[default]
     Csv,
     /// One JSON array.
@@ -240,6 +243,9 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: ExportFormat,
+    /// CSV for German Excel: UTF-8 with byte-order mark, `;` between cells.
+    #[arg(long, conflicts_with = "format")]
+    pub excel: bool,
     /// Output file (default: standard output).
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -6,6 +6,21 @@ use common::{Env, fixture_path as fixture, stderr, stdout};
 use serde_json::Value;
 use support::common;
 
+/// Two registers hold the same counterparties, field for field (times of writing aside).
+fn assert_same_fields(before: &[Value], after: &[Value]) {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        let o = v.as_object_mut().unwrap();
+        o.remove("created_at");
+        o.remove("updated_at");
+        v
+    };
+    assert_eq!(before.len(), after.len());
+    for (b, a) in before.iter().zip(after) {
+        assert_eq!(strip(b), strip(a));
+    }
+}
+
 #[test]
 fn bad_rows_are_reported_and_good_rows_stored() {
     let env = Env::new();
@@ -196,18 +211,7 @@ fn export_import_round_trip_is_field_for_field() {
     let fresh = Env::new();
     let out = fresh.kontra().arg("import").arg(&export).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let after = fresh.list_json();
-    assert_eq!(before.len(), after.len());
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        let o = v.as_object_mut().unwrap();
-        o.remove("created_at");
-        o.remove("updated_at");
-        v
-    };
-    for (b, a) in before.iter().zip(&after) {
-        assert_eq!(strip(b), strip(a));
-    }
+    assert_same_fields(&before, &fresh.list_json());
     assert_eq!(
         before[2]["kind"], "vessel",
         "the kind survives the round trip"
@@ -220,7 +224,18 @@ fn export_import_round_trip_is_field_for_field() {
         .output()
         .unwrap();
     let parsed: Vec<Value> = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(parsed, before);
+    // The list's objects, with the last check (none yet).
+    let with_checks: Vec<Value> = before
+        .iter()
+        .map(|v| {
+            let mut v = v.clone();
+            let o = v.as_object_mut().unwrap();
+            o.insert("last_check".into(), Value::Null);
+            o.insert("last_check_status".into(), Value::Null);
+            v
+        })
+        .collect();
+    assert_eq!(parsed, with_checks);
 }
 
 #[test]
@@ -288,7 +303,10 @@ fn kind_column_with_german_header_defaults_validates_and_merges() {
     // The export carries the column, last.
     let out = env.kontra().arg("export").output().unwrap();
     let header = stdout(&out).lines().next().unwrap().to_string();
-    assert!(header.ends_with(",notes,kind"), "{header}");
+    assert!(
+        header.ends_with(",notes,kind,last_check,last_check_status"),
+        "{header}"
+    );
 }
 
 #[test]
@@ -415,4 +433,212 @@ fn an_endless_or_huge_file_is_refused_before_it_is_read_whole() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Imports an ERP file and returns stderr and the register.
+fn import_erp(env: &Env, name: &str) -> (String, Vec<Value>) {
+    let out = env
+        .kontra()
+        .arg("import")
+        .arg(fixture(&format!("import/{name}")))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{name}: {}", stderr(&out));
+    (stderr(&out), env.list_json())
+}
+
+#[test]
+fn erp_files_skip_unknown_columns_named_once_and_join_street_postcode_and_city() {
+    // German ERP export: UTF-8 with BOM, `;`, CRLF, Straße/PLZ/Ort, customer number, phone
+    // and payment terms Kontra does not keep.
+    let env = Env::new();
+    let (err, all) = import_erp(&env, "erp_debitoren_utf8_bom.csv");
+    let notices: Vec<&str> = err.lines().filter(|l| l.contains("skipped")).collect();
+    assert_eq!(notices.len(), 1, "once, not per row: {err}");
+    assert!(
+        notices[0].ends_with(
+            "skipped 3 columns Kontra does not know: column 1 \"Kundennummer\", column 9 \"Telefon\", column 10 \"Zahlungsziel\" (rename a column to a known header to import it)"
+        ),
+        "{err}"
+    );
+    let got: Vec<(&str, &str, &str)> = all
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap(),
+                c["address"].as_str().unwrap_or("-"),
+                c["vat"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Müller & Söhne GmbH",
+                "Hauptstraße 1, 80331 München",
+                "DE136695976"
+            ),
+            (
+                "Bäckerei Groß KG",
+                "Am Markt 7, 01067 Dresden",
+                "DE812345673"
+            ),
+            ("Nordlicht Logistik AG", "20095 Hamburg", "DE276543216"),
+            ("Kaffeerösterei Weiß e.K.", "Lindenallee 12", "-"),
+        ]
+    );
+    assert_eq!(all[0]["contact"], "Frau Schulz");
+    assert_eq!(all[0]["email"], "einkauf@mueller-soehne.de");
+
+    // Lexware-style: Windows-1252, Strasse/Hausnummer/PLZ/Stadt, a trailing separator.
+    let env = Env::new();
+    let (err, all) = import_erp(&env, "erp_lexware_cp1252.csv");
+    assert!(
+        err.contains("skipped 1 column Kontra does not know: column 10 \"Kreditlimit\""),
+        "{err}"
+    );
+    assert_eq!(all[0]["name"], "Weißbier-Brauerei Öttl GmbH");
+    assert_eq!(all[0]["address"], "Bräuhausgasse 3a, 85354 Freising");
+    assert_eq!(all[0]["notes"], "Stammkunde seit 1998");
+    assert_eq!(all[1]["address"], "Industriestraße, 33602 Bielefeld");
+
+    // English headers, comma-separated; --json names the skipped columns too.
+    let env = Env::new();
+    let out = env
+        .kontra()
+        .args(["import", "--json"])
+        .arg(fixture("import/erp_export_en.csv"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["inserted"], 2);
+    assert_eq!(report["dry_run"], false);
+    assert_eq!(
+        report["unknown_columns"],
+        serde_json::json!([
+            {"index": 1, "name": "Customer No."},
+            {"index": 9, "name": "Payment Terms"}
+        ])
+    );
+    let all = env.list_json();
+    assert_eq!(all[0]["address"], "1 High Street, SW1A 1AA London");
+    assert_eq!(all[1]["address"], "Strandkaien 4, 5013 Bergen");
+}
+
+#[test]
+fn an_erp_file_imported_again_with_update_merges_the_joined_address() {
+    let env = Env::new();
+    import_erp(&env, "erp_debitoren_utf8_bom.csv");
+    let csv = env.write(
+        "moved.csv",
+        "Firma;Land;USt-IdNr;Straße;PLZ;Ort;Telefon\nMüller & Söhne GmbH;DE;DE136695976;Neuer Weg 2;80333;München;0\n",
+    );
+    let out = env
+        .kontra()
+        .args(["import", "--update"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = env.list_json();
+    assert_eq!(all[0]["address"], "Neuer Weg 2, 80333 München");
+    assert_eq!(
+        all[0]["contact"], "Frau Schulz",
+        "absent columns keep what is stored"
+    );
+}
+
+#[test]
+fn excel_export_has_a_bom_semicolons_the_last_check_and_imports_back() {
+    use kontra::domain::check::{Answer, CheckRun, Evidence, Outcome, SourceResult, VatAnswer};
+    let env = Env::new();
+    import_erp(&env, "erp_debitoren_utf8_bom.csv");
+    // The first counterparty was checked: VIES said its number is invalid.
+    let at = chrono::DateTime::parse_from_rfc3339("2025-03-14T08:15:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    {
+        let store = kontra::store::Store::open(&env.data(), "test").unwrap();
+        let run = CheckRun {
+            id: 0,
+            counterparty_id: 1,
+            started_at: at,
+            finished_at: at,
+            trigger: "monitor".into(),
+            results: vec![SourceResult {
+                source: kontra::domain::Source::Vies,
+                at,
+                outcome: Outcome::Answer(Answer::Vat(VatAnswer {
+                    vat: "DE136695976".into(),
+                    valid: false,
+                    name: None,
+                    address: None,
+                })),
+                evidence: Evidence::default(),
+            }],
+        };
+        store.record_check(run, vec![]).unwrap();
+        store.flush().unwrap();
+    }
+    let path = env.dir.path().join("excel.csv");
+    let out = env
+        .kontra()
+        .args(["export", "--excel", "--out"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("exported 4 counterparties"),
+        "{}",
+        stderr(&out)
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    let lines: Vec<&str> = text.split_terminator("\r\n").collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert_eq!(
+        lines[0],
+        "id;name;country;vat;email;address;domain;contact;owner;lei;register;priority;monitor;\
+         frequency;tags;notes;kind;last_check;last_check_status"
+    );
+    assert!(
+        lines[1].starts_with("1;Müller & Söhne GmbH;DE;DE136695976;einkauf@mueller-soehne.de;Hauptstraße 1, 80331 München;")
+            && lines[1].ends_with(";organisation;2025-03-14T08:15:00Z;invalid"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].ends_with(";organisation;;"),
+        "never checked: {}",
+        lines[2]
+    );
+    // The same in JSON.
+    let out = env
+        .kontra()
+        .args(["export", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["last_check"], "2025-03-14T08:15:00Z");
+    assert_eq!(json[0]["last_check_status"], "invalid");
+    assert!(json[1]["last_check"].is_null());
+    // --excel is a CSV form: with JSON it is a usage error.
+    let out = env
+        .kontra()
+        .args(["export", "--excel", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // The Excel file imports back field for field, without a word about the check columns.
+    let fresh = Env::new();
+    let out = fresh.kontra().arg("import").arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("skipped"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("UTF-8 with BOM, semicolon-separated"));
+    assert_same_fields(&env.list_json(), &fresh.list_json());
 }

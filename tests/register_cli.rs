@@ -457,3 +457,47 @@ fn list_sorts_as_people_read_and_search_ignores_accents() {
     assert_eq!(names(&["--search", "oster"]), ["Österreichische Post AG"]);
     assert_eq!(names(&["--search", "strasse"]), ["Straße AG"]);
 }
+
+/// `history --json` names, for each stored screening, the lists it used and how old each was
+/// then (the Details tab's `lists:` line), from the kept snapshot history.
+#[test]
+fn history_json_gives_the_lists_each_screening_used() {
+    use chrono::{TimeZone, Utc};
+    let env = Env::new();
+    {
+        let store = kontra::store::Store::open(&env.data(), "test").unwrap();
+        let spec = kontra::demo::DemoSpec {
+            counterparties: 5,
+            history_days: 3,
+            history_for: usize::MAX,
+            seed: 7,
+            now: Utc.with_ymd_and_hms(2026, 1, 15, 17, 2, 48).unwrap(),
+        };
+        kontra::demo::populate(&store, &spec).unwrap();
+        store.flush().unwrap();
+    }
+    let out = env
+        .kontra()
+        .args(["history", "1", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let h: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let lists: Vec<&Value> = h["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["lists"].as_array().unwrap().iter())
+        .collect();
+    assert!(!lists.is_empty(), "{h}");
+    for l in lists {
+        assert!(l["list"].is_string() && l["sha256"].is_string(), "{l}");
+        assert!(
+            l["text"]
+                .as_str()
+                .unwrap()
+                .starts_with(l["list"].as_str().unwrap()),
+            "{l}"
+        );
+    }
+}

@@ -163,6 +163,14 @@ fn export_and_import_print_and_exit_alike_through_the_daemon() {
         std::fs::read(pair.local.dir.path().join("out.json")).unwrap(),
         std::fs::read(pair.served.dir.path().join("out.json")).unwrap()
     );
+    // German Excel's form, with the last check's columns.
+    let out = pair.run(&["export", "--excel"]);
+    assert!(
+        stdout(&out).starts_with("\u{feff}id;name;country;"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains(";last_check;last_check_status\r\n"));
     // A file the client cannot create fails alike.
     let out = pair.run(&["export", "--out", "no/such/dir/out.csv"]);
     assert_eq!(out.status.code(), Some(1));
@@ -182,6 +190,14 @@ fn export_and_import_print_and_exit_alike_through_the_daemon() {
     // A dry run through the daemon stores nothing.
     assert_eq!(pair.served.list_json().len(), 2);
 
+    // An ERP file: its unknown columns are named alike, in the JSON report too.
+    let erp = fixture("import/erp_debitoren_utf8_bom.csv");
+    let out = pair.run(&["import", "--dry-run", "--json", erp.to_str().unwrap()]);
+    assert!(
+        stdout(&out).contains("\"Kundennummer\""),
+        "{}",
+        stdout(&out)
+    );
     // Bad lines: the same messages naming the lines, exit 5, good rows stored.
     let out = pair.run(&["import", "--dry-run", bad]);
     assert_eq!(out.status.code(), Some(5));

@@ -389,3 +389,68 @@ async fn broken_bodies_are_never_answers() {
     let r = sources(&server, "").gleif_lei("HWUPKR0MPOU8FGXBT394").await;
     assert_eq!(reason(&r.outcome), Some(Unavailable::Parse));
 }
+
+/// A counterparty's court written as a name ("Amtsgericht München") is turned into München's RA
+/// code from the court table: the record registered there is found, a record with the same number
+/// at another court is not this company. GLEIF is still never asked to filter by the court.
+#[tokio::test]
+async fn a_court_written_by_name_is_checked_by_its_ra_code() {
+    const MUNICH: &str = "RA000304"; // assets/sources/gleif_register_courts.tsv
+    let records = vec![
+        common::gleif_api::german_record("529900AAAAAAAAAAAA01", "HRB 42243", "RA000351"),
+        common::gleif_api::german_record("529900MUNICHMUNICH02", "HRB 42243", MUNICH),
+    ];
+    let server = Server::start(move |req| common::gleif_api::answer(req, &records)).await;
+    let s = sources(&server, "");
+    let ask = |court: &str| GleifSearch::Register {
+        number: "HRB 42243".into(),
+        court: None,
+        court_name: Some(court.into()),
+        country: Some("DE".into()),
+    };
+    for court in ["Amtsgericht München", "AG Muenchen"] {
+        let r = s.gleif_search(&ask(court)).await;
+        let Outcome::Answer(Answer::LeiSearch(found)) = &r.outcome else {
+            panic!("{court}: {r:?}")
+        };
+        let leis: Vec<&str> = found.records.iter().map(|x| x.lei.as_str()).collect();
+        assert_eq!(leis, ["529900MUNICHMUNICH02"], "{court}");
+        assert_eq!(found.total, 1);
+        assert_eq!(
+            r.evidence.code.as_deref(),
+            Some("entity.registeredAs=HRB 42243")
+        );
+    }
+
+    // Only the Stuttgart record holds the number: München's code rejects it.
+    let records = vec![common::gleif_api::german_record(
+        "529900AAAAAAAAAAAA01",
+        "HRB 42243",
+        "RA000351",
+    )];
+    let server = Server::start(move |req| common::gleif_api::answer(req, &records)).await;
+    let s = sources(&server, "");
+    let r = s.gleif_search(&ask("Amtsgericht München")).await;
+    let Outcome::Answer(Answer::LeiNoMatch(m)) = &r.outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!(m.court.as_deref(), Some(MUNICH));
+    for req in server.requests() {
+        assert!(!req.path.contains("registeredAt"), "{}", req.path);
+    }
+
+    // A court the table does not know: every record of the number is kept, as before, and the
+    // answer says the authority was not checked.
+    let r = s.gleif_search(&ask("Amtsgericht Musterstadt")).await;
+    let Outcome::Answer(Answer::LeiSearch(found)) = &r.outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!(found.records.len(), 1);
+    let code = r.evidence.code.as_deref().unwrap();
+    assert!(
+        code.starts_with("entity.registeredAs=HRB 42243;")
+            && code.contains("registration authority not checked")
+            && code.contains("Amtsgericht Musterstadt"),
+        "{code}"
+    );
+}

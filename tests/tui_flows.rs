@@ -368,26 +368,110 @@ fn monitor_events_show_progress_new_alerts_and_fresh_checks() {
     assert!(h.loop_effects.contains(&Effect::Quit));
 }
 
+/// The export files in the harness's export directory.
+fn exports(h: &Harness) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(h.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    files
+}
+
 #[test]
-fn export_writes_the_filtered_rows() {
+fn export_asks_where_and_writes_the_filtered_rows_for_excel_with_their_last_checks() {
     let mut h = Harness::new((100, 30));
     h.ch('/');
     h.typ("de");
     h.key(KeyCode::Enter);
     let shown = h.app.state.table.visible.len();
+    assert!(shown > 0 && shown < h.app.state.rows.len());
+    // `x` asks first, prefilled with a new file in the export directory; nothing is written.
     h.ch('x');
-    let file = std::fs::read_dir(h.dir.path())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .find(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("kontra-export-")
-        })
-        .expect("export file");
-    let text = std::fs::read_to_string(file.path()).unwrap();
-    assert_eq!(text.lines().count(), shown + 1);
-    assert!(h.flash().contains(&format!("exported {shown} rows")));
+    let Some(Popup::Reason { text, .. }) = &h.app.state.popup else {
+        panic!("no prompt: {:?}", h.app.state.popup);
+    };
+    let default = std::path::PathBuf::from(text);
+    assert_eq!(default.parent(), Some(h.dir.path()));
+    assert!(
+        default
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("kontra-export-")
+    );
+    assert!(exports(&h).is_empty());
+    // Esc cancels: still nothing.
+    h.key(KeyCode::Esc);
+    assert!(h.app.state.popup.is_none() && exports(&h).is_empty());
+    // Enter writes the default.
+    h.ch('x');
+    h.key(KeyCode::Enter);
+    assert_eq!(exports(&h), std::slice::from_ref(&default));
+    let bytes = std::fs::read(&default).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), shown + 1);
+    assert!(
+        lines[0].starts_with("id;name;country;")
+            && lines[0].ends_with(";last_check;last_check_status"),
+        "{}",
+        lines[0]
+    );
+    // The demo register has history: the rows carry their last check.
+    let checked = h
+        .app
+        .state
+        .table
+        .visible
+        .iter()
+        .filter(|&&i| h.app.state.rows[i as usize].last.is_some())
+        .count();
+    assert!(checked > 0);
+    let with_check = lines[1..]
+        .iter()
+        .filter(|l| !l.trim_end().ends_with(";;"))
+        .count();
+    assert_eq!(with_check, checked, "{text}");
+    let flash = h.flash();
+    assert!(
+        flash.contains(&format!("exported {shown} rows to {}", default.display())),
+        "{flash}"
+    );
+    // A relative name is taken from the export directory, not the current one.
+    h.ch('x');
+    for _ in 0..default.display().to_string().chars().count() {
+        h.key(KeyCode::Backspace);
+    }
+    h.typ("mine.csv");
+    h.key(KeyCode::Enter);
+    assert!(h.dir.path().join("mine.csv").is_file());
+    assert!(!std::path::Path::new("mine.csv").exists());
+    // An existing file is kept, and the status line says so.
+    let before = std::fs::read(&default).unwrap();
+    h.ch('x');
+    for _ in 0..default.display().to_string().chars().count() {
+        h.key(KeyCode::Backspace);
+    }
+    h.typ(&default.display().to_string());
+    h.key(KeyCode::Enter);
+    assert!(h.flash().contains("exists already"), "{}", h.flash());
+    assert_eq!(std::fs::read(&default).unwrap(), before);
+    // An empty answer is refused with a word, the prompt stays.
+    h.ch('x');
+    for _ in 0..default.display().to_string().chars().count() {
+        h.key(KeyCode::Backspace);
+    }
+    h.key(KeyCode::Enter);
+    assert!(
+        h.flash().contains("type the file to write first"),
+        "{}",
+        h.flash()
+    );
+    assert!(h.app.state.popup.is_some());
 }
 
 #[test]

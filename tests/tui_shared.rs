@@ -47,6 +47,7 @@ impl Peer {
         let mut app = tui::app(&config(), false, false, (100, 30)).unwrap();
         app.state.now = now();
         app.state.client = client;
+        app.state.export_dir = export_dir.to_path_buf();
         let events = api.subscribe().unwrap();
         let snap = data::load_snapshot(&*api, now()).unwrap();
         app.handle(Event::Done(Done::Loaded(Box::new(snap))));
@@ -54,9 +55,7 @@ impl Peer {
             app,
             api,
             events,
-            env: EffectEnv {
-                export_dir: export_dir.to_path_buf(),
-            },
+            env: EffectEnv::default(),
         }
     }
 

@@ -169,6 +169,15 @@ fn not_this_entity_reason() {
     });
 }
 
+/// `x` asks where to write, prefilled with a new file in the user's documents directory.
+#[test]
+fn export_prompt() {
+    shots("export_prompt", |h| {
+        h.app.state.export_dir = std::path::PathBuf::from("/home/anna/Documents");
+        h.ch('x');
+    });
+}
+
 #[test]
 fn form_kind_is_a_choice() {
     shots("form_kind", |h| {

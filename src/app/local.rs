@@ -261,6 +261,10 @@ impl Api for Local {
         Ok(cps)
     }
 
+    fn export(&self, filter: Filter) -> Result<Vec<crate::register::export::ExportRow>, Failure> {
+        super::ops::register::export(self, filter)
+    }
+
     fn add(&self, draft: CounterpartyDraft) -> Result<Counterparty, Failure> {
         let cp = draft
             .apply(None, Utc::now())

@@ -23,6 +23,7 @@ pub mod config;
 pub mod events;
 pub mod identity;
 pub mod local;
+pub mod memory;
 pub mod ops;
 pub mod permissions;
 pub mod remote;

@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use tokio::net::{UnixListener, UnixStream};
@@ -21,9 +21,10 @@ use tokio_util::codec::{Framed, LengthDelimitedCodec};
 use tokio_util::sync::CancellationToken;
 
 use super::api::{Access, Caller, Request, Response, dispatch};
-use super::events::{Event, Subscription};
+use super::events::{self, Event, Subscription};
 use super::identity::Identity;
 use super::local::{Instance, Local};
+use super::memory::{self, Releaser};
 use super::permissions;
 use super::wire::{self, Hello, ToClient, Welcome};
 use crate::exit::{self, Failure};
@@ -33,6 +34,9 @@ const GREETING_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Writes waiting for the writer.
 const WRITE_QUEUE: usize = 256;
+
+/// At most this many waiting events go to a client in one write.
+const FORWARD_BATCH: usize = 512;
 
 /// One write waiting its turn.
 struct WriteJob {
@@ -179,7 +183,9 @@ impl Server {
             writer: writer.clone(),
             stop: stop.clone(),
             clients: clients.clone(),
+            releaser: Arc::new(Releaser::new()),
         }));
+        tokio::spawn(release_on_tick(stop.clone()));
         tracing::info!(socket = %socket.display(), "serving");
         Ok(Server {
             instance,
@@ -216,6 +222,19 @@ impl Server {
     }
 }
 
+/// Returns memory the monitor's own cycles freed (nobody's request ends them), until stopped.
+async fn release_on_tick(stop: CancellationToken) {
+    let mut tick = tokio::time::interval(memory::TICK);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {
+                tokio::task::spawn_blocking(memory::release_freed);
+            }
+        }
+    }
+}
+
 struct Accepting {
     listener: UnixListener,
     instance: Arc<Instance>,
@@ -223,6 +242,7 @@ struct Accepting {
     writer: Writer,
     stop: CancellationToken,
     clients: Arc<AtomicUsize>,
+    releaser: Arc<Releaser>,
 }
 
 async fn accept_loop(a: Accepting) {
@@ -245,6 +265,7 @@ async fn accept_loop(a: Accepting) {
             writer: a.writer.clone(),
             stop: a.stop.clone(),
             clients: a.clients.clone(),
+            releaser: a.releaser.clone(),
         };
         connections.spawn(conn.serve(stream));
         // Reap finished connections so the set does not grow over weeks.
@@ -260,6 +281,7 @@ struct Connection {
     writer: Writer,
     stop: CancellationToken,
     clients: Arc<AtomicUsize>,
+    releaser: Arc<Releaser>,
 }
 
 type Frames = Framed<UnixStream, LengthDelimitedCodec>;
@@ -272,6 +294,26 @@ async fn send(frames: &mut Frames, msg: &impl serde::Serialize) -> bool {
             false
         }
     }
+}
+
+/// Writes events to a client and flushes once.
+async fn send_events(frames: &mut Frames, batch: Vec<Event>) -> bool {
+    for event in batch {
+        match wire::encode(&ToClient::Event(event)) {
+            Ok(body) => {
+                if frames.feed(body).await.is_err() {
+                    return false;
+                }
+            }
+            Err(e) => {
+                tracing::warn!("encoding an event: {e}");
+                return false;
+            }
+        }
+    }
+    SinkExt::<tokio_util::bytes::Bytes>::flush(frames)
+        .await
+        .is_ok()
 }
 
 impl Connection {
@@ -359,6 +401,9 @@ impl Connection {
             if !send(&mut frames, &ToClient::Reply(reply)).await {
                 break;
             }
+            if self.releaser.due(Instant::now()) {
+                tokio::task::spawn_blocking(memory::release_freed);
+            }
         }
     }
 
@@ -370,11 +415,13 @@ impl Connection {
             return;
         }
         loop {
-            let event = tokio::select! {
-                _ = self.stop.cancelled() => Event::Stopping,
-                e = events.recv() => match e {
-                    Some(e) => e,
-                    None => Event::Stopping,
+            let batch = tokio::select! {
+                _ = self.stop.cancelled() => vec![Event::Stopping],
+                // What waits is sent in one write, without the steps later events make moot,
+                // so a busy check batch does not outrun a client.
+                e = events.recv_ready(FORWARD_BATCH) => match e {
+                    Some(batch) => events::coalesce(batch),
+                    None => vec![Event::Stopping],
                 },
                 // A client that hangs up is noticed here, not only at the next event.
                 f = frames.next() => match f {
@@ -382,8 +429,8 @@ impl Connection {
                     _ => return,
                 },
             };
-            let last = event == Event::Stopping;
-            if !send(&mut frames, &ToClient::Event(event)).await || last {
+            let last = batch.contains(&Event::Stopping);
+            if !send_events(&mut frames, batch).await || last {
                 return;
             }
         }

@@ -18,7 +18,7 @@ use super::identity::Identity;
 use crate::exit::{self, Failure};
 
 /// Bumped whenever a message changes shape.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 
 /// This build's version, compared in the greeting.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -63,9 +63,10 @@ pub struct GleifArgs {
     /// Register number (e.g. "HRB 12345 B"); its other forms are searched too.
     #[arg(long, conflicts_with = "name")]
     pub register: Option<String>,
-    /// Register court: its GLEIF registration authority code (e.g. RA000131) keeps only
-    /// records of that authority; a court name (e.g. "Berlin (Charlottenburg)") adds Berlin's
-    /// "B" suffix to the forms searched; with --register.
+    /// Register court: its GLEIF registration authority code (e.g. RA000304) or its name
+    /// (e.g. "Amtsgericht München", looked up in Kontra's partial court table) keeps only
+    /// records of that authority; Berlin adds its "B" suffix to the forms searched; with
+    /// --register.
     #[arg(long, requires = "register")]
     pub court: Option<String>,
     /// Legal name.

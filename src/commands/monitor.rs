@@ -534,6 +534,34 @@ fn event_json(e: &AuditEvent) -> Value {
     })
 }
 
+/// The sanctions lists a stored run's screening used, each with its snapshot and how old it was
+/// then (the Details tab's `lists:` line, from the same pure function); empty without screening.
+fn lists_json(
+    run: &crate::domain::CheckRun,
+    snapshots: &[crate::sanctions::snapshot::SnapshotMeta],
+    lang: &str,
+) -> Vec<serde_json::Value> {
+    use crate::domain::check::{Answer, Outcome};
+    run.results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::Answer(Answer::Sanctions(s)) => Some((r.at, s)),
+            _ => None,
+        })
+        .flat_map(|(at, s)| crate::sanctions::health::lists_used(&s.lists, at, snapshots))
+        .map(|u| {
+            json!({
+                "list": u.list,
+                "sha256": u.sha256,
+                "published": u.snapshot.as_ref().and_then(|m| m.published.clone()),
+                "accepted_at": u.snapshot.as_ref().map(|m| m.accepted_at.to_rfc3339()),
+                "age_seconds": u.age.map(|a| a.num_seconds()),
+                "text": u.text(lang),
+            })
+        })
+        .collect()
+}
+
 /// `kontra history`.
 pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
     let crate::app::ops::history::History {
@@ -542,6 +570,7 @@ pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
         events,
         alerts,
         unknown,
+        snapshots,
     } = *ctx
         .api("kontra history", crate::app::Access::Read)?
         .history(id)?;
@@ -562,6 +591,7 @@ pub fn history(ctx: &Ctx, id: u64, as_json: bool) -> Result<u8> {
                 "finished_at": r.finished_at.to_rfc3339(),
                 "trigger": r.trigger,
                 "results": r.results.iter().map(result_json).collect::<Vec<_>>(),
+                "lists": lists_json(r, &snapshots, lang),
             })).collect::<Vec<_>>(),
             "events": events.iter().map(event_json).collect::<Vec<_>>(),
             "alerts": alerts.iter().map(|a| alert_json(a, lang, Some(&cp), unknown.get(&a.id).map_or(&[][..], Vec::as_slice))).collect::<Vec<_>>(),

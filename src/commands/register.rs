@@ -10,8 +10,8 @@ use crate::cli::{
 use crate::domain::CounterpartyDraft;
 use crate::exit::{self, Failure};
 use crate::local_time;
-use crate::register::filter::{Filter, ListOrder};
-use crate::register::{self, csv_io};
+use crate::register::export::{self, CsvStyle};
+use crate::register::{self, filter::Filter};
 use chrono::Utc;
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
@@ -112,7 +112,7 @@ pub fn show(ctx: &Ctx, id: u64, json: bool) -> Result<u8> {
     writeln!(out, "name:      {}", cp.name)?;
     writeln!(out, "country:   {}", cp.country)?;
     writeln!(out, "kind:      {}", cp.kind)?;
-    writeln!(out, "vat:       {}", o(&cp.vat))?;
+    writeln!(out, "vat:       {}", cp.vat.as_deref().unwrap_or("-"))?;
     writeln!(out, "email:     {}", o(&cp.email))?;
     writeln!(out, "address:   {}", o(&cp.address))?;
     writeln!(out, "domain:    {}", o(&cp.domain))?;
@@ -202,6 +202,33 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
     } else {
         ctx.api("kontra import", Access::Write)?.import(file)?
     };
+    let code = if r.errors.is_empty() && r.duplicates.is_empty() {
+        exit::OK
+    } else {
+        exit::INVALID
+    };
+    if a.json {
+        let mut v = serde_json::to_value(&r)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("dry_run".into(), a.dry_run.into());
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(code);
+    }
+    if !r.unknown_columns.is_empty() {
+        let names: Vec<String> = r.unknown_columns.iter().map(|c| c.to_string()).collect();
+        eprintln!(
+            "{}: skipped {} {} Kontra does not know: {} (rename a column to a known header to import it)",
+            a.file.display(),
+            names.len(),
+            if names.len() == 1 {
+                "column"
+            } else {
+                "columns"
+            },
+            names.join(", ")
+        );
+    }
     if let Some(prev) = &r.seen {
         eprintln!(
             "kontra: warning: {} has the same content (SHA-256 {}) as a file imported on {} ({} new counterparties); its rows without a VAT number are added again{}",
@@ -242,11 +269,7 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<u8> {
         r.errors.len(),
         r.detected
     );
-    Ok(if r.errors.is_empty() && r.duplicates.is_empty() {
-        exit::OK
-    } else {
-        exit::INVALID
-    })
+    Ok(code)
 }
 
 /// Reads an import file, refusing one larger than [`MAX_IMPORT_BYTES`] (or endless, such as
@@ -275,9 +298,9 @@ fn read_capped(path: &std::path::Path) -> Result<Vec<u8>> {
 
 /// `kontra export`: the file named with `-o` is written here, by the caller.
 pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<u8> {
-    let cps = ctx
+    let rows = ctx
         .api("kontra export", Access::Read)?
-        .counterparties(Filter::default(), ListOrder::Id)?;
+        .export(Filter::default())?;
     let sink: Box<dyn Write> = match &a.out {
         Some(p) => Box::new(
             std::fs::File::create(p).wrap_err_with(|| format!("cannot create {}", p.display()))?,
@@ -286,12 +309,13 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<u8> {
     };
     let mut sink = std::io::BufWriter::new(sink);
     match a.format {
-        ExportFormat::Csv => csv_io::write(&mut sink, &cps)?,
-        ExportFormat::Json => register::write_json_array(&mut sink, cps.iter(), true)?,
+        ExportFormat::Csv if a.excel => export::write_csv(&mut sink, &rows, CsvStyle::Excel)?,
+        ExportFormat::Csv => export::write_csv(&mut sink, &rows, CsvStyle::Plain)?,
+        ExportFormat::Json => export::write_json(&mut sink, &rows)?,
     }
     sink.flush()?;
     if let Some(p) = &a.out {
-        eprintln!("exported {} counterparties to {}", cps.len(), p.display());
+        eprintln!("exported {} counterparties to {}", rows.len(), p.display());
     }
     Ok(exit::OK)
 }

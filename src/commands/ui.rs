@@ -68,15 +68,35 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .wrap_err("starting the async runtime")
 }
 
-/// Where the UI's exports go.
+/// What the UI's effects read from the environment.
 fn effect_env() -> EffectEnv {
     EffectEnv {
-        export_dir: std::env::current_dir().unwrap_or_else(|_| std::env::temp_dir()),
+        home: tui::export::home_dir(),
     }
 }
 
+/// The UI's state and keys, its export prompt offering the user's documents directory, else
+/// `data_dir` (a demo's throwaway directory is removed at exit, so the demo offers the
+/// system's temporary directory instead). A demo session says so where it matters (`c`).
+fn ui_app(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Result<tui::App> {
+    let mut app = tui::app(
+        &ctx.config,
+        cli.read_only,
+        cli.color.use_color_from_env(),
+        (80, 24),
+    )?;
+    let fallback = if demo {
+        std::env::temp_dir()
+    } else {
+        data_dir.to_path_buf()
+    };
+    app.state.export_dir = tui::export::default_dir_from_env(&fallback);
+    app.state.demo = demo;
+    Ok(app)
+}
+
 /// Runs the UI as a client of the Kontra that serves the data directory.
-fn run_client(ctx: &Ctx, cli: &Cli, remote: Remote) -> Result<u8> {
+fn run_client(ctx: &Ctx, cli: &Cli, remote: Remote, data_dir: &std::path::Path) -> Result<u8> {
     require_terminal()?;
     let server = remote.server().to_string();
     let session = Session {
@@ -85,12 +105,7 @@ fn run_client(ctx: &Ctx, cli: &Cli, remote: Remote) -> Result<u8> {
     };
     tracing::info!(server, "attached to the running Kontra");
     let api: Arc<dyn Api> = Arc::new(remote);
-    let app = tui::app(
-        &ctx.config,
-        cli.read_only,
-        cli.color.use_color_from_env(),
-        (80, 24),
-    )?;
+    let app = ui_app(ctx, cli, data_dir, false)?;
     let ended = runtime()?.block_on(tui::run(api, app, effect_env(), session))?;
     match ended {
         Ended::Quit => Ok(exit::OK),
@@ -106,7 +121,7 @@ fn run_client(ctx: &Ctx, cli: &Cli, remote: Remote) -> Result<u8> {
 fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Result<u8> {
     // A throwaway demo directory has no server; any other may have one to attach to.
     if !demo && let Some(remote) = Remote::connect(data_dir, cli.read_only)? {
-        return run_client(ctx, cli, remote);
+        return run_client(ctx, cli, remote, data_dir);
     }
     let store = Arc::new(Store::open_as(data_dir, "kontra tui", tmux_session())?);
     crate::sanctions::snapshot::recover(&store, data_dir)?;
@@ -121,9 +136,7 @@ fn run_on(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Resul
             .wrap_err("building the demo register")?;
         tracing::info!(?s, "demo register built");
     }
-    let color = cli.color.use_color_from_env();
-    let mut app = tui::app(&ctx.config, cli.read_only, color, (80, 24))?;
-    app.state.demo = demo;
+    let app = ui_app(ctx, cli, data_dir, demo)?;
     let rt = runtime()?;
     // The demo register is made up, so its numbers must never reach the real registries; and
     // a read-only session neither writes check runs nor sends mail. Every other session runs

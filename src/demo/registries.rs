@@ -227,7 +227,7 @@ pub(super) fn ask(
     let since = chapter.map_or(0, |(_, d)| d);
     let story = chapter.map(|(s, _)| s);
     let (name, address) = identity(cp, story);
-    let vat = cp.vat.clone().unwrap_or_default();
+    let vat = cp.vat.as_deref().unwrap_or_default().to_string();
     let vat_valid = match story {
         Some(Story::VatInvalid) => false,
         Some(Story::VatBackValid) => since >= 2,

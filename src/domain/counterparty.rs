@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+use super::field::Field;
 use super::{country, vat};
 
 /// A business partner in the register.
@@ -16,8 +17,8 @@ pub struct Counterparty {
     pub name: String,
     /// ISO 3166-1 alpha-2 country code, upper case.
     pub country: String,
-    /// Normalised VAT number (e.g. `DE136695976`).
-    pub vat: Option<String>,
+    /// Normalised VAT number (e.g. `DE136695976`), validated when it was entered.
+    pub vat: Option<vat::VatNumber>,
     /// Contact e-mail address.
     pub email: Option<String>,
     /// Web domain.
@@ -79,7 +80,7 @@ impl FromStr for Priority {
             "" | "normal" | "n" => Ok(Priority::Normal),
             "high" | "hoch" | "h" => Ok(Priority::High),
             other => Err(FieldError::new(
-                "priority",
+                Field::Priority,
                 format!("\"{other}\" is not a priority (normal or high)"),
             )),
         }
@@ -144,7 +145,7 @@ impl FromStr for CounterpartyKind {
             "vessel" | "ship" | "schiff" => Ok(CounterpartyKind::Vessel),
             "aircraft" | "plane" | "flugzeug" | "luftfahrzeug" => Ok(CounterpartyKind::Aircraft),
             other => Err(FieldError::new(
-                "kind",
+                Field::Kind,
                 format!("\"{other}\" is not a kind (organisation, person, vessel or aircraft)"),
             )),
         }
@@ -182,7 +183,7 @@ impl FromStr for Frequency {
             "weekly" | "wöchentlich" => Ok(Frequency::Weekly),
             "monthly" | "monatlich" => Ok(Frequency::Monthly),
             other => Err(FieldError::new(
-                "frequency",
+                Field::Frequency,
                 format!("\"{other}\" is not a frequency (daily, weekly or monthly)"),
             )),
         }
@@ -296,15 +297,15 @@ impl fmt::Display for RegisterEntry {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]
 pub struct FieldError {
-    /// The field name as used on the command line and in CSV headers.
-    pub field: &'static str,
+    /// The field; it displays as its name on the command line and in CSV headers.
+    pub field: Field,
     /// Why the value was refused.
     pub reason: String,
 }
 
 impl FieldError {
     /// Builds a field error.
-    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(field: Field, reason: impl Into<String>) -> Self {
         FieldError {
             field,
             reason: reason.into(),
@@ -358,7 +359,7 @@ fn opt(value: &str) -> Option<String> {
 /// Validates an e-mail address loosely: one `@`, a non-empty local part, a dotted domain.
 pub fn validate_email(input: &str) -> Result<String, FieldError> {
     let s = input.trim();
-    let bad = || FieldError::new("email", format!("\"{s}\" is not an e-mail address"));
+    let bad = || FieldError::new(Field::Email, format!("\"{s}\" is not an e-mail address"));
     let (local, domain) = s.split_once('@').ok_or_else(bad)?;
     let ok = !local.is_empty()
         && !domain.contains('@')
@@ -378,7 +379,7 @@ pub fn validate_lei(input: &str) -> Result<String, FieldError> {
         .to_ascii_uppercase();
     if s.len() != 20 || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(FieldError::new(
-            "lei",
+            Field::Lei,
             format!("\"{input}\" is not a LEI (20 letters and digits)"),
         ));
     }
@@ -395,7 +396,7 @@ pub fn validate_lei(input: &str) -> Result<String, FieldError> {
         Ok(s)
     } else {
         Err(FieldError::new(
-            "lei",
+            Field::Lei,
             format!("\"{input}\" has wrong LEI check digits"),
         ))
     }
@@ -420,7 +421,7 @@ pub fn validate_domain(input: &str) -> Result<String, FieldError> {
         Ok(s.to_string())
     } else {
         Err(FieldError::new(
-            "domain",
+            Field::Domain,
             format!("\"{input}\" is not a domain name"),
         ))
     }
@@ -438,23 +439,9 @@ impl CounterpartyDraft {
         let mut errors = Vec::new();
         // Control characters in stored text reach terminals (lists, digests, the UI) as escape
         // sequences. Line breaks and tabs are whitespace (names fold them into spaces).
-        for (field, value) in [
-            ("name", &self.name),
-            ("country", &self.country),
-            ("vat", &self.vat),
-            ("email", &self.email),
-            ("address", &self.address),
-            ("domain", &self.domain),
-            ("contact", &self.contact),
-            ("owner", &self.owner),
-            ("lei", &self.lei),
-            ("register", &self.register),
-            ("priority", &self.priority),
-            ("frequency", &self.frequency),
-            ("tags", &self.tags),
-            ("notes", &self.notes),
-        ] {
-            if let Some(bad) = value.as_deref().and_then(|v| {
+        // The kind is a closed choice: a bad one is refused by its own rule below.
+        for field in Field::ALL.into_iter().filter(|f| *f != Field::Kind) {
+            if let Some(bad) = self.text(field).and_then(|v| {
                 v.chars()
                     .find(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
             }) {
@@ -492,27 +479,27 @@ impl CounterpartyDraft {
             cp.name = name.split_whitespace().collect::<Vec<_>>().join(" ");
         }
         if cp.name.is_empty() {
-            errors.push(FieldError::new("name", "a name is required"));
+            errors.push(FieldError::new(Field::Name, "a name is required"));
         }
         if let Some(c) = &self.country {
             match country::normalise(c) {
                 Some(code) => cp.country = code.to_string(),
                 None if c.trim().is_empty() => cp.country = String::new(),
                 None => errors.push(FieldError::new(
-                    "country",
+                    Field::Country,
                     format!("\"{}\" is not a known country code", c.trim()),
                 )),
             }
         }
-        if cp.country.is_empty() && !errors.iter().any(|e| e.field == "country") {
-            errors.push(FieldError::new("country", "a country is required"));
+        if cp.country.is_empty() && !errors.iter().any(|e| e.field == Field::Country) {
+            errors.push(FieldError::new(Field::Country, "a country is required"));
         }
         if let Some(v) = &self.vat {
             cp.vat = None;
             if !v.trim().is_empty() {
                 match vat::validate(v) {
-                    Ok(n) => cp.vat = Some(n.as_str().to_string()),
-                    Err(e) => errors.push(FieldError::new("vat", e.to_string())),
+                    Ok(n) => cp.vat = Some(n),
+                    Err(e) => errors.push(FieldError::new(Field::Vat, e.to_string())),
                 }
             }
         }
@@ -589,12 +576,11 @@ impl CounterpartyDraft {
         }
         // A VAT number from another country than the one recorded is almost always a typo in
         // one of the two fields; Northern Ireland (XI) belongs to GB and Greece's EL to GR.
-        if let (Some(v), false) = (&cp.vat, cp.country.is_empty())
-            && let Ok(n) = vat::validate(v)
+        if let (Some(n), false) = (&cp.vat, cp.country.is_empty())
             && n.iso_country() != cp.country
         {
             errors.push(FieldError::new(
-                "vat",
+                Field::Vat,
                 format!(
                     "VAT number {} belongs to {}, not to {}",
                     n.as_str(),
@@ -613,7 +599,7 @@ impl CounterpartyDraft {
 }
 
 /// Parses the boolean spellings analysts use in spreadsheets: true/false, yes/no, ja/nein, 1/0, x.
-pub fn parse_bool(field: &'static str, input: &str) -> Result<bool, FieldError> {
+pub fn parse_bool(field: Field, input: &str) -> Result<bool, FieldError> {
     match input.trim().to_lowercase().as_str() {
         "true" | "yes" | "ja" | "j" | "y" | "1" | "x" | "on" | "wahr" => Ok(true),
         "false" | "no" | "nein" | "n" | "0" | "" | "off" | "falsch" => Ok(false),
@@ -638,8 +624,8 @@ mod tests {
             ..Default::default()
         };
         let errs = d.apply(None, Utc::now()).unwrap_err();
-        let fields: Vec<&str> = errs.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["name", "contact"], "{errs:?}");
+        let fields: Vec<Field> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, [Field::Name, Field::Contact], "{errs:?}");
         assert!(errs[0].to_string().contains("U+001B"), "{}", errs[0]);
         assert!(errs[1].to_string().contains("U+009B"), "{}", errs[1]);
     }
@@ -691,7 +677,7 @@ mod tests {
         };
         let errs = d.apply(None, Utc::now()).unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
-        assert_eq!(fields, vec!["name", "country", "email"]);
+        assert_eq!(fields, vec![Field::Name, Field::Country, Field::Email]);
     }
 
     #[test]
@@ -725,7 +711,7 @@ mod tests {
         .apply(None, Utc::now())
         .unwrap_err();
         assert_eq!(errs.len(), 1);
-        assert_eq!(errs[0].field, "kind");
+        assert_eq!(errs[0].field, Field::Kind);
         assert!(
             errs[0].reason.contains("\"boat\" is not a kind"),
             "{}",

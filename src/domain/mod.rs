@@ -8,6 +8,7 @@ pub mod collate;
 pub mod cosmetic;
 pub mod counterparty;
 pub mod country;
+pub mod field;
 pub mod health;
 pub mod pause;
 pub mod screening;
@@ -18,3 +19,4 @@ pub use check::{CheckRun, Outcome, Source, SourceResult};
 pub use counterparty::{
     Counterparty, CounterpartyDraft, CounterpartyKind, Frequency, Priority, RegisterEntry,
 };
+pub use field::Field;

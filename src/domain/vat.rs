@@ -7,6 +7,7 @@
 //! A failed check digit is usually a typo, but national schemes change faster than libraries
 //! (NL sole traders 2020, FR alphanumeric keys), so callers may want an explicit override.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
@@ -17,7 +18,13 @@ pub const PREFIXES: [&str; 28] = [
 ];
 
 /// A VAT number that passed syntax and check-digit validation, in normalised form.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// It is stored and serialized exactly as its text (a record written when the counterparty's
+/// number was a `String` reads back unchanged), and decoding does not validate again: a number
+/// stored under older check-digit rules stays readable. It reads as its text wherever a `&str`
+/// is wanted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct VatNumber {
     // Invariant: starts with one of PREFIXES (ASCII), followed by an ASCII national part.
     full: String,
@@ -45,6 +52,23 @@ impl VatNumber {
             "EL" => "GR",
             "XI" => "GB",
             other => other,
+        }
+    }
+}
+
+impl std::ops::Deref for VatNumber {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.full
+    }
+}
+
+#[cfg(test)]
+impl VatNumber {
+    /// Any text as a number, for tests of code that only reads the text (search, digests).
+    pub(crate) fn unchecked(text: &str) -> VatNumber {
+        VatNumber {
+            full: text.to_string(),
         }
     }
 }

@@ -4,11 +4,11 @@
 use super::check::Checker;
 use super::delta::ListDelta;
 use crate::config::Config;
+use crate::domain::Counterparty;
 use crate::domain::check::{
     Answer, Evidence, Outcome, SanctionsAnswer, SanctionsHit, Source, SourceResult, Unavailable,
 };
 use crate::domain::pause::SourcePause;
-use crate::domain::{Counterparty, vat};
 use crate::sanctions::{self, ListSource, ScreenQuery, Screener, decisions, snapshot};
 use crate::sources::{GleifSearch, InsolvencyQuery, QualifiedRequest, RegisterQuery, Sources};
 use crate::store::{Store, StoreError};
@@ -157,7 +157,7 @@ impl Live {
         ScreenQuery {
             name: cp.name.clone(),
             country: Some(cp.country.clone()),
-            vat: cp.vat.clone(),
+            vat: cp.vat.as_deref().map(str::to_string),
             lei: cp.lei.clone(),
             register: cp
                 .register
@@ -283,7 +283,7 @@ impl Checker for Live {
     }
 
     async fn ask(&self, source: Source, cp: &Counterparty) -> SourceResult {
-        let vat_number = || cp.vat.as_deref().map(vat::validate).and_then(Result::ok);
+        let vat_number = || cp.vat.clone();
         match source {
             Source::Vies => match vat_number() {
                 Some(v) => {
@@ -319,8 +319,8 @@ impl Checker for Live {
                     } else {
                         format!("{} {}", r.kind, r.number)
                     };
-                    // Kontra ships no court-to-RA table (no public source at hand); a court
-                    // entered as its RA code is used as one.
+                    // A court written as its RA code is used as one; a court name is looked up
+                    // in the GLEIF client's court table.
                     let court = r.court.trim();
                     self.sources
                         .gleif_search(&GleifSearch::Register {

@@ -168,7 +168,7 @@ pub fn plan(
         entry.1.push(DigestItem {
             alert: alert.clone(),
             name: cp.map(|c| c.name.clone()),
-            vat: cp.and_then(|c| c.vat.clone()),
+            vat: cp.and_then(|c| c.vat.as_deref().map(str::to_string)),
             earlier: None,
         });
     }
@@ -827,7 +827,9 @@ mod tests {
             id,
             name: name.into(),
             country: "DE".into(),
-            vat: Some(format!("DE{id:09}")),
+            vat: Some(crate::domain::vat::VatNumber::unchecked(&format!(
+                "DE{id:09}"
+            ))),
             email: None,
             domain: None,
             address: None,

@@ -1,8 +1,10 @@
 //! CSV import and export of the register, including files saved by German Excel
-//! (semicolon separator, byte-order mark, Windows-1252).
+//! (semicolon separator, byte-order mark, Windows-1252) and ERP exports (columns Kontra does
+//! not know are skipped and named once; street, postcode and city make the address).
 
-use super::COLUMNS;
-use crate::domain::counterparty::{CounterpartyDraft, parse_bool};
+use crate::domain::Field;
+use crate::domain::counterparty::CounterpartyDraft;
+use crate::domain::field::{AddressPart, AddressParts, is_export_only_header, is_id_header};
 use std::borrow::Cow;
 
 /// A rejected cell or line, with the 1-based line number where the record starts.
@@ -34,6 +36,26 @@ pub struct ParsedRow {
     pub draft: CounterpartyDraft,
 }
 
+/// A header column the import does not know and skips (an ERP's customer number, payment
+/// terms, ...).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnknownColumn {
+    /// 1-based column index.
+    pub index: usize,
+    /// The header text.
+    pub name: String,
+}
+
+impl std::fmt::Display for UnknownColumn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.name.trim().is_empty() {
+            write!(f, "column {} (no name)", self.index)
+        } else {
+            write!(f, "column {} \"{}\"", self.index, self.name)
+        }
+    }
+}
+
 /// What the file contained.
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
@@ -41,6 +63,8 @@ pub struct Parsed {
     pub rows: Vec<ParsedRow>,
     /// Lines that could not be read at all.
     pub errors: Vec<RowError>,
+    /// Header columns that were skipped, in file order.
+    pub unknown_columns: Vec<UnknownColumn>,
     /// Which encoding and separator were detected, for the report.
     pub detected: String,
 }
@@ -54,16 +78,6 @@ pub enum FileError {
     /// A required column is missing from the header.
     #[error("line 1: the header has no column \"{0}\" (required: name, country)")]
     MissingColumn(String),
-    /// A header column is not known; refusing beats silently dropping data.
-    #[error("line 1, column {index}: unknown column \"{name}\" (known: id, {known})")]
-    UnknownColumn {
-        /// 1-based column index.
-        index: usize,
-        /// The header text.
-        name: String,
-        /// The known columns.
-        known: String,
-    },
     /// A column appears twice.
     #[error("line 1: column \"{0}\" appears twice")]
     DuplicateColumn(String),
@@ -142,30 +156,53 @@ pub fn detect_separator(text: &str) -> u8 {
     }
 }
 
-/// Header spellings accepted for each column (German Excel exports use German names).
-fn canonical_column(name: &str) -> Option<&'static str> {
-    let n = name.trim().to_lowercase().replace([' ', '-', '_', '.'], "");
-    let canon = match n.as_str() {
-        "id" => "id",
-        "name" | "firma" | "firmenname" | "company" => "name",
-        "country" | "land" | "countrycode" => "country",
-        "vat" | "vatid" | "vatnumber" | "ustidnr" | "ustid" | "ustidnummer" => "vat",
-        "email" | "mail" => "email",
-        "address" | "adresse" | "anschrift" => "address",
-        "domain" | "website" | "web" => "domain",
-        "contact" | "kontakt" | "ansprechpartner" => "contact",
-        "owner" | "analyst" | "verantwortlich" => "owner",
-        "lei" => "lei",
-        "register" | "handelsregister" | "registernumber" => "register",
-        "priority" | "priorität" | "prioritaet" => "priority",
-        "monitor" | "monitoring" | "überwachung" => "monitor",
-        "frequency" | "frequenz" | "häufigkeit" => "frequency",
-        "tags" => "tags",
-        "notes" | "notizen" | "bemerkung" => "notes",
-        "kind" | "type" | "art" | "typ" | "partnerart" | "partnertyp" => "kind",
-        _ => return None,
-    };
-    Some(canon)
+/// What a header column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    /// The export's `id`, ignored on import.
+    Id,
+    /// A counterparty field.
+    Field(Field),
+    /// A part of the address, joined into the address field.
+    Part(AddressPart),
+    /// What an export writes after the fields (the last check), skipped without a word.
+    ExportOnly,
+    /// A column Kontra does not know: skipped, and named once in the report.
+    Unknown,
+    /// A trailing separator in the header (Excel writes one): not a column.
+    Trailing,
+}
+
+impl Column {
+    /// What the header text names.
+    fn of_header(header: &str) -> Column {
+        if is_id_header(header) {
+            Column::Id
+        } else if let Some(f) = Field::from_header(header) {
+            Column::Field(f)
+        } else if let Some(p) = AddressPart::from_header(header) {
+            Column::Part(p)
+        } else if is_export_only_header(header) {
+            Column::ExportOnly
+        } else {
+            Column::Unknown
+        }
+    }
+
+    /// The column's name in messages.
+    fn name(self) -> &'static str {
+        match self {
+            Column::Id => "id",
+            Column::Field(f) => f.name(),
+            Column::Part(p) => p.name(),
+            Column::ExportOnly | Column::Unknown | Column::Trailing => "",
+        }
+    }
+
+    /// Whether the import reads the column's cells.
+    fn is_read(self) -> bool {
+        matches!(self, Column::Field(_) | Column::Part(_))
+    }
 }
 
 /// Parses CSV text into drafts and line errors; refuses the file when the header is unusable.
@@ -192,28 +229,29 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
         Some(Ok(h)) => h,
         _ => return Err(FileError::Empty),
     };
-    let mut columns: Vec<&'static str> = Vec::new();
+    let mut columns: Vec<Column> = Vec::new();
+    let mut unknown_columns = Vec::new();
     for (i, h) in header.iter().enumerate() {
-        let Some(c) = canonical_column(h) else {
-            if h.trim().is_empty() && i + 1 == header.len() {
-                // A trailing separator in the header (Excel does this) is not a column.
-                columns.push("");
-                continue;
+        let c = match Column::of_header(h) {
+            Column::Unknown if h.trim().is_empty() && i + 1 == header.len() => Column::Trailing,
+            Column::Unknown => {
+                unknown_columns.push(UnknownColumn {
+                    index: i + 1,
+                    name: h.to_string(),
+                });
+                Column::Unknown
             }
-            return Err(FileError::UnknownColumn {
-                index: i + 1,
-                name: h.to_string(),
-                known: COLUMNS.join(", "),
-            });
+            c => c,
         };
-        if columns.contains(&c) {
-            return Err(FileError::DuplicateColumn(c.to_string()));
+        if matches!(c, Column::Id | Column::Field(_) | Column::Part(_)) && columns.contains(&c) {
+            return Err(FileError::DuplicateColumn(c.name().to_string()));
         }
         columns.push(c);
     }
-    for required in ["name", "country"] {
-        if !columns.contains(&required) {
-            return Err(FileError::MissingColumn(required.to_string()));
+    let has_parts = columns.iter().any(|c| matches!(c, Column::Part(_)));
+    for required in Field::ALL.into_iter().filter(|f| f.required()) {
+        if !columns.contains(&Column::Field(required)) {
+            return Err(FileError::MissingColumn(required.name().to_string()));
         }
     }
     let sep_name = match sep {
@@ -223,6 +261,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
     };
     let mut parsed = Parsed {
         detected: format!("{encoding}, {sep_name}-separated"),
+        unknown_columns,
         ..Parsed::default()
     };
     for rec in records {
@@ -242,7 +281,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let trailing_empty = columns.last() == Some(&"");
+        let trailing_empty = columns.last() == Some(&Column::Trailing);
         let expected = columns.len();
         let fits = rec.len() == expected
             || (trailing_empty && rec.len() + 1 == expected)
@@ -264,43 +303,36 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
         if let Some((col, n)) = columns
             .iter()
             .zip(rec.iter())
+            .filter(|(col, _)| col.is_read())
             .map(|(col, cell)| (col, cell.chars().count()))
             .find(|&(_, n)| n > MAX_CELL_CHARS)
         {
             parsed.errors.push(RowError {
                 line,
-                column: Some(col.to_string()),
+                column: Some(col.name().to_string()),
                 reason: format!("{n} characters; a cell holds at most {MAX_CELL_CHARS}"),
             });
             continue;
         }
         let mut draft = CounterpartyDraft::default();
         let mut bad = None;
+        let mut address = AddressParts::default();
         for (col, cell) in columns.iter().zip(rec.iter()) {
             let cell = unguard_formula(cell);
-            let value = Some(cell.to_string());
             match *col {
-                "name" => draft.name = value,
-                "country" => draft.country = value,
-                "vat" => draft.vat = value,
-                "email" => draft.email = value,
-                "address" => draft.address = value,
-                "domain" => draft.domain = value,
-                "contact" => draft.contact = value,
-                "owner" => draft.owner = value,
-                "lei" => draft.lei = value,
-                "register" => draft.register = value,
-                "priority" => draft.priority = value,
-                "frequency" => draft.frequency = value,
-                "tags" => draft.tags = value,
-                "notes" => draft.notes = value,
-                "kind" => draft.kind = value,
-                "monitor" => match parse_bool("monitor", cell) {
-                    Ok(b) => draft.monitor = Some(b),
-                    Err(e) => bad = Some(e),
-                },
+                Column::Field(Field::Address) if has_parts => address.address = cell,
+                Column::Field(field) => {
+                    if let Err(e) = draft.set(field, cell) {
+                        bad = Some(e);
+                    }
+                }
+                Column::Part(part) => address.set(part, cell),
                 _ => {}
             }
+        }
+        if has_parts {
+            // Text: validated with the other fields when the draft is applied.
+            draft.address = Some(address.join());
         }
         if let Some(e) = bad {
             parsed.errors.push(RowError {
@@ -343,26 +375,6 @@ pub fn unguard_formula(cell: &str) -> &str {
         Some(rest) if quoted_formula(rest) => rest,
         _ => cell,
     }
-}
-
-/// Writes counterparties as CSV with `id` first and the import columns after it; cells a
-/// spreadsheet would run as formulas are neutralised (see [`guard_formula`]).
-pub fn write<W: std::io::Write>(out: W, cps: &[crate::domain::Counterparty]) -> csv::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    let mut header = vec!["id"];
-    header.extend_from_slice(&COLUMNS);
-    w.write_record(&header)?;
-    for cp in cps {
-        let mut row = vec![cp.id.to_string()];
-        row.extend(
-            super::to_cells(cp)
-                .iter()
-                .map(|c| guard_formula(c).into_owned()),
-        );
-        w.write_record(&row)?;
-    }
-    w.flush()?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -456,16 +468,76 @@ mod tests {
     }
 
     #[test]
+    fn the_export_header_and_the_known_columns_keep_their_text() {
+        let mut out = Vec::new();
+        super::super::export::write_csv(&mut out, &[], super::super::export::CsvStyle::Plain)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "id,name,country,vat,email,address,domain,contact,owner,lei,register,priority,\
+             monitor,frequency,tags,notes,kind,last_check,last_check_status\n"
+        );
+        assert_eq!(
+            parse(b"ID,Firma,Land,id\n").unwrap_err(),
+            FileError::DuplicateColumn("id".into())
+        );
+        assert_eq!(
+            parse(b"name,Land,country\n").unwrap_err(),
+            FileError::DuplicateColumn("country".into())
+        );
+    }
+
+    #[test]
     fn header_problems_refuse_the_file() {
         assert_eq!(parse(b"").unwrap_err(), FileError::Empty);
         assert_eq!(
             parse(b"name,vat\nA,DE1\n").unwrap_err(),
             FileError::MissingColumn("country".into())
         );
-        assert!(matches!(
-            parse(b"name,country,colour\n").unwrap_err(),
-            FileError::UnknownColumn { index: 3, .. }
-        ));
+        assert_eq!(
+            parse(b"name,PLZ,country,Postleitzahl\n").unwrap_err(),
+            FileError::DuplicateColumn("postcode".into())
+        );
+    }
+
+    #[test]
+    fn unknown_columns_are_named_once_and_skipped_and_address_parts_make_the_address() {
+        let p = parse(
+            "Kundennr;Firma;Straße;Hausnummer;PLZ;Ort;Land;Zahlungsziel;;x\n\
+             4711;Müller GmbH;Hauptstraße;1;80331;München;DE;30 Tage;a;b\n\
+             4712;Ohne Adresse AG;;;;;DE;;;\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        let unknown: Vec<String> = p.unknown_columns.iter().map(|c| c.to_string()).collect();
+        assert_eq!(
+            unknown,
+            [
+                "column 1 \"Kundennr\"",
+                "column 8 \"Zahlungsziel\"",
+                "column 9 (no name)",
+                "column 10 \"x\""
+            ]
+        );
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(
+            p.rows[0].draft.address.as_deref(),
+            Some("Hauptstraße 1, 80331 München")
+        );
+        assert_eq!(p.rows[1].draft.address.as_deref(), Some(""));
+        // An `address` column beside the parts is the street line.
+        let p = parse(b"name,country,Anschrift,zip,city\nA,DE,Hof 3,12345,Berlin\n").unwrap();
+        assert_eq!(
+            p.rows[0].draft.address.as_deref(),
+            Some("Hof 3, 12345 Berlin")
+        );
+        // An overlong cell in a skipped column does not reject the row.
+        let text = format!(
+            "name,country,memo\nA,DE,{}\n",
+            "x".repeat(MAX_CELL_CHARS + 1)
+        );
+        let p = parse(text.as_bytes()).unwrap();
+        assert_eq!((p.rows.len(), p.errors.len()), (1, 0));
     }
 
     #[test]

@@ -1,32 +1,12 @@
-//! The register as files and filters: CSV import and export, JSON views, list filters.
+//! The register as files and filters: CSV import, exports, JSON views, list filters.
 
 pub mod csv_io;
+pub mod export;
 pub mod filter;
 
 use crate::domain::Counterparty;
-use crate::domain::{CounterpartyKind, Frequency, Priority};
+use crate::domain::{CounterpartyKind, Field, Frequency, Priority};
 use serde::Serialize;
-
-/// The columns of the CSV format, in export order after `id`. `kind` came last so that the
-/// columns of files exported before it keep their places.
-pub const COLUMNS: [&str; 16] = [
-    "name",
-    "country",
-    "vat",
-    "email",
-    "address",
-    "domain",
-    "contact",
-    "owner",
-    "lei",
-    "register",
-    "priority",
-    "monitor",
-    "frequency",
-    "tags",
-    "notes",
-    "kind",
-];
 
 /// The JSON shape of a counterparty, as `list --json`, `show --json` and `export` print it.
 ///
@@ -105,30 +85,36 @@ where
     Ok(())
 }
 
-/// The CSV cells of a counterparty in [`COLUMNS`] order.
+/// The CSV cells of a counterparty in [`Field::ALL`] order.
 pub fn to_cells(cp: &Counterparty) -> Vec<String> {
+    Field::ALL.into_iter().map(|f| cell(cp, f)).collect()
+}
+
+/// The CSV cell of one field of a counterparty, as an export writes it and an import reads it.
+pub fn cell(cp: &Counterparty, field: Field) -> String {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
-    vec![
-        cp.name.clone(),
-        cp.country.clone(),
-        o(&cp.vat),
-        o(&cp.email),
-        o(&cp.address),
-        o(&cp.domain),
-        o(&cp.contact),
-        o(&cp.owner),
-        o(&cp.lei),
-        cp.register
+    match field {
+        Field::Name => cp.name.clone(),
+        Field::Country => cp.country.clone(),
+        Field::Vat => cp.vat.as_deref().unwrap_or_default().to_string(),
+        Field::Email => o(&cp.email),
+        Field::Address => o(&cp.address),
+        Field::Domain => o(&cp.domain),
+        Field::Contact => o(&cp.contact),
+        Field::Owner => o(&cp.owner),
+        Field::Lei => o(&cp.lei),
+        Field::Register => cp
+            .register
             .as_ref()
             .map(|r| r.to_string())
             .unwrap_or_default(),
-        cp.priority.to_string(),
-        cp.monitor.to_string(),
-        cp.frequency.to_string(),
-        cp.tags.join(", "),
-        cp.notes.clone(),
-        cp.kind.to_string(),
-    ]
+        Field::Priority => cp.priority.to_string(),
+        Field::Monitor => cp.monitor.to_string(),
+        Field::Frequency => cp.frequency.to_string(),
+        Field::Tags => cp.tags.join(", "),
+        Field::Notes => cp.notes.clone(),
+        Field::Kind => cp.kind.to_string(),
+    }
 }
 
 /// The JSON value of a counterparty, for callers that embed it in a larger document.

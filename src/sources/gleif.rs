@@ -3,6 +3,7 @@
 
 use super::budget::Budget;
 use super::config::GleifConfig;
+use super::gleif_courts;
 use super::http::Request;
 use super::{Attempt, Parsed, Registry, Shared};
 use crate::domain::check::{
@@ -27,9 +28,11 @@ pub enum GleifSearch {
         /// in [`register_variants`] is searched until one finds records.
         number: String,
         /// Registration authority code of the court (`RA000xxx`), when known: records of
-        /// other authorities are dropped (GLEIF is not asked to filter by it).
+        /// other authorities are dropped (GLEIF is not asked to filter by it). Without it, the
+        /// code is looked up from `court_name` in [`gleif_courts`].
         court: Option<String>,
-        /// The register court's name (`Berlin (Charlottenburg)`): adds Berlin's `B` suffix.
+        /// The register court's name (`Amtsgericht München`): its RA code when `court` is
+        /// None, and Berlin's `B` suffix.
         court_name: Option<String>,
         /// ISO country of the legal address.
         country: Option<String>,
@@ -52,8 +55,13 @@ const MAX_VARIANTS: usize = 8;
 
 /// Whether `s` is a GLEIF registration authority code (`RA` and six digits).
 pub fn is_ra_code(s: &str) -> bool {
+    // Checked as ASCII first: slicing by bytes would split a multi-byte letter ("München" is
+    // eight bytes too).
     let s = s.trim();
-    s.len() == 8 && s[..2].eq_ignore_ascii_case("RA") && s[2..].chars().all(|c| c.is_ascii_digit())
+    s.is_ascii()
+        && s.len() == 8
+        && s[..2].eq_ignore_ascii_case("RA")
+        && s[2..].chars().all(|c| c.is_ascii_digit())
 }
 
 /// The forms a register number may have in GLEIF, most likely first: as written; register type
@@ -540,6 +548,21 @@ impl GleifClient {
     }
 }
 
+/// The note a register search carries when no court code was known, so the records found were
+/// not checked against the court: the number may belong to a company at another court.
+fn authority_not_checked(court_name: &Option<String>) -> String {
+    match court_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        Some(c) => {
+            format!("; registration authority not checked: no GLEIF code known for court \"{c}\"")
+        }
+        None => "; registration authority not checked: no court given".to_string(),
+    }
+}
+
 /// One request to GLEIF.
 enum Ask {
     Lei(String),
@@ -578,10 +601,25 @@ impl Registry for GleifClient {
                 court_name,
                 country: c,
             } => {
-                let court = court.as_deref().map(|c| c.trim().to_uppercase());
+                // The court's code: as given, else from the table of court names.
+                let court = court
+                    .as_deref()
+                    .map(|c| c.trim().to_uppercase())
+                    .or_else(|| court_name.as_deref().and_then(gleif_courts::ra_code));
+                let unchecked = court.is_none().then(|| authority_not_checked(court_name));
                 let values = register_variants(number, court_name.as_deref());
-                self.search(REGISTERED_AS, values, court.as_deref(), country(c))
-                    .await
+                let (mut attempt, n) = self
+                    .search(REGISTERED_AS, values, court.as_deref(), country(c))
+                    .await;
+                if let (Some(note), Some(code)) = (unchecked, attempt.parsed.code.as_mut())
+                    && matches!(
+                        attempt.parsed.outcome,
+                        crate::domain::check::Outcome::Answer(Answer::LeiSearch(_))
+                    )
+                {
+                    code.push_str(&note);
+                }
+                (attempt, n)
             }
             GleifSearch::Name { name, country: c } => {
                 let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -635,6 +673,8 @@ mod tests {
         assert_eq!(register_variants("A-12 / 7", None), ["A-12 / 7"]);
         assert!(is_ra_code("RA000131") && is_ra_code("ra000131"));
         assert!(!is_ra_code("Berlin") && !is_ra_code("RA00013"));
+        // Eight bytes, not ASCII: once a panic on a court written by name.
+        assert!(!is_ra_code("München") && !is_ra_code("RAÄ00013"));
     }
 
     proptest! {

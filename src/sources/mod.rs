@@ -38,6 +38,7 @@ pub mod config;
 pub mod courts;
 pub mod evatr;
 pub mod gleif;
+pub mod gleif_courts;
 pub mod handelsregister;
 pub mod html;
 pub mod http;

@@ -195,7 +195,8 @@ impl Store {
         let t = &self.t;
         // Check first, so that a refused write leaves no journal and nothing else behind.
         self.check_space(&writes)?;
-        let mut seen_vat: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+        let mut seen_vat: std::collections::HashMap<crate::domain::vat::VatNumber, u64> =
+            std::collections::HashMap::new();
         let mut replaced = Vec::new();
         let mut inserts = 0u64;
         for w in &writes {

@@ -72,4 +72,69 @@ mod tests {
         ));
         assert!(matches!(decode::<u64>(&[]), Err(CodecError::Empty)));
     }
+
+    /// The counterparty as it was written while its VAT number was a plain `String`.
+    #[derive(Serialize)]
+    struct CounterpartyWithTextVat {
+        id: u64,
+        name: String,
+        country: String,
+        vat: Option<String>,
+        email: Option<String>,
+        domain: Option<String>,
+        address: Option<String>,
+        contact: Option<String>,
+        owner: Option<String>,
+        lei: Option<String>,
+        register: Option<crate::domain::RegisterEntry>,
+        priority: crate::domain::Priority,
+        monitor: bool,
+        frequency: crate::domain::Frequency,
+        tags: Vec<String>,
+        notes: String,
+        created_at: chrono::DateTime<chrono::Utc>,
+        updated_at: chrono::DateTime<chrono::Utc>,
+        kind: crate::domain::CounterpartyKind,
+    }
+
+    #[test]
+    fn a_counterparty_written_with_a_text_vat_number_reads_as_a_typed_one_and_writes_the_same() {
+        let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let old = CounterpartyWithTextVat {
+            id: 7,
+            name: "Beispiel GmbH".into(),
+            country: "DE".into(),
+            vat: Some("DE136695976".into()),
+            email: Some("info@beispiel.de".into()),
+            domain: None,
+            address: None,
+            contact: None,
+            owner: Some("anna".into()),
+            lei: None,
+            register: None,
+            priority: crate::domain::Priority::High,
+            monitor: true,
+            frequency: crate::domain::Frequency::Weekly,
+            tags: vec!["key".into()],
+            notes: "written before the VAT number was typed".into(),
+            created_at: at,
+            updated_at: at,
+            kind: crate::domain::CounterpartyKind::Person,
+        };
+        let bytes = encode(&old).unwrap();
+        let cp: crate::domain::Counterparty = decode(&bytes).unwrap();
+        let typed = crate::domain::vat::validate("DE 136 695 976").unwrap();
+        assert_eq!(cp.vat.as_ref(), Some(&typed));
+        assert_eq!(
+            (cp.id, cp.owner.as_deref(), cp.tags.len()),
+            (7, Some("anna"), 1)
+        );
+        assert_eq!(cp.kind, crate::domain::CounterpartyKind::Person);
+        assert_eq!(encode(&cp).unwrap(), bytes, "stored bytes unchanged");
+        assert_eq!(
+            serde_json::to_value(&cp).unwrap(),
+            serde_json::to_value(&old).unwrap(),
+            "JSON unchanged"
+        );
+    }
 }

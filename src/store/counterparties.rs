@@ -7,7 +7,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree, abort};
 
 use super::audit::{AuditAction, AuditEvent, audit_put};
 use super::{Result, Store, StoreError, TxResult, dec, enc, keys, next_id, unwrap_tx};
-use crate::domain::Counterparty;
+use crate::domain::{Counterparty, Field};
 
 /// A change to apply to a counterparty together with its audit entry.
 pub enum Write {
@@ -275,27 +275,9 @@ impl Store {
 
 /// Names of the fields that differ between two versions of a counterparty.
 pub fn changed_fields(old: &Counterparty, new: &Counterparty) -> Vec<&'static str> {
-    let mut f = Vec::new();
-    let mut check = |name, differs: bool| {
-        if differs {
-            f.push(name);
-        }
-    };
-    check("name", old.name != new.name);
-    check("country", old.country != new.country);
-    check("vat", old.vat != new.vat);
-    check("email", old.email != new.email);
-    check("address", old.address != new.address);
-    check("domain", old.domain != new.domain);
-    check("contact", old.contact != new.contact);
-    check("owner", old.owner != new.owner);
-    check("lei", old.lei != new.lei);
-    check("register", old.register != new.register);
-    check("priority", old.priority != new.priority);
-    check("monitor", old.monitor != new.monitor);
-    check("frequency", old.frequency != new.frequency);
-    check("tags", old.tags != new.tags);
-    check("notes", old.notes != new.notes);
-    check("kind", old.kind != new.kind);
-    f
+    Field::ALL
+        .into_iter()
+        .filter(|f| f.differs(old, new))
+        .map(Field::name)
+        .collect()
 }

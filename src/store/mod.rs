@@ -79,7 +79,7 @@ pub enum StoreError {
     #[error("VAT number {vat} is already registered for counterparty {existing}")]
     DuplicateVat {
         /// The VAT number.
-        vat: String,
+        vat: crate::domain::vat::VatNumber,
         /// The id that has it.
         existing: u64,
     },

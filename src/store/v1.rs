@@ -17,6 +17,7 @@ use crate::domain::check::{
 };
 use crate::domain::counterparty::{Frequency, Priority, RegisterEntry};
 use crate::domain::screening::HitStrength;
+use crate::domain::vat::VatNumber;
 use crate::domain::{Counterparty, CounterpartyKind};
 
 /// A version-1 counterparty: the current one without `kind`.
@@ -25,7 +26,7 @@ pub(super) struct CounterpartyV1 {
     id: u64,
     name: String,
     country: String,
-    vat: Option<String>,
+    vat: Option<VatNumber>,
     email: Option<String>,
     domain: Option<String>,
     address: Option<String>,

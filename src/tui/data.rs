@@ -188,6 +188,16 @@ pub struct LastCheck {
     pub status: CheckStatus,
 }
 
+impl LastCheck {
+    /// The summary of a check run.
+    pub fn of(run: &CheckRun) -> LastCheck {
+        LastCheck {
+            at: run.finished_at,
+            status: CheckStatus::of(run),
+        }
+    }
+}
+
 /// One row of the register.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -204,10 +214,7 @@ impl Row {
     pub fn new(cp: Counterparty, run: Option<&CheckRun>) -> Row {
         let vat = VatStatus::of(&cp, run);
         Row {
-            last: run.map(|r| LastCheck {
-                at: r.finished_at,
-                status: CheckStatus::of(r),
-            }),
+            last: run.map(LastCheck::of),
             vat,
             cp,
         }
@@ -406,11 +413,7 @@ pub fn last_checks(
     let mut batch = Vec::new();
     for item in store.last_check_per_counterparty_from(from).take(limit) {
         let (id, run) = item?;
-        let last = LastCheck {
-            at: run.finished_at,
-            status: CheckStatus::of(&run),
-        };
-        batch.push((id, last, VatStatus::of_run(&run)));
+        batch.push((id, LastCheck::of(&run), VatStatus::of_run(&run)));
     }
     Ok(batch)
 }

@@ -12,7 +12,7 @@ use super::event::{Done, Event};
 use super::state::{Level, ReasonFor, counted};
 use crate::app::Api;
 use crate::app::ops::ui::CheckAsked;
-use crate::domain::{Counterparty, CounterpartyDraft, Source};
+use crate::domain::{CounterpartyDraft, Source};
 use crate::exit::{self, Failure};
 use crate::monitor::MonitorEvent;
 
@@ -65,7 +65,12 @@ pub enum Effect {
         reason: String,
     },
     /// Write these counterparties to a CSV file.
-    Export(Vec<Counterparty>),
+    Export {
+        /// The file to create (a `~` at its start is the home directory).
+        path: PathBuf,
+        /// The rows, with their last checks.
+        rows: Vec<crate::register::export::ExportRow>,
+    },
     /// Ask the monitor to check these counterparties now.
     CheckNow(Vec<u64>),
     /// Read a check run the monitor stored and its new alerts.
@@ -85,10 +90,11 @@ pub enum Effect {
 }
 
 /// What effects need besides the application API.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct EffectEnv {
-    /// Where exports go (this process's directory: an attached UI exports on its own side).
-    pub export_dir: PathBuf,
+    /// The user's home directory, for `~` in an export path (an attached UI exports on its
+    /// own side).
+    pub home: Option<PathBuf>,
 }
 
 fn failed(what: &str, e: &Failure) -> Vec<Event> {
@@ -222,7 +228,7 @@ fn execute_one(api: &dyn Api, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             Err(e) => failed("acknowledge", &e),
         },
         Effect::NotThisEntity { about, reason } => not_this_entity(api, about, reason),
-        Effect::Export(cps) => export(env, &cps),
+        Effect::Export { path, rows } => export(env, &path, &rows),
         Effect::LoadCheck { run_id, alert_ids } => match api.ui_check_run(run_id, alert_ids) {
             // A run gone meanwhile (its counterparty deleted) is no news.
             Ok(None) => Vec::new(),
@@ -312,25 +318,36 @@ fn save(api: &dyn Api, id: Option<u64>, draft: CounterpartyDraft) -> Vec<Event> 
             })]
         }
         Err(e) if e.code == exit::INVALID => {
-            vec![Event::Done(Done::SaveRefused(vec![("vat", e.message)]))]
+            vec![Event::Done(Done::SaveRefused(vec![(
+                crate::domain::Field::Vat,
+                e.message,
+            )]))]
         }
         Err(e) => failed("save", &e),
     }
 }
 
-fn export(env: &EffectEnv, cps: &[Counterparty]) -> Vec<Event> {
-    let name = format!("kontra-export-{}.csv", Utc::now().format("%Y%m%d-%H%M%S"));
-    let path = env.export_dir.join(name);
-    let result = std::fs::File::create(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|f| {
-            crate::register::csv_io::write(std::io::BufWriter::new(f), cps)
-                .map_err(|e| e.to_string())
-        });
+fn export(
+    env: &EffectEnv,
+    path: &std::path::Path,
+    rows: &[crate::register::export::ExportRow],
+) -> Vec<Event> {
+    use crate::register::export::{CsvStyle, write_csv};
+    let path = super::export::expand_home(path, env.home.as_deref());
+    // A file that exists is kept: the analyst types another name.
+    let result = match std::fs::File::create_new(&path) {
+        Ok(f) => {
+            write_csv(std::io::BufWriter::new(f), rows, CsvStyle::Excel).map_err(|e| e.to_string())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err("the file exists already; press x and type another name".to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
     match result {
         Ok(()) => vec![Event::Done(Done::Exported {
             path,
-            rows: cps.len(),
+            rows: rows.len(),
         })],
         Err(e) => {
             tracing::warn!(path = %path.display(), error = %e, "export failed");

@@ -62,7 +62,7 @@ pub enum Done {
         created: bool,
     },
     /// The form could not be saved: per-field errors (e.g. a duplicate VAT number).
-    SaveRefused(Vec<(&'static str, String)>),
+    SaveRefused(Vec<(crate::domain::Field, String)>),
     /// Counterparties changed (monitoring switched); the new versions.
     Upserted {
         /// The changed records.

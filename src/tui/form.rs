@@ -6,26 +6,40 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
 
-use crate::domain::{Counterparty, CounterpartyDraft, CounterpartyKind, vat};
+use crate::domain::{Counterparty, CounterpartyDraft, CounterpartyKind, Field, vat};
 
-/// The form fields: (label, field name as `FieldError` spells it).
-pub const FIELDS: [(&str, &str); 12] = [
-    ("Name", "name"),
-    ("Country", "country"),
-    ("VAT number", "vat"),
-    ("E-mail", "email"),
-    ("Address", "address"),
-    ("Domain", "domain"),
-    ("Contact", "contact"),
-    ("Owner", "owner"),
-    ("LEI", "lei"),
-    ("Register", "register"),
-    ("Priority", "priority"),
-    ("Kind", "kind"),
-];
+/// The form's fields: every field in [`Field::ALL`] order (labels from [`Field::label`])
+/// except monitoring, which has its own key, and frequency, tags and notes, which the command
+/// line and CSV set.
+pub const FIELDS: [Field; 12] = shown();
+
+const fn shown() -> [Field; 12] {
+    let mut out = [Field::Name; 12];
+    let (mut i, mut n) = (0, 0);
+    while i < Field::ALL.len() {
+        let f = Field::ALL[i];
+        if !matches!(
+            f,
+            Field::Monitor | Field::Frequency | Field::Tags | Field::Notes
+        ) {
+            // A field added to `Field::ALL` stops the build here until the form's size says it.
+            out[n] = f;
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == out.len());
+    out
+}
 
 /// The index of the kind field in [`FIELDS`]: a choice, not a text.
 pub const KIND: usize = 11;
+const _: () = assert!(matches!(FIELDS[KIND], Field::Kind));
+
+/// The index of a field in [`FIELDS`], if the form shows it.
+fn index(field: Field) -> Option<usize> {
+    FIELDS.iter().position(|f| *f == field)
+}
 
 /// The values a choice field offers, in the order the arrow keys step through them; none for a
 /// text field.
@@ -88,16 +102,14 @@ impl FormState {
 
     /// A form filled with an existing counterparty.
     pub fn edit(cp: &Counterparty, now: DateTime<Utc>) -> FormState {
-        // The form's text fields are the first columns of the CSV format, in the same order.
-        let mut values: Vec<String> = crate::register::to_cells(cp)
-            .into_iter()
-            .take(KIND)
-            .collect();
-        values.push(cp.kind.as_str().to_string());
+        // Each field shows the text its CSV cell holds, so that saving unchanged changes nothing.
         let mut f = FormState {
             editing: Some(cp.id),
             base: Some(cp.clone()),
-            inputs: values.iter().map(|v| area(v)).collect(),
+            inputs: FIELDS
+                .iter()
+                .map(|&field| area(&crate::register::cell(cp, field)))
+                .collect(),
             focus: 0,
             touched: vec![true; FIELDS.len()],
             errors: vec![None; FIELDS.len()],
@@ -117,24 +129,19 @@ impl FormState {
             .unwrap_or("")
     }
 
+    /// The text of a field the form shows; empty for one it does not.
+    fn value_of(&self, field: Field) -> &str {
+        index(field).map(|i| self.value(i)).unwrap_or("")
+    }
+
     /// The draft the fields describe.
     pub fn draft(&self) -> CounterpartyDraft {
-        let v = |i: usize| Some(self.value(i).to_string());
-        CounterpartyDraft {
-            name: v(0),
-            country: v(1),
-            vat: v(2),
-            email: v(3),
-            address: v(4),
-            domain: v(5),
-            contact: v(6),
-            owner: v(7),
-            lei: v(8),
-            register: v(9),
-            priority: v(10),
-            kind: v(KIND),
-            ..CounterpartyDraft::default()
+        let mut draft = CounterpartyDraft::default();
+        for (i, &field) in FIELDS.iter().enumerate() {
+            // The form shows text fields only, which take any text.
+            let _ = draft.set(field, self.value(i));
         }
+        draft
     }
 
     /// Re-validates every field.
@@ -143,20 +150,23 @@ impl FormState {
         self.notes = vec![None; FIELDS.len()];
         if let Err(errors) = self.draft().apply(self.base.as_ref(), now) {
             for e in errors {
-                if let Some(i) = FIELDS.iter().position(|(_, name)| *name == e.field)
+                if let Some(i) = index(e.field)
                     && self.errors[i].is_none()
                 {
                     self.errors[i] = Some(e.reason);
                 }
             }
         }
-        let vat_text = self.value(2).trim().to_string();
-        if self.errors[2].is_none()
+        let Some(vat_at) = index(Field::Vat) else {
+            return;
+        };
+        let vat_text = self.value(vat_at).trim().to_string();
+        if self.errors[vat_at].is_none()
             && !vat_text.is_empty()
             && let Ok(n) = vat::validate(&vat_text)
         {
-            let country = crate::domain::country::normalise(self.value(1));
-            self.notes[2] = Some(match country {
+            let country = crate::domain::country::normalise(self.value_of(Field::Country));
+            self.notes[vat_at] = Some(match country {
                 Some(c) if c != n.iso_country() => {
                     format!(
                         "{n}: check digits ok, but the number is from {}",
@@ -240,10 +250,10 @@ impl FormState {
     }
 
     /// Sets errors reported by the store (e.g. a duplicate VAT number) on their fields.
-    pub fn set_store_errors(&mut self, errors: &[(&'static str, String)]) {
+    pub fn set_store_errors(&mut self, errors: &[(Field, String)]) {
         self.submitted = true;
         for (field, reason) in errors {
-            if let Some(i) = FIELDS.iter().position(|(_, n)| n == field) {
+            if let Some(i) = index(*field) {
                 self.errors[i] = Some(reason.clone());
                 self.focus = i;
             }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod data;
 pub mod effects;
 pub mod event;
+pub mod export;
 pub mod follow;
 pub mod form;
 pub mod keymap;

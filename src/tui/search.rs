@@ -336,7 +336,7 @@ mod tests {
             id: 0,
             name: name.to_string(),
             country: "DE".to_string(),
-            vat: vat.map(str::to_string),
+            vat: vat.map(crate::domain::vat::VatNumber::unchecked),
             email: None,
             domain: None,
             address: None,

@@ -26,7 +26,7 @@ pub fn on_event(state: &mut AppState, event: Event) -> Vec<Effect> {
             }
         }
         Event::Alerts(ids) => vec![Effect::ReloadAlerts(ids)],
-        Event::Reload => vec![Effect::ReloadAll],
+        Event::Reload | Event::Missed(_) => vec![Effect::ReloadAll],
         Event::Clients(n) => {
             state.clients = n;
             Vec::new()

@@ -2,6 +2,7 @@
 //! (sorting, filtering, windowing) that keep per-keystroke work proportional to what changed.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
@@ -460,6 +461,8 @@ pub enum ReasonFor {
         /// The alert.
         alert_id: u64,
     },
+    /// Exporting the shown rows: the answer is the file to write.
+    ExportTo,
 }
 
 impl ReasonFor {
@@ -468,6 +471,25 @@ impl ReasonFor {
         match self {
             ReasonFor::NotThisEntity { .. } => " Not this entity ",
             ReasonFor::Acknowledge { .. } => " Acknowledge ",
+            ReasonFor::ExportTo => " Export ",
+        }
+    }
+
+    /// What saving does, for the popup's key hint.
+    pub fn save_label(&self) -> &'static str {
+        match self {
+            ReasonFor::ExportTo => "write",
+            ReasonFor::NotThisEntity { .. } | ReasonFor::Acknowledge { .. } => "record",
+        }
+    }
+
+    /// What to say when saving an empty answer that is required.
+    pub fn missing(&self) -> &'static str {
+        match self {
+            ReasonFor::ExportTo => "type the file to write first",
+            ReasonFor::NotThisEntity { .. } | ReasonFor::Acknowledge { .. } => {
+                "type the reason first"
+            }
         }
     }
 
@@ -619,6 +641,8 @@ pub struct AppState {
     pub clients: usize,
     /// Set when the running Kontra this UI is attached to stopped or died.
     pub server_gone: bool,
+    /// The directory the export prompt offers (the user's documents, else the data directory).
+    pub export_dir: PathBuf,
     /// Set when the app should exit.
     pub quit: bool,
 }
@@ -661,6 +685,8 @@ impl AppState {
             client: false,
             clients: 0,
             server_gone: false,
+            // Replaced at start by the user's directory; never the current directory.
+            export_dir: std::env::temp_dir(),
             quit: false,
         }
     }

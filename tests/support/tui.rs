@@ -86,9 +86,8 @@ impl Harness {
         let api = tester(&instance, read_only);
         let snap = data::load_snapshot(&*api, now()).unwrap();
         app.handle(Event::Done(Done::Loaded(Box::new(snap))));
-        let env = EffectEnv {
-            export_dir: dir.path().to_path_buf(),
-        };
+        app.state.export_dir = dir.path().to_path_buf();
+        let env = EffectEnv::default();
         Harness {
             app,
             store,

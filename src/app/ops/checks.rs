@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::ask::{Heard, Step, ask};
 use crate::app::events::Event;
 use crate::app::local::Local;
 use crate::domain::{Alert, CheckRun, Counterparty};
@@ -62,10 +63,9 @@ pub(crate) fn check(local: &Local, ids: Vec<u64>, all: bool) -> Result<Vec<Check
     };
     local.permit_each("check", &cps)?;
     let actor = crate::app::Api::identity(local).analyst.clone();
-    let rt = runtime()?;
     let checked = match local.instance().monitor() {
-        Some(monitor) => rt.block_on(through_monitor(local, monitor, &cps, &actor))?,
-        None => rt.block_on(in_process(local, cps.clone(), &actor))?,
+        Some(monitor) => through_monitor(local, monitor, &cps, &actor)?,
+        None => runtime()?.block_on(in_process(local, cps.clone(), &actor))?,
     };
     Ok(cps
         .into_iter()
@@ -109,15 +109,13 @@ async fn in_process(
 }
 
 /// The running monitor checks: the batch is asked for under the caller's name and followed
-/// on the event hub (subscribed before asking, so its start is not missed) until it ends;
-/// then the runs it stored are read back.
-async fn through_monitor(
+/// until it ends; then the runs it stored are read back.
+fn through_monitor(
     local: &Local,
     monitor: mpsc::Sender<MonitorRequest>,
     cps: &[Counterparty],
     actor: &str,
 ) -> Result<Vec<Checked>, Failure> {
-    let mut events = local.instance().hub().subscribe();
     let asked_at = Utc::now();
     let ids: Vec<u64> = cps.iter().map(|c| c.id).collect();
     let stopped = || {
@@ -126,46 +124,41 @@ async fn through_monitor(
             "the monitor stopped before the checks finished; `kontra history` shows what was stored",
         )
     };
-    monitor
-        .send(MonitorRequest::CheckAs(ids.clone(), actor.to_string()))
-        .await
-        .map_err(|_| stopped())?;
     let mut batch = None;
     let mut failed: HashMap<u64, String> = HashMap::new();
     let mut lost_events = false;
-    loop {
-        let event = if lost_events {
+    let request = MonitorRequest::CheckAs(ids.clone(), actor.to_string());
+    ask(local, monitor, request, None, stopped, |heard| {
+        Ok(match heard {
             // Events were dropped (a slow reader): the store says when every run is there.
-            match tokio::time::timeout(std::time::Duration::from_secs(1), events.recv()).await {
-                Ok(e) => e,
-                Err(_) if all_stored(local, &ids, actor, asked_at)? => break,
-                Err(_) => continue,
+            Heard::Quiet if lost_events && all_stored(local, &ids, actor, asked_at)? => {
+                Step::Done(())
             }
-        } else {
-            events.recv().await
-        };
-        match event {
-            None | Some(Event::Stopping) => return Err(stopped()),
-            Some(Event::Reload) => lost_events = true,
-            Some(Event::Monitor(MonitorEvent::ChecksStarted { batch: b, ids: got }))
+            Heard::Event(Event::Missed(_)) => {
+                lost_events = true;
+                Step::Wait
+            }
+            Heard::Event(Event::Monitor(MonitorEvent::ChecksStarted { batch: b, ids: got }))
                 if batch.is_none() && got == ids =>
             {
                 batch = Some(b);
+                Step::Wait
             }
-            Some(Event::Monitor(MonitorEvent::CheckFailed {
+            Heard::Event(Event::Monitor(MonitorEvent::CheckFailed {
                 counterparty_id,
                 error,
             })) if batch.is_some() => {
                 failed.insert(counterparty_id, error);
+                Step::Wait
             }
-            Some(Event::Monitor(MonitorEvent::ChecksFinished { batch: b, .. }))
+            Heard::Event(Event::Monitor(MonitorEvent::ChecksFinished { batch: b, .. }))
                 if Some(b) == batch =>
             {
-                break;
+                Step::Done(())
             }
-            Some(_) => {}
-        }
-    }
+            _ => Step::Wait,
+        })
+    })?;
     ids.iter()
         .map(|&id| match stored_run(local, id, actor, asked_at)? {
             Some(run) => {

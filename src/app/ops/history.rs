@@ -23,6 +23,10 @@ pub struct History {
     pub alerts: Vec<Alert>,
     /// Hand-overs of those alerts whose outcome is unknown, by alert id.
     pub unknown: BTreeMap<u64, Vec<DeliveryUnknown>>,
+    /// The accepted list snapshots still known (current and kept history), so that each stored
+    /// screening can say which lists it used and how old they were then
+    /// ([`crate::sanctions::health::lists_used`], as the Details tab does).
+    pub snapshots: Vec<crate::sanctions::snapshot::SnapshotMeta>,
 }
 
 /// The history of counterparty `id` (exit 6 when there is none).
@@ -36,7 +40,10 @@ pub(crate) fn history(local: &Local, id: u64) -> Result<Box<History>, Failure> {
     // Only this counterparty's hand-overs cross the socket.
     let ids: BTreeSet<u64> = alerts.iter().map(|a| a.id).collect();
     unknown.retain(|alert_id, _| ids.contains(alert_id));
+    let snapshots =
+        crate::sanctions::snapshot::known_snapshots(store).map_err(Failure::from_error)?;
     Ok(Box::new(History {
+        snapshots,
         counterparty,
         runs,
         events,

@@ -2,6 +2,7 @@
 //! function over [`super::Local`]; `Local`'s `Api` implementation delegates to them.
 
 pub mod alerts;
+pub(crate) mod ask;
 pub mod checks;
 pub mod decisions;
 pub mod digest;

@@ -2,6 +2,7 @@
 //! rules and the register, nothing written), the role checks on what the plan would write, and
 //! the write itself, all or nothing. The file's bytes come from the caller, who may not share
 //! the server's file system; the server remembers each imported file by its SHA-256.
+//! Exporting: the register with each counterparty's last check; the caller writes the file.
 
 use std::collections::HashMap;
 
@@ -15,8 +16,11 @@ use crate::app::events::Event;
 use crate::app::local::Local;
 use crate::domain::Counterparty;
 use crate::exit::{self, Failure};
-use crate::register::csv_io::{self, RowError};
+use crate::register::csv_io::{self, RowError, UnknownColumn};
+use crate::register::export::ExportRow;
+use crate::register::filter::Filter;
 use crate::store::{Store, StoreError, Write as StoreWrite};
+use crate::tui::data::LastCheck;
 
 /// The largest CSV file an import takes.
 pub const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
@@ -60,6 +64,9 @@ pub struct ImportReport {
     pub unchanged: usize,
     /// Detected encoding and separator.
     pub detected: String,
+    /// Header columns Kontra does not know, skipped.
+    #[serde(default)]
+    pub unknown_columns: Vec<UnknownColumn>,
 }
 
 /// What an import will do, decided before anything is written.
@@ -76,6 +83,8 @@ pub struct ImportPlan {
     pub errors: Vec<RowError>,
     /// Detected encoding and separator.
     pub detected: String,
+    /// Header columns Kontra does not know, skipped.
+    pub unknown_columns: Vec<UnknownColumn>,
 }
 
 /// The state key under which an imported file is remembered.
@@ -122,6 +131,7 @@ fn report(plan: &ImportPlan, sha256: String, seen: Option<ImportRecord>) -> Impo
         updated: plan.updates.len(),
         unchanged: plan.unchanged,
         detected: plan.detected.clone(),
+        unknown_columns: plan.unknown_columns.clone(),
     }
 }
 
@@ -158,6 +168,22 @@ pub(crate) fn import(local: &Local, file: ImportFile) -> Result<ImportReport, Fa
     // Many rows at once: attached UIs read the register again.
     local.instance().hub().publish(Event::Reload);
     Ok(out)
+}
+
+/// The counterparties that pass `filter`, each with its last check.
+pub(crate) fn export(local: &Local, filter: Filter) -> Result<Vec<ExportRow>, Failure> {
+    let store = local.store();
+    local
+        .counterparties(filter, crate::register::filter::ListOrder::Id)?
+        .into_iter()
+        .map(|cp| {
+            let last = store.last_check(cp.id).map_err(Failure::from_error)?;
+            Ok(ExportRow {
+                last: last.as_ref().map(LastCheck::of),
+                cp,
+            })
+        })
+        .collect()
 }
 
 /// Asks the role rules once per owner of the new rows, and for each merged counterparty as
@@ -201,6 +227,7 @@ pub fn plan_import(
         duplicates: Vec::new(),
         errors: parsed.errors,
         detected: parsed.detected,
+        unknown_columns: parsed.unknown_columns,
     };
     // VAT numbers seen earlier in this file: a second row with the same number is a duplicate
     // of that row, not of the register.
@@ -222,15 +249,15 @@ pub fn plan_import(
             plan.inserts.push(fresh);
             continue;
         };
-        if let Some(first) = in_file.get(&vat) {
+        if let Some(first) = in_file.get(vat.as_str()) {
             plan.errors.push(RowError {
                 line: row.line,
-                column: Some("vat".into()),
+                column: Some(crate::domain::Field::Vat.to_string()),
                 reason: format!("duplicate: {vat} already appears on line {first}"),
             });
             continue;
         }
-        in_file.insert(vat.clone(), row.line);
+        in_file.insert(vat.to_string(), row.line);
         match store.find_by_vat(&vat)? {
             None => plan.inserts.push(fresh),
             Some(existing) if update => {
@@ -283,7 +310,7 @@ pub fn plan_import(
                     })),
                 }
             }
-            Some(existing) => plan.duplicates.push((row.line, vat, existing)),
+            Some(existing) => plan.duplicates.push((row.line, vat.to_string(), existing)),
         }
     }
     plan.errors.sort_by_key(|e| e.line);

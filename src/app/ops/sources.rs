@@ -1,6 +1,7 @@
 //! Registry pauses (`kontra sources`): reading the pause in force and lifting it, which is a
 //! lead's decision and audited under the analyst who lifted it.
 
+use super::ask::{Heard, Step, ask};
 use crate::app::access::Need;
 use crate::app::local::Local;
 use crate::domain::check::Source;
@@ -22,18 +23,14 @@ pub(crate) fn resume(local: &Local, source: Source) -> Result<Option<SourcePause
             .store()
             .resume_source(source, &actor)
             .map_err(Failure::from_error)?,
-        Some(monitor) => {
-            let rt = super::checks::runtime()?;
-            rt.block_on(through_monitor(local, monitor, source, actor))?
-        }
+        Some(monitor) => through_monitor(local, monitor, source, actor)?,
     };
     local.instance().hub().publish(crate::app::Event::Reload);
     Ok(was)
 }
 
-/// Asks the monitor to lift the pause and waits for its `SourceResumed` or `ResumeFailed`
-/// (subscribed before asking, so the answer is not missed).
-async fn through_monitor(
+/// Asks the monitor to lift the pause and waits for its `SourceResumed` or `ResumeFailed`.
+fn through_monitor(
     local: &Local,
     monitor: tokio::sync::mpsc::Sender<MonitorRequest>,
     source: Source,
@@ -47,31 +44,26 @@ async fn through_monitor(
             "the monitor stopped before it lifted the pause; nothing was changed in it: run the command again",
         )
     };
-    let mut events = local.instance().hub().subscribe();
-    monitor
-        .send(MonitorRequest::Resume { source, actor })
-        .await
-        .map_err(|_| stopped())?;
-    let answer = async {
-        while let Some(e) = events.recv().await {
-            match e {
-                Event::Monitor(MonitorEvent::SourceResumed { source: s, was, .. })
-                    if s == source =>
-                {
-                    return Ok(was);
-                }
-                Event::Monitor(MonitorEvent::ResumeFailed { source: s, error }) if s == source => {
-                    return Err(Failure::new(
-                        exit::ERROR,
-                        format!("lifting the {} pause: {error}", source.as_str()),
-                    ));
-                }
-                _ => {}
+    let request = MonitorRequest::Resume { source, actor };
+    ask(
+        local,
+        monitor,
+        request,
+        Some(MONITOR_ANSWER),
+        stopped,
+        |heard| match heard {
+            Heard::Event(Event::Monitor(MonitorEvent::SourceResumed {
+                source: s, was, ..
+            })) if s == source => Ok(Step::Done(was)),
+            Heard::Event(Event::Monitor(MonitorEvent::ResumeFailed { source: s, error }))
+                if s == source =>
+            {
+                Err(Failure::new(
+                    exit::ERROR,
+                    format!("lifting the {} pause: {error}", source.as_str()),
+                ))
             }
-        }
-        Err(stopped())
-    };
-    tokio::time::timeout(MONITOR_ANSWER, answer)
-        .await
-        .map_err(|_| stopped())?
+            _ => Ok(Step::Wait),
+        },
+    )
 }

@@ -70,7 +70,7 @@ fn draw(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut 
             question,
             text,
             pending,
-        }) => popups::reason(pending.title(), question, text, theme, keymap, area, buf),
+        }) => popups::reason(pending, question, text, theme, keymap, area, buf),
         _ => {}
     }
 }

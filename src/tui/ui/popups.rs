@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use crate::tui::action::Action;
 use crate::tui::form::{FIELDS, FormState, choices};
 use crate::tui::keymap::{Context, Keymap};
-use crate::tui::state::{AppState, Tab};
+use crate::tui::state::{AppState, ReasonFor, Tab};
 use crate::tui::theme::Theme;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -120,7 +120,7 @@ pub fn confirm(question: &str, theme: &Theme, keymap: &Keymap, area: Rect, buf: 
 
 /// A question answered with one line of text (the reason of a decision).
 pub fn reason(
-    title: &str,
+    pending: &ReasonFor,
     question: &str,
     text: &str,
     theme: &Theme,
@@ -149,7 +149,7 @@ pub fn reason(
         Line::default(),
         Line::from(vec![
             Span::styled(save, theme.key),
-            Span::raw(" record   "),
+            Span::raw(format!(" {}   ", pending.save_label())),
             Span::styled(cancel, theme.key),
             Span::raw(" cancel"),
         ]),
@@ -158,7 +158,7 @@ pub fn reason(
     .block(
         Block::default()
             .borders(Borders::ALL)
-            .title(Span::styled(title.to_string(), theme.title)),
+            .title(Span::styled(pending.title(), theme.title)),
     )
     .render(r, buf);
 }
@@ -189,7 +189,8 @@ pub fn form(f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, frame: &m
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let rows = Layout::vertical(FIELDS.iter().map(|_| Constraint::Length(2))).split(inner);
-    for (i, (label, _)) in FIELDS.iter().enumerate() {
+    for (i, field) in FIELDS.iter().enumerate() {
+        let label = field.label();
         let Some(row) = rows.get(i) else { break };
         let [line1, line2] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(*row);

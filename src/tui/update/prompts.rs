@@ -32,7 +32,8 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
 fn save(state: &mut AppState) -> Vec<Effect> {
     if let Some(Popup::Reason { text, pending, .. }) = &state.popup {
         if text.trim().is_empty() && !pending.optional() {
-            return flash(state, Level::Warn, "type the reason first");
+            let missing = pending.missing();
+            return flash(state, Level::Warn, missing);
         }
         if let Some(Popup::Reason { text, pending, .. }) = state.popup.take() {
             let text = text.trim().to_string();
@@ -45,6 +46,7 @@ fn save(state: &mut AppState) -> Vec<Effect> {
                     about,
                     reason: text,
                 },
+                ReasonFor::ExportTo => crate::tui::export::effect(state, &text),
             }];
         }
     }

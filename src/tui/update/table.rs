@@ -1,7 +1,6 @@
 //! The counterparty table layer: moving and opening, the filters, sorting, marks and export.
 
 use super::{move_selection, open_details};
-use crate::domain::Counterparty;
 use crate::tui::action::Action;
 use crate::tui::effects::Effect;
 use crate::tui::state::{AppState, SortColumn, Tab};
@@ -82,15 +81,7 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.table.marks.clear();
             }
         }
-        Action::Export => {
-            let cps: Vec<Counterparty> = state
-                .table
-                .visible
-                .iter()
-                .map(|&i| state.rows[i as usize].cp.clone())
-                .collect();
-            return vec![Effect::Export(cps)];
-        }
+        Action::Export => state.popup = Some(crate::tui::export::prompt(state)),
         _ => {}
     }
     Vec::new()

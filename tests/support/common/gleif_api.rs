@@ -26,6 +26,18 @@ pub fn berlin_record() -> serde_json::Value {
     rec["data"].clone()
 }
 
+/// The real Apple record, re-registered as a German company `number` at the court `ra`, with
+/// its own LEI (two companies under one number at two courts are two records).
+pub fn german_record(lei: &str, number: &str, ra: &str) -> serde_json::Value {
+    let mut rec = berlin_record();
+    rec["id"] = lei.into();
+    rec["attributes"]["lei"] = lei.into();
+    let entity = &mut rec["attributes"]["entity"];
+    entity["registeredAs"] = number.into();
+    entity["registeredAt"]["id"] = ra.into();
+    rec
+}
+
 /// Answers one request of the local GLEIF holding `records`.
 pub fn answer(req: &Req, records: &[serde_json::Value]) -> Reply {
     let url = url::Url::parse(&format!("http://x{}", req.path)).unwrap();

@@ -351,7 +351,7 @@ fn server_load(a: ServerLoadArgs) -> Result<()> {
     );
     for (i, c) in r.clients.iter().enumerate() {
         println!(
-            "client {i}: {} events, {} new alerts announced{}, {} reloads, {} cycles/batches ended",
+            "client {i}: {} events, {} new alerts announced{}, {} missed, {} reloads asked, {} cycles/batches ended",
             c.events,
             c.new_alerts,
             if c.new_alerts == grown {
@@ -359,6 +359,7 @@ fn server_load(a: ServerLoadArgs) -> Result<()> {
             } else {
                 " (differs from the store)"
             },
+            c.missed,
             c.reloads,
             c.finished
         );

@@ -3,7 +3,7 @@
 //!
 //! Each client counts the new alerts the monitor's events announce; at the end that count is
 //! compared with the store's own growth, so a lost event shows as a difference (a client that
-//! fell behind is told to reload instead, and that is counted too).
+//! fell behind is told how many events it missed and reads again; that is counted too).
 
 use kontra::app::{Api, Event, Remote};
 use kontra::domain::CounterpartyDraft;
@@ -19,8 +19,10 @@ use std::time::{Duration, Instant};
 pub struct Seen {
     /// New alerts announced by check events.
     pub new_alerts: usize,
-    /// Times the client was told to reload (it fell behind).
+    /// Times the server asked to read everything again because much changed (an import).
     pub reloads: usize,
+    /// Events dropped because the client fell behind (each time it is told to read again).
+    pub missed: u64,
     /// When each changed counterparty id was first announced.
     pub changed_at: HashMap<u64, Instant>,
     /// Cycles and manual batches that ended.
@@ -133,6 +135,7 @@ pub fn run(load: &Load) -> Result<Report, String> {
                             }
                         }
                         Event::Reload => s.reloads += 1,
+                        Event::Missed(n) => s.missed += n,
                         Event::Stopping => return,
                         _ => {}
                     }
