@@ -45,6 +45,21 @@ pub fn in_language(t: DateTime<Utc>, tz: Tz, l: Language) -> String {
     }
 }
 
+/// A time a registry wrote in its answer (RFC 3339, in its own zone: UTC for VIES, +02:00 for
+/// the BZSt), as [`seconds`] in `tz`, so the evidence reads on the same clock as the rest; text
+/// that is not RFC 3339 is shown as the registry sent it (evidence is never dropped).
+pub fn registry(raw: &str, tz: Tz) -> String {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| seconds(t.with_timezone(&Utc), tz))
+        .unwrap_or_else(|_| raw.to_string())
+}
+
+/// How many days before `now`'s day `t`'s day is, both taken in `tz` (0 = the same day), so a
+/// run at 00:30 CET counts on the local day it happened, not on the UTC day before.
+pub fn days_ago(now: DateTime<Utc>, t: DateTime<Utc>, tz: Tz) -> i64 {
+    (now.with_timezone(&tz).date_naive() - t.with_timezone(&tz).date_naive()).num_days()
+}
+
 /// Parses a date as a person types it: `2026-03-14` or `14.03.2026`.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
@@ -125,6 +140,29 @@ mod tests {
             in_language(winter, Berlin, Language::De),
             "15.01.2026 18:02 CET"
         );
+    }
+
+    #[test]
+    fn registry_times_are_read_on_the_configured_clock() {
+        // VIES answers in UTC, the BZSt with its own offset: both read as Berlin time.
+        assert_eq!(
+            registry("2025-03-11T01:14:02Z", Berlin),
+            "2025-03-11 02:14:02 CET"
+        );
+        assert_eq!(
+            registry("2025-09-22T18:33:04.564553064+02:00", Berlin),
+            "2025-09-22 18:33:04 CEST"
+        );
+        assert_eq!(registry("2025-03-11+01:00", Berlin), "2025-03-11+01:00");
+    }
+
+    #[test]
+    fn days_ago_counts_local_days() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 14, 10, 0, 0).unwrap();
+        // 23:30 UTC on the 13th is 00:30 CET on the 14th: today in Berlin, yesterday in UTC.
+        let t = Utc.with_ymd_and_hms(2026, 3, 13, 23, 30, 0).unwrap();
+        assert_eq!(days_ago(now, t, Berlin), 0);
+        assert_eq!(days_ago(now, t, chrono_tz::UTC), 1);
     }
 
     #[test]
