@@ -16,7 +16,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, Kind};
 use super::effects::Effect;
-use super::event::Event;
+use super::event::{Event, SignalKind};
 use super::follow;
 use super::keymap::{Context, KeyChord, Keymap};
 use super::shared;
@@ -87,6 +87,7 @@ fn on_event_inner(state: &mut AppState, keymap: &Keymap, event: Event) -> Vec<Ef
                 .fit(state.alert_view.visible.len(), rows);
             Vec::new()
         }
+        Event::Signal(SignalKind::Stop) => vec![Effect::Suspend],
         Event::InputClosed | Event::Signal(_) => {
             if let Event::Signal(kind) = event {
                 tracing::info!(?kind, "signal: leaving");
@@ -369,6 +370,15 @@ mod tests {
             assert_eq!(on_event(&mut s, &km, ev), vec![Effect::Quit]);
             assert!(s.quit);
         }
+    }
+
+    #[test]
+    fn a_stop_signal_suspends_and_does_not_quit() {
+        let km = Keymap::defaults(false).unwrap();
+        let mut s = AppState::new(chrono::Utc::now(), (80, 24), false, Default::default());
+        let fx = on_event(&mut s, &km, Event::Signal(SignalKind::Stop));
+        assert_eq!(fx, vec![Effect::Suspend]);
+        assert!(!s.quit);
     }
 
     #[test]
