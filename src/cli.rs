@@ -209,6 +209,10 @@ pub struct ListArgs {
     /// Only monitored counterparties.
     #[arg(long)]
     pub monitored: bool,
+    /// Order: id (default), name, country or owner; names sort as people read them ("Ö" with
+    /// "O", "ß" with "ss").
+    #[arg(long, value_enum, default_value_t)]
+    pub sort: crate::register::filter::ListOrder,
 }
 
 /// `kontra import`.

@@ -205,3 +205,31 @@ fn unanswered_mail_shows_delivery_unknown_in_alerts_until_the_next_digest_names_
     let alerts: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
     assert!(alerts.iter().all(|al| al["delivery"] == "sent"), "{stdout}");
 }
+
+#[test]
+fn alerts_keep_a_range_of_days_and_refuse_a_date_they_cannot_read() {
+    // The seeded alerts were raised on 2026-03-02 between 03:01 and 03:10 Berlin time.
+    let env = Env::new(closed_port(), true, false);
+    let count = |args: &[&str]| {
+        let mut all = vec!["alerts", "--json"];
+        all.extend_from_slice(args);
+        let a = env.kontra(&all).success();
+        let alerts: Vec<serde_json::Value> = serde_json::from_str(&out(&a).0).unwrap();
+        alerts.len()
+    };
+    assert_eq!(count(&[]), 5);
+    assert_eq!(count(&["--since", "2026-03-02"]), 5);
+    assert_eq!(
+        count(&["--since", "2026-03-02", "--until", "2026-03-02"]),
+        5
+    );
+    assert_eq!(count(&["--until", "2026-03-01"]), 0);
+    assert_eq!(count(&["--since", "2026-03-03"]), 0);
+    // The German way of writing a date works too.
+    assert_eq!(
+        count(&["--since", "02.03.2026", "--until", "02.03.2026"]),
+        5
+    );
+    let a = env.kontra(&["alerts", "--since", "14/03/2026"]).code(2);
+    assert!(out(&a).1.contains("is not a date"), "{}", out(&a).1);
+}

@@ -493,6 +493,48 @@ fn text_times_are_in_the_configured_zone_and_json_keeps_rfc3339() {
     );
 }
 
+#[test]
+fn list_sorts_as_people_read_and_search_ignores_accents() {
+    let env = Env::new();
+    for name in [
+        "Zeta GmbH",
+        "Österreichische Post AG",
+        "Oase KG",
+        "Ozean SE",
+        "Straße AG",
+    ] {
+        add(&env, &["--name", name, "--country", "AT"]);
+    }
+    let names = |args: &[&str]| -> Vec<String> {
+        let out = env
+            .kontra()
+            .arg("list")
+            .args(args)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+        v.iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // By id (the default) as before; by name "Ö" sorts with "O", not after "Z".
+    assert_eq!(names(&[])[0], "Zeta GmbH");
+    assert_eq!(
+        names(&["--sort", "name"]),
+        [
+            "Oase KG",
+            "Österreichische Post AG",
+            "Ozean SE",
+            "Straße AG",
+            "Zeta GmbH"
+        ]
+    );
+    assert_eq!(names(&["--search", "oster"]), ["Österreichische Post AG"]);
+    assert_eq!(names(&["--search", "strasse"]), ["Straße AG"]);
+}
+
 /// `history --json` names, for each stored screening, the lists it used and how old each was
 /// then (the Details tab's `lists:` line), from the kept snapshot history.
 #[test]

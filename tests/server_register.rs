@@ -247,6 +247,23 @@ fn export_and_import_print_and_exit_alike_through_the_daemon() {
     let listed = pair.run_json(&["list", "--json"], &["created_at", "updated_at"]);
     assert_eq!(listed.as_array().unwrap().len(), 3);
     assert_eq!(listed[0]["notes"], "called 2026-03-02");
+    // Sorted by the server as people read: "Café" before "Müller".
+    pair.run(&["list", "--sort", "name"]);
+    let by_name = pair.run_json(
+        &["list", "--json", "--sort", "name"],
+        &["created_at", "updated_at"],
+    );
+    let names: Vec<String> = by_name
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| kontra::domain::collate::fold(n));
+    assert_eq!(names, sorted);
+    assert_ne!(names[0], listed[0]["name"], "not the id order");
+    pair.run(&["list", "--sort", "owner", "--search", "cafe"]);
     pair.stop();
 }
 
@@ -265,6 +282,21 @@ fn alerts_history_and_acknowledgement_alike_through_the_daemon() {
     let owned: Value = serde_json::from_slice(&owned.stdout).unwrap();
     assert_eq!(owned.as_array().unwrap().len(), 2);
     pair.run(&["alerts", "--unsent", "--severity", "critical"]);
+    // Whole days in the configured zone, turned into instants by the client.
+    let count = |args: &[&str]| {
+        let out = pair.run(&[&["alerts", "--json"], args].concat());
+        serde_json::from_slice::<Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(
+        count(&["--since", "2026-03-02", "--until", "02.03.2026"]),
+        5
+    );
+    assert_eq!(count(&["--until", "2026-03-01"]), 0);
+    assert_eq!(count(&["--since", "2026-03-03"]), 0);
     let h = pair.run(&["history", &m]);
     assert!(stdout(&h).contains("ALERT"), "{}", stdout(&h));
     pair.run(&["history", &m, "--json"]);

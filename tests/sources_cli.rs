@@ -79,6 +79,16 @@ fn vies_answer_unavailable_and_bad_input() {
         out.contains("ORLEN") && out.contains("CHEMIKÓW 7, 09-411 PŁOCK"),
         "{out}"
     );
+    // The registry's time (VIES answers in UTC) is read on the configured clock; JSON keeps it.
+    let berlin = format!("[monitor]\ntimezone = \"Europe/Berlin\"\n{cfg}");
+    let (code, out, _) = lookup(&berlin, &["vies", "PL7740001454"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("registry time  2026-10-08 06:42:27 CEST"),
+        "{out}"
+    );
+    let (_, out, _) = lookup(&berlin, &["vies", "PL7740001454", "--json"]);
+    assert_eq!(json(&out)["registry_time"], "2026-10-08T04:42:27.326Z");
 }
 
 #[test]

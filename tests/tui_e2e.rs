@@ -431,3 +431,105 @@ fn ctrl_z_then_fg_restores_the_screen_and_keeps_running() {
         "exited 0"
     );
 }
+
+/// `kill -TSTP` from outside (not the key) suspends as Ctrl-z does: the shell gets its normal
+/// screen back and reports the job stopped; `kill -CONT` continues it in the background, where
+/// it waits for the terminal (stopped again by the kernel, screen untouched); `fg` brings it
+/// back with its screen restored and its keys working.
+#[test]
+fn an_outside_tstp_then_cont_and_fg_restores_the_screen() {
+    let bin = env!("CARGO_BIN_EXE_kontra");
+    let dir = tempfile::tempdir().unwrap();
+    let config = offline_config(dir.path());
+    let pid_file = dir.path().join("kontra.pid");
+    let tmux = Tmux {
+        socket: format!("kontra-e2e-kill-tstp-{}", std::process::id()),
+    };
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "env PS1='shell$ ' bash --norc --noprofile -i",
+    ]);
+    assert!(out.status.success());
+    tmux.wait_for("shell$");
+    // `exec` keeps the pid the file names: the job is Kontra itself.
+    tmux.typ(&format!(
+        "bash -c 'echo $$ > {}; exec {bin} --config {} --data-dir {}'",
+        pid_file.display(),
+        config.display(),
+        dir.path().join("data").display(),
+    ));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("The register is empty");
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    let state = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        // The state follows the command name in parentheses.
+        stat.rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let alternate = || {
+        let out = tmux.run(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let kill = |sig: &str| {
+        assert!(
+            Command::new("kill")
+                .args([sig, &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    kill("-TSTP");
+    let screen = tmux.wait_for("Stopped");
+    assert_eq!(
+        alternate(),
+        "0",
+        "the alternate screen was left on:\n{screen}"
+    );
+    assert!(!screen.contains("The register is empty"), "{screen}");
+    assert_eq!(state(), "T");
+    kill("-CONT");
+    // In the background it may not take the terminal: it stops again, the screen the shell's.
+    let start = Instant::now();
+    while state() != "T" {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{}",
+            tmux.capture()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(alternate(), "0", "{}", tmux.capture());
+    tmux.typ("fg");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("The register is empty");
+    // Past crossterm's 2 s cursor-position timeout.
+    std::thread::sleep(Duration::from_millis(2500));
+    let screen = tmux.capture();
+    assert!(
+        screen.contains("The register is empty") && !screen.contains("shell$"),
+        "the screen was not restored:\n{screen}"
+    );
+    assert_eq!(alternate(), "1");
+    tmux.send(&["?"]);
+    tmux.wait_for("j/k scroll");
+    tmux.send(&["Escape"]);
+    tmux.send(&["q"]);
+    tmux.wait_for("shell$");
+}

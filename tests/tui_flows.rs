@@ -223,6 +223,10 @@ fn monitoring_toggles_for_the_marked_rows() {
     h.ch('m');
     assert!(h.app.state.rows.iter().all(|r| r.cp.monitor));
     assert!(h.store.counterparties().unwrap().iter().all(|c| c.monitor));
+    // The bulk action took the marks: they are cleared, so the next key acts on one row.
+    assert!(h.app.state.table.marks.is_empty());
+    assert!(h.flash().starts_with("monitoring on for "), "{}", h.flash());
+    h.ch('*');
     h.ch('m');
     assert!(h.store.counterparties().unwrap().iter().all(|c| !c.monitor));
 }
@@ -348,7 +352,8 @@ fn monitor_events_show_progress_new_alerts_and_fresh_checks() {
         now() - Duration::minutes(1)
     );
     assert_eq!(h.app.state.alerts.len(), before + 1);
-    assert!(h.flash().contains("1 new alerts"), "{}", h.flash());
+    // One alert is "1 new alert", not "1 new alerts".
+    assert_eq!(h.flash(), "1 new alert", "{}", h.flash());
     h.send(Event::Monitor(MonitorEvent::CycleFinished {
         cycle_id: 1,
         done: 12,
@@ -754,7 +759,7 @@ fn a_manual_check_shows_progress_a_summary_and_a_critical_notice() {
         }],
     }));
     assert!(
-        h.flash().contains("1 new alerts (1 critical)"),
+        h.flash().contains("1 new alert (1 critical)"),
         "{}",
         h.flash()
     );
@@ -781,7 +786,7 @@ fn a_manual_check_shows_progress_a_summary_and_a_critical_notice() {
     assert!(h.app.state.manual.is_none());
     assert_eq!(
         h.flash(),
-        "check finished: 3 of 3 checked, 9 answers, 2 could not ask, 1 new alerts (1 critical)"
+        "check finished: 3 of 3 checked, 9 answers, 2 could not ask, 1 new alert (1 critical)"
     );
     insta::assert_snapshot!("manual_check_summary_100x30", h.screen());
     // Seen on the Alerts tab: the badge goes.
@@ -975,6 +980,209 @@ fn acknowledge_from_the_alert_view_with_a_comment_is_audited() {
             .acknowledged_at
             .is_some()
     );
+}
+
+/// The names of the rows shown, in table order.
+fn shown(h: &Harness) -> Vec<kontra::domain::Counterparty> {
+    let s = &h.app.state;
+    s.table
+        .visible
+        .iter()
+        .map(|&i| s.rows[i as usize].cp.clone())
+        .collect()
+}
+
+#[test]
+fn the_filter_takes_country_and_owner_fields_and_ignores_accents() {
+    let mut h = Harness::new((100, 30));
+    // "de" as text also finds the owner "deniz"; as a country it finds only German rows.
+    h.ch('/');
+    h.typ("de");
+    let text = shown(&h);
+    assert!(
+        text.iter().any(|c| c.country != "DE"),
+        "text matches owners too"
+    );
+    h.key(KeyCode::Esc);
+    h.ch('/');
+    h.typ("country:de");
+    let de = shown(&h);
+    assert!(!de.is_empty() && de.iter().all(|c| c.country == "DE"));
+    h.key(KeyCode::Esc);
+    h.ch('/');
+    h.typ("owner:deniz country:de,at");
+    let mine = shown(&h);
+    assert!(!mine.is_empty());
+    assert!(
+        mine.iter().all(
+            |c| c.owner.as_deref() == Some("deniz") && (c.country == "DE" || c.country == "AT")
+        )
+    );
+    h.key(KeyCode::Enter);
+    assert!(h.screen().contains("filter: \"owner:deniz country:de,at\""));
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.state.table.visible.len(), h.app.state.rows.len());
+
+    // Accents: "oster" finds "Österreichische", and "Ö" sorts with "O".
+    let mut cp = shown(&h)[0].clone();
+    cp.id = 9_001;
+    cp.name = "Österreichische Post AG".to_string();
+    h.app.state.upsert(vec![cp]);
+    h.ch('/');
+    h.typ("oster");
+    let names: Vec<String> = shown(&h).into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["Österreichische Post AG"]);
+    h.key(KeyCode::Esc);
+    let names: Vec<String> = shown(&h).into_iter().map(|c| c.name).collect();
+    let pos = names
+        .iter()
+        .position(|n| n.starts_with("Österreich"))
+        .unwrap();
+    assert!(names[pos - 1].to_lowercase().as_str() < "osterreich");
+    assert!(
+        names[pos + 1].to_lowercase().as_str() > "osterreich",
+        "{names:?}"
+    );
+}
+
+#[test]
+fn alerts_filter_by_days_and_esc_clears_every_alert_filter() {
+    let mut h = Harness::new((100, 30));
+    h.ch('4');
+    let all = h.app.state.alert_view.visible.len();
+    assert!(all > 2);
+    h.ch('s');
+    h.ch('u');
+    h.ch('/');
+    h.typ("since:2025-03-12 until:13.03.2025");
+    h.key(KeyCode::Enter);
+    let tz = h.app.state.tz;
+    let days = &h.app.state.alert_view.visible;
+    for &i in days {
+        let day = h.app.state.alerts[i as usize]
+            .created_at
+            .with_timezone(&tz)
+            .date_naive()
+            .to_string();
+        assert!(day == "2025-03-12" || day == "2025-03-13", "{day}");
+    }
+    assert!(h.screen().contains("since:2025-03-12 until:13.03.2025"));
+    h.key(KeyCode::Esc);
+    let v = &h.app.state.alert_view;
+    assert!(v.query.is_empty() && v.severity.is_none() && !v.unacked_only);
+    assert_eq!(v.visible.len(), all);
+}
+
+#[test]
+fn back_from_a_counterparty_opened_from_an_alert_returns_to_alerts() {
+    let mut h = Harness::new((100, 30));
+    h.ch('4');
+    h.ch('l');
+    assert_eq!(h.app.state.tab, Tab::Details);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.state.tab, Tab::Alerts);
+    // Opened from the table, back goes to the table.
+    h.ch('2');
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.state.tab, Tab::Counterparties);
+}
+
+#[test]
+fn help_scrolls_no_further_than_its_end_and_names_each_action() {
+    let mut h = Harness::new((100, 30));
+    h.ch('?');
+    for _ in 0..500 {
+        h.ch('j');
+    }
+    let Some(Popup::Help(scroll)) = h.app.state.popup else {
+        panic!("help closed")
+    };
+    assert!(scroll <= h.app.keymap.help_lines(), "{scroll}");
+    let screen = h.screen();
+    assert!(screen.contains("close_help"), "{screen}");
+    h.ch('k');
+    assert!(matches!(h.app.state.popup, Some(Popup::Help(s)) if s + 1 == scroll));
+}
+
+#[test]
+fn every_sort_column_shows_its_arrow() {
+    let mut h = Harness::new((100, 30));
+    for _ in 0..7 {
+        let col = h.app.state.table.sort.title();
+        let screen = h.screen();
+        assert!(screen.contains(&format!("{col} ▲")), "{col}\n{screen}");
+        h.ch('o');
+    }
+}
+
+#[test]
+fn the_form_shows_the_terminal_cursor_where_typing_goes() {
+    let mut h = Harness::new((100, 30));
+    h.ch('a');
+    h.typ("Acme");
+    let mut t = h.render();
+    let at = t.get_cursor_position().unwrap();
+    let screen = t.backend().to_string();
+    let line = screen.lines().nth(usize::from(at.y)).unwrap();
+    // Each line is quoted: skip the quote, then the columns before the cursor.
+    let before: String = line.chars().skip(1).take(usize::from(at.x)).collect();
+    assert!(before.ends_with("Acme"), "{line:?} at {at:?}");
+}
+
+#[test]
+fn bulk_actions_name_what_they_touch_and_clear_the_marks() {
+    let mut h = Harness::new((100, 30));
+    h.ch(' ');
+    h.ch(' ');
+    let names: Vec<String> = h
+        .app
+        .state
+        .table
+        .marks
+        .iter()
+        .map(|id| h.app.state.rows[h.app.state.index[id]].cp.name.clone())
+        .collect();
+    h.ch('d');
+    let Some(Popup::Confirm { question, .. }) = &h.app.state.popup else {
+        panic!("no question")
+    };
+    for n in &names {
+        assert!(question.contains(n.as_str()), "{question}");
+    }
+    h.ch('n');
+    h.ch('c');
+    assert!(h.app.state.table.marks.is_empty());
+}
+
+#[test]
+fn read_only_says_why_a_key_does_nothing_and_demo_says_why_checks_are_off() {
+    let mut h = Harness::with((100, 30), true, 10, 2);
+    h.ch('e');
+    assert!(h.app.state.popup.is_none());
+    assert!(h.flash().contains("--read-only"), "{}", h.flash());
+    assert!(h.flash().contains("\"edit\""), "{}", h.flash());
+
+    let mut h = Harness::new((100, 30));
+    h.app.state.demo = true;
+    h.ch('c');
+    assert!(
+        h.flash().contains("never sent to the registries"),
+        "{}",
+        h.flash()
+    );
+    assert!(
+        h.loop_effects
+            .iter()
+            .all(|e| !matches!(e, Effect::CheckNow(_)))
+    );
+}
+
+#[test]
+fn one_is_singular() {
+    let mut h = Harness::new((100, 30));
+    h.ch('m');
+    assert!(h.flash().ends_with("for 1 counterparty"), "{}", h.flash());
 }
 
 /// The resume key lifts the VIES pause through the running monitor: the live checker's own copy

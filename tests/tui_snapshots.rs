@@ -80,6 +80,26 @@ fn counterparties_tab() {
     shots("counterparties", |_| {});
 }
 
+/// At the smallest size the columns give way in order and the name is the last to go: each
+/// row shows its counterparty's name (it was squeezed to nothing).
+#[test]
+fn the_name_column_stays_at_the_smallest_size() {
+    let mut h = Harness::new((50, 12));
+    let screen = h.screen();
+    let first = h.app.state.selected_row().unwrap().cp.name.clone();
+    let header = screen.lines().nth(2).unwrap();
+    assert!(header.contains("Name"), "{screen}");
+    let shown: String = first.chars().take(8).collect();
+    assert!(screen.contains(&shown), "{first:?} not on\n{screen}");
+    // Then marked: the mark shows in the first column left.
+    h.ch(' ');
+    assert!(
+        h.screen().lines().nth(3).unwrap().contains('+'),
+        "{}",
+        h.screen()
+    );
+}
+
 #[test]
 fn counterparties_filtered_and_marked() {
     shots("counterparties_filtered", |h| {

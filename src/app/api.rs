@@ -154,8 +154,8 @@ macro_rules! operations {
 operations! {
     /// The counterparty with this id (exit 6 when there is none).
     read Counterparty => fn counterparty(id: u64) -> Counterparty;
-    /// The counterparties that pass the filter, by id.
-    read Counterparties => fn counterparties(filter: Filter) -> Vec<Counterparty>;
+    /// The counterparties that pass the filter, in the order asked for (by id, by name …).
+    read Counterparties => fn counterparties(filter: Filter, order: crate::register::filter::ListOrder) -> Vec<Counterparty>;
     /// The counterparties that pass the filter, by id, each with its last check: an export.
     read Export => fn export(filter: Filter) -> Vec<crate::register::export::ExportRow>;
     /// Adds a counterparty; returns it as stored, with its id.

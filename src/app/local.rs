@@ -20,7 +20,7 @@ use crate::domain::{Counterparty, CounterpartyDraft};
 use crate::exit::{self, Failure};
 use crate::monitor::Request as MonitorRequest;
 use crate::monitor::service::MonitorHandle;
-use crate::register::filter::Filter;
+use crate::register::filter::{Filter, ListOrder};
 use crate::store::{AuditAction, AuditEvent, Store};
 
 /// What a running Kontra shares between the callers it serves: the store, the configuration,
@@ -233,7 +233,11 @@ impl Api for Local {
         self.get(id)
     }
 
-    fn counterparties(&self, filter: Filter) -> Result<Vec<Counterparty>, Failure> {
+    fn counterparties(
+        &self,
+        filter: Filter,
+        order: ListOrder,
+    ) -> Result<Vec<Counterparty>, Failure> {
         let store = self.store();
         // With an owner filter the index narrows the scan; otherwise one pass over the tree.
         let all = match &filter.owner {
@@ -249,7 +253,12 @@ impl Api for Local {
             }
             None => store.counterparties().map_err(Failure::from_error)?,
         };
-        Ok(all.into_iter().filter(|cp| filter.matches(cp)).collect())
+        let mut cps: Vec<Counterparty> = all.into_iter().filter(|cp| filter.matches(cp)).collect();
+        // The store reads in id order already.
+        if order != ListOrder::Id {
+            cps.sort_by(|x, y| order.cmp(x, y));
+        }
+        Ok(cps)
     }
 
     fn export(&self, filter: Filter) -> Result<Vec<crate::register::export::ExportRow>, Failure> {

@@ -237,7 +237,7 @@ pub fn run(ctx: &Ctx, cmd: LookupCommand) -> Result<u8> {
     if json {
         writeln!(out, "{}", to_json(&result))?;
     } else {
-        write!(out, "{}", to_text(&result))?;
+        write!(out, "{}", to_text(&result, ctx.config.monitor.timezone.0))?;
         if result.source == crate::domain::check::Source::Handelsregister {
             let b = sources.handelsregister_budget();
             writeln!(
@@ -393,8 +393,9 @@ fn opt(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("-")
 }
 
-/// Human-readable lines.
-pub fn to_text(r: &SourceResult) -> String {
+/// Human-readable lines; the registry's time in the configured zone `tz` (JSON keeps the
+/// registry's own text).
+pub fn to_text(r: &SourceResult, tz: chrono_tz::Tz) -> String {
     let mut s = String::new();
     let mut line = |k: &str, v: &str| {
         s.push_str(&format!("{k:<14} {v}\n"));
@@ -514,7 +515,12 @@ pub fn to_text(r: &SourceResult) -> String {
     }
     line("code", opt(&r.evidence.code));
     line("reference", opt(&r.evidence.reference));
-    line("registry time", opt(&r.evidence.registry_time));
+    let registry_time = r
+        .evidence
+        .registry_time
+        .as_deref()
+        .map(|t| crate::local_time::registry(t, tz));
+    line("registry time", opt(&registry_time));
     s
 }
 

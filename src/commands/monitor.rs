@@ -81,6 +81,18 @@ pub struct AlertsArgs {
     /// Only alerts not yet acknowledged.
     #[arg(long)]
     pub open: bool,
+    /// Only alerts raised on or after this day in the configured zone (2026-03-14 or 14.03.2026).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub since: Option<chrono::NaiveDate>,
+    /// Only alerts raised on or before this day in the configured zone.
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub until: Option<chrono::NaiveDate>,
+}
+
+/// A day for `--since`/`--until`.
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    crate::local_time::parse_date(s)
+        .ok_or_else(|| format!("\"{s}\" is not a date (write 2026-03-14 or 14.03.2026)"))
 }
 
 /// `kontra alerts ack`.
@@ -450,17 +462,25 @@ pub fn alerts(ctx: &Ctx, a: AlertsArgs) -> Result<u8> {
     if let Some(AlertsCommand::Ack { ids, comment }) = a.command {
         return acknowledge(ctx, &ids, comment.unwrap_or_default());
     }
+    let tz = ctx.config.monitor.timezone.0;
+    // Whole days in this Kontra's configured zone.
+    let (raised_from, raised_before) = crate::local_time::DayRange {
+        since: a.since,
+        until: a.until,
+    }
+    .instants(tz);
     let query = crate::app::ops::alerts::AlertQuery {
         unsent: a.unsent,
         open: a.open,
         severity: a.severity,
         owner: a.owner.clone(),
+        raised_from,
+        raised_before,
     };
     let rows = ctx
         .api("kontra alerts", crate::app::Access::Read)?
         .alerts(query)?;
     let lang = ctx.config.language.as_str();
-    let tz = ctx.config.monitor.timezone.0;
     let mut out: Box<dyn std::io::Write> = if a.json {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
     } else {

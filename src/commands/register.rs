@@ -84,7 +84,7 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
 pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
     let filter = filter_from(a.country.as_deref(), a.search, a.owner.clone(), a.monitored)?;
     let api = ctx.api("kontra list", Access::Read)?;
-    let rows = api.counterparties(filter)?.into_iter();
+    let rows = api.counterparties(filter, a.sort)?.into_iter();
     let mut out: Box<dyn std::io::Write> = if a.json {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
     } else {
@@ -195,7 +195,11 @@ pub fn monitor(ctx: &Ctx, state: OnOff, ids: &[u64], filter: Option<Filter>) -> 
     let api = ctx.api("kontra monitor", Access::Write)?;
     let ids = match filter {
         None => ids.to_vec(),
-        Some(filter) => api.counterparties(filter)?.iter().map(|c| c.id).collect(),
+        Some(filter) => api
+            .counterparties(filter, crate::register::filter::ListOrder::Id)?
+            .iter()
+            .map(|c| c.id)
+            .collect(),
     };
     let n = if ids.is_empty() {
         0

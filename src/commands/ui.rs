@@ -77,7 +77,7 @@ fn effect_env() -> EffectEnv {
 
 /// The UI's state and keys, its export prompt offering the user's documents directory, else
 /// `data_dir` (a demo's throwaway directory is removed at exit, so the demo offers the
-/// system's temporary directory instead).
+/// system's temporary directory instead). A demo session says so where it matters (`c`).
 fn ui_app(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Result<tui::App> {
     let mut app = tui::app(
         &ctx.config,
@@ -91,6 +91,7 @@ fn ui_app(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Resul
         data_dir.to_path_buf()
     };
     app.state.export_dir = tui::export::default_dir_from_env(&fallback);
+    app.state.demo = demo;
     Ok(app)
 }
 

@@ -4,6 +4,7 @@ pub mod alert;
 pub mod analyst;
 pub mod changes;
 pub mod check;
+pub mod collate;
 pub mod cosmetic;
 pub mod counterparty;
 pub mod country;

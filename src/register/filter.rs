@@ -1,6 +1,7 @@
 //! Filters over the register, shared by `kontra list` and the counterparty table.
 
 use crate::domain::Counterparty;
+use crate::domain::collate;
 
 /// What to keep; empty fields keep everything. Serializable: `kontra list` sends it to a shared
 /// Kontra.
@@ -8,7 +9,7 @@ use crate::domain::Counterparty;
 pub struct Filter {
     /// ISO country code.
     pub country: Option<String>,
-    /// Case-insensitive text found in name, VAT number, country, owner, e-mail or domain.
+    /// Text (case and accents do not matter) found in name, VAT number, country, owner, e-mail or domain.
     pub search: Option<String>,
     /// Owner (case-insensitive, exact).
     pub owner: Option<String>,
@@ -17,7 +18,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Whether a counterparty passes. `search` must already be lower case (see [`Filter::new`]).
+    /// Whether a counterparty passes. `search` must already be folded (see [`Filter::new`]).
     pub fn matches(&self, cp: &Counterparty) -> bool {
         if self.monitored && !cp.monitor {
             return false;
@@ -41,7 +42,7 @@ impl Filter {
         }
     }
 
-    /// Builds a filter, lower-casing the search text once rather than per row.
+    /// Builds a filter, folding the search text once rather than per row.
     pub fn new(
         country: Option<String>,
         search: Option<String>,
@@ -50,16 +51,17 @@ impl Filter {
     ) -> Filter {
         Filter {
             country,
-            search: search.map(|s| s.trim().to_lowercase()),
+            search: search.map(|s| collate::fold(s.trim())),
             owner,
             monitored,
         }
     }
 }
 
-/// Whether the lower-case query occurs in one of the searchable fields.
+/// Whether the folded query (see [`collate::fold`]) occurs in one of the searchable fields;
+/// case and accents do not matter.
 pub fn text_matches(cp: &Counterparty, q: &str) -> bool {
-    let has = |s: &str| contains_ci(s, q);
+    let has = |s: &str| collate::contains(s, q);
     has(&cp.name)
         || cp
             .vat
@@ -71,18 +73,44 @@ pub fn text_matches(cp: &Counterparty, q: &str) -> bool {
         || cp.domain.as_deref().is_some_and(has)
 }
 
-fn contains_ci(haystack: &str, lower_needle: &str) -> bool {
-    if haystack.is_ascii() && lower_needle.is_ascii() {
-        // Avoid allocating per row on the common ASCII path: this runs for every row on every
-        // keystroke in the table filter.
-        let h = haystack.as_bytes();
-        let n = lower_needle.as_bytes();
-        if n.len() > h.len() {
-            return false;
+/// The orders `kontra list` can print in.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub enum ListOrder {
+    /// By id (the order of the store).
+    #[default]
+    Id,
+    /// By name, in the collation order ("Ö" with "O", "ß" with "ss").
+    Name,
+    /// By country code, then name.
+    Country,
+    /// By owner (without owner last), then name.
+    Owner,
+}
+
+impl ListOrder {
+    /// Compares two counterparties in this order; ties go by id.
+    pub fn cmp(self, a: &Counterparty, b: &Counterparty) -> std::cmp::Ordering {
+        let name = || collate::cmp(&a.name, &b.name);
+        match self {
+            ListOrder::Id => std::cmp::Ordering::Equal,
+            ListOrder::Name => name(),
+            ListOrder::Country => a.country.cmp(&b.country).then_with(name),
+            ListOrder::Owner => match (&a.owner, &b.owner) {
+                (Some(x), Some(y)) => collate::cmp(x, y),
+                (x, y) => y.is_some().cmp(&x.is_some()),
+            }
+            .then_with(name),
         }
-        return h
-            .windows(n.len())
-            .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b));
+        .then(a.id.cmp(&b.id))
     }
-    haystack.to_lowercase().contains(lower_needle)
 }

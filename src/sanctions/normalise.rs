@@ -7,6 +7,8 @@ use std::sync::OnceLock;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+use crate::domain::collate::latin_special;
+
 const LEGAL_FORMS: &str = include_str!("../../assets/legal_forms.tsv");
 const ABBREVIATIONS: &str = include_str!("../../assets/abbreviations.tsv");
 const TERM_EQUIVALENTS: &str = include_str!("../../assets/term_equivalents.tsv");
@@ -342,25 +344,6 @@ fn greek(c: char) -> Option<&'static str> {
         'χ' => "ch",
         'ψ' => "ps",
         'ω' | 'ώ' => "o",
-        _ => return None,
-    })
-}
-
-/// Latin letters that do not decompose into a base letter and a mark.
-fn latin_special(c: char) -> Option<&'static str> {
-    Some(match c {
-        'æ' => "ae",
-        'œ' => "oe",
-        'ø' => "o",
-        'ß' => "ss",
-        'ł' => "l",
-        'đ' => "d",
-        'ð' => "d",
-        'þ' => "th",
-        'ı' => "i",
-        'ə' => "a",
-        'ħ' => "h",
-        'ŋ' => "ng",
         _ => return None,
     })
 }

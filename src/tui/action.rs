@@ -83,9 +83,9 @@ actions! {
     Open = "open", "open", View;
     /// Go back to the counterparty table
     Back = "back", "back", View;
-    /// Filter the table as you type (name, VAT number, country, owner)
+    /// Filter as you type: text in any field, country:de,at owner:anna (alerts: since:/until: days)
     Filter = "filter", "filter", View;
-    /// Clear the text, monitoring and status filters
+    /// Clear every filter of the table or of the alerts
     ClearFilters = "clear_filters", "clear filters", View;
     /// Show only monitored counterparties, or all again
     ToggleMonitoredOnly = "toggle_monitored_only", "monitored", View;

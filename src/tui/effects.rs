@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use super::data;
 use super::event::{Done, Event};
-use super::state::{Level, ReasonFor};
+use super::state::{Level, ReasonFor, counted};
 use crate::app::Api;
 use crate::app::ops::ui::CheckAsked;
 use crate::domain::{CounterpartyDraft, Source};
@@ -214,12 +214,15 @@ fn execute_one(api: &dyn Api, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             let state = if on { "on" } else { "off" };
             vec![Event::Done(Done::Upserted {
                 cps,
-                message: format!("monitoring {state} for {changed} counterparties"),
+                message: format!(
+                    "monitoring {state} for {}",
+                    counted(changed, "counterparty", "counterparties")
+                ),
             })]
         }
         Effect::Acknowledge { ids, comment } => match api.acknowledge(ids, comment) {
             Ok(alerts) => vec![Event::Done(Done::AlertsUpdated {
-                message: format!("{} alerts acknowledged", alerts.len()),
+                message: format!("{} acknowledged", counted(alerts.len(), "alert", "alerts")),
                 alerts,
             })],
             Err(e) => failed("acknowledge", &e),
@@ -262,7 +265,10 @@ fn check_now(api: &dyn Api, ids: Vec<u64>) -> Vec<Event> {
         // The monitor's ChecksStarted replaces this with the progress at once.
         Ok(CheckAsked::Sent(n)) => (
             Level::Info,
-            format!("check requested for {n} counterparties"),
+            format!(
+                "check requested for {}",
+                counted(n, "counterparty", "counterparties")
+            ),
         ),
         Ok(CheckAsked::NoMonitor) => (
             Level::Info,

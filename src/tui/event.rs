@@ -19,6 +19,9 @@ pub enum SignalKind {
     Hangup,
     /// SIGINT from outside (raw mode turns Ctrl-c into a key).
     Interrupt,
+    /// SIGTSTP from outside (`kill -TSTP`): suspend as Ctrl-z does, so the shell gets its
+    /// terminal back and `fg` or SIGCONT finds the screen restored.
+    Stop,
 }
 
 /// Everything that can happen to the app.

@@ -36,9 +36,13 @@ pub fn home_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// A file name of its own for each export, by the time it was asked for.
-fn file_name(now: DateTime<Utc>) -> String {
-    format!("kontra-export-{}.csv", now.format("%Y%m%d-%H%M%S"))
+/// A file name of its own for each export, by the time it was asked for on the configured
+/// clock (the one every other time the user reads is on).
+fn file_name(now: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    format!(
+        "kontra-export-{}.csv",
+        now.with_timezone(&tz).format("%Y%m%d-%H%M%S")
+    )
 }
 
 /// The prompt `x` opens: where to write the rows the table shows.
@@ -51,7 +55,7 @@ pub fn prompt(state: &AppState) -> Popup {
         ),
         text: state
             .export_dir
-            .join(file_name(state.now))
+            .join(file_name(state.now, state.tz))
             .display()
             .to_string(),
         pending: ReasonFor::ExportTo,
@@ -93,6 +97,16 @@ pub fn expand_home(path: &Path, home: Option<&Path>) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_file_name_carries_the_local_time() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2025, 3, 14, 23, 30, 0).unwrap();
+        assert_eq!(
+            file_name(now, chrono_tz::Europe::Berlin),
+            "kontra-export-20250315-003000.csv"
+        );
+    }
 
     #[test]
     fn the_default_is_the_documents_directory_that_exists_else_the_data_directory() {

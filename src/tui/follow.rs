@@ -5,7 +5,7 @@
 
 use super::data::Row;
 use super::effects::Effect;
-use super::state::{AppState, Current, Level, ManualChecks, Progress, SortColumn, Tab};
+use super::state::{AppState, Current, Level, ManualChecks, Progress, SortColumn, Tab, counted};
 use super::update::flash;
 use crate::domain::health::day_slot;
 use crate::domain::{Alert, CheckRun, Severity};
@@ -85,7 +85,10 @@ pub fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
             let text = if cancelled {
                 format!("cycle stopped after {done} checked; it resumes at the next start")
             } else {
-                format!("cycle finished: {done} checked, {new_alerts} new alerts")
+                format!(
+                    "cycle finished: {done} checked, {}",
+                    counted(new_alerts, "new alert", "new alerts")
+                )
             };
             return flash(state, Level::Info, text);
         }
@@ -127,8 +130,12 @@ pub fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
 /// found.
 pub fn summary_text(s: &ChecksSummary) -> String {
     let mut text = format!(
-        "check finished: {} of {} checked, {} answers, {} could not ask, {} new alerts",
-        s.checked, s.total, s.answers, s.could_not_ask, s.new_alerts
+        "check finished: {} of {} checked, {}, {} could not ask, {}",
+        s.checked,
+        s.total,
+        counted(s.answers, "answer", "answers"),
+        s.could_not_ask,
+        counted(s.new_alerts, "new alert", "new alerts")
     );
     if s.critical > 0 {
         text.push_str(&format!(" ({} critical)", s.critical));
@@ -199,7 +206,7 @@ fn new_alerts(state: &mut AppState, alerts: Vec<Alert>) -> Vec<Effect> {
     }
     state.refilter_alerts();
     if critical == 0 {
-        return flash(state, Level::Warn, format!("{n} new alerts"));
+        return flash(state, Level::Warn, counted(n, "new alert", "new alerts"));
     }
     // Seen at once when the Alerts tab is open; otherwise its badge counts them.
     if state.tab != Tab::Alerts {
@@ -208,7 +215,10 @@ fn new_alerts(state: &mut AppState, alerts: Vec<Alert>) -> Vec<Effect> {
     let mut effects = flash(
         state,
         Level::Error,
-        format!("{n} new alerts ({critical} critical): see the Alerts tab"),
+        format!(
+            "{} ({critical} critical): see the Alerts tab",
+            counted(n, "new alert", "new alerts")
+        ),
     );
     if state.bell_on_critical {
         effects.push(Effect::Bell);

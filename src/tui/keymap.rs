@@ -300,6 +300,8 @@ impl KeymapConfig {
 pub struct Keymap {
     // Per context, in the order the defaults list them (the footer shows the first ones).
     bindings: BTreeMap<Context, Vec<(KeyChord, Action)>>,
+    // Keys whose action `--read-only` removed, so that pressing one can say why nothing happens.
+    refused: BTreeMap<Context, Vec<(KeyChord, Action)>>,
 }
 
 /// Why the keymap could not be built.
@@ -314,8 +316,10 @@ impl Keymap {
             toml::from_str(DEFAULT_KEYMAP).map_err(|e| KeymapError(e.to_string()))?;
         let order = default_order()?;
         let mut bindings = BTreeMap::new();
+        let mut refused = BTreeMap::new();
         for ctx in Context::ALL {
             let mut list: Vec<(KeyChord, Action)> = Vec::new();
+            let mut off: Vec<(KeyChord, Action)> = Vec::new();
             let user_table = user.table(ctx);
             let mut keys: Vec<KeyChord> = order
                 .iter()
@@ -332,15 +336,16 @@ impl Keymap {
                     .get(&k)
                     .or_else(|| defaults.table(ctx).get(&k))
                     .and_then(|b| b.0);
-                if let Some(a) = binding
-                    && !(read_only && a.kind() == Kind::Write)
-                {
-                    list.push((k, a));
+                match binding {
+                    Some(a) if read_only && a.kind() == Kind::Write => off.push((k, a)),
+                    Some(a) => list.push((k, a)),
+                    None => {}
                 }
             }
             bindings.insert(ctx, list);
+            refused.insert(ctx, off);
         }
-        Ok(Keymap { bindings })
+        Ok(Keymap { bindings, refused })
     }
 
     /// The defaults alone (tests, and when the config has no `[keymap]`).
@@ -350,9 +355,32 @@ impl Keymap {
 
     /// The action bound to a key in a context (tabs fall back to global keys).
     pub fn lookup(&self, ctx: Context, chord: KeyChord) -> Option<Action> {
+        Self::find_in(&self.bindings, ctx, chord)
+    }
+
+    /// The action `--read-only` removed from this key, if any (to say why the key does nothing).
+    pub fn refused(&self, ctx: Context, chord: KeyChord) -> Option<Action> {
+        Self::find_in(&self.refused, ctx, chord)
+    }
+
+    /// Lines the help screen has: a heading and a blank line per context with keys, one line
+    /// per action (to keep its scrolling within them).
+    pub fn help_lines(&self) -> usize {
+        Context::ALL
+            .iter()
+            .map(|c| self.bindings_for(*c).len())
+            .filter(|n| *n > 0)
+            .map(|n| n + 2)
+            .sum()
+    }
+
+    fn find_in(
+        map: &BTreeMap<Context, Vec<(KeyChord, Action)>>,
+        ctx: Context,
+        chord: KeyChord,
+    ) -> Option<Action> {
         let find = |c: Context| {
-            self.bindings
-                .get(&c)
+            map.get(&c)
                 .and_then(|l| l.iter().find(|(k, _)| *k == chord).map(|(_, a)| *a))
         };
         find(ctx).or_else(|| {

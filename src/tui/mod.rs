@@ -290,6 +290,7 @@ fn spawn_input(tx: mpsc::Sender<Event>) {
 
 fn spawn_signals(tx: mpsc::Sender<Event>) {
     use tokio::signal::unix::{SignalKind as Sk, signal};
+    let on_stop = tx.clone();
     tokio::spawn(async move {
         let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
             signal(Sk::terminate()),
@@ -305,6 +306,19 @@ fn spawn_signals(tx: mpsc::Sender<Event>) {
             _ = int.recv() => SignalKind::Interrupt,
         };
         let _ = tx.send(Event::Signal(kind)).await;
+    });
+    // A handler for SIGTSTP replaces its default (stopping at once, raw mode and alternate
+    // screen left on): the loop suspends as for Ctrl-z, which restores the terminal first.
+    tokio::spawn(async move {
+        let Ok(mut stop) = signal(Sk::from_raw(libc::SIGTSTP)) else {
+            tracing::warn!("cannot listen for SIGTSTP");
+            return;
+        };
+        while stop.recv().await.is_some() {
+            if on_stop.send(Event::Signal(SignalKind::Stop)).await.is_err() {
+                break;
+            }
+        }
     });
 }
 

@@ -1,15 +1,18 @@
-//! The register's search index: every row's searchable fields, lower-cased, in one contiguous
-//! buffer with row offsets, so a filter keystroke over 100,000 rows is one SIMD substring scan
-//! (`memchr::memmem`) instead of 100,000 separate string searches on scattered heap strings.
+//! The register's search: the filter line's syntax (`country:de owner:anna text`, see
+//! [`FilterLine`]) and the index: every row's searchable fields, folded (lower case, accents
+//! dropped, see [`crate::domain::collate`]), in one contiguous buffer with row offsets, so a
+//! filter keystroke over 100,000 rows is one SIMD substring scan (`memchr::memmem`) instead of
+//! 100,000 separate string searches on scattered heap strings.
 
 use memchr::memmem::Finder;
 
 use crate::domain::Counterparty;
+use crate::domain::collate::{self, push_folded};
 
 /// Ends every field, so a match never spans two fields (or two rows).
 pub const SEP: u8 = 1;
 
-/// Lower-cased name, VAT number, country, owner, e-mail and domain of every row, in row order.
+/// Folded name, VAT number, country, owner, e-mail and domain of every row, in row order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchIndex {
     /// All rows' fields, each followed by [`SEP`].
@@ -30,18 +33,9 @@ impl Default for SearchIndex {
     }
 }
 
-/// Appends `s` lower-cased exactly as `str::to_lowercase` does, without allocating for ASCII.
-fn push_lower(buf: &mut Vec<u8>, s: &str) {
-    if s.is_ascii() {
-        buf.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
-    } else {
-        buf.extend_from_slice(s.to_lowercase().as_bytes());
-    }
-}
-
 /// Writes one row's fields into `buf`; returns where the name ends.
 fn write_row(buf: &mut Vec<u8>, cp: &Counterparty) -> usize {
-    push_lower(buf, &cp.name);
+    push_folded(buf, &cp.name);
     let name_end = buf.len();
     buf.push(SEP);
     for part in [
@@ -54,7 +48,7 @@ fn write_row(buf: &mut Vec<u8>, cp: &Counterparty) -> usize {
     .into_iter()
     .flatten()
     {
-        push_lower(buf, part);
+        push_folded(buf, part);
         buf.push(SEP);
     }
     name_end
@@ -68,14 +62,14 @@ pub fn haystack(cp: &Counterparty) -> Vec<u8> {
     buf
 }
 
-/// A prepared query: lower-cased once, searched with one reusable finder.
+/// A prepared query: folded once, searched with one reusable finder.
 #[derive(Debug, Clone)]
 pub struct Query {
     finder: Finder<'static>,
 }
 
 impl Query {
-    /// Prepares an already lower-cased, non-empty query; None for the empty query (which
+    /// Prepares an already folded, non-empty query; None for the empty query (which
     /// matches everything).
     pub fn new(lower: &str) -> Option<Query> {
         (!lower.is_empty()).then(|| Query {
@@ -85,6 +79,118 @@ impl Query {
 
     fn len(&self) -> usize {
         self.finder.needle().len()
+    }
+}
+
+/// The filter line parsed: field filters (`country:` or `cc:`, `owner:`) and the free text
+/// searched in every field. `country:de,at` keeps either country (`country:d` while typing keeps
+/// every code starting with D; a name such as `country:austria` works too); `owner:anna` keeps
+/// counterparties whose owner contains "anna" and `owner:-` those without one. Everything else
+/// is text, searched as one phrase; case and accents never matter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterLine {
+    /// The free text, folded.
+    pub text: String,
+    /// Country codes (or, while typed, their beginnings), upper case; empty keeps all.
+    pub countries: Vec<String>,
+    /// The owner filter, folded; `Some("")` keeps counterparties without an owner.
+    pub owner: Option<String>,
+}
+
+/// The prefix of a field filter: `country:`/`cc:` or `owner:`, with its value.
+fn field<'a>(token: &'a str, names: &[&str]) -> Option<&'a str> {
+    let (name, value) = token.split_once(':')?;
+    names
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(name))
+        .then_some(value)
+}
+
+impl FilterLine {
+    /// Parses a filter line as typed.
+    pub fn parse(line: &str) -> FilterLine {
+        let mut out = FilterLine::default();
+        let mut text: Vec<&str> = Vec::new();
+        let mut had_field = false;
+        for token in line.split_whitespace() {
+            if let Some(v) = field(token, &["country", "cc"]) {
+                had_field = true;
+                out.countries
+                    .extend(v.split(',').filter(|c| !c.is_empty()).map(|c| {
+                        match crate::domain::country::normalise(c) {
+                            Some(code) if c.len() > 2 || code.len() == c.len() => code.to_string(),
+                            _ => c.to_ascii_uppercase(),
+                        }
+                    }));
+            } else if let Some(v) = field(token, &["owner"]) {
+                had_field = true;
+                out.owner = Some(if v == "-" {
+                    String::new()
+                } else {
+                    collate::fold(v)
+                });
+            } else {
+                text.push(token);
+            }
+        }
+        // Without field filters the text is the line as typed (its inner spaces included).
+        out.text = if had_field {
+            collate::fold(&text.join(" "))
+        } else {
+            collate::fold(line.trim())
+        };
+        out
+    }
+
+    /// Whether the line has field filters (which the search index does not answer).
+    pub fn has_fields(&self) -> bool {
+        !self.countries.is_empty() || self.owner.is_some()
+    }
+
+    /// Whether a counterparty passes the field filters (not the text).
+    pub fn passes_fields(&self, cp: &Counterparty) -> bool {
+        let country_ok = self.countries.is_empty()
+            || self.countries.iter().any(|c| {
+                cp.country.len() >= c.len() && cp.country[..c.len()].eq_ignore_ascii_case(c)
+            });
+        let owner_ok = match (&self.owner, cp.owner.as_deref()) {
+            (None, _) => true,
+            (Some(o), None) => o.is_empty(),
+            (Some(o), Some(x)) => !o.is_empty() && collate::contains(x, o),
+        };
+        country_ok && owner_ok
+    }
+}
+
+/// The alerts tab's filter line: `since:DATE` and `until:DATE` (days in the configured zone,
+/// `2026-03-14` or `14.03.2026`) over a [`FilterLine`] whose text is searched in the
+/// counterparty's name, the message and the kind. A date still being typed is ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertFilter {
+    /// The days kept.
+    pub days: crate::local_time::DayRange,
+    /// Country, owner and text.
+    pub line: FilterLine,
+}
+
+impl AlertFilter {
+    /// Parses the alerts filter line as typed.
+    pub fn parse(line: &str) -> AlertFilter {
+        let mut days = crate::local_time::DayRange::default();
+        let mut rest: Vec<&str> = Vec::new();
+        for token in line.split_whitespace() {
+            if let Some(v) = field(token, &["since", "from"]) {
+                days.since = crate::local_time::parse_date(v);
+            } else if let Some(v) = field(token, &["until", "to"]) {
+                days.until = crate::local_time::parse_date(v);
+            } else {
+                rest.push(token);
+            }
+        }
+        AlertFilter {
+            days,
+            line: FilterLine::parse(&rest.join(" ")),
+        }
     }
 }
 
@@ -174,7 +280,7 @@ impl SearchIndex {
         }
     }
 
-    /// Row `i`'s lower-cased name (the sort key of the name column).
+    /// Row `i`'s folded name (the sort key of the name column: its collation order).
     pub fn name(&self, i: usize) -> &[u8] {
         match (self.starts.get(i), self.name_ends.get(i)) {
             (Some(&s), Some(&e)) => &self.hay[s..e],
@@ -249,8 +355,8 @@ mod tests {
         }
     }
 
-    /// The filter as it was before the index: each row's fields lower-cased with
-    /// `str::to_lowercase`, joined into one string per row, searched with `str::contains`.
+    /// The filter as it was before the index: each row's fields folded with
+    /// `collate::fold`, joined into one string per row, searched with `str::contains`.
     fn plain(cps: &[Counterparty], q: &str) -> Vec<bool> {
         cps.iter()
             .map(|c| {
@@ -266,7 +372,7 @@ mod tests {
                 .into_iter()
                 .flatten()
                 {
-                    s.push_str(&part.to_lowercase());
+                    s.push_str(&collate::fold(part));
                     s.push('\u{1}');
                 }
                 s.contains(q)
@@ -284,16 +390,47 @@ mod tests {
     }
 
     #[test]
-    fn fields_are_lower_cased_and_separated() {
+    fn fields_are_folded_and_separated() {
         let c = cp("Müller GmbH", Some("DE136695976"), Some("ANNA"));
         assert_eq!(
             haystack(&c),
-            "müller gmbh\u{1}de136695976\u{1}de\u{1}anna\u{1}".as_bytes()
+            "muller gmbh\u{1}de136695976\u{1}de\u{1}anna\u{1}".as_bytes()
         );
         let idx = SearchIndex::build([&c]);
-        assert_eq!(idx.name(0), "müller gmbh".as_bytes());
+        assert_eq!(idx.name(0), "muller gmbh".as_bytes());
+        assert!(idx.row_matches(0, &Query::new("muller").unwrap()));
         assert!(idx.row_matches(0, &Query::new("gmbh").unwrap()));
         assert!(!idx.row_matches(0, &Query::new("gmbhde").unwrap()));
+    }
+
+    #[test]
+    fn field_filters_are_parsed_and_the_rest_is_text() {
+        let f = FilterLine::parse("  country:de,at owner:Déniz adler  e ");
+        assert_eq!(f.countries, vec!["DE", "AT"]);
+        assert_eq!(f.owner.as_deref(), Some("deniz"));
+        assert_eq!(f.text, "adler e");
+        assert_eq!(FilterLine::parse(" Adler  E ").text, "adler  e");
+        assert_eq!(FilterLine::parse("cc:austria").countries, vec!["AT"]);
+        assert_eq!(FilterLine::parse("country:d").countries, vec!["D"]);
+        assert_eq!(FilterLine::parse("http://x").text, "http://x");
+        let mut c = cp("Adler", None, Some("Deniz Yilmaz"));
+        assert!(FilterLine::parse("owner:deniz").passes_fields(&c));
+        assert!(FilterLine::parse("country:d").passes_fields(&c));
+        assert!(!FilterLine::parse("country:at").passes_fields(&c));
+        assert!(!FilterLine::parse("owner:-").passes_fields(&c));
+        c.owner = None;
+        assert!(FilterLine::parse("owner:-").passes_fields(&c));
+        assert!(!FilterLine::parse("owner:deniz").passes_fields(&c));
+    }
+
+    #[test]
+    fn alert_filters_take_a_day_range() {
+        let f = AlertFilter::parse("since:2026-03-01 until:14.03.2026 country:at vat");
+        assert_eq!(f.days.since, crate::local_time::parse_date("2026-03-01"));
+        assert_eq!(f.days.until, crate::local_time::parse_date("2026-03-14"));
+        assert_eq!(f.line.countries, vec!["AT"]);
+        assert_eq!(f.line.text, "vat");
+        assert!(AlertFilter::parse("since:2026-0").days.is_all());
     }
 
     #[test]
@@ -360,7 +497,7 @@ mod tests {
                 .iter()
                 .map(|(n, v, o)| cp(n, v.as_deref(), o.as_deref()))
                 .collect();
-            let q = query.to_lowercase();
+            let q = collate::fold(&query);
             let mut idx = SearchIndex::build(&cps);
             prop_assert_eq!(indexed(&idx, &q), plain(&cps, &q));
             if let Some(qq) = Query::new(&q) {

@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 
 use super::data::{LoadStep, Row, Snapshot};
 use super::form::FormState;
-use super::search::{Query, SearchIndex};
+use super::search::{AlertFilter, FilterLine, Query, SearchIndex};
 use crate::app::ops::ui::{Details, RunStats};
+use crate::domain::collate;
 use crate::domain::last_check::CheckStatus;
 use crate::domain::{Alert, Counterparty, Severity, Source};
 use crate::sanctions::ListSource;
@@ -198,8 +199,8 @@ pub struct CpTable {
     pub cursor: Cursor,
     /// The filter text as typed.
     pub query: String,
-    /// The lower-cased query `visible` was computed with.
-    applied: String,
+    /// The parsed filter line `visible` was computed with.
+    applied: FilterLine,
     /// Whether the filter line has the keyboard.
     pub typing: bool,
     /// Only monitored counterparties.
@@ -221,7 +222,7 @@ impl Default for CpTable {
             visible: Vec::new(),
             cursor: Cursor::default(),
             query: String::new(),
-            applied: String::new(),
+            applied: FilterLine::default(),
             typing: false,
             monitored_only: false,
             status: StatusFilter::All,
@@ -241,7 +242,10 @@ impl CpTable {
             SortColumn::Vat => ra.cp.vat.cmp(&rb.cp.vat),
             SortColumn::Name => search.name(a as usize).cmp(search.name(b as usize)),
             SortColumn::Country => ra.cp.country.cmp(&rb.cp.country),
-            SortColumn::Owner => ra.cp.owner.cmp(&rb.cp.owner),
+            SortColumn::Owner => match (&ra.cp.owner, &rb.cp.owner) {
+                (Some(x), Some(y)) => collate::cmp(x, y),
+                (x, y) => x.is_some().cmp(&y.is_some()),
+            },
             SortColumn::Monitoring => rb.cp.monitor.cmp(&ra.cp.monitor),
             SortColumn::LastCheck => ra.last.map(|l| l.at).cmp(&rb.last.map(|l| l.at)),
             SortColumn::Status => ra.last.map(|l| l.status).cmp(&rb.last.map(|l| l.status)),
@@ -258,7 +262,7 @@ impl CpTable {
         // Ids are unique, so the order is total and an unstable sort gives the same result.
         order.sort_unstable_by(|&a, &b| self.cmp_rows(rows, search, a, b));
         self.order = order;
-        self.applied.clear();
+        self.applied = FilterLine::default();
         self.refilter(rows, search, false);
     }
 
@@ -282,13 +286,15 @@ impl CpTable {
         merged.extend_from_slice(&old[i..]);
         merged.extend_from_slice(&fresh[j..]);
         self.order = merged;
-        self.applied.clear();
+        self.applied = FilterLine::default();
         self.refilter(rows, search, false);
     }
 
-    /// The flag filters (monitored only, status), without the query.
-    fn passes_flags(&self, row: &Row) -> bool {
-        (!self.monitored_only || row.cp.monitor) && self.status.passes(row)
+    /// The flag filters (monitored only, status) and the line's field filters, without its text.
+    fn passes_flags(&self, row: &Row, line: &FilterLine) -> bool {
+        (!self.monitored_only || row.cp.monitor)
+            && self.status.passes(row)
+            && line.passes_fields(&row.cp)
     }
 
     /// Recomputes `visible`, keeping the selected row selected. When only the query grew and
@@ -296,9 +302,13 @@ impl CpTable {
     /// marks every matching row. No per-row allocation either way.
     pub fn refilter(&mut self, rows: &[Row], search: &SearchIndex, query_only: bool) {
         let selected = self.visible.get(self.cursor.selected).copied();
-        let q = self.query.trim().to_lowercase();
-        let query = Query::new(&q);
-        let narrowing = query_only && q.starts_with(&self.applied);
+        let line = FilterLine::parse(&self.query);
+        let query = Query::new(&line.text);
+        // Only a longer text over the same field filters can only drop rows.
+        let narrowing = query_only
+            && line.text.starts_with(&self.applied.text)
+            && line.countries == self.applied.countries
+            && line.owner == self.applied.owner;
         if narrowing && self.visible.len() * 8 < rows.len() {
             if let Some(query) = &query {
                 self.visible
@@ -313,9 +323,9 @@ impl CpTable {
                     rest.fill(false);
                 }
             }
-            if self.monitored_only || self.status != StatusFilter::All {
+            if self.monitored_only || self.status != StatusFilter::All || line.has_fields() {
                 for (h, row) in hit.iter_mut().zip(rows) {
-                    *h = *h && self.passes_flags(row);
+                    *h = *h && self.passes_flags(row, &line);
                 }
             }
             self.visible.clear();
@@ -326,7 +336,7 @@ impl CpTable {
                     .filter(|&i| hit.get(i as usize).copied().unwrap_or(false)),
             );
         }
-        self.applied = q;
+        self.applied = line;
         self.cursor.selected = selected
             .and_then(|s| self.visible.iter().position(|&i| i == s))
             .unwrap_or(0);
@@ -362,6 +372,8 @@ pub struct DetailsState {
     pub selected: usize,
     /// Expanded check runs (by run id).
     pub expanded: BTreeSet<u64>,
+    /// Opened from an alert: going back returns to the Alerts tab.
+    pub from_alert: bool,
 }
 
 /// The alerts tab.
@@ -377,6 +389,10 @@ pub struct AlertsState {
     pub owner: Option<String>,
     /// Only unacknowledged alerts.
     pub unacked_only: bool,
+    /// The filter line as typed (`since:` `until:` `country:` `owner:` and text).
+    pub query: String,
+    /// Whether the filter line has the keyboard.
+    pub typing: bool,
     /// The alert read in full, if its view is open.
     pub detail: Option<AlertDetail>,
 }
@@ -573,6 +589,8 @@ pub struct AppState {
     pub size: (u16, u16),
     /// `--read-only`.
     pub read_only: bool,
+    /// `--demo`: the register is made up and is never sent to the registries.
+    pub demo: bool,
     /// Language for alert messages.
     pub language: Language,
     /// Time zone for times shown.
@@ -639,6 +657,7 @@ impl AppState {
             now,
             size,
             read_only,
+            demo: false,
             language,
             tz: chrono_tz::Europe::Berlin,
             load: Some(Loading {
@@ -899,6 +918,8 @@ impl AppState {
             .and_then(|&i| self.alerts.get(i as usize))
             .map(|a| a.id);
         let v = &self.alert_view;
+        let f = AlertFilter::parse(&v.query);
+        let lang = self.language.as_str();
         let mut visible: Vec<u32> = (0..self.alerts.len() as u32)
             .filter(|&i| {
                 let a = &self.alerts[i as usize];
@@ -908,6 +929,8 @@ impl AppState {
                         self.alert_owner(a)
                             .is_some_and(|x| x.eq_ignore_ascii_case(o))
                     })
+                    && f.days.contains(a.created_at, self.tz)
+                    && self.alert_passes_line(a, &f.line, lang)
             })
             .collect();
         visible.sort_by(|&a, &b| {
@@ -927,6 +950,57 @@ impl AppState {
         self.alert_view
             .cursor
             .fit(self.alert_view.visible.len(), rows);
+    }
+
+    /// Whether an alert passes the filter line: its counterparty's country and owner, and the
+    /// text in the counterparty's name, the message or the kind.
+    fn alert_passes_line(&self, a: &Alert, line: &FilterLine, lang: &str) -> bool {
+        let cp = self
+            .index
+            .get(&a.counterparty_id)
+            .and_then(|&i| self.rows.get(i))
+            .map(|r| &r.cp);
+        if line.has_fields() && !cp.is_some_and(|cp| line.passes_fields(cp)) {
+            return false;
+        }
+        let t = line.text.as_str();
+        t.is_empty()
+            || cp.is_some_and(|cp| collate::contains(&cp.name, t))
+            || collate::contains(a.message.get(lang), t)
+            || collate::contains(a.kind.as_str(), t)
+    }
+
+    /// Whether a filter line has the keyboard (on the tab that shows it).
+    pub fn typing(&self) -> bool {
+        match self.tab {
+            Tab::Counterparties => self.table.typing,
+            Tab::Alerts => self.alert_view.typing && self.alert_view.detail.is_none(),
+            _ => false,
+        }
+    }
+
+    /// The filter line being typed into, if any.
+    pub fn typed_query(&self) -> Option<&str> {
+        match self.tab {
+            Tab::Counterparties if self.typing() => Some(&self.table.query),
+            Tab::Alerts if self.typing() => Some(&self.alert_view.query),
+            _ => None,
+        }
+    }
+
+    /// Changes the typed filter line and refilters (`grew`: only characters were added).
+    pub fn edit_query(&mut self, grew: bool, edit: impl FnOnce(&mut String)) {
+        match self.tab {
+            Tab::Counterparties if self.typing() => {
+                edit(&mut self.table.query);
+                self.refilter(grew);
+            }
+            Tab::Alerts if self.typing() => {
+                edit(&mut self.alert_view.query);
+                self.refilter_alerts();
+            }
+            _ => {}
+        }
     }
 
     /// The alert actions apply to: the one read in the alert view, else the selection.
@@ -954,6 +1028,11 @@ impl AppState {
             .collect();
         set.into_iter().collect()
     }
+}
+
+/// "1 counterparty", "3 counterparties".
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[cfg(test)]

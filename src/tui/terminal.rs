@@ -72,14 +72,28 @@ pub fn restore() {
     let _ = out.flush();
 }
 
-/// Ctrl-z: restore the terminal, stop the process like a shell job, and take the terminal
-/// back when continued (`fg`).
+/// Ctrl-z or an outside SIGTSTP: restore the terminal, stop the process like a shell job, and
+/// take the terminal back when continued (`fg`, SIGCONT).
 pub fn suspend() -> io::Result<()> {
     restore();
-    // Raw mode turned Ctrl-z into a key, so the stop signal has to be raised by hand.
-    // SAFETY: raise() only sends a signal to this process; no memory is involved.
-    unsafe {
-        libc::raise(libc::SIGTSTP);
-    }
+    stop_as_a_job();
     setup()
+}
+
+/// Stops the process with SIGTSTP's default action, so the shell reports the job as stopped.
+/// Raw mode turned Ctrl-z into a key, so the signal is raised by hand; and the UI's own
+/// SIGTSTP handler (which brought an outside `kill -TSTP` here) would only catch it again, so
+/// the default action stands in for the raise and the handler is put back once continued.
+fn stop_as_a_job() {
+    // SAFETY: sigaction() reads and writes the two local structs passed by pointer (zeroed is
+    // SIG_DFL with an empty mask, a valid value); raise() only sends a signal to this process.
+    unsafe {
+        let default: libc::sigaction = std::mem::zeroed();
+        let mut handler: libc::sigaction = std::mem::zeroed();
+        let swapped = libc::sigaction(libc::SIGTSTP, &default, &mut handler) == 0;
+        libc::raise(libc::SIGTSTP);
+        if swapped {
+            libc::sigaction(libc::SIGTSTP, &handler, std::ptr::null_mut());
+        }
+    }
 }

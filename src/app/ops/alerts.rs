@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::app::access::Need;
@@ -24,6 +25,11 @@ pub struct AlertQuery {
     pub severity: Option<Severity>,
     /// Only alerts of counterparties this analyst owns.
     pub owner: Option<String>,
+    /// Only alerts raised at or after this instant (the caller turns its days into instants in
+    /// its zone, see [`crate::local_time::DayRange::instants`]).
+    pub raised_from: Option<DateTime<Utc>>,
+    /// Only alerts raised before this instant.
+    pub raised_before: Option<DateTime<Utc>>,
 }
 
 /// One listed alert.
@@ -57,6 +63,8 @@ pub(crate) fn list(local: &Local, query: AlertQuery) -> Result<Vec<AlertRow>, Fa
         if (query.unsent && alert.sent_at.is_some())
             || (query.open && alert.acknowledged_at.is_some())
             || query.severity.is_some_and(|s| alert.severity < s)
+            || query.raised_from.is_some_and(|t| alert.created_at < t)
+            || query.raised_before.is_some_and(|t| alert.created_at >= t)
             || owned
                 .as_ref()
                 .is_some_and(|o| !o.contains(&alert.counterparty_id))

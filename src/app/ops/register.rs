@@ -190,7 +190,7 @@ pub(crate) fn import(local: &Local, file: ImportFile) -> Result<ImportReport, Fa
 pub(crate) fn export(local: &Local, filter: Filter) -> Result<Vec<ExportRow>, Failure> {
     let store = local.store();
     local
-        .counterparties(filter)?
+        .counterparties(filter, crate::register::filter::ListOrder::Id)?
         .into_iter()
         .map(|cp| {
             let last = store.last_check(cp.id).map_err(Failure::from_error)?;

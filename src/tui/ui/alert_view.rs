@@ -213,7 +213,10 @@ fn evidence(state: &AppState, r: &SourceResult, theme: &Theme, out: &mut Vec<Lin
     ));
     let mut t = format!("received {}", time(state, r.at));
     if let Some(rt) = &e.registry_time {
-        t.push_str(&format!(" · registry time {rt}"));
+        t.push_str(&format!(
+            " · registry time {}",
+            crate::local_time::registry(rt, state.tz)
+        ));
     }
     out.push(kv("  Time", t, theme));
     let mut more = Vec::new();

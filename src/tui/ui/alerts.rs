@@ -36,6 +36,9 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if v.unacked_only {
         filters.push("unacknowledged".to_string());
     }
+    if !v.query.trim().is_empty() {
+        filters.push(format!("\"{}\"", v.query.trim()));
+    }
     if !filters.is_empty() {
         title.push(Span::styled(
             format!("filter: {} ", filters.join(", ")),

@@ -198,10 +198,10 @@ fn render_timeline(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let today = state.now.date_naive();
     let mut worst: BTreeMap<i64, CheckStatus> = BTreeMap::new();
     for r in runs {
-        let days = (today - r.finished_at.date_naive()).num_days();
+        // Days of the configured zone, as the title's date and every time shown.
+        let days = crate::local_time::days_ago(state.now, r.finished_at, state.tz);
         if (0..TIMELINE_DAYS).contains(&days) {
             let s = CheckStatus::of(r);
             let e = worst.entry(days).or_insert(s);
@@ -218,7 +218,7 @@ fn render_timeline(
         .block(Block::default().borders(Borders::ALL).title(Span::styled(
             format!(
                 " Timeline since {} (■ ok  □ no answer  ✖ finding  · none) ",
-                start.format("%Y-%m-%d")
+                start.with_timezone(&state.tz).format("%Y-%m-%d")
             ),
             theme.title,
         )))
@@ -374,7 +374,10 @@ fn run_lines(
             ev.push(format!("ref {x}"));
         }
         if let Some(x) = &e.registry_time {
-            ev.push(format!("registry time {x}"));
+            ev.push(format!(
+                "registry time {}",
+                crate::local_time::registry(x, state.tz)
+            ));
         }
         if let Some(x) = &e.code {
             ev.push(format!("code {x}"));

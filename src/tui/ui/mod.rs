@@ -146,7 +146,7 @@ fn progress_text(what: &str, done: usize, total: usize, current: Option<&Current
 }
 
 fn status_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut Buffer) {
-    let line = if state.tab == Tab::Counterparties && state.table.typing {
+    let line = if let Some(query) = state.typed_query() {
         let accept = keymap
             .key_for(Context::Filter, Action::FilterAccept)
             .map(|k| k.to_string())
@@ -157,7 +157,7 @@ fn status_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
             .unwrap_or_default();
         Line::from(vec![
             Span::styled("/", theme.key),
-            Span::raw(state.table.query.clone()),
+            Span::raw(query.to_string()),
             Span::styled("█", theme.dim),
             Span::styled(format!("   {accept} keep · {cancel} clear"), theme.dim),
         ])

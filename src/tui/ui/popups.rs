@@ -68,19 +68,26 @@ pub fn help(
             let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<18}", keys.join(" ")), theme.key),
+                Span::styled(format!("{:<24}", action.name()), theme.dim),
                 Span::raw(action.help()),
             ]));
         }
         lines.push(Line::default());
     }
-    let r = centered(area, 86, area.height.saturating_sub(2));
+    let r = centered(area, 110, area.height.saturating_sub(2));
     Clear.render(r, buf);
+    // Never scroll past the last line: the rest of the help stays on screen.
+    let scroll = scroll.min(
+        lines
+            .len()
+            .saturating_sub(usize::from(r.height.saturating_sub(2))),
+    );
     let close = hint(keymap, Context::Help, Action::CloseHelp);
     let ro = if state.read_only { " · read-only" } else { "" };
     Paragraph::new(lines)
         .scroll((scroll.min(u16::MAX as usize) as u16, 0))
         .block(Block::default().borders(Borders::ALL).title(Span::styled(
-            format!(" Keys ({close} closes, j/k scroll){ro} "),
+            format!(" Keys and their [keymap] action names ({close} closes, j/k scroll){ro} "),
             theme.title,
         )))
         .render(r, buf);
@@ -221,6 +228,11 @@ pub fn form(f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, frame: &m
         } else if focused {
             if let Some(t) = f.inputs.get(i) {
                 frame.render_widget(t, input);
+                // The terminal's own cursor sits where typing goes (screen readers and
+                // terminals that blink it follow it).
+                let col = t.cursor().1;
+                let x = input.x.saturating_add(col.min(u16::MAX as usize) as u16);
+                frame.set_cursor_position((x.min(input.right().saturating_sub(1)), input.y));
             }
         } else {
             frame.render_widget(Paragraph::new(f.value(i).to_string()), input);
