@@ -394,7 +394,10 @@ mod tests {
         // The example documents the defaults; it must not drift from them.
         assert_eq!(c.sources, crate::sources::config::SourcesConfig::default());
         assert_eq!(c.ui, crate::tui::config::UiConfig::default());
-        assert_eq!(c.register, crate::register::config::RegisterConfig::default());
+        assert_eq!(
+            c.register,
+            crate::register::config::RegisterConfig::default()
+        );
         assert_eq!(
             c.sanctions,
             crate::sanctions::config::SanctionsConfig::default(),

@@ -30,7 +30,14 @@ fn mode(p: &std::path::Path) -> u32 {
 fn read_only_refuses_every_command_that_writes_or_sends_and_serves_the_readers() {
     let env = Env::new();
     env.kontra()
-        .args(["add", "--name", "Kept GmbH", "--country", "DE"])
+        .args([
+            "add",
+            "--name",
+            "Kept GmbH",
+            "--country",
+            "DE",
+            "--no-monitor",
+        ])
         .assert()
         .success();
     let csv = env.write("in.csv", "name,country\nNeu GmbH,DE\n");

@@ -64,6 +64,11 @@ pub enum Priority {
     High,
 }
 
+impl Priority {
+    /// Every priority, in the order a choice offers them.
+    pub const ALL: [Priority; 2] = [Priority::Normal, Priority::High];
+}
+
 impl fmt::Display for Priority {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -163,6 +168,11 @@ pub enum Frequency {
     Weekly,
     /// At most once a month.
     Monthly,
+}
+
+impl Frequency {
+    /// Every frequency, in the order a choice offers them.
+    pub const ALL: [Frequency; 3] = [Frequency::Daily, Frequency::Weekly, Frequency::Monthly];
 }
 
 impl fmt::Display for Frequency {

@@ -1,27 +1,27 @@
 //! The add/edit form: one single-line text area per field in the order, with live
 //! validation through `CounterpartyDraft::apply` so the form and the CLI accept the same input.
-//! The kind is a choice among fixed values, cycled with the arrow keys or space, not typed.
+//! Kind, priority, monitoring and frequency are choices among fixed values, cycled with the
+//! arrow keys or space, not typed. A new counterparty starts owned by the analyst adding it and
+//! monitored as `[register] monitor_new` says.
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
 
-use crate::domain::{Counterparty, CounterpartyDraft, CounterpartyKind, Field, vat};
+use crate::domain::{
+    Counterparty, CounterpartyDraft, CounterpartyKind, Field, Frequency, Priority, vat,
+};
 
 /// The form's fields: every field in [`Field::ALL`] order (labels from [`Field::label`])
-/// except monitoring, which has its own key, and frequency, tags and notes, which the command
-/// line and CSV set.
-pub const FIELDS: [Field; 12] = shown();
+/// except tags and notes, which the command line and CSV set.
+pub const FIELDS: [Field; 14] = shown();
 
-const fn shown() -> [Field; 12] {
-    let mut out = [Field::Name; 12];
+const fn shown() -> [Field; 14] {
+    let mut out = [Field::Name; 14];
     let (mut i, mut n) = (0, 0);
     while i < Field::ALL.len() {
         let f = Field::ALL[i];
-        if !matches!(
-            f,
-            Field::Monitor | Field::Frequency | Field::Tags | Field::Notes
-        ) {
+        if !matches!(f, Field::Tags | Field::Notes) {
             // A field added to `Field::ALL` stops the build here until the form's size says it.
             out[n] = f;
             n += 1;
@@ -32,9 +32,12 @@ const fn shown() -> [Field; 12] {
     out
 }
 
-/// The index of the kind field in [`FIELDS`]: a choice, not a text.
-pub const KIND: usize = 11;
+/// The index of the kind field in [`FIELDS`].
+pub const KIND: usize = 13;
 const _: () = assert!(matches!(FIELDS[KIND], Field::Kind));
+
+/// The words the monitoring choice offers (the draft reads both).
+const MONITOR: [&str; 2] = ["yes", "no"];
 
 /// The index of a field in [`FIELDS`], if the form shows it.
 fn index(field: Field) -> Option<usize> {
@@ -44,7 +47,39 @@ fn index(field: Field) -> Option<usize> {
 /// The values a choice field offers, in the order the arrow keys step through them; none for a
 /// text field.
 pub fn choices(field: usize) -> Option<Vec<&'static str>> {
-    (field == KIND).then(|| CounterpartyKind::ALL.iter().map(|k| k.as_str()).collect())
+    match FIELDS.get(field)? {
+        Field::Kind => Some(CounterpartyKind::ALL.iter().map(|k| k.as_str()).collect()),
+        Field::Priority => Some(
+            Priority::ALL
+                .iter()
+                .map(|p| match p {
+                    Priority::Normal => "normal",
+                    Priority::High => "high",
+                })
+                .collect(),
+        ),
+        Field::Frequency => Some(
+            Frequency::ALL
+                .iter()
+                .map(|f| match f {
+                    Frequency::Daily => "daily",
+                    Frequency::Weekly => "weekly",
+                    Frequency::Monthly => "monthly",
+                })
+                .collect(),
+        ),
+        Field::Monitor => Some(MONITOR.to_vec()),
+        _ => None,
+    }
+}
+
+/// What a new counterparty starts with in the form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewDefaults {
+    /// The analyst adding it (the owner field is prefilled; it can be cleared).
+    pub owner: Option<String>,
+    /// Whether it is monitored (`[register] monitor_new`).
+    pub monitor: bool,
 }
 
 /// State of an open form.
@@ -74,22 +109,23 @@ fn area(text: &str) -> TextArea<'static> {
 }
 
 impl FormState {
-    /// An empty form for a new counterparty.
-    pub fn add(now: DateTime<Utc>) -> FormState {
+    /// A form for a new counterparty: empty but for the choices, the owner and monitoring
+    /// (from `defaults`).
+    pub fn add(now: DateTime<Utc>, defaults: &NewDefaults) -> FormState {
+        let start = |field: Field| -> String {
+            match field {
+                Field::Owner => defaults.owner.clone().unwrap_or_default(),
+                Field::Monitor => MONITOR[usize::from(!defaults.monitor)].to_string(),
+                Field::Kind => CounterpartyKind::default().as_str().to_string(),
+                Field::Priority => Priority::default().to_string(),
+                Field::Frequency => Frequency::default().to_string(),
+                _ => String::new(),
+            }
+        };
         let mut f = FormState {
             editing: None,
             base: None,
-            inputs: FIELDS
-                .iter()
-                .enumerate()
-                .map(|(i, _)| {
-                    area(if i == KIND {
-                        CounterpartyKind::default().as_str()
-                    } else {
-                        ""
-                    })
-                })
-                .collect(),
+            inputs: FIELDS.iter().map(|&field| area(&start(field))).collect(),
             focus: 0,
             touched: vec![false; FIELDS.len()],
             errors: vec![None; FIELDS.len()],
@@ -108,7 +144,10 @@ impl FormState {
             base: Some(cp.clone()),
             inputs: FIELDS
                 .iter()
-                .map(|&field| area(&crate::register::cell(cp, field)))
+                .map(|&field| match field {
+                    Field::Monitor => area(MONITOR[usize::from(!cp.monitor)]),
+                    _ => area(&crate::register::cell(cp, field)),
+                })
                 .collect(),
             focus: 0,
             touched: vec![true; FIELDS.len()],
@@ -138,7 +177,8 @@ impl FormState {
     pub fn draft(&self) -> CounterpartyDraft {
         let mut draft = CounterpartyDraft::default();
         for (i, &field) in FIELDS.iter().enumerate() {
-            // The form shows text fields only, which take any text.
+            // Text fields take any text and choices hold only values the draft reads; what is
+            // wrong shows in validation.
             let _ = draft.set(field, self.value(i));
         }
         draft
@@ -273,7 +313,7 @@ mod tests {
     #[test]
     fn kind_is_a_choice_not_a_text() {
         let now = Utc::now();
-        let mut f = FormState::add(now);
+        let mut f = FormState::add(now, &NewDefaults::default());
         assert_eq!(f.value(KIND), "organisation");
         f.focus = KIND;
         assert!(f.input(key(KeyCode::Right), now));
@@ -305,12 +345,47 @@ mod tests {
         cp.id = 3;
         let f = FormState::edit(&cp, now);
         assert_eq!(f.value(KIND), "person");
+        assert_eq!(f.value(10), "normal", "the choices show the stored value");
         assert_eq!(
-            f.value(10),
-            "normal",
+            f.value(0),
+            "Anna Berger e.K.",
             "the text fields keep their CSV cells"
         );
         assert!(!f.has_errors());
         assert_eq!(f.draft().apply(Some(&cp), now).unwrap(), cp);
+    }
+
+    #[test]
+    fn a_new_counterparty_starts_owned_by_its_analyst_and_monitored_as_configured() {
+        let now = Utc::now();
+        let defaults = NewDefaults {
+            owner: Some("anna".into()),
+            monitor: true,
+        };
+        let mut f = FormState::add(now, &defaults);
+        let draft = f.draft();
+        assert_eq!(draft.owner.as_deref(), Some("anna"));
+        assert_eq!(draft.monitor, Some(true));
+        assert_eq!(draft.priority.as_deref(), Some("normal"));
+        assert_eq!(draft.frequency.as_deref(), Some("daily"));
+        // Monitoring, priority and frequency are choices: stepped, never typed.
+        f.focus = index(Field::Monitor).unwrap();
+        assert!(!f.input(key(KeyCode::Char('x')), now));
+        assert!(f.input(key(KeyCode::Char('n')), now));
+        f.focus = index(Field::Frequency).unwrap();
+        assert!(f.input(key(KeyCode::Right), now));
+        f.focus = index(Field::Priority).unwrap();
+        assert!(f.input(key(KeyCode::Char('h')), now));
+        f.inputs[0] = area("Alpha GmbH");
+        f.inputs[1] = area("DE");
+        f.validate(now);
+        let cp = f.draft().apply(None, now).unwrap();
+        assert!(!cp.monitor);
+        assert_eq!(cp.frequency, Frequency::Weekly);
+        assert_eq!(cp.priority, Priority::High);
+        assert_eq!(cp.owner.as_deref(), Some("anna"));
+        let off = FormState::add(now, &NewDefaults::default());
+        assert_eq!(off.value(index(Field::Monitor).unwrap()), "no");
+        assert_eq!(off.value(index(Field::Owner).unwrap()), "");
     }
 }

@@ -118,6 +118,8 @@ pub async fn run(
     spawn_signals(tx.clone());
     app.state.monitor_attached = session.monitor;
     app.state.client = session.client;
+    // New counterparties are the adding analyst's: the one the server knows this UI as.
+    app.state.new_defaults.owner = Some(api.identity().analyst.clone());
     let env = Arc::new(env);
     let guard = terminal::TerminalGuard::enter()?;
     let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
@@ -332,6 +334,7 @@ pub fn app(
     let mut state = AppState::new(Utc::now(), size, read_only, config.language);
     state.tz = config.monitor.timezone.0;
     state.bell_on_critical = config.ui.bell_on_critical;
+    state.new_defaults.monitor = config.register.monitor_new;
     Ok(App {
         state,
         keymap: Keymap::new(&config.keymap, read_only)?,

@@ -645,6 +645,8 @@ pub struct AppState {
     pub server_gone: bool,
     /// The directory the export prompt offers (the user's documents, else the data directory).
     pub export_dir: PathBuf,
+    /// What the add form starts with: the analyst's name as owner, monitoring as configured.
+    pub new_defaults: super::form::NewDefaults,
     /// Set when the app should exit.
     pub quit: bool,
 }
@@ -689,6 +691,10 @@ impl AppState {
             server_gone: false,
             // Replaced at start by the user's directory; never the current directory.
             export_dir: std::env::temp_dir(),
+            new_defaults: super::form::NewDefaults {
+                owner: None,
+                monitor: true,
+            },
             quit: false,
         }
     }

@@ -187,11 +187,37 @@ pub fn form(f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, frame: &m
             Span::raw(" cancel "),
         ]));
     let inner = block.inner(r);
+    // On a short terminal the fields scroll with the focus, which is always on screen; the
+    // block says which fields show.
+    let visible = usize::from(inner.height / 2).clamp(1, FIELDS.len());
+    let first = f
+        .focus
+        .saturating_sub(visible - 1)
+        .min(FIELDS.len() - visible);
+    let block = if visible < FIELDS.len() {
+        block.title(
+            Line::from(format!(
+                " fields {}–{} of {} ",
+                first + 1,
+                first + visible,
+                FIELDS.len()
+            ))
+            .right_aligned(),
+        )
+    } else {
+        block
+    };
     frame.render_widget(block, r);
-    let rows = Layout::vertical(FIELDS.iter().map(|_| Constraint::Length(2))).split(inner);
-    for (i, field) in FIELDS.iter().enumerate() {
+    let rows = Layout::vertical((0..visible).map(|_| Constraint::Length(2))).split(inner);
+    for (slot, (i, field)) in FIELDS
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .enumerate()
+    {
         let label = field.label();
-        let Some(row) = rows.get(i) else { break };
+        let Some(row) = rows.get(slot) else { break };
         let [line1, line2] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(*row);
         let [lab, input] =

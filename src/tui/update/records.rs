@@ -34,7 +34,10 @@ fn clear_marks(state: &mut AppState) {
 /// Applies a counterparty command.
 pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
-        Action::Add => state.popup = Some(Popup::Form(Box::new(FormState::add(state.now)))),
+        Action::Add => {
+            let form = FormState::add(state.now, &state.new_defaults);
+            state.popup = Some(Popup::Form(Box::new(form)));
+        }
         Action::Edit => {
             let cp = focused_id(state)
                 .and_then(|id| state.index.get(&id))
