@@ -12,10 +12,16 @@
 //!   Server (in `kontra` UI or `kontra daemon`): reads side by side, writes in turn
 //!                         |
 //!                 Local (per caller, role checks) ──> Store (sled)   Hub ──> events
+//!                         |                                   ^   (batched per client,
+//!                         | ops::ask: checks now, a cycle,    |    moot steps coalesced,
+//!                         v lifting a pause                   |    Missed(n) on lag)
+//!                 the monitor of the serving process ─────────┘
 //! ```
 //!
-//! Without a running instance a command opens the store itself and uses [`Local`] directly:
-//! the same operations, the same role checks, the same messages.
+//! Work the monitor does (checks, cycles, lifting a registry pause) is asked of the monitor of
+//! the serving process and followed on the hub, so one checker writes a store. Without a
+//! running instance a command opens the store itself and uses [`Local`] directly: the same
+//! operations, the same role checks, the same messages, with a runner of its own.
 
 pub mod access;
 pub mod api;
