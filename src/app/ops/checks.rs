@@ -77,12 +77,17 @@ pub(crate) fn check(local: &Local, ids: Vec<u64>, all: bool) -> Result<Vec<Check
         .collect())
 }
 
-/// No monitor runs here: a runner of its own checks, and Ctrl-C stops the questions.
-async fn in_process(
+/// A runner of the caller's own, for when no monitor runs in this process, and the token
+/// Ctrl-C cancels it with (call inside a runtime).
+pub(crate) fn own_runner(
     local: &Local,
-    cps: Vec<Counterparty>,
-    actor: &str,
-) -> Result<Vec<Checked>, Failure> {
+) -> Result<
+    (
+        crate::monitor::runner::Runner<crate::monitor::live::Live>,
+        CancellationToken,
+    ),
+    Failure,
+> {
     let instance = local.instance();
     let runner = crate::background::live_runner(
         instance.config(),
@@ -97,6 +102,16 @@ async fn in_process(
             t.cancel();
         }
     });
+    Ok((runner, cancel))
+}
+
+/// No monitor runs here: a runner of its own checks, and Ctrl-C stops the questions.
+async fn in_process(
+    local: &Local,
+    cps: Vec<Counterparty>,
+    actor: &str,
+) -> Result<Vec<Checked>, Failure> {
+    let (runner, cancel) = own_runner(local)?;
     let outcomes = runner.check_now(cps, actor, &cancel).await;
     Ok(outcomes
         .into_iter()

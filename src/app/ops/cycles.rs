@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 
-use tokio_util::sync::CancellationToken;
-
 use super::ask::{Heard, Step, ask};
 use crate::app::access::Need;
 use crate::app::events::Event;
@@ -43,19 +41,7 @@ pub(crate) fn run_cycle(local: &Local, all: bool) -> Result<Vec<CycleReport>, Fa
 /// Ctrl-C cancels; the cycle stays resumable.
 async fn in_process(local: &Local, all: bool) -> Result<Vec<CycleReport>, Failure> {
     let instance = local.instance();
-    let runner = crate::background::live_runner(
-        instance.config(),
-        instance.store().clone(),
-        instance.data_dir(),
-    )
-    .map_err(Failure::from_error)?;
-    let cancel = CancellationToken::new();
-    let t = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            t.cancel();
-        }
-    });
+    let (runner, cancel) = super::checks::own_runner(local)?;
     if let Some(r) = runner.resume(&cancel).await.map_err(Failure::from_error)? {
         return Ok(vec![r]);
     }
