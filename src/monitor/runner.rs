@@ -96,6 +96,16 @@ pub struct CycleReport {
     pub cancelled: bool,
 }
 
+/// The number of the last cycle started (0: none yet); a cycle started later has a higher one.
+pub fn cycles_started(store: &Store) -> Result<u64, RunnerError> {
+    Ok(store.get_state::<u64>(CYCLE_SEQ_KEY)?.unwrap_or(0))
+}
+
+/// The report of the last cycle that ended, if any (stored by the runner at each cycle's end).
+pub fn last_report(store: &Store) -> Result<Option<CycleReport>, RunnerError> {
+    Ok(store.get_state(LAST_REPORT_KEY)?)
+}
+
 /// Runs checks and cycles for one store; cheap to clone.
 pub struct Runner<C: Checker> {
     store: Arc<Store>,
@@ -224,17 +234,6 @@ impl<C: Checker> Runner<C> {
             .filter(|c| c.monitor)
             .map(|c| c.id)
             .collect())
-    }
-
-    /// The number of the last cycle started (0: none yet); a cycle started later has a
-    /// higher one.
-    pub fn cycles_started(store: &Store) -> Result<u64, RunnerError> {
-        Ok(store.get_state::<u64>(CYCLE_SEQ_KEY)?.unwrap_or(0))
-    }
-
-    /// The report of the last cycle that ended, if any.
-    pub fn last_report(store: &Store) -> Result<Option<CycleReport>, RunnerError> {
-        Ok(store.get_state(LAST_REPORT_KEY)?)
     }
 
     /// The cycle that was interrupted (killed or cancelled), if any.

@@ -11,7 +11,7 @@ use crate::app::events::Event;
 use crate::app::local::Local;
 use crate::exit::{self, Failure};
 use crate::monitor::clock::{Clock, SystemClock};
-use crate::monitor::runner::{CycleReport, Runner};
+use crate::monitor::runner::{self, CycleReport};
 use crate::monitor::schedule::Schedule;
 use crate::monitor::{MonitorEvent, Request as MonitorRequest};
 
@@ -88,8 +88,7 @@ fn through_monitor(
 ) -> Result<Vec<CycleReport>, Failure> {
     let wanted = reason(all);
     let store = local.store();
-    let before =
-        Runner::<crate::monitor::live::Live>::cycles_started(store).map_err(Failure::from_error)?;
+    let before = runner::cycles_started(store).map_err(Failure::from_error)?;
     let stopped = || {
         Failure::new(
             exit::ERROR,
@@ -150,8 +149,7 @@ fn through_monitor(
                 }
             }
             Heard::Quiet if lost => {
-                let last = Runner::<crate::monitor::live::Live>::last_report(store)
-                    .map_err(Failure::from_error)?;
+                let last = runner::last_report(store).map_err(Failure::from_error)?;
                 if let Some(r) = last
                     && r.cycle_id > before
                     && !r.resumed
