@@ -55,7 +55,10 @@ impl Peer {
             app,
             api,
             events,
-            env: EffectEnv::default(),
+            env: EffectEnv {
+                tr: kontra::tui::text::Tr::EN,
+                ..EffectEnv::default()
+            },
         }
     }
 

@@ -72,6 +72,8 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn effect_env() -> EffectEnv {
     EffectEnv {
         home: tui::export::home_dir(),
+        // `tui::run` sets the language of the app it runs.
+        tr: Default::default(),
     }
 }
 

@@ -9,7 +9,8 @@ use chrono::Utc;
 
 use super::data;
 use super::event::{Done, Event};
-use super::state::{Level, ReasonFor, counted};
+use super::state::{Level, ReasonFor};
+use super::text::Tr;
 use crate::app::Api;
 use crate::app::ops::ui::CheckAsked;
 use crate::domain::{CounterpartyDraft, Source};
@@ -95,6 +96,8 @@ pub struct EffectEnv {
     /// The user's home directory, for `~` in an export path (an attached UI exports on its
     /// own side).
     pub home: Option<PathBuf>,
+    /// The language of the messages the effects report.
+    pub tr: Tr,
 }
 
 fn failed(what: &str, e: &Failure) -> Vec<Event> {
@@ -214,15 +217,12 @@ fn execute_one(api: &dyn Api, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             let state = if on { "on" } else { "off" };
             vec![Event::Done(Done::Upserted {
                 cps,
-                message: format!(
-                    "monitoring {state} for {}",
-                    counted(changed, "counterparty", "counterparties")
-                ),
+                message: format!("monitoring {state} for {}", env.tr.counterparties(changed)),
             })]
         }
         Effect::Acknowledge { ids, comment } => match api.acknowledge(ids, comment) {
             Ok(alerts) => vec![Event::Done(Done::AlertsUpdated {
-                message: format!("{} acknowledged", counted(alerts.len(), "alert", "alerts")),
+                message: format!("{} acknowledged", env.tr.alerts(alerts.len())),
                 alerts,
             })],
             Err(e) => failed("acknowledge", &e),
@@ -238,7 +238,7 @@ fn execute_one(api: &dyn Api, env: &EffectEnv, effect: Effect) -> Vec<Event> {
             })],
             Err(e) => failed("reading a check run", &e),
         },
-        Effect::CheckNow(ids) => check_now(api, ids),
+        Effect::CheckNow(ids) => check_now(api, env.tr, ids),
         Effect::ResumeSource(source) => resume_source(api, source),
     }
 }
@@ -260,15 +260,12 @@ fn resume_source(api: &dyn Api, source: Source) -> Vec<Event> {
     vec![Event::Monitor(ev)]
 }
 
-fn check_now(api: &dyn Api, ids: Vec<u64>) -> Vec<Event> {
+fn check_now(api: &dyn Api, tr: Tr, ids: Vec<u64>) -> Vec<Event> {
     let (level, text) = match api.check_now(ids) {
         // The monitor's ChecksStarted replaces this with the progress at once.
         Ok(CheckAsked::Sent(n)) => (
             Level::Info,
-            format!(
-                "check requested for {}",
-                counted(n, "counterparty", "counterparties")
-            ),
+            format!("check requested for {}", tr.counterparties(n)),
         ),
         Ok(CheckAsked::NoMonitor) => (
             Level::Info,

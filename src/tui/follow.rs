@@ -5,7 +5,8 @@
 
 use super::data::Row;
 use super::effects::Effect;
-use super::state::{AppState, Current, Level, ManualChecks, Progress, SortColumn, Tab, counted};
+use super::state::{AppState, Current, Level, ManualChecks, Progress, SortColumn, Tab};
+use super::text::Tr;
 use super::update::flash;
 use crate::domain::health::day_slot;
 use crate::domain::{Alert, CheckRun, Severity};
@@ -87,7 +88,7 @@ pub fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
             } else {
                 format!(
                     "cycle finished: {done} checked, {}",
-                    counted(new_alerts, "new alert", "new alerts")
+                    state.tr().new_alerts(new_alerts)
                 )
             };
             return flash(state, Level::Info, text);
@@ -120,7 +121,7 @@ pub fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
             } else {
                 Level::Info
             };
-            return flash(state, level, summary_text(&summary));
+            return flash(state, level, summary_text(state.tr(), &summary));
         }
     }
     Vec::new()
@@ -128,14 +129,14 @@ pub fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
 
 /// The status line at the end of a manual check: what was asked, what could not be, what it
 /// found.
-pub fn summary_text(s: &ChecksSummary) -> String {
+pub fn summary_text(tr: Tr, s: &ChecksSummary) -> String {
     let mut text = format!(
         "check finished: {} of {} checked, {}, {} could not ask, {}",
         s.checked,
         s.total,
-        counted(s.answers, "answer", "answers"),
+        tr.answers(s.answers),
         s.could_not_ask,
-        counted(s.new_alerts, "new alert", "new alerts")
+        tr.new_alerts(s.new_alerts)
     );
     if s.critical > 0 {
         text.push_str(&format!(" ({} critical)", s.critical));
@@ -206,7 +207,7 @@ fn new_alerts(state: &mut AppState, alerts: Vec<Alert>) -> Vec<Effect> {
     }
     state.refilter_alerts();
     if critical == 0 {
-        return flash(state, Level::Warn, counted(n, "new alert", "new alerts"));
+        return flash(state, Level::Warn, state.tr().new_alerts(n));
     }
     // Seen at once when the Alerts tab is open; otherwise its badge counts them.
     if state.tab != Tab::Alerts {
@@ -217,7 +218,7 @@ fn new_alerts(state: &mut AppState, alerts: Vec<Alert>) -> Vec<Effect> {
         Level::Error,
         format!(
             "{} ({critical} critical): see the Alerts tab",
-            counted(n, "new alert", "new alerts")
+            state.tr().new_alerts(n)
         ),
     );
     if state.bell_on_critical {

@@ -21,6 +21,7 @@ pub mod search;
 pub mod shared;
 pub mod state;
 pub mod terminal;
+pub mod text;
 pub mod theme;
 pub mod ui;
 pub mod update;
@@ -112,6 +113,11 @@ pub async fn run(
     session: Session,
 ) -> Result<Ended, TuiError> {
     let started = Instant::now();
+    // The effects report in the UI's language.
+    let env = EffectEnv {
+        tr: app.state.tr(),
+        ..env
+    };
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     spawn_shared(api.subscribe()?, tx.clone());
     spawn_input(tx.clone());

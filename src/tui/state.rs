@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::data::{LoadStep, Row, Snapshot};
 use super::form::FormState;
 use super::search::{AlertFilter, FilterLine, Query, SearchIndex};
+use super::text::Tr;
 use crate::app::ops::ui::{Details, RunStats};
 use crate::domain::collate;
 use crate::domain::last_check::CheckStatus;
@@ -37,12 +38,12 @@ impl Tab {
     pub const ALL: [Tab; 4] = [Tab::Stats, Tab::Counterparties, Tab::Details, Tab::Alerts];
 
     /// The tab title.
-    pub fn title(self) -> &'static str {
+    pub fn title(self, tr: Tr) -> &'static str {
         match self {
-            Tab::Stats => "Stats",
-            Tab::Counterparties => "Counterparties",
-            Tab::Details => "Details",
-            Tab::Alerts => "Alerts",
+            Tab::Stats => tr.tab_stats(),
+            Tab::Counterparties => tr.tab_counterparties(),
+            Tab::Details => tr.tab_details(),
+            Tab::Alerts => tr.tab_alerts(),
         }
     }
 
@@ -84,15 +85,15 @@ impl SortColumn {
     ];
 
     /// The column header.
-    pub fn title(self) -> &'static str {
+    pub fn title(self, tr: Tr) -> &'static str {
         match self {
-            SortColumn::Vat => "VAT number",
-            SortColumn::Name => "Name",
-            SortColumn::Country => "CC",
-            SortColumn::Owner => "Owner",
-            SortColumn::Monitoring => "Mon",
-            SortColumn::LastCheck => "Last check",
-            SortColumn::Status => "Status",
+            SortColumn::Vat => tr.column_vat(),
+            SortColumn::Name => tr.column_name(),
+            SortColumn::Country => tr.column_country(),
+            SortColumn::Owner => tr.column_owner(),
+            SortColumn::Monitoring => tr.column_monitoring(),
+            SortColumn::LastCheck => tr.column_last_check(),
+            SortColumn::Status => tr.column_status(),
         }
     }
 }
@@ -126,13 +127,13 @@ impl StatusFilter {
     }
 
     /// The label in the table title.
-    pub fn label(self) -> &'static str {
+    pub fn label(self, tr: Tr) -> &'static str {
         match self {
-            StatusFilter::All => "all",
-            StatusFilter::Ok => "ok",
-            StatusFilter::Problems => "problems",
-            StatusFilter::NoAnswer => "no answer",
-            StatusFilter::Unchecked => "unchecked",
+            StatusFilter::All => tr.filter_all(),
+            StatusFilter::Ok => tr.filter_ok(),
+            StatusFilter::Problems => tr.filter_problems(),
+            StatusFilter::NoAnswer => tr.filter_no_answer(),
+            StatusFilter::Unchecked => tr.filter_unchecked(),
         }
     }
 
@@ -469,28 +470,30 @@ pub enum ReasonFor {
 
 impl ReasonFor {
     /// The popup title.
-    pub fn title(&self) -> &'static str {
+    pub fn title(&self, tr: Tr) -> &'static str {
         match self {
-            ReasonFor::NotThisEntity { .. } => " Not this entity ",
-            ReasonFor::Acknowledge { .. } => " Acknowledge ",
-            ReasonFor::ExportTo => " Export ",
+            ReasonFor::NotThisEntity { .. } => tr.reason_title_not_this_entity(),
+            ReasonFor::Acknowledge { .. } => tr.reason_title_acknowledge(),
+            ReasonFor::ExportTo => tr.reason_title_export(),
         }
     }
 
     /// What saving does, for the popup's key hint.
-    pub fn save_label(&self) -> &'static str {
+    pub fn save_label(&self, tr: Tr) -> &'static str {
         match self {
-            ReasonFor::ExportTo => "write",
-            ReasonFor::NotThisEntity { .. } | ReasonFor::Acknowledge { .. } => "record",
+            ReasonFor::ExportTo => tr.reason_save_write(),
+            ReasonFor::NotThisEntity { .. } | ReasonFor::Acknowledge { .. } => {
+                tr.reason_save_record()
+            }
         }
     }
 
     /// What to say when saving an empty answer that is required.
-    pub fn missing(&self) -> &'static str {
+    pub fn missing(&self, tr: Tr) -> &'static str {
         match self {
-            ReasonFor::ExportTo => "type the file to write first",
+            ReasonFor::ExportTo => tr.reason_missing_file(),
             ReasonFor::NotThisEntity { .. } | ReasonFor::Acknowledge { .. } => {
-                "type the reason first"
+                tr.reason_missing_reason()
             }
         }
     }
@@ -652,6 +655,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The UI's words in the configured language.
+    pub fn tr(&self) -> Tr {
+        Tr(self.language)
+    }
+
     /// A fresh state, before the first load.
     pub fn new(now: DateTime<Utc>, size: (u16, u16), read_only: bool, language: Language) -> Self {
         AppState {
@@ -912,7 +920,7 @@ impl AppState {
             .get(&a.counterparty_id)
             .and_then(|&i| self.rows.get(i))
             .map(|r| r.cp.name.clone())
-            .unwrap_or_else(|| format!("#{} (deleted)", a.counterparty_id))
+            .unwrap_or_else(|| self.tr().deleted_counterparty(a.counterparty_id))
     }
 
     /// Recomputes the alerts shown (newest first) after data or filters changed.
@@ -1034,11 +1042,6 @@ impl AppState {
             .collect();
         set.into_iter().collect()
     }
-}
-
-/// "1 counterparty", "3 counterparties".
-pub fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[cfg(test)]

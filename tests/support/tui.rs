@@ -66,6 +66,17 @@ impl Harness {
     }
 
     pub fn with(size: (u16, u16), read_only: bool, n: usize, days: u32) -> Harness {
+        Harness::in_language(size, read_only, n, days, kontra::values::Language::En)
+    }
+
+    /// As [`Harness::with`], the UI in `language`.
+    pub fn in_language(
+        size: (u16, u16),
+        read_only: bool,
+        n: usize,
+        days: u32,
+        language: kontra::values::Language,
+    ) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(&dir.path().join("data"), "test").unwrap());
         let spec = DemoSpec {
@@ -77,7 +88,7 @@ impl Harness {
         };
         demo::populate(&store, &spec).unwrap();
         let config = Config {
-            language: kontra::values::Language::En,
+            language,
             ..Config::default()
         };
         let mut app = tui::app(&config, read_only, false, size).unwrap();
@@ -87,7 +98,10 @@ impl Harness {
         let snap = data::load_snapshot(&*api, now()).unwrap();
         app.handle(Event::Done(Done::Loaded(Box::new(snap))));
         app.state.export_dir = dir.path().to_path_buf();
-        let env = EffectEnv::default();
+        let env = EffectEnv {
+            tr: app.state.tr(),
+            ..EffectEnv::default()
+        };
         Harness {
             app,
             store,

@@ -104,7 +104,7 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         filters.push("monitored".to_string());
     }
     if t.status != Default::default() {
-        filters.push(format!("status {}", t.status.label()));
+        filters.push(format!("status {}", t.status.label(state.tr())));
     }
     if !filters.is_empty() {
         title.push(Span::styled(
@@ -129,7 +129,7 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .filter_map(|&c| column_width(c))
         .fold(inner, |w, c| w.saturating_sub(c + 1));
     let header = Row::new(columns.iter().map(|c| {
-        let mut s = c.title().to_string();
+        let mut s = c.title(state.tr()).to_string();
         if *c == t.sort {
             s.push_str(if t.descending { " ▼" } else { " ▲" });
         }
@@ -167,7 +167,7 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     None => "never".to_string(),
                 }),
                 SortColumn::Status => cell(match status {
-                    Some(s) => s.label(),
+                    Some(s) => state.tr().check_status(s),
                     None if checks_pending => "…",
                     None => "-",
                 })

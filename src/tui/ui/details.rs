@@ -123,7 +123,11 @@ fn render_summary(state: &AppState, data: &Details, theme: &Theme, area: Rect, b
     let last = data.runs.first().map(|r| {
         let s = CheckStatus::of(r);
         Span::styled(
-            format!("{} ago, {}", age(state.now, r.finished_at), s.label()),
+            format!(
+                "{} ago, {}",
+                age(state.now, r.finished_at),
+                state.tr().check_status(s)
+            ),
             status_style(theme, Some(s)),
         )
     });
@@ -442,7 +446,10 @@ fn render_history(state: &AppState, data: &Details, theme: &Theme, area: Rect, b
             Line::from(vec![
                 Span::raw(if expanded { " ▾ " } else { " ▸ " }),
                 Span::raw(format!("{}  ", time(state, run.finished_at))),
-                Span::styled(format!("{:<10}", s.label()), status_style(theme, Some(s))),
+                Span::styled(
+                    format!("{:<10}", state.tr().check_status(s)),
+                    status_style(theme, Some(s)),
+                ),
                 Span::raw(format!(
                     " {answered}/{} answered · by {} · run #{}",
                     run.results.len(),

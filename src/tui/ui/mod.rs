@@ -33,7 +33,7 @@ pub fn render(state: &AppState, theme: &Theme, keymap: &Keymap, frame: &mut Fram
         && area.width >= MIN_SIZE.0
         && area.height >= MIN_SIZE.1
     {
-        popups::form(form, theme, keymap, area, frame);
+        popups::form(state.tr(), form, theme, keymap, area, frame);
     }
 }
 
@@ -64,13 +64,22 @@ fn draw(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut 
     match &state.popup {
         Some(Popup::Help(scroll)) => popups::help(state, theme, keymap, *scroll, area, buf),
         Some(Popup::Confirm { question, .. }) => {
-            popups::confirm(question, theme, keymap, area, buf)
+            popups::confirm(state.tr(), question, theme, keymap, area, buf)
         }
         Some(Popup::Reason {
             question,
             text,
             pending,
-        }) => popups::reason(pending, question, text, theme, keymap, area, buf),
+        }) => popups::reason(
+            state.tr(),
+            pending,
+            question,
+            text,
+            theme,
+            keymap,
+            area,
+            buf,
+        ),
         _ => {}
     }
 }
@@ -89,7 +98,7 @@ fn too_small(area: Rect, buf: &mut Buffer, theme: &Theme) {
 fn tab_bar(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut spans = vec![Span::styled(" Kontra ", theme.title), Span::raw("│")];
     for (i, tab) in Tab::ALL.iter().enumerate() {
-        let text = format!(" {} {} ", i + 1, tab.title());
+        let text = format!(" {} {} ", i + 1, tab.title(state.tr()));
         let style = if *tab == state.tab {
             theme.tab_active
         } else {
@@ -218,7 +227,7 @@ fn footer_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
         let label = if action == Action::SelectNext {
             "move"
         } else {
-            action.label()
+            action.label(state.tr())
         };
         items.push((keys[0].to_string(), label));
     }
@@ -226,7 +235,7 @@ fn footer_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
     if ctx.falls_back_to_global() {
         for a in [Action::Help, Action::Quit] {
             if let Some(k) = keymap.key_for(Context::Global, a) {
-                tail.push((k.to_string(), a.label()));
+                tail.push((k.to_string(), a.label(state.tr())));
             }
         }
     }

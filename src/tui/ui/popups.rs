@@ -1,6 +1,7 @@
 //! Popups drawn over the current tab: help (generated from the live keymap), yes/no questions
 //! and the add/edit form.
 
+use crate::tui::text::Tr;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -69,7 +70,7 @@ pub fn help(
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<18}", keys.join(" ")), theme.key),
                 Span::styled(format!("{:<24}", action.name()), theme.dim),
-                Span::raw(action.help()),
+                Span::raw(action.help(state.tr())),
             ]));
         }
         lines.push(Line::default());
@@ -94,7 +95,14 @@ pub fn help(
 }
 
 /// A yes/no question.
-pub fn confirm(question: &str, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut Buffer) {
+pub fn confirm(
+    tr: Tr,
+    question: &str,
+    theme: &Theme,
+    keymap: &Keymap,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let r = centered(area, 60, 6);
     Clear.render(r, buf);
     let yes = hint(keymap, Context::Confirm, Action::Confirm);
@@ -104,22 +112,23 @@ pub fn confirm(question: &str, theme: &Theme, keymap: &Keymap, area: Rect, buf: 
         Line::default(),
         Line::from(vec![
             Span::styled(yes, theme.key),
-            Span::raw(" yes   "),
+            Span::raw(format!(" {}   ", tr.yes())),
             Span::styled(no, theme.key),
-            Span::raw(" no"),
+            Span::raw(format!(" {}", tr.no())),
         ]),
     ])
     .wrap(Wrap { trim: true })
     .block(
         Block::default()
             .borders(Borders::ALL)
-            .title(Span::styled(" Confirm ", theme.title)),
+            .title(Span::styled(tr.confirm_title(), theme.title)),
     )
     .render(r, buf);
 }
 
 /// A question answered with one line of text (the reason of a decision).
 pub fn reason(
+    tr: Tr,
     pending: &ReasonFor,
     question: &str,
     text: &str,
@@ -149,7 +158,7 @@ pub fn reason(
         Line::default(),
         Line::from(vec![
             Span::styled(save, theme.key),
-            Span::raw(format!(" {}   ", pending.save_label())),
+            Span::raw(format!(" {}   ", pending.save_label(tr))),
             Span::styled(cancel, theme.key),
             Span::raw(" cancel"),
         ]),
@@ -158,13 +167,13 @@ pub fn reason(
     .block(
         Block::default()
             .borders(Borders::ALL)
-            .title(Span::styled(pending.title(), theme.title)),
+            .title(Span::styled(pending.title(tr), theme.title)),
     )
     .render(r, buf);
 }
 
 /// The add/edit form; the focused field is the live text area.
-pub fn form(f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, frame: &mut Frame) {
+pub fn form(tr: Tr, f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, frame: &mut Frame) {
     let height = (FIELDS.len() as u16) * 2 + 3;
     let r = centered(area, 84, height);
     frame.render_widget(Clear, r);
@@ -216,7 +225,7 @@ pub fn form(f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, frame: &m
         .take(visible)
         .enumerate()
     {
-        let label = field.label();
+        let label = tr.field(*field);
         let Some(row) = rows.get(slot) else { break };
         let [line1, line2] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(*row);

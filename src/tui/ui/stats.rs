@@ -355,7 +355,7 @@ fn render_distribution(state: &AppState, theme: &Theme, area: Rect, buf: &mut Bu
                 _ => theme.dim,
             };
             Line::from(vec![
-                Span::styled(format!("{:<10}", s.label()), label(theme)),
+                Span::styled(format!("{:<10}", state.tr().vat_status(*s)), label(theme)),
                 Span::styled("█".repeat(len), style),
                 Span::raw(format!(" {n}")),
             ])

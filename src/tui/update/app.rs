@@ -4,7 +4,7 @@
 use super::open_details;
 use crate::tui::action::Action;
 use crate::tui::effects::Effect;
-use crate::tui::state::{AppState, Pending, Popup, Tab, counted};
+use crate::tui::state::{AppState, Pending, Popup, Tab};
 use crate::tui::{pause, shared};
 
 /// Applies an app-level action.
@@ -39,7 +39,7 @@ fn quit(state: &mut AppState) -> Vec<Effect> {
         (None, Some(m)) => Some(format!(
             "A check of {} is running ({} done). Quit anyway? \
              Checks not yet stored are dropped.",
-            counted(m.total, "counterparty", "counterparties"),
+            state.tr().counterparties(m.total),
             m.done
         )),
         (None, None) => None,

@@ -169,7 +169,7 @@ fn refuse_read_only(state: &mut AppState, action: Action) -> Vec<Effect> {
         format!(
             "read-only: \"{}\" changes data, and Kontra was started with --read-only \
              (nothing is written or sent); start it without --read-only to do this",
-            action.label()
+            action.label(state.tr())
         ),
     )
 }

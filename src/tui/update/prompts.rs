@@ -32,7 +32,7 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
 fn save(state: &mut AppState) -> Vec<Effect> {
     if let Some(Popup::Reason { text, pending, .. }) = &state.popup {
         if text.trim().is_empty() && !pending.optional() {
-            let missing = pending.missing();
+            let missing = pending.missing(state.tr());
             return flash(state, Level::Warn, missing);
         }
         if let Some(Popup::Reason { text, pending, .. }) = state.popup.take() {

@@ -1,0 +1,156 @@
+//! Words used on several screens: tabs, ages, counts, yes and no.
+
+use super::texts;
+
+texts! { ENTRIES;
+    tab_stats => "Stats", "Übersicht";
+    tab_counterparties => "Counterparties", "Geschäftspartner";
+    tab_details => "Details", "Details";
+    tab_alerts => "Alerts", "Alerts";
+    ago(age) => "{age} ago", "vor {age}";
+    in_future(age) => "in {age}", "in {age}";
+    never => "never", "nie";
+    on => "on", "an";
+    off => "off", "aus";
+    yes => "yes", "ja";
+    no => "no", "nein";
+    none => "none", "keine";
+    deleted_counterparty(id) => "#{id} (deleted)", "#{id} (gelöscht)";
+}
+
+impl super::Tr {
+    /// "1 counterparty", "3 counterparties"; German nouns here are the same in both numbers.
+    pub fn counterparties(self, n: usize) -> String {
+        match (self.0, n) {
+            (crate::values::Language::En, 1) => "1 counterparty".to_string(),
+            (crate::values::Language::En, n) => format!("{n} counterparties"),
+            (crate::values::Language::De, n) => format!("{n} Geschäftspartner"),
+        }
+    }
+
+    /// "1 new alert", "3 new alerts".
+    pub fn new_alerts(self, n: usize) -> String {
+        match (self.0, n) {
+            (crate::values::Language::En, 1) => "1 new alert".to_string(),
+            (crate::values::Language::En, n) => format!("{n} new alerts"),
+            (crate::values::Language::De, 1) => "1 neuer Alert".to_string(),
+            (crate::values::Language::De, n) => format!("{n} neue Alerts"),
+        }
+    }
+
+    /// "1 answer", "3 answers".
+    pub fn answers(self, n: usize) -> String {
+        match (self.0, n) {
+            (crate::values::Language::En, 1) => "1 answer".to_string(),
+            (crate::values::Language::En, n) => format!("{n} answers"),
+            (crate::values::Language::De, 1) => "1 Antwort".to_string(),
+            (crate::values::Language::De, n) => format!("{n} Antworten"),
+        }
+    }
+
+    /// "1 alert", "3 alerts" / "1 Alert", "3 Alerts".
+    pub fn alerts(self, n: usize) -> String {
+        match (self.0, n) {
+            (crate::values::Language::En, 1) => "1 alert".to_string(),
+            (crate::values::Language::En, n) => format!("{n} alerts"),
+            (crate::values::Language::De, 1) => "1 Alert".to_string(),
+            (crate::values::Language::De, n) => format!("{n} Alerts"),
+        }
+    }
+}
+
+/// Labels of the domain's values, which the command line writes in English as data.
+impl super::Tr {
+    /// The status of a counterparty's last check.
+    pub fn check_status(self, s: crate::domain::last_check::CheckStatus) -> &'static str {
+        use crate::domain::last_check::CheckStatus as S;
+        let (en, de) = match s {
+            S::Ok => ("ok", "ok"),
+            S::Partial => ("partial", "teilweise"),
+            S::NoAnswer => ("no answer", "keine Antwort"),
+            S::Invalid => ("invalid", "ungültig"),
+            S::Insolvency => ("insolvency", "Insolvenz"),
+            S::Sanctions => ("sanctions", "Sanktionen"),
+        };
+        self.pick(en, de)
+    }
+
+    /// The VAT number's status after the last check.
+    pub fn vat_status(self, s: crate::domain::last_check::VatStatus) -> &'static str {
+        use crate::domain::last_check::VatStatus as S;
+        let (en, de) = match s {
+            S::Valid => ("valid", "gültig"),
+            S::Invalid => ("invalid", "ungültig"),
+            S::CouldNotAsk => ("no answer", "keine Antwort"),
+            S::Unchecked => ("unchecked", "ungeprüft"),
+            S::NoNumber => ("no number", "keine Nummer"),
+        };
+        self.pick(en, de)
+    }
+
+    /// A counterparty field's label (form, details, errors).
+    pub fn field(self, f: crate::domain::field::Field) -> &'static str {
+        use crate::domain::field::Field as F;
+        let de = match f {
+            F::Name => "Name",
+            F::Country => "Land",
+            F::Vat => "USt-IdNr.",
+            F::Email => "E-Mail",
+            F::Address => "Anschrift",
+            F::Domain => "Domain",
+            F::Contact => "Kontakt",
+            F::Owner => "Zuständig",
+            F::Lei => "LEI",
+            F::Register => "Register",
+            F::Priority => "Priorität",
+            F::Monitor => "Überwachung",
+            F::Frequency => "Häufigkeit",
+            F::Tags => "Tags",
+            F::Notes => "Notizen",
+            F::Kind => "Art",
+        };
+        self.pick(f.label(), de)
+    }
+
+    /// A priority's label.
+    pub fn priority(self, p: crate::domain::counterparty::Priority) -> &'static str {
+        use crate::domain::counterparty::Priority as P;
+        match p {
+            P::Normal => self.pick("normal", "normal"),
+            P::High => self.pick("high", "hoch"),
+        }
+    }
+
+    /// A check frequency's label.
+    pub fn frequency(self, f: crate::domain::counterparty::Frequency) -> &'static str {
+        use crate::domain::counterparty::Frequency as F;
+        match f {
+            F::Daily => self.pick("daily", "täglich"),
+            F::Weekly => self.pick("weekly", "wöchentlich"),
+            F::Monthly => self.pick("monthly", "monatlich"),
+        }
+    }
+
+    /// An alert's severity.
+    pub fn severity(self, s: crate::domain::alert::Severity) -> &'static str {
+        crate::notify::digest::severity_label(s, self.0)
+    }
+
+    /// What an alert kind means.
+    pub fn alert_kind(self, k: crate::domain::alert::AlertKind) -> &'static str {
+        crate::notify::digest::kind_label(k, self.0)
+    }
+
+    /// A registry's name.
+    pub fn source(self, s: crate::domain::Source) -> &'static str {
+        crate::notify::digest::source_label(s, self.0)
+    }
+
+    /// The English or the German of a pair written in place (for labels of domain values).
+    pub(super) fn pick(self, en: &'static str, de: &'static str) -> &'static str {
+        match self.0 {
+            crate::values::Language::En => en,
+            crate::values::Language::De => de,
+        }
+    }
+}

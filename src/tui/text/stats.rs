@@ -1,0 +1,6 @@
+//! The stats part of the UI catalog.
+
+use super::texts;
+
+texts! { ENTRIES;
+}
