@@ -11,6 +11,7 @@ use crate::values::Language;
 
 mod alerts;
 mod common;
+pub use common::query;
 mod counterparties;
 mod details;
 mod form;
