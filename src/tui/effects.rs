@@ -288,7 +288,10 @@ fn save(api: &dyn Api, tr: Tr, id: Option<u64>, draft: CounterpartyDraft) -> Vec
     };
     if let Err(errors) = draft.apply(base.as_ref(), Utc::now()) {
         return vec![Event::Done(Done::SaveRefused(
-            errors.into_iter().map(|e| (e.field, e.reason)).collect(),
+            errors
+                .into_iter()
+                .map(|e| (e.field, tr.refusal(&e.reason)))
+                .collect(),
         ))];
     }
     let result = match id {

@@ -16,6 +16,7 @@ mod counterparties;
 mod details;
 mod form;
 mod popups;
+mod refusals;
 mod stats;
 mod status;
 
