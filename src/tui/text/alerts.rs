@@ -42,7 +42,7 @@ texts! { ENTRIES;
         "dieser Alert nennt keine Prüfung; die Meldung oben sagt, was sich geändert hat";
     alerts_run_not_stored => "its check run is not in the stored history", "seine Prüfung ist nicht im gespeicherten Verlauf";
     alerts_evidence => "Evidence", "Nachweis";
-    alerts_registry => "  Registry", "  Register";
+    alerts_registry => "  Registry", "  Quelle";
     alerts_reference => "  Reference", "  Referenz";
     alerts_received(at) => "received {at}", "empfangen {at}";
     alerts_registry_time(at) => " · registry time {at}", " · Registerzeit {at}";
@@ -55,7 +55,7 @@ texts! { ENTRIES;
     alerts_entry => "  Entry", "  Eintrag";
     alerts_hit_not_stored => "  the hit is not in the stored check run", "  der Treffer ist nicht in der gespeicherten Prüfung";
     alerts_match => "  Match", "  Treffer";
-    alerts_score(score, strength) => "score {score:.2} · {strength}", "Wert {score:.2} · {strength}";
+    alerts_score(score, strength) => "score {score:.2} · {strength}", "Score {score:.2} · {strength}";
     alerts_explanation => "  Explanation", "  Erklärung";
 
     // Questions and messages.
@@ -71,7 +71,7 @@ texts! { ENTRIES;
         "Alert #{id} quittieren ({kind}, {name})? Ein Kommentar ist freiwillig; er kommt mit dem eigenen Namen ins Audit-Protokoll.";
     alerts_ack_question(id, kind, name) => "Acknowledge alert #{id} ({kind}, {name})?", "Alert #{id} quittieren ({kind}, {name})?";
     alerts_not_this_entity_applies => "\"not this entity\" applies to sanctions_found and sanctions_possible alerts",
-        "„Nicht dieser Eintrag“ gilt nur für Treffer und mögliche Treffer auf Sanktionslisten";
+        "„Nicht dieser Eintrag“ gilt nur für Treffer auf Sanktionslisten";
     alerts_not_this_entity_question(name, list, entity) =>
         "{name} is not {list} entry {entity}: why? (recorded with your name; the hit stays suppressed until the entry's names or identifiers change)",
         "{name} ist nicht {list}-Eintrag {entity}: warum? (wird mit dem eigenen Namen festgehalten; der Treffer bleibt unterdrückt, bis sich Namen oder Kennungen des Eintrags ändern)";

@@ -4,7 +4,7 @@ use super::texts;
 
 texts! { ENTRIES;
     help_title(close, read_only) => " Keys and their [keymap] action names ({close} closes, j/k scroll){read_only} ",
-        " Tasten und ihre [keymap]-Aktionsnamen ({close} schließt, j/k blättert){read_only} ";
+        " Tasten und ihre [keymap]-Aktionsnamen ({close} schließt, j/k blättern){read_only} ";
     help_read_only => " · read-only", " · nur lesen";
     confirm_title => " Confirm ", " Bestätigen ";
     reason_title_not_this_entity => " Not this entity ", " Nicht dieser Eintrag ";

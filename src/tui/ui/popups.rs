@@ -193,17 +193,28 @@ pub fn form(tr: Tr, f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, f
     let save = hint(keymap, Context::Form, Action::Save);
     let cancel = hint(keymap, Context::Form, Action::Cancel);
     let next = hint(keymap, Context::Form, Action::NextField);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(title, theme.title))
-        .title_bottom(Line::from(vec![
-            Span::styled(format!(" {next}"), theme.key),
-            Span::raw(format!(" {}  ", Action::NextField.label(tr))),
-            Span::styled(save, theme.key),
+    let mut keys = Line::from(vec![
+        Span::styled(format!(" {next}"), theme.key),
+        Span::raw(format!(" {}  ", Action::NextField.label(tr))),
+        Span::styled(save.clone(), theme.key),
+        Span::raw(format!(" {}  ", Action::Save.label(tr))),
+        Span::styled(cancel.clone(), theme.key),
+        Span::raw(format!(" {} ", Action::Cancel.label(tr))),
+    ]);
+    if keys.width() > usize::from(r.width.saturating_sub(2)) {
+        // Too narrow for all three: saving and cancelling matter more than the next field,
+        // which the tab key moves to in any form.
+        keys = Line::from(vec![
+            Span::styled(format!(" {save}"), theme.key),
             Span::raw(format!(" {}  ", Action::Save.label(tr))),
             Span::styled(cancel, theme.key),
             Span::raw(format!(" {} ", Action::Cancel.label(tr))),
-        ]));
+        ]);
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, theme.title))
+        .title_bottom(keys);
     let inner = block.inner(r);
     // On a short terminal the fields scroll with the focus, which is always on screen; the
     // block says which fields show.
