@@ -7,7 +7,10 @@ mod support;
 use support::tui as tui_support;
 
 use crossterm::event::KeyCode;
+use kontra::domain::AlertKind;
 use kontra::tui::action::Action;
+use kontra::tui::event::Event;
+use kontra::tui::state::Popup;
 use kontra::tui::text::{Tr, catalog};
 use kontra::values::Language;
 use tui_support::Harness;
@@ -20,6 +23,232 @@ fn german(size: (u16, u16)) -> Harness {
 // ── Stats, counterparties, details ───────────────────────────────────────────────────────────
 
 // ── Alerts, the alert view, popups and the form ──────────────────────────────────────────────
+
+/// Fails when one of these English words shows on a German screen.
+fn no_english(screen: &str, words: &[&str]) {
+    for w in words {
+        assert!(
+            !screen.contains(w),
+            "English {w:?} on a German screen:\n{screen}"
+        );
+    }
+}
+
+/// Selects the newest alert of one of these kinds on the alerts tab.
+fn select_alert(h: &mut Harness, kinds: &[AlertKind]) {
+    h.ch('4');
+    let at = h
+        .app
+        .state
+        .alert_view
+        .visible
+        .iter()
+        .position(|&i| kinds.contains(&h.app.state.alerts[i as usize].kind))
+        .expect("the demo has such an alert");
+    h.app.state.alert_view.cursor.selected = at;
+}
+
+#[test]
+fn alerts_tab_in_german() {
+    for (w, hgt) in [(120, 40), (80, 24)] {
+        let mut h = german((w, hgt));
+        h.ch('4');
+        let screen = h.screen();
+        no_english(
+            &screen,
+            &[
+                "Severity",
+                "When",
+                "Counterparty",
+                "Kind",
+                "Message",
+                " open",
+                " ago",
+                "unsent",
+            ],
+        );
+        insta::assert_snapshot!(format!("alerts_{w}x{hgt}"), screen);
+    }
+}
+
+/// The alerts tab's title names its filters in German.
+#[test]
+fn the_alert_filters_are_named_in_german() {
+    let mut h = german((120, 40));
+    h.ch('4');
+    h.app.state.alert_view.severity = Some(kontra::domain::Severity::Critical);
+    h.app.state.alert_view.unacked_only = true;
+    h.app.state.refilter_alerts();
+    let screen = h.screen();
+    assert!(
+        screen.contains("Filter: Schwere kritisch, offen"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn alert_view_of_a_change_in_german() {
+    let mut h = german((120, 40));
+    select_alert(
+        &mut h,
+        &[
+            AlertKind::CompanyNameChanged,
+            AlertKind::CompanyAddressChanged,
+            AlertKind::VatInvalid,
+            AlertKind::VatStatusChanged,
+        ],
+    );
+    h.ch('v');
+    let screen = h.screen();
+    for m in [
+        "Meldung",
+        "Was sich geändert hat",
+        "Vorher",
+        "Jetzt",
+        "Nachweis",
+        "Referenz",
+    ] {
+        assert!(screen.contains(m), "{m:?} missing:\n{screen}");
+    }
+    no_english(
+        &screen,
+        &[
+            "Raised",
+            "Delivery",
+            "What changed",
+            "Evidence",
+            "(run #",
+            " ago",
+        ],
+    );
+    insta::assert_snapshot!("alert_view_change_120x40", screen);
+}
+
+#[test]
+fn alert_view_of_a_sanctions_hit_in_german() {
+    let mut h = german((120, 40));
+    select_alert(&mut h, &[AlertKind::SanctionsFound]);
+    h.ch('v');
+    let screen = h.screen();
+    for m in [
+        "Gelisteter Eintrag",
+        "Score 1.00 · starker Treffer",
+        "Erklärung",
+    ] {
+        assert!(screen.contains(m), "{m:?} missing:\n{screen}");
+    }
+    no_english(
+        &screen,
+        &["Listed entity", "Explanation", "Registry", "received"],
+    );
+    insta::assert_snapshot!("alert_view_sanctions_120x40", screen);
+}
+
+#[test]
+fn help_overlay_in_german() {
+    let mut h = german((100, 30));
+    h.ch('?');
+    let screen = h.screen();
+    no_english(&screen, &["Keys and their", "closes", "scroll)"]);
+    insta::assert_snapshot!("help_100x30", screen);
+}
+
+#[test]
+fn add_form_in_german() {
+    let mut h = german((100, 30));
+    h.ch('a');
+    h.typ("Beispiel Handel GmbH");
+    h.key(KeyCode::Tab);
+    h.typ("DE");
+    h.key(KeyCode::Tab);
+    h.typ("DE 136 695 976");
+    let screen = h.screen();
+    assert!(screen.contains("DE136695976: Prüfziffer ok"), "{screen}");
+    no_english(
+        &screen,
+        &[
+            "Add counterparty",
+            "next field",
+            "daily",
+            "weekly",
+            "yes",
+            "vessel",
+            " or space",
+        ],
+    );
+    insta::assert_snapshot!("form_add_100x30", screen);
+    // At the smallest size the footer drops the next-field hint rather than cut "abbrechen".
+    h.send(Event::Resize(50, 12));
+    let screen = h.screen();
+    assert!(
+        screen.contains("└ enter speichern  esc abbrechen ─"),
+        "{screen}"
+    );
+}
+
+/// A choice field holds the token the draft reads while it shows the German label, and a letter
+/// picks the value whose German label it starts.
+#[test]
+fn the_form_choices_show_german_labels_and_hold_the_tokens() {
+    let mut h = german((100, 30));
+    h.ch('a');
+    h.typ("Beispiel Handel GmbH");
+    h.key(KeyCode::Tab);
+    h.typ("DE");
+    // Back from the name to the last fields: kind, then frequency, monitoring, priority.
+    h.key(KeyCode::BackTab);
+    h.key(KeyCode::BackTab);
+    h.ch('s');
+    h.key(KeyCode::BackTab);
+    h.ch('w');
+    h.key(KeyCode::BackTab);
+    h.ch('n');
+    h.ch('j');
+    h.key(KeyCode::BackTab);
+    h.ch('h');
+    let screen = h.screen();
+    for m in ["[hoch]", "[ja]", "[wöchentlich]", "[Schiff]"] {
+        assert!(screen.contains(m), "{m:?} missing:\n{screen}");
+    }
+    let Some(Popup::Form(f)) = &h.app.state.popup else {
+        panic!("form open")
+    };
+    let draft = f.draft();
+    assert_eq!(draft.priority.as_deref(), Some("high"));
+    assert_eq!(draft.frequency.as_deref(), Some("weekly"));
+    assert_eq!(draft.monitor, Some(true));
+    assert_eq!(draft.kind.as_deref(), Some("vessel"));
+}
+
+#[test]
+fn delete_confirmation_in_german() {
+    let mut h = german((100, 30));
+    h.ch('d');
+    let screen = h.screen();
+    assert!(screen.contains(" Bestätigen "), "{screen}");
+    insta::assert_snapshot!("confirm_delete_100x30", screen);
+}
+
+#[test]
+fn acknowledge_all_confirmation_in_german() {
+    let mut h = german((100, 30));
+    h.ch('4');
+    h.ch('A');
+    let screen = h.screen();
+    no_english(&screen, &["Acknowledge", "unacknowledged"]);
+    insta::assert_snapshot!("confirm_ack_all_100x30", screen);
+}
+
+#[test]
+fn not_this_entity_reason_in_german() {
+    let mut h = german((100, 30));
+    select_alert(&mut h, &[AlertKind::SanctionsFound]);
+    h.ch('n');
+    h.typ("eingetragen in Leipzig, HRB 1234");
+    let screen = h.screen();
+    no_english(&screen, &["is not", "why?", "cancel", "record "]);
+    insta::assert_snapshot!("not_this_entity_100x30", screen);
+}
 
 // ── Status line, prompts and messages ────────────────────────────────────────────────────────
 

@@ -1,8 +1,9 @@
 //! The add/edit form: one single-line text area per field in the order, with live
 //! validation through `CounterpartyDraft::apply` so the form and the CLI accept the same input.
 //! Kind, priority, monitoring and frequency are choices among fixed values, cycled with the
-//! arrow keys or space, not typed. A new counterparty starts owned by the analyst adding it and
-//! monitored as `[register] monitor_new` says.
+//! arrow keys or space, not typed: each shows its label in the UI's language and holds the token
+//! the draft reads (the value's `Display`, what its CSV cell holds). A new counterparty starts
+//! owned by the analyst adding it and monitored as `[register] monitor_new` says.
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -11,8 +12,9 @@ use ratatui_textarea::TextArea;
 use crate::domain::{
     Counterparty, CounterpartyDraft, CounterpartyKind, Field, Frequency, Priority, vat,
 };
+use crate::tui::text::Tr;
 
-/// The form's fields: every field in [`Field::ALL`] order (labels from [`Field::label`])
+/// The form's fields: every field in [`Field::ALL`] order (labels from [`Tr::field`])
 /// except tags and notes, which the command line and CSV set.
 pub const FIELDS: [Field; 14] = shown();
 
@@ -36,39 +38,47 @@ const fn shown() -> [Field; 14] {
 pub const KIND: usize = 13;
 const _: () = assert!(matches!(FIELDS[KIND], Field::Kind));
 
-/// The words the monitoring choice offers (the draft reads both).
-const MONITOR: [&str; 2] = ["yes", "no"];
-
 /// The index of a field in [`FIELDS`], if the form shows it.
 fn index(field: Field) -> Option<usize> {
     FIELDS.iter().position(|f| *f == field)
 }
 
+/// One value a choice field offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// The token the draft reads and the field holds.
+    pub value: String,
+    /// What the form shows for it.
+    pub label: &'static str,
+}
+
 /// The values a choice field offers, in the order the arrow keys step through them; none for a
 /// text field.
-pub fn choices(field: usize) -> Option<Vec<&'static str>> {
+pub fn choices(tr: Tr, field: usize) -> Option<Vec<Choice>> {
+    let choice = |value: String, label| Choice { value, label };
     match FIELDS.get(field)? {
-        Field::Kind => Some(CounterpartyKind::ALL.iter().map(|k| k.as_str()).collect()),
+        Field::Kind => Some(
+            CounterpartyKind::ALL
+                .iter()
+                .map(|&k| choice(k.to_string(), tr.form_kind(k)))
+                .collect(),
+        ),
         Field::Priority => Some(
             Priority::ALL
                 .iter()
-                .map(|p| match p {
-                    Priority::Normal => "normal",
-                    Priority::High => "high",
-                })
+                .map(|&p| choice(p.to_string(), tr.priority(p)))
                 .collect(),
         ),
         Field::Frequency => Some(
             Frequency::ALL
                 .iter()
-                .map(|f| match f {
-                    Frequency::Daily => "daily",
-                    Frequency::Weekly => "weekly",
-                    Frequency::Monthly => "monthly",
-                })
+                .map(|&f| choice(f.to_string(), tr.frequency(f)))
                 .collect(),
         ),
-        Field::Monitor => Some(MONITOR.to_vec()),
+        Field::Monitor => Some(vec![
+            choice(true.to_string(), tr.yes()),
+            choice(false.to_string(), tr.no()),
+        ]),
         _ => None,
     }
 }
@@ -85,6 +95,8 @@ pub struct NewDefaults {
 /// State of an open form.
 #[derive(Debug, Clone)]
 pub struct FormState {
+    /// The language of the choices' labels and of the notes.
+    tr: Tr,
     /// The id being edited, or None when adding.
     pub editing: Option<u64>,
     base: Option<Counterparty>,
@@ -111,11 +123,11 @@ fn area(text: &str) -> TextArea<'static> {
 impl FormState {
     /// A form for a new counterparty: empty but for the choices, the owner and monitoring
     /// (from `defaults`).
-    pub fn add(now: DateTime<Utc>, defaults: &NewDefaults) -> FormState {
+    pub fn add(tr: Tr, now: DateTime<Utc>, defaults: &NewDefaults) -> FormState {
         let start = |field: Field| -> String {
             match field {
                 Field::Owner => defaults.owner.clone().unwrap_or_default(),
-                Field::Monitor => MONITOR[usize::from(!defaults.monitor)].to_string(),
+                Field::Monitor => defaults.monitor.to_string(),
                 Field::Kind => CounterpartyKind::default().as_str().to_string(),
                 Field::Priority => Priority::default().to_string(),
                 Field::Frequency => Frequency::default().to_string(),
@@ -123,6 +135,7 @@ impl FormState {
             }
         };
         let mut f = FormState {
+            tr,
             editing: None,
             base: None,
             inputs: FIELDS.iter().map(|&field| area(&start(field))).collect(),
@@ -137,17 +150,15 @@ impl FormState {
     }
 
     /// A form filled with an existing counterparty.
-    pub fn edit(cp: &Counterparty, now: DateTime<Utc>) -> FormState {
-        // Each field shows the text its CSV cell holds, so that saving unchanged changes nothing.
+    pub fn edit(tr: Tr, cp: &Counterparty, now: DateTime<Utc>) -> FormState {
+        // Each field holds the text its CSV cell holds, so that saving unchanged changes nothing.
         let mut f = FormState {
+            tr,
             editing: Some(cp.id),
             base: Some(cp.clone()),
             inputs: FIELDS
                 .iter()
-                .map(|&field| match field {
-                    Field::Monitor => area(MONITOR[usize::from(!cp.monitor)]),
-                    _ => area(&crate::register::cell(cp, field)),
-                })
+                .map(|&field| area(&crate::register::cell(cp, field)))
                 .collect(),
             focus: 0,
             touched: vec![true; FIELDS.len()],
@@ -208,12 +219,9 @@ impl FormState {
             let country = crate::domain::country::normalise(self.value_of(Field::Country));
             self.notes[vat_at] = Some(match country {
                 Some(c) if c != n.iso_country() => {
-                    format!(
-                        "{n}: check digits ok, but the number is from {}",
-                        n.iso_country()
-                    )
+                    self.tr.form_vat_from_elsewhere(&n, n.iso_country())
                 }
-                _ => format!("{n}: check digits ok"),
+                _ => self.tr.form_vat_ok(&n),
             });
         }
     }
@@ -236,19 +244,22 @@ impl FormState {
     }
 
     /// Types a key into the focused field; returns whether the text changed. On a choice field
-    /// right, left and space step through the values and a letter picks the value it starts;
-    /// other keys do nothing, so no value outside the choice can be entered.
+    /// right, left and space step through the values and a letter picks the value whose label
+    /// it starts; other keys do nothing, so no value outside the choice can be entered.
     pub fn input(&mut self, key: KeyEvent, now: DateTime<Utc>) -> bool {
-        if let Some(values) = choices(self.focus) {
+        if let Some(values) = choices(self.tr, self.focus) {
             let current = values
                 .iter()
-                .position(|v| *v == self.value(self.focus))
+                .position(|c| c.value == self.value(self.focus))
                 .unwrap_or(0);
             let n = values.len();
             let next = match key.code {
                 KeyCode::Right | KeyCode::Char(' ') => (current + 1) % n,
                 KeyCode::Left => (current + n - 1) % n,
-                KeyCode::Char(c) => match values.iter().position(|v| v.starts_with(c)) {
+                KeyCode::Char(c) => match values
+                    .iter()
+                    .position(|v| v.label.to_lowercase().starts_with(c))
+                {
                     Some(i) => i,
                     None => return false,
                 },
@@ -257,7 +268,7 @@ impl FormState {
             if next == current {
                 return false;
             }
-            self.inputs[self.focus] = area(values[next]);
+            self.inputs[self.focus] = area(&values[next].value);
             self.touched[self.focus] = true;
             self.validate(now);
             return true;
@@ -275,7 +286,7 @@ impl FormState {
 
     /// Inserts pasted text (newlines become spaces: every field is one line).
     pub fn paste(&mut self, text: &str, now: DateTime<Utc>) {
-        if choices(self.focus).is_some() {
+        if choices(self.tr, self.focus).is_some() {
             return;
         }
         let clean: String = text
@@ -313,7 +324,7 @@ mod tests {
     #[test]
     fn kind_is_a_choice_not_a_text() {
         let now = Utc::now();
-        let mut f = FormState::add(now, &NewDefaults::default());
+        let mut f = FormState::add(Tr::EN, now, &NewDefaults::default());
         assert_eq!(f.value(KIND), "organisation");
         f.focus = KIND;
         assert!(f.input(key(KeyCode::Right), now));
@@ -343,7 +354,7 @@ mod tests {
         .apply(None, now)
         .unwrap();
         cp.id = 3;
-        let f = FormState::edit(&cp, now);
+        let f = FormState::edit(Tr::EN, &cp, now);
         assert_eq!(f.value(KIND), "person");
         assert_eq!(f.value(10), "normal", "the choices show the stored value");
         assert_eq!(
@@ -362,7 +373,7 @@ mod tests {
             owner: Some("anna".into()),
             monitor: true,
         };
-        let mut f = FormState::add(now, &defaults);
+        let mut f = FormState::add(Tr::EN, now, &defaults);
         let draft = f.draft();
         assert_eq!(draft.owner.as_deref(), Some("anna"));
         assert_eq!(draft.monitor, Some(true));
@@ -384,8 +395,8 @@ mod tests {
         assert_eq!(cp.frequency, Frequency::Weekly);
         assert_eq!(cp.priority, Priority::High);
         assert_eq!(cp.owner.as_deref(), Some("anna"));
-        let off = FormState::add(now, &NewDefaults::default());
-        assert_eq!(off.value(index(Field::Monitor).unwrap()), "no");
+        let off = FormState::add(Tr::EN, now, &NewDefaults::default());
+        assert_eq!(off.value(index(Field::Monitor).unwrap()), "false");
         assert_eq!(off.value(index(Field::Owner).unwrap()), "");
     }
 }

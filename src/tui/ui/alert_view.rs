@@ -13,15 +13,20 @@ use super::details::summary;
 use super::{age, label, time};
 use crate::domain::check::{Answer, Outcome, SanctionsHit, SourceResult};
 use crate::domain::{Alert, CheckRun};
-use crate::notify::digest::{kind_label, source_label};
 use crate::tui::state::{AlertDetail, AppState};
+use crate::tui::text::Tr;
 use crate::tui::theme::Theme;
 
 /// Draws the alert view.
 pub fn render(state: &AppState, d: AlertDetail, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let tr = state.tr();
     let Some(a) = state.alerts.iter().find(|a| a.id == d.id) else {
-        Paragraph::new(Span::styled("this alert is gone", theme.dim))
-            .block(Block::default().borders(Borders::ALL).title(" Alert "))
+        Paragraph::new(Span::styled(tr.alerts_gone(), theme.dim))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!(" {} ", tr.alerts_alert())),
+            )
             .render(area, buf);
         return;
     };
@@ -39,10 +44,11 @@ pub fn render(state: &AppState, d: AlertDetail, theme: &Theme, area: Rect, buf: 
         .min(rows.saturating_sub(inner_height))
         .min(usize::from(u16::MAX)) as u16;
     let title = format!(
-        " Alert #{} · {} · {} ",
+        " {} #{} · {} · {} ",
+        tr.alerts_alert(),
         a.id,
-        a.severity,
-        kind_label(a.kind, state.language)
+        tr.severity(a.severity),
+        tr.alert_kind(a.kind)
     );
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
@@ -55,11 +61,49 @@ pub fn render(state: &AppState, d: AlertDetail, theme: &Theme, area: Rect, buf: 
         .render(area, buf);
 }
 
-fn kv(k: &str, v: impl Into<String>, theme: &Theme) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{k:<14}"), label(theme)),
-        Span::raw(v.into()),
-    ])
+/// The labels of the view's key-value lines, in the order they may show: their column is as wide
+/// as the widest of them plus a space.
+fn labels(tr: Tr) -> [&'static str; 13] {
+    [
+        tr.alerts_counterparty(),
+        tr.alerts_raised(),
+        tr.column_status(),
+        tr.alerts_delivery(),
+        tr.alerts_before(),
+        tr.alerts_now(),
+        tr.alerts_registry(),
+        tr.alerts_reference(),
+        tr.alerts_time(),
+        tr.alerts_proof(),
+        tr.alerts_entry(),
+        tr.alerts_match(),
+        tr.alerts_explanation(),
+    ]
+}
+
+/// Draws key-value lines with the labels in one column.
+struct Kv<'a> {
+    width: usize,
+    theme: &'a Theme,
+}
+
+impl Kv<'_> {
+    fn new(tr: Tr, theme: &Theme) -> Kv<'_> {
+        let width = labels(tr)
+            .iter()
+            .map(|l| l.chars().count() + 1)
+            .max()
+            .unwrap_or(0);
+        Kv { width, theme }
+    }
+
+    fn label(&self, k: &str) -> Span<'static> {
+        Span::styled(format!("{k:<w$}", w = self.width), label(self.theme))
+    }
+
+    fn line(&self, k: &str, v: impl Into<String>) -> Line<'static> {
+        Line::from(vec![self.label(k), Span::raw(v.into())])
+    }
 }
 
 fn heading(text: &str, theme: &Theme) -> Line<'static> {
@@ -67,10 +111,13 @@ fn heading(text: &str, theme: &Theme) -> Line<'static> {
 }
 
 fn when(state: &AppState, t: DateTime<Utc>) -> String {
-    format!("{} ({} ago)", time(state, t), age(state.now, t))
+    let ago = state.tr().ago(age(state.now, t));
+    format!("{} ({ago})", time(state, t))
 }
 
 fn lines(state: &AppState, a: &Alert, theme: &Theme) -> Vec<Line<'static>> {
+    let tr = state.tr();
+    let kv = Kv::new(tr, theme);
     let lang = state.language.as_str();
     let mut out = Vec::new();
     let cp = state
@@ -85,35 +132,32 @@ fn lines(state: &AppState, a: &Alert, theme: &Theme) -> Vec<Line<'static>> {
                 s.push_str(&format!(" · {v}"));
             }
             if let Some(o) = &cp.owner {
-                s.push_str(&format!(" · owner {o}"));
+                s.push_str(&tr.alerts_owner(o));
             }
             s
         }
         None => state.alert_name(a),
     };
-    out.push(kv("Counterparty", who, theme));
-    out.push(kv("Raised", when(state, a.created_at), theme));
+    out.push(kv.line(tr.alerts_counterparty(), who));
+    out.push(kv.line(tr.alerts_raised(), when(state, a.created_at)));
     out.push(match (&a.acknowledged_by, a.acknowledged_at) {
-        (Some(by), Some(at)) => kv(
-            "Status",
-            format!("acknowledged by {by}, {}", time(state, at)),
-            theme,
+        (Some(by), Some(at)) => kv.line(
+            tr.column_status(),
+            tr.alerts_acknowledged_by(by, time(state, at)),
         ),
         _ => Line::from(vec![
-            Span::styled(format!("{:<14}", "Status"), label(theme)),
-            Span::styled("open", theme.warn),
+            kv.label(tr.column_status()),
+            Span::styled(tr.alerts_open(), theme.warn),
         ]),
     });
     let delivery = match a.sent_at {
-        Some(t) => format!("mail sent {}", time(state, t)),
-        None if state.delivery_unknown.contains(&a.id) => {
-            "handed over, delivery unknown".to_string()
-        }
-        None => "not sent".to_string(),
+        Some(t) => tr.alerts_mail_sent(time(state, t)),
+        None if state.delivery_unknown.contains(&a.id) => tr.alerts_handed_over().to_string(),
+        None => tr.alerts_not_sent().to_string(),
     };
-    out.push(kv("Delivery", delivery, theme));
+    out.push(kv.line(tr.alerts_delivery(), delivery));
     out.push(Line::default());
-    out.push(heading("Message", theme));
+    out.push(heading(tr.alerts_message(), theme));
     out.push(Line::from(a.message.get(lang).to_string()));
     out.push(Line::default());
 
@@ -135,7 +179,7 @@ fn lines(state: &AppState, a: &Alert, theme: &Theme) -> Vec<Line<'static>> {
             .or_else(|| run.results.first())
             .map(|r| (run, r))
     });
-    out.push(heading("What changed", theme));
+    out.push(heading(tr.alerts_what_changed(), theme));
     match now_result {
         Some((run, r)) => {
             let before = at.and_then(|i| {
@@ -148,25 +192,18 @@ fn lines(state: &AppState, a: &Alert, theme: &Theme) -> Vec<Line<'static>> {
                 })
             });
             match before {
-                Some((older, x)) => out.push(kv(
-                    "  Before",
-                    format!(
-                        "{} (run #{}, {})",
-                        summary(x).0,
-                        older.id,
-                        time(state, x.at)
-                    ),
-                    theme,
+                Some((older, x)) => out.push(kv.line(
+                    tr.alerts_before(),
+                    tr.alerts_answer_of_run(summary(x).0, older.id, time(state, x.at)),
                 )),
-                None => out.push(kv("  Before", "no earlier answer from this source", theme)),
+                None => out.push(kv.line(tr.alerts_before(), tr.alerts_no_earlier_answer())),
             }
-            out.push(kv(
-                "  Now",
-                format!("{} (run #{}, {})", summary(r).0, run.id, time(state, r.at)),
-                theme,
+            out.push(kv.line(
+                tr.alerts_now(),
+                tr.alerts_answer_of_run(summary(r).0, run.id, time(state, r.at)),
             ));
             out.push(Line::default());
-            evidence(state, r, theme, &mut out);
+            evidence(state, r, &kv, &mut out);
             if let Some((list, entity)) = a.hit_entity() {
                 out.push(Line::default());
                 let hit = match &r.outcome {
@@ -176,92 +213,86 @@ fn lines(state: &AppState, a: &Alert, theme: &Theme) -> Vec<Line<'static>> {
                         .find(|h| h.list == list && h.entity_id == entity),
                     _ => None,
                 };
-                sanctions(lang, list, entity, hit, theme, &mut out);
+                sanctions(state, (list, entity), hit, &kv, &mut out);
             }
         }
         None => {
             let why = if state.details.loading {
-                "loading the check history…"
+                tr.alerts_loading_history()
             } else if a.check_run_id.is_none() {
-                "this alert names no check run; the message above says what changed"
+                tr.alerts_names_no_run()
             } else {
-                "its check run is not in the stored history"
+                tr.alerts_run_not_stored()
             };
             out.push(Line::from(Span::styled(format!("  {why}"), theme.dim)));
             if let Some((list, entity)) = a.hit_entity() {
                 out.push(Line::default());
-                sanctions(lang, list, entity, None, theme, &mut out);
+                sanctions(state, (list, entity), None, &kv, &mut out);
             }
         }
     }
     out
 }
 
-fn evidence(state: &AppState, r: &SourceResult, theme: &Theme, out: &mut Vec<Line<'static>>) {
+fn evidence(state: &AppState, r: &SourceResult, kv: &Kv<'_>, out: &mut Vec<Line<'static>>) {
+    let tr = state.tr();
     let e = &r.evidence;
     let dash = || "-".to_string();
-    out.push(heading("Evidence", theme));
-    out.push(kv(
-        "  Registry",
-        source_label(r.source, state.language),
-        theme,
-    ));
-    out.push(kv(
-        "  Reference",
+    out.push(heading(tr.alerts_evidence(), kv.theme));
+    out.push(kv.line(tr.alerts_registry(), tr.source(r.source)));
+    out.push(kv.line(
+        tr.alerts_reference(),
         e.reference.clone().unwrap_or_else(dash),
-        theme,
     ));
-    let mut t = format!("received {}", time(state, r.at));
+    let mut t = tr.alerts_received(time(state, r.at));
     if let Some(rt) = &e.registry_time {
-        t.push_str(&format!(
-            " · registry time {}",
-            crate::local_time::registry(rt, state.tz)
-        ));
+        t.push_str(&tr.alerts_registry_time(crate::local_time::registry(rt, state.tz)));
     }
-    out.push(kv("  Time", t, theme));
+    out.push(kv.line(tr.alerts_time(), t));
     let mut more = Vec::new();
     if let Some(c) = &e.code {
-        more.push(format!("code {c}"));
+        more.push(tr.alerts_code(c));
     }
     if let Some(h) = e.http_status {
-        more.push(format!("HTTP {h}"));
+        more.push(tr.alerts_http(h));
     }
     if let Some(s) = &e.sha256 {
-        more.push(format!("sha256 {s}"));
+        more.push(tr.alerts_sha256(s));
     }
     if !more.is_empty() {
-        out.push(kv("  Proof", more.join(" · "), theme));
+        out.push(kv.line(tr.alerts_proof(), more.join(" · ")));
     }
 }
 
+/// The listed entity of a sanctions alert: `(list, entity id)` and the hit, when the stored run
+/// has it.
 fn sanctions(
-    lang: &str,
-    list: &str,
-    entity: &str,
+    state: &AppState,
+    (list, entity): (&str, &str),
     hit: Option<&SanctionsHit>,
-    theme: &Theme,
+    kv: &Kv<'_>,
     out: &mut Vec<Line<'static>>,
 ) {
-    out.push(heading("Listed entity", theme));
+    let tr = state.tr();
+    let lang = state.language.as_str();
+    out.push(heading(tr.alerts_listed_entity(), kv.theme));
     let name = hit.map(|h| format!(" · {}", h.name)).unwrap_or_default();
-    out.push(kv(
-        "  Entry",
+    out.push(kv.line(
+        tr.alerts_entry(),
         format!("{} {entity}{name}", list.to_uppercase()),
-        theme,
     ));
     let Some(h) = hit else {
         out.push(Line::from(Span::styled(
-            "  the hit is not in the stored check run",
-            theme.dim,
+            tr.alerts_hit_not_stored(),
+            kv.theme.dim,
         )));
         return;
     };
-    out.push(kv(
-        "  Match",
-        format!("score {:.2} · {}", h.score, h.strength.label(lang)),
-        theme,
+    out.push(kv.line(
+        tr.alerts_match(),
+        tr.alerts_score(h.score, h.strength.label(lang)),
     ));
-    out.push(kv("  Explanation", h.explanation.clone(), theme));
+    out.push(kv.line(tr.alerts_explanation(), h.explanation.clone()));
     for r in &h.reasons {
         out.push(Line::from(format!("    · {}", r.text(lang))));
     }

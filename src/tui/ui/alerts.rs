@@ -6,7 +6,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row};
 
 use super::{age, clip, window_table};
-use crate::domain::AlertKind;
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
 
@@ -18,30 +17,27 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .iter()
         .filter(|a| a.acknowledged_at.is_none())
         .count();
+    let tr = state.tr();
     let mut title = vec![Span::styled(
-        format!(
-            " Alerts {}/{} · {open} open ",
-            v.visible.len(),
-            state.alerts.len()
-        ),
+        tr.alerts_title(v.visible.len(), state.alerts.len(), open),
         theme.title,
     )];
     let mut filters = Vec::new();
     if let Some(s) = v.severity {
-        filters.push(format!("severity {s}"));
+        filters.push(tr.alerts_filter_severity(tr.severity(s)));
     }
     if let Some(o) = &v.owner {
-        filters.push(format!("owner {o}"));
+        filters.push(tr.alerts_filter_owner(o));
     }
     if v.unacked_only {
-        filters.push("unacknowledged".to_string());
+        filters.push(tr.alerts_filter_unacknowledged().to_string());
     }
     if !v.query.trim().is_empty() {
         filters.push(format!("\"{}\"", v.query.trim()));
     }
     if !filters.is_empty() {
         title.push(Span::styled(
-            format!("filter: {} ", filters.join(", ")),
+            tr.alerts_filter(filters.join(", ")),
             theme.info,
         ));
     }
@@ -52,9 +48,15 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // columns (the alert view shows both) and shorten the name.
     let wide = area.width >= 110;
     let name_w: u16 = if wide { 22 } else { 16 };
-    let mut titles = vec!["Severity", "When", "Counterparty", "Kind", "Message"];
+    let mut titles = vec![
+        tr.alerts_column_severity(),
+        tr.alerts_column_when(),
+        tr.alerts_counterparty(),
+        tr.alerts_column_kind(),
+        tr.alerts_message(),
+    ];
     if wide {
-        titles.extend(["Sent", "Ack"]);
+        titles.extend([tr.alerts_column_sent(), tr.alerts_column_ack()]);
     }
     let header = Row::new(titles).style(theme.title);
     let lang = state.language.as_str();
@@ -64,10 +66,10 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let rows = v.visible[start..end].iter().map(|&i| {
         let a = &state.alerts[i as usize];
         let mut cells = vec![
-            Cell::from(a.severity.as_str()).style(theme.severity(a.severity)),
-            Cell::from(format!("{} ago", age(state.now, a.created_at))),
+            Cell::from(tr.severity(a.severity)).style(theme.severity(a.severity)),
+            Cell::from(tr.ago(age(state.now, a.created_at))),
             Cell::from(clip(&state.alert_name(a), usize::from(name_w))),
-            Cell::from(kind_short(a.kind)),
+            Cell::from(tr.alerts_kind_short(a.kind)),
             Cell::from(a.message.get(lang).to_string()),
         ];
         if !wide {
@@ -75,11 +77,11 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         cells.extend([
             match a.sent_at {
-                Some(t) => Cell::from(format!("{} ago", age(state.now, t))),
+                Some(t) => Cell::from(tr.ago(age(state.now, t))),
                 None if state.delivery_unknown.contains(&a.id) => {
-                    Cell::from("unknown").style(theme.warn)
+                    Cell::from(tr.alerts_delivery_unknown()).style(theme.warn)
                 }
-                None => Cell::from("unsent"),
+                None => Cell::from(tr.alerts_unsent()),
             },
             Cell::from(a.acknowledged_by.clone().unwrap_or_else(|| "-".to_string())).style(
                 if a.acknowledged_at.is_some() {
@@ -105,21 +107,10 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     window_table(rows, &widths, (header, block), selected, theme, area, buf);
 }
 
-/// A short label for an alert kind that fits its column (the alert view gives the full one).
-pub fn kind_short(kind: AlertKind) -> &'static str {
-    match kind {
-        AlertKind::VatInvalid => "VAT invalid",
-        AlertKind::VatStatusChanged => "VAT status",
-        AlertKind::SanctionsFound => "Sanctions hit",
-        AlertKind::SanctionsPossible => "Possible hit",
-        AlertKind::SanctionsRemoved => "Hit removed",
-        AlertKind::InsolvencyStarted => "Insolvency",
-        AlertKind::CompanyNameChanged => "Name changed",
-        AlertKind::CompanyAddressChanged => "Address changed",
-        AlertKind::CompanyLegalFormChanged => "Legal form",
-        AlertKind::QualifiedMismatch => "eVatR mismatch",
-        AlertKind::RegisterStatusChanged => "Register status",
-        AlertKind::LeiLapsed => "LEI lapsed",
-        AlertKind::SourceUnverifiable => "Unverifiable",
-    }
+/// The English short label of an alert kind, for a view that does not pass its language yet
+/// (the stats tab's recent alerts); views with a `Tr` call [`Tr::alerts_kind_short`].
+///
+/// [`Tr::alerts_kind_short`]: crate::tui::text::Tr::alerts_kind_short
+pub fn kind_short(kind: crate::domain::AlertKind) -> &'static str {
+    crate::tui::text::Tr::EN.alerts_kind_short(kind)
 }

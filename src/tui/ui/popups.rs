@@ -84,13 +84,19 @@ pub fn help(
             .saturating_sub(usize::from(r.height.saturating_sub(2))),
     );
     let close = hint(keymap, Context::Help, Action::CloseHelp);
-    let ro = if state.read_only { " · read-only" } else { "" };
+    let tr = state.tr();
+    let ro = if state.read_only {
+        tr.help_read_only()
+    } else {
+        ""
+    };
     Paragraph::new(lines)
         .scroll((scroll.min(u16::MAX as usize) as u16, 0))
-        .block(Block::default().borders(Borders::ALL).title(Span::styled(
-            format!(" Keys and their [keymap] action names ({close} closes, j/k scroll){ro} "),
-            theme.title,
-        )))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Span::styled(tr.help_title(close, ro), theme.title)),
+        )
         .render(r, buf);
 }
 
@@ -127,6 +133,9 @@ pub fn confirm(
 }
 
 /// A question answered with one line of text (the reason of a decision).
+// The popup's parts (what it is for, the question, the text so far) as the state holds them, its
+// language, and where and how to draw: a struct of them would be built only to be taken apart.
+#[allow(clippy::too_many_arguments)]
 pub fn reason(
     tr: Tr,
     pending: &ReasonFor,
@@ -160,7 +169,7 @@ pub fn reason(
             Span::styled(save, theme.key),
             Span::raw(format!(" {}   ", pending.save_label(tr))),
             Span::styled(cancel, theme.key),
-            Span::raw(" cancel"),
+            Span::raw(format!(" {}", Action::Cancel.label(tr))),
         ]),
     ])
     .wrap(Wrap { trim: false })
@@ -178,23 +187,34 @@ pub fn form(tr: Tr, f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, f
     let r = centered(area, 84, height);
     frame.render_widget(Clear, r);
     let title = match f.editing {
-        Some(id) => format!(" Edit counterparty #{id} "),
-        None => " Add counterparty ".to_string(),
+        Some(id) => tr.form_title_edit(id),
+        None => tr.form_title_add().to_string(),
     };
     let save = hint(keymap, Context::Form, Action::Save);
     let cancel = hint(keymap, Context::Form, Action::Cancel);
     let next = hint(keymap, Context::Form, Action::NextField);
+    let mut keys = Line::from(vec![
+        Span::styled(format!(" {next}"), theme.key),
+        Span::raw(format!(" {}  ", Action::NextField.label(tr))),
+        Span::styled(save.clone(), theme.key),
+        Span::raw(format!(" {}  ", Action::Save.label(tr))),
+        Span::styled(cancel.clone(), theme.key),
+        Span::raw(format!(" {} ", Action::Cancel.label(tr))),
+    ]);
+    if keys.width() > usize::from(r.width.saturating_sub(2)) {
+        // Too narrow for all three: saving and cancelling matter more than the next field,
+        // which the tab key moves to in any form.
+        keys = Line::from(vec![
+            Span::styled(format!(" {save}"), theme.key),
+            Span::raw(format!(" {}  ", Action::Save.label(tr))),
+            Span::styled(cancel, theme.key),
+            Span::raw(format!(" {} ", Action::Cancel.label(tr))),
+        ]);
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title, theme.title))
-        .title_bottom(Line::from(vec![
-            Span::styled(format!(" {next}"), theme.key),
-            Span::raw(" next field  "),
-            Span::styled(save, theme.key),
-            Span::raw(" save  "),
-            Span::styled(cancel, theme.key),
-            Span::raw(" cancel "),
-        ]));
+        .title_bottom(keys);
     let inner = block.inner(r);
     // On a short terminal the fields scroll with the focus, which is always on screen; the
     // block says which fields show.
@@ -205,13 +225,8 @@ pub fn form(tr: Tr, f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, f
         .min(FIELDS.len() - visible);
     let block = if visible < FIELDS.len() {
         block.title(
-            Line::from(format!(
-                " fields {}–{} of {} ",
-                first + 1,
-                first + visible,
-                FIELDS.len()
-            ))
-            .right_aligned(),
+            Line::from(tr.form_fields_shown(first + 1, first + visible, FIELDS.len()))
+                .right_aligned(),
         )
     } else {
         block
@@ -244,20 +259,21 @@ pub fn form(tr: Tr, f: &FormState, theme: &Theme, keymap: &Keymap, area: Rect, f
             Paragraph::new(Span::styled(format!("{marker}{label}"), label_style)),
             lab,
         );
-        if let Some(values) = choices(i) {
-            // A choice shows every value, the chosen one marked; focused, also how to change it.
+        if let Some(values) = choices(tr, i) {
+            // A choice shows every value's label, the chosen one marked; focused, also how to
+            // change it.
             let chosen = f.value(i);
             let mut spans = Vec::new();
-            for v in values {
-                if v == chosen {
-                    spans.push(Span::styled(format!("[{v}]"), theme.focus));
+            for c in values {
+                if c.value == chosen {
+                    spans.push(Span::styled(format!("[{}]", c.label), theme.focus));
                 } else {
-                    spans.push(Span::styled(format!(" {v} "), theme.dim));
+                    spans.push(Span::styled(format!(" {} ", c.label), theme.dim));
                 }
                 spans.push(Span::raw(" "));
             }
             if focused {
-                spans.push(Span::styled("←/→ or space", theme.key));
+                spans.push(Span::styled(tr.form_choice_keys(), theme.key));
             }
             frame.render_widget(Paragraph::new(Line::from(spans)), input);
         } else if focused {

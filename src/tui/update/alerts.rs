@@ -26,7 +26,8 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Open => {
             if let Some(id) = state.current_alert().map(|a| a.counterparty_id) {
                 if !state.index.contains_key(&id) {
-                    return flash(state, Level::Warn, "this counterparty was deleted");
+                    let text = state.tr().alerts_counterparty_deleted();
+                    return flash(state, Level::Warn, text);
                 }
                 select_id(state, id);
                 let fx = open_details(state, id);
@@ -79,7 +80,8 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::ViewAlert => {
             let Some((id, cp)) = state.selected_alert().map(|a| (a.id, a.counterparty_id)) else {
-                return flash(state, Level::Warn, "no alert selected");
+                let text = state.tr().alerts_none_selected();
+                return flash(state, Level::Warn, text);
             };
             state.alert_view.detail = Some(AlertDetail { id, scroll: 0 });
             if state.index.contains_key(&cp) {
@@ -98,7 +100,8 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 .map(|a| a.id)
                 .collect();
             if ids.is_empty() {
-                return flash(state, Level::Info, "no unacknowledged alerts shown");
+                let text = state.tr().alerts_none_open_shown();
+                return flash(state, Level::Info, text);
             }
             let names = names_of(
                 state.tr(),
@@ -110,13 +113,11 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                     .filter(|a| a.acknowledged_at.is_none())
                     .map(|a| state.alert_name(a)),
             );
+            let tr = state.tr();
             let question = if let [id] = ids[..] {
-                format!("Acknowledge alert #{id} ({names})?")
+                tr.alerts_ack_one(id, names)
             } else {
-                format!(
-                    "Acknowledge all {} unacknowledged alerts shown ({names})?",
-                    ids.len()
-                )
+                tr.alerts_ack_all(ids.len(), names)
             };
             state.popup = Some(Popup::Confirm {
                 question,
@@ -133,18 +134,17 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
 /// alert view.
 fn acknowledge(state: &mut AppState) -> Vec<Effect> {
     let Some(a) = state.current_alert() else {
-        return flash(state, Level::Warn, "no alert selected");
+        let text = state.tr().alerts_none_selected();
+        return flash(state, Level::Warn, text);
     };
     if a.acknowledged_at.is_some() {
-        return flash(state, Level::Info, "already acknowledged");
+        let text = state.tr().alerts_already_acknowledged();
+        return flash(state, Level::Info, text);
     }
+    let tr = state.tr();
+    let kind = tr.alerts_kind_named(a.kind);
     if state.alert_view.detail.is_some() {
-        let question = format!(
-            "Acknowledge alert #{} ({}, {})? A comment is optional; it goes to the audit trail with your name.",
-            a.id,
-            a.kind,
-            state.alert_name(a)
-        );
+        let question = tr.alerts_ack_with_comment(a.id, kind, state.alert_name(a));
         let pending = ReasonFor::Acknowledge { alert_id: a.id };
         state.popup = Some(Popup::Reason {
             question,
@@ -153,12 +153,7 @@ fn acknowledge(state: &mut AppState) -> Vec<Effect> {
         });
         return Vec::new();
     }
-    let question = format!(
-        "Acknowledge alert #{} ({}, {})?",
-        a.id,
-        a.kind,
-        state.alert_name(a)
-    );
+    let question = tr.alerts_ack_question(a.id, kind, state.alert_name(a));
     state.popup = Some(Popup::Confirm {
         question,
         pending: Pending::Acknowledge(vec![a.id]),
@@ -169,23 +164,20 @@ fn acknowledge(state: &mut AppState) -> Vec<Effect> {
 /// Asks why a sanctions alert's counterparty is not the listed entity.
 fn not_this_entity(state: &mut AppState) -> Vec<Effect> {
     let Some(a) = state.current_alert() else {
-        return flash(state, Level::Warn, "no alert selected");
+        let text = state.tr().alerts_none_selected();
+        return flash(state, Level::Warn, text);
     };
     let Some((list, entity)) = a
         .hit_entity()
         .and_then(|(l, e)| Some((ListSource::parse(l)?, e)))
     else {
-        return flash(
-            state,
-            Level::Info,
-            "\"not this entity\" applies to sanctions_found and sanctions_possible alerts",
-        );
+        let text = state.tr().alerts_not_this_entity_applies();
+        return flash(state, Level::Info, text);
     };
-    let question = format!(
-        "{} is not {} entry {}: why? (recorded with your name; the hit stays suppressed until the entry's names or identifiers change)",
+    let question = state.tr().alerts_not_this_entity_question(
         state.alert_name(a),
         list.as_str().to_uppercase(),
-        entity
+        entity,
     );
     let pending = ReasonFor::NotThisEntity {
         alert_id: a.id,

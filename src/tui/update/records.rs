@@ -35,7 +35,7 @@ fn clear_marks(state: &mut AppState) {
 pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Add => {
-            let form = FormState::add(state.now, &state.new_defaults);
+            let form = FormState::add(state.tr(), state.now, &state.new_defaults);
             state.popup = Some(Popup::Form(Box::new(form)));
         }
         Action::Edit => {
@@ -44,7 +44,11 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 .map(|&i| state.rows[i].cp.clone());
             match cp {
                 Some(cp) => {
-                    state.popup = Some(Popup::Form(Box::new(FormState::edit(&cp, state.now))))
+                    state.popup = Some(Popup::Form(Box::new(FormState::edit(
+                        state.tr(),
+                        &cp,
+                        state.now,
+                    ))))
                 }
                 None => {
                     let text = state.tr().select_first();
