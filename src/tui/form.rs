@@ -204,7 +204,7 @@ impl FormState {
                 if let Some(i) = index(e.field)
                     && self.errors[i].is_none()
                 {
-                    self.errors[i] = Some(e.reason.to_string());
+                    self.errors[i] = Some(self.tr.refusal(&e.reason));
                 }
             }
         }
