@@ -362,7 +362,10 @@ fn ctrl_z_then_fg_restores_the_screen_and_keeps_running() {
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
-        format!("[log]\ndir = \"{}\"\n", dir.path().join("logs").display()),
+        format!(
+            "language = \"en\"\n[log]\ndir = \"{}\"\n",
+            dir.path().join("logs").display()
+        ),
     )
     .unwrap();
     let tmux = Tmux {

@@ -1109,7 +1109,7 @@ fn help_scrolls_no_further_than_its_end_and_names_each_action() {
 fn every_sort_column_shows_its_arrow() {
     let mut h = Harness::new((100, 30));
     for _ in 0..7 {
-        let col = h.app.state.table.sort.title();
+        let col = h.app.state.table.sort.title(kontra::tui::text::Tr::EN);
         let screen = h.screen();
         assert!(screen.contains(&format!("{col} ▲")), "{col}\n{screen}");
         h.ch('o');

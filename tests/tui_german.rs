@@ -6,6 +6,9 @@
 mod support;
 use support::tui as tui_support;
 
+use crossterm::event::KeyCode;
+use kontra::tui::action::Action;
+use kontra::tui::text::{Tr, catalog};
 use kontra::values::Language;
 use tui_support::Harness;
 
@@ -121,3 +124,81 @@ fn details_of_a_possible_sanctions_hit_in_german() {
 // ── Alerts, the alert view, popups and the form ──────────────────────────────────────────────
 
 // ── Status line, prompts and messages ────────────────────────────────────────────────────────
+
+/// English that must not show on a German screen: every catalog entry and action help whose
+/// English differs from its German, cut at its placeholders into pieces long enough (two words,
+/// or eight letters) not to occur by chance in the demo's data.
+fn english_only() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add = |en: &str, de: &str| {
+        if en == de {
+            return;
+        }
+        for piece in en.split(|c| c == '{' || c == '}') {
+            let piece = piece.trim();
+            if (piece.contains(' ') || piece.len() >= 8) && !de.contains(piece) {
+                out.push(piece.to_string());
+            }
+        }
+    };
+    for e in catalog() {
+        add(e.en, e.de);
+    }
+    for a in Action::ALL {
+        add(a.help(Tr::EN), a.help(Tr::DE));
+    }
+    out
+}
+
+/// Every screen and popup an analyst sees on a normal day, drawn in German: none of them shows
+/// a piece of the catalog's English.
+#[test]
+fn no_english_shows_on_a_german_screen() {
+    let english = english_only();
+    assert!(english.len() > 100, "too few English pieces: {}", english.len());
+    let mut screens: Vec<(&str, String)> = Vec::new();
+    for (w, hgt) in [(120, 40), (80, 24)] {
+        let mut h = german((w, hgt));
+        for tab in ['1', '2', '3', '4'] {
+            h.ch(tab);
+            screens.push(("tab", h.screen()));
+        }
+        h.ch('2');
+        h.ch('?');
+        screens.push(("help", h.screen()));
+        h.key(KeyCode::Esc);
+        h.ch('a');
+        screens.push(("form", h.screen()));
+        h.key(KeyCode::Esc);
+        h.ch('d');
+        screens.push(("confirm", h.screen()));
+        h.key(KeyCode::Esc);
+        h.ch('4');
+        h.ch('v');
+        screens.push(("alert view", h.screen()));
+    }
+    let mut found = Vec::new();
+    for (what, screen) in &screens {
+        for piece in &english {
+            if screen.contains(piece.as_str()) {
+                found.push(format!("{what}: {piece:?}"));
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    assert!(found.is_empty(), "English on German screens:\n{}", found.join("\n"));
+}
+
+/// The status line speaks German: a refused save names the field and the reason in German.
+#[test]
+fn a_refused_save_is_explained_in_german() {
+    let mut h = german((100, 30));
+    h.ch('2');
+    h.ch('a');
+    h.key(KeyCode::Enter);
+    let flash = h.flash();
+    assert!(flash.contains("Felder"), "{flash}");
+    let screen = h.screen();
+    assert!(screen.contains("ein Name ist nötig"), "{screen}");
+}

@@ -86,7 +86,7 @@ impl FromStr for Priority {
             "high" | "hoch" | "h" => Ok(Priority::High),
             other => Err(FieldError::new(
                 Field::Priority,
-                format!("\"{other}\" is not a priority (normal or high)"),
+                Refusal::Priority(other.to_string()),
             )),
         }
     }
@@ -151,7 +151,7 @@ impl FromStr for CounterpartyKind {
             "aircraft" | "plane" | "flugzeug" | "luftfahrzeug" => Ok(CounterpartyKind::Aircraft),
             other => Err(FieldError::new(
                 Field::Kind,
-                format!("\"{other}\" is not a kind (organisation, person, vessel or aircraft)"),
+                Refusal::Kind(other.to_string()),
             )),
         }
     }
@@ -194,7 +194,7 @@ impl FromStr for Frequency {
             "monthly" | "monatlich" => Ok(Frequency::Monthly),
             other => Err(FieldError::new(
                 Field::Frequency,
-                format!("\"{other}\" is not a frequency (daily, weekly or monthly)"),
+                Refusal::Frequency(other.to_string()),
             )),
         }
     }
@@ -310,17 +310,69 @@ pub struct FieldError {
     /// The field; it displays as its name on the command line and in CSV headers.
     pub field: Field,
     /// Why the value was refused.
-    pub reason: String,
+    pub reason: Refusal,
 }
 
 impl FieldError {
     /// Builds a field error.
-    pub fn new(field: Field, reason: impl Into<String>) -> Self {
-        FieldError {
-            field,
-            reason: reason.into(),
-        }
+    pub fn new(field: Field, reason: Refusal) -> Self {
+        FieldError { field, reason }
     }
+}
+
+/// Why a field's value was refused: a closed list, so each reason can be said in the UI's
+/// language; `Display` is the English the command line and import reports write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Not `normal` or `high`.
+    #[error("\"{0}\" is not a priority (normal or high)")]
+    Priority(String),
+    /// Not one of the counterparty kinds.
+    #[error("\"{0}\" is not a kind (organisation, person, vessel or aircraft)")]
+    Kind(String),
+    /// Not a check frequency.
+    #[error("\"{0}\" is not a frequency (daily, weekly or monthly)")]
+    Frequency(String),
+    /// Not an e-mail address.
+    #[error("\"{0}\" is not an e-mail address")]
+    Email(String),
+    /// Not 20 letters and digits.
+    #[error("\"{0}\" is not a LEI (20 letters and digits)")]
+    LeiFormat(String),
+    /// A LEI whose ISO 17442 check digits do not match.
+    #[error("\"{0}\" has wrong LEI check digits")]
+    LeiCheckDigits(String),
+    /// Not a domain name.
+    #[error("\"{0}\" is not a domain name")]
+    Domain(String),
+    /// A control character (it would reach terminals as an escape sequence).
+    #[error("contains the control character U+{:04X}; remove it", u32::from(*.0))]
+    ControlCharacter(char),
+    /// The name is empty.
+    #[error("a name is required")]
+    NameRequired,
+    /// The country is empty.
+    #[error("a country is required")]
+    CountryRequired,
+    /// Not a country code or name Kontra knows.
+    #[error("\"{0}\" is not a known country code")]
+    UnknownCountry(String),
+    /// The VAT number's format or check digits.
+    #[error("{0}")]
+    Vat(#[from] vat::VatError),
+    /// The VAT number is from another country than the one recorded.
+    #[error("VAT number {number} belongs to {belongs}, not to {country}")]
+    VatCountry {
+        /// The number.
+        number: String,
+        /// Its country.
+        belongs: String,
+        /// The recorded country.
+        country: String,
+    },
+    /// Not a yes/no spelling.
+    #[error("\"{0}\" is not true/false, yes/no, ja/nein or 1/0")]
+    Bool(String),
 }
 
 /// Unvalidated input for creating or editing a counterparty; `None` leaves a field unchanged.
@@ -369,7 +421,7 @@ fn opt(value: &str) -> Option<String> {
 /// Validates an e-mail address loosely: one `@`, a non-empty local part, a dotted domain.
 pub fn validate_email(input: &str) -> Result<String, FieldError> {
     let s = input.trim();
-    let bad = || FieldError::new(Field::Email, format!("\"{s}\" is not an e-mail address"));
+    let bad = || FieldError::new(Field::Email, Refusal::Email(s.to_string()));
     let (local, domain) = s.split_once('@').ok_or_else(bad)?;
     let ok = !local.is_empty()
         && !domain.contains('@')
@@ -390,7 +442,7 @@ pub fn validate_lei(input: &str) -> Result<String, FieldError> {
     if s.len() != 20 || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(FieldError::new(
             Field::Lei,
-            format!("\"{input}\" is not a LEI (20 letters and digits)"),
+            Refusal::LeiFormat(input.to_string()),
         ));
     }
     let mut rem: u32 = 0;
@@ -407,7 +459,7 @@ pub fn validate_lei(input: &str) -> Result<String, FieldError> {
     } else {
         Err(FieldError::new(
             Field::Lei,
-            format!("\"{input}\" has wrong LEI check digits"),
+            Refusal::LeiCheckDigits(input.to_string()),
         ))
     }
 }
@@ -432,7 +484,7 @@ pub fn validate_domain(input: &str) -> Result<String, FieldError> {
     } else {
         Err(FieldError::new(
             Field::Domain,
-            format!("\"{input}\" is not a domain name"),
+            Refusal::Domain(input.to_string()),
         ))
     }
 }
@@ -455,13 +507,7 @@ impl CounterpartyDraft {
                 v.chars()
                     .find(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
             }) {
-                errors.push(FieldError::new(
-                    field,
-                    format!(
-                        "contains the control character U+{:04X}; remove it",
-                        u32::from(bad)
-                    ),
-                ));
+                errors.push(FieldError::new(field, Refusal::ControlCharacter(bad)));
             }
         }
         let mut cp = base.cloned().unwrap_or_else(|| Counterparty {
@@ -489,7 +535,7 @@ impl CounterpartyDraft {
             cp.name = name.split_whitespace().collect::<Vec<_>>().join(" ");
         }
         if cp.name.is_empty() {
-            errors.push(FieldError::new(Field::Name, "a name is required"));
+            errors.push(FieldError::new(Field::Name, Refusal::NameRequired));
         }
         if let Some(c) = &self.country {
             match country::normalise(c) {
@@ -497,19 +543,19 @@ impl CounterpartyDraft {
                 None if c.trim().is_empty() => cp.country = String::new(),
                 None => errors.push(FieldError::new(
                     Field::Country,
-                    format!("\"{}\" is not a known country code", c.trim()),
+                    Refusal::UnknownCountry(c.trim().to_string()),
                 )),
             }
         }
         if cp.country.is_empty() && !errors.iter().any(|e| e.field == Field::Country) {
-            errors.push(FieldError::new(Field::Country, "a country is required"));
+            errors.push(FieldError::new(Field::Country, Refusal::CountryRequired));
         }
         if let Some(v) = &self.vat {
             cp.vat = None;
             if !v.trim().is_empty() {
                 match vat::validate(v) {
                     Ok(n) => cp.vat = Some(n),
-                    Err(e) => errors.push(FieldError::new(Field::Vat, e.to_string())),
+                    Err(e) => errors.push(FieldError::new(Field::Vat, Refusal::Vat(e))),
                 }
             }
         }
@@ -591,12 +637,11 @@ impl CounterpartyDraft {
         {
             errors.push(FieldError::new(
                 Field::Vat,
-                format!(
-                    "VAT number {} belongs to {}, not to {}",
-                    n.as_str(),
-                    n.iso_country(),
-                    cp.country
-                ),
+                Refusal::VatCountry {
+                    number: n.as_str().to_string(),
+                    belongs: n.iso_country().to_string(),
+                    country: cp.country.clone(),
+                },
             ));
         }
         cp.updated_at = now;
@@ -613,10 +658,7 @@ pub fn parse_bool(field: Field, input: &str) -> Result<bool, FieldError> {
     match input.trim().to_lowercase().as_str() {
         "true" | "yes" | "ja" | "j" | "y" | "1" | "x" | "on" | "wahr" => Ok(true),
         "false" | "no" | "nein" | "n" | "0" | "" | "off" | "falsch" => Ok(false),
-        other => Err(FieldError::new(
-            field,
-            format!("\"{other}\" is not true/false, yes/no, ja/nein or 1/0"),
-        )),
+        other => Err(FieldError::new(field, Refusal::Bool(other.to_string()))),
     }
 }
 
@@ -723,7 +765,10 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].field, Field::Kind);
         assert!(
-            errs[0].reason.contains("\"boat\" is not a kind"),
+            errs[0]
+                .reason
+                .to_string()
+                .contains("\"boat\" is not a kind"),
             "{}",
             errs[0]
         );

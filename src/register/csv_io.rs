@@ -338,7 +338,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
             parsed.errors.push(RowError {
                 line,
                 column: Some(e.field.to_string()),
-                reason: e.reason,
+                reason: e.reason.to_string(),
             });
             continue;
         }

@@ -113,7 +113,7 @@ actions! {
         de "zurück", "Zurück zur Geschäftspartner-Tabelle";
     /// Filter as you type: text in any field, country:de,at owner:anna (alerts: since:/until: days)
     Filter = "filter", "filter", View;
-        de "filtern", "Beim Tippen filtern: Text in jedem Feld, country:de,at owner:anna (Alerts: since:/until: Tage)";
+        de "filtern", "Beim Tippen filtern: Text in jedem Feld, land:de,at zuständig:anna (Alerts: seit:/bis: Tage)";
     /// Clear every filter of the table or of the alerts
     ClearFilters = "clear_filters", "clear filters", View;
         de "Filter leeren", "Alle Filter der Tabelle oder der Alerts aufheben";

@@ -100,11 +100,12 @@ pub struct EffectEnv {
     pub tr: Tr,
 }
 
-fn failed(what: &str, e: &Failure) -> Vec<Event> {
-    tracing::warn!(error = %e.message, "{what} failed");
+/// `what` (an operation, in the UI's language) failed: the status line says so with the reason.
+fn failed(tr: Tr, what: &str, e: &Failure) -> Vec<Event> {
+    tracing::warn!(error = %e.message, operation = what, "a UI operation failed");
     vec![Event::Done(Done::Status(
         Level::Error,
-        format!("{what} failed: {}", e.message),
+        tr.failed(what, &e.message),
     ))]
 }
 
@@ -136,10 +137,9 @@ pub fn execute_into(
             let result = data::load_in_steps(api, Utc::now(), data::ChunkPlan::DEFAULT, &mut emit);
             if let Err(e) = result {
                 tracing::warn!(error = %e.message, "loading the register failed");
-                send(Event::Done(Done::LoadFailed(format!(
-                    "loading the register failed: {}",
-                    e.message
-                ))));
+                send(Event::Done(Done::LoadFailed(
+                    env.tr.failed(env.tr.op_load_register(), &e.message),
+                )));
             }
         }
         other => {
@@ -160,17 +160,17 @@ fn execute_one(api: &dyn Api, env: &EffectEnv, effect: Effect) -> Vec<Event> {
         Effect::LoadAll => execute(api, env, effect),
         Effect::ReloadAll => match data::load_snapshot(api, Utc::now()) {
             Ok(snap) => vec![Event::Done(Done::Loaded(Box::new(snap)))],
-            Err(e) => failed("reloading the register", &e),
+            Err(e) => failed(env.tr, env.tr.op_reload_register(), &e),
         },
         Effect::LoadDetails(id) => match api.ui_details(id) {
             Ok(Some(d)) => vec![Event::Done(Done::DetailsLoaded(d))],
             Ok(None) => vec![Event::Done(Done::Deleted(vec![id]))],
-            Err(e) => failed("loading the history", &e),
+            Err(e) => failed(env.tr, env.tr.op_load_history(), &e),
         },
         Effect::Reload(ids) => {
             let cps = match api.counterparties_by_id(ids.clone()) {
                 Ok(cps) => cps,
-                Err(e) => return failed("reloading counterparties", &e),
+                Err(e) => return failed(env.tr, env.tr.op_reload_counterparties(), &e),
             };
             let gone: Vec<u64> = ids
                 .into_iter()
@@ -193,9 +193,9 @@ fn execute_one(api: &dyn Api, env: &EffectEnv, effect: Effect) -> Vec<Event> {
                 alerts,
                 message: String::new(),
             })],
-            Err(e) => failed("reloading alerts", &e),
+            Err(e) => failed(env.tr, env.tr.op_reload_alerts(), &e),
         },
-        Effect::Save { id, draft } => save(api, id, *draft),
+        Effect::Save { id, draft } => save(api, env.tr, id, *draft),
         Effect::Delete(ids) => match api.delete(ids) {
             Ok(gone) => {
                 tracing::info!(count = gone.len(), "counterparties deleted from the UI");
@@ -203,31 +203,32 @@ fn execute_one(api: &dyn Api, env: &EffectEnv, effect: Effect) -> Vec<Event> {
                     gone.into_iter().map(|c| c.id).collect(),
                 ))]
             }
-            Err(e) => failed("delete", &e),
+            Err(e) => failed(env.tr, env.tr.op_delete(), &e),
         },
         Effect::SetMonitoring(ids, on) => {
             let changed = match api.set_monitoring(ids.clone(), on) {
                 Ok(n) => n,
-                Err(e) => return failed("switching monitoring", &e),
+                Err(e) => return failed(env.tr, env.tr.op_switch_monitoring(), &e),
             };
             let cps = match api.counterparties_by_id(ids) {
                 Ok(cps) => cps,
-                Err(e) => return failed("switching monitoring", &e),
+                Err(e) => return failed(env.tr, env.tr.op_switch_monitoring(), &e),
             };
-            let state = if on { "on" } else { "off" };
-            vec![Event::Done(Done::Upserted {
-                cps,
-                message: format!("monitoring {state} for {}", env.tr.counterparties(changed)),
-            })]
+            let message = if on {
+                env.tr.monitoring_on_for(env.tr.counterparties(changed))
+            } else {
+                env.tr.monitoring_off_for(env.tr.counterparties(changed))
+            };
+            vec![Event::Done(Done::Upserted { cps, message })]
         }
         Effect::Acknowledge { ids, comment } => match api.acknowledge(ids, comment) {
             Ok(alerts) => vec![Event::Done(Done::AlertsUpdated {
-                message: format!("{} acknowledged", env.tr.alerts(alerts.len())),
+                message: env.tr.acknowledged(env.tr.alerts(alerts.len())),
                 alerts,
             })],
-            Err(e) => failed("acknowledge", &e),
+            Err(e) => failed(env.tr, env.tr.op_acknowledge(), &e),
         },
-        Effect::NotThisEntity { about, reason } => not_this_entity(api, about, reason),
+        Effect::NotThisEntity { about, reason } => not_this_entity(api, env.tr, about, reason),
         Effect::Export { path, rows } => export(env, &path, &rows),
         Effect::LoadCheck { run_id, alert_ids } => match api.ui_check_run(run_id, alert_ids) {
             // A run gone meanwhile (its counterparty deleted) is no news.
@@ -236,7 +237,7 @@ fn execute_one(api: &dyn Api, env: &EffectEnv, effect: Effect) -> Vec<Event> {
                 run: Box::new(run),
                 alerts,
             })],
-            Err(e) => failed("reading a check run", &e),
+            Err(e) => failed(env.tr, env.tr.op_read_check_run(), &e),
         },
         Effect::CheckNow(ids) => check_now(api, env.tr, ids),
         Effect::ResumeSource(source) => resume_source(api, source),
@@ -263,28 +264,16 @@ fn resume_source(api: &dyn Api, source: Source) -> Vec<Event> {
 fn check_now(api: &dyn Api, tr: Tr, ids: Vec<u64>) -> Vec<Event> {
     let (level, text) = match api.check_now(ids) {
         // The monitor's ChecksStarted replaces this with the progress at once.
-        Ok(CheckAsked::Sent(n)) => (
-            Level::Info,
-            format!("check requested for {}", tr.counterparties(n)),
-        ),
-        Ok(CheckAsked::NoMonitor) => (
-            Level::Info,
-            "checks become available when the monitor is configured".to_string(),
-        ),
-        Ok(CheckAsked::Busy) => (
-            Level::Warn,
-            "the monitor is busy; try again in a moment".to_string(),
-        ),
-        Ok(CheckAsked::Stopped) => (
-            Level::Error,
-            "the monitor has stopped; see the log".to_string(),
-        ),
-        Err(e) => return failed("check request", &e),
+        Ok(CheckAsked::Sent(n)) => (Level::Info, tr.check_requested_for(tr.counterparties(n))),
+        Ok(CheckAsked::NoMonitor) => (Level::Info, tr.checks_need_a_monitor().to_string()),
+        Ok(CheckAsked::Busy) => (Level::Warn, tr.monitor_busy().to_string()),
+        Ok(CheckAsked::Stopped) => (Level::Error, tr.monitor_stopped().to_string()),
+        Err(e) => return failed(tr, tr.op_check_request(), &e),
     };
     vec![Event::Done(Done::Status(level, text))]
 }
 
-fn save(api: &dyn Api, id: Option<u64>, draft: CounterpartyDraft) -> Vec<Event> {
+fn save(api: &dyn Api, tr: Tr, id: Option<u64>, draft: CounterpartyDraft) -> Vec<Event> {
     // The base is read first so the form shows its field errors itself, as the server would
     // refuse them; only a duplicate VAT number can be refused after that.
     let base = match id.map(|id| api.counterparty(id)).transpose() {
@@ -292,14 +281,17 @@ fn save(api: &dyn Api, id: Option<u64>, draft: CounterpartyDraft) -> Vec<Event> 
         Err(e) if e.code == exit::NOT_FOUND => {
             return vec![Event::Done(Done::Status(
                 Level::Error,
-                "this counterparty was deleted meanwhile".to_string(),
+                tr.deleted_meanwhile().to_string(),
             ))];
         }
-        Err(e) => return failed("save", &e),
+        Err(e) => return failed(tr, tr.op_save(), &e),
     };
     if let Err(errors) = draft.apply(base.as_ref(), Utc::now()) {
         return vec![Event::Done(Done::SaveRefused(
-            errors.into_iter().map(|e| (e.field, e.reason)).collect(),
+            errors
+                .into_iter()
+                .map(|e| (e.field, tr.refusal(&e.reason)))
+                .collect(),
         ))];
     }
     let result = match id {
@@ -320,7 +312,7 @@ fn save(api: &dyn Api, id: Option<u64>, draft: CounterpartyDraft) -> Vec<Event> 
                 e.message,
             )]))]
         }
-        Err(e) => failed("save", &e),
+        Err(e) => failed(tr, tr.op_save(), &e),
     }
 }
 
@@ -337,7 +329,7 @@ fn export(
             write_csv(std::io::BufWriter::new(f), rows, CsvStyle::Excel).map_err(|e| e.to_string())
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            Err("the file exists already; press x and type another name".to_string())
+            Err(env.tr.export_file_exists().to_string())
         }
         Err(e) => Err(e.to_string()),
     };
@@ -350,13 +342,13 @@ fn export(
             tracing::warn!(path = %path.display(), error = %e, "export failed");
             vec![Event::Done(Done::Status(
                 Level::Error,
-                format!("export to {} failed: {e}", path.display()),
+                env.tr.export_failed(path.display(), e),
             ))]
         }
     }
 }
 
-fn not_this_entity(api: &dyn Api, about: ReasonFor, reason: String) -> Vec<Event> {
+fn not_this_entity(api: &dyn Api, tr: Tr, about: ReasonFor, reason: String) -> Vec<Event> {
     let ReasonFor::NotThisEntity {
         alert_id,
         counterparty_id,
@@ -369,9 +361,7 @@ fn not_this_entity(api: &dyn Api, about: ReasonFor, reason: String) -> Vec<Event
     match api.not_this_entity(alert_id, counterparty_id, list, entity_id.clone(), reason) {
         Ok((name, alert)) => vec![Event::Done(Done::AlertsUpdated {
             alerts: alert.into_iter().collect(),
-            message: format!(
-                "#{counterparty_id} is not {list}:{entity_id} ({name}); suppressed until its names or identifiers change"
-            ),
+            message: tr.not_this_entity_recorded(counterparty_id, list, entity_id, name),
         })],
         Err(e) => {
             tracing::warn!(error = %e.message, "decision refused");

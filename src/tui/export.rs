@@ -49,10 +49,7 @@ fn file_name(now: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 pub fn prompt(state: &AppState) -> Popup {
     let n = state.table.visible.len();
     Popup::Reason {
-        question: format!(
-            "Export the {n} shown {} as CSV for Excel (UTF-8, ;) to:",
-            if n == 1 { "row" } else { "rows" }
-        ),
+        question: state.tr().export_question(n),
         text: state
             .export_dir
             .join(file_name(state.now, state.tz))

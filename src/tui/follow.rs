@@ -61,10 +61,10 @@ pub fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
                 .iter()
                 .filter(|h| h.is_down())
                 .map(|h| {
-                    format!(
-                        "{} could not be asked: {}",
+                    let tr = state.tr();
+                    tr.source_could_not_be_asked(
                         h.source,
-                        h.last_failure.as_deref().unwrap_or("unknown")
+                        h.last_failure.as_deref().unwrap_or(tr.unknown_reason()),
                     )
                 })
                 .collect();
@@ -84,12 +84,10 @@ pub fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
                 state.next_cycle = next;
             }
             let text = if cancelled {
-                format!("cycle stopped after {done} checked; it resumes at the next start")
+                state.tr().cycle_stopped(done)
             } else {
-                format!(
-                    "cycle finished: {done} checked, {}",
-                    state.tr().new_alerts(new_alerts)
-                )
+                let tr = state.tr();
+                tr.cycle_finished(done, tr.new_alerts(new_alerts))
             };
             return flash(state, Level::Info, text);
         }
@@ -130,22 +128,21 @@ pub fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
 /// The status line at the end of a manual check: what was asked, what could not be, what it
 /// found.
 pub fn summary_text(tr: Tr, s: &ChecksSummary) -> String {
-    let mut text = format!(
-        "check finished: {} of {} checked, {}, {} could not ask, {}",
+    let mut text = tr.check_finished(
         s.checked,
         s.total,
         tr.answers(s.answers),
         s.could_not_ask,
-        tr.new_alerts(s.new_alerts)
+        tr.new_alerts(s.new_alerts),
     );
     if s.critical > 0 {
-        text.push_str(&format!(" ({} critical)", s.critical));
+        text.push_str(&tr.summary_critical(s.critical));
     }
     if s.skipped > 0 {
-        text.push_str(&format!(", {} already under way", s.skipped));
+        text.push_str(&tr.summary_under_way(s.skipped));
     }
     if s.failed > 0 {
-        text.push_str(&format!(", {} failed (see the log)", s.failed));
+        text.push_str(&tr.summary_failed(s.failed));
     }
     text
 }
@@ -216,10 +213,9 @@ fn new_alerts(state: &mut AppState, alerts: Vec<Alert>) -> Vec<Effect> {
     let mut effects = flash(
         state,
         Level::Error,
-        format!(
-            "{} ({critical} critical): see the Alerts tab",
-            state.tr().new_alerts(n)
-        ),
+        state
+            .tr()
+            .new_critical_alerts(state.tr().new_alerts(n), critical),
     );
     if state.bell_on_critical {
         effects.push(Effect::Bell);

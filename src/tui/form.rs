@@ -193,7 +193,7 @@ impl FormState {
                 if let Some(i) = index(e.field)
                     && self.errors[i].is_none()
                 {
-                    self.errors[i] = Some(e.reason);
+                    self.errors[i] = Some(e.reason.to_string());
                 }
             }
         }

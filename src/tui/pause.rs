@@ -14,7 +14,8 @@ use crate::monitor::MonitorEvent;
 /// The reducer for `resume_vies`: asks for the pause to be lifted when one is in force.
 pub fn resume(state: &mut AppState) -> Vec<Effect> {
     if state.runs.pause.is_none() {
-        return flash(state, Level::Info, "VIES is not paused; nothing to lift");
+        let text = state.tr().vies_not_paused();
+        return flash(state, Level::Info, text);
     }
     vec![Effect::ResumeSource(Source::Vies)]
 }
@@ -26,25 +27,25 @@ pub fn on_monitor(state: &mut AppState, ev: MonitorEvent) -> Vec<Effect> {
             let news = state.runs.pause.is_none();
             state.runs.pause = Some(p);
             if news {
-                let text = format!("{} paused: {}", name(Source::Vies), why(state));
+                let text = state.tr().source_paused(name(Source::Vies), why(state));
                 return flash(state, Level::Error, text);
             }
         }
         MonitorEvent::SourceResumed { source, by, was } => {
             state.runs.pause = None;
             let text = match was {
-                Some(p) => format!(
-                    "{} resumed by {by} (paused since {} because {}); the next check asks it again",
+                Some(p) => state.tr().source_resumed(
                     name(source),
+                    by,
                     super::ui::time(state, p.since),
-                    p.code
+                    p.code,
                 ),
-                None => format!("{} was not paused; nothing changed", name(source)),
+                None => state.tr().source_was_not_paused(name(source)),
             };
             return flash(state, Level::Info, text);
         }
         MonitorEvent::ResumeFailed { source, error } => {
-            let text = format!("{} could not be resumed: {error}", name(source));
+            let text = state.tr().source_resume_failed(name(source), error);
             return flash(state, Level::Error, text);
         }
         _ => {}
@@ -67,28 +68,22 @@ fn why(state: &AppState) -> String {
 
 /// "VIES paused since … because IP_BLOCKED": since when and why, in the configured zone.
 pub fn text(state: &AppState, p: &SourcePause) -> String {
-    format!(
-        "{} paused since {} because {}; nothing is sent to it from this machine",
-        name(p.source),
-        super::ui::time(state, p.since),
-        p.code
-    )
+    state
+        .tr()
+        .source_paused_since(name(p.source), super::ui::time(state, p.since), &p.code)
 }
 
 /// The status line's short form: "VIES paused since … (IP_BLOCKED)".
 pub fn short_text(state: &AppState, p: &SourcePause) -> String {
-    format!(
-        "{} paused since {} ({})",
-        name(p.source),
-        super::ui::time(state, p.since),
-        p.code
-    )
+    state
+        .tr()
+        .source_paused_short(name(p.source), super::ui::time(state, p.since), &p.code)
 }
 
 /// How to lift it: the key when the keymap has one (not in `--read-only`), else the command.
-pub fn how_to_lift(key: Option<String>, p: &SourcePause) -> String {
+pub fn how_to_lift(state: &AppState, key: Option<String>, p: &SourcePause) -> String {
     match key {
-        Some(k) => format!("{k} lifts the pause once the block is gone (audited)"),
-        None => format!("lift with `kontra sources resume {}`", p.source.as_str()),
+        Some(k) => state.tr().lift_with_key(k),
+        None => state.tr().lift_with_command(p.source.as_str()),
     }
 }

@@ -4,6 +4,7 @@
 //! filter keystroke over 100,000 rows is one SIMD substring scan (`memchr::memmem`) instead of
 //! 100,000 separate string searches on scattered heap strings.
 
+use super::text::query;
 use memchr::memmem::Finder;
 
 use crate::domain::Counterparty;
@@ -113,7 +114,7 @@ impl FilterLine {
         let mut text: Vec<&str> = Vec::new();
         let mut had_field = false;
         for token in line.split_whitespace() {
-            if let Some(v) = field(token, &["country", "cc"]) {
+            if let Some(v) = field(token, query::COUNTRY) {
                 had_field = true;
                 out.countries
                     .extend(v.split(',').filter(|c| !c.is_empty()).map(|c| {
@@ -122,7 +123,7 @@ impl FilterLine {
                             _ => c.to_ascii_uppercase(),
                         }
                     }));
-            } else if let Some(v) = field(token, &["owner"]) {
+            } else if let Some(v) = field(token, query::OWNER) {
                 had_field = true;
                 out.owner = Some(if v == "-" {
                     String::new()
@@ -179,9 +180,9 @@ impl AlertFilter {
         let mut days = crate::local_time::DayRange::default();
         let mut rest: Vec<&str> = Vec::new();
         for token in line.split_whitespace() {
-            if let Some(v) = field(token, &["since", "from"]) {
+            if let Some(v) = field(token, query::SINCE) {
                 days.since = crate::local_time::parse_date(v);
-            } else if let Some(v) = field(token, &["until", "to"]) {
+            } else if let Some(v) = field(token, query::UNTIL) {
                 days.until = crate::local_time::parse_date(v);
             } else {
                 rest.push(token);
@@ -421,6 +422,21 @@ mod tests {
         c.owner = None;
         assert!(FilterLine::parse("owner:-").passes_fields(&c));
         assert!(!FilterLine::parse("owner:deniz").passes_fields(&c));
+    }
+
+    /// A German analyst writes the field names in German; either language works in either UI.
+    #[test]
+    fn field_names_are_accepted_in_german_too() {
+        let f = FilterLine::parse("land:de,at Zuständig:Déniz adler");
+        assert_eq!(f.countries, vec!["DE", "AT"]);
+        assert_eq!(f.owner.as_deref(), Some("deniz"));
+        assert_eq!(f.text, "adler");
+        let a = AlertFilter::parse("seit:2025-03-01 bis:2025-03-14 x");
+        assert_eq!(
+            a.days,
+            AlertFilter::parse("since:2025-03-01 until:2025-03-14 x").days
+        );
+        assert!(a.days.since.is_some() && a.days.until.is_some());
     }
 
     #[test]

@@ -49,13 +49,10 @@ pub fn quit_question(state: &AppState, running: Option<String>) -> Option<String
     if state.clients == 0 {
         return running;
     }
-    let who = match state.clients {
-        1 => "1 client is".to_string(),
-        n => format!("{n} clients are"),
-    };
-    let attached = format!("{who} attached to this Kontra and will be disconnected.");
+    let tr = state.tr();
+    let attached = tr.clients_attached(state.clients);
     Some(match running {
         Some(q) => format!("{attached} {q}"),
-        None => format!("{attached} Quit anyway?"),
+        None => format!("{attached} {}", tr.quit_anyway()),
     })
 }

@@ -276,7 +276,7 @@ pub fn plan_import(
                 plan.errors.extend(errs.into_iter().map(|e| RowError {
                     line: row.line,
                     column: Some(e.field.to_string()),
-                    reason: e.reason,
+                    reason: e.reason.to_string(),
                 }));
                 continue;
             }
@@ -342,7 +342,7 @@ pub fn plan_import(
                     Err(errs) => plan.errors.extend(errs.into_iter().map(|e| RowError {
                         line: row.line,
                         column: Some(e.field.to_string()),
-                        reason: e.reason,
+                        reason: e.reason.to_string(),
                     })),
                 }
             }

@@ -59,6 +59,20 @@ impl super::Tr {
     }
 }
 
+/// The filter line's field names, accepted in either language whatever the UI's (a script or a
+/// colleague's habit should not depend on the setting): `country:de`/`land:de`, `owner:anna`/
+/// `zuständig:anna`, and on the alerts `since:`/`seit:`, `until:`/`bis:`.
+pub mod query {
+    /// The country filter.
+    pub const COUNTRY: &[&str] = &["country", "cc", "land"];
+    /// The owner filter.
+    pub const OWNER: &[&str] = &["owner", "zuständig", "zustaendig"];
+    /// The first day of the alerts kept.
+    pub const SINCE: &[&str] = &["since", "from", "seit", "ab"];
+    /// The last day of the alerts kept.
+    pub const UNTIL: &[&str] = &["until", "to", "bis"];
+}
+
 /// Labels of the domain's values, which the command line writes in English as data.
 impl super::Tr {
     /// The status of a counterparty's last check.

@@ -11,10 +11,12 @@ use crate::values::Language;
 
 mod alerts;
 mod common;
+pub use common::query;
 mod counterparties;
 mod details;
 mod form;
 mod popups;
+mod refusals;
 mod stats;
 mod status;
 

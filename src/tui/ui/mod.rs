@@ -8,6 +8,7 @@ mod details;
 mod popups;
 mod stats;
 
+use crate::tui::text::Tr;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -39,7 +40,7 @@ pub fn render(state: &AppState, theme: &Theme, keymap: &Keymap, frame: &mut Fram
 
 fn draw(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut Buffer) {
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        too_small(area, buf, theme);
+        too_small(state.tr(), area, buf, theme);
         return;
     }
     let [tabs, body, status, footer] = Layout::vertical([
@@ -84,11 +85,8 @@ fn draw(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf: &mut 
     }
 }
 
-fn too_small(area: Rect, buf: &mut Buffer, theme: &Theme) {
-    let text = format!(
-        "Terminal too small: {}x{}, Kontra needs {}x{}. Enlarge the window; q quits.",
-        area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
-    );
+fn too_small(tr: Tr, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let text = tr.too_small(area.width, area.height, MIN_SIZE.0, MIN_SIZE.1);
     Paragraph::new(text)
         .style(theme.warn)
         .wrap(Wrap { trim: true })
@@ -115,7 +113,12 @@ fn tab_bar(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Paragraph::new(Line::from(spans)).render(area, buf);
     let mut right = Vec::new();
     if let Some(p) = &state.progress {
-        let t = progress_text("checking", p.done, p.total, p.current.as_ref());
+        let t = progress_text(
+            state.tr().progress_checking(),
+            p.done,
+            p.total,
+            p.current.as_ref(),
+        );
         right.push(Span::styled(t, theme.info));
     }
     if let Some(p) = &state.runs.pause {
@@ -123,7 +126,7 @@ fn tab_bar(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
             right.push(Span::raw(" "));
         }
         right.push(Span::styled(
-            format!("[{} paused]", p.source.as_str().to_uppercase()),
+            state.tr().tab_bar_paused(p.source.as_str().to_uppercase()),
             theme.bad,
         ));
     }
@@ -131,7 +134,7 @@ fn tab_bar(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         if !right.is_empty() {
             right.push(Span::raw(" "));
         }
-        right.push(Span::styled("[read-only]", theme.warn));
+        right.push(Span::styled(state.tr().tab_bar_read_only(), theme.warn));
     }
     if !right.is_empty() {
         let line = Line::from(right);
@@ -168,7 +171,7 @@ fn status_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
             Span::styled("/", theme.key),
             Span::raw(query.to_string()),
             Span::styled("█", theme.dim),
-            Span::styled(format!("   {accept} keep · {cancel} clear"), theme.dim),
+            Span::styled(state.tr().filter_keep_clear(accept, cancel), theme.dim),
         ])
     } else if let Some(f) = &state.flash {
         let style = match f.level {
@@ -179,18 +182,23 @@ fn status_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
         Line::from(Span::styled(f.text.clone(), style))
     } else if let Some(m) = &state.manual {
         Line::from(Span::styled(
-            progress_text("manual check", m.done, m.total, m.current.as_ref()),
+            progress_text(
+                state.tr().progress_manual_check(),
+                m.done,
+                m.total,
+                m.current.as_ref(),
+            ),
             theme.info,
         ))
     } else if state.loading() {
-        Line::from(Span::styled("loading the register…", theme.dim))
+        Line::from(Span::styled(state.tr().loading_register(), theme.dim))
     } else if let Some(p) = &state.runs.pause {
         Line::from(vec![
             Span::styled(crate::tui::pause::short_text(state, p), theme.bad),
             Span::styled(
                 format!(
                     " · {}",
-                    crate::tui::pause::how_to_lift(resume_key(state, keymap), p)
+                    crate::tui::pause::how_to_lift(state, resume_key(state, keymap), p)
                 ),
                 theme.dim,
             ),
@@ -225,7 +233,7 @@ fn footer_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
             continue;
         }
         let label = if action == Action::SelectNext {
-            "move"
+            state.tr().footer_move()
         } else {
             action.label(state.tr())
         };

@@ -142,7 +142,7 @@ fn render_pause(
         Span::styled(crate::tui::pause::text(state, p), theme.bad),
         Span::styled(format!(": {}", p.message), theme.base),
         Span::styled(
-            format!(" · {}", crate::tui::pause::how_to_lift(key, p)),
+            format!(" · {}", crate::tui::pause::how_to_lift(state, key, p)),
             theme.dim,
         ),
     ]))

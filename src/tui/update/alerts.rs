@@ -101,6 +101,7 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 return flash(state, Level::Info, "no unacknowledged alerts shown");
             }
             let names = names_of(
+                state.tr(),
                 state
                     .alert_view
                     .visible

@@ -33,15 +33,12 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
 /// (serving) UI would be disconnected.
 fn quit(state: &mut AppState) -> Vec<Effect> {
     let question = match (&state.progress, &state.manual) {
-        (Some(_), _) => {
-            Some("A check cycle is running. Quit anyway? It resumes at the next start.".to_string())
-        }
-        (None, Some(m)) => Some(format!(
-            "A check of {} is running ({} done). Quit anyway? \
-             Checks not yet stored are dropped.",
-            state.tr().counterparties(m.total),
-            m.done
-        )),
+        (Some(_), _) => Some(state.tr().quit_during_cycle().to_string()),
+        (None, Some(m)) => Some(
+            state
+                .tr()
+                .quit_during_check(state.tr().counterparties(m.total), m.done),
+        ),
         (None, None) => None,
     };
     if let Some(question) = shared::quit_question(state, question) {

@@ -38,8 +38,12 @@ pub(super) fn on_done(state: &mut AppState, done: Done) -> Vec<Effect> {
             }
             state.upsert(vec![*cp]);
             select_id(state, id);
-            let verb = if created { "added" } else { "saved" };
-            flash(state, Level::Info, format!("{verb} {name} (#{id})"))
+            let text = if created {
+                state.tr().added(name, id)
+            } else {
+                state.tr().saved(name, id)
+            };
+            flash(state, Level::Info, text)
         }
         Done::SaveRefused(errors) => {
             if let Some(Popup::Form(f)) = &mut state.popup {
@@ -47,7 +51,7 @@ pub(super) fn on_done(state: &mut AppState, done: Done) -> Vec<Effect> {
             }
             let text = errors
                 .iter()
-                .map(|(f, r)| format!("{f}: {r}"))
+                .map(|(f, r)| format!("{}: {r}", state.tr().field(*f)))
                 .collect::<Vec<_>>()
                 .join("; ");
             flash(state, Level::Error, text)
@@ -70,7 +74,8 @@ pub(super) fn on_done(state: &mut AppState, done: Done) -> Vec<Effect> {
                     state.tab = Tab::Counterparties;
                 }
             }
-            flash(state, Level::Info, format!("{} deleted", ids.len()))
+            let text = state.tr().deleted(ids.len());
+            flash(state, Level::Info, text)
         }
         Done::AlertsUpdated { alerts, message } => {
             for a in alerts {
@@ -90,11 +95,10 @@ pub(super) fn on_done(state: &mut AppState, done: Done) -> Vec<Effect> {
             }
             flash(state, Level::Info, message)
         }
-        Done::Exported { path, rows } => flash(
-            state,
-            Level::Info,
-            format!("exported {rows} rows to {}", path.display()),
-        ),
+        Done::Exported { path, rows } => {
+            let text = state.tr().exported(rows, path.display());
+            flash(state, Level::Info, text)
+        }
         Done::CheckLoaded { run, alerts } => follow::on_check_loaded(state, *run, alerts),
         Done::Status(level, text) => flash(state, level, text),
     }

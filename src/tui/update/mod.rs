@@ -12,6 +12,7 @@ mod prompts;
 mod records;
 mod table;
 
+use crate::tui::text::Tr;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, Kind};
@@ -163,15 +164,8 @@ fn on_key(state: &mut AppState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> {
 
 /// Says why a write action does nothing in `--read-only`.
 fn refuse_read_only(state: &mut AppState, action: Action) -> Vec<Effect> {
-    flash(
-        state,
-        Level::Warn,
-        format!(
-            "read-only: \"{}\" changes data, and Kontra was started with --read-only \
-             (nothing is written or sent); start it without --read-only to do this",
-            action.label(state.tr())
-        ),
-    )
+    let text = state.tr().refused_read_only(action.label(state.tr()));
+    flash(state, Level::Warn, text)
 }
 
 /// The reducer that owns an action.
@@ -329,7 +323,7 @@ fn load_details(state: &mut AppState, id: u64) -> Vec<Effect> {
 
 /// What a bulk prompt touches, by name: "Alpha, Beta, Gamma and 4 more" (distinct names, in
 /// order).
-fn names_of(names: impl Iterator<Item = String>) -> String {
+fn names_of(tr: Tr, names: impl Iterator<Item = String>) -> String {
     let mut seen = std::collections::HashSet::new();
     let mut shown: Vec<String> = Vec::new();
     let mut more = 0usize;
@@ -344,7 +338,7 @@ fn names_of(names: impl Iterator<Item = String>) -> String {
     }
     let mut text = shown.join(", ");
     if more > 0 {
-        text.push_str(&format!(" and {more} more"));
+        text.push_str(&tr.and_more(more));
     }
     text
 }

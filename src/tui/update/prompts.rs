@@ -57,7 +57,8 @@ fn save(state: &mut AppState) -> Vec<Effect> {
             if let Some(i) = (0..f.errors.len()).find(|&i| f.errors[i].is_some()) {
                 f.focus = i;
             }
-            return flash(state, Level::Warn, "fix the marked fields first");
+            let text = state.tr().fix_marked_fields();
+            return flash(state, Level::Warn, text);
         }
         return vec![Effect::Save {
             id: f.editing,

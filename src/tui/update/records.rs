@@ -46,13 +46,17 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 Some(cp) => {
                     state.popup = Some(Popup::Form(Box::new(FormState::edit(&cp, state.now))))
                 }
-                None => return flash(state, Level::Warn, "select a counterparty first"),
+                None => {
+                    let text = state.tr().select_first();
+                    return flash(state, Level::Warn, text);
+                }
             }
         }
         Action::Delete => {
             let ids = bulk_ids(state);
             if ids.is_empty() {
-                return flash(state, Level::Warn, "select a counterparty first");
+                let text = state.tr().select_first();
+                return flash(state, Level::Warn, text);
             }
             let question = if let [id] = ids[..] {
                 let name = state
@@ -60,17 +64,15 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                     .get(&id)
                     .map(|&i| state.rows[i].cp.name.clone())
                     .unwrap_or_default();
-                format!("Delete {name} (#{id})? Its checks and alerts stay in the audit trail.")
+                state.tr().confirm_delete_one(name, id)
             } else {
                 let names = names_of(
+                    state.tr(),
                     ids.iter()
                         .filter_map(|id| state.index.get(id))
                         .map(|&i| state.rows[i].cp.name.clone()),
                 );
-                format!(
-                    "Delete {} marked counterparties ({names})? Their checks and alerts stay in the audit trail.",
-                    ids.len()
-                )
+                state.tr().confirm_delete_marked(ids.len(), names)
             };
             state.popup = Some(Popup::Confirm {
                 question,
@@ -80,7 +82,8 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ToggleMonitoring => {
             let ids = bulk_ids(state);
             if ids.is_empty() {
-                return flash(state, Level::Warn, "select a counterparty first");
+                let text = state.tr().select_first();
+                return flash(state, Level::Warn, text);
             }
             let all_on = ids.iter().all(|id| {
                 state
@@ -93,16 +96,13 @@ pub(super) fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::CheckNow => {
             if state.demo {
-                return flash(
-                    state,
-                    Level::Info,
-                    "demo: checks are off, the demo register is made up and is never sent to \
-                     the registries (VIES, BZSt, GLEIF, ...)",
-                );
+                let text = state.tr().demo_checks_off();
+                return flash(state, Level::Info, text);
             }
             let ids = bulk_ids(state);
             if ids.is_empty() {
-                return flash(state, Level::Warn, "select a counterparty first");
+                let text = state.tr().select_first();
+                return flash(state, Level::Warn, text);
             }
             clear_marks(state);
             return vec![Effect::CheckNow(ids)];
