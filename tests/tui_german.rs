@@ -57,7 +57,7 @@ fn counterparty_table_in_german() {
     insta::assert_snapshot!("counterparties_100x30", screen);
     h.ch('/');
     h.typ("de");
-    h.key(crossterm::event::KeyCode::Enter);
+    h.key(KeyCode::Enter);
     h.ch('M');
     h.ch('s');
     h.ch(' ');
@@ -75,8 +75,8 @@ fn counterparty_table_in_german() {
 fn details_in_german() {
     let mut h = german((100, 30));
     h.ch('4');
-    h.key(crossterm::event::KeyCode::Enter);
-    h.key(crossterm::event::KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
     let screen = h.screen();
     for word in [
         "Überwachung und Alerts",
@@ -114,7 +114,7 @@ fn details_of_a_possible_sanctions_hit_in_german() {
         .position(|r| Some(r.id) == run_id)
         .expect("the alert's run is in the history");
     h.app.state.details.selected = i;
-    h.key(crossterm::event::KeyCode::Enter);
+    h.key(KeyCode::Enter);
     let screen = h.screen();
     assert!(screen.contains("1 Treffer:"), "{screen}");
     assert!(screen.contains("möglicher Treffer"), "{screen}");
@@ -155,7 +155,11 @@ fn english_only() -> Vec<String> {
 #[test]
 fn no_english_shows_on_a_german_screen() {
     let english = english_only();
-    assert!(english.len() > 100, "too few English pieces: {}", english.len());
+    assert!(
+        english.len() > 100,
+        "too few English pieces: {}",
+        english.len()
+    );
     let mut screens: Vec<(&str, String)> = Vec::new();
     for (w, hgt) in [(120, 40), (80, 24)] {
         let mut h = german((w, hgt));
@@ -187,7 +191,11 @@ fn no_english_shows_on_a_german_screen() {
     }
     found.sort();
     found.dedup();
-    assert!(found.is_empty(), "English on German screens:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "English on German screens:\n{}",
+        found.join("\n")
+    );
 }
 
 /// The status line speaks German: a refused save names the field and the reason in German.
