@@ -22,6 +22,108 @@ fn german(size: (u16, u16)) -> Harness {
 
 // ── Stats, counterparties, details ───────────────────────────────────────────────────────────
 
+/// The dashboard at the sizes analysts use: cards, source health, the lists, recent alerts and
+/// the charts with their date axis, all in German.
+#[test]
+fn stats_dashboard_in_german() {
+    for (w, hgt) in [(120, 40), (80, 24)] {
+        let mut h = german((w, hgt));
+        h.ch('1');
+        let screen = h.screen();
+        for word in ["Offene Alerts", "Prüfläufe", "heute▲", "Quelle"] {
+            assert!(screen.contains(word), "{word} missing:\n{screen}");
+        }
+        for english in [
+            "Open alerts",
+            "Cycles",
+            "today",
+            "Source health",
+            "never",
+            " ago",
+        ] {
+            assert!(!screen.contains(english), "{english} on:\n{screen}");
+        }
+        if hgt >= 40 {
+            assert!(screen.contains("Neueste Alerts"), "{screen}");
+        }
+        insta::assert_snapshot!(format!("stats_dashboard_{w}x{hgt}"), screen);
+    }
+}
+
+/// The counterparty table, then filtered by text, monitoring and status, with marks.
+#[test]
+fn counterparty_table_in_german() {
+    let mut h = german((100, 30));
+    let screen = h.screen();
+    assert!(screen.contains("Geschäftspartner 40/40"), "{screen}");
+    assert!(screen.contains("vor "), "{screen}");
+    insta::assert_snapshot!("counterparties_100x30", screen);
+    h.ch('/');
+    h.typ("de");
+    h.key(KeyCode::Enter);
+    h.ch('M');
+    h.ch('s');
+    h.ch(' ');
+    let screen = h.screen();
+    assert!(
+        screen.contains("Filter: \"de\", überwacht, Status"),
+        "{screen}"
+    );
+    assert!(screen.contains("1 markiert"), "{screen}");
+    insta::assert_snapshot!("counterparties_filtered_100x30", screen);
+}
+
+/// Details of a counterparty with a run expanded: fields, monitoring, timeline and history.
+#[test]
+fn details_in_german() {
+    let mut h = german((100, 30));
+    h.ch('4');
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    let screen = h.screen();
+    for word in [
+        "Überwachung und Alerts",
+        "Zeitleiste seit",
+        "Prüfverlauf",
+        "Antworten",
+    ] {
+        assert!(screen.contains(word), "{word} missing:\n{screen}");
+    }
+    insta::assert_snapshot!("details_100x30", screen);
+}
+
+/// Details of a possible sanctions hit: the hit, its strength and reasons in German.
+#[test]
+fn details_of_a_possible_sanctions_hit_in_german() {
+    let mut h = german((100, 40));
+    h.ch('4');
+    let at = h
+        .app
+        .state
+        .alert_view
+        .visible
+        .iter()
+        .position(|&i| {
+            h.app.state.alerts[i as usize].kind == kontra::domain::AlertKind::SanctionsPossible
+        })
+        .unwrap();
+    h.app.state.alert_view.cursor.selected = at;
+    let run_id = h.app.state.selected_alert().unwrap().check_run_id;
+    h.ch('l');
+    let data = h.app.state.details.data.as_ref().expect("details loaded");
+    let i = data
+        .runs
+        .iter()
+        .position(|r| Some(r.id) == run_id)
+        .expect("the alert's run is in the history");
+    h.app.state.details.selected = i;
+    h.key(KeyCode::Enter);
+    let screen = h.screen();
+    assert!(screen.contains("1 Treffer:"), "{screen}");
+    assert!(screen.contains("möglicher Treffer"), "{screen}");
+    insta::assert_snapshot!("details_possible_hit_100x40", screen);
+}
+
 // ── Alerts, the alert view, popups and the form ──────────────────────────────────────────────
 
 /// Fails when one of these English words shows on a German screen.
@@ -282,7 +384,11 @@ fn english_only() -> Vec<String> {
 #[test]
 fn no_english_shows_on_a_german_screen() {
     let english = english_only();
-    assert!(english.len() > 100, "too few English pieces: {}", english.len());
+    assert!(
+        english.len() > 100,
+        "too few English pieces: {}",
+        english.len()
+    );
     let mut screens: Vec<(&str, String)> = Vec::new();
     for (w, hgt) in [(120, 40), (80, 24)] {
         let mut h = german((w, hgt));
@@ -314,7 +420,11 @@ fn no_english_shows_on_a_german_screen() {
     }
     found.sort();
     found.dedup();
-    assert!(found.is_empty(), "English on German screens:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "English on German screens:\n{}",
+        found.join("\n")
+    );
 }
 
 /// The status line speaks German: a refused save names the field and the reason in German.

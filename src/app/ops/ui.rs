@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::app::access::Need;
@@ -14,7 +15,7 @@ use crate::app::events::Event;
 use crate::app::local::Local;
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
-use crate::domain::health::{Health, MAX_RUNS, WINDOW_DAYS, day_slot};
+use crate::domain::health::{Health, MAX_RUNS, WINDOW_DAYS};
 use crate::domain::last_check::{LastCheck, VatStatus};
 use crate::domain::pause::SourcePause;
 use crate::domain::{Alert, CheckRun, Counterparty};
@@ -132,11 +133,12 @@ pub(crate) fn counterparties_by_id(
 }
 
 /// The statistics at `now`, with the lists' health and the next cycle by the instance's
-/// configuration.
+/// configuration; the charts' days are those of its time zone, the one the UI shows times in.
 pub(crate) fn stats(local: &Local, now: DateTime<Utc>) -> Result<Stats, Failure> {
     let store = local.store();
     let config = local.instance().config();
-    let mut runs = run_stats(store, now).map_err(Failure::from_error)?;
+    let mut runs =
+        run_stats_in(store, now, config.monitor.timezone.0).map_err(Failure::from_error)?;
     runs.list_health = health::load(store, &config.sanctions, now).map_err(Failure::from_error)?;
     runs.pause = store
         .source_pause(crate::domain::Source::Vies)
@@ -282,16 +284,30 @@ pub(crate) fn delivery_unknown(store: &Store) -> Result<BTreeSet<u64>, StoreErro
         .collect())
 }
 
-/// The Stats figures: reads runs newest first (ids grow with time) until the chart window is
-/// covered: the
-/// sources' health by the store's one health query, the charts and the lists screened from the
-/// same runs.
+/// Day index in the Stats charts' window (0 = oldest, `WINDOW_DAYS - 1` = today) of a time, or
+/// None outside it; days are those of `tz`, the zone the charts' dates are labelled in, so an
+/// alert at 00:30 in Berlin counts on that day and not on the UTC day before.
+pub fn local_day_slot(now: DateTime<Utc>, at: DateTime<Utc>, tz: Tz) -> Option<usize> {
+    let days = crate::local_time::days_ago(now, at, tz);
+    (0..WINDOW_DAYS as i64)
+        .contains(&days)
+        .then(|| WINDOW_DAYS - 1 - days as usize)
+}
+
+/// The Stats figures with the charts' days in UTC (for callers that only read the health).
 pub fn run_stats(store: &Store, now: DateTime<Utc>) -> Result<RunStats, StoreError> {
+    run_stats_in(store, now, chrono_tz::UTC)
+}
+
+/// The Stats figures: reads runs newest first (ids grow with time) until the chart window is
+/// covered: the sources' health by the store's one health query, the charts (days of `tz`) and
+/// the lists screened from the same runs.
+pub fn run_stats_in(store: &Store, now: DateTime<Utc>, tz: Tz) -> Result<RunStats, StoreError> {
     let mut answers_per_day = vec![0; WINDOW_DAYS];
     let mut failures_per_day = vec![0; WINDOW_DAYS];
     let mut lists: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
     let (health, runs_scanned) = store.source_health(now, MAX_RUNS, &mut |run| {
-        let slot = day_slot(now, run.finished_at);
+        let slot = local_day_slot(now, run.finished_at, tz);
         for r in &run.results {
             let per_day = match &r.outcome {
                 Outcome::Answer(a) => {
@@ -337,4 +353,73 @@ pub(crate) fn load_details(store: &Store, id: u64) -> Result<Option<Details>, St
         alerts,
         snapshots: snapshot::known_snapshots(store)?,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SourceResult;
+    use crate::domain::check::{Evidence, Source, VatAnswer};
+    use chrono::TimeZone;
+    use chrono_tz::Europe::Berlin;
+
+    /// 23:30 UTC on a winter day is 00:30 CET the next day: the charts label days in Berlin
+    /// time, so that is where it counts.
+    fn late_evening() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 14, 23, 30, 0).unwrap()
+    }
+
+    #[test]
+    fn an_alert_just_before_utc_midnight_counts_for_the_next_local_day() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 15, 10, 0, 0).unwrap();
+        let today = WINDOW_DAYS - 1;
+        assert_eq!(local_day_slot(now, late_evening(), Berlin), Some(today));
+        assert_eq!(
+            local_day_slot(now, late_evening(), chrono_tz::UTC),
+            Some(today - 1)
+        );
+        // The window's ends: the oldest day shown, and one day older is out.
+        let oldest = now - chrono::Duration::days(WINDOW_DAYS as i64 - 1);
+        assert_eq!(local_day_slot(now, oldest, Berlin), Some(0));
+        assert_eq!(
+            local_day_slot(now, oldest - chrono::Duration::days(1), Berlin),
+            None
+        );
+    }
+
+    #[test]
+    fn results_per_day_follow_the_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "test").unwrap();
+        let t = late_evening();
+        let run = CheckRun {
+            id: 0,
+            counterparty_id: 1,
+            started_at: t,
+            finished_at: t,
+            trigger: "anna".into(),
+            results: vec![SourceResult {
+                source: Source::Vies,
+                at: t,
+                outcome: Outcome::Answer(Answer::Vat(VatAnswer {
+                    vat: "DE123456789".into(),
+                    valid: true,
+                    name: None,
+                    address: None,
+                })),
+                evidence: Evidence::default(),
+            }],
+        };
+        store.record_check(run, vec![]).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 1, 15, 10, 0, 0).unwrap();
+        let berlin = run_stats_in(&store, now, Berlin).unwrap();
+        assert_eq!(
+            berlin.answers_per_day[WINDOW_DAYS - 1],
+            1,
+            "today in Berlin"
+        );
+        assert_eq!(berlin.answers_per_day.iter().sum::<u64>(), 1);
+        let utc = run_stats_in(&store, now, chrono_tz::UTC).unwrap();
+        assert_eq!(utc.answers_per_day[WINDOW_DAYS - 2], 1, "yesterday in UTC");
+    }
 }

@@ -82,15 +82,16 @@ pub fn shown_columns(width: u16, sort: SortColumn) -> Vec<SortColumn> {
 /// Draws the table.
 pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let t = &state.table;
+    let tr = state.tr();
     let mut title = vec![Span::styled(
-        format!(" Counterparties {}/{} ", t.visible.len(), state.rows.len()),
+        tr.table_title(t.visible.len(), state.rows.len()),
         theme.title,
     )];
     if let Some(load) = &state.load {
         let text = match (load.phase, load.total) {
-            (LoadPhase::Rows, Some(total)) => format!("loading {}/{total} ", state.rows.len()),
-            (LoadPhase::Rows, None) => format!("loading {}… ", state.rows.len()),
-            _ => "loading last checks… ".to_string(),
+            (LoadPhase::Rows, Some(total)) => tr.table_loading_of(state.rows.len(), total),
+            (LoadPhase::Rows, None) => tr.table_loading(state.rows.len()),
+            _ => tr.table_loading_last_checks().to_string(),
         };
         title.push(Span::styled(text, theme.dim));
     }
@@ -101,22 +102,19 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         filters.push(format!("\"{}\"", t.query));
     }
     if t.monitored_only {
-        filters.push("monitored".to_string());
+        filters.push(tr.table_filter_monitored().to_string());
     }
     if t.status != Default::default() {
-        filters.push(format!("status {}", t.status.label(state.tr())));
+        filters.push(tr.table_filter_status(t.status.label(tr)));
     }
     if !filters.is_empty() {
         title.push(Span::styled(
-            format!("filter: {} ", filters.join(", ")),
+            tr.table_filters(filters.join(", ")),
             theme.info,
         ));
     }
     if !t.marks.is_empty() {
-        title.push(Span::styled(
-            format!("{} marked ", t.marks.len()),
-            theme.marked,
-        ));
+        title.push(Span::styled(tr.table_marked(t.marks.len()), theme.marked));
     }
     let block = Block::default()
         .borders(Borders::ALL)
@@ -129,7 +127,7 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .filter_map(|&c| column_width(c))
         .fold(inner, |w, c| w.saturating_sub(c + 1));
     let header = Row::new(columns.iter().map(|c| {
-        let mut s = c.title(state.tr()).to_string();
+        let mut s = c.title(tr).to_string();
         if *c == t.sort {
             s.push_str(if t.descending { " ▼" } else { " ▲" });
         }
@@ -159,15 +157,15 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 )),
                 SortColumn::Country => cell(&r.cp.country),
                 SortColumn::Owner => cell(&clip(r.cp.owner.as_deref().unwrap_or("-"), 12)),
-                SortColumn::Monitoring => cell(if r.cp.monitor { "on" } else { "off" })
+                SortColumn::Monitoring => cell(if r.cp.monitor { tr.on() } else { tr.off() })
                     .style(if r.cp.monitor { theme.ok } else { theme.dim }),
                 SortColumn::LastCheck => cell(&match r.last {
-                    Some(l) => format!("{} ago", age(state.now, l.at)),
+                    Some(l) => tr.ago(age(state.now, l.at)),
                     None if checks_pending => "…".to_string(),
-                    None => "never".to_string(),
+                    None => tr.never().to_string(),
                 }),
                 SortColumn::Status => cell(match status {
-                    Some(s) => state.tr().check_status(s),
+                    Some(s) => tr.check_status(s),
                     None if checks_pending => "…",
                     None => "-",
                 })
@@ -184,8 +182,7 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let selected = (!t.visible.is_empty()).then(|| t.cursor.selected.saturating_sub(start));
     window_table(rows, &widths, (header, block), selected, theme, area, buf);
     if state.rows.is_empty() && !state.loading() {
-        let msg =
-            "The register is empty: press a to add a counterparty, or run `kontra import FILE`.";
+        let msg = tr.table_empty();
         let inner = Rect {
             x: area.x + 2,
             y: area.y + 3,

@@ -14,11 +14,14 @@ use super::counterparties::status_style;
 use super::{age, clip, label, time};
 use crate::app::ops::ui::Details;
 use crate::domain::check::{Answer, FieldMatch, Outcome, SourceResult};
+use crate::domain::field::Field;
+use crate::domain::health::CYCLE_TRIGGER;
 use crate::domain::last_check::CheckStatus;
 use crate::domain::{CheckRun, Counterparty};
 use crate::sanctions::health;
 use crate::sanctions::snapshot::SnapshotMeta;
 use crate::tui::state::AppState;
+use crate::tui::text::Tr;
 use crate::tui::theme::Theme;
 
 /// Days the timeline covers.
@@ -27,14 +30,19 @@ const TIMELINE_DAYS: i64 = 60;
 /// Draws the details tab.
 pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let d = &state.details;
+    let tr = state.tr();
     let Some(data) = &d.data else {
         let msg = if d.loading {
-            "loading…"
+            tr.details_loading()
         } else {
-            "No counterparty selected: pick one on the Counterparties tab and press Enter."
+            tr.details_none_selected()
         };
         Paragraph::new(Span::styled(msg, theme.dim))
-            .block(Block::default().borders(Borders::ALL).title(" Details "))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!(" {} ", tr.tab_details())),
+            )
             .render(area, buf);
         return;
     };
@@ -60,25 +68,30 @@ fn kv(k: &str, v: impl Into<String>, theme: &Theme) -> Line<'static> {
 }
 
 fn render_fields(state: &AppState, cp: &Counterparty, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let tr = state.tr();
     let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
     let lines = vec![
         kv(
-            "Country",
-            format!("{}  · kind {}", cp.country, cp.kind),
-            theme,
-        ),
-        kv("VAT", cp.vat.as_deref().unwrap_or("-").to_string(), theme),
-        kv("E-mail", o(&cp.email), theme),
-        kv("Address", o(&cp.address), theme),
-        kv("Domain", o(&cp.domain), theme),
-        kv("Contact", o(&cp.contact), theme),
-        kv(
-            "Owner",
-            format!("{}  · priority {}", o(&cp.owner), cp.priority),
+            tr.field(Field::Country),
+            tr.details_country_kind(&cp.country, tr.details_cp_kind(cp.kind)),
             theme,
         ),
         kv(
-            "LEI/Reg.",
+            tr.details_vat(),
+            cp.vat.as_deref().unwrap_or("-").to_string(),
+            theme,
+        ),
+        kv(tr.field(Field::Email), o(&cp.email), theme),
+        kv(tr.field(Field::Address), o(&cp.address), theme),
+        kv(tr.field(Field::Domain), o(&cp.domain), theme),
+        kv(tr.field(Field::Contact), o(&cp.contact), theme),
+        kv(
+            tr.field(Field::Owner),
+            tr.details_owner_priority(o(&cp.owner), tr.priority(cp.priority)),
+            theme,
+        ),
+        kv(
+            tr.details_lei_register(),
             format!(
                 "{} · {}",
                 o(&cp.lei),
@@ -90,7 +103,6 @@ fn render_fields(state: &AppState, cp: &Counterparty, theme: &Theme, area: Rect,
             theme,
         ),
     ];
-    let _ = state;
     Paragraph::new(lines)
         .block(Block::default().borders(Borders::ALL).title(Span::styled(
             format!(" #{} {} ", cp.id, cp.name),
@@ -100,6 +112,7 @@ fn render_fields(state: &AppState, cp: &Counterparty, theme: &Theme, area: Rect,
 }
 
 fn render_summary(state: &AppState, data: &Details, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let tr = state.tr();
     let cp = &data.cp;
     let answered: usize = data
         .runs
@@ -116,36 +129,32 @@ fn render_summary(state: &AppState, data: &Details, theme: &Theme, area: Rect, b
         .checked_div(results)
         .map_or_else(|| "-".to_string(), |p| format!("{p}%"));
     let monitoring = if cp.monitor {
-        Span::styled(format!("on, {}", cp.frequency), theme.ok)
+        Span::styled(
+            tr.details_monitoring_on(tr.frequency(cp.frequency)),
+            theme.ok,
+        )
     } else {
-        Span::styled("off", theme.dim)
+        Span::styled(tr.off(), theme.dim)
     };
     let last = data.runs.first().map(|r| {
         let s = CheckStatus::of(r);
         Span::styled(
-            format!(
-                "{} ago, {}",
-                age(state.now, r.finished_at),
-                state.tr().check_status(s)
-            ),
+            tr.details_last_check(age(state.now, r.finished_at), tr.check_status(s)),
             status_style(theme, Some(s)),
         )
     });
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(format!("{:<10}", "Monitor"), label(theme)),
+            Span::styled(format!("{:<10}", tr.details_label_monitor()), label(theme)),
             monitoring,
         ]),
         Line::from(vec![
-            Span::styled(format!("{:<10}", "Last"), label(theme)),
-            last.unwrap_or_else(|| Span::styled("never checked", theme.dim)),
+            Span::styled(format!("{:<10}", tr.details_label_last()), label(theme)),
+            last.unwrap_or_else(|| Span::styled(tr.details_never_checked(), theme.dim)),
         ]),
         kv(
-            "Checks",
-            format!(
-                "{} runs, {share} of source results answered",
-                data.runs.len()
-            ),
+            tr.details_label_checks(),
+            tr.details_checks(data.runs.len(), share),
             theme,
         ),
     ];
@@ -155,8 +164,8 @@ fn render_summary(state: &AppState, data: &Details, theme: &Theme, area: Rect, b
         .filter(|a| a.acknowledged_at.is_none())
         .count();
     lines.push(kv(
-        "Alerts",
-        format!("{} total, {open} open", data.alerts.len()),
+        tr.tab_alerts(),
+        tr.details_alert_count(data.alerts.len(), open),
         theme,
     ));
     let lang = state.language.as_str();
@@ -167,11 +176,11 @@ fn render_summary(state: &AppState, data: &Details, theme: &Theme, area: Rect, b
     {
         lines.push(Line::from(vec![
             Span::styled(
-                format!(" {:<8} ", a.severity.as_str()),
+                format!(" {:<8} ", tr.severity(a.severity)),
                 theme.severity(a.severity),
             ),
             Span::styled(
-                format!("{:>4} ago ", age(state.now, a.created_at)),
+                tr.details_alert_age(age(state.now, a.created_at)),
                 theme.dim,
             ),
             Span::raw(a.message.get(lang).to_string()),
@@ -181,7 +190,7 @@ fn render_summary(state: &AppState, data: &Details, theme: &Theme, area: Rect, b
         .block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(Span::styled(" Monitoring and alerts ", theme.title)),
+                .title(Span::styled(tr.details_summary_title(), theme.title)),
         )
         .render(area, buf);
 }
@@ -219,93 +228,127 @@ fn render_timeline(
         .collect();
     let start = state.now - Duration::days(width - 1);
     Paragraph::new(Line::from(spans))
-        .block(Block::default().borders(Borders::ALL).title(Span::styled(
-            format!(
-                " Timeline since {} (■ ok  □ no answer  ✖ finding  · none) ",
-                start.with_timezone(&state.tz).format("%Y-%m-%d")
-            ),
-            theme.title,
-        )))
+        .block(
+            Block::default().borders(Borders::ALL).title(Span::styled(
+                state
+                    .tr()
+                    .details_timeline_title(start.with_timezone(&state.tz).format("%Y-%m-%d")),
+                theme.title,
+            )),
+        )
         .render(area, buf);
 }
 
-fn fm(m: FieldMatch) -> &'static str {
+fn fm(tr: Tr, m: FieldMatch) -> &'static str {
     match m {
-        FieldMatch::Match => "match",
-        FieldMatch::Mismatch => "MISMATCH",
+        FieldMatch::Match => tr.details_match(),
+        FieldMatch::Mismatch => tr.details_mismatch(),
         FieldMatch::NotRequested => "-",
-        FieldMatch::NotProvided => "n/a",
+        FieldMatch::NotProvided => tr.details_not_provided(),
     }
 }
 
-/// One line saying what a source answered.
+/// One line saying what a source answered, in English (for callers that have no language at
+/// hand; the views pass theirs to [`summary_in`]).
 pub fn summary(r: &SourceResult) -> (String, bool) {
+    summary_in(Tr::EN, r)
+}
+
+/// "valid" or "INVALID" (capitals: the finding to be noticed).
+fn validity(tr: Tr, valid: bool) -> &'static str {
+    if valid {
+        tr.details_valid()
+    } else {
+        tr.details_invalid()
+    }
+}
+
+/// The search of an LEI that found nothing, and why that is not proof that none exists.
+fn lei_no_match(tr: Tr, m: &crate::domain::check::LeiNoMatch) -> String {
+    let variants = m
+        .variants
+        .iter()
+        .map(|v| format!("\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut scope = vec![m.field.clone()];
+    if let Some(c) = &m.country {
+        scope.push(tr.details_scope_country(c));
+    }
+    if let Some(c) = &m.court {
+        scope.push(tr.details_scope_authority(c));
+    }
+    tr.details_lei_no_match(variants, scope.join(", "))
+}
+
+/// One line saying what a source answered, in `tr`'s language; and whether it answered.
+pub fn summary_in(tr: Tr, r: &SourceResult) -> (String, bool) {
     match &r.outcome {
-        Outcome::CouldNotAsk { reason, message } => {
-            (format!("could not ask ({reason:?}): {message}"), false)
-        }
+        Outcome::CouldNotAsk { reason, message } => (
+            tr.details_could_not_ask(format!("{reason:?}"), message),
+            false,
+        ),
         Outcome::Answer(a) => {
             let text = match a {
                 Answer::Vat(v) => format!(
                     "{} {}{}",
-                    if v.valid { "valid" } else { "INVALID" },
+                    validity(tr, v.valid),
                     v.vat,
                     v.name
                         .as_ref()
                         .map(|n| format!(" · {n}"))
                         .unwrap_or_default()
                 ),
-                Answer::Qualified(q) => format!(
-                    "{} {} · name {} street {} postcode {} city {}",
-                    if q.valid { "valid" } else { "INVALID" },
-                    q.status,
-                    fm(q.name),
-                    fm(q.street),
-                    fm(q.postcode),
-                    fm(q.city)
+                Answer::Qualified(q) => tr.details_qualified(
+                    validity(tr, q.valid),
+                    &q.status,
+                    fm(tr, q.name),
+                    fm(tr, q.street),
+                    fm(tr, q.postcode),
+                    fm(tr, q.city),
                 ),
                 Answer::Lei(l) => format!(
                     "{} {} · {} · {}",
                     l.lei, l.registration_status, l.entity_status, l.legal_name
                 ),
                 Answer::LeiSearch(found) => match found.records.first() {
-                    Some(l) => format!(
-                        "{} LEI record(s): {} {} · {}",
-                        found.total, l.lei, l.registration_status, l.legal_name
+                    Some(l) => tr.details_lei_records(
+                        found.total,
+                        &l.lei,
+                        &l.registration_status,
+                        &l.legal_name,
                     ),
-                    None => "no LEI record found".to_string(),
+                    None => tr.details_no_lei_record().to_string(),
                 },
-                Answer::LeiNotFound(n) => format!("LEI {} does not exist", n.lei),
-                Answer::LeiNoMatch(m) => m.describe(),
+                Answer::LeiNotFound(n) => tr.details_lei_not_found(&n.lei),
+                Answer::LeiNoMatch(m) => lei_no_match(tr, m),
                 Answer::Register(reg) => match reg.records.first() {
                     Some(x) => format!(
                         "{} {} {}, {} · {} ({})",
                         x.kind, x.number, x.court, x.name, x.seat, x.status
                     ),
-                    None => "no register entry found".to_string(),
+                    None => tr.details_no_register_entry().to_string(),
                 },
                 Answer::Insolvency(i) => match i.publications.first() {
-                    Some(p) => format!(
-                        "{} publication(s): {} {} {} {}",
+                    Some(p) => tr.details_publications(
                         i.publications.len(),
-                        p.date,
-                        p.court,
-                        p.case_number,
-                        p.notice
+                        &p.date,
+                        &p.court,
+                        &p.case_number,
+                        &p.notice,
                     ),
-                    None => "no publications".to_string(),
+                    None => tr.details_no_publications().to_string(),
                 },
                 Answer::Sanctions(s) => match s.hits.first() {
-                    Some(h) => format!(
-                        "{} hit(s): {} {} {} ({}, score {:.2})",
+                    Some(h) => tr.details_hits(
                         s.hits.len(),
-                        h.list,
-                        h.entity_id,
-                        h.name,
-                        h.strength.label("en"),
-                        h.score
+                        &h.list,
+                        &h.entity_id,
+                        &h.name,
+                        h.strength.label(tr.0.as_str()),
+                        h.score,
                     ),
-                    None => format!("no hits in {} lists", s.lists.len()),
+                    None => tr.details_no_hits(s.lists.len()),
                 },
             };
             (text, true)
@@ -320,9 +363,10 @@ fn run_lines(
     theme: &Theme,
     width: usize,
 ) -> Vec<Line<'static>> {
+    let tr = state.tr();
     let mut out = Vec::new();
     for r in &run.results {
-        let (text, answered) = summary(r);
+        let (text, answered) = summary_in(tr, r);
         let bad = matches!(
             &r.outcome,
             Outcome::Answer(Answer::Vat(v)) if !v.valid
@@ -363,36 +407,33 @@ fn run_lines(
                 .map(|u| u.text(lang))
                 .collect();
             let lists = if used.is_empty() {
-                "none".to_string()
+                tr.none().to_string()
             } else {
                 used.join(", ")
             };
             out.push(Line::from(Span::styled(
-                clip(&format!("{:21}lists: {lists}", ""), width),
+                clip(&format!("{:21}{}", "", tr.details_lists_used(lists)), width),
                 theme.dim,
             )));
         }
         let e = &r.evidence;
         let mut ev = Vec::new();
         if let Some(x) = &e.reference {
-            ev.push(format!("ref {x}"));
+            ev.push(tr.details_reference(x));
         }
         if let Some(x) = &e.registry_time {
-            ev.push(format!(
-                "registry time {}",
-                crate::local_time::registry(x, state.tz)
-            ));
+            ev.push(tr.details_registry_time(crate::local_time::registry(x, state.tz)));
         }
         if let Some(x) = &e.code {
-            ev.push(format!("code {x}"));
+            ev.push(tr.details_code(x));
         }
         if let Some(x) = e.http_status {
-            ev.push(format!("HTTP {x}"));
+            ev.push(tr.details_http(x));
         }
         if let Some(x) = &e.sha256 {
-            ev.push(format!("sha256 {}", clip(x, 13)));
+            ev.push(tr.details_sha256(clip(x, 13)));
         }
-        ev.push(format!("at {}", time(state, r.at)));
+        ev.push(tr.details_at(time(state, r.at)));
         out.push(Line::from(Span::styled(
             clip(&format!("{:21}{}", "", ev.join(" · ")), width),
             theme.dim,
@@ -400,7 +441,7 @@ fn run_lines(
         if let Some(raw) = &e.raw {
             let flat: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
             out.push(Line::from(Span::styled(
-                clip(&format!("{:21}raw: {flat}", ""), width),
+                clip(&format!("{:21}{}", "", tr.details_raw(flat)), width),
                 theme.dim,
             )));
         }
@@ -408,15 +449,25 @@ fn run_lines(
     out
 }
 
+/// Who started a run: the monitor (named in the UI's language) or the analyst.
+fn trigger(tr: Tr, trigger: &str) -> &str {
+    if trigger == CYCLE_TRIGGER {
+        tr.details_by_monitor()
+    } else {
+        trigger
+    }
+}
+
 fn render_history(state: &AppState, data: &Details, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let tr = state.tr();
     let block = Block::default().borders(Borders::ALL).title(Span::styled(
-        format!(" Check history, newest first ({} runs) ", data.runs.len()),
+        tr.details_history_title(data.runs.len()),
         theme.title,
     ));
     let inner = block.inner(area);
     block.render(area, buf);
     if data.runs.is_empty() {
-        Paragraph::new(Span::styled("never checked", theme.dim)).render(inner, buf);
+        Paragraph::new(Span::styled(tr.details_never_checked(), theme.dim)).render(inner, buf);
         return;
     }
     let width = usize::from(inner.width);
@@ -447,14 +498,14 @@ fn render_history(state: &AppState, data: &Details, theme: &Theme, area: Rect, b
                 Span::raw(if expanded { " ▾ " } else { " ▸ " }),
                 Span::raw(format!("{}  ", time(state, run.finished_at))),
                 Span::styled(
-                    format!("{:<10}", state.tr().check_status(s)),
+                    format!("{:<10}", tr.check_status(s)),
                     status_style(theme, Some(s)),
                 ),
-                Span::raw(format!(
-                    " {answered}/{} answered · by {} · run #{}",
+                Span::raw(tr.details_run_line(
+                    answered,
                     run.results.len(),
-                    run.trigger,
-                    run.id
+                    trigger(tr, &run.trigger),
+                    run.id,
                 )),
             ])
             .style(row_style),

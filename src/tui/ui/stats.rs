@@ -4,7 +4,7 @@
 //! every sanctions list. Sections are given their rows in order of importance, so a small
 //! terminal drops the last ones whole instead of squeezing every one.
 
-use chrono::Duration;
+use chrono::Days;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -13,8 +13,8 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap
 
 use super::alerts::kind_short;
 use super::{age, clip, label};
+use crate::app::ops::ui::local_day_slot;
 use crate::domain::Severity;
-use crate::domain::health::day_slot;
 use crate::domain::last_check::VatStatus;
 use crate::tui::data::CHART_DAYS;
 use crate::tui::keymap::Keymap;
@@ -150,16 +150,34 @@ fn render_pause(
     .render(area, buf);
 }
 
+/// Width of a label column: the longest label and a space, at least `min` (what the English
+/// layout was drawn with), so a longer word in another language does not touch its value.
+fn label_width(min: usize, labels: &[&str]) -> usize {
+    labels
+        .iter()
+        .map(|l| l.chars().count() + 1)
+        .fold(min, usize::max)
+}
+
 fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let tr = state.tr();
     let [a, b, c] = Layout::horizontal([Constraint::Fill(1); 3]).areas(area);
     let monitored = state.rows.iter().filter(|r| r.cp.monitor).count();
     let unchecked = state.rows.iter().filter(|r| r.last.is_none()).count();
+    let labels = [tr.stats_total(), tr.stats_monitored(), tr.stats_unchecked()];
+    let w = label_width(10, &labels);
     card(
-        "Register",
+        tr.stats_card_register(),
         vec![
-            kv("total", 10, state.rows.len().to_string(), theme, theme.base),
-            kv("monitored", 10, monitored.to_string(), theme, theme.ok),
-            kv("unchecked", 10, unchecked.to_string(), theme, theme.dim),
+            kv(
+                labels[0],
+                w,
+                state.rows.len().to_string(),
+                theme,
+                theme.base,
+            ),
+            kv(labels[1], w, monitored.to_string(), theme, theme.ok),
+            kv(labels[2], w, unchecked.to_string(), theme, theme.dim),
         ],
         theme,
     )
@@ -168,14 +186,15 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     for al in state.alerts.iter().filter(|x| x.acknowledged_at.is_none()) {
         open[al.severity as usize] += 1;
     }
+    let w = label_width(10, &Severity::DESCENDING.map(|s| tr.severity(s)));
     card(
-        "Open alerts",
+        tr.stats_card_open_alerts(),
         Severity::DESCENDING
             .iter()
             .map(|s| {
                 kv(
-                    s.as_str(),
-                    10,
+                    tr.severity(*s),
+                    w,
                     open[*s as usize].to_string(),
                     theme,
                     theme.severity(*s),
@@ -187,26 +206,28 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     .render(b, buf);
     // Only scheduled cycles count here; a manual check is not a cycle.
     let last = match state.runs.health.last_cycle {
-        Some(t) => format!("{} ago", age(state.now, t)),
-        None => "never".to_string(),
+        Some(t) => tr.ago(age(state.now, t)),
+        None => tr.never().to_string(),
     };
     // The label column is as wide as the longest label, so the time keeps its zone.
-    let value_width = usize::from(c.width.saturating_sub(2 + 8));
+    let labels = [tr.stats_last(), tr.stats_next(), tr.stats_running()];
+    let w = label_width(8, &labels);
+    let value_width = usize::from(c.width.saturating_sub(2)).saturating_sub(w);
     let next = match state.next_cycle {
         Some(t) => crate::local_time::fitting(t, state.tz, value_width),
-        None => "not scheduled".to_string(),
+        None => tr.stats_not_scheduled().to_string(),
     };
     let running = match &state.progress {
         Some(p) => format!("{}/{}", p.done, p.total),
-        None if state.monitor_attached => "idle".to_string(),
-        None => "no monitor".to_string(),
+        None if state.monitor_attached => tr.stats_idle().to_string(),
+        None => tr.stats_no_monitor().to_string(),
     };
     card(
-        "Cycles",
+        tr.stats_card_cycles(),
         vec![
-            kv("last", 8, last, theme, theme.base),
-            kv("next", 8, next, theme, theme.base),
-            kv("running", 8, running, theme, theme.info),
+            kv(labels[0], w, last, theme, theme.base),
+            kv(labels[1], w, next, theme, theme.base),
+            kv(labels[2], w, running, theme, theme.info),
         ],
         theme,
     )
@@ -216,36 +237,40 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
 /// Every sanctions list, loaded or not: its age, when it was last screened against, and why it
 /// is stale or missing.
 fn render_lists(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let tr = state.tr();
     let rows = state.runs.list_health.iter().map(|h| {
         let list = h.source.as_str();
         let loaded = match (&h.current, state.lists_refreshed.get(list)) {
             // A refresh the monitor reported since the load is newer than the store's figure.
-            (_, Some((n, t))) => format!("{} ago, {n} entities", age(state.now, *t)),
-            (Some(c), None) => format!(
-                "{} ago, published {}",
+            (_, Some((n, t))) => tr.stats_list_loaded(age(state.now, *t), n),
+            (Some(c), None) => tr.stats_list_published(
                 age(state.now, c.accepted_at),
-                c.published.as_deref().unwrap_or("?")
+                c.published.as_deref().unwrap_or("?"),
             ),
-            (None, None) => "never".to_string(),
+            (None, None) => tr.never().to_string(),
         };
-        let screened = state.runs.lists.get(list).map_or_else(
-            || "never".to_string(),
-            |t| format!("{} ago", age(state.now, *t)),
-        );
+        let screened = state
+            .runs
+            .lists
+            .get(list)
+            .map_or_else(|| tr.never().to_string(), |t| tr.ago(age(state.now, *t)));
         // A refresh the monitor reported after the last attempt the store knew resolves them.
         let refreshed_since = state
             .lists_refreshed
             .get(list)
             .is_some_and(|(_, t)| h.last_attempt.is_none_or(|a| *t >= a));
         let (text, style) = if !h.enabled {
-            ("disabled".to_string(), theme.dim)
+            (tr.stats_list_disabled().to_string(), theme.dim)
         } else if h.problems.is_empty() || refreshed_since {
             ("ok".to_string(), theme.ok)
         } else {
-            (format!("STALE: {}", h.problems_text("en")), theme.bad)
+            (
+                tr.stats_list_stale(h.problems_text(tr.0.as_str())),
+                theme.bad,
+            )
         };
         let text = if h.skipped.malformed > 0 {
-            format!("{text} · {} malformed rows left out", h.skipped.malformed)
+            tr.stats_list_malformed(text, h.skipped.malformed)
         } else {
             text
         };
@@ -265,31 +290,40 @@ fn render_lists(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Constraint::Fill(1),
         ],
     )
-    .header(Row::new(["List", "Loaded", "Screened", "State"]).style(theme.title))
+    .header(
+        Row::new([
+            tr.stats_col_list(),
+            tr.stats_col_loaded(),
+            tr.stats_col_screened(),
+            tr.stats_col_state(),
+        ])
+        .style(theme.title),
+    )
     .block(
         Block::default()
             .borders(Borders::ALL)
-            .title(Span::styled(" Sanctions lists ", theme.title)),
+            .title(Span::styled(tr.stats_lists_title(), theme.title)),
     )
     .render(area, buf);
 }
 
 fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let tr = state.tr();
     // Room for the time beside the age: the table less its borders, fixed columns and gaps.
     let room = usize::from(area.width.saturating_sub(2 + 15 + 8 + 7 + 3));
     let rows = state.runs.health.sources.iter().map(|h| {
         let last = match h.last_answer_at {
             Some(t) => {
-                let ago = format!("{} ago", age(state.now, t));
-                let at =
-                    crate::local_time::fitting(t, state.tz, room.saturating_sub(ago.len() + 3));
-                if room >= ago.len() + 3 + 11 {
+                let ago = tr.ago(age(state.now, t));
+                let ago_len = ago.chars().count();
+                let at = crate::local_time::fitting(t, state.tz, room.saturating_sub(ago_len + 3));
+                if room >= ago_len + 3 + 11 {
                     format!("{ago} · {at}")
                 } else {
                     ago
                 }
             }
-            None => "never".to_string(),
+            None => tr.never().to_string(),
         };
         let total = h.answers + h.failures;
         let share = (h.answers * 100)
@@ -306,7 +340,7 @@ fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
             .as_ref()
             .is_some_and(|p| p.source == h.source);
         let source = if paused {
-            Cell::from(format!("{} (paused)", h.source.as_str())).style(theme.bad)
+            Cell::from(tr.stats_source_paused(h.source.as_str())).style(theme.bad)
         } else {
             Cell::from(h.source.as_str())
         };
@@ -326,11 +360,20 @@ fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
             Constraint::Length(7),
         ],
     )
-    .header(Row::new(["Source", "Last answer", "Answered", "Failed"]).style(theme.title))
-    .block(Block::default().borders(Borders::ALL).title(Span::styled(
-        " Source health: last answer, 30-day share ",
-        theme.title,
-    )))
+    .header(
+        Row::new([
+            tr.stats_col_source(),
+            tr.stats_col_last_answer(),
+            tr.stats_col_answered(),
+            tr.stats_col_failed(),
+        ])
+        .style(theme.title),
+    )
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(tr.stats_health_title(), theme.title)),
+    )
     .render(area, buf);
 }
 
@@ -341,8 +384,10 @@ fn render_distribution(state: &AppState, theme: &Theme, area: Rect, buf: &mut Bu
             counts[i] += 1;
         }
     }
+    let tr = state.tr();
     let max = counts.iter().copied().max().unwrap_or(0).max(1);
-    let bar_width = usize::from(area.width.saturating_sub(2 + 10 + 8));
+    let w = label_width(10, &VatStatus::ALL.map(|s| tr.vat_status(s)));
+    let bar_width = usize::from(area.width.saturating_sub(2 + 8)).saturating_sub(w);
     let lines: Vec<Line> = VatStatus::ALL
         .iter()
         .zip(counts)
@@ -355,7 +400,7 @@ fn render_distribution(state: &AppState, theme: &Theme, area: Rect, buf: &mut Bu
                 _ => theme.dim,
             };
             Line::from(vec![
-                Span::styled(format!("{:<10}", state.tr().vat_status(*s)), label(theme)),
+                Span::styled(format!("{:<w$}", tr.vat_status(*s)), label(theme)),
                 Span::styled("█".repeat(len), style),
                 Span::raw(format!(" {n}")),
             ])
@@ -365,7 +410,7 @@ fn render_distribution(state: &AppState, theme: &Theme, area: Rect, buf: &mut Bu
         .block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(Span::styled(" VAT status (last check) ", theme.title)),
+                .title(Span::styled(tr.stats_vat_title(), theme.title)),
         )
         .render(area, buf);
 }
@@ -373,14 +418,14 @@ fn render_distribution(state: &AppState, theme: &Theme, area: Rect, buf: &mut Bu
 fn render_alert_chart(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut per_day = vec![0u64; CHART_DAYS];
     for a in &state.alerts {
-        if let Some(s) = day_slot(state.now, a.created_at) {
+        if let Some(s) = local_day_slot(state.now, a.created_at, state.tz) {
             per_day[s] += 1;
         }
     }
     let max = per_day.iter().copied().max().unwrap_or(0);
     let total: u64 = per_day.iter().sum();
     let block = Block::default().borders(Borders::ALL).title(Span::styled(
-        format!(" Alerts per day: {total} in {CHART_DAYS} days, max {max} "),
+        state.tr().stats_alerts_per_day(total, CHART_DAYS, max),
         theme.title,
     ));
     let inner = block.inner(area);
@@ -395,18 +440,25 @@ fn render_outcome_chart(state: &AppState, theme: &Theme, area: Rect, buf: &mut B
     let runs = &state.runs;
     let a_max = runs.answers_per_day.iter().copied().max().unwrap_or(0);
     let f_max = runs.failures_per_day.iter().copied().max().unwrap_or(0);
+    let tr = state.tr();
     // A narrow chart keeps both maxima and drops the words around them.
-    let (lead, a, f) = if area.width >= 64 {
-        (
-            " Results per day: ",
-            format!("answers (max {a_max})"),
-            format!("no answer (max {f_max}) "),
-        )
+    let long = (
+        tr.stats_results_per_day(),
+        tr.stats_answers_max(a_max),
+        tr.stats_no_answer_max(f_max),
+    );
+    let long_width = [long.0, long.1.as_str(), " / ", long.2.as_str()]
+        .iter()
+        .map(|s| s.chars().count())
+        .sum::<usize>()
+        + 2;
+    let (lead, a, f) = if area.width >= 64 && usize::from(area.width) >= long_width {
+        long
     } else {
         (
             " ",
-            format!("answers ≤{a_max}"),
-            format!("no answer ≤{f_max} "),
+            tr.stats_answers_up_to(a_max),
+            tr.stats_no_answer_up_to(f_max),
         )
     };
     let block = Block::default()
@@ -501,15 +553,17 @@ impl DayColumns {
         if area.height == 0 || area.width == 0 {
             return;
         }
+        // Days of the configured zone, as the bars count them.
+        let today = state.now.with_timezone(&state.tz).date_naive();
         let day = |i: usize| {
-            let back = (self.days - 1 - i) as i64;
-            (state.now - Duration::days(back))
-                .with_timezone(&state.tz)
-                .format("%m-%d")
-                .to_string()
+            let back = (self.days - 1 - i) as u64;
+            today
+                .checked_sub_days(Days::new(back))
+                .map(|d| d.format("%m-%d").to_string())
+                .unwrap_or_default()
         };
         let today_x = self.x(area, self.days - 1);
-        let marker = "today▲";
+        let marker = state.tr().stats_today_marker();
         let marker_x = today_x.saturating_sub(marker.chars().count() as u16 - 1);
         let first = day(0);
         let first_end = area.x + first.chars().count() as u16;
@@ -538,6 +592,7 @@ fn render_recent(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
         .iter()
         .filter(|a| a.acknowledged_at.is_none())
         .count();
+    let tr = state.tr();
     let rows_shown = usize::from(area.height.saturating_sub(3));
     let lang = state.language.as_str();
     let name_w: u16 = if area.width >= 110 { 24 } else { 16 };
@@ -551,7 +606,7 @@ fn render_recent(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
         };
         Row::new(vec![
             Cell::from(when),
-            Cell::from(a.severity.as_str()).style(theme.severity(a.severity)),
+            Cell::from(tr.severity(a.severity)).style(theme.severity(a.severity)),
             Cell::from(clip(&state.alert_name(a), usize::from(name_w))),
             Cell::from(kind_short(a.kind)),
             Cell::from(a.message.get(lang).to_string()),
@@ -568,12 +623,18 @@ fn render_recent(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
             Constraint::Fill(1),
         ],
     )
-    .header(Row::new(["When", "Severity", "Counterparty", "Kind", "Message"]).style(theme.title))
+    .header(
+        Row::new([
+            tr.stats_col_when(),
+            tr.stats_col_severity(),
+            tr.stats_col_counterparty(),
+            tr.stats_col_kind(),
+            tr.stats_col_message(),
+        ])
+        .style(theme.title),
+    )
     .block(Block::default().borders(Borders::ALL).title(Span::styled(
-        format!(
-            " Recent alerts: {} in all, {open} open ",
-            state.alerts.len()
-        ),
+        tr.stats_recent_title(state.alerts.len(), open),
         theme.title,
     )))
     .render(area, buf);
