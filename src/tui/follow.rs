@@ -8,7 +8,6 @@ use super::effects::Effect;
 use super::state::{AppState, Current, Level, ManualChecks, Progress, SortColumn, Tab};
 use super::text::Tr;
 use super::update::flash;
-use crate::domain::health::day_slot;
 use crate::domain::{Alert, CheckRun, Severity};
 use crate::monitor::MonitorEvent;
 use crate::monitor::events::ChecksSummary;
@@ -163,7 +162,7 @@ fn record_run(state: &mut AppState, run: CheckRun) {
         state.rows[i] = Row::new(cp, Some(&run));
     }
     for r in &run.results {
-        if let Some(slot) = day_slot(state.now, r.at) {
+        if let Some(slot) = crate::app::ops::ui::local_day_slot(state.now, r.at, state.tz) {
             let per_day = if r.outcome.answer().is_some() {
                 &mut state.runs.answers_per_day
             } else {

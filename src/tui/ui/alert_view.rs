@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::details::summary;
+use super::details::summary_in;
 use super::{age, label, time};
 use crate::domain::check::{Answer, Outcome, SanctionsHit, SourceResult};
 use crate::domain::{Alert, CheckRun};
@@ -194,13 +194,13 @@ fn lines(state: &AppState, a: &Alert, theme: &Theme) -> Vec<Line<'static>> {
             match before {
                 Some((older, x)) => out.push(kv.line(
                     tr.alerts_before(),
-                    tr.alerts_answer_of_run(summary(x).0, older.id, time(state, x.at)),
+                    tr.alerts_answer_of_run(summary_in(tr, x).0, older.id, time(state, x.at)),
                 )),
                 None => out.push(kv.line(tr.alerts_before(), tr.alerts_no_earlier_answer())),
             }
             out.push(kv.line(
                 tr.alerts_now(),
-                tr.alerts_answer_of_run(summary(r).0, run.id, time(state, r.at)),
+                tr.alerts_answer_of_run(summary_in(tr, r).0, run.id, time(state, r.at)),
             ));
             out.push(Line::default());
             evidence(state, r, &kv, &mut out);

@@ -106,11 +106,3 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let selected = (!v.visible.is_empty()).then(|| v.cursor.selected.saturating_sub(start));
     window_table(rows, &widths, (header, block), selected, theme, area, buf);
 }
-
-/// The English short label of an alert kind, for a view that does not pass its language yet
-/// (the stats tab's recent alerts); views with a `Tr` call [`Tr::alerts_kind_short`].
-///
-/// [`Tr::alerts_kind_short`]: crate::tui::text::Tr::alerts_kind_short
-pub fn kind_short(kind: crate::domain::AlertKind) -> &'static str {
-    crate::tui::text::Tr::EN.alerts_kind_short(kind)
-}

@@ -248,12 +248,6 @@ fn fm(tr: Tr, m: FieldMatch) -> &'static str {
     }
 }
 
-/// One line saying what a source answered, in English (for callers that have no language at
-/// hand; the views pass theirs to [`summary_in`]).
-pub fn summary(r: &SourceResult) -> (String, bool) {
-    summary_in(Tr::EN, r)
-}
-
 /// "valid" or "INVALID" (capitals: the finding to be noticed).
 fn validity(tr: Tr, valid: bool) -> &'static str {
     if valid {

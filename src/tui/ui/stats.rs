@@ -11,7 +11,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
-use super::alerts::kind_short;
 use super::{age, clip, label};
 use crate::app::ops::ui::local_day_slot;
 use crate::domain::Severity;
@@ -608,7 +607,7 @@ fn render_recent(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
             Cell::from(when),
             Cell::from(tr.severity(a.severity)).style(theme.severity(a.severity)),
             Cell::from(clip(&state.alert_name(a), usize::from(name_w))),
-            Cell::from(kind_short(a.kind)),
+            Cell::from(state.tr().alerts_kind_short(a.kind)),
             Cell::from(a.message.get(lang).to_string()),
         ])
         .style(style)
