@@ -1,6 +1,6 @@
 //! End-to-end: the built binary runs in a real tmux pane, a counterparty is added through the
-//! form, the app quits with `q`, and `kontra list --json` finds the record; Ctrl-z and `fg` in
-//! an interactive shell suspend and resume the app with its screen restored; a second UI in
+//! form (in German, the default language), the app quits with `q`, and `kontra list --json`
+//! finds the record; Ctrl-z and `fg` in an interactive shell suspend and resume the app with its screen restored; a second UI in
 //! another window attaches to the first and follows what the command line changes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
@@ -118,19 +118,20 @@ fn add_through_the_form_in_tmux_then_list_finds_it() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    tmux.wait_for("The register is empty");
+    // No `language` in the config: the UI speaks German, the default.
+    tmux.wait_for("Das Register ist leer");
     tmux.send(&["a"]);
-    tmux.wait_for("Add counterparty");
+    tmux.wait_for("Geschäftspartner anlegen");
     tmux.typ("Tmux Testfirma GmbH");
     tmux.send(&["Tab"]);
     tmux.typ("DE");
     tmux.send(&["Tab"]);
     tmux.typ("DE136695976");
-    tmux.wait_for("check digits ok");
+    tmux.wait_for("Prüfziffer ok");
     tmux.send(&["Tab"]);
     tmux.typ("einkauf@tmux-test.de");
     tmux.send(&["Enter"]);
-    tmux.wait_for("added Tmux Testfirma GmbH");
+    tmux.wait_for("Tmux Testfirma GmbH (#1) angelegt");
     tmux.send(&["q"]);
     let exit_file = dir.path().join("exit");
     let start = Instant::now();
