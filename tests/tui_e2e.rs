@@ -1,7 +1,8 @@
 //! End-to-end: the built binary runs in a real tmux pane, a counterparty is added through the
 //! form (in German, the default language), the app quits with `q`, and `kontra list --json`
-//! finds the record; Ctrl-z and `fg` in an interactive shell suspend and resume the app with its screen restored; a second UI in
-//! another window attaches to the first and follows what the command line changes.
+//! finds the record; Ctrl-z and `fg` in an interactive shell suspend and resume the app with its
+//! screen restored; a second UI in another window attaches to the first and follows what the
+//! command line changes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use std::path::Path;
