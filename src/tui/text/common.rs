@@ -28,6 +28,20 @@ impl super::Tr {
         }
     }
 
+    /// A short duration: `45s`, `5m`, `3h`, `2d` / `45 s`, `5 min`, `3 h`, `2 Tg.`.
+    pub fn age(self, d: chrono::Duration) -> String {
+        if self.0 == crate::values::Language::En {
+            return crate::sanctions::health::age_text(d);
+        }
+        let secs = d.num_seconds().max(0);
+        match secs {
+            0..=59 => format!("{secs} s"),
+            60..=3599 => format!("{} min", secs / 60),
+            3600..=86_399 => format!("{} h", secs / 3600),
+            _ => format!("{} Tg.", secs / 86_400),
+        }
+    }
+
     /// "1 new alert", "3 new alerts".
     pub fn new_alerts(self, n: usize) -> String {
         match (self.0, n) {

@@ -111,7 +111,7 @@ fn heading(text: &str, theme: &Theme) -> Line<'static> {
 }
 
 fn when(state: &AppState, t: DateTime<Utc>) -> String {
-    let ago = state.tr().ago(age(state.now, t));
+    let ago = state.tr().ago(age(state.tr(), state.now, t));
     format!("{} ({ago})", time(state, t))
 }
 

@@ -67,7 +67,7 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let a = &state.alerts[i as usize];
         let mut cells = vec![
             Cell::from(tr.severity(a.severity)).style(theme.severity(a.severity)),
-            Cell::from(tr.ago(age(state.now, a.created_at))),
+            Cell::from(tr.ago(age(state.tr(), state.now, a.created_at))),
             Cell::from(clip(&state.alert_name(a), usize::from(name_w))),
             Cell::from(tr.alerts_kind_short(a.kind)),
             Cell::from(a.message.get(lang).to_string()),
@@ -77,7 +77,7 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         cells.extend([
             match a.sent_at {
-                Some(t) => Cell::from(tr.ago(age(state.now, t))),
+                Some(t) => Cell::from(tr.ago(age(state.tr(), state.now, t))),
                 None if state.delivery_unknown.contains(&a.id) => {
                     Cell::from(tr.alerts_delivery_unknown()).style(theme.warn)
                 }
@@ -93,15 +93,17 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ]);
         Row::new(cells)
     });
+    // Ages read "10d ago" in English and "vor 10 Tg." in German.
+    let age_w = if state.tr().is_de() { 10 } else { 8 };
     let mut widths = vec![
         Constraint::Length(8),
-        Constraint::Length(8),
+        Constraint::Length(age_w),
         Constraint::Length(name_w),
         Constraint::Length(15),
         Constraint::Fill(1),
     ];
     if wide {
-        widths.extend([Constraint::Length(9), Constraint::Length(8)]);
+        widths.extend([Constraint::Length(age_w.max(9)), Constraint::Length(8)]);
     }
     let selected = (!v.visible.is_empty()).then(|| v.cursor.selected.saturating_sub(start));
     window_table(rows, &widths, (header, block), selected, theme, area, buf);

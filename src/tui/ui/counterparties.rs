@@ -160,7 +160,7 @@ pub fn render(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 SortColumn::Monitoring => cell(if r.cp.monitor { tr.on() } else { tr.off() })
                     .style(if r.cp.monitor { theme.ok } else { theme.dim }),
                 SortColumn::LastCheck => cell(&match r.last {
-                    Some(l) => tr.ago(age(state.now, l.at)),
+                    Some(l) => tr.ago(age(state.tr(), state.now, l.at)),
                     None if checks_pending => "…".to_string(),
                     None => tr.never().to_string(),
                 }),

@@ -139,7 +139,10 @@ fn render_summary(state: &AppState, data: &Details, theme: &Theme, area: Rect, b
     let last = data.runs.first().map(|r| {
         let s = CheckStatus::of(r);
         Span::styled(
-            tr.details_last_check(age(state.now, r.finished_at), tr.check_status(s)),
+            tr.details_last_check(
+                age(state.tr(), state.now, r.finished_at),
+                tr.check_status(s),
+            ),
             status_style(theme, Some(s)),
         )
     });
@@ -180,7 +183,7 @@ fn render_summary(state: &AppState, data: &Details, theme: &Theme, area: Rect, b
                 theme.severity(a.severity),
             ),
             Span::styled(
-                tr.details_alert_age(age(state.now, a.created_at)),
+                tr.details_alert_age(age(state.tr(), state.now, a.created_at)),
                 theme.dim,
             ),
             Span::raw(a.message.get(lang).to_string()),

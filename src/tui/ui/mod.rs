@@ -278,13 +278,13 @@ fn footer_line(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect, buf
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
 
-/// A short age such as `5m`, `3h`, `2d`.
-pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
-    let secs = (now - at).num_seconds();
-    if secs < 0 {
-        return "in ".to_string() + &age(at, now);
+/// A short age such as `5m`, `3h`, `2d` (German `5 min`, `3 h`, `2 Tg.`); a time ahead reads
+/// `in 3h`.
+pub fn age(tr: Tr, now: DateTime<Utc>, at: DateTime<Utc>) -> String {
+    if at > now {
+        return tr.in_future(tr.age(at - now));
     }
-    crate::sanctions::health::age_text(now - at)
+    tr.age(now - at)
 }
 
 /// A date and time in the configured zone, with its abbreviation.

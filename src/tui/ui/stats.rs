@@ -205,7 +205,7 @@ fn render_cards(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     .render(b, buf);
     // Only scheduled cycles count here; a manual check is not a cycle.
     let last = match state.runs.health.last_cycle {
-        Some(t) => tr.ago(age(state.now, t)),
+        Some(t) => tr.ago(age(state.tr(), state.now, t)),
         None => tr.never().to_string(),
     };
     // The label column is as wide as the longest label, so the time keeps its zone.
@@ -241,18 +241,17 @@ fn render_lists(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let list = h.source.as_str();
         let loaded = match (&h.current, state.lists_refreshed.get(list)) {
             // A refresh the monitor reported since the load is newer than the store's figure.
-            (_, Some((n, t))) => tr.stats_list_loaded(age(state.now, *t), n),
+            (_, Some((n, t))) => tr.stats_list_loaded(age(state.tr(), state.now, *t), n),
             (Some(c), None) => tr.stats_list_published(
-                age(state.now, c.accepted_at),
+                age(state.tr(), state.now, c.accepted_at),
                 c.published.as_deref().unwrap_or("?"),
             ),
             (None, None) => tr.never().to_string(),
         };
-        let screened = state
-            .runs
-            .lists
-            .get(list)
-            .map_or_else(|| tr.never().to_string(), |t| tr.ago(age(state.now, *t)));
+        let screened = state.runs.lists.get(list).map_or_else(
+            || tr.never().to_string(),
+            |t| tr.ago(age(state.tr(), state.now, *t)),
+        );
         // A refresh the monitor reported after the last attempt the store knew resolves them.
         let refreshed_since = state
             .lists_refreshed
@@ -313,7 +312,7 @@ fn render_health(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) 
     let rows = state.runs.health.sources.iter().map(|h| {
         let last = match h.last_answer_at {
             Some(t) => {
-                let ago = tr.ago(age(state.now, t));
+                let ago = tr.ago(age(state.tr(), state.now, t));
                 let ago_len = ago.chars().count();
                 let at = crate::local_time::fitting(t, state.tz, room.saturating_sub(ago_len + 3));
                 if room >= ago_len + 3 + 11 {
