@@ -67,13 +67,13 @@ impl MonitorHandle {
     }
 
     /// A sender for requests, for UI effects that run as their own tasks.
-    pub fn requester(&self) -> mpsc::Sender<Request> {
+    pub(crate) fn requester(&self) -> mpsc::Sender<Request> {
         self.requests.clone()
     }
 
     /// Runs until `stop` completes (then shuts down as [`MonitorHandle::shutdown`]) or until the
     /// service ends by itself with an error.
-    pub async fn run_until(
+    pub(crate) async fn run_until(
         mut self,
         stop: impl std::future::Future<Output = ()>,
     ) -> Result<(), RunnerError> {
@@ -117,7 +117,7 @@ fn set_last_slot<C: Checker>(runner: &Runner<C>, at: DateTime<Utc>) -> Result<()
 }
 
 /// Records `at` (the slot a manual cycle runs) as the last slot, unless a later one is.
-pub fn mark_slot<C: Checker>(
+pub(crate) fn mark_slot<C: Checker>(
     runner: &Runner<C>,
     at: Option<DateTime<Utc>>,
 ) -> Result<(), RunnerError> {
@@ -130,7 +130,7 @@ pub fn mark_slot<C: Checker>(
 }
 
 /// The scheduler loop: runs until `shutdown` is cancelled.
-pub async fn run<C: Checker>(
+pub(crate) async fn run<C: Checker>(
     runner: Runner<C>,
     schedule: Schedule,
     clock: Arc<dyn Clock>,
