@@ -43,7 +43,7 @@ fn setup() -> (tempfile::TempDir, App) {
     };
     demo::populate(&store, &spec).unwrap();
     let config = Config::default();
-    let mut app = tui::app(&config, false, true, (200, 50)).unwrap();
+    let mut app = tui::app(config.tui_settings(), false, true, (200, 50)).unwrap();
     let instance = Arc::new(Instance::new(
         store,
         Arc::new(config),

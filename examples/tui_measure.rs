@@ -88,7 +88,7 @@ fn main() {
     let who = instance.identify(identity::own_uid()).expect("identity");
     let api = Local::new(instance, who, true);
     let opened = t.elapsed();
-    let mut app = tui::app(&config, false, true, (200, 50)).expect("app");
+    let mut app = tui::app(config.tui_settings(), false, true, (200, 50)).expect("app");
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     term.draw(|f| app.render(f)).expect("draw");
     // The app's path: the loader runs on its own thread and sends steps; this thread takes each
@@ -141,7 +141,7 @@ fn main() {
     let t2 = Instant::now();
     let snap = data::load_snapshot(&api, Utc::now()).expect("load");
     let loaded = t2.elapsed();
-    let mut one_go = tui::app(&config, false, true, (200, 50)).expect("app");
+    let mut one_go = tui::app(config.tui_settings(), false, true, (200, 50)).expect("app");
     one_go.handle(Event::Done(Done::Loaded(Box::new(snap))));
     term.draw(|f| one_go.render(f)).expect("draw");
     println!(

@@ -184,6 +184,17 @@ impl Config {
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "analyst".to_string())
     }
+
+    /// What the full-screen UI takes from this configuration.
+    pub fn tui_settings(&self) -> crate::tui::Settings<'_> {
+        crate::tui::Settings {
+            language: self.language,
+            timezone: self.monitor.timezone.0,
+            ui: &self.ui,
+            keymap: &self.keymap,
+            monitor_new: self.register.monitor_new,
+        }
+    }
 }
 
 /// The largest config file Kontra reads.
@@ -537,6 +548,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("enable"), "{err}");
+    }
+
+    #[test]
+    fn the_bell_is_off_by_default_and_reaches_the_ui_when_configured() {
+        let off = Config::parse("", Path::new("k.toml")).unwrap();
+        assert!(!off.ui.bell_on_critical);
+        let on = Config::parse("[ui]\nbell_on_critical = true\n", Path::new("k.toml")).unwrap();
+        assert!(on.ui.bell_on_critical);
+        let app = crate::tui::app(on.tui_settings(), false, false, (80, 24)).unwrap();
+        assert!(app.state.bell_on_critical);
+        let err = Config::parse("[ui]\nbell = true\n", Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bell") && err.contains("line 2"), "{err}");
     }
 
     #[test]

@@ -26,7 +26,7 @@ fn config() -> Config {
 }
 
 fn fresh_app() -> App {
-    let mut app = tui::app(&config(), false, false, (100, 30)).unwrap();
+    let mut app = tui::app(config().tui_settings(), false, false, (100, 30)).unwrap();
     app.state.now = now();
     app
 }

@@ -44,7 +44,7 @@ struct Peer {
 
 impl Peer {
     fn new(api: Arc<dyn Api>, client: bool, export_dir: &std::path::Path) -> Peer {
-        let mut app = tui::app(&config(), false, false, (100, 30)).unwrap();
+        let mut app = tui::app(config().tui_settings(), false, false, (100, 30)).unwrap();
         app.state.now = now();
         app.state.client = client;
         app.state.export_dir = export_dir.to_path_buf();

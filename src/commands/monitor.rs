@@ -1,9 +1,9 @@
 //! Monitoring commands: `check`, `monitor on|off|run`, `daemon`, `alerts`, `alerts ack`, `history`.
 
 use super::Ctx;
+use super::register::OnOff;
 use crate::app::ops::checks::Checked;
 use crate::background::Background;
-use crate::cli::OnOff;
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::changes::source_label;
 use crate::domain::check::{Answer, Outcome, SourceResult};

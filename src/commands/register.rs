@@ -4,18 +4,169 @@ use super::Ctx;
 use crate::app::Access;
 use crate::app::local::field_failure;
 use crate::app::ops::register::{ImportFile, MAX_IMPORT_BYTES};
-use crate::cli::{
-    AddArgs, EditArgs, ExportArgs, ExportFormat, FieldArgs, ImportArgs, ListArgs, OnOff,
-};
 use crate::domain::CounterpartyDraft;
 use crate::exit::{self, Failure};
 use crate::local_time;
 use crate::register::export::{self, CsvStyle};
 use crate::register::{self, filter::Filter};
 use chrono::Utc;
+use clap::{Args, ValueEnum};
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 use std::io::Write;
+use std::path::PathBuf;
+
+/// Monitoring `on` or `off` (`kontra monitor on|off`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnOff {
+    /// Switch on.
+    On,
+    /// Switch off.
+    Off,
+}
+
+/// Fields a counterparty can be given on the command line.
+#[derive(Debug, Args, Default)]
+pub struct FieldArgs {
+    /// Registered name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Country (ISO code such as DE, or a name).
+    #[arg(long)]
+    pub country: Option<String>,
+    /// VAT number (any spelling; normalised and checked).
+    #[arg(long)]
+    pub vat: Option<String>,
+    /// E-mail address.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Postal address.
+    #[arg(long)]
+    pub address: Option<String>,
+    /// Web domain.
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// Contact person.
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Owning analyst.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Legal Entity Identifier.
+    #[arg(long)]
+    pub lei: Option<String>,
+    /// Register entry, e.g. "HRB 44343 B, Berlin (Charlottenburg)".
+    #[arg(long)]
+    pub register: Option<String>,
+    /// normal or high.
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// daily, weekly or monthly.
+    #[arg(long)]
+    pub frequency: Option<String>,
+    /// Comma-separated tags.
+    #[arg(long)]
+    pub tags: Option<String>,
+    /// Notes.
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// What it is, for sanctions screening: organisation (default), person (sole trader),
+    /// vessel or aircraft.
+    #[arg(long)]
+    pub kind: Option<String>,
+}
+
+/// `kontra add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The fields.
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    /// Monitor it from now on (without --monitor or --no-monitor: `[register] monitor_new`,
+    /// on unless configured otherwise).
+    #[arg(long, conflicts_with = "no_monitor")]
+    pub monitor: bool,
+    /// Do not monitor it.
+    #[arg(long)]
+    pub no_monitor: bool,
+}
+
+/// `kontra edit`.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Counterparty id.
+    pub id: u64,
+    /// Fields to change; an empty value clears an optional field.
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    /// Monitoring: true or false.
+    #[arg(long, value_name = "BOOL")]
+    pub monitor: Option<bool>,
+}
+
+/// `kontra list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print one JSON array.
+    #[arg(long)]
+    pub json: bool,
+    /// Only this country.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Text in name, VAT number, country, owner, e-mail or domain.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Only this owner.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Only monitored counterparties.
+    #[arg(long)]
+    pub monitored: bool,
+    /// Order: id (default), name, country or owner; names sort as people read them ("Ö" with
+    /// "O", "ß" with "ss").
+    #[arg(long, value_enum, default_value_t)]
+    pub sort: crate::register::filter::ListOrder,
+}
+
+/// `kontra import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// CSV file with a header line.
+    pub file: PathBuf,
+    /// Validate only; store nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Merge rows whose VAT number is already registered into the existing counterparty.
+    #[arg(long)]
+    pub update: bool,
+    /// Print the report (counts, rejected lines, skipped columns) as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum ExportFormat {
+    /// CSV with the import header plus id, last check and its status.
+    #[default]
+    Csv,
+    /// One JSON array.
+    Json,
+}
+
+/// `kontra export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ExportFormat,
+    /// CSV for German Excel: UTF-8 with byte-order mark, `;` between cells.
+    #[arg(long, conflicts_with = "format")]
+    pub excel: bool,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
 
 fn draft_from(f: FieldArgs, monitor: Option<bool>) -> CounterpartyDraft {
     CounterpartyDraft {

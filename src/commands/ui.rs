@@ -82,7 +82,7 @@ fn effect_env() -> EffectEnv {
 /// system's temporary directory instead). A demo session says so where it matters (`c`).
 fn ui_app(ctx: &Ctx, cli: &Cli, data_dir: &std::path::Path, demo: bool) -> Result<tui::App> {
     let mut app = tui::app(
-        &ctx.config,
+        ctx.config.tui_settings(),
         cli.read_only,
         cli.color.use_color_from_env(),
         (80, 24),

@@ -1,11 +1,25 @@
 //! `kontra vat validate`: offline syntax and check-digit validation.
 
-use crate::cli::VatCommand;
 use crate::domain::vat;
 use crate::exit;
+use clap::Subcommand;
 use color_eyre::Result;
 use serde_json::json;
 use std::io::Write;
+
+/// `kontra vat ...`
+#[derive(Debug, Subcommand)]
+pub enum VatCommand {
+    /// Validate syntax and check digits offline.
+    Validate {
+        /// Print one JSON object per number.
+        #[arg(long)]
+        json: bool,
+        /// VAT numbers (spaces inside a number need quoting).
+        #[arg(required = true)]
+        numbers: Vec<String>,
+    },
+}
 
 /// Runs a `vat` subcommand.
 pub fn run(cmd: VatCommand) -> Result<u8> {

@@ -124,9 +124,9 @@ impl CheckSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckOutcome {
     /// The stored run.
-    pub run: CheckRun,
+    pub(crate) run: CheckRun,
     /// New alerts (already-known changes are not repeated).
-    pub alerts: Vec<Alert>,
+    pub(crate) alerts: Vec<Alert>,
 }
 
 /// Whether a VAT number belongs to an EU member state (VIES knows `EL` for Greece and `XI` for
@@ -142,7 +142,7 @@ fn eu_vat_prefix(vat: &str) -> Option<&str> {
 }
 
 /// The sources that apply to a counterparty now, in [`Source::ALL`] order.
-pub fn applicable_sources(
+pub(crate) fn applicable_sources(
     cp: &Counterparty,
     history: &History,
     register_every: Duration,
@@ -184,7 +184,7 @@ const LAST_ANSWER_SEARCH: usize = 100;
 /// The sources whose earlier answers a check of `cp` may compare with: every source that
 /// applies to it, whatever the rotation (the register is asked only every few days, and its
 /// last answer is what a status change is measured against).
-pub fn compared_sources(cp: &Counterparty, enabled: impl Fn(Source) -> bool) -> Vec<Source> {
+pub(crate) fn compared_sources(cp: &Counterparty, enabled: impl Fn(Source) -> bool) -> Vec<Source> {
     applicable_sources(
         cp,
         &History::default(),
@@ -200,7 +200,7 @@ pub fn compared_sources(cp: &Counterparty, enabled: impl Fn(Source) -> bool) -> 
 /// a source asked less often than the others: a register deletion would then be compared
 /// with nothing and never alert. The search for a last answer ends after
 /// `LAST_ANSWER_SEARCH` runs.
-pub fn load_history(
+pub(crate) fn load_history(
     store: &Store,
     cp_id: u64,
     rules: &ChangeRules,
@@ -235,15 +235,15 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Shared parts a check reports to.
-pub struct Reporting<'a> {
+pub(crate) struct Reporting<'a> {
     /// Where progress events go.
-    pub events: &'a broadcast::Sender<MonitorEvent>,
+    pub(crate) events: &'a broadcast::Sender<MonitorEvent>,
     /// Stops the questions still open.
-    pub cancel: &'a CancellationToken,
+    pub(crate) cancel: &'a CancellationToken,
     /// Registry slots: one is held only while a check's sources are asked, so that the local
     /// work of a check (reading its history, comparing, storing) never occupies one and
     /// overlaps with the questions of the others.
-    pub slots: &'a Semaphore,
+    pub(crate) slots: &'a Semaphore,
 }
 
 /// Checks one counterparty: asks every applicable source (concurrently), compares with the
@@ -252,7 +252,7 @@ pub struct Reporting<'a> {
 ///
 /// Cancelling stops the questions still open; once storing has begun it is finished, so a
 /// check is stored completely or not at all.
-pub async fn check_counterparty<C: Checker>(
+pub(crate) async fn check_counterparty<C: Checker>(
     store: &Arc<Store>,
     checker: &C,
     settings: &CheckSettings,
@@ -315,7 +315,7 @@ pub async fn check_counterparty<C: Checker>(
 /// finished. Pure: the monitor and the demo (`crate::demo`) both store a run with exactly these
 /// alerts through [`Store::record_check`] or [`Store::record_check_deferred`], so every alert
 /// anyone sees has the detector's message and dedup key.
-pub fn judge(
+pub(crate) fn judge(
     cp: &Counterparty,
     history: &History,
     run: &CheckRun,
@@ -382,7 +382,7 @@ async fn conclude<C: Checker>(
 /// Screens one counterparty against only what changed in the sanctions lists and stores the
 /// result as a check run with one (merged) sanctions result. None when the counterparty was
 /// never screened (its next full check screens it) or the lists cannot be screened.
-pub async fn screen_delta<C: Checker>(
+pub(crate) async fn screen_delta<C: Checker>(
     store: &Arc<Store>,
     checker: &C,
     settings: &CheckSettings,

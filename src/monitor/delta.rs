@@ -9,20 +9,20 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ListDelta {
     /// The list (`eu`, `ofac`, `uk`, `un`).
-    pub list: String,
+    pub(crate) list: String,
     /// The new snapshot's hash.
-    pub snapshot: String,
+    pub(crate) snapshot: String,
     /// Entity ids added or changed (their hits are recomputed).
-    pub touched: BTreeSet<String>,
+    pub(crate) touched: BTreeSet<String>,
     /// Entity ids removed from the list.
-    pub removed: BTreeSet<String>,
+    pub(crate) removed: BTreeSet<String>,
 }
 
 /// Merges a previous answer with the hits found among the touched entities.
 ///
 /// Earlier hits on entities the delta touched or removed are dropped (a touched entity that
 /// still matches is in `delta_hits`); every other hit stays; the lists' snapshots move on.
-pub fn merge(
+pub(crate) fn merge(
     previous: &SanctionsAnswer,
     deltas: &[ListDelta],
     delta_hits: Vec<SanctionsHit>,

@@ -170,7 +170,7 @@ pub struct ChecksSummary {
 
 impl ChecksSummary {
     /// Counts what the checks of a batch returned.
-    pub fn of<'a, E: 'a>(
+    pub(crate) fn of<'a, E: 'a>(
         outcomes: impl IntoIterator<Item = &'a Result<Option<CheckOutcome>, E>>,
     ) -> ChecksSummary {
         let mut s = ChecksSummary::default();

@@ -137,14 +137,14 @@ impl Live {
 
     /// Lifts the VIES pause in the client and the data directory, with an audit entry by
     /// `actor`; returns the pause that was in force.
-    pub fn resume_vies(&self, actor: &str) -> Result<Option<SourcePause>, StoreError> {
+    pub(crate) fn resume_vies(&self, actor: &str) -> Result<Option<SourcePause>, StoreError> {
         let was = self.store.resume_source(Source::Vies, actor)?;
         self.sources.resume_vies();
         Ok(was)
     }
 
     /// Reloads the sanctions lists after a refresh.
-    pub fn reload_lists(&self) -> Result<(), LiveError> {
+    pub(crate) fn reload_lists(&self) -> Result<(), LiveError> {
         let lists = load_lists(&self.store, &self.data_dir, &self.sanctions)?;
         if let Ok(mut l) = self.lists.write() {
             *l = lists;
@@ -153,7 +153,7 @@ impl Live {
     }
 
     /// What the lists are screened for: everything known about the counterparty.
-    pub fn screen_query(cp: &Counterparty) -> ScreenQuery {
+    pub(crate) fn screen_query(cp: &Counterparty) -> ScreenQuery {
         ScreenQuery {
             name: cp.name.clone(),
             country: Some(cp.country.clone()),
@@ -240,7 +240,7 @@ fn not_asked(source: Source, reason: Unavailable, message: String) -> SourceResu
 }
 
 /// Postcode and city from a free-text address such as `Hauptstr. 5, 10117 Berlin`.
-pub fn postcode_and_city(address: &str) -> (Option<String>, Option<String>) {
+pub(crate) fn postcode_and_city(address: &str) -> (Option<String>, Option<String>) {
     let last = address
         .rsplit([',', '\n'])
         .map(str::trim)

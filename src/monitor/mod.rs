@@ -3,17 +3,17 @@
 
 pub mod check;
 pub mod clock;
-pub mod delta;
+pub(crate) mod delta;
 pub mod events;
 pub mod live;
 pub mod rules;
 pub mod runner;
 pub mod schedule;
 pub mod service;
-pub mod settings;
+pub(crate) mod settings;
 
 pub use check::{CheckOutcome, CheckSettings, Checker};
 pub use events::MonitorEvent;
 pub use runner::{CycleReport, Runner};
 pub use schedule::Schedule;
-pub use service::{MonitorHandle, Request};
+pub(crate) use service::Request;

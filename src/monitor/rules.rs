@@ -6,7 +6,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// The owner name whose rules apply to everyone without rules of their own.
-pub const EVERYONE: &str = "*";
+pub(crate) const EVERYONE: &str = "*";
 
 /// One analyst's rules.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -55,14 +55,14 @@ impl AlertRules {
     }
 
     /// The rules that apply to a counterparty's owner.
-    pub fn for_owner(&self, owner: Option<&str>) -> Option<&OwnerRules> {
+    pub(crate) fn for_owner(&self, owner: Option<&str>) -> Option<&OwnerRules> {
         owner
             .and_then(|o| self.by_owner.get(&o.trim().to_lowercase()))
             .or_else(|| self.by_owner.get(EVERYONE))
     }
 
     /// Drops muted kinds and applies severity overrides for the given owner.
-    pub fn apply(&self, owner: Option<&str>, drafts: Vec<AlertDraft>) -> Vec<AlertDraft> {
+    pub(crate) fn apply(&self, owner: Option<&str>, drafts: Vec<AlertDraft>) -> Vec<AlertDraft> {
         let Some(rules) = self.for_owner(owner) else {
             return drafts;
         };

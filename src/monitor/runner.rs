@@ -28,13 +28,13 @@ use tokio_util::sync::CancellationToken;
 /// State key of the current (or last) cycle.
 pub const CYCLE_KEY: &str = "monitor/cycle";
 /// State key of the last scheduled slot a cycle was started for.
-pub const LAST_SLOT_KEY: &str = "monitor/last_slot";
+pub(crate) const LAST_SLOT_KEY: &str = "monitor/last_slot";
 const CYCLE_SEQ_KEY: &str = "monitor/cycle_seq";
 /// State key of the report of the last cycle that ended, so that whoever asked for a cycle
 /// and missed its end on the event hub can still read what it did.
 const LAST_REPORT_KEY: &str = "monitor/last_report";
 /// The reason of a sanctions-delta cycle.
-pub const DELTA_REASON: &str = "sanctions-delta";
+pub(crate) const DELTA_REASON: &str = "sanctions-delta";
 /// How often the done set is persisted during a cycle.
 /// Most runs read back for the health the monitor reports after a cycle or a manual batch: a
 /// source down for longer reads "unavailable since" the oldest failure among them.
@@ -56,32 +56,32 @@ pub enum RunnerError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CycleState {
     /// Sequential id.
-    pub id: u64,
+    pub(crate) id: u64,
     /// Why it runs (`scheduled`, `manual`, `all`, `sanctions-delta`).
-    pub reason: String,
+    pub(crate) reason: String,
     /// The trigger recorded with each check run.
-    pub trigger: String,
+    pub(crate) trigger: String,
     /// When the cycle started.
-    pub started_at: DateTime<Utc>,
+    pub(crate) started_at: DateTime<Utc>,
     /// Counterparty ids planned, in order.
-    pub planned: Vec<u64>,
+    pub(crate) planned: Vec<u64>,
     /// Counterparty ids done (sorted).
     pub done: Vec<u64>,
     /// Whether the cycle came to its end (not cancelled, not killed).
     pub finished: bool,
     /// For a sanctions-delta cycle: the list changes screened against.
-    pub deltas: Vec<ListDelta>,
+    pub(crate) deltas: Vec<ListDelta>,
 }
 
 /// What a cycle did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CycleReport {
     /// The cycle's id.
-    pub cycle_id: u64,
+    pub(crate) cycle_id: u64,
     /// Why it ran (`scheduled`, `manual`, `all`, `sanctions-delta`).
-    pub reason: String,
+    pub(crate) reason: String,
     /// Whether this start finished a cycle interrupted earlier.
-    pub resumed: bool,
+    pub(crate) resumed: bool,
     /// Counterparties planned.
     pub total: usize,
     /// Counterparties done (including those done before a restart).
@@ -97,12 +97,12 @@ pub struct CycleReport {
 }
 
 /// The number of the last cycle started (0: none yet); a cycle started later has a higher one.
-pub fn cycles_started(store: &Store) -> Result<u64, RunnerError> {
+pub(crate) fn cycles_started(store: &Store) -> Result<u64, RunnerError> {
     Ok(store.get_state::<u64>(CYCLE_SEQ_KEY)?.unwrap_or(0))
 }
 
 /// The report of the last cycle that ended, if any (stored by the runner at each cycle's end).
-pub fn last_report(store: &Store) -> Result<Option<CycleReport>, RunnerError> {
+pub(crate) fn last_report(store: &Store) -> Result<Option<CycleReport>, RunnerError> {
     Ok(store.get_state(LAST_REPORT_KEY)?)
 }
 
@@ -176,7 +176,7 @@ impl<C: Checker> Runner<C> {
     }
 
     /// The same runner, reporting with each finished cycle when `schedule` runs next.
-    pub fn with_schedule(mut self, schedule: Schedule) -> Runner<C> {
+    pub(crate) fn with_schedule(mut self, schedule: Schedule) -> Runner<C> {
         self.schedule = Some(Arc::new(schedule));
         self
     }
@@ -194,17 +194,17 @@ impl<C: Checker> Runner<C> {
     }
 
     /// The sender side, for components (the scheduler) that report on the same channel.
-    pub fn events(&self) -> &broadcast::Sender<MonitorEvent> {
+    pub(crate) fn events(&self) -> &broadcast::Sender<MonitorEvent> {
         &self.events
     }
 
     /// Tells the checker the sanctions lists changed.
-    pub fn lists_changed(&self) {
+    pub(crate) fn lists_changed(&self) {
         self.checker.lists_changed();
     }
 
     /// The store.
-    pub fn store(&self) -> &Arc<Store> {
+    pub(crate) fn store(&self) -> &Arc<Store> {
         &self.store
     }
 
@@ -214,7 +214,7 @@ impl<C: Checker> Runner<C> {
     }
 
     /// The ids of the monitored counterparties due for `due`, in id order.
-    pub fn plan_due(&self, schedule: &Schedule, due: &Due) -> Result<Vec<u64>, RunnerError> {
+    pub(crate) fn plan_due(&self, schedule: &Schedule, due: &Due) -> Result<Vec<u64>, RunnerError> {
         let mut ids = Vec::new();
         for cp in self.store.counterparties()? {
             let last = self.store.last_check(cp.id)?.map(|r| r.started_at);
@@ -254,7 +254,7 @@ impl<C: Checker> Runner<C> {
 
     /// Screens every counterparty against only what changed in the sanctions lists (a cycle
     /// of its own, resumable like the others), then records the deltas as screened.
-    pub async fn run_sanctions_delta(
+    pub(crate) async fn run_sanctions_delta(
         &self,
         deltas: Vec<ListDelta>,
         cancel: &CancellationToken,
@@ -266,12 +266,12 @@ impl<C: Checker> Runner<C> {
     }
 
     /// Sanctions list changes the register has not been screened against yet.
-    pub fn list_changes(&self) -> Vec<ListDelta> {
+    pub(crate) fn list_changes(&self) -> Vec<ListDelta> {
         self.checker.list_changes()
     }
 
     /// Lets the checker do its periodic upkeep (list refreshes).
-    pub async fn maintain(&self) {
+    pub(crate) async fn maintain(&self) {
         self.checker.maintain().await;
     }
 
@@ -455,7 +455,7 @@ impl<C: Checker> Runner<C> {
 
     /// Lifts the pause of `source` through the checker (store and its own copy), audited by
     /// `actor`, and reports it as an event.
-    pub async fn resume_source(&self, source: Source, actor: String) {
+    pub(crate) async fn resume_source(&self, source: Source, actor: String) {
         let (store, checker) = (self.store.clone(), self.checker.clone());
         let by = actor.clone();
         let r = tokio::task::spawn_blocking(move || checker.resume(&store, source, &by)).await;
@@ -494,7 +494,7 @@ impl<C: Checker> Runner<C> {
 
     /// Every source's health, from the stored runs by the function the digest and the Stats
     /// tab use (so the monitor's warning and their figures agree).
-    pub async fn source_health(&self) -> Result<Vec<SourceHealth>, RunnerError> {
+    pub(crate) async fn source_health(&self) -> Result<Vec<SourceHealth>, RunnerError> {
         let store = self.store.clone();
         let now = self.settings.clock.now();
         blocking(move || {

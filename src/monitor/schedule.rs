@@ -24,9 +24,9 @@ pub struct Slot {
     /// When it is due.
     pub at: DateTime<Utc>,
     /// A regular run (`run_at`): every monitored counterparty by its frequency.
-    pub regular: bool,
+    pub(crate) regular: bool,
     /// A high-priority run (`high_priority_run_at`): high-priority counterparties.
-    pub high: bool,
+    pub(crate) high: bool,
 }
 
 /// The configured run times in their time zone.
@@ -63,7 +63,7 @@ impl Schedule {
 
     /// The instant of a local date and time: gaps move forward to the first existing minute,
     /// folds take the earlier instant.
-    pub fn resolve(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    pub(crate) fn resolve(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
         let naive = date.and_time(time);
         // Gaps are at most a few hours in every zone; step minute by minute past them.
         for minutes in 0..=(24 * 60) {
@@ -79,7 +79,7 @@ impl Schedule {
     }
 
     /// All slots of one local date, in time order, with coinciding instants merged.
-    pub fn slots_on(&self, date: NaiveDate) -> Vec<Slot> {
+    pub(crate) fn slots_on(&self, date: NaiveDate) -> Vec<Slot> {
         let mut slots: Vec<Slot> = Vec::new();
         let times = self
             .run_at
@@ -121,7 +121,7 @@ impl Schedule {
     /// high-priority slot in `(last, now]`, so that any number of missed slots make up one run.
     /// None when nothing is due or when there was no earlier run (a fresh installation waits
     /// for its first slot).
-    pub fn due(&self, last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<Due> {
+    pub(crate) fn due(&self, last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<Due> {
         let last = last?.max(now - Duration::days(MAX_CATCH_UP_DAYS));
         let due = self.latest_in(last, now);
         (due.regular.is_some() || due.high.is_some()).then_some(due)
@@ -129,7 +129,7 @@ impl Schedule {
 
     /// The latest slots at or before `now` (looking back two days): what a manual
     /// `monitor run` catches up on.
-    pub fn current(&self, now: DateTime<Utc>) -> Due {
+    pub(crate) fn current(&self, now: DateTime<Utc>) -> Due {
         self.latest_in(now - Duration::days(2), now)
     }
 
@@ -159,7 +159,7 @@ impl Schedule {
     }
 
     /// Whether a counterparty is due, given when it was last checked.
-    pub fn is_due(
+    pub(crate) fn is_due(
         &self,
         cp: &Counterparty,
         due: &Due,
@@ -201,16 +201,16 @@ impl Schedule {
 
 /// The slots a run covers: the latest regular and the latest high-priority slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Due {
+pub(crate) struct Due {
     /// The regular slot, if one is covered.
-    pub regular: Option<DateTime<Utc>>,
+    pub(crate) regular: Option<DateTime<Utc>>,
     /// The high-priority slot, if one is covered.
-    pub high: Option<DateTime<Utc>>,
+    pub(crate) high: Option<DateTime<Utc>>,
 }
 
 impl Due {
     /// The later of the two slots: the mark to persist as "last run".
-    pub fn at(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn at(&self) -> Option<DateTime<Utc>> {
         self.regular.max(self.high)
     }
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 use tokio::sync::{broadcast, mpsc};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 /// The longest the scheduler sleeps before looking at the clock again, so that wall-clock
@@ -67,13 +67,13 @@ impl MonitorHandle {
     }
 
     /// A sender for requests, for UI effects that run as their own tasks.
-    pub fn requester(&self) -> mpsc::Sender<Request> {
+    pub(crate) fn requester(&self) -> mpsc::Sender<Request> {
         self.requests.clone()
     }
 
     /// Runs until `stop` completes (then shuts down as [`MonitorHandle::shutdown`]) or until the
     /// service ends by itself with an error.
-    pub async fn run_until(
+    pub(crate) async fn run_until(
         mut self,
         stop: impl std::future::Future<Output = ()>,
     ) -> Result<(), RunnerError> {
@@ -117,7 +117,7 @@ fn set_last_slot<C: Checker>(runner: &Runner<C>, at: DateTime<Utc>) -> Result<()
 }
 
 /// Records `at` (the slot a manual cycle runs) as the last slot, unless a later one is.
-pub fn mark_slot<C: Checker>(
+pub(crate) fn mark_slot<C: Checker>(
     runner: &Runner<C>,
     at: Option<DateTime<Utc>>,
 ) -> Result<(), RunnerError> {
@@ -130,150 +130,248 @@ pub fn mark_slot<C: Checker>(
 }
 
 /// The scheduler loop: runs until `shutdown` is cancelled.
-pub async fn run<C: Checker>(
+pub(crate) async fn run<C: Checker>(
     runner: Runner<C>,
     schedule: Schedule,
     clock: Arc<dyn Clock>,
     shutdown: CancellationToken,
-    mut requests: mpsc::Receiver<Request>,
+    requests: mpsc::Receiver<Request>,
 ) -> Result<(), RunnerError> {
-    let current_cycle: Arc<Mutex<Option<CancellationToken>>> = Arc::new(Mutex::new(None));
+    let current = CurrentCycle::default();
     // Requests are read by their own task so that checks-now and cancels work during a cycle;
     // cycle requests are handed to the loop below.
-    let (cycle_tx, mut cycle_rx) = mpsc::channel::<Request>(8);
-    let reader = {
-        let runner = runner.clone();
-        let current = current_cycle.clone();
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            // Manual checks run as tasks of their own; on shutdown they are cancelled and
-            // awaited, so that a check that began storing finishes before the store closes.
-            let mut checks = tokio::task::JoinSet::new();
-            loop {
-                let r = tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    r = requests.recv() => match r {
-                        Some(r) => r,
-                        None => break,
-                    },
-                    // Reaps finished checks so the set does not grow with the session.
-                    Some(_) = checks.join_next(), if !checks.is_empty() => continue,
-                };
-                let r = match r {
-                    Request::CheckNow(ids) => Request::CheckAs(ids, "manual".to_string()),
-                    other => other,
-                };
-                match r {
-                    Request::CheckAs(ids, actor) => {
-                        let runner = runner.clone();
-                        let token = shutdown.child_token();
-                        checks.spawn(async move {
-                            let store = runner.store().clone();
-                            let cps = tokio::task::spawn_blocking(move || {
-                                ids.iter()
-                                    .filter_map(|id| store.counterparty(*id).ok().flatten())
-                                    .collect::<Vec<_>>()
-                            })
-                            .await
-                            .unwrap_or_default();
-                            runner.check_now(cps, &actor, &token).await;
-                        });
-                    }
-                    Request::Resume { source, actor } => {
-                        let runner = runner.clone();
-                        checks.spawn(async move { runner.resume_source(source, actor).await });
-                    }
-                    Request::ReloadLists => runner.lists_changed(),
-                    Request::CancelCycle => {
-                        if let Ok(c) = current.lock()
-                            && let Some(t) = c.as_ref()
-                        {
-                            t.cancel();
-                        }
-                    }
-                    other => {
-                        let _ = cycle_tx.send(other).await;
-                    }
-                }
-            }
-            while checks.join_next().await.is_some() {}
-        })
+    let (cycle_tx, mut cycle_rx) = mpsc::channel::<CycleRequest>(8);
+    let reader = tokio::spawn(read_requests(
+        runner.clone(),
+        current.clone(),
+        shutdown.clone(),
+        requests,
+        cycle_tx,
+    ));
+    let scheduler = Scheduler {
+        runner,
+        schedule,
+        clock,
+        shutdown,
+        current,
     };
-
-    let run_cycle = |reason: &'static str, ids: Vec<u64>| {
-        let token = shutdown.child_token();
-        if let Ok(mut c) = current_cycle.lock() {
-            *c = Some(token.clone());
-        }
-        let runner = runner.clone();
-        async move { runner.run_cycle(reason, ids, &token).await }
-    };
-
     // A cycle interrupted by a crash or shutdown completes first.
-    {
-        let token = shutdown.child_token();
-        if let Ok(mut c) = current_cycle.lock() {
-            *c = Some(token.clone());
-        }
-        runner.resume(&token).await?;
-    }
-    let result = loop {
-        if shutdown.is_cancelled() {
-            break Ok(());
-        }
-        let deltas = runner.list_changes();
-        if !deltas.is_empty() {
-            let token = shutdown.child_token();
-            if let Ok(mut c) = current_cycle.lock() {
-                *c = Some(token.clone());
-            }
-            runner.run_sanctions_delta(deltas, &token).await?;
-            continue;
-        }
-        let now = clock.now();
-        let last: Option<DateTime<Utc>> = runner.store().get_state(LAST_SLOT_KEY)?;
-        if last.is_none() {
-            // A fresh installation starts counting from now instead of making up the past.
-            set_last_slot(&runner, now)?;
-        }
-        if let Some(due) = schedule.due(last, now) {
-            let ids = runner.plan_due(&schedule, &due)?;
-            let report: CycleReport = run_cycle("scheduled", ids).await?;
-            if !report.cancelled
-                && let Some(at) = due.at()
-            {
-                set_last_slot(&runner, at)?;
-            }
-            continue;
-        }
-        let next = schedule.next_after(now).map(|s| s.at);
-        let wait = next
-            .and_then(|at| (at - now).to_std().ok())
-            .unwrap_or(MAX_SLEEP)
-            .min(MAX_SLEEP);
-        tokio::select! {
-            _ = shutdown.cancelled() => break Ok(()),
-            _ = tokio::time::sleep(wait) => {}
-            r = cycle_rx.recv() => match r {
-                Some(Request::RunAll) => {
-                    let ids = runner.plan_all_monitored()?;
-                    run_cycle("all", ids).await?;
-                }
-                Some(Request::RunDue) => {
-                    let due = schedule.current(clock.now());
-                    let ids = runner.plan_due(&schedule, &due)?;
-                    // The slot is run by hand now: the scheduler does not run it again.
-                    mark_slot(&runner, due.at())?;
-                    run_cycle("manual", ids).await?;
-                }
-                Some(_) | None => {}
-            },
-        }
-    };
+    scheduler.resume_interrupted().await?;
+    while !scheduler.shutdown.is_cancelled() && scheduler.turn(&mut cycle_rx).await? {}
     // The reader ends with the shutdown and waits for the manual checks it started.
     if let Err(e) = reader.await {
         tracing::warn!("monitor: request reader: {e}");
     }
-    runner.store().flush()?;
-    result
+    scheduler.runner.store().flush()?;
+    Ok(())
+}
+
+/// The cycle requests the reader hands to the scheduler loop (cycles run one after another).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CycleRequest {
+    /// [`Request::RunDue`].
+    Due,
+    /// [`Request::RunAll`].
+    All,
+}
+
+/// The token of the cycle under way, shared with the reader so that [`Request::CancelCycle`]
+/// reaches it while the loop is busy running it.
+#[derive(Debug, Clone, Default)]
+struct CurrentCycle(Arc<Mutex<Option<CancellationToken>>>);
+
+impl CurrentCycle {
+    /// A token for the cycle about to start (cancelled with `shutdown`), recorded as the current
+    /// one.
+    fn begin(&self, shutdown: &CancellationToken) -> CancellationToken {
+        let token = shutdown.child_token();
+        if let Ok(mut c) = self.0.lock() {
+            *c = Some(token.clone());
+        }
+        token
+    }
+
+    /// Cancels the current cycle; it resumes before the next cycle starts.
+    fn cancel(&self) {
+        if let Ok(c) = self.0.lock()
+            && let Some(t) = c.as_ref()
+        {
+            t.cancel();
+        }
+    }
+}
+
+/// Answers requests until shutdown or until every sender is gone: checks and resumes run as
+/// tasks of their own, cancels and list reloads at once, cycle requests go to `cycles`.
+async fn read_requests<C: Checker>(
+    runner: Runner<C>,
+    current: CurrentCycle,
+    shutdown: CancellationToken,
+    mut requests: mpsc::Receiver<Request>,
+    cycles: mpsc::Sender<CycleRequest>,
+) {
+    // Manual checks run as tasks of their own; on shutdown they are cancelled and awaited, so
+    // that a check that began storing finishes before the store closes.
+    let mut checks = JoinSet::new();
+    loop {
+        let r = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            r = requests.recv() => match r {
+                Some(r) => r,
+                None => break,
+            },
+            // Reaps finished checks so the set does not grow with the session.
+            Some(_) = checks.join_next(), if !checks.is_empty() => continue,
+        };
+        match r {
+            Request::CheckNow(ids) => {
+                spawn_check(&mut checks, &runner, &shutdown, ids, "manual".to_string());
+            }
+            Request::CheckAs(ids, actor) => {
+                spawn_check(&mut checks, &runner, &shutdown, ids, actor)
+            }
+            Request::Resume { source, actor } => {
+                let runner = runner.clone();
+                checks.spawn(async move { runner.resume_source(source, actor).await });
+            }
+            Request::ReloadLists => runner.lists_changed(),
+            Request::CancelCycle => current.cancel(),
+            Request::RunDue => {
+                let _ = cycles.send(CycleRequest::Due).await;
+            }
+            Request::RunAll => {
+                let _ = cycles.send(CycleRequest::All).await;
+            }
+        }
+    }
+    while checks.join_next().await.is_some() {}
+}
+
+/// Checks the counterparties `ids` now on a task in `checks`, recording `actor` as the runs'
+/// trigger; shutdown cancels it.
+fn spawn_check<C: Checker>(
+    checks: &mut JoinSet<()>,
+    runner: &Runner<C>,
+    shutdown: &CancellationToken,
+    ids: Vec<u64>,
+    actor: String,
+) {
+    let runner = runner.clone();
+    let token = shutdown.child_token();
+    checks.spawn(async move {
+        let store = runner.store().clone();
+        let cps = tokio::task::spawn_blocking(move || {
+            ids.iter()
+                .filter_map(|id| store.counterparty(*id).ok().flatten())
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        runner.check_now(cps, &actor, &token).await;
+    });
+}
+
+/// What the scheduler loop works with.
+struct Scheduler<C: Checker> {
+    runner: Runner<C>,
+    schedule: Schedule,
+    clock: Arc<dyn Clock>,
+    shutdown: CancellationToken,
+    current: CurrentCycle,
+}
+
+impl<C: Checker> Scheduler<C> {
+    /// Completes a cycle that a crash or shutdown interrupted, if there is one.
+    async fn resume_interrupted(&self) -> Result<(), RunnerError> {
+        let token = self.current.begin(&self.shutdown);
+        self.runner.resume(&token).await?;
+        Ok(())
+    }
+
+    /// One turn of the loop, in order of precedence: screen what changed sanctions lists
+    /// concern, else run the due slot, else wait for the next slot (at most [`MAX_SLEEP`]), a
+    /// cycle request or shutdown. False when shutdown ended the wait.
+    async fn turn(&self, cycles: &mut mpsc::Receiver<CycleRequest>) -> Result<bool, RunnerError> {
+        if self.screen_list_changes().await? {
+            return Ok(true);
+        }
+        let now = self.clock.now();
+        if self.run_due_slot(now).await? {
+            return Ok(true);
+        }
+        tokio::select! {
+            _ = self.shutdown.cancelled() => return Ok(false),
+            _ = tokio::time::sleep(self.wait(now)) => {}
+            r = cycles.recv() => match r {
+                Some(CycleRequest::All) => self.run_all().await?,
+                Some(CycleRequest::Due) => self.run_due_now().await?,
+                None => {}
+            },
+        }
+        Ok(true)
+    }
+
+    /// Screens the counterparties that changed sanctions lists concern; false when no list
+    /// changed.
+    async fn screen_list_changes(&self) -> Result<bool, RunnerError> {
+        let deltas = self.runner.list_changes();
+        if deltas.is_empty() {
+            return Ok(false);
+        }
+        let token = self.current.begin(&self.shutdown);
+        self.runner.run_sanctions_delta(deltas, &token).await?;
+        Ok(true)
+    }
+
+    /// Runs the slot that is due at `now`, then records it as the last slot unless the cycle
+    /// was cancelled (it resumes later); false when no slot is due.
+    async fn run_due_slot(&self, now: DateTime<Utc>) -> Result<bool, RunnerError> {
+        let last: Option<DateTime<Utc>> = self.runner.store().get_state(LAST_SLOT_KEY)?;
+        if last.is_none() {
+            // A fresh installation starts counting from now instead of making up the past.
+            set_last_slot(&self.runner, now)?;
+        }
+        let Some(due) = self.schedule.due(last, now) else {
+            return Ok(false);
+        };
+        let ids = self.runner.plan_due(&self.schedule, &due)?;
+        let report = self.run_cycle("scheduled", ids).await?;
+        if !report.cancelled
+            && let Some(at) = due.at()
+        {
+            set_last_slot(&self.runner, at)?;
+        }
+        Ok(true)
+    }
+
+    /// [`Request::RunAll`]: a cycle over every monitored counterparty.
+    async fn run_all(&self) -> Result<(), RunnerError> {
+        let ids = self.runner.plan_all_monitored()?;
+        self.run_cycle("all", ids).await?;
+        Ok(())
+    }
+
+    /// [`Request::RunDue`]: a cycle of the current slot, run by hand now, so the scheduler
+    /// does not run it again.
+    async fn run_due_now(&self) -> Result<(), RunnerError> {
+        let due = self.schedule.current(self.clock.now());
+        let ids = self.runner.plan_due(&self.schedule, &due)?;
+        mark_slot(&self.runner, due.at())?;
+        self.run_cycle("manual", ids).await?;
+        Ok(())
+    }
+
+    /// Runs one cycle as the current one (so that [`Request::CancelCycle`] reaches it).
+    async fn run_cycle(&self, reason: &str, ids: Vec<u64>) -> Result<CycleReport, RunnerError> {
+        let token = self.current.begin(&self.shutdown);
+        self.runner.run_cycle(reason, ids, &token).await
+    }
+
+    /// How long to sleep from `now`: until the next slot, at most [`MAX_SLEEP`].
+    fn wait(&self, now: DateTime<Utc>) -> StdDuration {
+        let next = self.schedule.next_after(now).map(|s| s.at);
+        next.and_then(|at| (at - now).to_std().ok())
+            .unwrap_or(MAX_SLEEP)
+            .min(MAX_SLEEP)
+    }
 }

@@ -10,20 +10,20 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields, default)]
 pub struct MonitorConfig {
     /// Time zone of every configured time of day (run times, digest hour).
-    pub timezone: TimeZone,
+    pub(crate) timezone: TimeZone,
     /// Times of day of the regular runs.
-    pub run_at: Vec<TimeOfDay>,
+    pub(crate) run_at: Vec<TimeOfDay>,
     /// Extra times of day at which high-priority counterparties run.
-    pub high_priority_run_at: Vec<TimeOfDay>,
+    pub(crate) high_priority_run_at: Vec<TimeOfDay>,
     /// How many counterparties a cycle asks the registries about at the same time (sources keep
     /// their own budgets).
     pub concurrency: Within<1, 256>,
     /// Consecutive definite INVALID answers before `vat_invalid` is raised.
-    pub vat_invalid_after: Within<1, 10>,
+    pub(crate) vat_invalid_after: Within<1, 10>,
     /// Days without any answer from a source before `source_unverifiable` is raised.
-    pub unverifiable_after_days: Within<1, 90>,
+    pub(crate) unverifiable_after_days: Within<1, 90>,
     /// Days between Handelsregister look-ups of one counterparty (its budget is 60 an hour).
-    pub register_every_days: Within<1, 365>,
+    pub(crate) register_every_days: Within<1, 365>,
 }
 
 impl Default for MonitorConfig {
@@ -45,7 +45,7 @@ impl Default for MonitorConfig {
 }
 
 /// The change-detection thresholds the config sets.
-pub fn change_rules(c: &MonitorConfig) -> ChangeRules {
+pub(crate) fn change_rules(c: &MonitorConfig) -> ChangeRules {
     ChangeRules {
         vat_invalid_after: c.vat_invalid_after.get(),
         unverifiable_after: chrono::Duration::days(i64::from(c.unverifiable_after_days.get())),

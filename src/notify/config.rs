@@ -8,11 +8,11 @@ use serde::{Deserialize, Deserializer};
 use std::path::PathBuf;
 
 /// The largest `[mail] timeout_secs`, the same as for every other timeout (7 days).
-pub const MAX_TIMEOUT_SECS: u64 = 7 * 24 * 3600;
+pub(crate) const MAX_TIMEOUT_SECS: u64 = 7 * 24 * 3600;
 
 /// How the connection to the mail server is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Security {
+pub(crate) enum Security {
     /// Plain connection upgraded with STARTTLS (port 587); refuses to send if the upgrade fails.
     #[default]
     Starttls,
@@ -24,20 +24,11 @@ pub enum Security {
 
 impl Security {
     /// The port used when `port` is not set.
-    pub fn default_port(self) -> u16 {
+    pub(crate) fn default_port(self) -> u16 {
         match self {
             Security::Starttls => 587,
             Security::Tls => 465,
             Security::None => 25,
-        }
-    }
-
-    /// The name used in the config file.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Security::Starttls => "starttls",
-            Security::Tls => "tls",
-            Security::None => "none",
         }
     }
 }
@@ -58,7 +49,7 @@ impl<'de> Deserialize<'de> for Security {
 
 /// A mailbox such as `Kontra <kontra@example.de>`, checked when the config is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailboxValue(pub Mailbox);
+pub(crate) struct MailboxValue(pub Mailbox);
 
 impl<'de> Deserialize<'de> for MailboxValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -75,35 +66,35 @@ impl<'de> Deserialize<'de> for MailboxValue {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MailConfig {
     /// SMTP server host name.
-    pub host: String,
+    pub(crate) host: String,
     /// SMTP port; defaults to the port of `security`.
-    pub port: u16,
+    pub(crate) port: u16,
     /// Transport security.
-    pub security: Security,
+    pub(crate) security: Security,
     /// User name for SMTP AUTH; no AUTH when absent.
-    pub username: Option<String>,
+    pub(crate) username: Option<String>,
     /// Environment variable holding the SMTP password.
-    pub password_env: Option<String>,
+    pub(crate) password_env: Option<String>,
     /// File holding the SMTP password (first line).
-    pub password_file: Option<PathBuf>,
+    pub(crate) password_file: Option<PathBuf>,
     /// Extra CA certificate (PEM) to trust, for servers with a company CA.
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
     /// Sender of the digests.
-    pub from: MailboxValue,
+    pub(crate) from: MailboxValue,
     /// Fallback recipient for alerts of counterparties without a known owner.
-    pub to: Option<Email>,
+    pub(crate) to: Option<Email>,
     /// Time of day of the digest, in the monitor's time zone.
-    pub digest_at: TimeOfDay,
+    pub(crate) digest_at: TimeOfDay,
     /// Language of the mails; defaults to the top-level `language`.
-    pub language: Option<Language>,
+    pub(crate) language: Option<Language>,
     /// Send critical alerts at once instead of waiting for the digest.
-    pub critical_immediately: bool,
+    pub(crate) critical_immediately: bool,
     /// Send the digest also when there is nothing new, so a missing mail stands out.
-    pub send_empty: bool,
+    pub(crate) send_empty: bool,
     /// Seconds to wait for the server at each step.
     pub timeout_secs: u64,
     /// Minutes to wait before a failed digest is tried again.
-    pub retry_minutes: u32,
+    pub(crate) retry_minutes: u32,
 }
 
 #[derive(Deserialize)]
@@ -178,7 +169,7 @@ impl<'de> Deserialize<'de> for MailConfig {
 
 /// The format a webhook receiver expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WebhookKind {
+pub(crate) enum WebhookKind {
     /// Slack incoming webhook (`{"text": ...}`).
     Slack,
     /// Microsoft Teams workflow webhook (an Adaptive Card message).
@@ -187,16 +178,7 @@ pub enum WebhookKind {
     Json,
 }
 
-impl WebhookKind {
-    /// The name used in the config file.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WebhookKind::Slack => "slack",
-            WebhookKind::Teams => "teams",
-            WebhookKind::Json => "json",
-        }
-    }
-}
+impl WebhookKind {}
 
 impl<'de> Deserialize<'de> for WebhookKind {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -214,7 +196,7 @@ impl<'de> Deserialize<'de> for WebhookKind {
 
 /// An http(s) URL, checked when the config is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpUrl(pub url::Url);
+pub(crate) struct HttpUrl(pub url::Url);
 
 impl<'de> Deserialize<'de> for HttpUrl {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -235,7 +217,7 @@ impl<'de> Deserialize<'de> for HttpUrl {
 
 /// A minimum severity written `low`, `medium`, `high` or `critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SeverityValue(pub Severity);
+pub(crate) struct SeverityValue(pub Severity);
 
 impl<'de> Deserialize<'de> for SeverityValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -250,13 +232,13 @@ impl<'de> Deserialize<'de> for SeverityValue {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebhookConfig {
     /// Where to POST.
-    pub url: HttpUrl,
+    pub(crate) url: HttpUrl,
     /// Payload format.
-    pub kind: WebhookKind,
+    pub(crate) kind: WebhookKind,
     /// Alerts below this severity are not posted.
-    pub min_severity: Severity,
+    pub(crate) min_severity: Severity,
     /// Environment variable holding the HMAC-SHA256 key (json kind only).
-    pub secret_env: Option<String>,
+    pub(crate) secret_env: Option<String>,
 }
 
 #[derive(Deserialize)]

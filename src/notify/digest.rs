@@ -14,39 +14,39 @@ use std::collections::{BTreeMap, HashMap};
 
 /// One alert as it appears in a digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DigestItem {
+pub(crate) struct DigestItem {
     /// The alert.
-    pub alert: Alert,
+    pub(crate) alert: Alert,
     /// The counterparty's name, `None` when it was deleted since.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// The counterparty's VAT number.
-    pub vat: Option<String>,
+    pub(crate) vat: Option<String>,
     /// An earlier mail that carried this alert and got no reply (delivery unknown): the
     /// digest names it so a reader who did get that mail knows this is a repeat.
-    pub earlier: Option<DeliveryUnknown>,
+    pub(crate) earlier: Option<DeliveryUnknown>,
 }
 
 /// The alerts of one owner, most serious first.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnerGroup {
+pub(crate) struct OwnerGroup {
     /// The owner as written on the counterparty; `None` for counterparties without an owner.
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// Non-empty severity groups in the order critical, high, medium, low.
-    pub severities: Vec<(Severity, Vec<DigestItem>)>,
+    pub(crate) severities: Vec<(Severity, Vec<DigestItem>)>,
 }
 
 /// One message to one recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Digest {
     /// The recipient's address.
-    pub recipient: String,
+    pub(crate) recipient: String,
     /// The owner groups, in name order with "no owner" last.
-    pub owners: Vec<OwnerGroup>,
+    pub(crate) owners: Vec<OwnerGroup>,
 }
 
 impl Digest {
     /// An empty digest for a recipient (nothing new; still carries source health).
-    pub fn empty(recipient: &str) -> Digest {
+    pub(crate) fn empty(recipient: &str) -> Digest {
         Digest {
             recipient: recipient.to_string(),
             owners: Vec::new(),
@@ -54,29 +54,29 @@ impl Digest {
     }
 
     /// The alert ids the message carries, in the order shown.
-    pub fn alert_ids(&self) -> Vec<u64> {
+    pub(crate) fn alert_ids(&self) -> Vec<u64> {
         self.items().map(|i| i.alert.id).collect()
     }
 
     /// Every item in the order shown.
-    pub fn items(&self) -> impl Iterator<Item = &DigestItem> {
+    pub(crate) fn items(&self) -> impl Iterator<Item = &DigestItem> {
         self.owners
             .iter()
             .flat_map(|o| o.severities.iter().flat_map(|(_, items)| items.iter()))
     }
 
     /// How many alerts the message carries.
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.items().count()
     }
 
     /// How many of them were carried by an earlier mail whose delivery is unknown.
-    pub fn repeated(&self) -> usize {
+    pub(crate) fn repeated(&self) -> usize {
         self.items().filter(|i| i.earlier.is_some()).count()
     }
 
     /// Attaches the earlier, unanswered hand-over of each alert that had one.
-    pub fn note_unknown(&mut self, unknown: &HashMap<u64, DeliveryUnknown>) {
+    pub(crate) fn note_unknown(&mut self, unknown: &HashMap<u64, DeliveryUnknown>) {
         for o in &mut self.owners {
             for (_, items) in &mut o.severities {
                 for i in items {
@@ -87,7 +87,7 @@ impl Digest {
     }
 
     /// How many of them are critical.
-    pub fn critical(&self) -> usize {
+    pub(crate) fn critical(&self) -> usize {
         self.items()
             .filter(|i| i.alert.severity == Severity::Critical)
             .count()
@@ -100,12 +100,12 @@ pub struct Plan {
     /// One digest per recipient address, in address order.
     pub digests: Vec<Digest>,
     /// Alerts nobody can receive: the owner has no address and there is no fallback `to`.
-    pub unroutable: Vec<u64>,
+    pub(crate) unroutable: Vec<u64>,
 }
 
 /// Alerts waiting for delivery: never mailed and not yet acknowledged (an analyst who already
 /// acknowledged an alert in Kontra does not need a mail about it).
-pub fn pending(alerts: &[Alert]) -> Vec<Alert> {
+pub(crate) fn pending(alerts: &[Alert]) -> Vec<Alert> {
     alerts
         .iter()
         .filter(|a| a.sent_at.is_none() && a.acknowledged_at.is_none())
@@ -231,7 +231,7 @@ pub struct RenderContext<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     /// Subject line.
-    pub subject: String,
+    pub(crate) subject: String,
     /// The plain-text part.
     pub text: String,
     /// The HTML part.
@@ -239,7 +239,7 @@ pub struct Rendered {
 }
 
 /// The colour of a severity (badges and borders).
-pub fn colour(s: Severity) -> &'static str {
+pub(crate) fn colour(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "#d32f2f",
         Severity::High => "#f57c00",
@@ -257,7 +257,7 @@ fn badge_text_colour(s: Severity) -> &'static str {
 }
 
 /// The severity's name in the message language.
-pub fn severity_label(s: Severity, l: Language) -> &'static str {
+pub(crate) fn severity_label(s: Severity, l: Language) -> &'static str {
     match (l, s) {
         (Language::De, Severity::Critical) => "kritisch",
         (Language::De, Severity::High) => "hoch",
@@ -271,7 +271,7 @@ pub fn severity_label(s: Severity, l: Language) -> &'static str {
 }
 
 /// What an alert kind means, in the message language.
-pub fn kind_label(k: AlertKind, l: Language) -> &'static str {
+pub(crate) fn kind_label(k: AlertKind, l: Language) -> &'static str {
     let (de, en) = match k {
         AlertKind::VatInvalid => ("USt-IdNr. ungültig", "VAT number invalid"),
         AlertKind::VatStatusChanged => ("USt-IdNr.-Status geändert", "VAT status changed"),
@@ -306,7 +306,7 @@ pub fn kind_label(k: AlertKind, l: Language) -> &'static str {
 }
 
 /// The source's display name.
-pub fn source_label(s: Source, l: Language) -> &'static str {
+pub(crate) fn source_label(s: Source, l: Language) -> &'static str {
     match (s, l) {
         (Source::Vies, _) => "VIES",
         (Source::Evatr, _) => "BZSt eVatR",
@@ -321,12 +321,12 @@ pub fn source_label(s: Source, l: Language) -> &'static str {
 }
 
 /// A time in the configured zone, written the way the language expects.
-pub fn format_time(t: DateTime<Utc>, tz: Tz, l: Language) -> String {
+pub(crate) fn format_time(t: DateTime<Utc>, tz: Tz, l: Language) -> String {
     crate::local_time::in_language(t, tz, l)
 }
 
 /// `3 neue Alerts (1 kritisch)` / `3 new alerts (1 critical)`, without the `[Kontra]` tag.
-pub fn summary(count: usize, critical: usize, l: Language) -> String {
+pub(crate) fn summary(count: usize, critical: usize, l: Language) -> String {
     let base = match (l, count) {
         (Language::De, 0) => "Keine neuen Alerts".to_string(),
         (Language::De, 1) => "1 neuer Alert".to_string(),
@@ -346,7 +346,7 @@ pub fn summary(count: usize, critical: usize, l: Language) -> String {
 }
 
 /// The subject line, e.g. `[Kontra] 3 neue Alerts (1 kritisch)`.
-pub fn subject(d: &Digest, ctx: &RenderContext<'_>) -> String {
+pub(crate) fn subject(d: &Digest, ctx: &RenderContext<'_>) -> String {
     let s = summary(d.count(), d.critical(), ctx.language);
     match (ctx.immediate, ctx.language) {
         (false, _) => format!("[Kontra] {s}"),
@@ -704,7 +704,7 @@ fn health_block(ctx: &RenderContext<'_>) -> (String, String) {
 }
 
 /// The registry pause in the message's language and time zone: since when, why, how to lift it.
-pub fn pause_line(p: &SourcePause, ctx: &RenderContext<'_>) -> String {
+pub(crate) fn pause_line(p: &SourcePause, ctx: &RenderContext<'_>) -> String {
     let name = p.source.as_str();
     words(ctx.language)
         .pause

@@ -14,12 +14,12 @@
 //! sent, shown as such, and named again in the next message, which marks them sent when it is
 //! accepted.
 
-pub mod config;
+pub(crate) mod config;
 pub mod digest;
 pub mod outbox;
 pub mod schedule;
-pub mod smtp;
-pub mod template;
+pub(crate) mod smtp;
+pub(crate) mod template;
 pub mod webhook;
 
 use crate::config::{Config, ConfigError};
@@ -43,7 +43,7 @@ use std::time::Duration;
 use webhook::{Hook, WebhookRun};
 
 /// The actor named in the audit trail for deliveries.
-pub const AUDIT_ACTOR: &str = "notify";
+pub(crate) const AUDIT_ACTOR: &str = "notify";
 
 /// Errors that stop a delivery run (a message that could not be delivered is not one: it is
 /// reported in [`DigestReport`] and retried later).
@@ -100,7 +100,7 @@ pub struct MessageReport {
     /// Recipient address.
     pub recipient: String,
     /// Subject line.
-    pub subject: String,
+    pub(crate) subject: String,
     /// The Message-ID header.
     pub message_id: String,
     /// Alerts carried.
@@ -140,7 +140,7 @@ pub struct DigestReport {
     /// Webhook POSTs.
     pub webhooks: Vec<WebhookReport>,
     /// Alerts with no recipient: owner without address and no `[mail] to`.
-    pub unroutable: Vec<u64>,
+    pub(crate) unroutable: Vec<u64>,
     /// Interrupted deliveries settled before this run.
     pub reconciled: Vec<Reconciled>,
 }
@@ -200,11 +200,11 @@ impl DigestReport {
 
 /// The messages a digest run would send, rendered (for `--dry-run`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Composed {
+pub(crate) struct Composed {
     /// One digest per recipient with its rendering.
-    pub messages: Vec<(Digest, Rendered)>,
+    pub(crate) messages: Vec<(Digest, Rendered)>,
     /// Alerts nobody can receive.
-    pub unroutable: Vec<u64>,
+    pub(crate) unroutable: Vec<u64>,
 }
 
 // One delivery at a time per process: the digest and an immediate delivery must not pick up
@@ -268,7 +268,7 @@ impl Notifier {
     }
 
     /// Language of mails: `[mail] language`, else the top-level `language`.
-    pub fn language(&self) -> Language {
+    pub(crate) fn language(&self) -> Language {
         self.config
             .mail
             .as_ref()
@@ -356,7 +356,11 @@ impl Notifier {
     }
 
     /// The digests `run_digest` would send now, rendered, without sending or marking anything.
-    pub fn compose(&self, store: &Store, now: DateTime<Utc>) -> Result<Composed, NotifyError> {
+    pub(crate) fn compose(
+        &self,
+        store: &Store,
+        now: DateTime<Utc>,
+    ) -> Result<Composed, NotifyError> {
         let (alerts, cps) = self.pending(store)?;
         let include_empty = self.config.mail.as_ref().is_some_and(|m| m.send_empty);
         let plan = self.plan(
@@ -388,7 +392,7 @@ impl Notifier {
 
     /// A preview: the pending digests (or one owner's), and an empty digest with the source
     /// health when nothing is pending, so the answer is never a bare "nothing".
-    pub fn preview(
+    pub(crate) fn preview(
         &self,
         store: &Store,
         now: DateTime<Utc>,
@@ -441,7 +445,7 @@ impl Notifier {
     }
 
     /// Settles outbox entries left by an interrupted delivery (see [`outbox`]).
-    pub fn reconcile(&self, store: &Store) -> Result<Vec<Reconciled>, NotifyError> {
+    pub(crate) fn reconcile(&self, store: &Store) -> Result<Vec<Reconciled>, NotifyError> {
         let outbox = Outbox::open(store)?;
         let mut out = Vec::new();
         for entry in outbox.entries()? {
@@ -803,7 +807,7 @@ fn settle(store: &Store, entry: &OutboxEntry) -> Result<bool, NotifyError> {
 /// Every source's health for a digest, from the stored runs by the store query and the window
 /// the Stats tab uses (`app::ops::ui::run_stats`), so the two cannot disagree; None (said in the
 /// mail as "no check yet") when the store cannot be read.
-pub fn source_health(store: &Store, now: DateTime<Utc>) -> Option<Health> {
+pub(crate) fn source_health(store: &Store, now: DateTime<Utc>) -> Option<Health> {
     match store.source_health(now, HEALTH_RUNS, &mut |_| {}) {
         Ok((h, _)) => Some(h),
         Err(e) => {

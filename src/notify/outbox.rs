@@ -61,7 +61,7 @@ impl<'a> Outbox<'a> {
     }
 
     /// Removes an entry durably.
-    pub fn remove(&self, id: &str) -> Result<(), StoreError> {
+    pub(crate) fn remove(&self, id: &str) -> Result<(), StoreError> {
         self.store.remove_outbox_entry(id)
     }
 

@@ -24,7 +24,7 @@ pub struct DigestState {
 
 impl DigestState {
     /// The state after a run at `at` that delivered everything (`ok`) or not.
-    pub fn after_run(self, at: DateTime<Utc>, ok: bool) -> DigestState {
+    pub(crate) fn after_run(self, at: DateTime<Utc>, ok: bool) -> DigestState {
         DigestState {
             last_success: if ok { Some(at) } else { self.last_success },
             last_attempt: Some(at),
@@ -34,7 +34,7 @@ impl DigestState {
     }
 
     /// Recipients already served since `slot` (empty when the last run was before it).
-    pub fn reached_since(&self, slot: DateTime<Utc>) -> &[String] {
+    pub(crate) fn reached_since(&self, slot: DateTime<Utc>) -> &[String] {
         if self.last_attempt.is_some_and(|t| t >= slot) {
             &self.reached
         } else {
@@ -44,7 +44,7 @@ impl DigestState {
 
     /// The state after a run at `at` in the slot starting at `slot` that delivered to
     /// `delivered` and delivered everything (`ok`) or not.
-    pub fn record(
+    pub(crate) fn record(
         self,
         at: DateTime<Utc>,
         ok: bool,
@@ -67,7 +67,7 @@ impl DigestState {
 /// A time inside a spring-forward gap (e.g. 02:30 on the last Sunday of March in Berlin) moves
 /// to the first minute after the gap; a time that occurs twice in autumn uses the first
 /// occurrence. Either way each local day has exactly one slot.
-pub fn slot_on(date: NaiveDate, at: NaiveTime, tz: Tz) -> DateTime<Utc> {
+pub(crate) fn slot_on(date: NaiveDate, at: NaiveTime, tz: Tz) -> DateTime<Utc> {
     let mut local = date.and_time(at);
     // A gap is at most a few hours long; a day bounds the walk for any zone rule.
     for _ in 0..(24 * 60) {
@@ -82,7 +82,7 @@ pub fn slot_on(date: NaiveDate, at: NaiveTime, tz: Tz) -> DateTime<Utc> {
 }
 
 /// The most recent slot at or before `now`.
-pub fn latest_slot(now: DateTime<Utc>, at: NaiveTime, tz: Tz) -> DateTime<Utc> {
+pub(crate) fn latest_slot(now: DateTime<Utc>, at: NaiveTime, tz: Tz) -> DateTime<Utc> {
     let today = now.with_timezone(&tz).date_naive();
     let slot = slot_on(today, at, tz);
     if slot <= now {
@@ -93,7 +93,7 @@ pub fn latest_slot(now: DateTime<Utc>, at: NaiveTime, tz: Tz) -> DateTime<Utc> {
 }
 
 /// The first slot strictly after `now`.
-pub fn next_slot(now: DateTime<Utc>, at: NaiveTime, tz: Tz) -> DateTime<Utc> {
+pub(crate) fn next_slot(now: DateTime<Utc>, at: NaiveTime, tz: Tz) -> DateTime<Utc> {
     let today = now.with_timezone(&tz).date_naive();
     let slot = slot_on(today, at, tz);
     if slot > now {
@@ -118,7 +118,7 @@ pub fn is_due(
 }
 
 /// When the next digest run is due: `now` or earlier if it is due already.
-pub fn next_due(
+pub(crate) fn next_due(
     state: &DigestState,
     now: DateTime<Utc>,
     at: NaiveTime,

@@ -40,19 +40,19 @@ use tokio::net::TcpStream;
 
 /// Everything needed to reach the mail server, with secrets already read.
 #[derive(Clone)]
-pub struct SmtpSettings {
+pub(crate) struct SmtpSettings {
     /// Server host name.
-    pub host: String,
+    pub(crate) host: String,
     /// Server port.
-    pub port: u16,
+    pub(crate) port: u16,
     /// Transport security.
-    pub security: Security,
+    pub(crate) security: Security,
     /// AUTH credentials, when configured.
     credentials: Option<Credentials>,
     /// Extra trusted CA certificate (PEM).
     ca_pem: Option<Vec<u8>>,
     /// Per-step timeout.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 impl std::fmt::Debug for SmtpSettings {
@@ -69,7 +69,10 @@ impl std::fmt::Debug for SmtpSettings {
 
 impl SmtpSettings {
     /// Reads the `[mail]` section and the password it points to.
-    pub fn from_config(mail: &MailConfig, config_path: &Path) -> Result<SmtpSettings, NotifyError> {
+    pub(crate) fn from_config(
+        mail: &MailConfig,
+        config_path: &Path,
+    ) -> Result<SmtpSettings, NotifyError> {
         let password = crate::config::read_secret(
             config_path,
             ("mail.password_env", mail.password_env.as_deref()),
@@ -117,7 +120,7 @@ impl SmtpSettings {
 
 /// Why a message was not (or not provably) delivered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
+pub(crate) enum SendError {
     /// The server was unreachable or refused before the body was handed over: nothing was
     /// delivered, and the alerts can be sent again later.
     #[error("{reason}")]
@@ -159,7 +162,7 @@ impl Header for AutoSubmitted {
 }
 
 /// Builds the MIME message: multipart/alternative with the plain text first, then HTML.
-pub fn build_message(
+pub(crate) fn build_message(
     from: &Mailbox,
     to: &str,
     rendered: &Rendered,
@@ -185,7 +188,7 @@ pub fn build_message(
 }
 
 /// A fresh `<random@domain>` Message-ID, with the sender's domain.
-pub fn new_message_id(from: &Mailbox) -> String {
+pub(crate) fn new_message_id(from: &Mailbox) -> String {
     let bytes: [u8; 16] = rand::random();
     format!("<kontra.{}@{}>", hex::encode(bytes), from.email.domain())
 }
@@ -401,7 +404,7 @@ async fn connect(
 /// `Ok` means the server accepted the message (2xx after the body). If `handing_over` fails the
 /// transaction is abandoned and nothing is sent. [`SendError::Uncertain`] only when the whole
 /// message, final `.` included, was written and flushed and no reply came.
-pub async fn send<E: std::fmt::Display>(
+pub(crate) async fn send<E: std::fmt::Display>(
     s: &SmtpSettings,
     envelope: &Envelope,
     body: &[u8],

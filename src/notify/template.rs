@@ -1,27 +1,27 @@
 //! The mail templates in `assets/mail/` and the one-pass `{{name}}` substitution that fills them.
 
 /// German HTML layout.
-pub const DIGEST_DE_HTML: &str = include_str!("../../assets/mail/digest.de.html");
+pub(crate) const DIGEST_DE_HTML: &str = include_str!("../../assets/mail/digest.de.html");
 /// English HTML layout.
-pub const DIGEST_EN_HTML: &str = include_str!("../../assets/mail/digest.en.html");
+pub(crate) const DIGEST_EN_HTML: &str = include_str!("../../assets/mail/digest.en.html");
 /// German plain-text layout.
-pub const DIGEST_DE_TXT: &str = include_str!("../../assets/mail/digest.de.txt");
+pub(crate) const DIGEST_DE_TXT: &str = include_str!("../../assets/mail/digest.de.txt");
 /// English plain-text layout.
-pub const DIGEST_EN_TXT: &str = include_str!("../../assets/mail/digest.en.txt");
+pub(crate) const DIGEST_EN_TXT: &str = include_str!("../../assets/mail/digest.en.txt");
 /// HTML block for one owner's alerts.
-pub const OWNER_HTML: &str = include_str!("../../assets/mail/owner.html");
+pub(crate) const OWNER_HTML: &str = include_str!("../../assets/mail/owner.html");
 /// HTML block for one severity within an owner's alerts.
-pub const SEVERITY_HTML: &str = include_str!("../../assets/mail/severity.html");
+pub(crate) const SEVERITY_HTML: &str = include_str!("../../assets/mail/severity.html");
 /// HTML row for one alert.
-pub const ITEM_HTML: &str = include_str!("../../assets/mail/item.html");
+pub(crate) const ITEM_HTML: &str = include_str!("../../assets/mail/item.html");
 /// HTML row for one source in the source-health block.
-pub const HEALTH_ROW_HTML: &str = include_str!("../../assets/mail/health-row.html");
+pub(crate) const HEALTH_ROW_HTML: &str = include_str!("../../assets/mail/health-row.html");
 
 /// Replaces every `{{name}}` in `template` with its value, in one pass.
 ///
 /// One pass matters: a counterparty name that happens to contain `{{...}}` is never expanded.
 /// Unknown names are left as they are, so a template typo shows up in tests.
-pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
+pub(crate) fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() * 2);
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
@@ -47,7 +47,7 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
 }
 
 /// Escapes text for HTML element content and double-quoted attributes.
-pub fn escape_html(s: &str) -> String {
+pub(crate) fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -24,17 +24,17 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Header carrying `sha256=<hex HMAC of the body>` for signed JSON hooks.
-pub const SIGNATURE_HEADER: &str = "X-Kontra-Signature";
+pub(crate) const SIGNATURE_HEADER: &str = "X-Kontra-Signature";
 /// Header carrying the delivery id, stable across retries, so receivers can drop repeats.
-pub const DELIVERY_HEADER: &str = "X-Kontra-Delivery";
+pub(crate) const DELIVERY_HEADER: &str = "X-Kontra-Delivery";
 
 /// A configured webhook with its secret read.
 #[derive(Clone)]
-pub struct Hook {
+pub(crate) struct Hook {
     /// The configuration entry.
-    pub config: WebhookConfig,
+    pub(crate) config: WebhookConfig,
     /// Stable short key derived from the URL, used in the store.
-    pub key: String,
+    pub(crate) key: String,
     secret: Option<Vec<u8>>,
 }
 
@@ -50,7 +50,7 @@ impl std::fmt::Debug for Hook {
 
 impl Hook {
     /// Reads the secret a hook names.
-    pub fn from_config(c: &WebhookConfig, config_path: &Path) -> Result<Hook, NotifyError> {
+    pub(crate) fn from_config(c: &WebhookConfig, config_path: &Path) -> Result<Hook, NotifyError> {
         let secret = crate::config::read_secret(
             config_path,
             ("webhooks.secret_env", c.secret_env.as_deref()),
@@ -71,7 +71,7 @@ pub fn hook_key(url: &url::Url) -> String {
 }
 
 /// The URL without path and query, which often carry the secret token (Slack, Teams).
-pub fn redact(url: &url::Url) -> String {
+pub(crate) fn redact(url: &url::Url) -> String {
     match url.port() {
         Some(p) => format!("{}://{}:{p}/…", url.scheme(), url.host_str().unwrap_or("")),
         None => format!("{}://{}/…", url.scheme(), url.host_str().unwrap_or("")),
@@ -92,18 +92,18 @@ pub fn signature(key: &[u8], body: &[u8]) -> String {
 
 /// The retry policy of a POST: four attempts; the waits are at least the 2, 4 and 8 seconds the
 /// hooks always had (equal jitter adds up to as much again), at most a minute.
-pub const DEFAULT_RETRY: RetryPolicy = RetryPolicy {
+pub(crate) const DEFAULT_RETRY: RetryPolicy = RetryPolicy {
     max_attempts: 4,
     base: Duration::from_secs(4),
     max: Duration::from_secs(60),
 };
 
 /// Timeout of one POST.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// What one attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Attempt {
+pub(crate) enum Attempt {
     /// Accepted.
     Done,
     /// Failed in a way worth retrying (connection refused, 429, 5xx).
@@ -133,7 +133,7 @@ impl Retryable for Attempt {
 }
 
 /// What the last of `attempts` attempts means for the alert.
-pub fn delivery(last: Attempt, attempts: u32) -> Delivery {
+pub(crate) fn delivery(last: Attempt, attempts: u32) -> Delivery {
     match last {
         Attempt::Done => Delivery::Delivered,
         Attempt::Fail(r) => Delivery::Failed(r),
@@ -148,7 +148,7 @@ pub fn delivery(last: Attempt, attempts: u32) -> Delivery {
 
 /// Runs `attempt` under `policy` (see [`with_retry`]) and says what came of it. Returns the
 /// outcome and the number of attempts made.
-pub async fn post_with_retry<F, Fut>(policy: &RetryPolicy, attempt: F) -> (Delivery, u32)
+pub(crate) async fn post_with_retry<F, Fut>(policy: &RetryPolicy, attempt: F) -> (Delivery, u32)
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Attempt>,
@@ -158,7 +158,7 @@ where
 }
 
 /// The body a hook receives for one alert.
-pub fn payload(
+pub(crate) fn payload(
     kind: WebhookKind,
     alert: &Alert,
     cp: Option<&Counterparty>,
@@ -246,7 +246,7 @@ pub fn payload(
 }
 
 /// One POST, classified.
-pub async fn post_once(
+pub(crate) async fn post_once(
     client: &reqwest::Client,
     hook: &Hook,
     body: &[u8],
@@ -302,7 +302,7 @@ pub async fn post_once(
 }
 
 /// Records that a hook delivered alerts (idempotent).
-pub fn record_delivered(
+pub(crate) fn record_delivered(
     store: &Store,
     hook: &str,
     alert_ids: &[u64],
@@ -327,23 +327,23 @@ fn since(store: &Store, hook: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>,
 }
 
 /// Everything a webhook run needs besides the store.
-pub struct WebhookRun<'a> {
+pub(crate) struct WebhookRun<'a> {
     /// The hooks.
-    pub hooks: &'a [Hook],
+    pub(crate) hooks: &'a [Hook],
     /// The HTTP client.
-    pub client: &'a reqwest::Client,
+    pub(crate) client: &'a reqwest::Client,
     /// Retry behaviour.
-    pub policy: &'a RetryPolicy,
+    pub(crate) policy: &'a RetryPolicy,
     /// Timeout of one POST.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Language of Slack and Teams texts.
-    pub language: Language,
+    pub(crate) language: Language,
     /// Time zone of the times shown.
-    pub tz: Tz,
+    pub(crate) tz: Tz,
 }
 
 /// Posts every alert a hook has not delivered yet; returns one report per POST.
-pub async fn deliver_pending(
+pub(crate) async fn deliver_pending(
     store: &Store,
     run: &WebhookRun<'_>,
     alerts: &[Alert],

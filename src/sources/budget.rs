@@ -15,7 +15,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// At most `limit` starts in any window of length `window`.
 #[derive(Debug)]
-pub struct WindowLimiter {
+pub(crate) struct WindowLimiter {
     limit: u32,
     window: Duration,
     starts: Mutex<VecDeque<Instant>>,
@@ -23,7 +23,7 @@ pub struct WindowLimiter {
 
 impl WindowLimiter {
     /// A limiter allowing `limit` (at least 1) starts per `window`.
-    pub fn new(limit: u32, window: Duration) -> WindowLimiter {
+    pub(crate) fn new(limit: u32, window: Duration) -> WindowLimiter {
         WindowLimiter {
             limit: limit.max(1),
             window,
@@ -42,7 +42,7 @@ impl WindowLimiter {
     }
 
     /// Takes `n` slots now, or says how long until `n` slots are free (all or nothing).
-    pub fn try_take(&self, n: u32) -> Result<(), Duration> {
+    pub(crate) fn try_take(&self, n: u32) -> Result<(), Duration> {
         let now = Instant::now();
         let mut starts = lock(&self.starts);
         self.prune(&mut starts, now);
@@ -66,7 +66,7 @@ impl WindowLimiter {
     }
 
     /// How long until `n` slots are free, without taking any (None when they are free now).
-    pub fn free_in(&self, n: u32) -> Option<Duration> {
+    pub(crate) fn free_in(&self, n: u32) -> Option<Duration> {
         let now = Instant::now();
         let mut starts = lock(&self.starts);
         self.prune(&mut starts, now);
@@ -86,7 +86,7 @@ impl WindowLimiter {
     }
 
     /// Waits for one slot and takes it.
-    pub async fn take(&self) {
+    pub(crate) async fn take(&self) {
         loop {
             match self.try_take(1) {
                 Ok(()) => return,
@@ -103,13 +103,8 @@ impl WindowLimiter {
             .saturating_sub(u32::try_from(starts.len()).unwrap_or(u32::MAX))
     }
 
-    /// The configured limit.
-    pub fn limit(&self) -> u32 {
-        self.limit
-    }
-
     /// Time until the next slot frees up, when none is free now.
-    pub fn next_free_in(&self) -> Option<Duration> {
+    pub(crate) fn next_free_in(&self) -> Option<Duration> {
         match self.remaining() {
             0 => self.try_take(1).err(),
             _ => None,
@@ -119,20 +114,20 @@ impl WindowLimiter {
 
 /// A rate limit plus a concurrency cap for one source (or one VIES member state).
 #[derive(Debug)]
-pub struct Budget {
+pub(crate) struct Budget {
     rate: WindowLimiter,
     inflight: Arc<Semaphore>,
 }
 
 /// Held while a request is in flight; dropping it frees the concurrency slot.
 #[derive(Debug)]
-pub struct Permit {
+pub(crate) struct Permit {
     _inflight: Option<OwnedSemaphorePermit>,
 }
 
 impl Budget {
     /// From a `BudgetConfig`.
-    pub fn new(cfg: &BudgetConfig) -> Budget {
+    pub(crate) fn new(cfg: &BudgetConfig) -> Budget {
         Budget::with(
             cfg.requests_per_minute.0,
             Duration::from_secs(60),
@@ -141,7 +136,7 @@ impl Budget {
     }
 
     /// `limit` starts per `window`, `concurrency` in flight.
-    pub fn with(limit: u32, window: Duration, concurrency: u32) -> Budget {
+    pub(crate) fn with(limit: u32, window: Duration, concurrency: u32) -> Budget {
         Budget {
             rate: WindowLimiter::new(limit, window),
             inflight: Arc::new(Semaphore::new(concurrency.max(1) as usize)),
@@ -149,23 +144,18 @@ impl Budget {
     }
 
     /// Waits for a concurrency slot, then for a rate slot.
-    pub async fn acquire(&self) -> Permit {
+    pub(crate) async fn acquire(&self) -> Permit {
         // The semaphore is never closed; if it were, going on without the permit is safer than
         // failing every request.
         let permit = self.inflight.clone().acquire_owned().await.ok();
         self.rate.take().await;
         Permit { _inflight: permit }
     }
-
-    /// Rate slots free right now.
-    pub fn remaining(&self) -> u32 {
-        self.rate.remaining()
-    }
 }
 
 /// VIES: one budget for the whole service and one per member state, created on first use.
 #[derive(Debug)]
-pub struct ViesBudgets {
+pub(crate) struct ViesBudgets {
     global: Budget,
     cfg: ViesConfig,
     member_states: Mutex<HashMap<String, Arc<Budget>>>,
@@ -173,7 +163,7 @@ pub struct ViesBudgets {
 
 impl ViesBudgets {
     /// From `[sources.vies]`.
-    pub fn new(cfg: &ViesConfig) -> ViesBudgets {
+    pub(crate) fn new(cfg: &ViesConfig) -> ViesBudgets {
         ViesBudgets {
             global: Budget::new(&cfg.budget),
             cfg: cfg.clone(),
@@ -182,7 +172,7 @@ impl ViesBudgets {
     }
 
     /// The member state's budget.
-    pub fn member_state(&self, code: &str) -> Arc<Budget> {
+    pub(crate) fn member_state(&self, code: &str) -> Arc<Budget> {
         let mut map = lock(&self.member_states);
         map.entry(code.to_string())
             .or_insert_with(|| Arc::new(Budget::new(&self.cfg.member_state(code))))
@@ -190,7 +180,7 @@ impl ViesBudgets {
     }
 
     /// Waits for the member state's slots, then the global ones.
-    pub async fn acquire(&self, code: &str) -> (Permit, Permit) {
+    pub(crate) async fn acquire(&self, code: &str) -> (Permit, Permit) {
         let ms = self.member_state(code);
         let a = ms.acquire().await;
         let b = self.global.acquire().await;
@@ -211,7 +201,7 @@ pub struct HourlyStatus {
 
 impl WindowLimiter {
     /// The allowance as a status for display.
-    pub fn hourly_status(&self) -> HourlyStatus {
+    pub(crate) fn hourly_status(&self) -> HourlyStatus {
         HourlyStatus {
             limit: self.limit,
             remaining: self.remaining(),

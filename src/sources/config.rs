@@ -11,28 +11,28 @@ use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
 
 /// The terms of use of handelsregister.de allow at most this many retrievals per hour.
-pub const HANDELSREGISTER_MAX_PER_HOUR: u32 = 60;
+pub(crate) const HANDELSREGISTER_MAX_PER_HOUR: u32 = 60;
 
 /// All registry clients.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct SourcesConfig {
     /// User-Agent sent with every request; a contact address in it is good manners.
-    pub user_agent: UserAgent,
+    pub(crate) user_agent: UserAgent,
     /// Connection set-up timeout for every source, in seconds.
-    pub connect_timeout_secs: Seconds<1, 604_800>,
+    pub(crate) connect_timeout_secs: Seconds<1, 604_800>,
     /// How much of each raw response is kept as evidence (the SHA-256 covers the whole body).
-    pub evidence_max_bytes: Count,
+    pub(crate) evidence_max_bytes: Count,
     /// EU VIES.
-    pub vies: ViesConfig,
+    pub(crate) vies: ViesConfig,
     /// BZSt eVatR.
-    pub evatr: EvatrConfig,
+    pub(crate) evatr: EvatrConfig,
     /// GLEIF LEI API.
-    pub gleif: GleifConfig,
+    pub(crate) gleif: GleifConfig,
     /// handelsregister.de.
-    pub handelsregister: HandelsregisterConfig,
+    pub(crate) handelsregister: HandelsregisterConfig,
     /// neu.insolvenzbekanntmachungen.de.
-    pub insolvency: InsolvencyConfig,
+    pub(crate) insolvency: InsolvencyConfig,
 }
 
 impl Default for SourcesConfig {
@@ -56,18 +56,18 @@ impl Default for SourcesConfig {
 /// Retry settings shared by every source.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct RetryConfig {
+pub(crate) struct RetryConfig {
     /// Attempts in total, the first included (1 = no retry).
-    pub max_attempts: Count,
+    pub(crate) max_attempts: Count,
     /// Delay before the first retry, in milliseconds; doubles with each retry.
-    pub backoff_base_ms: Millis<0, 3_600_000>,
+    pub(crate) backoff_base_ms: Millis<0, 3_600_000>,
     /// Upper bound of one delay, in milliseconds.
-    pub backoff_max_ms: Millis<0, 3_600_000>,
+    pub(crate) backoff_max_ms: Millis<0, 3_600_000>,
 }
 
 impl RetryConfig {
     /// The retry policy these settings describe (at least one attempt).
-    pub fn policy(&self) -> RetryPolicy {
+    pub(crate) fn policy(&self) -> RetryPolicy {
         RetryPolicy {
             max_attempts: self.max_attempts.0.max(1),
             base: self.backoff_base_ms.duration(),
@@ -93,11 +93,11 @@ impl Default for RetryConfig {
 /// A rate limit and a concurrency cap.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct BudgetConfig {
+pub(crate) struct BudgetConfig {
     /// Requests started per minute at most.
-    pub requests_per_minute: Count,
+    pub(crate) requests_per_minute: Count,
     /// Requests in flight at most.
-    pub concurrency: Count,
+    pub(crate) concurrency: Count,
 }
 
 impl BudgetConfig {
@@ -112,26 +112,26 @@ impl BudgetConfig {
 /// `[sources.vies]`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct ViesConfig {
+pub(crate) struct ViesConfig {
     /// Ask this source at all.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// REST base URL.
-    pub base_url: BaseUrl,
+    pub(crate) base_url: BaseUrl,
     /// Our own VAT number: when set, checks use the POST with the requester, which returns a
     /// consultation number (`requestIdentifier`) kept as evidence.
-    pub requester_vat: Option<RequesterVat>,
+    pub(crate) requester_vat: Option<RequesterVat>,
     /// Whole-request timeout, in seconds.
-    pub timeout_secs: Seconds<1, 604_800>,
+    pub(crate) timeout_secs: Seconds<1, 604_800>,
     /// Retry of transient failures (throttling, member state down).
-    pub retry: RetryConfig,
+    pub(crate) retry: RetryConfig,
     /// Budget for all of VIES.
-    pub budget: BudgetConfig,
+    pub(crate) budget: BudgetConfig,
     /// Budget per member state unless overridden below.
-    pub member_state_budget: BudgetConfig,
+    pub(crate) member_state_budget: BudgetConfig,
     /// Budgets for single member states, keyed by VIES code (`DE`, `EL`, `XI`).
-    pub member_states: BTreeMap<MemberState, BudgetConfig>,
+    pub(crate) member_states: BTreeMap<MemberState, BudgetConfig>,
     /// How long a `check-status` report of a member state being down is trusted, in seconds.
-    pub status_ttl_secs: Seconds<1, 604_800>,
+    pub(crate) status_ttl_secs: Seconds<1, 604_800>,
 }
 
 impl Default for ViesConfig {
@@ -153,7 +153,7 @@ impl Default for ViesConfig {
 impl ViesConfig {
     /// The budget that applies to one member state: its own entry, else the built-in one for
     /// Germany, else `member_state_budget`.
-    pub fn member_state(&self, code: &str) -> BudgetConfig {
+    pub(crate) fn member_state(&self, code: &str) -> BudgetConfig {
         if let Some(b) = self.member_states.get(&MemberState(code.to_string())) {
             return b.clone();
         }
@@ -168,19 +168,19 @@ impl ViesConfig {
 /// `[sources.evatr]`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct EvatrConfig {
+pub(crate) struct EvatrConfig {
     /// Ask this source at all.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// REST base URL.
-    pub base_url: BaseUrl,
+    pub(crate) base_url: BaseUrl,
     /// Our own German VAT number; eVatR answers only German requesters.
-    pub requester_vat: Option<GermanVat>,
+    pub(crate) requester_vat: Option<GermanVat>,
     /// Whole-request timeout, in seconds.
-    pub timeout_secs: Seconds<1, 604_800>,
+    pub(crate) timeout_secs: Seconds<1, 604_800>,
     /// Retry of transient failures.
-    pub retry: RetryConfig,
+    pub(crate) retry: RetryConfig,
     /// Budget (no published limit; eVatR asks VIES behind the scenes, so pace it like VIES).
-    pub budget: BudgetConfig,
+    pub(crate) budget: BudgetConfig,
 }
 
 impl Default for EvatrConfig {
@@ -199,19 +199,19 @@ impl Default for EvatrConfig {
 /// `[sources.gleif]`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct GleifConfig {
+pub(crate) struct GleifConfig {
     /// Ask this source at all.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// API base URL.
-    pub base_url: BaseUrl,
+    pub(crate) base_url: BaseUrl,
     /// Whole-request timeout, in seconds.
-    pub timeout_secs: Seconds<1, 604_800>,
+    pub(crate) timeout_secs: Seconds<1, 604_800>,
     /// Retry of transient failures.
-    pub retry: RetryConfig,
+    pub(crate) retry: RetryConfig,
     /// Budget (GLEIF allows 60 requests per minute).
-    pub budget: BudgetConfig,
+    pub(crate) budget: BudgetConfig,
     /// Results per search page.
-    pub page_size: Count,
+    pub(crate) page_size: Count,
 }
 
 impl Default for GleifConfig {
@@ -230,19 +230,19 @@ impl Default for GleifConfig {
 /// `[sources.handelsregister]`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct HandelsregisterConfig {
+pub(crate) struct HandelsregisterConfig {
     /// Ask this source at all.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// Portal base URL.
-    pub base_url: BaseUrl,
+    pub(crate) base_url: BaseUrl,
     /// Whole-request timeout, in seconds.
-    pub timeout_secs: Seconds<1, 604_800>,
+    pub(crate) timeout_secs: Seconds<1, 604_800>,
     /// Retrievals per hour (every page counts); at most 60, the portal's terms of use.
-    pub retrievals_per_hour: HourlyCap,
+    pub(crate) retrievals_per_hour: HourlyCap,
     /// How long a search result is reused, in seconds.
-    pub cache_ttl_secs: Seconds<1, 604_800>,
+    pub(crate) cache_ttl_secs: Seconds<1, 604_800>,
     /// Results per page requested from the portal (10, 25, 50 or 100).
-    pub results_per_page: Count,
+    pub(crate) results_per_page: Count,
 }
 
 impl Default for HandelsregisterConfig {
@@ -261,22 +261,22 @@ impl Default for HandelsregisterConfig {
 /// `[sources.insolvency]`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct InsolvencyConfig {
+pub(crate) struct InsolvencyConfig {
     /// Ask this source at all.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// Portal base URL.
-    pub base_url: BaseUrl,
+    pub(crate) base_url: BaseUrl,
     /// Whole-request timeout, in seconds.
-    pub timeout_secs: Seconds<1, 604_800>,
+    pub(crate) timeout_secs: Seconds<1, 604_800>,
     /// Retry of transient failures.
-    pub retry: RetryConfig,
+    pub(crate) retry: RetryConfig,
     /// Budget: the portal throttles bursts, so pages are fetched slowly and one at a time.
-    pub budget: BudgetConfig,
+    pub(crate) budget: BudgetConfig,
     /// Searches narrowed after "too many hits" may split the date range into at most this many
     /// searches.
-    pub max_narrowing_searches: Count,
+    pub(crate) max_narrowing_searches: Count,
     /// How far back a narrowed search reaches, in days.
-    pub lookback_days: Count,
+    pub(crate) lookback_days: Count,
 }
 
 impl Default for InsolvencyConfig {
@@ -295,7 +295,7 @@ impl Default for InsolvencyConfig {
 
 /// An http(s) base URL without a trailing slash.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseUrl(String);
+pub(crate) struct BaseUrl(String);
 
 impl BaseUrl {
     fn fixed(s: &str) -> BaseUrl {
@@ -303,7 +303,7 @@ impl BaseUrl {
     }
 
     /// Checks and normalises a base URL.
-    pub fn parse(s: &str) -> Result<BaseUrl, String> {
+    pub(crate) fn parse(s: &str) -> Result<BaseUrl, String> {
         let u = url::Url::parse(s.trim())
             .map_err(|e| format!("\"{s}\" is not a URL ({e}); e.g. \"https://host/path\""))?;
         if u.scheme() != "http" && u.scheme() != "https" {
@@ -316,12 +316,12 @@ impl BaseUrl {
     }
 
     /// The URL text, without a trailing slash.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 
     /// Joins a path that starts with `/`.
-    pub fn join(&self, path: &str) -> String {
+    pub(crate) fn join(&self, path: &str) -> String {
         format!("{}{}", self.0, path)
     }
 }
@@ -335,7 +335,7 @@ impl<'de> Deserialize<'de> for BaseUrl {
 
 /// A VIES member-state code (`DE`, `EL` for Greece, `XI` for Northern Ireland).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct MemberState(pub String);
+pub(crate) struct MemberState(pub String);
 
 impl<'de> Deserialize<'de> for MemberState {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -353,7 +353,7 @@ impl<'de> Deserialize<'de> for MemberState {
 
 /// A VAT number of ours (the requester), checked like any other.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequesterVat(pub VatNumber);
+pub(crate) struct RequesterVat(pub VatNumber);
 
 impl<'de> Deserialize<'de> for RequesterVat {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -366,7 +366,7 @@ impl<'de> Deserialize<'de> for RequesterVat {
 
 /// A German VAT number (`DE` + 9 digits), the only kind eVatR accepts as requester.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GermanVat(pub VatNumber);
+pub(crate) struct GermanVat(pub VatNumber);
 
 impl<'de> Deserialize<'de> for GermanVat {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -402,7 +402,7 @@ impl<'de> Deserialize<'de> for UserAgent {
 
 /// A positive count (at least 1, at most 10 million).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Count(pub u32);
+pub(crate) struct Count(pub u32);
 
 impl<'de> Deserialize<'de> for Count {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -418,11 +418,11 @@ impl<'de> Deserialize<'de> for Count {
 
 /// Handelsregister retrievals per hour: 1 to 60, never more (the portal's terms of use).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HourlyCap(pub u32);
+pub(crate) struct HourlyCap(pub u32);
 
 impl HourlyCap {
     /// The cap, clamped to the legal maximum even if constructed directly.
-    pub fn get(self) -> u32 {
+    pub(crate) fn get(self) -> u32 {
         self.0.clamp(1, HANDELSREGISTER_MAX_PER_HOUR)
     }
 }

@@ -12,13 +12,13 @@ const TABLE: &str = include_str!("../../assets/sources/insolvency_courts.tsv");
 
 /// An insolvency court and the Land it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InsolvencyCourt {
+pub(crate) struct InsolvencyCourt {
     /// Land code as the portal's Bundesland select uses it (`BE`, `BY`, ...).
-    pub land_code: String,
+    pub(crate) land_code: String,
     /// Land name (`Berlin`, `Bayern`, ...).
-    pub land_name: String,
+    pub(crate) land_name: String,
     /// The court as the portal names it, without "Amtsgericht" (`Charlottenburg`).
-    pub court: String,
+    pub(crate) court: String,
 }
 
 struct Row {
@@ -29,7 +29,7 @@ struct Row {
 
 /// The canonical form places are compared in: case, umlauts, punctuation and an "Amtsgericht"
 /// prefix do not matter.
-pub fn place_key(s: &str) -> String {
+pub(crate) fn place_key(s: &str) -> String {
     let key = cosmetic::name_key(s);
     key.strip_prefix("amtsgericht ")
         .map(str::to_string)
@@ -71,7 +71,7 @@ fn rows() -> &'static [Row] {
 /// The insolvency court for a debtor: by its seat first (the rule of § 2 InsO is about the seat),
 /// else by a register court whose district is one insolvency-court district; None when the table
 /// has no row that fits.
-pub fn derive(seat: Option<&str>, register_court: Option<&str>) -> Option<InsolvencyCourt> {
+pub(crate) fn derive(seat: Option<&str>, register_court: Option<&str>) -> Option<InsolvencyCourt> {
     let by = |wanted: Option<&str>, pick: fn(&Row) -> &[String]| {
         let key = place_key(wanted?);
         if key.is_empty() {

@@ -15,7 +15,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 /// The status catalogue as published at `/info/statusmeldungen` (copy of 2025).
-pub const BUNDLED_CATALOGUE: &str = include_str!("../../assets/sources/evatr_statusmeldungen.json");
+pub(crate) const BUNDLED_CATALOGUE: &str =
+    include_str!("../../assets/sources/evatr_statusmeldungen.json");
 
 /// The data a qualified confirmation compares (name and city are required by eVatR).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -32,37 +33,37 @@ pub struct QualifiedRequest {
 
 /// One eVatR question.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvatrQuery {
+pub(crate) struct EvatrQuery {
     /// The foreign VAT number to confirm.
-    pub vat: VatNumber,
+    pub(crate) vat: VatNumber,
     /// The data to compare, for a qualified confirmation.
-    pub qualified: Option<QualifiedRequest>,
+    pub(crate) qualified: Option<QualifiedRequest>,
 }
 
 /// One entry of the status catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct StatusEntry {
+pub(crate) struct StatusEntry {
     /// `evatr-NNNN`.
-    pub status: String,
+    pub(crate) status: String,
     /// `Ergebnis`, `Hinweis` or `Fehler`.
     #[serde(default)]
-    pub kategorie: String,
+    pub(crate) kategorie: String,
     /// The HTTP status that comes with it.
-    pub httpcode: Option<u16>,
+    pub(crate) httpcode: Option<u16>,
     /// The German message.
     #[serde(default)]
-    pub meldung: String,
+    pub(crate) meldung: String,
 }
 
 /// The status catalogue, keyed by code.
 #[derive(Debug, Clone, Default)]
-pub struct Catalogue {
+pub(crate) struct Catalogue {
     entries: HashMap<String, StatusEntry>,
 }
 
 impl Catalogue {
     /// Parses the `/info/statusmeldungen` body.
-    pub fn parse(body: &[u8]) -> Option<Catalogue> {
+    pub(crate) fn parse(body: &[u8]) -> Option<Catalogue> {
         let list: Vec<StatusEntry> = serde_json::from_slice(body).ok()?;
         if list.is_empty() {
             return None;
@@ -73,29 +74,24 @@ impl Catalogue {
     }
 
     /// The bundled copy.
-    pub fn bundled() -> Catalogue {
+    pub(crate) fn bundled() -> Catalogue {
         Catalogue::parse(BUNDLED_CATALOGUE.as_bytes()).unwrap_or_default()
     }
 
     /// The entry for a code.
-    pub fn get(&self, code: &str) -> Option<&StatusEntry> {
+    pub(crate) fn get(&self, code: &str) -> Option<&StatusEntry> {
         self.entries.get(code)
     }
 
     /// Number of codes known.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    /// Whether no code is known.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 
 /// How Kontra treats an eVatR status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusClass {
+pub(crate) enum StatusClass {
     /// The number is valid now (0000, 2008; 0003 = valid but the qualified part was incomplete).
     Valid,
     /// The number is not valid now (2001 not assigned, 2002 not yet valid, 2006 no longer valid).
@@ -111,7 +107,7 @@ pub enum StatusClass {
 }
 
 /// Classifies a status code; unknown codes fall back to the catalogue's HTTP code.
-pub fn classify(code: &str, catalogue: &Catalogue) -> StatusClass {
+pub(crate) fn classify(code: &str, catalogue: &Catalogue) -> StatusClass {
     match code {
         "evatr-0000" | "evatr-2008" | "evatr-0003" => StatusClass::Valid,
         "evatr-2001" | "evatr-2002" | "evatr-2006" => StatusClass::NotValid,
@@ -153,7 +149,7 @@ struct ResponseBody {
 }
 
 /// Parses an `/abfrage` response of any HTTP status; `vat` is the number asked.
-pub fn parse_response(status: u16, body: &[u8], vat: &str, catalogue: &Catalogue) -> Parsed {
+pub(crate) fn parse_response(status: u16, body: &[u8], vat: &str, catalogue: &Catalogue) -> Parsed {
     let parsed: Option<ResponseBody> = super::looks_like_json(body)
         .then(|| serde_json::from_slice(body).ok())
         .flatten();
@@ -256,7 +252,7 @@ pub fn parse_response(status: u16, body: &[u8], vat: &str, catalogue: &Catalogue
 
 /// The eVatR client.
 #[derive(Debug)]
-pub struct EvatrClient {
+pub(crate) struct EvatrClient {
     shared: Arc<Shared>,
     cfg: EvatrConfig,
     budget: Budget,
@@ -283,7 +279,7 @@ impl EvatrClient {
     }
 
     /// Loads `/info/statusmeldungen`; keeps the bundled copy when that fails.
-    pub async fn refresh_catalogue(&self) -> Result<usize, NotAsked> {
+    pub(crate) async fn refresh_catalogue(&self) -> Result<usize, NotAsked> {
         let url = self.cfg.base_url.join("/info/statusmeldungen");
         let req = Request::get(url, "application/json", self.cfg.timeout_secs.duration());
         let _permit = self.budget.acquire().await;

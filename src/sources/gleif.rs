@@ -47,14 +47,14 @@ pub enum GleifSearch {
 }
 
 /// The GLEIF filter for register numbers.
-pub const REGISTERED_AS: &str = "entity.registeredAs";
+pub(crate) const REGISTERED_AS: &str = "entity.registeredAs";
 /// The GLEIF filter for name searches.
-pub const FULLTEXT: &str = "fulltext";
+pub(crate) const FULLTEXT: &str = "fulltext";
 /// At most this many forms of one number are searched (GLEIF allows 60 requests a minute).
 const MAX_VARIANTS: usize = 8;
 
 /// Whether `s` is a GLEIF registration authority code (`RA` and six digits).
-pub fn is_ra_code(s: &str) -> bool {
+pub(crate) fn is_ra_code(s: &str) -> bool {
     // Checked as ASCII first: slicing by bytes would split a multi-byte letter ("München" is
     // eight bytes too).
     let s = s.trim();
@@ -69,7 +69,7 @@ pub fn is_ra_code(s: &str) -> bool {
 /// when the court is Berlin), with leading zeros kept and stripped; the bare number. GLEIF's
 /// `registeredAs` filter matches only the exact stored text (`HRB 12345`, `HRB123456` and
 /// `HRB 000001 B` all occur), so each form is a separate search.
-pub fn register_variants(number: &str, court_name: Option<&str>) -> Vec<String> {
+pub(crate) fn register_variants(number: &str, court_name: Option<&str>) -> Vec<String> {
     let written = number.split_whitespace().collect::<Vec<_>>().join(" ");
     let compact: String = written.chars().filter(|c| !c.is_whitespace()).collect();
     let kind: String = compact
@@ -130,7 +130,7 @@ const ELF_NAMES: [(&str, &str); 2] = [
 ];
 
 /// The name of an ELF code, when we know it.
-pub fn elf_name(code: &str) -> Option<&'static str> {
+pub(crate) fn elf_name(code: &str) -> Option<&'static str> {
     ELF_NAMES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
 }
 
@@ -310,7 +310,7 @@ fn api_errors(errors: &[ApiError]) -> String {
 
 /// Parses `GET /lei-records/{lei}`; a JSON:API 404 whose error names the LEI asked is the answer
 /// "no such LEI" (a generic "resource not found", as a wrong path also gives, is not).
-pub fn parse_record(status: u16, body: &[u8], lei: &str) -> Parsed {
+pub(crate) fn parse_record(status: u16, body: &[u8], lei: &str) -> Parsed {
     let doc: Option<One> = super::looks_like_json(body)
         .then(|| serde_json::from_slice(body).ok())
         .flatten();
@@ -361,7 +361,7 @@ pub fn parse_record(status: u16, body: &[u8], lei: &str) -> Parsed {
 }
 
 /// Parses `GET /lei-records?filter...`; keeps only records of `court` when given.
-pub fn parse_search(status: u16, body: &[u8], court: Option<&str>) -> Parsed {
+pub(crate) fn parse_search(status: u16, body: &[u8], court: Option<&str>) -> Parsed {
     let doc: Option<Many> = super::looks_like_json(body)
         .then(|| serde_json::from_slice(body).ok())
         .flatten();
@@ -409,7 +409,7 @@ pub fn parse_search(status: u16, body: &[u8], court: Option<&str>) -> Parsed {
 
 /// The GLEIF client.
 #[derive(Debug)]
-pub struct GleifClient {
+pub(crate) struct GleifClient {
     shared: Arc<Shared>,
     cfg: GleifConfig,
     budget: Budget,

@@ -14,7 +14,7 @@ const COURT_WORDS: [&str; 3] = ["ag", "amtsgericht", "registergericht"];
 
 /// The key court names are compared by: case, umlauts written as `ae`/`oe`/`ue`, punctuation,
 /// word order ("Charlottenburg (Berlin)") and a court prefix do not matter.
-pub fn court_key(s: &str) -> String {
+pub(crate) fn court_key(s: &str) -> String {
     let key = place_key(s);
     let mut words: Vec<String> = key
         .split(' ')
@@ -43,7 +43,7 @@ fn rows() -> &'static [(String, Vec<String>)] {
 
 /// The RA code for `court`: the code itself when the court is written as one (`RA000304`), else
 /// the table's code for the court's name; None when the table does not know the court.
-pub fn ra_code(court: &str) -> Option<String> {
+pub(crate) fn ra_code(court: &str) -> Option<String> {
     let court = court.trim();
     if is_ra_code(court) {
         return Some(court.to_uppercase());

@@ -21,7 +21,7 @@ use tokio::time::Instant;
 /// Requests one search makes on the portal as it behaves today (start page and its redirect,
 /// navigation POST and its redirect, search POST): a search starts only with this much allowance
 /// left, and every request it actually makes is counted.
-pub const RETRIEVALS_PER_SEARCH: u32 = 5;
+pub(crate) const RETRIEVALS_PER_SEARCH: u32 = 5;
 
 const REGISTER_KINDS: [&str; 6] = ["HRA", "HRB", "GnR", "PR", "VR", "GsR"];
 
@@ -82,7 +82,7 @@ impl RegisterQuery {
 }
 
 /// Splits `District court Berlin (Charlottenburg) HRB 44343` into court, type and number.
-pub fn split_court_line(line: &str) -> Option<(String, String, String)> {
+pub(crate) fn split_court_line(line: &str) -> Option<(String, String, String)> {
     let tokens: Vec<&str> = line.split_whitespace().collect();
     let kind_at = tokens
         .iter()
@@ -165,7 +165,7 @@ fn parse_row(row: ElementRef<'_>) -> Result<RegisterRecord, String> {
 
 /// Parses a result page. Rows that cannot be read, or a page that is neither a result table nor
 /// PrimeFaces' "no records" row, mean the layout changed: never an empty answer.
-pub fn parse_results(status: u16, body: &[u8], content_type: Option<&str>) -> Parsed {
+pub(crate) fn parse_results(status: u16, body: &[u8], content_type: Option<&str>) -> Parsed {
     if status != 200 {
         return super::http_status_parsed(status, "Handelsregister");
     }
@@ -274,7 +274,7 @@ fn court_matches(record_court: &str, wanted: &str) -> bool {
 
 /// The Handelsregister client.
 #[derive(Debug)]
-pub struct HandelsregisterClient {
+pub(crate) struct HandelsregisterClient {
     shared: Arc<Shared>,
     cfg: HandelsregisterConfig,
     allowance: WindowLimiter,
@@ -301,7 +301,7 @@ impl HandelsregisterClient {
     }
 
     /// The allowance left this hour.
-    pub fn budget(&self) -> HourlyStatus {
+    pub(crate) fn budget(&self) -> HourlyStatus {
         self.allowance.hourly_status()
     }
 
@@ -368,7 +368,7 @@ impl HandelsregisterClient {
             "naviForm:erweiterteSucheLink",
         );
         navi.set("target", "erweiterteSucheLink");
-        let to_search = Request::post_form(action, &navi.fields, timeout).from_page(&page.url);
+        let to_search = Request::post_form(action, &navi.fields, timeout).sent_from(&page.url);
         let page = match self.fetch(&to_search, &mut jar, "search page").await {
             Step::Page(p) => p,
             Step::Done(a) => return a,
@@ -400,7 +400,7 @@ impl HandelsregisterClient {
             choose_register_court(&mut form, court);
         }
         form.press("btnSuche");
-        let submit = Request::post_form(action, &form.fields, timeout).from_page(&page.url);
+        let submit = Request::post_form(action, &form.fields, timeout).sent_from(&page.url);
         match self.fetch(&submit, &mut jar, "result page").await {
             Step::Page(resp) => {
                 let mut parsed =

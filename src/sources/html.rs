@@ -5,21 +5,21 @@ use scraper::{ElementRef, Html, Selector};
 
 /// A form as served: where it posts and the values it would send.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Form {
+pub(crate) struct Form {
     /// The `action` attribute (may be relative).
-    pub action: String,
+    pub(crate) action: String,
     /// Field names and values in document order.
-    pub fields: Vec<(String, String)>,
+    pub(crate) fields: Vec<(String, String)>,
     /// Named submit buttons (name, value); a JSF form needs the pressed one in the POST.
-    pub buttons: Vec<(String, String)>,
+    pub(crate) buttons: Vec<(String, String)>,
     /// Every select's options as served: (select name, [(value, text)]), so that a choice can
     /// be made by what an option says rather than by a number that may mean something else.
-    pub selects: Vec<(String, Vec<(String, String)>)>,
+    pub(crate) selects: Vec<(String, Vec<(String, String)>)>,
 }
 
 impl Form {
     /// Sets every field whose name ends with `suffix`; returns whether one was found.
-    pub fn set_suffix(&mut self, suffix: &str, value: &str) -> bool {
+    pub(crate) fn set_suffix(&mut self, suffix: &str, value: &str) -> bool {
         let mut found = false;
         for (name, v) in &mut self.fields {
             if name.ends_with(suffix) {
@@ -31,7 +31,7 @@ impl Form {
     }
 
     /// Adds or replaces a field by exact name.
-    pub fn set(&mut self, name: &str, value: &str) {
+    pub(crate) fn set(&mut self, name: &str, value: &str) {
         match self.fields.iter_mut().find(|(n, _)| n == name) {
             Some((_, v)) => *v = value.to_string(),
             None => self.fields.push((name.to_string(), value.to_string())),
@@ -39,7 +39,7 @@ impl Form {
     }
 
     /// Adds the button whose name ends with `suffix` to the fields; returns whether one exists.
-    pub fn press(&mut self, suffix: &str) -> bool {
+    pub(crate) fn press(&mut self, suffix: &str) -> bool {
         let Some((name, value)) = self
             .buttons
             .iter()
@@ -53,21 +53,17 @@ impl Form {
     }
 
     /// Whether a field with this name suffix exists.
-    pub fn has_suffix(&self, suffix: &str) -> bool {
+    pub(crate) fn has_suffix(&self, suffix: &str) -> bool {
         self.fields.iter().any(|(n, _)| n.ends_with(suffix))
-    }
-
-    /// The options (value, text) of the first select whose name ends with `suffix`.
-    pub fn options(&self, suffix: &str) -> Option<&[(String, String)]> {
-        self.selects
-            .iter()
-            .find(|(n, _)| n.ends_with(suffix))
-            .map(|(_, o)| o.as_slice())
     }
 
     /// Selects, in the first select whose name ends with `suffix`, the first option for which
     /// `pick(value, text)` holds; returns the chosen value, None when no select or option fits.
-    pub fn choose(&mut self, suffix: &str, pick: impl Fn(&str, &str) -> bool) -> Option<String> {
+    pub(crate) fn choose(
+        &mut self,
+        suffix: &str,
+        pick: impl Fn(&str, &str) -> bool,
+    ) -> Option<String> {
         let (name, value) = self.selects.iter().find_map(|(n, opts)| {
             if !n.ends_with(suffix) {
                 return None;
@@ -87,13 +83,13 @@ fn selector(s: &str) -> Option<Selector> {
 
 /// Whether a page arrived whole: a page cut off mid-way may lack rows and must not be read as
 /// "fewer results".
-pub fn is_complete(text: &str) -> bool {
+pub(crate) fn is_complete(text: &str) -> bool {
     text.to_ascii_lowercase().contains("</html>")
 }
 
 /// Elements under `el` matching `css` (none when the selector does not parse, which tests of
 /// every selector used would show).
-pub fn select<'a>(el: ElementRef<'a>, css: &str) -> Vec<ElementRef<'a>> {
+pub(crate) fn select<'a>(el: ElementRef<'a>, css: &str) -> Vec<ElementRef<'a>> {
     match Selector::parse(css) {
         Ok(s) => el.select(&s).collect(),
         Err(_) => Vec::new(),
@@ -101,13 +97,13 @@ pub fn select<'a>(el: ElementRef<'a>, css: &str) -> Vec<ElementRef<'a>> {
 }
 
 /// The first element under `el` matching `css`.
-pub fn first<'a>(el: ElementRef<'a>, css: &str) -> Option<ElementRef<'a>> {
+pub(crate) fn first<'a>(el: ElementRef<'a>, css: &str) -> Option<ElementRef<'a>> {
     let s = Selector::parse(css).ok()?;
     el.select(&s).next()
 }
 
 /// Whitespace-collapsed text of an element.
-pub fn text_of(el: ElementRef<'_>) -> String {
+pub(crate) fn text_of(el: ElementRef<'_>) -> String {
     el.text()
         .flat_map(str::split_whitespace)
         .collect::<Vec<_>>()
@@ -116,7 +112,7 @@ pub fn text_of(el: ElementRef<'_>) -> String {
 
 /// Finds the form with this id (or name) and reads its fields as a browser would submit them
 /// (buttons and unchecked boxes left out).
-pub fn find_form(doc: &Html, id: &str) -> Option<Form> {
+pub(crate) fn find_form(doc: &Html, id: &str) -> Option<Form> {
     let forms = selector("form")?;
     let form = doc
         .select(&forms)
@@ -197,7 +193,7 @@ pub fn find_form(doc: &Html, id: &str) -> Option<Form> {
 }
 
 /// Resolves a form action against the page URL.
-pub fn resolve(page_url: &str, action: &str) -> Option<String> {
+pub(crate) fn resolve(page_url: &str, action: &str) -> Option<String> {
     let base = url::Url::parse(page_url).ok()?;
     if action.is_empty() {
         return Some(base.to_string());
@@ -235,7 +231,10 @@ mod tests {
         );
         assert_eq!(f.buttons, vec![("s".to_string(), "go".to_string())]);
         assert_eq!(
-            f.options("sel").map(<[_]>::len),
+            f.selects
+                .iter()
+                .find(|(n, _)| n == "sel")
+                .map(|(_, o)| o.len()),
             Some(2),
             "options are kept with their texts"
         );

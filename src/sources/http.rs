@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 /// Bodies larger than this are refused: no registry answer we read is anywhere near it.
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// Redirects followed at most by [`Http::send_following`].
 const MAX_REDIRECTS: usize = 8;
@@ -41,7 +41,7 @@ pub enum TransportError {
 
 /// HTTP methods the sources use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
+pub(crate) enum Method {
     /// GET.
     Get,
     /// POST.
@@ -50,22 +50,22 @@ pub enum Method {
 
 /// A request that can be sent again (for retries and redirects).
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     /// Method.
-    pub method: Method,
+    pub(crate) method: Method,
     /// Absolute URL.
-    pub url: String,
+    pub(crate) url: String,
     /// Extra headers.
-    pub headers: Vec<(&'static str, String)>,
+    pub(crate) headers: Vec<(&'static str, String)>,
     /// Body and its content type.
-    pub body: Option<(&'static str, Vec<u8>)>,
+    pub(crate) body: Option<(&'static str, Vec<u8>)>,
     /// Whole-request timeout.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 impl Request {
     /// A GET with an `Accept` header.
-    pub fn get(url: String, accept: &str, timeout: Duration) -> Request {
+    pub(crate) fn get(url: String, accept: &str, timeout: Duration) -> Request {
         Request {
             method: Method::Get,
             url,
@@ -76,7 +76,7 @@ impl Request {
     }
 
     /// A POST of a JSON document.
-    pub fn post_json(url: String, body: Vec<u8>, timeout: Duration) -> Request {
+    pub(crate) fn post_json(url: String, body: Vec<u8>, timeout: Duration) -> Request {
         Request {
             method: Method::Post,
             url,
@@ -87,7 +87,11 @@ impl Request {
     }
 
     /// A POST of an HTML form.
-    pub fn post_form(url: String, fields: &[(String, String)], timeout: Duration) -> Request {
+    pub(crate) fn post_form(
+        url: String,
+        fields: &[(String, String)],
+        timeout: Duration,
+    ) -> Request {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .finish()
@@ -106,7 +110,7 @@ impl Request {
     /// Adds `Origin` (scheme, host and port of `page_url`) and `Referer` (`page_url`), as a
     /// browser does for a form sent from that page: the JSF portals answer a form POST without
     /// them with HTTP 500 (reported by a scraper verified against the live insolvency portal).
-    pub fn from_page(mut self, page_url: &str) -> Request {
+    pub fn sent_from(mut self, page_url: &str) -> Request {
         if let Ok(mut u) = url::Url::parse(page_url) {
             self.headers
                 .push(("origin", u.origin().ascii_serialization()));
@@ -119,7 +123,7 @@ impl Request {
 
 /// Whether following a redirect from `from` to `to` keeps the request on the same host and does
 /// not drop from https to http: session cookies, signed payloads and tokens must not travel on.
-pub fn same_site_redirect(from: &url::Url, to: &url::Url) -> bool {
+pub(crate) fn same_site_redirect(from: &url::Url, to: &url::Url) -> bool {
     let downgrade = from.scheme() == "https" && to.scheme() != "https";
     !downgrade
         && from.host_str() == to.host_str()
@@ -128,32 +132,32 @@ pub fn same_site_redirect(from: &url::Url, to: &url::Url) -> bool {
 
 /// A complete response.
 #[derive(Debug, Clone, Default)]
-pub struct Response {
+pub(crate) struct Response {
     /// The URL that answered (after redirects).
-    pub url: String,
+    pub(crate) url: String,
     /// HTTP status.
-    pub status: u16,
+    pub(crate) status: u16,
     /// `Content-Type`, when given.
-    pub content_type: Option<String>,
+    pub(crate) content_type: Option<String>,
     /// `Retry-After` as a wait from when the response came (given as seconds or as a date).
-    pub retry_after: Option<Duration>,
+    pub(crate) retry_after: Option<Duration>,
     /// `Location`, when given.
-    pub location: Option<String>,
+    pub(crate) location: Option<String>,
     /// Every `Set-Cookie` value.
-    pub set_cookies: Vec<String>,
+    pub(crate) set_cookies: Vec<String>,
     /// The body, complete.
-    pub body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Response {
     /// The body as text, decoded by the declared charset (UTF-8 when none), never failing.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         decode_text(&self.body, self.content_type.as_deref())
     }
 }
 
 /// Decodes a body by the charset of its content type; undecodable bytes become U+FFFD.
-pub fn decode_text(body: &[u8], content_type: Option<&str>) -> String {
+pub(crate) fn decode_text(body: &[u8], content_type: Option<&str>) -> String {
     let label = content_type.and_then(|ct| {
         ct.split(';')
             .map(str::trim)
@@ -169,13 +173,13 @@ pub fn decode_text(body: &[u8], content_type: Option<&str>) -> String {
 
 /// Session cookies of one scraped-portal visit (never shared between visits or sources).
 #[derive(Debug, Clone, Default)]
-pub struct CookieJar {
+pub(crate) struct CookieJar {
     cookies: Vec<(String, String)>,
 }
 
 impl CookieJar {
     /// Takes the `name=value` part of each `Set-Cookie`.
-    pub fn update(&mut self, set_cookies: &[String]) {
+    pub(crate) fn update(&mut self, set_cookies: &[String]) {
         for sc in set_cookies {
             let Some(pair) = sc.split(';').next() else {
                 continue;
@@ -190,7 +194,7 @@ impl CookieJar {
     }
 
     /// The `Cookie` header value, when there are cookies.
-    pub fn header(&self) -> Option<String> {
+    pub(crate) fn header(&self) -> Option<String> {
         if self.cookies.is_empty() {
             return None;
         }
@@ -206,13 +210,13 @@ impl CookieJar {
 
 /// The shared client.
 #[derive(Debug, Clone)]
-pub struct Http {
+pub(crate) struct Http {
     client: reqwest::Client,
 }
 
 impl Http {
     /// Builds the client from `[sources]` settings.
-    pub fn new(cfg: &SourcesConfig) -> Result<Http, TransportError> {
+    pub(crate) fn new(cfg: &SourcesConfig) -> Result<Http, TransportError> {
         let client = crate::http::client::build(&ClientSettings {
             user_agent: cfg.user_agent.0.clone(),
             connect_timeout: Some(cfg.connect_timeout_secs.duration()),
@@ -227,7 +231,7 @@ impl Http {
     }
 
     /// Sends one request; does not follow redirects.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         req: &Request,
         jar: Option<&CookieJar>,
@@ -280,7 +284,7 @@ impl Http {
     }
 
     /// Sends a request and follows redirects (303 turns into GET), keeping cookies in `jar`.
-    pub async fn send_following(
+    pub(crate) async fn send_following(
         &self,
         req: &Request,
         jar: &mut CookieJar,
@@ -290,7 +294,7 @@ impl Http {
 
     /// Like [`Http::send_following`], asking `permit` before every request it sends (each
     /// redirect hop is a request too); stops with [`TransportError::Allowance`] when refused.
-    pub async fn send_following_counted(
+    pub(crate) async fn send_following_counted(
         &self,
         req: &Request,
         jar: &mut CookieJar,
@@ -362,7 +366,7 @@ pub fn sha256_hex(body: &[u8]) -> String {
 }
 
 /// The body as evidence text, cut at `max` bytes on a character boundary.
-pub fn evidence_text(body: &[u8], max: usize) -> String {
+pub(crate) fn evidence_text(body: &[u8], max: usize) -> String {
     let text = String::from_utf8_lossy(body);
     if text.len() <= max {
         return text.into_owned();

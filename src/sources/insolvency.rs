@@ -23,10 +23,10 @@ use std::sync::Arc;
 
 /// Without the insolvency court in the query the portal shows publications of this many days
 /// only (InsBekV § 2 Abs. 1 Nr. 3: two weeks from the first publication).
-pub const LIMITED_DAYS: u64 = 14;
+pub(crate) const LIMITED_DAYS: u64 = 14;
 
 /// Evidence code of a search that could only see the last [`LIMITED_DAYS`] days.
-pub const LIMITED_CODE: &str = "LAST_14_DAYS";
+pub(crate) const LIMITED_CODE: &str = "LAST_14_DAYS";
 
 /// A search for a debtor's publications.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -46,7 +46,7 @@ pub struct InsolvencyQuery {
 
 /// What a result page says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Page {
+pub(crate) enum Page {
     /// The publications listed (possibly none).
     Rows(Vec<Publication>),
     /// More than the portal lists ("Ihre Suche ergab zu viele Treffer").
@@ -58,7 +58,7 @@ pub enum Page {
 const NO_HITS: &str = "[id$='otx_keineTreffer']";
 
 /// Reads a result page; `Err` means the page is not one the client understands.
-pub fn parse_page(text: &str) -> Result<Page, String> {
+pub(crate) fn parse_page(text: &str) -> Result<Page, String> {
     if !html::is_complete(text) {
         return Err("the result page is incomplete (no closing </html>)".to_string());
     }
@@ -144,7 +144,7 @@ fn place_words(s: &str) -> BTreeSet<String> {
 /// Whether two seats name the same place: the words of the shorter are all in the longer
 /// ("Frankfurt" and "Frankfurt am Main" are, "Frankfurt (Oder)" and "Frankfurt am Main" are
 /// not). An empty seat cannot exclude anything.
-pub fn same_seat(a: &str, b: &str) -> bool {
+pub(crate) fn same_seat(a: &str, b: &str) -> bool {
     let (x, y) = (place_words(a), place_words(b));
     if x.is_empty() || y.is_empty() {
         return true;
@@ -154,7 +154,7 @@ pub fn same_seat(a: &str, b: &str) -> bool {
 }
 
 /// Keeps the publications that fit the seat and register number asked for.
-pub fn filter(rows: Vec<Publication>, q: &InsolvencyQuery) -> Vec<Publication> {
+pub(crate) fn filter(rows: Vec<Publication>, q: &InsolvencyQuery) -> Vec<Publication> {
     rows.into_iter()
         .filter(|p| q.seat.as_deref().is_none_or(|s| same_seat(s, &p.seat)))
         .filter(|p| {
@@ -233,7 +233,7 @@ fn choose_court(form: &mut Form, court: &InsolvencyCourt) -> Result<(), String> 
 
 /// The insolvency portal client.
 #[derive(Debug)]
-pub struct InsolvencyClient {
+pub(crate) struct InsolvencyClient {
     shared: Arc<Shared>,
     cfg: InsolvencyConfig,
     budget: Budget,
@@ -381,7 +381,7 @@ impl InsolvencyClient {
         if !form.press("cbt_suchen") {
             form.set("frm_suche:cbt_suchen", "Suchen");
         }
-        let post = Request::post_form(action, &form.fields, timeout).from_page(&page.url);
+        let post = Request::post_form(action, &form.fields, timeout).sent_from(&page.url);
         let resp = match self.fetch(&post, &mut jar).await {
             Ok(r) => r,
             Err(a) => return failed(a, Some(page)),

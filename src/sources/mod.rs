@@ -33,17 +33,17 @@
 // in `Err` would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
-pub mod budget;
+pub(crate) mod budget;
 pub mod config;
-pub mod courts;
-pub mod evatr;
-pub mod gleif;
-pub mod gleif_courts;
-pub mod handelsregister;
-pub mod html;
+pub(crate) mod courts;
+pub(crate) mod evatr;
+pub(crate) mod gleif;
+pub(crate) mod gleif_courts;
+pub(crate) mod handelsregister;
+pub(crate) mod html;
 pub mod http;
-pub mod insolvency;
-pub mod vies;
+pub(crate) mod insolvency;
+pub(crate) mod vies;
 
 use crate::domain::check::{Answer, Evidence, Outcome, Source, SourceResult, Unavailable};
 use crate::domain::vat::VatNumber;
@@ -55,12 +55,12 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
-pub use budget::HourlyStatus;
+pub(crate) use budget::HourlyStatus;
 pub use evatr::QualifiedRequest;
 pub use gleif::GleifSearch;
 pub use handelsregister::RegisterQuery;
 pub use insolvency::InsolvencyQuery;
-pub use vies::{ViesPause, ViesStatus};
+pub(crate) use vies::{ViesPause, ViesStatus};
 
 /// One registry client: asks its registry and always returns a result, never an error.
 pub trait Registry: Send + Sync {
@@ -74,22 +74,22 @@ pub trait Registry: Send + Sync {
 
 /// What a parser makes of one response: the outcome plus what the registry said about it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Parsed {
+pub(crate) struct Parsed {
     /// The answer, or why there is none.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// The registry's own status or error code.
-    pub code: Option<String>,
+    pub(crate) code: Option<String>,
     /// The registry's reference for this query.
-    pub reference: Option<String>,
+    pub(crate) reference: Option<String>,
     /// The registry's timestamp.
-    pub registry_time: Option<String>,
+    pub(crate) registry_time: Option<String>,
     /// Whether asking again may help.
-    pub retry: Retry,
+    pub(crate) retry: Retry,
 }
 
 impl Parsed {
     /// A definite answer.
-    pub fn answer(answer: Answer) -> Parsed {
+    pub(crate) fn answer(answer: Answer) -> Parsed {
         Parsed {
             outcome: Outcome::Answer(answer),
             code: None,
@@ -100,7 +100,7 @@ impl Parsed {
     }
 
     /// No answer, and asking again now will not help.
-    pub fn not_asked(reason: Unavailable, message: impl Into<String>) -> Parsed {
+    pub(crate) fn not_asked(reason: Unavailable, message: impl Into<String>) -> Parsed {
         Parsed {
             outcome: Outcome::CouldNotAsk {
                 reason,
@@ -114,7 +114,7 @@ impl Parsed {
     }
 
     /// No answer this time; asking again later may help.
-    pub fn transient(reason: Unavailable, message: impl Into<String>) -> Parsed {
+    pub(crate) fn transient(reason: Unavailable, message: impl Into<String>) -> Parsed {
         Parsed {
             retry: Retry::Transient,
             ..Parsed::not_asked(reason, message)
@@ -122,13 +122,13 @@ impl Parsed {
     }
 
     /// Sets the registry's code.
-    pub fn with_code(mut self, code: impl Into<String>) -> Parsed {
+    pub(crate) fn with_code(mut self, code: impl Into<String>) -> Parsed {
         self.code = Some(code.into());
         self
     }
 
     /// The reason, when there is no answer.
-    pub fn reason(&self) -> Option<Unavailable> {
+    pub(crate) fn reason(&self) -> Option<Unavailable> {
         match &self.outcome {
             Outcome::CouldNotAsk { reason, .. } => Some(*reason),
             Outcome::Answer(_) => None,
@@ -143,7 +143,7 @@ pub struct NotAsked {
     /// The class of failure.
     pub reason: Unavailable,
     /// Detail for the operator.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// Why [`Sources::new`] failed.
@@ -157,9 +157,9 @@ pub enum SourcesError {
 /// One attempt: what was parsed plus the HTTP facts for the evidence.
 #[derive(Debug, Clone)]
 pub(crate) struct Attempt {
-    pub parsed: Parsed,
-    pub http_status: Option<u16>,
-    pub body: Option<Vec<u8>>,
+    pub(crate) parsed: Parsed,
+    pub(crate) http_status: Option<u16>,
+    pub(crate) body: Option<Vec<u8>>,
 }
 
 impl Retryable for Attempt {
@@ -170,7 +170,7 @@ impl Retryable for Attempt {
 
 impl Attempt {
     /// A result decided before any request (disabled, paused, refused locally).
-    pub fn local(parsed: Parsed) -> Attempt {
+    pub(crate) fn local(parsed: Parsed) -> Attempt {
         Attempt {
             parsed,
             http_status: None,
@@ -179,7 +179,7 @@ impl Attempt {
     }
 
     /// A parsed response.
-    pub fn of(resp: &Response, mut parsed: Parsed) -> Attempt {
+    pub(crate) fn of(resp: &Response, mut parsed: Parsed) -> Attempt {
         if parsed.retry == Retry::Transient
             && let Some(after) = resp.retry_after
         {
@@ -193,13 +193,13 @@ impl Attempt {
     }
 
     /// A request that got no complete response.
-    pub fn transport(e: &TransportError) -> Attempt {
+    pub(crate) fn transport(e: &TransportError) -> Attempt {
         Attempt::local(transport_parsed(e))
     }
 }
 
 /// Maps a transport failure: timeouts and broken connections are transient.
-pub fn transport_parsed(e: &TransportError) -> Parsed {
+pub(crate) fn transport_parsed(e: &TransportError) -> Parsed {
     let msg = e.to_string();
     match e {
         TransportError::Timeout(_) => Parsed::transient(Unavailable::Timeout, msg),
@@ -234,13 +234,13 @@ pub struct SourcesStatus {
 /// What every client shares: the HTTP client, evidence size and health bookkeeping.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub http: Http,
-    pub evidence_max: usize,
+    pub(crate) http: Http,
+    pub(crate) evidence_max: usize,
 }
 
 impl Shared {
     /// Turns the last attempt into the result callers see.
-    pub fn finish(&self, source: Source, attempt: Attempt, attempts: u32) -> SourceResult {
+    pub(crate) fn finish(&self, source: Source, attempt: Attempt, attempts: u32) -> SourceResult {
         let Attempt {
             parsed,
             http_status,
@@ -326,7 +326,7 @@ impl Sources {
     }
 
     /// Pauses VIES traffic (e.g. restoring a pause the monitor persisted).
-    pub fn pause_vies(&self, pause: ViesPause) {
+    pub(crate) fn pause_vies(&self, pause: ViesPause) {
         self.inner.vies.set_pause(Some(pause));
     }
 

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 /// VIES traffic stopped after `IP_BLOCKED`, until an operator resumes it (kept in the data
 /// directory by the processes that hold the store; see `Store::source_pause`).
-pub type ViesPause = crate::domain::pause::SourcePause;
+pub(crate) type ViesPause = crate::domain::pause::SourcePause;
 
 /// Member-state availability from `check-status`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -25,7 +25,7 @@ pub struct ViesStatus {
     /// Whether VIES itself is up.
     pub vow_available: bool,
     /// (code, availability as VIES says it: `Available`, `Unavailable`, `Monitoring Disabled`).
-    pub member_states: Vec<(String, String)>,
+    pub(crate) member_states: Vec<(String, String)>,
 }
 
 impl ViesStatus {
@@ -41,7 +41,7 @@ impl ViesStatus {
 
 /// The VIES client.
 #[derive(Debug)]
-pub struct ViesClient {
+pub(crate) struct ViesClient {
     shared: Arc<Shared>,
     cfg: ViesConfig,
     budgets: ViesBudgets,
@@ -63,12 +63,12 @@ impl ViesClient {
     }
 
     /// The current pause, if any.
-    pub fn pause(&self) -> Option<ViesPause> {
+    pub(crate) fn pause(&self) -> Option<ViesPause> {
         self.pause.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Sets or clears the pause.
-    pub fn set_pause(&self, pause: Option<ViesPause>) {
+    pub(crate) fn set_pause(&self, pause: Option<ViesPause>) {
         if pause.is_none() {
             tracing::info!("VIES traffic resumed");
         }
@@ -76,7 +76,7 @@ impl ViesClient {
     }
 
     /// Member states the last fresh `check-status` reported down.
-    pub fn member_states_down(&self) -> Vec<String> {
+    pub(crate) fn member_states_down(&self) -> Vec<String> {
         let status = self.status.lock().unwrap_or_else(|e| e.into_inner());
         match &*status {
             Some((at, s)) if at.elapsed() < self.cfg.status_ttl_secs.duration() => s.down(),
@@ -91,7 +91,7 @@ impl ViesClient {
     }
 
     /// `GET /check-status`.
-    pub async fn check_status(&self) -> Result<ViesStatus, NotAsked> {
+    pub(crate) async fn check_status(&self) -> Result<ViesStatus, NotAsked> {
         if !self.cfg.enabled {
             return Err(to_not_asked(super::disabled(Source::Vies)));
         }
@@ -233,7 +233,7 @@ impl Registry for ViesClient {
 }
 
 /// What a VIES code means: no code but VALID/INVALID is an answer.
-pub fn code_meaning(code: &str) -> (Unavailable, Retry, &'static str) {
+pub(crate) fn code_meaning(code: &str) -> (Unavailable, Retry, &'static str) {
     match code {
         "INVALID_INPUT" => (
             Unavailable::Rejected,
@@ -302,7 +302,7 @@ fn code_parsed(code: &str, message: Option<&str>) -> Parsed {
 }
 
 /// `---` (not disclosed), empty and whitespace mean "no value".
-pub fn disclosed(value: Option<&str>) -> Option<String> {
+pub(crate) fn disclosed(value: Option<&str>) -> Option<String> {
     let v = value?.trim();
     if v.is_empty() || v.chars().all(|c| c == '-') {
         return None;
@@ -311,7 +311,7 @@ pub fn disclosed(value: Option<&str>) -> Option<String> {
 }
 
 /// Address lines as VIES sends them (`\n`-separated, sometimes trailing), tidied.
-pub fn disclosed_address(value: Option<&str>) -> Option<String> {
+pub(crate) fn disclosed_address(value: Option<&str>) -> Option<String> {
     let v = disclosed(value)?;
     let joined = v
         .lines()
@@ -392,7 +392,7 @@ struct GetBody {
 }
 
 /// Parses the body of `GET /ms/{cc}/vat/{n}`; `vat` is the number asked (with prefix).
-pub fn parse_get(status: u16, body: &[u8], vat: &str) -> Parsed {
+pub(crate) fn parse_get(status: u16, body: &[u8], vat: &str) -> Parsed {
     if let Some(p) = error_wrappers(body) {
         return p;
     }
@@ -458,7 +458,7 @@ struct PostBody {
 }
 
 /// Parses the body of `POST /check-vat-number`; `vat` is the number asked (with prefix).
-pub fn parse_post(status: u16, body: &[u8], vat: &str) -> Parsed {
+pub(crate) fn parse_post(status: u16, body: &[u8], vat: &str) -> Parsed {
     if let Some(p) = error_wrappers(body) {
         return p;
     }
@@ -523,7 +523,7 @@ struct Country {
 }
 
 /// Parses `GET /check-status`.
-pub fn parse_check_status(status: u16, body: &[u8]) -> Result<ViesStatus, Parsed> {
+pub(crate) fn parse_check_status(status: u16, body: &[u8]) -> Result<ViesStatus, Parsed> {
     if status != 200 {
         return Err(super::http_status_parsed(status, "VIES check-status"));
     }

@@ -48,7 +48,7 @@ impl Store {
 
     /// Like [`Store::acknowledge`], with the analyst's comment (if not empty) in the same audit
     /// event.
-    pub fn acknowledge_with_comment(
+    pub(crate) fn acknowledge_with_comment(
         &self,
         ids: &[u64],
         actor: &str,
@@ -133,7 +133,7 @@ impl Store {
     }
 
     /// Clears the "delivery unknown" mark of alerts on one channel (delivered after all).
-    pub fn clear_delivery_unknown(&self, ids: &[u64], channel: &str) -> Result<()> {
+    pub(crate) fn clear_delivery_unknown(&self, ids: &[u64], channel: &str) -> Result<()> {
         for &id in ids {
             self.sled(self.t.delivery_unknown.remove(unknown_key(id, channel)))?;
         }

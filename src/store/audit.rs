@@ -12,11 +12,11 @@ use super::{Result, Store, TxResult, dec, enc, keys, unwrap_tx};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
     /// When it happened.
-    pub at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
     /// The analyst (or `monitor`).
     pub actor: String,
     /// The counterparty concerned, if any.
-    pub counterparty_id: Option<u64>,
+    pub(crate) counterparty_id: Option<u64>,
     /// What happened.
     pub action: AuditAction,
     /// A human-readable detail (changed fields, alert id, decision reason).
@@ -55,7 +55,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// The snake_case name used in JSON and the history view.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             AuditAction::Added => "added",
             AuditAction::Edited => "edited",
@@ -88,7 +88,7 @@ pub(super) fn audit_put(
 
 impl Store {
     /// Appends an audit event on its own (for actions outside the record transactions).
-    pub fn append_audit(&self, event: &AuditEvent) -> Result<()> {
+    pub(crate) fn append_audit(&self, event: &AuditEvent) -> Result<()> {
         let t = &self.t;
         let r =
             (&t.audit, &t.idx_audit_cp).transaction(|(audit, idx)| audit_put(audit, idx, event));

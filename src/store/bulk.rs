@@ -18,7 +18,10 @@ const BULK_SPACE_FACTOR: u64 = 4;
 const BULK_SPACE_MARGIN: u64 = 64 * 1024 * 1024;
 
 /// Whether a write of `payload` bytes fits in `available` free bytes; the refusal in words.
-pub fn space_for_bulk_write(payload: u64, available: u64) -> std::result::Result<(), String> {
+pub(crate) fn space_for_bulk_write(
+    payload: u64,
+    available: u64,
+) -> std::result::Result<(), String> {
     let needed = payload
         .saturating_mul(BULK_SPACE_FACTOR)
         .saturating_add(BULK_SPACE_MARGIN);
@@ -179,7 +182,11 @@ impl Store {
     /// only writer: it holds the directory lock), records a [`BulkJournal`] in `meta`, applies one
     /// atomic batch per tree, and removes the journal. A process killed in between leaves the
     /// journal behind, and the next open rolls the partial write back.
-    pub fn bulk_write_counterparties(&self, writes: Vec<Write>, actor: &str) -> Result<Vec<u64>> {
+    pub(crate) fn bulk_write_counterparties(
+        &self,
+        writes: Vec<Write>,
+        actor: &str,
+    ) -> Result<Vec<u64>> {
         self.bulk_write_stopping(writes, actor, &ALL_BULK_STEPS)
     }
 

@@ -114,7 +114,7 @@ impl Store {
 
     /// A counterparty's check runs, newest first, read lazily (so callers stop when they have
     /// seen enough).
-    pub fn check_runs_newest_first(
+    pub(crate) fn check_runs_newest_first(
         &self,
         counterparty_id: u64,
     ) -> impl Iterator<Item = Result<CheckRun>> + '_ {
@@ -163,7 +163,7 @@ impl Store {
 
     /// Like [`Store::last_check_per_counterparty`], from counterparty `first` on (a page of the
     /// UI's load through the application API).
-    pub fn last_check_per_counterparty_from(
+    pub(crate) fn last_check_per_counterparty_from(
         &self,
         first: u64,
     ) -> impl Iterator<Item = Result<(u64, CheckRun)>> + '_ {
@@ -188,7 +188,9 @@ impl Store {
 
     /// Every check run, newest first (keys are big-endian ids and ids grow with time), decoded
     /// lazily so callers stop when they have seen enough.
-    pub fn all_check_runs_newest_first(&self) -> impl Iterator<Item = Result<CheckRun>> + '_ {
+    pub(crate) fn all_check_runs_newest_first(
+        &self,
+    ) -> impl Iterator<Item = Result<CheckRun>> + '_ {
         self.t.checks.iter().rev().map(move |item| {
             let (_, v) = self.sled(item)?;
             dec("check run", &v)

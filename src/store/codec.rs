@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// The current value format. Bump it when the encoding (not the schema) changes.
-pub const FORMAT_VERSION: u8 = 1;
+pub(crate) const FORMAT_VERSION: u8 = 1;
 
 /// Why a stored value could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +30,7 @@ fn config() -> bincode::config::Configuration {
 }
 
 /// Encodes a value with the version prefix.
-pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
     let mut out = vec![FORMAT_VERSION];
     let body = bincode::serde::encode_to_vec(value, config())
         .map_err(|e| CodecError::Encode(e.to_string()))?;
@@ -39,7 +39,7 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
 }
 
 /// Decodes a value written by [`encode`].
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     let (&version, body) = bytes.split_first().ok_or(CodecError::Empty)?;
     if version != FORMAT_VERSION {
         return Err(CodecError::Version(version));

@@ -133,7 +133,7 @@ impl Store {
     }
 
     /// Switches monitoring for several counterparties in one transaction; returns how many changed.
-    pub fn set_monitoring(&self, ids: &[u64], on: bool, actor: &str) -> Result<usize> {
+    pub(crate) fn set_monitoring(&self, ids: &[u64], on: bool, actor: &str) -> Result<usize> {
         let now = Utc::now();
         let t = &self.t;
         let r = (&t.counterparties, &t.audit, &t.idx_audit_cp).transaction(|(cps, audit, idx)| {
@@ -178,7 +178,11 @@ impl Store {
     }
 
     /// Deletes counterparties with their indexes; check runs and alerts stay for the audit trail.
-    pub fn delete_counterparties(&self, ids: &[u64], actor: &str) -> Result<Vec<Counterparty>> {
+    pub(crate) fn delete_counterparties(
+        &self,
+        ids: &[u64],
+        actor: &str,
+    ) -> Result<Vec<Counterparty>> {
         let now = Utc::now();
         let t = &self.t;
         let r = (
@@ -237,7 +241,7 @@ impl Store {
     }
 
     /// Like [`Store::iter_counterparties`], from id `first` on (a page of the UI's load).
-    pub fn iter_counterparties_from(
+    pub(crate) fn iter_counterparties_from(
         &self,
         first: u64,
     ) -> impl Iterator<Item = Result<Counterparty>> + '_ {

@@ -24,7 +24,7 @@ fn key(counterparty_id: u64, list: &str, entity_id: &str) -> Vec<u8> {
 impl Store {
     /// Records a decision for a counterparty and a list's entity (replacing an earlier one),
     /// durably.
-    pub fn put_sanctions_decision<D: Serialize>(
+    pub(crate) fn put_sanctions_decision<D: Serialize>(
         &self,
         (counterparty_id, list, entity_id): (u64, &str, &str),
         decision: &D,
@@ -39,7 +39,7 @@ impl Store {
     }
 
     /// The decision for a counterparty and a list's entity, if any.
-    pub fn sanctions_decision<D: DeserializeOwned>(
+    pub(crate) fn sanctions_decision<D: DeserializeOwned>(
         &self,
         (counterparty_id, list, entity_id): (u64, &str, &str),
     ) -> Result<Option<D>> {
@@ -50,7 +50,7 @@ impl Store {
     }
 
     /// Removes a decision, durably; returns it if there was one.
-    pub fn remove_sanctions_decision<D: DeserializeOwned>(
+    pub(crate) fn remove_sanctions_decision<D: DeserializeOwned>(
         &self,
         (counterparty_id, list, entity_id): (u64, &str, &str),
     ) -> Result<Option<D>> {
@@ -65,7 +65,7 @@ impl Store {
 
     /// The decisions of one counterparty (all when `None`), ordered by counterparty, list and
     /// entity id.
-    pub fn sanctions_decisions<D: DeserializeOwned>(
+    pub(crate) fn sanctions_decisions<D: DeserializeOwned>(
         &self,
         counterparty_id: Option<u64>,
     ) -> Result<Vec<D>> {

@@ -3,22 +3,22 @@
 use chrono::{DateTime, Utc};
 
 /// Key of a record addressed by id.
-pub fn id(id: u64) -> [u8; 8] {
+pub(crate) fn id(id: u64) -> [u8; 8] {
     id.to_be_bytes()
 }
 
 /// Reads an id key back.
-pub fn read_id(bytes: &[u8]) -> Option<u64> {
+pub(crate) fn read_id(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?))
 }
 
 /// Microseconds since the epoch, shifted so that times before 1970 still sort first.
-pub fn time(t: DateTime<Utc>) -> [u8; 8] {
+pub(crate) fn time(t: DateTime<Utc>) -> [u8; 8] {
     ((t.timestamp_micros() as u64) ^ (1 << 63)).to_be_bytes()
 }
 
 /// `prefix ++ 0x00 ++ id`: an index entry for a text attribute (owner, country, VAT number).
-pub fn text_then_id(text: &str, id: u64) -> Vec<u8> {
+pub(crate) fn text_then_id(text: &str, id: u64) -> Vec<u8> {
     let mut k = Vec::with_capacity(text.len() + 9);
     k.extend_from_slice(text.as_bytes());
     k.push(0);
@@ -27,7 +27,7 @@ pub fn text_then_id(text: &str, id: u64) -> Vec<u8> {
 }
 
 /// The prefix of all index entries for one text attribute value.
-pub fn text_prefix(text: &str) -> Vec<u8> {
+pub(crate) fn text_prefix(text: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(text.len() + 1);
     k.extend_from_slice(text.as_bytes());
     k.push(0);
@@ -35,7 +35,7 @@ pub fn text_prefix(text: &str) -> Vec<u8> {
 }
 
 /// `a ++ b ++ c` for composite keys made of big-endian parts.
-pub fn join(parts: &[&[u8]]) -> Vec<u8> {
+pub(crate) fn join(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
 }
 

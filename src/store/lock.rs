@@ -21,9 +21,9 @@ pub struct Holder {
     /// What the process is (`kontra tui`, `kontra daemon`, ...).
     pub role: String,
     /// When it took the lock (RFC 3339).
-    pub since: String,
+    pub(crate) since: String,
     /// The tmux session it runs in, when known, so the user can attach to it.
-    pub tmux_session: Option<String>,
+    pub(crate) tmux_session: Option<String>,
 }
 
 impl std::fmt::Display for Holder {
@@ -64,7 +64,7 @@ pub enum LockError {
 
 impl DirLock {
     /// Takes the lock on `dir`, recording this process as the holder.
-    pub fn acquire(
+    pub(crate) fn acquire(
         dir: &Path,
         role: &str,
         tmux_session: Option<String>,

@@ -16,7 +16,7 @@ pub(crate) mod codec;
 mod counterparties;
 mod decisions;
 mod keys;
-pub mod lock;
+pub(crate) mod lock;
 mod migrate;
 mod open;
 mod outbox;
@@ -32,12 +32,10 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use std::path::{Path, PathBuf};
 
 pub use audit::{AuditAction, AuditEvent};
-pub use bulk::space_for_bulk_write;
-pub use codec::CodecError;
 pub use counterparties::{Write, changed_fields};
 pub use lock::{DirLock, Holder, LockError};
 use open::CopyGuard;
-pub use state::StateBatch;
+pub(crate) use state::StateBatch;
 
 /// The schema this build writes. Bump it and add a step to `Store::migrate` when records change
 /// shape. Version 2 added the counterparty's `kind` and a sanctions hit's `strength` and

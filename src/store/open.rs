@@ -147,7 +147,7 @@ impl Store {
     /// written (a read-only mount, or a full disk: sled writes even when it opens), the
     /// database is copied to a private temporary directory and read there; the copy is removed
     /// when the store is dropped, and nothing is ever written back. [`Store::is_copy`] tells.
-    pub fn open_for_reading(dir: &Path, role: &str) -> Result<Store> {
+    pub(crate) fn open_for_reading(dir: &Path, role: &str) -> Result<Store> {
         match Self::open(dir, role) {
             Err(e) if unwritable(&e) => {
                 tracing::warn!(dir = %dir.display(), "{e}; reading a private copy of the store");
@@ -176,7 +176,7 @@ impl Store {
     }
 
     /// Whether this store is a private read-only copy (see [`Store::open_for_reading`]).
-    pub fn is_copy(&self) -> bool {
+    pub(crate) fn is_copy(&self) -> bool {
         self._copy.is_some()
     }
 

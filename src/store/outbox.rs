@@ -13,20 +13,20 @@ const WHAT: &str = "outbox entry";
 
 impl Store {
     /// Records an outbox entry under its message id, durably (flushed before returning).
-    pub fn put_outbox_entry<E: Serialize>(&self, id: &str, entry: &E) -> Result<()> {
+    pub(crate) fn put_outbox_entry<E: Serialize>(&self, id: &str, entry: &E) -> Result<()> {
         let bytes = encode_as(WHAT, entry)?;
         self.sled(self.t.outbox.insert(id.as_bytes(), bytes))?;
         self.flush()
     }
 
     /// Removes an outbox entry, durably.
-    pub fn remove_outbox_entry(&self, id: &str) -> Result<()> {
+    pub(crate) fn remove_outbox_entry(&self, id: &str) -> Result<()> {
         self.sled(self.t.outbox.remove(id.as_bytes()))?;
         self.flush()
     }
 
     /// Every outbox entry still present, in message-id order.
-    pub fn outbox_entries<E: DeserializeOwned>(&self) -> Result<Vec<E>> {
+    pub(crate) fn outbox_entries<E: DeserializeOwned>(&self) -> Result<Vec<E>> {
         self.all_records(&self.t.outbox, WHAT)
     }
 }

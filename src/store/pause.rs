@@ -26,7 +26,7 @@ impl Store {
     }
 
     /// Lifts the pause of `source`; returns the pause that was in force.
-    pub fn clear_source_pause(&self, source: Source) -> Result<Option<SourcePause>> {
+    pub(crate) fn clear_source_pause(&self, source: Source) -> Result<Option<SourcePause>> {
         let was = self.source_pause(source)?;
         if was.is_some() {
             let mut batch = StateBatch::default();
@@ -39,7 +39,7 @@ impl Store {
     /// Lifts the pause of `source` and audits it (`source_resumed`, by `actor`); returns the
     /// pause that was in force (None: nothing to lift, nothing audited). A process that asks the
     /// registry itself must also lift its client's copy (`Checker::resume` does both).
-    pub fn resume_source(&self, source: Source, actor: &str) -> Result<Option<SourcePause>> {
+    pub(crate) fn resume_source(&self, source: Source, actor: &str) -> Result<Option<SourcePause>> {
         let was = self.clear_source_pause(source)?;
         if let Some(p) = &was {
             self.append_audit(&super::AuditEvent {
@@ -61,7 +61,7 @@ impl Store {
     /// The pause of `source` in the data directory `dir`, for a process that does not keep the
     /// store open (a lookup): read under the lock when it is free, else from a private copy of
     /// the store while the holder (the monitor or the UI) runs. No data directory yet: no pause.
-    pub fn read_source_pause(dir: &Path, source: Source) -> Result<Option<SourcePause>> {
+    pub(crate) fn read_source_pause(dir: &Path, source: Source) -> Result<Option<SourcePause>> {
         if !dir.join("db").exists() {
             return Ok(None);
         }

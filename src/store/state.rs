@@ -7,19 +7,19 @@ use super::{Result, Store, dec, encode_as};
 
 /// Changes to the `state` tree that [`Store::apply_state`] applies all at once.
 #[derive(Default)]
-pub struct StateBatch {
+pub(crate) struct StateBatch {
     batch: sled::Batch,
 }
 
 impl StateBatch {
     /// Sets `key` to a typed value.
-    pub fn put<T: Serialize>(&mut self, key: &str, value: &T) -> Result<()> {
+    pub(crate) fn put<T: Serialize>(&mut self, key: &str, value: &T) -> Result<()> {
         self.batch.insert(key.as_bytes(), encode_as(key, value)?);
         Ok(())
     }
 
     /// Removes `key`.
-    pub fn remove(&mut self, key: &str) {
+    pub(crate) fn remove(&mut self, key: &str) {
         self.batch.remove(key.as_bytes());
     }
 }
@@ -42,7 +42,7 @@ impl Store {
 
     /// Applies a [`StateBatch`] to the `state` tree in one atomic batch, durably: for
     /// bookkeeping that must never be seen half done.
-    pub fn apply_state(&self, changes: StateBatch) -> Result<()> {
+    pub(crate) fn apply_state(&self, changes: StateBatch) -> Result<()> {
         self.sled(self.t.state.apply_batch(changes.batch))?;
         self.flush()
     }

@@ -16,7 +16,7 @@ fn sent_key(hook: &str, alert: u64) -> Vec<u8> {
 
 impl Store {
     /// Records that a hook delivered alerts at `at` (idempotent), durably.
-    pub fn record_webhook_delivered(
+    pub(crate) fn record_webhook_delivered(
         &self,
         hook: &str,
         alert_ids: &[u64],
@@ -34,12 +34,12 @@ impl Store {
     }
 
     /// Whether a hook delivered an alert.
-    pub fn webhook_delivered(&self, hook: &str, alert: u64) -> Result<bool> {
+    pub(crate) fn webhook_delivered(&self, hook: &str, alert: u64) -> Result<bool> {
         self.sled(self.t.webhook_sent.contains_key(sent_key(hook, alert)))
     }
 
     /// The time from which a hook takes alerts, if it was recorded.
-    pub fn webhook_since(&self, hook: &str) -> Result<Option<DateTime<Utc>>> {
+    pub(crate) fn webhook_since(&self, hook: &str) -> Result<Option<DateTime<Utc>>> {
         match self.sled(self.t.webhook_since.get(hook.as_bytes()))? {
             Some(v) => Ok(Some(dec("webhook first use", &v)?)),
             None => Ok(None),
@@ -47,7 +47,7 @@ impl Store {
     }
 
     /// Records the time from which a hook takes alerts, durably.
-    pub fn set_webhook_since(&self, hook: &str, since: DateTime<Utc>) -> Result<()> {
+    pub(crate) fn set_webhook_since(&self, hook: &str, since: DateTime<Utc>) -> Result<()> {
         let value = encode_as("webhook first use", &since)?;
         self.sled(self.t.webhook_since.insert(hook.as_bytes(), value))?;
         self.flush()

@@ -330,20 +330,36 @@ fn spawn_signals(tx: mpsc::Sender<Event>) {
     });
 }
 
+/// What the UI takes from the configuration. The composition root builds it from the config
+/// (`Config::tui_settings`), so the UI depends only on its own sections, not the whole config.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings<'a> {
+    /// The language of the UI's texts.
+    pub language: crate::values::Language,
+    /// The zone dates and times are shown in (the monitor's).
+    pub timezone: chrono_tz::Tz,
+    /// The `[ui]` section.
+    pub ui: &'a config::UiConfig,
+    /// The user's key bindings, merged over the defaults.
+    pub keymap: &'a keymap::KeymapConfig,
+    /// Whether a new counterparty is monitored unless the form says otherwise.
+    pub monitor_new: bool,
+}
+
 /// Builds the app for a terminal of `size`.
 pub fn app(
-    config: &crate::config::Config,
+    settings: Settings<'_>,
     read_only: bool,
     color: bool,
     size: (u16, u16),
 ) -> Result<App, keymap::KeymapError> {
-    let mut state = AppState::new(Utc::now(), size, read_only, config.language);
-    state.tz = config.monitor.timezone.0;
-    state.bell_on_critical = config.ui.bell_on_critical;
-    state.new_defaults.monitor = config.register.monitor_new;
+    let mut state = AppState::new(Utc::now(), size, read_only, settings.language);
+    state.tz = settings.timezone;
+    state.bell_on_critical = settings.ui.bell_on_critical;
+    state.new_defaults.monitor = settings.monitor_new;
     Ok(App {
         state,
-        keymap: Keymap::new(&config.keymap, read_only)?,
+        keymap: Keymap::new(settings.keymap, read_only)?,
         theme: Theme::new(color),
     })
 }

@@ -91,7 +91,7 @@ impl Harness {
             language,
             ..Config::default()
         };
-        let mut app = tui::app(&config, read_only, false, size).unwrap();
+        let mut app = tui::app(config.tui_settings(), read_only, false, size).unwrap();
         app.state.now = now();
         let instance = instance(store.clone(), config, &dir.path().join("data"));
         let api = tester(&instance, read_only);
