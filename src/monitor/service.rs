@@ -302,10 +302,11 @@ impl<C: Checker> Scheduler<C> {
         tokio::select! {
             _ = self.shutdown.cancelled() => return Ok(false),
             _ = tokio::time::sleep(self.wait(now)) => {}
-            r = cycles.recv() => match r {
-                Some(CycleRequest::All) => self.run_all().await?,
-                Some(CycleRequest::Due) => self.run_due_now().await?,
-                None => {}
+            // With every sender gone `recv` answers None at once; the pattern disables the branch
+            // for this turn, so the loop waits for its schedule instead of spinning.
+            Some(r) = cycles.recv() => match r {
+                CycleRequest::All => self.run_all().await?,
+                CycleRequest::Due => self.run_due_now().await?,
             },
         }
         Ok(true)
