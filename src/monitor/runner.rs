@@ -208,11 +208,6 @@ impl<C: Checker> Runner<C> {
         &self.store
     }
 
-    /// The settings.
-    pub fn settings(&self) -> &CheckSettings {
-        &self.settings
-    }
-
     /// The ids of the monitored counterparties due for `due`, in id order.
     pub(crate) fn plan_due(&self, schedule: &Schedule, due: &Due) -> Result<Vec<u64>, RunnerError> {
         let mut ids = Vec::new();

@@ -56,11 +56,6 @@ impl Schedule {
         )
     }
 
-    /// The time zone.
-    pub fn tz(&self) -> Tz {
-        self.tz
-    }
-
     /// The instant of a local date and time: gaps move forward to the first existing minute,
     /// folds take the earlier instant.
     pub(crate) fn resolve(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {

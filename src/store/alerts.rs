@@ -33,13 +33,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Whether an alert with this dedup key was ever stored.
-    pub fn alert_exists(&self, dedup_key: &str) -> Result<bool> {
-        Ok(self
-            .sled(self.t.alert_dedup.get(dedup_key.as_bytes()))?
-            .is_some())
-    }
-
     /// Marks alerts acknowledged by `actor`; already acknowledged ones stay as they were.
     /// Returns the ids that changed.
     pub fn acknowledge(&self, ids: &[u64], actor: &str) -> Result<Vec<u64>> {

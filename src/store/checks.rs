@@ -152,15 +152,6 @@ impl Store {
         self.t.checks.len()
     }
 
-    /// Each counterparty's most recent check run with its id, in id order, read lazily. Only
-    /// counterparties with history have index entries, so this seeks from one to the next
-    /// instead of asking for each of the (possibly 100,000) counterparties.
-    pub fn last_check_per_counterparty(
-        &self,
-    ) -> impl Iterator<Item = Result<(u64, CheckRun)>> + '_ {
-        self.last_check_per_counterparty_from(0)
-    }
-
     /// Like [`Store::last_check_per_counterparty`], from counterparty `first` on (a page of the
     /// UI's load through the application API).
     pub(crate) fn last_check_per_counterparty_from(

@@ -235,11 +235,6 @@ impl Store {
         self.all_records(&self.t.counterparties, "counterparty")
     }
 
-    /// All counterparties in id order, decoded one at a time.
-    pub fn iter_counterparties(&self) -> impl Iterator<Item = Result<Counterparty>> + '_ {
-        self.iter_counterparties_from(0)
-    }
-
     /// Like [`Store::iter_counterparties`], from id `first` on (a page of the UI's load).
     pub(crate) fn iter_counterparties_from(
         &self,

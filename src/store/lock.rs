@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct DirLock {
     file: File,
-    path: PathBuf,
 }
 
 /// What the lock file says about the process holding it.
@@ -103,13 +102,9 @@ impl DirLock {
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         file.write_all(body.as_bytes()).map_err(io)?;
         file.sync_all().map_err(io)?;
-        Ok(DirLock { file, path })
+        Ok(DirLock { file })
     }
 
-    /// The lock file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
 }
 
 impl Drop for DirLock {

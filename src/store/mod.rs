@@ -240,11 +240,6 @@ impl Store {
         Ok(out)
     }
 
-    /// The data directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Makes every write so far durable; called at the end of each command.
     pub fn flush(&self) -> Result<()> {
         self.sled(self.db.flush()).map(|_| ())
