@@ -104,7 +104,6 @@ impl DirLock {
         file.sync_all().map_err(io)?;
         Ok(DirLock { file })
     }
-
 }
 
 impl Drop for DirLock {
