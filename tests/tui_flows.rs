@@ -604,16 +604,7 @@ fn not_this_entity_is_gone_in_read_only_mode() {
 #[test]
 fn not_this_entity_applies_to_possible_sanctions_alerts_too() {
     let mut h = Harness::new((110, 30));
-    h.ch('4');
-    let at = h
-        .app
-        .state
-        .alert_view
-        .visible
-        .iter()
-        .position(|&i| h.app.state.alerts[i as usize].kind == AlertKind::SanctionsPossible)
-        .expect("the demo raises a sanctions_possible alert");
-    h.app.state.alert_view.cursor.selected = at;
+    h.select_alert(&[AlertKind::SanctionsPossible]);
     let alert = h.app.state.selected_alert().unwrap().clone();
     assert_eq!(alert.severity, kontra::domain::Severity::High);
     assert!(

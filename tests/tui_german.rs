@@ -96,28 +96,7 @@ fn details_in_german() {
 #[test]
 fn details_of_a_possible_sanctions_hit_in_german() {
     let mut h = german((100, 40));
-    h.ch('4');
-    let at = h
-        .app
-        .state
-        .alert_view
-        .visible
-        .iter()
-        .position(|&i| {
-            h.app.state.alerts[i as usize].kind == kontra::domain::AlertKind::SanctionsPossible
-        })
-        .unwrap();
-    h.app.state.alert_view.cursor.selected = at;
-    let run_id = h.app.state.selected_alert().unwrap().check_run_id;
-    h.ch('l');
-    let data = h.app.state.details.data.as_ref().expect("details loaded");
-    let i = data
-        .runs
-        .iter()
-        .position(|r| Some(r.id) == run_id)
-        .expect("the alert's run is in the history");
-    h.app.state.details.selected = i;
-    h.key(KeyCode::Enter);
+    h.expand_run_of_alert(AlertKind::SanctionsPossible);
     let screen = h.screen();
     assert!(screen.contains("1 Treffer:"), "{screen}");
     assert!(screen.contains("möglicher Treffer"), "{screen}");
@@ -137,19 +116,6 @@ fn no_english(screen: &str, words: &[&str]) {
 }
 
 /// Selects the newest alert of one of these kinds on the alerts tab.
-fn select_alert(h: &mut Harness, kinds: &[AlertKind]) {
-    h.ch('4');
-    let at = h
-        .app
-        .state
-        .alert_view
-        .visible
-        .iter()
-        .position(|&i| kinds.contains(&h.app.state.alerts[i as usize].kind))
-        .expect("the demo has such an alert");
-    h.app.state.alert_view.cursor.selected = at;
-}
-
 #[test]
 fn alerts_tab_in_german() {
     for (w, hgt) in [(120, 40), (80, 24)] {
@@ -191,15 +157,12 @@ fn the_alert_filters_are_named_in_german() {
 #[test]
 fn alert_view_of_a_change_in_german() {
     let mut h = german((120, 40));
-    select_alert(
-        &mut h,
-        &[
-            AlertKind::CompanyNameChanged,
-            AlertKind::CompanyAddressChanged,
-            AlertKind::VatInvalid,
-            AlertKind::VatStatusChanged,
-        ],
-    );
+    h.select_alert(&[
+        AlertKind::CompanyNameChanged,
+        AlertKind::CompanyAddressChanged,
+        AlertKind::VatInvalid,
+        AlertKind::VatStatusChanged,
+    ]);
     h.ch('v');
     let screen = h.screen();
     for m in [
@@ -229,7 +192,7 @@ fn alert_view_of_a_change_in_german() {
 #[test]
 fn alert_view_of_a_sanctions_hit_in_german() {
     let mut h = german((120, 40));
-    select_alert(&mut h, &[AlertKind::SanctionsFound]);
+    h.select_alert(&[AlertKind::SanctionsFound]);
     h.ch('v');
     let screen = h.screen();
     for m in [
@@ -344,7 +307,7 @@ fn acknowledge_all_confirmation_in_german() {
 #[test]
 fn not_this_entity_reason_in_german() {
     let mut h = german((100, 30));
-    select_alert(&mut h, &[AlertKind::SanctionsFound]);
+    h.select_alert(&[AlertKind::SanctionsFound]);
     h.ch('n');
     h.typ("eingetragen in Leipzig, HRB 1234");
     let screen = h.screen();

@@ -212,31 +212,7 @@ fn form_kind_is_a_choice() {
 fn details_of_a_possible_sanctions_hit() {
     // Taller than the other shots: the expanded run ends with the hit's reasons.
     let mut h = Harness::new((100, 40));
-    {
-        let h = &mut h;
-        h.ch('4');
-        let at = h
-            .app
-            .state
-            .alert_view
-            .visible
-            .iter()
-            .position(|&i| {
-                h.app.state.alerts[i as usize].kind == kontra::domain::AlertKind::SanctionsPossible
-            })
-            .unwrap();
-        h.app.state.alert_view.cursor.selected = at;
-        let run_id = h.app.state.selected_alert().unwrap().check_run_id;
-        h.ch('l');
-        let data = h.app.state.details.data.as_ref().expect("details loaded");
-        let i = data
-            .runs
-            .iter()
-            .position(|r| Some(r.id) == run_id)
-            .expect("the alert's run is in the history");
-        h.app.state.details.selected = i;
-        h.key(KeyCode::Enter);
-    }
+    h.expand_run_of_alert(kontra::domain::AlertKind::SanctionsPossible);
     let screen = h.screen();
     assert!(
         screen.contains("· different country: listed in IR, you have DK"),
@@ -246,24 +222,11 @@ fn details_of_a_possible_sanctions_hit() {
 }
 
 /// Selects the newest alert of one of these kinds on the alerts tab.
-fn select_alert(h: &mut Harness, kinds: &[kontra::domain::AlertKind]) {
-    h.ch('4');
-    let at = h
-        .app
-        .state
-        .alert_view
-        .visible
-        .iter()
-        .position(|&i| kinds.contains(&h.app.state.alerts[i as usize].kind))
-        .expect("the demo has such an alert");
-    h.app.state.alert_view.cursor.selected = at;
-}
-
 /// The alert view at 120x40, and at 80x24 before and after scrolling one page (what a small
 /// terminal shows below the fold); `must` is on the big screen and on one of the small ones.
 fn alert_view_shots(name: &str, kinds: &[kontra::domain::AlertKind], must: &[&str]) {
     let mut h = Harness::new((120, 40));
-    select_alert(&mut h, kinds);
+    h.select_alert(kinds);
     h.ch('v');
     let screen = h.screen();
     for m in must {
@@ -271,7 +234,7 @@ fn alert_view_shots(name: &str, kinds: &[kontra::domain::AlertKind], must: &[&st
     }
     insta::assert_snapshot!(format!("{name}_120x40"), screen);
     let mut h = Harness::new((80, 24));
-    select_alert(&mut h, kinds);
+    h.select_alert(kinds);
     h.ch('v');
     let top = h.screen();
     insta::assert_snapshot!(format!("{name}_80x24"), top);

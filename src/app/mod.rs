@@ -11,7 +11,7 @@
 //!                         v
 //!   Server (in `kontra` UI or `kontra daemon`): reads side by side, writes in turn
 //!                         |
-//!                 Local (per caller, role checks) ──> Store (sled)   Hub ──> events
+//!                 Local (per caller, role checks) ──> Store   Hub ──> events
 //!                         |                                   ^   (batched per client,
 //!                         | ops::ask: checks now, a cycle,    |    moot steps coalesced,
 //!                         v lifting a pause                   |    Missed(n) on lag)

@@ -113,6 +113,41 @@ impl Harness {
         }
     }
 
+    /// Opens the Alerts tab and selects the newest shown alert of one of `kinds`.
+    pub fn select_alert(&mut self, kinds: &[kontra::domain::AlertKind]) {
+        self.ch('4');
+        let state = &self.app.state;
+        let at = state
+            .alert_view
+            .visible
+            .iter()
+            .position(|&i| kinds.contains(&state.alerts[i as usize].kind))
+            .expect("the demo has such an alert");
+        self.app.state.alert_view.cursor.selected = at;
+    }
+
+    /// Opens the counterparty of the newest alert of `kind` and expands the check run that
+    /// raised it in the history.
+    pub fn expand_run_of_alert(&mut self, kind: kontra::domain::AlertKind) {
+        self.select_alert(&[kind]);
+        let run_id = self.app.state.selected_alert().unwrap().check_run_id;
+        self.ch('l');
+        let data = self
+            .app
+            .state
+            .details
+            .data
+            .as_ref()
+            .expect("details loaded");
+        let i = data
+            .runs
+            .iter()
+            .position(|r| Some(r.id) == run_id)
+            .expect("the alert's run is in the history");
+        self.app.state.details.selected = i;
+        self.key(KeyCode::Enter);
+    }
+
     /// Loads everything from the store again, as at start.
     pub fn reload(&mut self) {
         let snap = data::load_snapshot(self.api.as_ref(), now()).unwrap();
