@@ -103,6 +103,15 @@ fn remove_unfinished_snapshots(db: &Path) -> Result<()> {
     Ok(())
 }
 
+/// How often opening retries while sled's lock is busy and ours is free (50 ms apart: 2 s).
+const SLED_LOCK_ATTEMPTS: u32 = 40;
+
+/// Whether opening failed because sled's own file lock is held by someone.
+fn sled_lock_busy(e: &StoreError) -> bool {
+    matches!(e, StoreError::Sled { source: sled::Error::Io(io), .. }
+        if io.to_string().contains("could not acquire lock"))
+}
+
 impl Store {
     /// Opens (creating if needed) the store in `dir`, taking the process lock as `role`.
     pub fn open(dir: &Path, role: &str) -> Result<Store> {
@@ -113,16 +122,26 @@ impl Store {
     pub fn open_as(dir: &Path, role: &str, tmux_session: Option<String>) -> Result<Store> {
         create_private_dir(dir)?;
         let lock_existed = dir.join("kontra.lock").exists();
-        let lock = DirLock::acquire(dir, role, tmux_session)?;
-        remove_unfinished_snapshots(&dir.join("db"))?;
-        match Self::open_db(dir, &dir.join("db"), Some(lock), None) {
-            // sled's own lock on its files is held although ours was free: the lock file was
-            // deleted under a running process, which still owns the store. Leave no lock file
-            // naming this (about to exit) process, and say what happened.
-            Err(StoreError::Sled {
-                source: sled::Error::Io(e),
-                ..
-            }) if e.to_string().contains("could not acquire lock") => {
+        // sled's own lock on its files outlives our lock by the moment its background thread
+        // takes to stop when the previous holder closes the store (the next command right after
+        // an exit, a test reopening): ours free and sled's busy is first that, and is retried.
+        let mut attempts = 0;
+        let opened = loop {
+            let lock = DirLock::acquire(dir, role, tmux_session.clone())?;
+            remove_unfinished_snapshots(&dir.join("db"))?;
+            match Self::open_db(dir, &dir.join("db"), Some(lock), None) {
+                Err(e) if sled_lock_busy(&e) && attempts < SLED_LOCK_ATTEMPTS => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => break other,
+            }
+        };
+        match opened {
+            // sled's own lock is still held although ours was free: the lock file was deleted
+            // under a running process, which still owns the store. Leave no lock file naming
+            // this (about to exit) process, and say what happened.
+            Err(e) if sled_lock_busy(&e) => {
                 if !lock_existed {
                     let _ = std::fs::remove_file(dir.join("kontra.lock"));
                 }
@@ -253,6 +272,26 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::test_support::cp;
+
+    /// The previous holder's sled still closing (its lock on the files a moment longer than
+    /// ours) is waited for, not reported as a deleted lock file; a sled lock that stays is.
+    #[test]
+    fn a_sled_lock_released_a_moment_after_ours_is_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path(), "first").unwrap());
+        let held = sled::open(dir.path().join("db")).unwrap();
+        let closer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(held);
+        });
+        let s = Store::open(dir.path(), "second");
+        closer.join().unwrap();
+        assert!(s.is_ok(), "{:?}", s.err());
+        drop(s);
+        let _held = sled::open(dir.path().join("db")).unwrap();
+        let err = Store::open(dir.path(), "third").err().unwrap().to_string();
+        assert!(err.contains("kontra.lock was deleted"), "{err}");
+    }
 
     #[test]
     fn a_read_copy_shows_the_data_writes_nothing_back_and_is_removed() {
