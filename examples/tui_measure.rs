@@ -136,7 +136,7 @@ fn main() {
     let n = store.counterparties().expect("read").len();
     println!("decode {n} counterparties: {:.0} ms", ms(t2.elapsed()));
     let t2 = Instant::now();
-    let _ = kontra::app::ops::ui::run_stats(&store, Utc::now()).expect("runs");
+    let _ = kontra::app::ops::ui::run_stats(&store, Utc::now(), chrono_tz::UTC).expect("runs");
     println!("run stats: {:.0} ms", ms(t2.elapsed()));
     let t2 = Instant::now();
     let snap = data::load_snapshot(&api, Utc::now()).expect("load");

@@ -876,7 +876,9 @@ mod tests {
             store.record_check(run, vec![]).unwrap();
         }
         let now = at(5, 7);
-        let stats = crate::app::ops::ui::run_stats(&store, now).unwrap().health;
+        let stats = crate::app::ops::ui::run_stats(&store, now, chrono_tz::UTC)
+            .unwrap()
+            .health;
         let digest = source_health(&store, now).unwrap();
         assert_eq!(stats, digest);
         let vies = &digest.sources[0];

@@ -60,7 +60,7 @@ pub fn choices(tr: Tr, field: usize) -> Option<Vec<Choice>> {
         Field::Kind => Some(
             CounterpartyKind::ALL
                 .iter()
-                .map(|&k| choice(k.to_string(), tr.form_kind(k)))
+                .map(|&k| choice(k.to_string(), tr.cp_kind(k)))
                 .collect(),
         ),
         Field::Priority => Some(

@@ -137,8 +137,7 @@ pub(crate) fn counterparties_by_id(
 pub(crate) fn stats(local: &Local, now: DateTime<Utc>) -> Result<Stats, Failure> {
     let store = local.store();
     let config = local.instance().config();
-    let mut runs =
-        run_stats_in(store, now, config.monitor.timezone.0).map_err(Failure::from_error)?;
+    let mut runs = run_stats(store, now, config.monitor.timezone.0).map_err(Failure::from_error)?;
     runs.list_health = health::load(store, &config.sanctions, now).map_err(Failure::from_error)?;
     runs.pause = store
         .source_pause(crate::domain::Source::Vies)
@@ -294,15 +293,10 @@ pub fn local_day_slot(now: DateTime<Utc>, at: DateTime<Utc>, tz: Tz) -> Option<u
         .then(|| WINDOW_DAYS - 1 - days as usize)
 }
 
-/// The Stats figures with the charts' days in UTC (for callers that only read the health).
-pub fn run_stats(store: &Store, now: DateTime<Utc>) -> Result<RunStats, StoreError> {
-    run_stats_in(store, now, chrono_tz::UTC)
-}
-
 /// The Stats figures: reads runs newest first (ids grow with time) until the chart window is
 /// covered: the sources' health by the store's one health query, the charts (days of `tz`) and
 /// the lists screened from the same runs.
-pub fn run_stats_in(store: &Store, now: DateTime<Utc>, tz: Tz) -> Result<RunStats, StoreError> {
+pub fn run_stats(store: &Store, now: DateTime<Utc>, tz: Tz) -> Result<RunStats, StoreError> {
     let mut answers_per_day = vec![0; WINDOW_DAYS];
     let mut failures_per_day = vec![0; WINDOW_DAYS];
     let mut lists: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
@@ -412,14 +406,14 @@ mod tests {
         };
         store.record_check(run, vec![]).unwrap();
         let now = Utc.with_ymd_and_hms(2026, 1, 15, 10, 0, 0).unwrap();
-        let berlin = run_stats_in(&store, now, Berlin).unwrap();
+        let berlin = run_stats(&store, now, Berlin).unwrap();
         assert_eq!(
             berlin.answers_per_day[WINDOW_DAYS - 1],
             1,
             "today in Berlin"
         );
         assert_eq!(berlin.answers_per_day.iter().sum::<u64>(), 1);
-        let utc = run_stats_in(&store, now, chrono_tz::UTC).unwrap();
+        let utc = run_stats(&store, now, chrono_tz::UTC).unwrap();
         assert_eq!(utc.answers_per_day[WINDOW_DAYS - 2], 1, "yesterday in UTC");
     }
 }

@@ -16,6 +16,11 @@ texts! { ENTRIES;
     no => "no", "nein";
     none => "none", "keine";
     deleted_counterparty(id) => "#{id} (deleted)", "#{id} (gelöscht)";
+    // A registry answer's evidence, in the details' history and the alert view alike.
+    evidence_registry_time(at) => "registry time {at}", "Registerzeit {at}";
+    evidence_code(code) => "code {code}", "Code {code}";
+    evidence_http(status) => "HTTP {status}", "HTTP-Status {status}";
+    evidence_sha256(hash) => "sha256 {hash}", "SHA-256 {hash}";
 }
 
 impl super::Tr {
@@ -138,6 +143,18 @@ impl super::Tr {
             F::Kind => "Art",
         };
         self.pick(f.label(), de)
+    }
+
+    /// What a counterparty is (organisation, person, vessel, aircraft).
+    pub fn cp_kind(self, k: crate::domain::counterparty::CounterpartyKind) -> &'static str {
+        use crate::domain::counterparty::CounterpartyKind as K;
+        let de = match k {
+            K::Organisation => "Organisation",
+            K::Person => "Person",
+            K::Vessel => "Schiff",
+            K::Aircraft => "Luftfahrzeug",
+        };
+        self.pick(k.as_str(), de)
     }
 
     /// A priority's label.

@@ -40,27 +40,9 @@ texts! { ENTRIES;
     details_no_hits(n) => "no hits in {n} lists", "keine Treffer in {n} Listen";
     details_lists_used(lists) => "lists: {lists}", "Listen: {lists}";
     details_reference(x) => "ref {x}", "Ref. {x}";
-    details_registry_time(t) => "registry time {t}", "Registerzeit {t}";
-    details_code(x) => "code {x}", "Code {x}";
-    details_http(x) => "HTTP {x}", "HTTP-Status {x}";
-    details_sha256(x) => "sha256 {x}", "SHA-256 {x}";
     details_at(t) => "at {t}", "am {t}";
     details_raw(flat) => "raw: {flat}", "Rohdaten: {flat}";
     details_history_title(n) => " Check history, newest first ({n} runs) ", " Prüfverlauf, neueste zuerst ({n} Prüfungen) ";
     details_run_line(answered, total, by, id) => " {answered}/{total} answered · by {by} · run #{id}", " {answered}/{total} Antworten · durch {by} · #{id}";
     details_by_monitor => "monitor", "Überwachung";
-}
-
-impl super::Tr {
-    /// What a counterparty is (organisation, person, vessel, aircraft).
-    pub fn details_cp_kind(self, k: crate::domain::counterparty::CounterpartyKind) -> &'static str {
-        use crate::domain::counterparty::CounterpartyKind as K;
-        let de = match k {
-            K::Organisation => "Organisation",
-            K::Person => "Person",
-            K::Vessel => "Schiff",
-            K::Aircraft => "Luftfahrzeug",
-        };
-        self.pick(k.as_str(), de)
-    }
 }

@@ -246,18 +246,21 @@ fn evidence(state: &AppState, r: &SourceResult, kv: &Kv<'_>, out: &mut Vec<Line<
     ));
     let mut t = tr.alerts_received(time(state, r.at));
     if let Some(rt) = &e.registry_time {
-        t.push_str(&tr.alerts_registry_time(crate::local_time::registry(rt, state.tz)));
+        t.push_str(&format!(
+            " · {}",
+            tr.evidence_registry_time(crate::local_time::registry(rt, state.tz))
+        ));
     }
     out.push(kv.line(tr.alerts_time(), t));
     let mut more = Vec::new();
     if let Some(c) = &e.code {
-        more.push(tr.alerts_code(c));
+        more.push(tr.evidence_code(c));
     }
     if let Some(h) = e.http_status {
-        more.push(tr.alerts_http(h));
+        more.push(tr.evidence_http(h));
     }
     if let Some(s) = &e.sha256 {
-        more.push(tr.alerts_sha256(s));
+        more.push(tr.evidence_sha256(s));
     }
     if !more.is_empty() {
         out.push(kv.line(tr.alerts_proof(), more.join(" · ")));

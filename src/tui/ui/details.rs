@@ -73,7 +73,7 @@ fn render_fields(state: &AppState, cp: &Counterparty, theme: &Theme, area: Rect,
     let lines = vec![
         kv(
             tr.field(Field::Country),
-            tr.details_country_kind(&cp.country, tr.details_cp_kind(cp.kind)),
+            tr.details_country_kind(&cp.country, tr.cp_kind(cp.kind)),
             theme,
         ),
         kv(
@@ -419,16 +419,16 @@ fn run_lines(
             ev.push(tr.details_reference(x));
         }
         if let Some(x) = &e.registry_time {
-            ev.push(tr.details_registry_time(crate::local_time::registry(x, state.tz)));
+            ev.push(tr.evidence_registry_time(crate::local_time::registry(x, state.tz)));
         }
         if let Some(x) = &e.code {
-            ev.push(tr.details_code(x));
+            ev.push(tr.evidence_code(x));
         }
         if let Some(x) = e.http_status {
-            ev.push(tr.details_http(x));
+            ev.push(tr.evidence_http(x));
         }
         if let Some(x) = &e.sha256 {
-            ev.push(tr.details_sha256(clip(x, 13)));
+            ev.push(tr.evidence_sha256(clip(x, 13)));
         }
         ev.push(tr.details_at(time(state, r.at)));
         out.push(Line::from(Span::styled(
