@@ -22,9 +22,10 @@ pub const WINDOW_DAYS: usize = 30;
 pub const MAX_RUNS: u64 = 200_000;
 
 /// Day index in the window (0 = oldest, `WINDOW_DAYS - 1` = today) of a time, or None outside
-/// it: the Stats charts' columns.
-pub fn day_slot(now: DateTime<Utc>, at: DateTime<Utc>) -> Option<usize> {
-    let days = (now.date_naive() - at.date_naive()).num_days();
+/// it: the Stats charts' columns. Days are those of `tz`, the zone the charts' dates are labelled
+/// in, so an alert at 00:30 in Berlin counts on that day and not on the UTC day before.
+pub fn day_slot(now: DateTime<Utc>, at: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<usize> {
+    let days = crate::local_time::days_ago(now, at, tz);
     (0..WINDOW_DAYS as i64)
         .contains(&days)
         .then(|| WINDOW_DAYS - 1 - days as usize)

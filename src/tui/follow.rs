@@ -162,7 +162,7 @@ fn record_run(state: &mut AppState, run: CheckRun) {
         state.rows[i] = Row::new(cp, Some(&run));
     }
     for r in &run.results {
-        if let Some(slot) = crate::app::ops::ui::local_day_slot(state.now, r.at, state.tz) {
+        if let Some(slot) = crate::domain::health::day_slot(state.now, r.at, state.tz) {
             let per_day = if r.outcome.answer().is_some() {
                 &mut state.runs.answers_per_day
             } else {

@@ -15,7 +15,7 @@ use crate::app::events::Event;
 use crate::app::local::Local;
 use crate::domain::alert::MAIL_CHANNEL;
 use crate::domain::check::{Answer, Outcome};
-use crate::domain::health::{Health, MAX_RUNS, WINDOW_DAYS};
+use crate::domain::health::{Health, MAX_RUNS, WINDOW_DAYS, day_slot};
 use crate::domain::last_check::{LastCheck, VatStatus};
 use crate::domain::pause::SourcePause;
 use crate::domain::{Alert, CheckRun, Counterparty};
@@ -283,16 +283,6 @@ pub(crate) fn delivery_unknown(store: &Store) -> Result<BTreeSet<u64>, StoreErro
         .collect())
 }
 
-/// Day index in the Stats charts' window (0 = oldest, `WINDOW_DAYS - 1` = today) of a time, or
-/// None outside it; days are those of `tz`, the zone the charts' dates are labelled in, so an
-/// alert at 00:30 in Berlin counts on that day and not on the UTC day before.
-pub fn local_day_slot(now: DateTime<Utc>, at: DateTime<Utc>, tz: Tz) -> Option<usize> {
-    let days = crate::local_time::days_ago(now, at, tz);
-    (0..WINDOW_DAYS as i64)
-        .contains(&days)
-        .then(|| WINDOW_DAYS - 1 - days as usize)
-}
-
 /// The Stats figures: reads runs newest first (ids grow with time) until the chart window is
 /// covered: the sources' health by the store's one health query, the charts (days of `tz`) and
 /// the lists screened from the same runs.
@@ -301,7 +291,7 @@ pub fn run_stats(store: &Store, now: DateTime<Utc>, tz: Tz) -> Result<RunStats, 
     let mut failures_per_day = vec![0; WINDOW_DAYS];
     let mut lists: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
     let (health, runs_scanned) = store.source_health(now, MAX_RUNS, &mut |run| {
-        let slot = local_day_slot(now, run.finished_at, tz);
+        let slot = day_slot(now, run.finished_at, tz);
         for r in &run.results {
             let per_day = match &r.outcome {
                 Outcome::Answer(a) => {
@@ -367,16 +357,16 @@ mod tests {
     fn an_alert_just_before_utc_midnight_counts_for_the_next_local_day() {
         let now = Utc.with_ymd_and_hms(2026, 1, 15, 10, 0, 0).unwrap();
         let today = WINDOW_DAYS - 1;
-        assert_eq!(local_day_slot(now, late_evening(), Berlin), Some(today));
+        assert_eq!(day_slot(now, late_evening(), Berlin), Some(today));
         assert_eq!(
-            local_day_slot(now, late_evening(), chrono_tz::UTC),
+            day_slot(now, late_evening(), chrono_tz::UTC),
             Some(today - 1)
         );
         // The window's ends: the oldest day shown, and one day older is out.
         let oldest = now - chrono::Duration::days(WINDOW_DAYS as i64 - 1);
-        assert_eq!(local_day_slot(now, oldest, Berlin), Some(0));
+        assert_eq!(day_slot(now, oldest, Berlin), Some(0));
         assert_eq!(
-            local_day_slot(now, oldest - chrono::Duration::days(1), Berlin),
+            day_slot(now, oldest - chrono::Duration::days(1), Berlin),
             None
         );
     }

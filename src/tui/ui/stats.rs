@@ -12,8 +12,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use super::{age, clip, label};
-use crate::app::ops::ui::local_day_slot;
 use crate::domain::Severity;
+use crate::domain::health::day_slot;
 use crate::domain::last_check::VatStatus;
 use crate::tui::data::CHART_DAYS;
 use crate::tui::keymap::Keymap;
@@ -416,7 +416,7 @@ fn render_distribution(state: &AppState, theme: &Theme, area: Rect, buf: &mut Bu
 fn render_alert_chart(state: &AppState, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut per_day = vec![0u64; CHART_DAYS];
     for a in &state.alerts {
-        if let Some(s) = local_day_slot(state.now, a.created_at, state.tz) {
+        if let Some(s) = day_slot(state.now, a.created_at, state.tz) {
             per_day[s] += 1;
         }
     }
